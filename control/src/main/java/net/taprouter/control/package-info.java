@@ -1,0 +1,2 @@
+/** routerd: command grammar, control socket, daemon start-up; routerctl client. */
+package net.taprouter.control;
