@@ -1,0 +1,228 @@
+package net.taprouter.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import net.taprouter.dataplane.route.BinaryTrie;
+import net.taprouter.dataplane.route.GracePeriod;
+import net.taprouter.dataplane.route.PrefixFile;
+import net.taprouter.dataplane.route.RouteTable;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Route lookup over the full BGP table (901,899 prefixes): {@link RouteTable} (DIR-24-8) against the plain
+ * {@link BinaryTrie}, plus the time to build the table from scratch.
+ *
+ * <p>Lookup benchmarks run a batch of {@value #ADDRESSES} precomputed addresses per invocation and report
+ * lookups per microsecond (= millions of lookups per second). Address sets:
+ * <ul>
+ *   <li>{@code random}: uniformly random 32-bit addresses (about 80% of them have a route);</li>
+ *   <li>{@code table}: a random address inside a random prefix of the table (all have a route);</li>
+ *   <li>{@code dependent}: random addresses, each perturbed by the previous result, so lookups cannot
+ *       overlap: the latency of one lookup rather than the throughput of independent ones.</li>
+ * </ul>
+ * Data file: system property {@code taprouter.bgp}, default /work/shared/data/bgp-ipv4-prefixes.txt.gz.
+ * <pre>
+ * java -jar bench/target/benchmarks.jar LpmBenchmark -f 1 -wi 3 -i 5 -prof gc \
+ *     -jvmArgsAppend "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"
+ * </pre>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class LpmBenchmark {
+
+    static final int ADDRESSES = 1 << 20;
+    static final int TBL8_GROUPS = 4096;
+
+    static Path prefixFile() {
+        return Path.of(System.getProperty("taprouter.bgp", "/work/shared/data/bgp-ipv4-prefixes.txt.gz"));
+    }
+
+    /** Next hop of the i-th prefix of the file: a few thousand distinct values, as in a real router. */
+    static int nextHop(int index) {
+        return (index * 40503) & 4095;
+    }
+
+    /** The prefix list of the file as flat arrays. */
+    @State(Scope.Benchmark)
+    public static class Prefixes {
+        int[] prefix;
+        int[] length;
+        int[] nextHop;
+
+        @Setup(Level.Trial)
+        public void load() {
+            List<int[]> list;
+            try {
+                list = PrefixFile.load(prefixFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            int n = list.size();
+            prefix = new int[n];
+            length = new int[n];
+            nextHop = new int[n];
+            for (int i = 0; i < n; i++) {
+                prefix[i] = list.get(i)[0];
+                length[i] = list.get(i)[1];
+                nextHop[i] = nextHop(i);
+            }
+        }
+
+        RouteTable buildRouteTable() {
+            RouteTable table = new RouteTable(TBL8_GROUPS, GracePeriod.NONE);
+            for (int i = 0; i < prefix.length; i++) {
+                table.add(prefix[i], length[i], nextHop[i]);
+            }
+            return table;
+        }
+
+        BinaryTrie buildBinaryTrie() {
+            BinaryTrie trie = new BinaryTrie();
+            for (int i = 0; i < prefix.length; i++) {
+                trie.add(prefix[i], length[i], nextHop[i]);
+            }
+            return trie;
+        }
+    }
+
+    /** Both structures loaded with the full table, and the address batches. */
+    @State(Scope.Benchmark)
+    public static class Tables {
+        RouteTable table;
+        BinaryTrie trie;
+        int[] random;
+        int[] fromTable;
+
+        @Setup(Level.Trial)
+        public void build(Prefixes p) {
+            table = p.buildRouteTable();
+            trie = p.buildBinaryTrie();
+            SplittableRandom rnd = new SplittableRandom(2024);
+            random = new int[ADDRESSES];
+            fromTable = new int[ADDRESSES];
+            for (int k = 0; k < ADDRESSES; k++) {
+                random[k] = rnd.nextInt();
+                int i = rnd.nextInt(p.prefix.length);
+                int host = p.length[i] == 0 ? -1 : (int) (0xFFFF_FFFFL >>> p.length[i]);
+                fromTable[k] = p.prefix[i] | (rnd.nextInt() & host);
+            }
+            // the two structures must agree, or the comparison means nothing
+            for (int k = 0; k < ADDRESSES; k += 7) {
+                check(random[k]);
+                check(fromTable[k]);
+            }
+        }
+
+        private void check(int address) {
+            if (table.lookup(address) != trie.lookup(address)) {
+                throw new IllegalStateException("RouteTable and BinaryTrie disagree at "
+                        + PrefixFile.formatAddress(address));
+            }
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int routeTableRandom(Tables s) {
+        RouteTable t = s.table;
+        int acc = 0;
+        for (int address : s.random) {
+            acc += t.lookup(address);
+        }
+        return acc;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int binaryTrieRandom(Tables s) {
+        BinaryTrie t = s.trie;
+        int acc = 0;
+        for (int address : s.random) {
+            acc += t.lookup(address);
+        }
+        return acc;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int routeTableFromTable(Tables s) {
+        RouteTable t = s.table;
+        int acc = 0;
+        for (int address : s.fromTable) {
+            acc += t.lookup(address);
+        }
+        return acc;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int binaryTrieFromTable(Tables s) {
+        BinaryTrie t = s.trie;
+        int acc = 0;
+        for (int address : s.fromTable) {
+            acc += t.lookup(address);
+        }
+        return acc;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int routeTableDependent(Tables s) {
+        RouteTable t = s.table;
+        int result = 0;
+        int acc = 0;
+        for (int address : s.random) {
+            result = t.lookup(address ^ (result & 0xFF));
+            acc += result;
+        }
+        return acc;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int binaryTrieDependent(Tables s) {
+        BinaryTrie t = s.trie;
+        int result = 0;
+        int acc = 0;
+        for (int address : s.random) {
+            result = t.lookup(address ^ (result & 0xFF));
+            acc += result;
+        }
+        return acc;
+    }
+
+    /** Full build: allocating the 64 MiB tbl24 and adding all 901,899 prefixes. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public RouteTable routeTableBuild(Prefixes p) {
+        return p.buildRouteTable();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public BinaryTrie binaryTrieBuild(Prefixes p) {
+        return p.buildBinaryTrie();
+    }
+}

@@ -1,0 +1,27 @@
+package net.taprouter.dataplane.agent;
+
+import java.io.File;
+
+/**
+ * Sizes and thread mapping of a dataplane.
+ *
+ * @param frameSlots       frames in flight (frame pool slots)
+ * @param slotSize         bytes per slot, headroom included
+ * @param neighbours       ARP cache capacity
+ * @param arpQueue         packets that may wait for one neighbour's ARP reply
+ * @param tbl8Groups       route table groups for prefixes longer than /24
+ * @param nextHops         next-hop table capacity
+ * @param dedicatedThreads true: RX and forwarding agents on their own threads; false: one thread
+ * @param counterFile      shared-memory counter file, or null for in-memory counters
+ * @param maxCounters      counter capacity
+ */
+public record DataplaneConfig(int frameSlots, int slotSize, int neighbours, int arpQueue, int tbl8Groups,
+                              int nextHops, boolean dedicatedThreads, File counterFile, int maxCounters) {
+    public static DataplaneConfig defaults(File counterFile) {
+        return new DataplaneConfig(1024, 16384, 4096, 16, 4096, 65536, false, counterFile, 4096);
+    }
+
+    public DataplaneConfig withDedicatedThreads(boolean dedicated) {
+        return new DataplaneConfig(frameSlots, slotSize, neighbours, arpQueue, tbl8Groups, nextHops, dedicated, counterFile, maxCounters);
+    }
+}

@@ -1,0 +1,123 @@
+package net.taprouter.dataplane.agent;
+
+import java.io.IOException;
+import net.taprouter.dataplane.buffer.DescriptorRing;
+import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.tap.Poller;
+import org.agrona.concurrent.Agent;
+
+/**
+ * Reads frames from every ready TAP into free frame slots and passes their descriptors to the
+ * forwarding agent's ring. Owns the {@link FramePool} free list (slots come back through the
+ * {@link SlotReturnRing}). A TAP that fails (its namespace vanished) takes its port down with a
+ * log line; the other ports go on. Counters: port rx_packets/rx_bytes; drops rx_no_buffer,
+ * rx_ring_full, frame_too_long.
+ */
+public final class RxAgent implements Agent {
+    /** Frames read from one port before looking at the others. */
+    static final int READ_BATCH = 32;
+
+    private final Poller poller;
+    private final PortTable ports;
+    private final FramePool pool;
+    private final SlotReturnRing slotReturns;
+    private final DescriptorRing ring;
+    private final DataplaneCounters counters;
+    private final ReaderEpochs epochs;
+    private final int readerIndex;
+    private int readyFromIdle = -1;
+
+    public RxAgent(Poller poller, PortTable ports, FramePool pool, SlotReturnRing slotReturns, DescriptorRing ring,
+                   DataplaneCounters counters, ReaderEpochs epochs, int readerIndex) {
+        this.poller = poller;
+        this.ports = ports;
+        this.pool = pool;
+        this.slotReturns = slotReturns;
+        this.ring = ring;
+        this.counters = counters;
+        this.epochs = epochs;
+        this.readerIndex = readerIndex;
+    }
+
+    @Override
+    public int doWork() {
+        epochs.enter(readerIndex);
+        try {
+            int work = slotReturns.drain();
+            int ready = readyFromIdle >= 0 ? readyFromIdle : poller.poll(0);
+            readyFromIdle = -1;
+            for (int i = 0; i < ready; i++) {
+                Port port = ports.get(poller.readyToken(i));
+                if (port != null && !port.carrierLost()) {
+                    work += readPort(port);
+                }
+            }
+            return work;
+        } finally {
+            epochs.exit(readerIndex);
+        }
+    }
+
+    /** Idle: block in epoll until a TAP is readable, a wake-up comes or the timeout passes. */
+    void waitForFrames(int timeoutMillis) {
+        readyFromIdle = poller.poll(timeoutMillis);
+    }
+
+    private int readPort(Port port) {
+        int frames = 0;
+        int capacity = pool.frameCapacity();
+        while (frames < READ_BATCH) {
+            int slot = pool.allocate();
+            if (slot < 0) {
+                slotReturns.drain();
+                slot = pool.allocate();
+                if (slot < 0) {
+                    counters.drop(DropReason.RX_NO_BUFFER);
+                    return frames; // level-triggered: the port stays ready for the next round
+                }
+            }
+            int offset = pool.frameOffset(slot);
+            int length;
+            try {
+                length = port.tap().read(pool.address(offset), capacity);
+            } catch (IOException e) {
+                pool.free(slot);
+                portLost(port, e);
+                return frames;
+            }
+            if (length <= 0) {
+                pool.free(slot);
+                return frames;
+            }
+            frames++;
+            port.counters().rxPackets.incrementRelease();
+            port.counters().rxBytes.getAndAddRelease(length);
+            if (length >= capacity) {
+                counters.drop(DropReason.FRAME_TOO_LONG);
+                pool.free(slot);
+            } else if (!ring.offer(slot, port.index(), length)) {
+                counters.drop(DropReason.RX_RING_FULL);
+                pool.free(slot);
+            }
+        }
+        return frames;
+    }
+
+    private void portLost(Port port, IOException e) {
+        if (!port.carrierLost()) {
+            port.markCarrierLost();
+            System.err.println("routerd: port " + port.name() + " (" + port.tap().ifname() + ") down: " + e.getMessage());
+        }
+        poller.remove(port.tap().fd());
+    }
+
+    @Override
+    public String roleName() {
+        return "rx";
+    }
+}

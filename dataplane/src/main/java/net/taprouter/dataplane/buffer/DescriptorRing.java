@@ -1,0 +1,54 @@
+package net.taprouter.dataplane.buffer;
+
+import java.nio.ByteBuffer;
+import org.agrona.BufferUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * Received frames on their way from the RX agent to a forwarding agent: a frame descriptor
+ * (slot, ingress port, frame length) per message, never the frame itself.
+ */
+public final class DescriptorRing {
+    private static final int MSG_FRAME = 1;
+    private static final int DESCRIPTOR_LENGTH = 12;
+
+    /** Receives one descriptor. */
+    @FunctionalInterface
+    public interface FrameHandler {
+        void onFrame(int slot, int port, int length);
+    }
+
+    private final OneToOneRingBuffer ring;
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[DESCRIPTOR_LENGTH]);
+    private final MessageHandler adapter;
+    private FrameHandler handler;
+
+    public DescriptorRing(int descriptors) {
+        int capacity = Integer.highestOneBit(Math.max(64, descriptors) * 24 - 1) << 1;
+        ByteBuffer memory = BufferUtil.allocateDirectAligned(capacity + RingBufferDescriptor.TRAILER_LENGTH, 64);
+        this.ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
+        this.adapter = this::onMessage;
+    }
+
+    /** Producer side. False when the ring is full (the caller drops and counts). */
+    public boolean offer(int slot, int port, int length) {
+        scratch.putInt(0, slot);
+        scratch.putInt(4, port);
+        scratch.putInt(8, length);
+        return ring.write(MSG_FRAME, scratch, 0, DESCRIPTOR_LENGTH);
+    }
+
+    /** Consumer side: hand up to {@code limit} descriptors to {@code frameHandler}. */
+    public int poll(FrameHandler frameHandler, int limit) {
+        this.handler = frameHandler;
+        return ring.read(adapter, limit);
+    }
+
+    private void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+        handler.onFrame(buffer.getInt(index), buffer.getInt(index + 4), buffer.getInt(index + 8));
+    }
+}

@@ -1,0 +1,87 @@
+package net.taprouter.dataplane.buffer;
+
+import java.nio.ByteBuffer;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Preallocated frame slots in one direct buffer. Frames move between stages as slot indices,
+ * never as copies.
+ *
+ * <pre>
+ *  slot i:  | headroom (HEADROOM bytes) | frame (up to frameCapacity() bytes)          |
+ *           ^ i * slotSize              ^ frameOffset(i)
+ * </pre>
+ *
+ * The headroom lets a stage prepend headers in place (an ICMP error wraps the offending packet
+ * without copying it; later a virtio-net header or a VLAN tag). The free list belongs to one
+ * thread (the RX agent): other threads give slots back through a {@link SlotReturnRing}.
+ */
+public final class FramePool {
+    /** Bytes in front of each frame for headers prepended in place. */
+    public static final int HEADROOM = 128;
+
+    private final UnsafeBuffer buffer;
+    private final int slotSize;
+    private final int slotCount;
+    private final int[] freeSlots;
+    private int freeCount;
+
+    public FramePool(int slotCount, int slotSize) {
+        if (slotCount <= 0 || slotSize <= HEADROOM + 64 || (slotSize & 63) != 0) {
+            throw new IllegalArgumentException("bad frame pool geometry: " + slotCount + " x " + slotSize);
+        }
+        ByteBuffer memory = BufferUtil.allocateDirectAligned(slotCount * slotSize, 64);
+        this.buffer = new UnsafeBuffer(memory);
+        this.slotSize = slotSize;
+        this.slotCount = slotCount;
+        this.freeSlots = new int[slotCount];
+        for (int i = 0; i < slotCount; i++) {
+            freeSlots[i] = slotCount - 1 - i;
+        }
+        this.freeCount = slotCount;
+    }
+
+    /** The buffer all slots live in; views wrap it at a slot's offsets. */
+    public UnsafeBuffer buffer() {
+        return buffer;
+    }
+
+    public int slotCount() {
+        return slotCount;
+    }
+
+    /** Largest frame a slot holds. */
+    public int frameCapacity() {
+        return slotSize - HEADROOM;
+    }
+
+    /** Index in {@link #buffer()} where slot's frame starts by default. */
+    public int frameOffset(int slot) {
+        return slot * slotSize + HEADROOM;
+    }
+
+    /** First index in {@link #buffer()} that belongs to the slot (start of its headroom). */
+    public int slotStart(int slot) {
+        return slot * slotSize;
+    }
+
+    /** Native address of a buffer index, for TAP read/write. */
+    public long address(int index) {
+        return buffer.addressOffset() + index;
+    }
+
+    /** Takes a free slot, or -1 when none is left. Owner thread only. */
+    public int allocate() {
+        return freeCount == 0 ? -1 : freeSlots[--freeCount];
+    }
+
+    /** Gives a slot back. Owner thread only. */
+    public void free(int slot) {
+        freeSlots[freeCount++] = slot;
+    }
+
+    public int freeCount() {
+        return freeCount;
+    }
+}

@@ -1,0 +1,47 @@
+package net.taprouter.dataplane.buffer;
+
+import java.nio.ByteBuffer;
+import org.agrona.BufferUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * Slots handed back from a forwarding agent to the RX agent that owns the {@link FramePool}.
+ * One producer, one consumer; a message is one int (the slot index).
+ */
+public final class SlotReturnRing {
+    private static final int MSG_SLOT = 1;
+
+    private final OneToOneRingBuffer ring;
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[4]);
+    private final FramePool pool;
+    private final MessageHandler freeHandler;
+
+    public SlotReturnRing(FramePool pool) {
+        this.pool = pool;
+        int capacity = Integer.highestOneBit(pool.slotCount() * 16 - 1) << 1;
+        ByteBuffer memory = BufferUtil.allocateDirectAligned(capacity + RingBufferDescriptor.TRAILER_LENGTH, 64);
+        this.ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
+        this.freeHandler = this::onSlot;
+    }
+
+    /** Producer side: give a slot back. Never fails: the ring holds every slot of the pool. */
+    public void release(int slot) {
+        scratch.putInt(0, slot);
+        if (!ring.write(MSG_SLOT, scratch, 0, 4)) {
+            throw new IllegalStateException("slot return ring overflow");
+        }
+    }
+
+    /** Consumer side (pool owner): put returned slots back on the free list. */
+    public int drain() {
+        return ring.read(freeHandler);
+    }
+
+    private void onSlot(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+        pool.free(buffer.getInt(index));
+    }
+}

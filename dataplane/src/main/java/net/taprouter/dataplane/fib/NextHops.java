@@ -1,0 +1,112 @@
+package net.taprouter.dataplane.fib;
+
+import java.util.Arrays;
+import net.taprouter.dataplane.route.GracePeriod;
+import org.agrona.collections.Object2IntHashMap;
+
+/**
+ * The next hops routes lead to, by index: what the LPM table returns. Written by the control
+ * thread only; an entry is complete before any route refers to it and is immutable while in use.
+ * Entries are shared (interned) and reference-counted; an index freed by the last route is reused
+ * only after a grace period, so a reader holding it mid-packet never sees another meaning.
+ *
+ * <pre>
+ *  type       port   address
+ *  CONNECTED  p      -          destination is on port p's link: ARP for the destination
+ *  GATEWAY    p      g          send to gateway g on port p
+ *  LOCAL      p      -          one of the router's own addresses (on port p)
+ *  BROADCAST  p      -          the directed broadcast of a subnet of port p
+ * </pre>
+ */
+public final class NextHops {
+    public static final int TYPE_FREE = 0;
+    public static final int TYPE_CONNECTED = 1;
+    public static final int TYPE_GATEWAY = 2;
+    public static final int TYPE_LOCAL = 3;
+    public static final int TYPE_BROADCAST = 4;
+
+    private final int[] type;
+    private final int[] port;
+    private final int[] address;
+    private final int[] references;
+    private final int[] freeList;
+    private int freeCount;
+    private final int[] pending;
+    private int pendingCount;
+    private int highWater;
+    private final Object2IntHashMap<String> interned;
+    private final GracePeriod gracePeriod;
+
+    public NextHops(int capacity, GracePeriod gracePeriod) {
+        type = new int[capacity];
+        port = new int[capacity];
+        address = new int[capacity];
+        references = new int[capacity];
+        freeList = new int[capacity];
+        pending = new int[capacity];
+        interned = new Object2IntHashMap<>(-1);
+        this.gracePeriod = gracePeriod;
+    }
+
+    public int type(int nextHop) {
+        return type[nextHop];
+    }
+
+    public int port(int nextHop) {
+        return port[nextHop];
+    }
+
+    public int address(int nextHop) {
+        return address[nextHop];
+    }
+
+    /** Control thread: a reference to the next hop (type, port, address), creating it if needed. */
+    public int acquire(int nhType, int nhPort, int nhAddress) {
+        String key = nhType + "/" + nhPort + "/" + nhAddress;
+        int id = interned.getValue(key);
+        if (id < 0) {
+            id = allocate();
+            type[id] = nhType;
+            port[id] = nhPort;
+            address[id] = nhAddress;
+            interned.put(key, id);
+        }
+        references[id]++;
+        return id;
+    }
+
+    /** Control thread: drop a reference; the last one frees the index after a grace period. */
+    public void release(int id) {
+        if (--references[id] == 0) {
+            interned.removeKey(type[id] + "/" + port[id] + "/" + address[id]);
+            type[id] = TYPE_FREE;
+            pending[pendingCount++] = id;
+        }
+    }
+
+    /** Number of next hops in use. */
+    public int size() {
+        return interned.size();
+    }
+
+    private int allocate() {
+        if (freeCount == 0 && pendingCount > 0) {
+            gracePeriod.await();
+            System.arraycopy(pending, 0, freeList, 0, pendingCount);
+            freeCount = pendingCount;
+            pendingCount = 0;
+        }
+        if (freeCount > 0) {
+            return freeList[--freeCount];
+        }
+        if (highWater == type.length) {
+            throw new IllegalStateException("next-hop table full (capacity " + type.length + ")");
+        }
+        return highWater++;
+    }
+
+    @Override
+    public String toString() {
+        return "NextHops" + Arrays.toString(Arrays.copyOf(type, highWater));
+    }
+}

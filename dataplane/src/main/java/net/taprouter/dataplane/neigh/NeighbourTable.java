@@ -1,0 +1,243 @@
+package net.taprouter.dataplane.neigh;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.taprouter.dataplane.wire.MacAddress;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The ARP cache and adjacencies of one forwarding agent (its single writer and reader).
+ *
+ * <p>Key: (port index, IPv4 address). Each entry holds a prebuilt Ethernet header (destination
+ * MAC, port MAC, type IPv4) that the adjacency stage copies in front of a packet, and a bounded
+ * queue of packets waiting for resolution (as frame slots, not copies). Fixed capacity, no
+ * allocation after construction.
+ */
+public final class NeighbourTable {
+    /** Bytes per prebuilt header in {@link #headers()}. */
+    public static final int HEADER_STRIDE = 16;
+
+    private final int capacity;
+    private final int queueLimit;
+    private final Long2LongHashMap index;
+    private final int[] port;
+    private final int[] address;
+    private final long[] mac;
+    private final int[] state;
+    private final long[] confirmedNanos;
+    private final long[] probeNanos;
+    private final int[] probes;
+    private final UnsafeBuffer headers;
+    private final int[] freeEntries;
+    private int freeCount;
+    private int size;
+
+    // waiting packets: per entry a FIFO of queueLimit (slot, frameOffset, frameLength, ingressPort)
+    private final int[] queueSlot;
+    private final int[] queueOffset;
+    private final int[] queueLength;
+    private final int[] queueIngress;
+    private final int[] queueHead;
+    private final int[] queueCount;
+
+    public NeighbourTable(int capacity, int queueLimit) {
+        this.capacity = capacity;
+        this.queueLimit = queueLimit;
+        this.index = new Long2LongHashMap(capacity * 4, 0.5f, -1L);
+        port = new int[capacity];
+        address = new int[capacity];
+        mac = new long[capacity];
+        state = new int[capacity];
+        confirmedNanos = new long[capacity];
+        probeNanos = new long[capacity];
+        probes = new int[capacity];
+        headers = new UnsafeBuffer(new byte[capacity * HEADER_STRIDE]);
+        freeEntries = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            freeEntries[i] = capacity - 1 - i;
+        }
+        freeCount = capacity;
+        queueSlot = new int[capacity * queueLimit];
+        queueOffset = new int[capacity * queueLimit];
+        queueLength = new int[capacity * queueLimit];
+        queueIngress = new int[capacity * queueLimit];
+        queueHead = new int[capacity];
+        queueCount = new int[capacity];
+    }
+
+    private static long key(int portIndex, int ip) {
+        return ((long) portIndex << 32) | (ip & 0xFFFF_FFFFL);
+    }
+
+    /** The entry for (port, address), or -1. */
+    public int find(int portIndex, int ip) {
+        return (int) index.get(key(portIndex, ip));
+    }
+
+    /** Creates an entry in {@code newState} (mac 0 if unknown); -1 if the table is full. */
+    public int create(int portIndex, int ip, int newState, long portMac, long nowNanos) {
+        if (freeCount == 0) {
+            return -1;
+        }
+        int e = freeEntries[--freeCount];
+        port[e] = portIndex;
+        address[e] = ip;
+        state[e] = newState;
+        mac[e] = 0;
+        probes[e] = 0;
+        probeNanos[e] = nowNanos;
+        confirmedNanos[e] = nowNanos;
+        queueHead[e] = 0;
+        queueCount[e] = 0;
+        writeHeader(e, 0, portMac);
+        index.put(key(portIndex, ip), e);
+        size++;
+        return e;
+    }
+
+    /** Removes an entry; its queue must be empty (drain it first). */
+    public void remove(int e) {
+        index.remove(key(port[e], address[e]));
+        state[e] = NeighbourState.FREE;
+        freeEntries[freeCount++] = e;
+        size--;
+    }
+
+    /** Records a confirmed link-layer address (from ARP) and rebuilds the prebuilt header. */
+    public void confirm(int e, long neighbourMac, long portMac, long nowNanos) {
+        mac[e] = neighbourMac;
+        if (state[e] != NeighbourState.PERMANENT) {
+            state[e] = NeighbourState.REACHABLE;
+        }
+        confirmedNanos[e] = nowNanos;
+        probes[e] = 0;
+        writeHeader(e, neighbourMac, portMac);
+    }
+
+    /** Makes an entry permanent with a fixed MAC (static neighbour). */
+    public void makePermanent(int e, long neighbourMac, long portMac, long nowNanos) {
+        state[e] = NeighbourState.PERMANENT;
+        confirm(e, neighbourMac, portMac, nowNanos);
+    }
+
+    private void writeHeader(int e, long neighbourMac, long portMac) {
+        int at = e * HEADER_STRIDE;
+        MacAddress.put(headers, at, neighbourMac);
+        MacAddress.put(headers, at + 6, portMac);
+        headers.putShort(at + 12, (short) 0x0800, java.nio.ByteOrder.BIG_ENDIAN);
+    }
+
+    /** Prebuilt Ethernet headers, entry e at {@code e * HEADER_STRIDE}, 14 bytes. */
+    public UnsafeBuffer headers() {
+        return headers;
+    }
+
+    public int state(int e) {
+        return state[e];
+    }
+
+    public void state(int e, int newState) {
+        state[e] = newState;
+    }
+
+    public int port(int e) {
+        return port[e];
+    }
+
+    public int address(int e) {
+        return address[e];
+    }
+
+    public long mac(int e) {
+        return mac[e];
+    }
+
+    public long confirmedNanos(int e) {
+        return confirmedNanos[e];
+    }
+
+    public long probeNanos(int e) {
+        return probeNanos[e];
+    }
+
+    public int probes(int e) {
+        return probes[e];
+    }
+
+    /** Notes that a probe (ARP request) was sent now. */
+    public void probed(int e, long nowNanos) {
+        probes[e]++;
+        probeNanos[e] = nowNanos;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    // ---- waiting packets
+
+    /** Queues a packet on entry e. False if the queue is full (caller drops). */
+    public boolean enqueue(int e, int slot, int frameOffset, int frameLength, int ingressPort) {
+        if (queueCount[e] == queueLimit) {
+            return false;
+        }
+        int at = e * queueLimit + (queueHead[e] + queueCount[e]) % queueLimit;
+        queueSlot[at] = slot;
+        queueOffset[at] = frameOffset;
+        queueLength[at] = frameLength;
+        queueIngress[at] = ingressPort;
+        queueCount[e]++;
+        return true;
+    }
+
+    public int queued(int e) {
+        return queueCount[e];
+    }
+
+    /** Position (for the accessors below) of the oldest waiting packet of e; call {@link #dequeue} after. */
+    public int queueHeadPosition(int e) {
+        return e * queueLimit + queueHead[e];
+    }
+
+    public void dequeue(int e) {
+        queueHead[e] = (queueHead[e] + 1) % queueLimit;
+        queueCount[e]--;
+    }
+
+    public int queuedSlot(int position) {
+        return queueSlot[position];
+    }
+
+    public int queuedOffset(int position) {
+        return queueOffset[position];
+    }
+
+    public int queuedLength(int position) {
+        return queueLength[position];
+    }
+
+    public int queuedIngress(int position) {
+        return queueIngress[position];
+    }
+
+    /** Highest entry index that may be in use (for timer scans). */
+    public int scanLimit() {
+        return capacity;
+    }
+
+    /** Copies of all entries, for display (allocates; control requests only). */
+    public List<NeighbourEntry> snapshot(long nowNanos) {
+        List<NeighbourEntry> list = new ArrayList<>();
+        for (int e = 0; e < capacity; e++) {
+            if (state[e] != NeighbourState.FREE) {
+                list.add(new NeighbourEntry(port[e], address[e], mac[e], state[e], (nowNanos - confirmedNanos[e]) / 1_000_000));
+            }
+        }
+        return list;
+    }
+}

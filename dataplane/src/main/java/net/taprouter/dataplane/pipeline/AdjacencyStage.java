@@ -1,0 +1,53 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Adjacency: puts the neighbour's prebuilt Ethernet header in front of the packet.
+ * Input: a routed packet with egressPort and neighbourAddress. Next: {@link MtuStage}. An
+ * unresolved neighbour hands the packet to the {@link ArpResolver} (queued, ARP request sent);
+ * a stale one is used and probed.
+ */
+public final class AdjacencyStage implements Stage {
+    private final ForwardingContext context;
+    private final ArpResolver resolver;
+    private Stage mtu;
+
+    public AdjacencyStage(ForwardingContext context, ArpResolver resolver) {
+        this.context = context;
+        this.resolver = resolver;
+    }
+
+    void next(Stage mtuStage) {
+        this.mtu = mtuStage;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        NeighbourTable neighbours = context.neighbours;
+        int entry = neighbours.find(packet.egressPort, packet.neighbourAddress);
+        if (entry >= 0) {
+            int state = neighbours.state(entry);
+            if (state == NeighbourState.REACHABLE || state == NeighbourState.PERMANENT
+                || state == NeighbourState.PROBE || state == NeighbourState.STALE) {
+                if (state == NeighbourState.STALE) {
+                    resolver.startProbe(entry);
+                }
+                writeHeader(context.buffer, packet.frameOffset, neighbours, entry);
+                return mtu;
+            }
+        }
+        return resolver.await(packet, entry);
+    }
+
+    /** Copies the 14-byte prebuilt header of {@code entry} to the start of the frame. */
+    static void writeHeader(UnsafeBuffer frames, int frameOffset, NeighbourTable neighbours, int entry) {
+        UnsafeBuffer headers = neighbours.headers();
+        int from = entry * NeighbourTable.HEADER_STRIDE;
+        frames.putLong(frameOffset, headers.getLong(from));
+        frames.putInt(frameOffset + 8, headers.getInt(from + 8));
+        frames.putShort(frameOffset + 12, headers.getShort(from + 12));
+    }
+}

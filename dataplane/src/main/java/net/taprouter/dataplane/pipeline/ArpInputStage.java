@@ -1,0 +1,85 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.wire.ArpView;
+import net.taprouter.dataplane.wire.EthernetView;
+import net.taprouter.dataplane.wire.MacAddress;
+
+/**
+ * ARP (RFC 826). Input: an ARP frame on a port. Learns the sender's address if it is on the
+ * port's link (updating an existing entry, or creating one when the request/reply is aimed at
+ * us), releases packets that waited for it, and answers requests for the port's own addresses
+ * by turning the request into the reply in place.
+ * Next: {@link TransmitStage} (reply). Drops: arp_malformed, arp_not_for_us; replies are consumed.
+ */
+public final class ArpInputStage implements Stage {
+    private final ForwardingContext context;
+    private final ArpResolver resolver;
+    private final ArpView arp = new ArpView();
+    private final Stage transmit;
+    private final Stage malformed;
+    private final Stage notForUs;
+
+    public ArpInputStage(ForwardingContext context, ArpResolver resolver, ForwardingGraph graph) {
+        this.context = context;
+        this.resolver = resolver;
+        this.transmit = graph.transmit();
+        this.malformed = graph.drop(DropReason.ARP_MALFORMED);
+        this.notForUs = graph.drop(DropReason.ARP_NOT_FOR_US);
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        EthernetView ethernet = packet.ethernet;
+        if (!arp.wrap(context.buffer, ethernet.payloadOffset(), ethernet.payloadLength()) || !arp.isEthernetIpv4()) {
+            return malformed;
+        }
+        long senderMac = arp.senderMac();
+        if (MacAddress.isMulticast(senderMac) || senderMac == 0) {
+            return malformed;
+        }
+        Port port = context.ports.get(packet.ingressPort);
+        int senderIp = arp.senderIp();
+        int targetIp = arp.targetIp();
+        boolean forUs = port.ownsAddress(targetIp);
+        if (senderIp != 0 && port.isOnLink(senderIp)) {
+            learn(port, senderIp, senderMac, forUs);
+        }
+        int operation = arp.operation();
+        if (operation == ArpView.OP_REQUEST && forUs) {
+            arp.build(ArpView.OP_REPLY, port.mac(), targetIp, senderMac, senderIp);
+            ethernet.destination(senderMac);
+            ethernet.source(port.mac());
+            packet.frameLength = EthernetView.HEADER_LENGTH + ArpView.LENGTH;
+            packet.egressPort = packet.ingressPort;
+            context.event(Event.ARP_REPLIES_SENT);
+            return transmit;
+        }
+        if (operation == ArpView.OP_REPLY && forUs) {
+            context.release(packet.slot);
+            return null;
+        }
+        return notForUs;
+    }
+
+    private void learn(Port port, int senderIp, long senderMac, boolean forUs) {
+        int entry = context.neighbours.find(port.index(), senderIp);
+        if (entry < 0) {
+            if (!forUs) {
+                return;
+            }
+            entry = context.neighbours.create(port.index(), senderIp, NeighbourState.REACHABLE, port.mac(), context.nowNanos);
+            if (entry < 0) {
+                context.counters.drop(DropReason.NEIGHBOUR_TABLE_FULL);
+                return;
+            }
+        }
+        if (context.neighbours.state(entry) == NeighbourState.PERMANENT) {
+            return;
+        }
+        resolver.resolved(entry, senderMac, port.mac());
+    }
+}

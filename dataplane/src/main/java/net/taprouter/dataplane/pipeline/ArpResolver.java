@@ -1,0 +1,238 @@
+package net.taprouter.dataplane.pipeline;
+
+import java.nio.ByteBuffer;
+import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.wire.ArpView;
+import net.taprouter.dataplane.wire.EthernetView;
+import net.taprouter.dataplane.wire.MacAddress;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Neighbour resolution: sends ARP requests, holds packets waiting for a reply (bounded queue per
+ * neighbour, as frame slots), releases them when the reply comes, and after {@link #MAX_PROBES}
+ * unanswered requests one second apart answers each with ICMP Host Unreachable. Also ages
+ * entries: REACHABLE becomes STALE after {@link #REACHABLE_NANOS}; a STALE entry in use is probed
+ * (unicast) and removed if the probes go unanswered; unused STALE entries are collected.
+ */
+public final class ArpResolver {
+    public static final int MAX_PROBES = 3;
+    public static final long RETRANSMIT_NANOS = 1_000_000_000L;
+    public static final long REACHABLE_NANOS = 30_000_000_000L;
+    public static final long STALE_GC_NANOS = 300_000_000_000L;
+
+    private final ForwardingContext context;
+    private final NeighbourTable neighbours;
+    private final UnsafeBuffer request;
+    private final EthernetView ethernet = new EthernetView();
+    private final ArpView arp = new ArpView();
+    private final Packet resumed = new Packet();
+    private final Stage queueFull;
+    private final Stage tableFull;
+    private final Stage unresolved;
+    private Stage mtu;
+    private Stage hostUnreachable;
+
+    public ArpResolver(ForwardingContext context, ForwardingGraph graph) {
+        this.context = context;
+        this.neighbours = context.neighbours;
+        ByteBuffer memory = BufferUtil.allocateDirectAligned(64, 64);
+        this.request = new UnsafeBuffer(memory);
+        this.queueFull = graph.drop(DropReason.ARP_QUEUE_FULL);
+        this.tableFull = graph.drop(DropReason.NEIGHBOUR_TABLE_FULL);
+        this.unresolved = graph.drop(DropReason.NEIGHBOUR_UNRESOLVED);
+    }
+
+    void next(Stage mtuStage, Stage hostUnreachableStage) {
+        this.mtu = mtuStage;
+        this.hostUnreachable = hostUnreachableStage;
+    }
+
+    /**
+     * A packet for a neighbour that is not resolved ({@code entry} -1 if unknown): queue it and
+     * start resolution. Returns the stage that takes over the packet (null: queued).
+     */
+    Stage await(Packet packet, int entry) {
+        if (entry >= 0 && neighbours.state(entry) == NeighbourState.FAILED) {
+            return unresolved; // being failed right now (see fail)
+        }
+        boolean fresh = entry < 0;
+        if (fresh) {
+            Port port = context.ports.get(packet.egressPort);
+            if (port == null) {
+                return tableFull;
+            }
+            entry = neighbours.create(packet.egressPort, packet.neighbourAddress, NeighbourState.INCOMPLETE, port.mac(), context.nowNanos);
+            if (entry < 0) {
+                return tableFull;
+            }
+        }
+        if (!neighbours.enqueue(entry, packet.slot, packet.frameOffset, packet.frameLength, packet.ingressPort)) {
+            return queueFull;
+        }
+        context.event(Event.NEIGHBOUR_QUEUED);
+        if (fresh) {
+            sendRequest(entry, false);
+        }
+        return null;
+    }
+
+    /** ARP told us the neighbour's MAC: confirm it and send whatever waited for it. */
+    void resolved(int entry, long mac, long portMac) {
+        neighbours.confirm(entry, mac, portMac, context.nowNanos);
+        context.event(Event.ARP_LEARNED);
+        while (neighbours.queued(entry) > 0) {
+            resume(entry);
+            AdjacencyStage.writeHeader(context.buffer, resumed.frameOffset, neighbours, entry);
+            ForwardingGraph.run(mtu, resumed);
+        }
+    }
+
+    /** A STALE entry is being used: confirm it with unicast probes. */
+    void startProbe(int entry) {
+        neighbours.state(entry, NeighbourState.PROBE);
+        sendRequest(entry, true);
+    }
+
+    /** Timers: retransmissions, failures, aging. Call every few tens of milliseconds. */
+    public int onTimer(long now) {
+        int work = 0;
+        for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
+            int state = neighbours.state(e);
+            switch (state) {
+                case NeighbourState.INCOMPLETE:
+                case NeighbourState.PROBE:
+                    if (now - neighbours.probeNanos(e) >= RETRANSMIT_NANOS) {
+                        work++;
+                        if (neighbours.probes(e) < MAX_PROBES) {
+                            sendRequest(e, state == NeighbourState.PROBE);
+                        } else {
+                            fail(e);
+                        }
+                    }
+                    break;
+                case NeighbourState.REACHABLE:
+                    if (now - neighbours.confirmedNanos(e) >= REACHABLE_NANOS) {
+                        neighbours.state(e, NeighbourState.STALE);
+                        work++;
+                    }
+                    break;
+                case NeighbourState.STALE:
+                    if (now - neighbours.confirmedNanos(e) >= STALE_GC_NANOS) {
+                        neighbours.remove(e);
+                        work++;
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        return work;
+    }
+
+    /** Resolution failed: Host Unreachable for every waiting packet; the entry goes. */
+    private void fail(int entry) {
+        neighbours.state(entry, NeighbourState.FAILED);
+        while (neighbours.queued(entry) > 0) {
+            resume(entry);
+            resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
+            ForwardingGraph.run(hostUnreachable, resumed);
+        }
+        neighbours.remove(entry);
+    }
+
+    /** Drops every waiting packet of {@code entry} (flush) and removes it. */
+    public void discard(int entry) {
+        while (neighbours.queued(entry) > 0) {
+            int position = neighbours.queueHeadPosition(entry);
+            int slot = neighbours.queuedSlot(position);
+            neighbours.dequeue(entry);
+            context.counters.drop(DropReason.NEIGHBOUR_FLUSHED);
+            context.release(slot);
+        }
+        neighbours.remove(entry);
+    }
+
+    /** Control command: forget every neighbour learned on a port (port removed or its MAC changed). */
+    public void discardPort(int port) {
+        for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
+            if (neighbours.state(e) != NeighbourState.FREE && neighbours.port(e) == port) {
+                discard(e);
+            }
+        }
+    }
+
+    /** Control command: {@code neigh flush}, every entry that is not PERMANENT. Returns how many. */
+    public int flush() {
+        int flushed = 0;
+        for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
+            int state = neighbours.state(e);
+            if (state != NeighbourState.FREE && state != NeighbourState.PERMANENT) {
+                discard(e);
+                flushed++;
+            }
+        }
+        return flushed;
+    }
+
+    /** Control command: {@code neigh add}: a PERMANENT entry; packets waiting for it go out. */
+    public void addPermanent(int port, int address, long mac) {
+        Port p = context.ports.get(port);
+        if (p == null) {
+            throw new IllegalArgumentException("no such port index " + port);
+        }
+        int entry = neighbours.find(port, address);
+        if (entry < 0) {
+            entry = neighbours.create(port, address, NeighbourState.PERMANENT, p.mac(), context.nowNanos);
+            if (entry < 0) {
+                throw new IllegalStateException("neighbour table full (capacity " + neighbours.capacity() + ")");
+            }
+        }
+        neighbours.state(entry, NeighbourState.PERMANENT);
+        resolved(entry, mac, p.mac());
+    }
+
+    /** Control command: remove one entry; false if there is none. */
+    public boolean remove(int port, int address) {
+        int entry = neighbours.find(port, address);
+        if (entry < 0) {
+            return false;
+        }
+        discard(entry);
+        return true;
+    }
+
+    private void resume(int entry) {
+        int position = neighbours.queueHeadPosition(entry);
+        resumed.reset(neighbours.queuedSlot(position), neighbours.queuedOffset(position),
+            neighbours.queuedLength(position), neighbours.queuedIngress(position));
+        neighbours.dequeue(entry);
+        resumed.egressPort = neighbours.port(entry);
+        resumed.neighbourAddress = neighbours.address(entry);
+        resumed.localOrigin = resumed.ingressPort < 0;
+        resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
+    }
+
+    /** Who-has for the entry's address: broadcast, or unicast to the known MAC when probing. */
+    private void sendRequest(int entry, boolean unicast) {
+        Port port = context.ports.get(neighbours.port(entry));
+        neighbours.probed(entry, context.nowNanos);
+        if (port == null || !port.isUp()) {
+            return;
+        }
+        int target = neighbours.address(entry);
+        ethernet.wrap(request, 0, EthernetView.HEADER_LENGTH + ArpView.LENGTH);
+        ethernet.destination(unicast ? neighbours.mac(entry) : MacAddress.BROADCAST);
+        ethernet.source(port.mac());
+        ethernet.etherType(EthernetView.ETHERTYPE_ARP);
+        arp.wrap(request, EthernetView.HEADER_LENGTH, ArpView.LENGTH);
+        arp.build(ArpView.OP_REQUEST, port.mac(), port.sourceAddressFor(target), 0L, target);
+        if (context.transmit(port.index(), request, 0, EthernetView.HEADER_LENGTH + ArpView.LENGTH)) {
+            context.event(Event.ARP_REQUESTS_SENT);
+        }
+    }
+}

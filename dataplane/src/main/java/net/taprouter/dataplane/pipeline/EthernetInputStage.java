@@ -1,0 +1,62 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.wire.EthernetView;
+import net.taprouter.dataplane.wire.MacAddress;
+
+/**
+ * Entry of the graph. Input: a received frame. Accepts frames to the port's MAC and
+ * broadcast/multicast (marking those {@code linkBroadcast}); dispatches on EtherType.
+ * Next: {@link ArpInputStage}, {@link Ipv4InputStage}. Drops: port_down, frame_too_short,
+ * ether_not_for_us, ether_unknown_type.
+ */
+public final class EthernetInputStage implements Stage {
+    private final ForwardingContext context;
+    private Stage arpInput;
+    private Stage ipv4Input;
+    private final Stage portDown;
+    private final Stage tooShort;
+    private final Stage notForUs;
+    private final Stage unknownType;
+
+    public EthernetInputStage(ForwardingContext context, ForwardingGraph graph) {
+        this.context = context;
+        this.portDown = graph.drop(DropReason.PORT_DOWN);
+        this.tooShort = graph.drop(DropReason.FRAME_TOO_SHORT);
+        this.notForUs = graph.drop(DropReason.ETHER_NOT_FOR_US);
+        this.unknownType = graph.drop(DropReason.ETHER_UNKNOWN_TYPE);
+    }
+
+    void next(Stage arp, Stage ipv4) {
+        this.arpInput = arp;
+        this.ipv4Input = ipv4;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        Port port = context.ports.get(packet.ingressPort);
+        if (port == null || !port.isUp()) {
+            return portDown;
+        }
+        EthernetView ethernet = packet.ethernet;
+        if (!ethernet.wrap(context.buffer, packet.frameOffset, packet.frameLength)) {
+            return tooShort;
+        }
+        long destination = ethernet.destination();
+        if (destination != port.mac()) {
+            if (!MacAddress.isMulticast(destination)) {
+                return notForUs;
+            }
+            packet.linkBroadcast = true;
+        }
+        switch (ethernet.etherType()) {
+            case EthernetView.ETHERTYPE_IPV4:
+                return ipv4Input;
+            case EthernetView.ETHERTYPE_ARP:
+                return arpInput;
+            default:
+                return unknownType;
+        }
+    }
+}

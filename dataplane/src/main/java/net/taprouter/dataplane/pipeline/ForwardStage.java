@@ -1,0 +1,40 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
+
+/**
+ * Forwarding proper. Input: a routed packet not addressed to the router. Honours the forwarding
+ * switch, sends Time Exceeded for TTL <= 1, otherwise decrements the TTL with an incremental
+ * checksum update (RFC 1624). Next: {@link AdjacencyStage}; ICMP Time Exceeded.
+ * Drops: forwarding_disabled. Counts event forwarded. An SNAT hook goes after this stage.
+ */
+public final class ForwardStage implements Stage {
+    private final ForwardingContext context;
+    private Stage adjacency;
+    private final Stage timeExceeded;
+    private final Stage disabled;
+
+    public ForwardStage(ForwardingContext context, ForwardingGraph graph) {
+        this.context = context;
+        this.timeExceeded = graph.icmpError(DropReason.TTL_EXCEEDED);
+        this.disabled = graph.drop(DropReason.FORWARDING_DISABLED);
+    }
+
+    void next(Stage adjacencyStage) {
+        this.adjacency = adjacencyStage;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        if (!context.settings.forwarding()) {
+            return disabled;
+        }
+        if (packet.ip.ttl() <= 1) {
+            return timeExceeded;
+        }
+        packet.ip.decrementTtl();
+        context.event(Event.FORWARDED);
+        return adjacency;
+    }
+}

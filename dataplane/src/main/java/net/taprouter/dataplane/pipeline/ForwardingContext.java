@@ -1,0 +1,98 @@
+package net.taprouter.dataplane.pipeline;
+
+import java.io.IOException;
+import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.route.RouteTable;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * What the stages of one forwarding agent share: the frame pool, the tables, the counters, the
+ * clock of the current batch, and frame output. Owned by one thread.
+ */
+public final class ForwardingContext {
+    public final FramePool pool;
+    public final UnsafeBuffer buffer;
+    public final PortTable ports;
+    public final RouteTable routes;
+    public final NextHops nextHops;
+    public final NeighbourTable neighbours;
+    public final DataplaneCounters counters;
+    public final DataplaneSettings settings;
+    public final TokenBucket icmpLimiter;
+    private final SlotReturnRing slotReturns;
+    /** Clock of the current batch (System.nanoTime at its start). */
+    public long nowNanos;
+
+    public ForwardingContext(FramePool pool, PortTable ports, RouteTable routes, NextHops nextHops,
+                             NeighbourTable neighbours, DataplaneCounters counters, DataplaneSettings settings,
+                             SlotReturnRing slotReturns) {
+        this.pool = pool;
+        this.buffer = pool.buffer();
+        this.ports = ports;
+        this.routes = routes;
+        this.nextHops = nextHops;
+        this.neighbours = neighbours;
+        this.counters = counters;
+        this.settings = settings;
+        this.icmpLimiter = new TokenBucket(settings);
+        this.slotReturns = slotReturns;
+    }
+
+    /** The packet's slot is no longer needed. */
+    public void release(int slot) {
+        slotReturns.release(slot);
+    }
+
+    /** Counts a drop, attributing it to the ingress port if there is one, and releases the slot. */
+    public void drop(Packet packet, DropReason reason) {
+        counters.drop(reason);
+        Port in = ports.get(packet.ingressPort);
+        if (in != null) {
+            in.counters().rxDrops.incrementRelease();
+        }
+        release(packet.slot);
+    }
+
+    /**
+     * Writes a frame to a port's TAP. Returns true if it went out. Counts TX packets/bytes, or
+     * the drop; a failing TAP marks the port down (its namespace is gone).
+     */
+    public boolean transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
+        Port port = ports.get(portIndex);
+        if (port == null || !port.isUp()) {
+            counters.drop(DropReason.PORT_DOWN);
+            return false;
+        }
+        try {
+            int written = port.tap().write(frameBuffer.addressOffset() + offset, length);
+            if (written <= 0) {
+                counters.drop(DropReason.TX_QUEUE_FULL);
+                port.counters().txDrops.incrementRelease();
+                return false;
+            }
+            port.counters().txPackets.incrementRelease();
+            port.counters().txBytes.getAndAddRelease(length);
+            return true;
+        } catch (IOException e) {
+            counters.drop(DropReason.TX_ERROR);
+            port.counters().txDrops.incrementRelease();
+            if (!port.carrierLost()) {
+                port.markCarrierLost();
+                System.err.println("routerd: port " + port.name() + " down: " + e.getMessage());
+            }
+            return false;
+        }
+    }
+
+    public void event(Event event) {
+        counters.event(event);
+    }
+}

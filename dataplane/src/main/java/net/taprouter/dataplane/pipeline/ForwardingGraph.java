@@ -1,0 +1,112 @@
+package net.taprouter.dataplane.pipeline;
+
+import java.util.EnumMap;
+import java.util.Map;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.wire.IcmpView;
+
+/**
+ * Builds and wires the stages of one forwarding agent:
+ *
+ * <pre>
+ *  EthernetInput ─┬─ ArpInput ──────────────────────────────────────────────┐ (reply)
+ *                 └─ Ipv4Input ── RouteLookup ─┬─ LocalDelivery ── RouteOutput ─┐
+ *                                              └─ Forward (TTL) ────────────────┴─ Adjacency ── Mtu ─┬─ Transmit
+ *                                                                          (ARP queue) ┘             └─ Fragment
+ *  errors: IcmpError(type, code) ── RouteOutput;   every drop: DropStage(reason)
+ * </pre>
+ */
+public final class ForwardingGraph {
+    private final ForwardingContext context;
+    private final Map<DropReason, DropStage> drops = new EnumMap<>(DropReason.class);
+    private final Map<DropReason, IcmpErrorStage> errors = new EnumMap<>(DropReason.class);
+    private final TransmitStage transmit;
+    private final EthernetInputStage ethernetInput;
+    private final ArpResolver resolver;
+    private final RouteOutputStage routeOutput;
+
+    public ForwardingGraph(ForwardingContext context) {
+        this.context = context;
+        for (DropReason reason : DropReason.values()) {
+            drops.put(reason, new DropStage(context, reason));
+        }
+        transmit = new TransmitStage(context);
+        routeOutput = new RouteOutputStage(context, this);
+        resolver = new ArpResolver(context, this);
+        icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_NET_UNREACHABLE, DropReason.NO_ROUTE);
+        icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_HOST_UNREACHABLE, DropReason.NEIGHBOUR_UNRESOLVED);
+        icmpError(IcmpView.TYPE_TIME_EXCEEDED, IcmpView.CODE_TTL_EXCEEDED, DropReason.TTL_EXCEEDED);
+        icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_FRAGMENTATION_NEEDED, DropReason.FRAGMENTATION_NEEDED);
+
+        ethernetInput = new EthernetInputStage(context, this);
+        ArpInputStage arpInput = new ArpInputStage(context, resolver, this);
+        Ipv4InputStage ipv4Input = new Ipv4InputStage(context, this);
+        RouteLookupStage routeLookup = new RouteLookupStage(context, this);
+        LocalDeliveryStage localDelivery = new LocalDeliveryStage(context, this);
+        ForwardStage forward = new ForwardStage(context, this);
+        AdjacencyStage adjacency = new AdjacencyStage(context, resolver);
+        FragmentStage fragment = new FragmentStage(context, this);
+        MtuStage mtu = new MtuStage(context, this, fragment);
+
+        ethernetInput.next(arpInput, ipv4Input);
+        ipv4Input.next(routeLookup);
+        routeLookup.next(localDelivery, forward);
+        localDelivery.next(routeOutput);
+        forward.next(adjacency);
+        routeOutput.next(adjacency);
+        adjacency.next(mtu);
+        resolver.next(mtu, icmpError(DropReason.NEIGHBOUR_UNRESOLVED));
+        for (IcmpErrorStage error : errors.values()) {
+            error.next(routeOutput);
+        }
+    }
+
+    /** Runs a packet through the graph from {@code stage} until it leaves it. */
+    public static void run(Stage stage, Packet packet) {
+        Stage next = stage;
+        while (next != null) {
+            next = next.process(packet);
+        }
+    }
+
+    /** Processes one received frame. */
+    public void receive(Packet packet) {
+        run(ethernetInput, packet);
+    }
+
+    public ArpResolver resolver() {
+        return resolver;
+    }
+
+    public ForwardingContext context() {
+        return context;
+    }
+
+    /** The drop stage for a reason. */
+    public Stage drop(DropReason reason) {
+        return drops.get(reason);
+    }
+
+    public Stage transmit() {
+        return transmit;
+    }
+
+    /** The ICMP error stage registered for a reason (net/host unreachable, time exceeded, fragmentation needed). */
+    public Stage icmpError(DropReason reason) {
+        Stage stage = errors.get(reason);
+        if (stage == null) {
+            throw new IllegalArgumentException("no ICMP error for " + reason);
+        }
+        return stage;
+    }
+
+    /** An ICMP error stage of a given type and code, counted under {@code reason}. */
+    Stage icmpError(int type, int code, DropReason reason) {
+        IcmpErrorStage stage = new IcmpErrorStage(context, this, type, code, reason);
+        if (routeOutput != null) {
+            stage.next(routeOutput);
+        }
+        errors.putIfAbsent(reason, stage);
+        return stage;
+    }
+}

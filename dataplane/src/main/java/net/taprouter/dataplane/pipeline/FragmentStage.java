@@ -1,0 +1,112 @@
+package net.taprouter.dataplane.pipeline;
+
+import java.nio.ByteBuffer;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.wire.EthernetView;
+import net.taprouter.dataplane.wire.Ipv4View;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * IPv4 fragmentation (RFC 791). Input: a packet without DF, Ethernet header written, larger than
+ * the egress MTU. Output: fragments of at most MTU bytes written to the egress TAP, each built in
+ * a scratch frame: the Ethernet header, the IP header (options without the copy flag only in the
+ * first fragment), a multiple of 8 data bytes. Counts event fragments_created.
+ * Drops: fragmentation_needed (MTU too small for 8 data bytes).
+ */
+public final class FragmentStage implements Stage {
+    private static final int MAX_HEADER = 60;
+
+    private final ForwardingContext context;
+    private final UnsafeBuffer scratch;
+    private final Ipv4View fragmentHeader = new Ipv4View();
+    private final byte[] laterHeader = new byte[MAX_HEADER];
+    private final Stage tooSmall;
+
+    public FragmentStage(ForwardingContext context, ForwardingGraph graph) {
+        this.context = context;
+        ByteBuffer memory = BufferUtil.allocateDirectAligned(context.pool.frameCapacity(), 64);
+        this.scratch = new UnsafeBuffer(memory);
+        this.tooSmall = graph.drop(DropReason.FRAGMENTATION_NEEDED);
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        Port port = context.ports.get(packet.egressPort);
+        Ipv4View ip = packet.ip;
+        int mtu = port.mtu();
+        int headerLength = ip.headerLength();
+        int laterHeaderLength = buildLaterHeader(ip, headerLength);
+        if (((mtu - headerLength) & ~7) < 8 || ((mtu - laterHeaderLength) & ~7) < 8) {
+            return tooSmall;
+        }
+        int dataStart = ip.payloadOffset();
+        int dataLength = ip.totalLength() - headerLength;
+        int baseOffset = ip.fragmentOffset();
+        boolean originalMoreFragments = ip.moreFragments();
+        int flagsKept = ip.flagsFragment() & 0x8000; // reserved bit travels; DF is clear here
+        int position = 0;
+        boolean first = true;
+        while (position < dataLength) {
+            int thisHeaderLength = first ? headerLength : laterHeaderLength;
+            int chunk = Math.min(dataLength - position, (mtu - thisHeaderLength) & ~7);
+            boolean last = position + chunk == dataLength;
+            scratch.putBytes(0, context.buffer, packet.frameOffset, EthernetView.HEADER_LENGTH);
+            if (first) {
+                scratch.putBytes(EthernetView.HEADER_LENGTH, context.buffer, packet.ipOffset(), headerLength);
+            } else {
+                scratch.putBytes(EthernetView.HEADER_LENGTH, laterHeader, 0, laterHeaderLength);
+            }
+            int ipAt = EthernetView.HEADER_LENGTH;
+            scratch.putBytes(ipAt + thisHeaderLength, context.buffer, dataStart + position, chunk);
+            fragmentHeader.wrap(scratch, ipAt, thisHeaderLength + chunk);
+            fragmentHeader.totalLength(thisHeaderLength + chunk);
+            int moreFragments = (!last || originalMoreFragments) ? 0x2000 : 0;
+            fragmentHeader.flagsFragment(flagsKept | moreFragments | (baseOffset + position / 8));
+            fragmentHeader.updateHeaderChecksum();
+            context.transmit(packet.egressPort, scratch, 0, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
+            context.event(Event.FRAGMENTS_CREATED);
+            position += chunk;
+            first = false;
+        }
+        context.release(packet.slot);
+        return null;
+    }
+
+    /** Header for fragments after the first: options with the copy flag only. Returns its length. */
+    private int buildLaterHeader(Ipv4View ip, int headerLength) {
+        int at = ip.offset();
+        context.buffer.getBytes(at, laterHeader, 0, Ipv4View.MIN_HEADER_LENGTH);
+        int out = Ipv4View.MIN_HEADER_LENGTH;
+        int i = Ipv4View.MIN_HEADER_LENGTH;
+        while (i < headerLength) {
+            int type = context.buffer.getByte(at + i) & 0xFF;
+            if (type == 0) {
+                break;
+            }
+            if (type == 1) {
+                i++;
+                continue;
+            }
+            if (i + 1 >= headerLength) {
+                break;
+            }
+            int length = context.buffer.getByte(at + i + 1) & 0xFF;
+            if (length < 2 || i + length > headerLength) {
+                break;
+            }
+            if ((type & 0x80) != 0) {
+                context.buffer.getBytes(at + i, laterHeader, out, length);
+                out += length;
+            }
+            i += length;
+        }
+        while ((out & 3) != 0) {
+            laterHeader[out++] = 0;
+        }
+        laterHeader[0] = (byte) (0x40 | (out / 4));
+        return out;
+    }
+}

@@ -1,0 +1,117 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.wire.EthernetView;
+import net.taprouter.dataplane.wire.IcmpView;
+import net.taprouter.dataplane.wire.Ipv4Address;
+import net.taprouter.dataplane.wire.Ipv4View;
+
+/**
+ * Turns a packet the router cannot deliver into an ICMP error to its source (RFC 1812 4.3.2),
+ * in place: the new Ethernet, IP and ICMP headers go into the slot's headroom in front of the
+ * offending IP header, which is quoted with as much of its data as fits in 576 bytes.
+ *
+ * <pre>
+ *   before:            [eth][ offending IP header | data ... ]
+ *   after:  [eth][IP][ICMP][ offending IP header | data (quote) ]
+ * </pre>
+ *
+ * Input: an IPv4 packet (view wrapped) that is dropped for {@code reason}. Never answers an ICMP
+ * error, a non-first fragment, a link-layer broadcast, a packet from a broadcast/multicast/zero
+ * source, or a packet the router originated; rate-limited by a token bucket. Source address:
+ * the ingress port's address on the sender's subnet. Next: {@link RouteOutputStage}.
+ * Counters: drop.{reason}; event icmp_errors_sent; drops icmp_error_suppressed,
+ * icmp_rate_limited, icmp_no_source.
+ */
+public final class IcmpErrorStage implements Stage {
+    /** RFC 1812: the error must not exceed 576 bytes of IP. */
+    private static final int MAX_QUOTE = 576 - Ipv4View.MIN_HEADER_LENGTH - IcmpView.HEADER_LENGTH;
+    private static final int PREPENDED = Ipv4View.MIN_HEADER_LENGTH + IcmpView.HEADER_LENGTH;
+    private static final int ERROR_TTL = 64;
+
+    private final ForwardingContext context;
+    private final int type;
+    private final int code;
+    private final DropReason reason;
+    private final IcmpView icmp = new IcmpView();
+    private Stage routeOutput;
+    private final Stage suppressed;
+    private final Stage rateLimited;
+    private final Stage noSource;
+    private int identification;
+
+    public IcmpErrorStage(ForwardingContext context, ForwardingGraph graph, int type, int code, DropReason reason) {
+        this.context = context;
+        this.type = type;
+        this.code = code;
+        this.reason = reason;
+        this.suppressed = graph.drop(DropReason.ICMP_ERROR_SUPPRESSED);
+        this.rateLimited = graph.drop(DropReason.ICMP_RATE_LIMITED);
+        this.noSource = graph.drop(DropReason.ICMP_NO_SOURCE);
+    }
+
+    void next(Stage output) {
+        this.routeOutput = output;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        context.counters.drop(reason);
+        Ipv4View ip = packet.ip;
+        int source = ip.source();
+        if (packet.localOrigin || packet.linkBroadcast || ip.fragmentOffset() != 0 || !isUnicast(source)
+            || !isUnicast(ip.destination()) || isIcmpError(ip)) {
+            return suppressed;
+        }
+        Port ingress = context.ports.get(packet.ingressPort);
+        int errorSource = ingress == null ? 0 : ingress.sourceAddressFor(source);
+        if (errorSource == 0) {
+            return noSource;
+        }
+        if (!context.icmpLimiter.tryAcquire(context.nowNanos)) {
+            return rateLimited;
+        }
+        int quote = Math.min(ip.totalLength(), MAX_QUOTE);
+        int newIp = packet.ipOffset() - PREPENDED;
+        int totalLength = PREPENDED + quote;
+        context.buffer.putByte(newIp, (byte) 0x45);
+        ip.wrap(context.buffer, newIp, totalLength);
+        ip.tos(0xC0);
+        ip.totalLength(totalLength);
+        ip.identification(identification++ & 0xFFFF);
+        ip.flagsFragment(0);
+        ip.ttl(ERROR_TTL);
+        ip.protocol(Ipv4View.PROTO_ICMP);
+        ip.source(errorSource);
+        ip.destination(source);
+        ip.updateHeaderChecksum();
+        icmp.wrap(context.buffer, newIp + Ipv4View.MIN_HEADER_LENGTH, IcmpView.HEADER_LENGTH + quote);
+        icmp.type(type);
+        icmp.code(code);
+        if (code == IcmpView.CODE_FRAGMENTATION_NEEDED && type == IcmpView.TYPE_DEST_UNREACHABLE) {
+            icmp.nextHopMtu(packet.mtu);
+        } else {
+            icmp.restOfHeader(0);
+        }
+        icmp.updateChecksum();
+        packet.frameOffset = newIp - EthernetView.HEADER_LENGTH;
+        packet.frameLength = EthernetView.HEADER_LENGTH + totalLength;
+        packet.localOrigin = true;
+        context.event(Event.ICMP_ERRORS);
+        return routeOutput;
+    }
+
+    private static boolean isUnicast(int address) {
+        return address != 0 && !Ipv4Address.isMulticast(address) && !Ipv4Address.isLimitedBroadcast(address);
+    }
+
+    private boolean isIcmpError(Ipv4View ip) {
+        if (ip.protocol() != Ipv4View.PROTO_ICMP || ip.totalLength() <= ip.headerLength()) {
+            return false;
+        }
+        return IcmpView.isError(context.buffer.getByte(ip.payloadOffset()) & 0xFF);
+    }
+
+}

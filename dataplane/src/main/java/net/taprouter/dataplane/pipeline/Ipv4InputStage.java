@@ -1,0 +1,71 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.wire.EthernetView;
+import net.taprouter.dataplane.wire.Ipv4Address;
+import net.taprouter.dataplane.wire.Ipv4View;
+
+/**
+ * IPv4 input checks (RFC 1812 section 5.2.2): header present, version 4, IHL >= 5, total length
+ * between header length and the frame, header checksum; martian sources and destinations.
+ * Trims Ethernet padding. Input: an IPv4 frame. Next: the route lookup.
+ * Drops: ip_truncated, ip_bad_version, ip_bad_length, ip_bad_checksum, martian_source, martian_destination.
+ */
+public final class Ipv4InputStage implements Stage {
+    private final ForwardingContext context;
+    private Stage routeLookup;
+    private final Stage truncated;
+    private final Stage badVersion;
+    private final Stage badLength;
+    private final Stage badChecksum;
+    private final Stage martianSource;
+    private final Stage martianDestination;
+
+    public Ipv4InputStage(ForwardingContext context, ForwardingGraph graph) {
+        this.context = context;
+        this.truncated = graph.drop(DropReason.IP_TRUNCATED);
+        this.badVersion = graph.drop(DropReason.IP_BAD_VERSION);
+        this.badLength = graph.drop(DropReason.IP_BAD_LENGTH);
+        this.badChecksum = graph.drop(DropReason.IP_BAD_CHECKSUM);
+        this.martianSource = graph.drop(DropReason.MARTIAN_SOURCE);
+        this.martianDestination = graph.drop(DropReason.MARTIAN_DESTINATION);
+    }
+
+    void next(Stage lookup) {
+        this.routeLookup = lookup;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        Ipv4View ip = packet.ip;
+        int available = packet.frameLength - EthernetView.HEADER_LENGTH;
+        if (!ip.wrap(context.buffer, packet.ipOffset(), available)) {
+            return truncated;
+        }
+        if (ip.version() != 4) {
+            return badVersion;
+        }
+        int totalLength = ip.totalLength();
+        if (totalLength < ip.headerLength() || totalLength > available) {
+            return badLength;
+        }
+        if (!ip.isHeaderChecksumValid()) {
+            return badChecksum;
+        }
+        int source = ip.source();
+        if (Ipv4Address.isMulticast(source) || Ipv4Address.isLimitedBroadcast(source) || Ipv4Address.isLoopback(source)
+            || Ipv4Address.isThisNetwork(source) || Ipv4Address.isReservedClassE(source)) {
+            return martianSource;
+        }
+        int destination = ip.destination();
+        if (Ipv4Address.isLoopback(destination) || Ipv4Address.isThisNetwork(destination)
+            || Ipv4Address.isReservedClassE(destination)) {
+            return martianDestination;
+        }
+        if (totalLength != available) {
+            packet.frameLength = EthernetView.HEADER_LENGTH + totalLength;
+            ip.wrap(context.buffer, packet.ipOffset(), totalLength);
+        }
+        return routeLookup;
+    }
+}

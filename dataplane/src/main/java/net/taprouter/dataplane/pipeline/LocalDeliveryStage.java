@@ -1,0 +1,83 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.wire.IcmpView;
+import net.taprouter.dataplane.wire.Ipv4View;
+
+/**
+ * Packets addressed to the router. Input: an IPv4 packet whose destination is a router address.
+ * ICMP echo requests become echo replies in place (from the address they were sent to);
+ * UDP gets ICMP Port Unreachable, other transport protocols except TCP Protocol Unreachable.
+ * Next: {@link RouteOutputStage} (reply), ICMP error stages.
+ * Drops: local_fragment, local_icmp_other, local_no_listener (TCP), ip_bad_checksum (ICMP checksum).
+ */
+public final class LocalDeliveryStage implements Stage {
+    private static final int REPLY_TTL = 64;
+
+    private final ForwardingContext context;
+    private final IcmpView icmp = new IcmpView();
+    private Stage routeOutput;
+    private final Stage fragment;
+    private final Stage icmpOther;
+    private final Stage badChecksum;
+    private final Stage noListener;
+    private final Stage portUnreachable;
+    private final Stage protocolUnreachable;
+
+    public LocalDeliveryStage(ForwardingContext context, ForwardingGraph graph) {
+        this.context = context;
+        this.fragment = graph.drop(DropReason.LOCAL_FRAGMENT);
+        this.icmpOther = graph.drop(DropReason.LOCAL_ICMP_OTHER);
+        this.badChecksum = graph.drop(DropReason.IP_BAD_CHECKSUM);
+        this.noListener = graph.drop(DropReason.LOCAL_NO_LISTENER);
+        this.portUnreachable = graph.icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_PORT_UNREACHABLE, DropReason.LOCAL_NO_LISTENER);
+        this.protocolUnreachable = graph.icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_PROTOCOL_UNREACHABLE, DropReason.LOCAL_NO_LISTENER);
+    }
+
+    void next(Stage output) {
+        this.routeOutput = output;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        Ipv4View ip = packet.ip;
+        if (ip.isFragment()) {
+            return fragment;
+        }
+        context.event(Event.LOCAL_DELIVERED);
+        switch (ip.protocol()) {
+            case Ipv4View.PROTO_ICMP:
+                return icmp(packet, ip);
+            case Ipv4View.PROTO_UDP:
+                return portUnreachable;
+            case Ipv4View.PROTO_TCP:
+                return noListener;
+            default:
+                return protocolUnreachable;
+        }
+    }
+
+    private Stage icmp(Packet packet, Ipv4View ip) {
+        if (!icmp.wrap(context.buffer, ip.payloadOffset(), ip.totalLength() - ip.headerLength())) {
+            return icmpOther;
+        }
+        if (icmp.type() != IcmpView.TYPE_ECHO_REQUEST) {
+            return icmpOther;
+        }
+        if (!icmp.isChecksumValid()) {
+            return badChecksum;
+        }
+        icmp.type(IcmpView.TYPE_ECHO_REPLY);
+        icmp.checksum(net.taprouter.dataplane.wire.Checksum.update16(icmp.checksum(),
+            (IcmpView.TYPE_ECHO_REQUEST << 8) | icmp.code(), (IcmpView.TYPE_ECHO_REPLY << 8) | icmp.code()));
+        int requester = ip.source();
+        ip.source(ip.destination());
+        ip.destination(requester);
+        ip.ttl(REPLY_TTL);
+        ip.updateHeaderChecksum();
+        packet.localOrigin = true;
+        context.event(Event.ICMP_ECHO_REPLIES);
+        return routeOutput;
+    }
+}

@@ -1,0 +1,50 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.route.RouteTable;
+import net.taprouter.dataplane.stats.DropReason;
+
+/**
+ * Output routing for packets the router originates (echo replies, ICMP errors). Input: a packet
+ * with {@code localOrigin} set and its IPv4 header complete. Next: {@link AdjacencyStage}.
+ * Drops: output_no_route, output_to_self.
+ */
+public final class RouteOutputStage implements Stage {
+    private final ForwardingContext context;
+    private Stage adjacency;
+    private final Stage noRoute;
+    private final Stage toSelf;
+
+    public RouteOutputStage(ForwardingContext context, ForwardingGraph graph) {
+        this.context = context;
+        this.noRoute = graph.drop(DropReason.OUTPUT_NO_ROUTE);
+        this.toSelf = graph.drop(DropReason.OUTPUT_TO_SELF);
+    }
+
+    void next(Stage adjacencyStage) {
+        this.adjacency = adjacencyStage;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        int destination = packet.ip.destination();
+        int nextHop = context.routes.lookup(destination);
+        if (nextHop == RouteTable.NO_ROUTE) {
+            return noRoute;
+        }
+        NextHops nextHops = context.nextHops;
+        switch (nextHops.type(nextHop)) {
+            case NextHops.TYPE_CONNECTED:
+                packet.neighbourAddress = destination;
+                break;
+            case NextHops.TYPE_GATEWAY:
+                packet.neighbourAddress = nextHops.address(nextHop);
+                break;
+            default:
+                return toSelf;
+        }
+        packet.nextHop = nextHop;
+        packet.egressPort = nextHops.port(nextHop);
+        return adjacency;
+    }
+}

@@ -1,0 +1,88 @@
+package net.taprouter.dataplane.stats;
+
+import java.io.File;
+import java.nio.MappedByteBuffer;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+/**
+ * Counters in shared memory, readable by another process without stopping the dataplane
+ * (like Aeron's CnC file). Layout of the file:
+ *
+ * <pre>
+ *  0      8       12      16      64
+ *  | magic | metaLen | valLen | pad | metadata (metaLen) | values (valLen) |
+ * </pre>
+ *
+ * Counters are allocated by the control thread only; each counter then has a single writer.
+ */
+public final class CounterFile implements AutoCloseable {
+    public static final long MAGIC = 0x5441505254524331L; // "TAPRTRC1"
+    private static final int HEADER = 64;
+
+    private final MappedByteBuffer mapped;
+    private final CountersManager manager;
+    private final File file;
+
+    private CounterFile(File file, MappedByteBuffer mapped, CountersManager manager) {
+        this.file = file;
+        this.mapped = mapped;
+        this.manager = manager;
+    }
+
+    /** Creates (replacing) a counter file with room for {@code maxCounters}; null file: in memory only. */
+    public static CounterFile create(File file, int maxCounters) {
+        int valuesLength = maxCounters * CountersReader.COUNTER_LENGTH;
+        int metaLength = maxCounters * CountersReader.METADATA_LENGTH;
+        long total = HEADER + (long) metaLength + valuesLength;
+        MappedByteBuffer mapped = null;
+        UnsafeBuffer whole;
+        if (file != null) {
+            IoUtil.deleteIfExists(file);
+            mapped = IoUtil.mapNewFile(file, total);
+            whole = new UnsafeBuffer(mapped);
+        } else {
+            whole = new UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned((int) total, 64));
+        }
+        AtomicBuffer meta = new UnsafeBuffer(whole, HEADER, metaLength);
+        AtomicBuffer values = new UnsafeBuffer(whole, HEADER + metaLength, valuesLength);
+        whole.putInt(8, metaLength);
+        whole.putInt(12, valuesLength);
+        whole.putLongRelease(0, MAGIC);
+        return new CounterFile(file, mapped, new CountersManager(meta, values));
+    }
+
+    /** Maps an existing counter file read-only in spirit (for stats readers in other processes). */
+    public static CountersReader openReader(File file) {
+        MappedByteBuffer mapped = IoUtil.mapExistingFile(file, "counters");
+        UnsafeBuffer whole = new UnsafeBuffer(mapped);
+        if (whole.getLongVolatile(0) != MAGIC) {
+            throw new IllegalStateException("not a taprouter counter file: " + file);
+        }
+        int metaLength = whole.getInt(8);
+        int valuesLength = whole.getInt(12);
+        return new CountersReader(new UnsafeBuffer(whole, HEADER, metaLength),
+            new UnsafeBuffer(whole, HEADER + metaLength, valuesLength));
+    }
+
+    /** Control thread only. */
+    public AtomicCounter newCounter(String label) {
+        return manager.newCounter(label);
+    }
+
+    public CountersReader reader() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        if (mapped != null) {
+            IoUtil.unmap(mapped);
+            IoUtil.deleteIfExists(file);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package net.taprouter.dataplane.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The full BGP table (901,899 prefixes): build, then 1,000,000 lookups compared with {@link BinaryTrie}.
+ * Data file: system property {@code taprouter.bgp}, default /work/shared/data/bgp-ipv4-prefixes.txt.gz.
+ * Needs about 0.5 GiB of heap.
+ */
+class RouteTableScaleTest {
+
+    static final Path BGP = Path.of(System.getProperty("taprouter.bgp",
+            "/work/shared/data/bgp-ipv4-prefixes.txt.gz"));
+
+    /** Next hop of the i-th prefix of the file: a few thousand distinct values, as in a real router. */
+    static int nextHop(int index) {
+        return (index * 40503) & 4095;
+    }
+
+    @Test
+    void fullBgpTable() throws Exception {
+        assumeTrue(Files.isReadable(BGP), "BGP prefix file not found: " + BGP);
+        long t0 = System.nanoTime();
+        List<int[]> prefixes = PrefixFile.load(BGP);
+        long t1 = System.nanoTime();
+        assertEquals(901_899, prefixes.size());
+
+        RouteTable table = new RouteTable(4096, GracePeriod.NONE);
+        long t2 = System.nanoTime();
+        for (int i = 0; i < prefixes.size(); i++) {
+            int[] p = prefixes.get(i);
+            table.add(p[0], p[1], nextHop(i));
+        }
+        long t3 = System.nanoTime();
+        BinaryTrie trie = new BinaryTrie();
+        for (int i = 0; i < prefixes.size(); i++) {
+            int[] p = prefixes.get(i);
+            trie.add(p[0], p[1], nextHop(i));
+        }
+        long t4 = System.nanoTime();
+        double buildSeconds = (t3 - t2) / 1e9;
+        System.out.printf("BGP: load %.3f s, RouteTable build %.3f s (adds only, table allocated before), "
+                        + "BinaryTrie build %.3f s, %d tbl8 groups%n",
+                (t1 - t0) / 1e9, buildSeconds, (t4 - t3) / 1e9, table.tbl8GroupsInUse());
+        assertTrue(buildSeconds < 30, "build took " + buildSeconds + " s");
+        assertEquals(901_899, table.size());
+        assertEquals(901_899, trie.size());
+        assertEquals(451, table.tbl8GroupsInUse()); // 961 prefixes > /24 in 451 distinct /24s
+
+        SplittableRandom rnd = new SplittableRandom(42);
+        int routed = compare(table, trie, prefixes, rnd, 1_000_000);
+        System.out.printf("BGP: 1,000,000 lookups agree with the trie; %d found a route%n", routed);
+        assertTrue(routed > 500_000, "addresses drawn from prefixes all route: " + routed);
+
+        int[] count = {0};
+        long[] last = {-1};
+        table.forEach((prefix, length, nextHop) -> {
+            long key = (Integer.toUnsignedLong(prefix) << 6) | length;
+            assertTrue(key > last[0], "forEach order");
+            last[0] = key;
+            count[0]++;
+        });
+        assertEquals(901_899, count[0]);
+        table.checkInvariants();
+
+        // withdraw a quarter of the table, including every prefix longer than /24, and compare again
+        long t5 = System.nanoTime();
+        int removed = 0;
+        for (int i = 0; i < prefixes.size(); i++) {
+            int[] p = prefixes.get(i);
+            if (p[1] > 24 || (i & 3) == 0) {
+                assertTrue(table.remove(p[0], p[1]));
+                assertTrue(trie.remove(p[0], p[1]));
+                removed++;
+            }
+        }
+        long t6 = System.nanoTime();
+        System.out.printf("BGP: removed %d prefixes in %.3f s%n", removed, (t6 - t5) / 1e9);
+        assertEquals(0, table.tbl8GroupsInUse());
+        assertEquals(451, table.tbl8GroupsPending());
+        compare(table, trie, prefixes, rnd, 200_000);
+        table.checkInvariants();
+    }
+
+    /** Half the addresses inside file prefixes, half uniformly random; returns how many had a route. */
+    private static int compare(RouteTable table, BinaryTrie trie, List<int[]> prefixes, SplittableRandom rnd, int n) {
+        int routed = 0;
+        for (int k = 0; k < n; k++) {
+            int address;
+            if ((k & 1) == 0) {
+                int[] p = prefixes.get(rnd.nextInt(prefixes.size()));
+                address = p[0] | (rnd.nextInt() & ~RouteTable.mask(p[1]));
+            } else {
+                address = rnd.nextInt();
+            }
+            int expected = trie.lookup(address);
+            int actual = table.lookup(address);
+            if (expected != actual) {
+                throw new AssertionError("lookup " + PrefixFile.formatAddress(address) + ": trie " + expected
+                        + ", table " + actual);
+            }
+            if (actual != RouteTable.NO_ROUTE) {
+                routed++;
+            }
+        }
+        return routed;
+    }
+}
