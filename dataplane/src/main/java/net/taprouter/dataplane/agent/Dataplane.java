@@ -93,6 +93,11 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
+    /** Largest IP MTU a port may have: what a frame slot holds minus the Ethernet header. */
+    public int maxMtu() {
+        return config.slotSize() - net.taprouter.dataplane.buffer.FramePool.HEADROOM - 14;
+    }
+
     public PortTable ports() {
         return ports;
     }

@@ -11,6 +11,7 @@ import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.tap.TapIOException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -63,7 +64,8 @@ public final class ForwardingContext {
 
     /**
      * Writes a frame to a port's TAP. Returns true if it went out. Counts TX packets/bytes, or
-     * the drop; a failing TAP marks the port down (its namespace is gone).
+     * the drop. A TAP whose device is gone (its namespace was deleted) marks the port down; other
+     * errors (EIO while the host has not brought its side up yet) only count as tx_error.
      */
     public boolean transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
         Port port = ports.get(portIndex);
@@ -84,7 +86,8 @@ public final class ForwardingContext {
         } catch (IOException e) {
             counters.drop(DropReason.TX_ERROR);
             port.counters().txDrops.incrementRelease();
-            if (!port.carrierLost()) {
+            boolean gone = e instanceof TapIOException && ((TapIOException) e).isDeviceGone();
+            if (gone && !port.carrierLost()) {
                 port.markCarrierLost();
                 System.err.println("routerd: port " + port.name() + " down: " + e.getMessage());
             }

@@ -388,13 +388,13 @@ public final class RouteTable {
                 linked++;
                 int base = group << GROUP_SHIFT;
                 for (int j = base; j < base + GROUP_ENTRIES; j++) {
-                    checkRouteEntry(tbl8[j], "tbl8[" + j + "]");
+                    checkRouteEntry(tbl8[j], "tbl8", j);
                 }
                 if (!holdsLongPrefix(base)) {
                     throw new AssertionError("group " + group + " linked from " + i + " holds no prefix > /24");
                 }
             } else {
-                checkRouteEntry(entry, "tbl24[" + i + "]");
+                checkRouteEntry(entry, "tbl24", i);
                 if (depth(entry) > 24) {
                     throw new AssertionError("tbl24[" + i + "] has depth " + depth(entry));
                 }
@@ -421,13 +421,13 @@ public final class RouteTable {
         state[group] = as;
     }
 
-    private static void checkRouteEntry(int entry, String where) {
+    private static void checkRouteEntry(int entry, String array, int index) {
         if (entry < 0) {
-            throw new AssertionError(where + " is extended: " + Integer.toHexString(entry));
+            throw new AssertionError(array + "[" + index + "] is extended: " + Integer.toHexString(entry));
         }
         int value = entry & 0x01FF_FFFF;
         if (depth(entry) > 32 || (value > MAX_NEXT_HOP && entry != EMPTY)) {
-            throw new AssertionError(where + " is malformed: " + Integer.toHexString(entry));
+            throw new AssertionError(array + "[" + index + "] is malformed: " + Integer.toHexString(entry));
         }
     }
 }

@@ -1,0 +1,143 @@
+package net.taprouter.control.command;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.taprouter.control.model.AddressService;
+import net.taprouter.control.model.RouteService;
+import net.taprouter.control.model.RouterState;
+import net.taprouter.control.model.Transaction;
+
+/**
+ * Runs command lines (one from routerctl, a config file, a {@code -b} batch) as one transaction:
+ * every line applies, or, at the first error, everything already applied is rolled back and the
+ * error names the line ({@code FILE:LINE: message} for files). Control thread only.
+ */
+public final class CommandProcessor {
+    private final RouterState state;
+    private final Map<String, CommandGroup> groups = new LinkedHashMap<>();
+
+    public CommandProcessor(RouterState state) {
+        this.state = state;
+        RouteService routes = new RouteService(state);
+        AddressService addresses = new AddressService(state, routes);
+        NeighCommands neighbours = new NeighCommands(state);
+        register(new LinkCommands(state, routes, addresses));
+        register(new AddrCommands(state, addresses));
+        register(new RouteCommands(state, routes));
+        register(neighbours);
+        register(new ForwardingCommands(state));
+        register(new StatsCommand(state.dataplane().counterFile().reader()));
+        register(new SaveCommand(state, neighbours));
+    }
+
+    private void register(CommandGroup group) {
+        groups.put(group.object(), group);
+    }
+
+    /** The failure of a request: its message (already prefixed with FILE:LINE: for files). */
+    public static final class Failure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Failure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Runs {@code text}'s lines as one transaction. {@code source} is "-" for a single command
+     * line (errors without a location) or the file name (errors as FILE:LINE: message).
+     */
+    public String run(String text, String source, boolean json) throws Failure {
+        Output out = new Output(json);
+        Transaction tx = new Transaction();
+        state.transaction(tx);
+        String[] lines = text.split("\n", -1);
+        int lineNumber = 0;
+        try {
+            for (String line : lines) {
+                lineNumber++;
+                String trimmed = stripComment(line).strip();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                execute(Arrays.asList(trimmed.split("\\s+")), out);
+            }
+        } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
+            tx.rollback();
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new Failure(source.equals("-") ? message : source + ":" + lineNumber + ": " + message);
+        } catch (RuntimeException e) {
+            tx.rollback();
+            e.printStackTrace();
+            String where = source.equals("-") ? "" : source + ":" + lineNumber + ": ";
+            throw new Failure(where + "internal error: " + e);
+        } finally {
+            state.transaction(new Transaction());
+        }
+        tx.commit();
+        return out.render();
+    }
+
+    private static String stripComment(String line) {
+        int hash = line.indexOf('#');
+        return hash < 0 ? line : line.substring(0, hash);
+    }
+
+    private void execute(List<String> words, Output out) {
+        String object = canonical(words.get(0));
+        if (object.equals("help")) {
+            help(words.size() > 1 ? canonical(words.get(1)) : null, out);
+            return;
+        }
+        CommandGroup group = groups.get(object);
+        if (group == null) {
+            throw new CommandException("unknown object \"" + words.get(0) + "\" (try: routerctl help)");
+        }
+        String verb = words.size() > 1 ? words.get(1) : "";
+        if (verb.equals("help")) {
+            out.line(group.help());
+            return;
+        }
+        boolean singleWord = object.equals("stats") || object.equals("save");
+        Args args = new Args(new ArrayList<>(words.subList(singleWord ? 1 : Math.min(2, words.size()), words.size())));
+        if (singleWord) {
+            verb = args.hasNext() ? args.next("argument") : "";
+            args.command(object);
+        } else {
+            if (verb.isEmpty()) {
+                verb = "show";
+            }
+            args.command(object + " " + verb);
+        }
+        group.execute(verb, args, out);
+    }
+
+    /** iproute2-style abbreviations: a, addr, address; r, ro, route; n, neigh, neighbour; l, link. */
+    private static String canonical(String object) {
+        switch (object) {
+            case "a": case "ad": case "addr": case "address": return "addr";
+            case "r": case "ro": case "rou": case "route": return "route";
+            case "n": case "ne": case "neigh": case "neighbor": case "neighbour": return "neigh";
+            case "l": case "li": case "link": return "link";
+            default: return object;
+        }
+    }
+
+    private void help(String object, Output out) {
+        if (object != null && groups.containsKey(object)) {
+            out.line(groups.get(object).help());
+            return;
+        }
+        out.line("usage: routerctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...]");
+        out.line("       routerctl [--socket PATH] -b FILE        # FILE's commands as one transaction");
+        out.line("objects: " + String.join(", ", groups.keySet()) + "; routerctl OBJECT help for details");
+        for (CommandGroup group : groups.values()) {
+            for (String line : group.help().split("\n")) {
+                out.line("  " + line);
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package net.taprouter.control.command;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import net.taprouter.control.model.AddressService;
+import net.taprouter.control.model.Link;
+import net.taprouter.control.model.RouteService;
+import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.agent.Dataplane;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
+import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.tap.TapDevice;
+import net.taprouter.dataplane.wire.MacAddress;
+
+/** {@code link add|set|del|show}: router ports on TAP devices. */
+public final class LinkCommands implements CommandGroup {
+    static final int DEFAULT_MTU = 1500;
+    static final int MIN_MTU = 68;
+
+    private final RouterState state;
+    private final RouteService routes;
+    private final AddressService addresses;
+
+    public LinkCommands(RouterState state, RouteService routes, AddressService addresses) {
+        this.state = state;
+        this.routes = routes;
+        this.addresses = addresses;
+    }
+
+    @Override
+    public String object() {
+        return "link";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N]",
+            "link set NAME { up | down | address MAC | mtu N } ...",
+            "link del NAME",
+            "link show [NAME] [-s]");
+    }
+
+    @Override
+    public void execute(String verb, Args args, Output out) {
+        switch (verb) {
+            case "add" -> add(args);
+            case "set" -> set(args);
+            case "del", "delete" -> delete(args);
+            case "show", "list" -> show(args, out);
+            default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl link help)");
+        }
+    }
+
+    /** Stable locally administered MAC derived from the port name: 02:74:xx:xx:xx:xx. */
+    static long defaultMac(String name) {
+        CRC32 crc = new CRC32();
+        crc.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return 0x0274_0000_0000L | crc.getValue();
+    }
+
+    static boolean validName(String name) {
+        return name.length() <= 15 && name.matches("[A-Za-z0-9_.-]+") && !name.equals(".") && !name.equals("..");
+    }
+
+    private void add(Args args) {
+        String name = args.next("port name");
+        if (!validName(name)) {
+            throw args.error("bad port name \"" + name + "\" (1-15 of A-Z a-z 0-9 _ . -)");
+        }
+        args.expect("type");
+        String type = args.next("link type");
+        if (type.equals("bridge")) {
+            throw args.error("type bridge is not supported yet (bridging comes with a later release)");
+        }
+        if (!type.equals("tap")) {
+            throw args.error("unknown link type \"" + type + "\" (tap)");
+        }
+        String ifname = null;
+        String netns = null;
+        boolean attach = false;
+        Long mac = null;
+        int mtu = DEFAULT_MTU;
+        while (args.hasNext()) {
+            String option = args.next("option");
+            switch (option) {
+                case "ifname" -> ifname = args.next("interface name");
+                case "netns" -> netns = args.next("namespace name");
+                case "attach" -> attach = true;
+                case "address" -> mac = args.mac();
+                case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                default -> throw args.error("unknown option \"" + option + "\"");
+            }
+        }
+        if (ifname == null) {
+            throw args.error("missing \"ifname IFNAME\"");
+        }
+        if (state.link(name) != null) {
+            throw args.error("port \"" + name + "\" exists");
+        }
+        for (Link link : state.links().values()) {
+            if (link.ifname().equals(ifname) && java.util.Objects.equals(link.netns(), netns)) {
+                throw args.error("TAP \"" + ifname + "\" is already port \"" + link.name() + "\"");
+            }
+        }
+        Dataplane dataplane = state.dataplane();
+        int index = dataplane.ports().freeIndex();
+        if (index < 0) {
+            throw args.error("too many ports (at most " + PortTable.MAX_PORTS + ")");
+        }
+        TapDevice tap;
+        try {
+            tap = TapDevice.open(ifname, netns, attach);
+        } catch (IOException | RuntimeException e) {
+            throw args.error(e.getMessage());
+        }
+        PortCounters counters;
+        try {
+            counters = new PortCounters(dataplane.counterFile(), name);
+        } catch (RuntimeException e) {
+            tap.close();
+            throw args.error("no room for the port's counters: " + e.getMessage());
+        }
+        Port port = new Port(index, name, tap, mac != null ? mac : defaultMac(name), mtu, counters);
+        dataplane.addPort(port);
+        Link link = new Link(port, ifname, netns, attach);
+        state.links().put(name, link);
+        state.transaction().onRollback(() -> {
+            state.links().remove(name);
+            dataplane.removePort(port);
+        });
+    }
+
+    private Link link(Args args) {
+        String name = args.next("port name");
+        Link link = state.link(name);
+        if (link == null) {
+            throw args.error("no such port \"" + name + "\"");
+        }
+        return link;
+    }
+
+    private void set(Args args) {
+        Port port = link(args).port();
+        Boolean up = null;
+        Long mac = null;
+        Integer mtu = null;
+        if (!args.hasNext()) {
+            throw args.error("missing what to set (up, down, address MAC, mtu N)");
+        }
+        while (args.hasNext()) {
+            String option = args.next("option");
+            switch (option) {
+                case "up" -> up = true;
+                case "down" -> up = false;
+                case "address" -> mac = args.mac();
+                case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                case "master", "nomaster" -> throw args.error("bridge ports are not supported yet");
+                default -> throw args.error("unknown option \"" + option + "\"");
+            }
+        }
+        if (up != null) {
+            boolean before = port.adminUp();
+            port.adminUp(up);
+            state.transaction().onRollback(() -> port.adminUp(before));
+        }
+        if (mtu != null) {
+            int before = port.mtu();
+            port.mtu(mtu);
+            state.transaction().onRollback(() -> port.mtu(before));
+        }
+        if (mac != null && mac != port.mac()) {
+            long before = port.mac();
+            setMac(port, mac);
+            state.transaction().onRollback(() -> setMac(port, before));
+        }
+    }
+
+    private void setMac(Port port, long mac) {
+        port.mac(mac);
+        state.dataplane().call(graph -> {
+            graph.resolver().discardPort(port.index()); // prebuilt headers carry the old MAC
+            return null;
+        });
+    }
+
+    private void delete(Args args) {
+        Link link = link(args);
+        args.end();
+        Port port = link.port();
+        routes.removeRoutesVia(port);
+        addresses.removeAll(port);
+        Dataplane dataplane = state.dataplane();
+        state.links().remove(link.name());
+        dataplane.ports().remove(port.index());
+        dataplane.call(graph -> {
+            graph.resolver().discardPort(port.index());
+            return null;
+        });
+        state.transaction().onRollback(() -> {
+            dataplane.ports().put(port);
+            state.links().put(link.name(), link);
+        });
+        state.transaction().onCommit(() -> dataplane.removePort(port));
+    }
+
+    private void show(Args args, Output out) {
+        out.listing();
+        String only = null;
+        boolean stats = false;
+        while (args.hasNext()) {
+            String word = args.next("argument");
+            if (word.equals("-s") || word.equals("-stats")) {
+                stats = true;
+            } else if (word.equals("dev")) {
+                only = args.next("port name");
+            } else if (only == null) {
+                only = word;
+            } else {
+                throw args.error("unexpected \"" + word + "\"");
+            }
+        }
+        if (only != null && state.link(only) == null) {
+            throw args.error("no such port \"" + only + "\"");
+        }
+        for (Link link : state.links().values()) {
+            if (only != null && !only.equals(link.name())) {
+                continue;
+            }
+            describe(link, out, stats);
+        }
+    }
+
+    /** ip-link style description (shared with addr show). */
+    static Map<String, Object> describe(Link link, Output out, boolean stats) {
+        Port port = link.port();
+        String flags = port.isUp() ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : port.adminUp() ? "<BROADCAST,MULTICAST,UP>" : "<BROADCAST,MULTICAST>";
+        String operState = port.isUp() ? "UP" : port.carrierLost() ? "LOWERLAYERDOWN" : "DOWN";
+        Map<String, Object> row = out.row((port.index() + 1) + ": " + port.name() + ": " + flags + " mtu " + port.mtu() + " state " + operState);
+        out.line("    link/ether " + MacAddress.format(port.mac()) + " brd ff:ff:ff:ff:ff:ff");
+        out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : ""));
+        row.put("ifindex", port.index() + 1);
+        row.put("ifname", port.name());
+        List<String> flagList = new ArrayList<>(List.of("BROADCAST", "MULTICAST"));
+        if (port.adminUp()) {
+            flagList.add("UP");
+        }
+        if (port.isUp()) {
+            flagList.add("LOWER_UP");
+        }
+        row.put("flags", flagList);
+        row.put("mtu", port.mtu());
+        row.put("operstate", operState);
+        row.put("link_type", "ether");
+        row.put("address", MacAddress.format(port.mac()));
+        row.put("broadcast", "ff:ff:ff:ff:ff:ff");
+        row.put("kind", "tap");
+        row.put("tap_ifname", link.ifname());
+        if (link.netns() != null) {
+            row.put("netns", link.netns());
+        }
+        row.put("attach", link.attach());
+        if (stats) {
+            PortCounters c = port.counters();
+            out.line("    RX:  bytes packets dropped");
+            out.line(String.format("    %10d %7d %7d", c.rxBytes.get(), c.rxPackets.get(), c.rxDrops.get()));
+            out.line("    TX:  bytes packets dropped");
+            out.line(String.format("    %10d %7d %7d", c.txBytes.get(), c.txPackets.get(), c.txDrops.get()));
+            row.put("stats64", Map.of(
+                "rx", Map.of("bytes", c.rxBytes.get(), "packets", c.rxPackets.get(), "dropped", c.rxDrops.get()),
+                "tx", Map.of("bytes", c.txBytes.get(), "packets", c.txPackets.get(), "dropped", c.txDrops.get())));
+        }
+        return row;
+    }
+}

@@ -1,0 +1,140 @@
+package net.taprouter.control.command;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import net.taprouter.control.model.Link;
+import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.neigh.NeighbourEntry;
+import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.wire.Ipv4Address;
+import net.taprouter.dataplane.wire.MacAddress;
+
+/**
+ * {@code neigh show|flush|add|del}: the ARP cache. The table belongs to the forwarding agent, so
+ * every command runs there (through the dataplane's command queue).
+ */
+public final class NeighCommands implements CommandGroup {
+    private final RouterState state;
+
+    public NeighCommands(RouterState state) {
+        this.state = state;
+    }
+
+    @Override
+    public String object() {
+        return "neigh";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+            "neigh show [dev NAME]",
+            "neigh flush",
+            "neigh add A.B.C.D lladdr MAC dev NAME     # permanent entry",
+            "neigh del A.B.C.D dev NAME");
+    }
+
+    @Override
+    public void execute(String verb, Args args, Output out) {
+        switch (verb) {
+            case "show", "list" -> show(args, out);
+            case "flush" -> {
+                if (args.accept("all")) {
+                    args.end();
+                }
+                args.end();
+                state.dataplane().call(graph -> graph.resolver().flush());
+            }
+            case "add", "replace" -> add(args);
+            case "del", "delete" -> {
+                int address = args.address("address");
+                args.expect("dev");
+                Port port = port(args);
+                args.end();
+                boolean removed = state.dataplane().call(graph -> graph.resolver().remove(port.index(), address));
+                if (!removed) {
+                    throw args.error("no neighbour " + Ipv4Address.format(address) + " on " + port.name());
+                }
+            }
+            default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl neigh help)");
+        }
+    }
+
+    private Port port(Args args) {
+        String name = args.next("port name");
+        Link link = state.link(name);
+        if (link == null) {
+            throw args.error("no such port \"" + name + "\"");
+        }
+        return link.port();
+    }
+
+    private void add(Args args) {
+        int address = args.address("address");
+        long mac = 0;
+        Port port = null;
+        while (args.hasNext()) {
+            String word = args.next("option");
+            switch (word) {
+                case "lladdr" -> mac = args.mac();
+                case "dev" -> port = port(args);
+                case "nud" -> args.expect("permanent");
+                default -> throw args.error("unknown option \"" + word + "\"");
+            }
+        }
+        if (mac == 0) {
+            throw args.error("missing \"lladdr MAC\"");
+        }
+        if (port == null) {
+            throw args.error("missing \"dev NAME\"");
+        }
+        if (Ipv4Address.isMulticast(address) || address == 0 || Ipv4Address.isLimitedBroadcast(address)) {
+            throw args.error("bad neighbour address " + Ipv4Address.format(address));
+        }
+        Port target = port;
+        long lladdr = mac;
+        state.dataplane().call(graph -> {
+            graph.resolver().addPermanent(target.index(), address, lladdr);
+            return null;
+        });
+        state.transaction().onRollback(() -> state.dataplane().call(graph -> graph.resolver().remove(target.index(), address)));
+    }
+
+    private void show(Args args, Output out) {
+        out.listing();
+        String only = null;
+        if (args.accept("dev")) {
+            only = args.next("port name");
+            if (state.link(only) == null) {
+                throw args.error("no such port \"" + only + "\"");
+            }
+        }
+        args.end();
+        List<NeighbourEntry> entries = entries();
+        entries.sort(Comparator.comparingInt(NeighbourEntry::port).thenComparingLong(e -> e.address() & 0xFFFF_FFFFL));
+        for (NeighbourEntry e : entries) {
+            Port port = state.dataplane().ports().get(e.port());
+            if (port == null || only != null && !only.equals(port.name())) {
+                continue;
+            }
+            String stateName = NeighbourState.name(e.state());
+            boolean known = e.state() != NeighbourState.INCOMPLETE && e.state() != NeighbourState.FAILED;
+            String line = Ipv4Address.format(e.address()) + " dev " + port.name()
+                + (known ? " lladdr " + MacAddress.format(e.mac()) : "") + " " + stateName;
+            Map<String, Object> row = out.row(line);
+            row.put("dst", Ipv4Address.format(e.address()));
+            row.put("dev", port.name());
+            if (known) {
+                row.put("lladdr", MacAddress.format(e.mac()));
+            }
+            row.put("state", List.of(stateName));
+        }
+    }
+
+    /** Copies of all neighbour entries, taken on the forwarding thread. */
+    public List<NeighbourEntry> entries() {
+        return state.dataplane().call(graph -> graph.context().neighbours.snapshot(graph.context().nowNanos));
+    }
+}

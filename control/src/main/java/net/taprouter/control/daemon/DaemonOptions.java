@@ -1,0 +1,51 @@
+package net.taprouter.control.daemon;
+
+/** routerd's command-line options. */
+public final class DaemonOptions {
+    String config;
+    String socket = "/run/taprouter/routerd.sock";
+    String pidfile;
+    String group;
+    String counters;
+    boolean dedicatedThreads;
+
+    /** Parses args; throws IllegalArgumentException with a usage message. */
+    static DaemonOptions parse(String[] args) {
+        DaemonOptions o = new DaemonOptions();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--config" -> o.config = value(args, ++i, a);
+                case "--socket" -> o.socket = value(args, ++i, a);
+                case "--pidfile" -> o.pidfile = value(args, ++i, a);
+                case "--group" -> o.group = value(args, ++i, a);
+                case "--counters" -> o.counters = value(args, ++i, a);
+                case "--threads" -> {
+                    String mode = value(args, ++i, a);
+                    if (!mode.equals("shared") && !mode.equals("dedicated")) {
+                        throw new IllegalArgumentException("--threads takes shared or dedicated, not \"" + mode + "\"");
+                    }
+                    o.dedicatedThreads = mode.equals("dedicated");
+                }
+                case "-h", "--help" -> throw new IllegalArgumentException("");
+                default -> throw new IllegalArgumentException("unknown option \"" + a + "\"");
+            }
+        }
+        if (o.counters == null) {
+            o.counters = o.socket.endsWith(".sock") ? o.socket.substring(0, o.socket.length() - 5) + ".counters" : o.socket + ".counters";
+        }
+        return o;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static String usage() {
+        return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
+            + " [--counters PATH] [--threads shared|dedicated]";
+    }
+}

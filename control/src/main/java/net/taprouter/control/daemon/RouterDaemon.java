@@ -1,0 +1,170 @@
+package net.taprouter.control.daemon;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CountDownLatch;
+import net.taprouter.control.command.CommandProcessor;
+import net.taprouter.control.model.RouterState;
+import net.taprouter.control.protocol.Wire;
+import net.taprouter.control.server.ControlServer;
+import net.taprouter.control.server.PeerPolicy;
+import net.taprouter.dataplane.agent.Dataplane;
+import net.taprouter.dataplane.agent.DataplaneConfig;
+
+/**
+ * routerd: starts the dataplane, applies {@code --config}, serves routerctl on the control
+ * socket, and on SIGTERM/SIGINT stops cleanly (TAPs it created disappear) with exit status 0.
+ */
+public final class RouterDaemon {
+    private RouterDaemon() {
+    }
+
+    public static void main(String[] args) {
+        DaemonOptions options;
+        try {
+            options = DaemonOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().isEmpty()) {
+                System.err.println("routerd: " + e.getMessage());
+            }
+            System.err.println(DaemonOptions.usage());
+            System.exit(e.getMessage().isEmpty() ? 0 : 2);
+            return;
+        }
+        System.exit(run(options));
+    }
+
+    static int run(DaemonOptions options) {
+        String configText = null;
+        if (options.config != null) {
+            try {
+                configText = Files.readString(Path.of(options.config));
+            } catch (IOException e) {
+                System.err.println("routerd: cannot read config " + options.config + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        Path socket = Path.of(options.socket);
+        try {
+            prepareSocketPath(socket);
+        } catch (IOException e) {
+            System.err.println("routerd: " + e.getMessage());
+            return 1;
+        }
+        int gid = -1;
+        GroupPrincipal group = null;
+        if (options.group != null) {
+            try {
+                group = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(options.group);
+                gid = GroupIds.gidOf(options.group);
+            } catch (IOException e) {
+                System.err.println("routerd: no such group \"" + options.group + "\"");
+                return 1;
+            }
+        }
+
+        DataplaneConfig config = DataplaneConfig.defaults(new File(options.counters)).withDedicatedThreads(options.dedicatedThreads);
+        Dataplane dataplane;
+        try {
+            dataplane = new Dataplane(config);
+        } catch (RuntimeException e) {
+            System.err.println("routerd: cannot start the dataplane: " + e.getMessage());
+            return 1;
+        }
+        dataplane.start();
+        RouterState state = new RouterState(dataplane);
+        CommandProcessor processor = new CommandProcessor(state);
+        ControlServer server = new ControlServer(new PeerPolicy(gid, options.group), request -> handle(processor, request));
+        CountDownLatch stop = new CountDownLatch(1);
+        installSignalHandlers(stop);
+        int status = 0;
+        try {
+            if (configText != null) {
+                String text = configText;
+                try {
+                    server.onControlThread(() -> processor.run(text, options.config, false));
+                } catch (CommandProcessor.Failure e) {
+                    System.err.println(e.getMessage());
+                    return status = 1;
+                }
+            }
+            server.bind(options.socket);
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            if (group != null) {
+                Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
+            }
+            if (options.pidfile != null) {
+                Files.writeString(Path.of(options.pidfile), ProcessHandle.current().pid() + "\n");
+            }
+            System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports)");
+            stop.await();
+            System.err.println("routerd: stopping");
+        } catch (Exception e) {
+            System.err.println("routerd: " + e.getMessage());
+            status = 1;
+        } finally {
+            server.close();
+            dataplane.close();
+            try {
+                Files.deleteIfExists(socket);
+                if (options.pidfile != null && status == 0) {
+                    Files.deleteIfExists(Path.of(options.pidfile));
+                }
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+        return status;
+    }
+
+    private static String handle(CommandProcessor processor, String request) {
+        int newline = request.indexOf('\n');
+        String header = newline < 0 ? request : request.substring(0, newline);
+        String body = newline < 0 ? "" : request.substring(newline + 1);
+        if (!header.startsWith(Wire.VERSION + " ")) {
+            return Wire.ERROR + "\nunsupported request (routerctl and routerd versions differ?)";
+        }
+        boolean json = header.contains(" json=1");
+        int at = header.indexOf(" source=");
+        String source = at < 0 ? "-" : header.substring(at + 8).strip();
+        try {
+            return Wire.OK + "\n" + processor.run(body, source, json);
+        } catch (CommandProcessor.Failure e) {
+            return Wire.ERROR + "\n" + e.getMessage();
+        }
+    }
+
+    /** Creates the socket's directory; removes a stale socket, refuses if a routerd answers on it. */
+    private static void prepareSocketPath(Path socket) throws IOException {
+        Path dir = socket.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        if (Files.exists(socket)) {
+            try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                probe.connect(UnixDomainSocketAddress.of(socket));
+                throw new IOException("another routerd is serving " + socket);
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("another routerd")) {
+                    throw e;
+                }
+                Files.delete(socket);
+            }
+        }
+    }
+
+    @SuppressWarnings("restriction")
+    private static void installSignalHandlers(CountDownLatch stop) {
+        sun.misc.SignalHandler handler = signal -> stop.countDown();
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), handler);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), handler);
+    }
+}

@@ -1,0 +1,102 @@
+package net.taprouter.control.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.taprouter.control.command.CommandException;
+import net.taprouter.control.command.Prefix;
+import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.port.Port;
+
+/**
+ * Router addresses on ports. Adding one adds its local /32 (and subnet broadcast) and the
+ * connected route "proto kernel scope link src ADDRESS"; removing one takes them away again,
+ * with static routes whose gateway is no longer on-link. Control thread only; undoable.
+ */
+public final class AddressService {
+    private final RouterState state;
+    private final RouteService routes;
+
+    public AddressService(RouterState state, RouteService routes) {
+        this.state = state;
+        this.routes = routes;
+    }
+
+    public void add(Port port, Prefix prefix, String command) {
+        InterfaceAddress address = new InterfaceAddress(prefix.address(), prefix.length());
+        for (var link : state.links().values()) {
+            for (InterfaceAddress a : link.port().addresses()) {
+                if (a.address() == address.address()) {
+                    throw new CommandException(command + ": address "
+                        + net.taprouter.dataplane.wire.Ipv4Address.format(a.address()) + " exists on " + link.name());
+                }
+            }
+        }
+        Prefix network = new Prefix(prefix.network(), prefix.length());
+        Route existing = state.route(network);
+        boolean needsRoute = prefix.length() < 32;
+        if (needsRoute && existing != null && !(existing.kernel() && existing.port() == port)) {
+            throw new CommandException(command + ": route " + network + " exists"
+                + (existing.port() != port ? " via port " + existing.port().name() : ""));
+        }
+        routes.addLocal(port, address, command);
+        InterfaceAddress[] before = port.addresses();
+        InterfaceAddress[] after = Arrays.copyOf(before, before.length + 1);
+        after[before.length] = address;
+        port.addresses(after);
+        state.transaction().onRollback(() -> port.addresses(before));
+        if (needsRoute && existing == null) {
+            routes.add(network, 0, port, true, address.address(), command);
+        }
+    }
+
+    public void delete(Port port, Prefix prefix, String command) {
+        InterfaceAddress target = null;
+        for (InterfaceAddress a : port.addresses()) {
+            if (a.address() == prefix.address() && a.prefixLength() == prefix.length()) {
+                target = a;
+            }
+        }
+        if (target == null) {
+            throw new CommandException(command + ": no address " + prefix + " on " + port.name());
+        }
+        remove(port, target);
+    }
+
+    /** Removes every address of a port (its link is going away). */
+    public void removeAll(Port port) {
+        for (InterfaceAddress a : port.addresses()) {
+            remove(port, a);
+        }
+    }
+
+    private void remove(Port port, InterfaceAddress address) {
+        InterfaceAddress[] before = port.addresses();
+        List<InterfaceAddress> remaining = new ArrayList<>(Arrays.asList(before));
+        remaining.remove(address);
+        port.addresses(remaining.toArray(new InterfaceAddress[0]));
+        state.transaction().onRollback(() -> port.addresses(before));
+        routes.removeLocal(address, allAddresses());
+        Prefix network = new Prefix(address.network(), address.prefixLength());
+        Route connected = state.route(network);
+        boolean stillCovered = remaining.stream().anyMatch(a -> a.network() == address.network() && a.prefixLength() == address.prefixLength());
+        if (connected != null && connected.kernel() && connected.port() == port) {
+            if (!stillCovered) {
+                routes.remove(connected);
+            } else if (connected.source() == address.address()) {
+                InterfaceAddress next = remaining.stream().filter(a -> a.network() == address.network()).findFirst().orElseThrow();
+                routes.remove(connected);
+                routes.add(network, 0, port, true, next.address(), "addr del");
+            }
+        }
+        routes.removeUnreachableGateways(port);
+    }
+
+    private List<InterfaceAddress> allAddresses() {
+        List<InterfaceAddress> all = new ArrayList<>();
+        for (var link : state.links().values()) {
+            all.addAll(Arrays.asList(link.port().addresses()));
+        }
+        return all;
+    }
+}

@@ -1,0 +1,76 @@
+package net.taprouter.control.model;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import net.taprouter.control.command.Prefix;
+import net.taprouter.dataplane.agent.Dataplane;
+import net.taprouter.dataplane.port.Port;
+
+/**
+ * Everything the control thread knows: the links, the routing information base, and the
+ * dataplane it programs. Only the control thread touches it.
+ */
+public final class RouterState {
+    private final Dataplane dataplane;
+    private final Map<String, Link> links = new LinkedHashMap<>();
+    /** Main table: key = network << 6 | length (unsigned order). */
+    private final TreeMap<Long, Route> routes = new TreeMap<>();
+    /** Local table: router address or subnet broadcast -> next hop (LOCAL or BROADCAST). */
+    private final Map<Integer, Integer> localEntries = new LinkedHashMap<>();
+    private Transaction transaction = new Transaction();
+
+    public RouterState(Dataplane dataplane) {
+        this.dataplane = dataplane;
+    }
+
+    public Dataplane dataplane() {
+        return dataplane;
+    }
+
+    public Transaction transaction() {
+        return transaction;
+    }
+
+    public void transaction(Transaction tx) {
+        this.transaction = tx;
+    }
+
+    public Map<String, Link> links() {
+        return links;
+    }
+
+    public Link link(String name) {
+        return links.get(name);
+    }
+
+    public Link linkOf(Port port) {
+        for (Link link : links.values()) {
+            if (link.port() == port) {
+                return link;
+            }
+        }
+        return null;
+    }
+
+    public static long key(Prefix prefix) {
+        return ((prefix.network() & 0xFFFF_FFFFL) << 6) | prefix.length();
+    }
+
+    public TreeMap<Long, Route> routes() {
+        return routes;
+    }
+
+    public Route route(Prefix prefix) {
+        return routes.get(key(prefix));
+    }
+
+    public Collection<Route> routeList() {
+        return routes.values();
+    }
+
+    public Map<Integer, Integer> localEntries() {
+        return localEntries;
+    }
+}
