@@ -125,7 +125,9 @@ public final class Dataplane implements AutoCloseable {
     /** Control thread: publish a port and start reading its TAP. */
     public void addPort(Port port) {
         ports.put(port);
-        poller.add(port.tap().fd(), port.index());
+        if (port.tap().fd() >= 0) {
+            poller.add(port.tap().fd(), port.index());
+        }
     }
 
     /**
@@ -133,7 +135,9 @@ public final class Dataplane implements AutoCloseable {
      * waits until no dataplane thread can still hold it, then closes its TAP.
      */
     public void removePort(Port port) {
-        poller.remove(port.tap().fd());
+        if (port.tap().fd() >= 0) {
+            poller.remove(port.tap().fd());
+        }
         ports.remove(port.index());
         call(graph -> {
             graph.resolver().discardPort(port.index());

@@ -1,6 +1,6 @@
 package net.taprouter.dataplane.port;
 
-import net.taprouter.dataplane.tap.TapDevice;
+
 
 /**
  * A router port: the routerd end of a TAP device whose kernel end is a host's NIC.
@@ -14,7 +14,7 @@ public final class Port {
 
     private final int index;
     private final String name;
-    private final TapDevice tap;
+    private final FrameIo tap;
     private final PortCounters counters;
     private volatile long mac;
     private volatile int mtu;
@@ -22,7 +22,7 @@ public final class Port {
     private volatile boolean carrierLost;
     private volatile InterfaceAddress[] addresses = NO_ADDRESSES;
 
-    public Port(int index, String name, TapDevice tap, long mac, int mtu, PortCounters counters) {
+    public Port(int index, String name, FrameIo tap, long mac, int mtu, PortCounters counters) {
         this.index = index;
         this.name = name;
         this.tap = tap;
@@ -39,7 +39,7 @@ public final class Port {
         return name;
     }
 
-    public TapDevice tap() {
+    public FrameIo tap() {
         return tap;
     }
 

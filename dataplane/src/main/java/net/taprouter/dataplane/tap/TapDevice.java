@@ -8,6 +8,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 
 import java.io.IOException;
+import net.taprouter.dataplane.port.FrameIo;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code FileDescriptor.readAddress/writeAddress} when the Netty epoll natives load, else through JNA direct calls
  * (system property {@code taprouter.tap.io=jna} forces the latter).
  */
-public final class TapDevice implements AutoCloseable {
+public final class TapDevice implements FrameIo {
     private static final boolean NETTY_IO = initNetty();
     private static final String TUN_PATH = "/dev/net/tun";
 
