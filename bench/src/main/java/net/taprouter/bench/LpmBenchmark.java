@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Lookup benchmarks run a batch of {@value #ADDRESSES} precomputed addresses per invocation and report
  * lookups per microsecond (= millions of lookups per second). Address sets:
  * <ul>
- *   <li>{@code random}: uniformly random 32-bit addresses (about 80% of them have a route);</li>
+ *   <li>{@code random}: uniformly random 32-bit addresses (about 71% of them have a route);</li>
  *   <li>{@code table}: a random address inside a random prefix of the table (all have a route);</li>
  *   <li>{@code dependent}: random addresses, each perturbed by the previous result, so lookups cannot
  *       overlap: the latency of one lookup rather than the throughput of independent ones.</li>

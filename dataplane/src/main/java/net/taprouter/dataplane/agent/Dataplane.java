@@ -18,6 +18,7 @@ import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.CounterFile;
 import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.ForwardingLatency;
 import net.taprouter.dataplane.tap.Poller;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -54,6 +55,7 @@ public final class Dataplane implements AutoCloseable {
     private final NextHops nextHops;
     private final RxAgent rx;
     private final ForwardingAgent forwarding;
+    private final ForwardingLatency latency = new ForwardingLatency();
     private AgentRunner rxRunner;
     private AgentRunner forwardingRunner;
 
@@ -72,7 +74,7 @@ public final class Dataplane implements AutoCloseable {
         ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
         ForwardingGraph graph = new ForwardingGraph(context);
         this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, counters, epochs, RX_READER);
-        this.forwarding = new ForwardingAgent(ring, pool, graph, epochs, FORWARDING_READER);
+        this.forwarding = new ForwardingAgent(ring, pool, graph, epochs, FORWARDING_READER, latency);
     }
 
     /** Starts the agent thread(s). */
@@ -116,6 +118,11 @@ public final class Dataplane implements AutoCloseable {
 
     public DataplaneCounters counters() {
         return counters;
+    }
+
+    /** Sampled frame-in to frame-done latency of the forwarding path. */
+    public ForwardingLatency latency() {
+        return latency;
     }
 
     public CounterFile counterFile() {

@@ -5,6 +5,7 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.Packet;
+import net.taprouter.dataplane.stats.ForwardingLatency;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
@@ -16,6 +17,8 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 public final class ForwardingAgent implements Agent {
     static final int FRAME_BATCH = 64;
     static final long TIMER_NANOS = 50_000_000L;
+    /** One frame in LATENCY_SAMPLE_MASK + 1 has its RX-to-done time recorded. */
+    static final int LATENCY_SAMPLE_MASK = 7;
 
     private final DescriptorRing ring;
     private final FramePool pool;
@@ -27,8 +30,12 @@ public final class ForwardingAgent implements Agent {
     private final ManyToOneConcurrentArrayQueue<Consumer<ForwardingGraph>> commands = new ManyToOneConcurrentArrayQueue<>(1024);
     private final Consumer<Consumer<ForwardingGraph>> runCommand = this::runCommand;
     private long lastTimerNanos;
+    private long frames;
+    private final ForwardingLatency latency;
 
-    public ForwardingAgent(DescriptorRing ring, FramePool pool, ForwardingGraph graph, ReaderEpochs epochs, int readerIndex) {
+    public ForwardingAgent(DescriptorRing ring, FramePool pool, ForwardingGraph graph, ReaderEpochs epochs, int readerIndex,
+                           ForwardingLatency latency) {
+        this.latency = latency;
         this.ring = ring;
         this.pool = pool;
         this.graph = graph;
@@ -54,9 +61,12 @@ public final class ForwardingAgent implements Agent {
         }
     }
 
-    private void onFrame(int slot, int port, int length) {
+    private void onFrame(int slot, int port, int length, long rxNanos) {
         packet.reset(slot, pool.frameOffset(slot), length, port);
         graph.receive(packet);
+        if ((++frames & LATENCY_SAMPLE_MASK) == 0) {
+            latency.record(System.nanoTime() - rxNanos);
+        }
     }
 
     private void runCommand(Consumer<ForwardingGraph> command) {

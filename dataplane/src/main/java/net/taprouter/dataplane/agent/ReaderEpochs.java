@@ -18,9 +18,12 @@ public final class ReaderEpochs implements GracePeriod {
         this.wakeup = wakeup;
     }
 
-    /** Reader {@code reader} starts a batch. */
+    /**
+     * Reader {@code reader} starts a batch. A full barrier (a volatile read-modify-write): the
+     * reader's table loads must not move before the writer can see it is inside a batch.
+     */
     public void enter(int reader) {
-        epochs.setRelease(reader * 8, epochs.getPlain(reader * 8) + 1);
+        epochs.incrementAndGet(reader * 8);
     }
 
     /** Reader {@code reader} finished its batch; it holds no table entry now. */

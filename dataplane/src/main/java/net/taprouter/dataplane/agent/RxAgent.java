@@ -71,6 +71,7 @@ public final class RxAgent implements Agent {
     private int readPort(Port port) {
         int frames = 0;
         int capacity = pool.frameCapacity();
+        long rxNanos = System.nanoTime();
         while (frames < READ_BATCH) {
             int slot = pool.allocate();
             if (slot < 0) {
@@ -100,7 +101,7 @@ public final class RxAgent implements Agent {
             if (length >= capacity) {
                 counters.drop(DropReason.FRAME_TOO_LONG);
                 pool.free(slot);
-            } else if (!ring.offer(slot, port.index(), length)) {
+            } else if (!ring.offer(slot, port.index(), length, rxNanos)) {
                 counters.drop(DropReason.RX_RING_FULL);
                 pool.free(slot);
             }

@@ -10,16 +10,16 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * Received frames on their way from the RX agent to a forwarding agent: a frame descriptor
- * (slot, ingress port, frame length) per message, never the frame itself.
+ * (slot, ingress port, frame length, receive time) per message, never the frame itself.
  */
 public final class DescriptorRing {
     private static final int MSG_FRAME = 1;
-    private static final int DESCRIPTOR_LENGTH = 12;
+    private static final int DESCRIPTOR_LENGTH = 24;
 
     /** Receives one descriptor. */
     @FunctionalInterface
     public interface FrameHandler {
-        void onFrame(int slot, int port, int length);
+        void onFrame(int slot, int port, int length, long rxNanos);
     }
 
     private final OneToOneRingBuffer ring;
@@ -28,17 +28,18 @@ public final class DescriptorRing {
     private FrameHandler handler;
 
     public DescriptorRing(int descriptors) {
-        int capacity = Integer.highestOneBit(Math.max(64, descriptors) * 24 - 1) << 1;
+        int capacity = Integer.highestOneBit(Math.max(64, descriptors) * 32 - 1) << 1;
         ByteBuffer memory = BufferUtil.allocateDirectAligned(capacity + RingBufferDescriptor.TRAILER_LENGTH, 64);
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
         this.adapter = this::onMessage;
     }
 
     /** Producer side. False when the ring is full (the caller drops and counts). */
-    public boolean offer(int slot, int port, int length) {
+    public boolean offer(int slot, int port, int length, long rxNanos) {
         scratch.putInt(0, slot);
         scratch.putInt(4, port);
         scratch.putInt(8, length);
+        scratch.putLong(16, rxNanos);
         return ring.write(MSG_FRAME, scratch, 0, DESCRIPTOR_LENGTH);
     }
 
@@ -49,6 +50,6 @@ public final class DescriptorRing {
     }
 
     private void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
-        handler.onFrame(buffer.getInt(index), buffer.getInt(index + 4), buffer.getInt(index + 8));
+        handler.onFrame(buffer.getInt(index), buffer.getInt(index + 4), buffer.getInt(index + 8), buffer.getLong(index + 16));
     }
 }
