@@ -67,6 +67,14 @@ public final class RouterCtl {
             }
             words.add(args[i]);
         }
+        if (batch == null && words.size() >= 1 && words.get(0).equals("completion")) {
+            if (words.size() != 2 || !words.get(1).equals("bash")) {
+                return usage(err, "completion: only \"completion bash\" is supported");
+            }
+            out.print(Completion.BASH);
+            out.flush();
+            return 0;
+        }
         String saveFile = null;
         String body;
         String source;

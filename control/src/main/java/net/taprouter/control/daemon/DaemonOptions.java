@@ -7,6 +7,7 @@ public final class DaemonOptions {
     String pidfile;
     String group;
     String counters;
+    String metrics;
     boolean dedicatedThreads;
 
     /** Parses args; throws IllegalArgumentException with a usage message. */
@@ -20,6 +21,7 @@ public final class DaemonOptions {
                 case "--pidfile" -> o.pidfile = value(args, ++i, a);
                 case "--group" -> o.group = value(args, ++i, a);
                 case "--counters" -> o.counters = value(args, ++i, a);
+                case "--metrics" -> o.metrics = value(args, ++i, a);
                 case "--threads" -> {
                     String mode = value(args, ++i, a);
                     if (!mode.equals("shared") && !mode.equals("dedicated")) {
@@ -46,6 +48,6 @@ public final class DaemonOptions {
 
     static String usage() {
         return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
-            + " [--counters PATH] [--threads shared|dedicated]";
+            + " [--counters PATH] [--metrics HOST:PORT] [--threads shared|dedicated]";
     }
 }

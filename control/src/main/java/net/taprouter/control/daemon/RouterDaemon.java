@@ -15,6 +15,7 @@ import net.taprouter.control.command.CommandProcessor;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.control.protocol.Wire;
 import net.taprouter.control.server.ControlServer;
+import net.taprouter.control.server.MetricsServer;
 import net.taprouter.control.server.PeerPolicy;
 import net.taprouter.dataplane.agent.Dataplane;
 import net.taprouter.dataplane.agent.DataplaneConfig;
@@ -86,6 +87,7 @@ public final class RouterDaemon {
         CountDownLatch stop = new CountDownLatch(1);
         installSignalHandlers(stop);
         int status = 0;
+        MetricsServer metrics = null;
         try {
             if (configText != null) {
                 String text = configText;
@@ -95,6 +97,9 @@ public final class RouterDaemon {
                     System.err.println(e.getMessage());
                     return status = 1;
                 }
+            }
+            if (options.metrics != null) {
+                metrics = new MetricsServer(options.metrics, dataplane.counterFile().reader(), dataplane.latency());
             }
             server.bind(options.socket);
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
@@ -111,6 +116,9 @@ public final class RouterDaemon {
             System.err.println("routerd: " + e.getMessage());
             status = 1;
         } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
             server.close();
             dataplane.close();
             try {
