@@ -68,9 +68,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       198.51.100.1..8 on port 1, all PERMANENT neighbours), and every packet goes to the next
  *       of 65,536 destinations drawn at random from the table, so the lookup misses caches as a
  *       real one does.</li>
- *   <li>{@code slots}: frame pool slots (slot size as routerd's default, 16 KiB). Slots are
- *       allocated as the RX agent does: the slot return ring is drained when the pool runs dry,
- *       so with 1024 slots each packet lands in a slot not touched for 1023 packets.</li>
+ *   <li>{@code slots}: frame pool slots (routerd's default geometry: 1024 slots of 16 KiB).</li>
+ *   <li>{@code drainEvery}: the slot return ring is drained every N packets: 32 = once per RX
+ *       batch as routerd's RX agent does, so a few dozen hot slots are reused; 1023 = only when
+ *       the pool is about to run dry, so each packet lands in a slot untouched for 1023 packets
+ *       (cold cache lines; the pessimistic case).</li>
  * </ul>
  *
  * <p>Benchmarks (one op = one packet):
@@ -124,6 +126,9 @@ public class ForwardingBenchmark {
     @Param({"1024"})
     public int slots;
 
+    @Param({"32", "1023"})
+    public int drainEvery;
+
     private FramePool pool;
     private UnsafeBuffer frames;
     private SlotReturnRing slotReturns;
@@ -135,18 +140,27 @@ public class ForwardingBenchmark {
     private UnsafeBuffer template;
     /** Destination and matching header checksum (TTL 64) of the i-th packet; one entry for connected. */
     private int[] destination;
+    /** The same destinations as stored in the frame (network byte order read as a native int). */
+    private int[] destinationRaw;
     private short[] checksum;
     private int destinationMask;
     private int next;
     private long ethernetWord0;
     private int ethernetWord1;
     private long received;
+    private int sinceDrain;
+    /** harnessOnly ops: they forward nothing, so teardown does not expect frames for them. */
+    private long harnessOps;
 
     @Setup(Level.Trial)
     public void setup() throws IOException {
         DataplaneConfig defaults = DataplaneConfig.defaults(null);
         if (frameSize < 64 || frameSize > 1514) {
             throw new IllegalArgumentException("frameSize must be 64..1514: " + frameSize);
+        }
+        if (drainEvery < 1 || drainEvery >= slots) {
+            // the slot return ring holds at most slots - 1 returned slots (see allocate())
+            throw new IllegalArgumentException("drainEvery must be 1.." + (slots - 1) + ": " + drainEvery);
         }
         pool = new FramePool(slots, defaults.slotSize());
         frames = pool.buffer();
@@ -214,12 +228,14 @@ public class ForwardingBenchmark {
         template = new UnsafeBuffer(BufferUtil.allocateDirectAligned(2048, 64));
         buildFrame(template, frameSize, destination[0]);
         checksum = new short[destination.length];
+        destinationRaw = new int[destination.length];
         Ipv4View ip = new Ipv4View();
         ip.wrap(template, EthernetView.HEADER_LENGTH, frameSize - EthernetView.HEADER_LENGTH);
         for (int i = 0; i < destination.length; i++) {
             ip.destination(destination[i]);
             ip.updateHeaderChecksum();
             checksum[i] = template.getShort(IP_CHECKSUM);
+            destinationRaw[i] = template.getInt(IP_DESTINATION);
         }
         ip.destination(destination[0]);
         ip.updateHeaderChecksum();
@@ -230,7 +246,7 @@ public class ForwardingBenchmark {
             frames.putBytes(pool.frameOffset(s), template, 0, frameSize);
         }
 
-        verifyForwarding();
+        verifyForwarding(false);
     }
 
     static Path bgpFile() {
@@ -269,13 +285,17 @@ public class ForwardingBenchmark {
     }
 
     /** Sends a few packets with capture on and checks what came out; throws if anything is off. */
-    private void verifyForwarding() {
+    private void verifyForwarding(boolean rewrite) {
         sinkOut.capture = true;
         int checks = Math.min(destination.length, 64);
         for (int i = 0; i < checks; i++) {
             long before = sinkOut.frames;
             int expectedDestination = destination[next];
-            forwardCopy();
+            if (rewrite) {
+                forwardRewrite();
+            } else {
+                forwardCopy();
+            }
             if (sinkOut.frames != before + 1) {
                 throw new IllegalStateException("ForwardingBenchmark: packet " + i + " to "
                     + Ipv4Address.format(expectedDestination) + " was not forwarded; drops: " + dropSummary());
@@ -302,6 +322,8 @@ public class ForwardingBenchmark {
 
     @TearDown(Level.Trial)
     public void verifyAll() {
+        verifyForwarding(true); // the in-place variant must still produce correct frames after the run
+        received -= harnessOps;
         long forwarded = counters.events(Event.FORWARDED);
         if (sinkOut.frames != received || forwarded != received || sinkIn.frames != 0 || received == 0) {
             throw new IllegalStateException("ForwardingBenchmark: " + received + " packets in, " + sinkOut.frames
@@ -328,15 +350,23 @@ public class ForwardingBenchmark {
         return text.toString().trim();
     }
 
-    /** A free slot, draining the return ring when the pool ran dry (as the RX agent does). */
+    /**
+     * A free slot. Every {@code drainEvery} packets the slot return ring is drained first, as the
+     * RX agent does at the start of each duty cycle (32: one RX batch; 1023: only when the pool is
+     * about to run dry, so packets rotate through every slot). Not 1024: the ring (Agrona
+     * OneToOneRingBuffer of slots * 16 bytes) holds only slots - 1 returned slots, and one read()
+     * stops at the end of the buffer, hence the loop.
+     */
     private int allocate() {
+        if (++sinceDrain >= drainEvery) {
+            sinceDrain = 0;
+            while (slotReturns.drain() > 0) {
+                // until empty
+            }
+        }
         int slot = pool.allocate();
         if (slot < 0) {
-            slotReturns.drain();
-            slot = pool.allocate();
-            if (slot < 0) {
-                throw new IllegalStateException("frame pool exhausted: slots are not coming back");
-            }
+            throw new IllegalStateException("frame pool exhausted: slots are not coming back");
         }
         return slot;
     }
@@ -350,13 +380,46 @@ public class ForwardingBenchmark {
         buffer.putBytes(offset, template, 0, frameSize);
         int i = next;
         if (destinationMask != 0) {
-            buffer.putInt(offset + IP_DESTINATION, destination[i]);
+            buffer.putInt(offset + IP_DESTINATION, destinationRaw[i]);
             buffer.putShort(offset + IP_CHECKSUM, checksum[i]);
             next = (i + 1) & destinationMask;
         }
         packet.reset(slot, offset, frameSize, PORT_IN);
         graph.receive(packet);
         received++;
+    }
+
+    /**
+     * forwardRewrite in a JVM started with {@code -Dagrona.disable.bounds.checks=true}: how much of
+     * the path is Agrona's per-access bounds checking (every DirectBuffer get/put checks its index).
+     */
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dagrona.disable.bounds.checks=true")
+    public void forwardRewriteNoBoundsChecks() {
+        forwardRewrite();
+    }
+
+    /**
+     * Control: what forwardRewrite does around the graph (slot allocation with the periodic drain,
+     * header restore, slot release to the return ring) without the graph. forwardRewrite minus
+     * this is the cost of the stages themselves.
+     */
+    @Benchmark
+    public void harnessOnly() {
+        int slot = allocate();
+        int offset = pool.frameOffset(slot);
+        UnsafeBuffer buffer = frames;
+        int i = next;
+        buffer.putLong(offset, ethernetWord0);
+        buffer.putInt(offset + 8, ethernetWord1);
+        buffer.putByte(offset + IP_TTL, (byte) TTL);
+        buffer.putInt(offset + IP_DESTINATION, destinationRaw[i]);
+        buffer.putShort(offset + IP_CHECKSUM, checksum[i]);
+        next = (i + 1) & destinationMask;
+        packet.reset(slot, offset, frameSize, PORT_IN);
+        slotReturns.release(slot);
+        received++;
+        harnessOps++;
     }
 
     /** The slot holds the frame already; only what forwarding changed is put back. */
@@ -369,7 +432,7 @@ public class ForwardingBenchmark {
         buffer.putLong(offset, ethernetWord0);
         buffer.putInt(offset + 8, ethernetWord1);
         buffer.putByte(offset + IP_TTL, (byte) TTL);
-        buffer.putInt(offset + IP_DESTINATION, destination[i]);
+        buffer.putInt(offset + IP_DESTINATION, destinationRaw[i]);
         buffer.putShort(offset + IP_CHECKSUM, checksum[i]);
         next = (i + 1) & destinationMask;
         packet.reset(slot, offset, frameSize, PORT_IN);

@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Route lookup over the full BGP table (901,899 prefixes): {@link RouteTable} (DIR-24-8) against the plain
- * {@link BinaryTrie}, plus the time to build the table from scratch.
+ * Route lookup over the full BGP table (901,899 prefixes): {@link RouteTable} (DIR-24-8 writer structure,
+ * compressed DIR-16 reader structure) against the plain {@link BinaryTrie}, plus the time to build the table
+ * from scratch and the cost of single route changes with the full table loaded.
  *
  * <p>Lookup benchmarks run a batch of {@value #ADDRESSES} precomputed addresses per invocation and report
  * lookups per microsecond (= millions of lookups per second). Address sets:
@@ -209,6 +210,96 @@ public class LpmBenchmark {
             acc += result;
         }
         return acc;
+    }
+
+    /**
+     * Full table loaded, then route changes one at a time, as the control plane applies them while traffic
+     * flows: prefixes that are not in the table are added and removed again (cycling through
+     * {@value #UPDATE_PREFIXES} of them, inside /16s or /8s that already hold routes), or the next hop of an
+     * existing /24 changes.
+     */
+    @State(Scope.Benchmark)
+    public static class Updates {
+        static final int UPDATE_PREFIXES = 1024;
+        RouteTable table;
+        int[] new24;
+        int[] new16;
+        int[] existing24;
+        int[] existing24Hop;
+        int next;
+
+        @Setup(Level.Trial)
+        public void build(Prefixes p) {
+            table = p.buildRouteTable();
+            SplittableRandom rnd = new SplittableRandom(99);
+            new24 = pick(p, rnd, 24);
+            new16 = pick(p, rnd, 16);
+            existing24 = new int[UPDATE_PREFIXES];
+            existing24Hop = new int[UPDATE_PREFIXES];
+            for (int k = 0; k < UPDATE_PREFIXES; k++) {
+                int i;
+                do {
+                    i = rnd.nextInt(p.prefix.length);
+                } while (p.length[i] != 24);
+                existing24[k] = p.prefix[i];
+                existing24Hop[k] = p.nextHop[i];
+            }
+        }
+
+        /** Prefixes of the given length that are not in the table, each inside a table prefix's /8. */
+        private int[] pick(Prefixes p, SplittableRandom rnd, int length) {
+            int[] out = new int[UPDATE_PREFIXES];
+            for (int k = 0; k < UPDATE_PREFIXES; k++) {
+                int candidate;
+                do {
+                    int i = rnd.nextInt(p.prefix.length);
+                    candidate = ((p.prefix[i] & 0xFF00_0000) | (rnd.nextInt() & 0x00FF_FFFF)) & (-1 << (32 - length));
+                } while (table.get(candidate, length) != RouteTable.NO_ROUTE);
+                out[k] = candidate;
+            }
+            return out;
+        }
+
+        int nextIndex() {
+            int k = next;
+            next = (k + 1) & (UPDATE_PREFIXES - 1);
+            return k;
+        }
+    }
+
+    /** Add a /24 that is not in the full table, then remove it: 2 operations. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @OperationsPerInvocation(2)
+    public boolean routeTableAddRemove24(Updates u) {
+        int prefix = u.new24[u.nextIndex()];
+        u.table.add(prefix, 24, 77);
+        return u.table.remove(prefix, 24);
+    }
+
+    /** Add a /16 that is not in the full table (over the more-specifics it may hold), then remove it. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @OperationsPerInvocation(2)
+    public boolean routeTableAddRemove16(Updates u) {
+        int prefix = u.new16[u.nextIndex()];
+        u.table.add(prefix, 16, 77);
+        return u.table.remove(prefix, 16);
+    }
+
+    /** Change the next hop of an existing /24, then change it back: 2 operations. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @OperationsPerInvocation(2)
+    public int routeTableReplace24(Updates u) {
+        int k = u.nextIndex();
+        int prefix = u.existing24[k];
+        u.table.add(prefix, 24, 77);
+        u.table.add(prefix, 24, u.existing24Hop[k]);
+        return k;
     }
 
     /** Full build: allocating the 64 MiB tbl24 and adding all 901,899 prefixes. */

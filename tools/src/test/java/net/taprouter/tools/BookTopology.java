@@ -78,6 +78,9 @@ public final class BookTopology implements AutoCloseable {
                 problem = router.stop();
             }
         } finally {
+            if (routerd != null) {
+                routerd.close();
+            }
             names.close();
         }
         return problem;
@@ -86,7 +89,7 @@ public final class BookTopology implements AutoCloseable {
     @Override
     public void close() {
         if (routerd != null) {
-            routerd.stop();
+            routerd.close();
         }
         names.close();
     }

@@ -98,6 +98,12 @@ public final class ChainTopology implements AutoCloseable {
                 }
             }
         } finally {
+            if (d1 != null) {
+                d1.close();
+            }
+            if (d2 != null) {
+                d2.close();
+            }
             names.close();
         }
         return problems.length() == 0 ? null : problems.toString();
@@ -106,10 +112,10 @@ public final class ChainTopology implements AutoCloseable {
     @Override
     public void close() {
         if (d1 != null) {
-            d1.stop();
+            d1.close();
         }
         if (d2 != null) {
-            d2.stop();
+            d2.close();
         }
         names.close();
     }

@@ -83,8 +83,12 @@ public final class Routerd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Sh.cmd(routerdBin().toString(), "--config", r.config.toString(), "--socket", r.socket.toString(),
-                "--pidfile", r.pidfile.toString()).timeout(timeout).run();
+        try {
+            return Sh.cmd(routerdBin().toString(), "--config", r.config.toString(), "--socket", r.socket.toString(),
+                    "--pidfile", r.pidfile.toString()).timeout(timeout).run();
+        } finally {
+            deleteTree(r.dir);
+        }
     }
 
     public static Path configPathFor(Sh.Result r) {
@@ -104,7 +108,7 @@ public final class Routerd implements AutoCloseable {
             if (!proc.alive()) {
                 String msg = "routerd " + name + " exited with status " + proc.process().exitValue()
                         + " before it was ready\n" + proc.describe();
-                Cleanup.unregister(this);
+                close();
                 fail(msg);
             }
             last = ctlWithTimeout(Duration.ofSeconds(8), "link", "show");
@@ -200,9 +204,22 @@ public final class Routerd implements AutoCloseable {
         }
     }
 
+    /** Stops routerd (if needed) and deletes its temporary directory. */
     @Override
     public void close() {
         stop();
+        deleteTree(dir);
+    }
+
+    static void deleteTree(Path d) {
+        if (d == null || !Files.exists(d)) {
+            return;
+        }
+        try (var s = Files.walk(d)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(Sh::deleteQuietly);
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort
+        }
     }
 
     @Override

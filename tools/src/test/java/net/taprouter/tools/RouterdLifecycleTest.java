@@ -44,7 +44,11 @@ class RouterdLifecycleTest {
                 assertTrue(Sh.cmd("ip", "-n", ns2, "link", "show", "dev", if2).run().ok(), "TAP " + if2 + " not in " + ns2);
                 assertFalse(Sh.cmd("ip", "link", "show", "dev", if1).run().ok(), "TAP " + if1 + " left in the root namespace");
             } finally {
-                r.stopCleanly();
+                try {
+                    r.stopCleanly();
+                } finally {
+                    r.close();
+                }
             }
             boolean gone = Sh.waitUntil(Duration.ofSeconds(3),
                     () -> !Sh.cmd("ip", "-n", ns1, "link", "show", "dev", if1).run().ok()

@@ -130,17 +130,19 @@ public final class RouteService {
         }
     }
 
-    /** The port whose connected subnet holds {@code gateway}, or null. */
+    /** The port whose connected subnet holds {@code gateway} (longest match), or null. */
     public Port portForGateway(int gateway) {
-        Route best = null;
-        for (Route route : state.routeList()) {
-            if (route.gateway() == 0 && route.port().isOnLink(gateway)
-                && (gateway & Ipv4Address.mask(route.prefix().length())) == route.prefix().network()
-                && (best == null || route.prefix().length() > best.prefix().length())) {
-                best = route;
+        Port best = null;
+        int bestLength = -1;
+        for (Link link : state.links().values()) {
+            for (InterfaceAddress a : link.port().addresses()) {
+                if (a.contains(gateway) && a.prefixLength() > bestLength) {
+                    best = link.port();
+                    bestLength = a.prefixLength();
+                }
             }
         }
-        return best == null ? null : best.port();
+        return best;
     }
 
     /** Longest-prefix match in the RIB (control path; the dataplane uses the LPM table). */

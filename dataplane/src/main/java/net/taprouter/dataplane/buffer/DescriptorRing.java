@@ -28,7 +28,8 @@ public final class DescriptorRing {
     private FrameHandler handler;
 
     public DescriptorRing(int descriptors) {
-        int capacity = Integer.highestOneBit(Math.max(64, descriptors) * 32 - 1) << 1;
+        // 32 bytes a record; room for every descriptor (an Agrona ring of exactly n records holds n - 1)
+        int capacity = Integer.highestOneBit(Math.max(64, descriptors) * 32 - 1) << 2;
         ByteBuffer memory = BufferUtil.allocateDirectAligned(capacity + RingBufferDescriptor.TRAILER_LENGTH, 64);
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
         this.adapter = this::onMessage;

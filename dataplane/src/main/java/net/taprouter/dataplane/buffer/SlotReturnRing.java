@@ -22,7 +22,9 @@ public final class SlotReturnRing {
 
     public SlotReturnRing(FramePool pool) {
         this.pool = pool;
-        int capacity = Integer.highestOneBit(pool.slotCount() * 16 - 1) << 1;
+        // 16 bytes a record (8 header + 4 + padding); twice the room every slot needs, because an
+        // Agrona ring of exactly n records holds n - 1.
+        int capacity = Integer.highestOneBit(pool.slotCount() * 16 - 1) << 2;
         ByteBuffer memory = BufferUtil.allocateDirectAligned(capacity + RingBufferDescriptor.TRAILER_LENGTH, 64);
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(memory));
         this.freeHandler = this::onSlot;
@@ -36,9 +38,14 @@ public final class SlotReturnRing {
         }
     }
 
-    /** Consumer side (pool owner): put returned slots back on the free list. */
+    /** Consumer side (pool owner): put every returned slot back on the free list. */
     public int drain() {
-        return ring.read(freeHandler);
+        int total = 0;
+        int read;
+        while ((read = ring.read(freeHandler)) > 0) { // one read stops at the buffer's end
+            total += read;
+        }
+        return total;
     }
 
     private void onSlot(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {

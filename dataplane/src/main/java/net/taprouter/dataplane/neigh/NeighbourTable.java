@@ -38,6 +38,7 @@ public final class NeighbourTable {
     private final int[] queueOffset;
     private final int[] queueLength;
     private final int[] queueIngress;
+    private final boolean[] queueLocalOrigin;
     private final int[] queueHead;
     private final int[] queueCount;
 
@@ -62,6 +63,7 @@ public final class NeighbourTable {
         queueOffset = new int[capacity * queueLimit];
         queueLength = new int[capacity * queueLimit];
         queueIngress = new int[capacity * queueLimit];
+        queueLocalOrigin = new boolean[capacity * queueLimit];
         queueHead = new int[capacity];
         queueCount = new int[capacity];
     }
@@ -182,7 +184,7 @@ public final class NeighbourTable {
     // ---- waiting packets
 
     /** Queues a packet on entry e. False if the queue is full (caller drops). */
-    public boolean enqueue(int e, int slot, int frameOffset, int frameLength, int ingressPort) {
+    public boolean enqueue(int e, int slot, int frameOffset, int frameLength, int ingressPort, boolean localOrigin) {
         if (queueCount[e] == queueLimit) {
             return false;
         }
@@ -191,6 +193,7 @@ public final class NeighbourTable {
         queueOffset[at] = frameOffset;
         queueLength[at] = frameLength;
         queueIngress[at] = ingressPort;
+        queueLocalOrigin[at] = localOrigin;
         queueCount[e]++;
         return true;
     }
@@ -223,6 +226,11 @@ public final class NeighbourTable {
 
     public int queuedIngress(int position) {
         return queueIngress[position];
+    }
+
+    /** The waiting packet was originated by the router (echo reply, ICMP error). */
+    public boolean queuedLocalOrigin(int position) {
+        return queueLocalOrigin[position];
     }
 
     /** Highest entry index that may be in use (for timer scans). */

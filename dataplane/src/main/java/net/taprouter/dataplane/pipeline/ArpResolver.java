@@ -71,7 +71,7 @@ public final class ArpResolver {
                 return tableFull;
             }
         }
-        if (!neighbours.enqueue(entry, packet.slot, packet.frameOffset, packet.frameLength, packet.ingressPort)) {
+        if (!neighbours.enqueue(entry, packet.slot, packet.frameOffset, packet.frameLength, packet.ingressPort, packet.localOrigin)) {
             return queueFull;
         }
         context.event(Event.NEIGHBOUR_QUEUED);
@@ -210,10 +210,10 @@ public final class ArpResolver {
         int position = neighbours.queueHeadPosition(entry);
         resumed.reset(neighbours.queuedSlot(position), neighbours.queuedOffset(position),
             neighbours.queuedLength(position), neighbours.queuedIngress(position));
+        resumed.localOrigin = neighbours.queuedLocalOrigin(position);
         neighbours.dequeue(entry);
         resumed.egressPort = neighbours.port(entry);
         resumed.neighbourAddress = neighbours.address(entry);
-        resumed.localOrigin = resumed.ingressPort < 0;
         resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
     }
 

@@ -7,7 +7,8 @@ import net.taprouter.dataplane.wire.Ipv4View;
 
 /**
  * IPv4 input checks (RFC 1812 section 5.2.2): header present, version 4, IHL >= 5, total length
- * between header length and the frame, header checksum; martian sources and destinations.
+ * between header length and the frame, header checksum; martian sources (also the ingress port's
+ * own addresses and subnet broadcasts) and destinations.
  * Trims Ethernet padding. Input: an IPv4 frame. Next: the route lookup.
  * Drops: ip_truncated, ip_bad_version, ip_bad_length, ip_bad_checksum, martian_source, martian_destination.
  */
@@ -54,7 +55,8 @@ public final class Ipv4InputStage implements Stage {
         }
         int source = ip.source();
         if (Ipv4Address.isMulticast(source) || Ipv4Address.isLimitedBroadcast(source) || Ipv4Address.isLoopback(source)
-            || Ipv4Address.isThisNetwork(source) || Ipv4Address.isReservedClassE(source)) {
+            || Ipv4Address.isThisNetwork(source) || Ipv4Address.isReservedClassE(source)
+            || context.ports.get(packet.ingressPort).isMartianSource(source)) {
             return martianSource;
         }
         int destination = ip.destination();

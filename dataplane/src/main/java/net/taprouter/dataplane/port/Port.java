@@ -114,6 +114,19 @@ public final class Port {
         return list.length > 0 ? list[0].address() : 0;
     }
 
+    /**
+     * True if a packet arriving on this port cannot really come from {@code source}: it is one of
+     * the port's own addresses or the directed broadcast of one of its subnets.
+     */
+    public boolean isMartianSource(int source) {
+        for (InterfaceAddress a : addresses) {
+            if (a.address() == source || a.broadcast() == source) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** True if {@code peer} is on one of this port's connected subnets. */
     public boolean isOnLink(int peer) {
         for (InterfaceAddress a : addresses) {

@@ -7,33 +7,59 @@ import java.util.Arrays;
 import org.agrona.collections.Int2IntHashMap;
 
 /**
- * IPv4 longest-prefix-match table in the DIR-24-8 layout: one lookup costs one memory read for prefixes up
- * to /24 and two for longer ones.
+ * IPv4 longest-prefix-match table: DIR-24-8 for the writer, a compressed DIR-16 structure for the readers. A
+ * lookup reads one small direct table, then, for addresses in a /16 that holds more than one route, a
+ * compressed chunk of that /16, and, for the rare /24s that hold prefixes longer than /24, one tbl8 entry.
  *
- * <h2>Layout</h2>
- * {@code tbl24} has 2<sup>24</sup> int entries, one per /24 (64 MiB). {@code tbl8} is a pool of groups of
- * 256 int entries (1 KiB each), one group per /24 that holds a prefix longer than /24. An entry is one of:
+ * <h2>Writer structure (not read by lookups)</h2>
+ * {@code tbl24} has 2<sup>24</sup> int entries, one per /24 (64 MiB), each one of:
  * <pre>
  *   route:    0 | depth (6 bits, 0..32) | 25-bit value     value = next hop (0..2^24-1),
  *                                                           or all ones = no route (depth 0)
- *   extended: 1 | 0000000 | tbl8 group index (24 bits)     tbl24 only: look in the group
+ *   extended: 1 | 0000000 | tbl8 group index (24 bits)     look in the group
  * </pre>
  * The depth is the length of the prefix that set the entry, so the writer knows which entries a new or
- * removed prefix owns. The lookup sign-extends the 25-bit value, which maps "no route" to {@link #NO_ROUTE}
- * without a branch.
+ * removed prefix owns. {@code tbl8} is a pool of groups of 256 entries (1 KiB each, route entries only), one
+ * group per /24 that holds a prefix longer than /24; lookups do read it.
+ *
+ * <h2>Reader structure</h2>
+ * One int array, {@code fib}: a direct table of 2<sup>16</sup> entries (256 KiB, one per /16), followed by
+ * chunks. A direct entry is a reader value (the next hop, or {@link #NO_ROUTE}) when all 256 /24s of the /16
+ * resolve to the same next hop; otherwise it is {@code 0x8000_0000 | offset} of the /16's chunk. A chunk
+ * run-length encodes the 256 reader values of the /16 (one per /24; a tbl8 group is the value
+ * {@code 0x8000_0000 | group}):
+ * <pre>
+ *   8 x (bits, base)   bits: bit j set = /24 number 32w + j starts a new run (bit 0 of word 0 is never set);
+ *                      base: number of bits set in the words before w
+ *   runs values        the value of each run, in order
+ * </pre>
+ * The run of /24 number k (0..255) is {@code base[k / 32] + bitCount(bits[k / 32] << (31 - k % 32))}: a
+ * popcount, no search. With the full Internet table (about 900,000 prefixes), about 25,000 /16s have chunks,
+ * 56 ints on average, about 6 MiB in all, which stays in the last-level cache where the 64 MiB tbl24 does
+ * not.
  *
  * <h2>Concurrency</h2>
  * One writer thread at a time calls {@link #add}, {@link #remove}, {@link #get}, {@link #size},
  * {@link #forEach} and the statistics methods (they are not synchronized). Any number of threads may call
  * {@link #lookup} concurrently with the writer, without locks: every change is a sequence of single int
- * stores (with release semantics), each of which leaves the table answering, for every address, either the
- * route before the change or the route after it. A new tbl8 group is filled completely before the tbl24
- * entry that points to it is published. A group that is unlinked (its /24 no longer needs it) goes to a
- * pending list and is reused only after {@link GracePeriod#await()} has returned, so a reader still
- * inside a lookup never sees it rewritten.
- *
- * <p>Lookups use plain loads: the second load's index depends on the first load's value, and the group
- * it reads was completely written before the release store that published it.
+ * stores with release semantics into memory readers can reach, each of which leaves the table answering,
+ * for every address, either the route before the change or the route after it.
+ * <ul>
+ *   <li>A changed /16 gets a new chunk, written completely into unused space at the end of {@code fib}
+ *       and then published by a release store of its direct entry; the old chunk is never written again.
+ *       Only when the change leaves the run layout as it was are the changed run values stored in place
+ *       (one int each, atomic).</li>
+ *   <li>When {@code fib} has no room left, the writer copies the live chunks into a new array and publishes
+ *       that array with a release store. The old array is never written again, and the garbage collector
+ *       keeps it for as long as a reader still holds it: chunk space needs no grace period.</li>
+ *   <li>A new tbl8 group is filled completely before the chunk (or chunk value) that points to it is
+ *       published. A group that is unlinked (its /24 no longer needs it) goes to a pending list and is
+ *       reused only after {@link GracePeriod#await()} has returned, so a reader still inside a lookup never
+ *       sees it rewritten.</li>
+ * </ul>
+ * Lookups read {@code fib} with acquire semantics; the further loads use plain reads whose indexes depend on
+ * the value read before, from memory that was completely written before the release store that published
+ * it.
  *
  * <p>A rule store (one hash map per prefix length) remembers every prefix, so that removing a prefix
  * restores the next covering prefix.
@@ -58,8 +84,38 @@ public final class RouteTable {
     private static final int GROUP_ENTRIES = 1 << GROUP_SHIFT;
     private static final int TBL24_ENTRIES = 1 << 24;
 
-    private static final VarHandle INT_ARRAY = MethodHandles.arrayElementVarHandle(int[].class);
+    /** fib: entries in the direct table, one per /16. */
+    private static final int DIRECT = 1 << 16;
+    /** fib: ints of a chunk header (8 words of run-start bits, each followed by its base). */
+    private static final int HEADER = 16;
+    /** fib: direct entry {@code CHUNK | offset}; also the flag of a tbl8 group value in a chunk. */
+    private static final int CHUNK = 0x8000_0000;
+    private static final int OFFSET_MASK = 0x7FFF_FFFF;
+    private static final int MIN_FIB = DIRECT + 4096;
 
+    private static final VarHandle INT_ARRAY = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle FIB;
+
+    static {
+        try {
+            FIB = MethodHandles.lookup().findVarHandle(RouteTable.class, "fib", int[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Reader structure: direct table, then chunks (see the class comment). Replaced by compaction. */
+    @SuppressWarnings("unused") // read through FIB by readers
+    private int[] fib;
+    /** First unused int of fib (writer only). */
+    private int fibTop;
+    /** Ints of fib held by chunks that are no longer linked (writer only). */
+    private int fibGarbage;
+    private long compactions;
+    private final int[] runValues = new int[GROUP_ENTRIES];
+    private final int[] runHeader = new int[HEADER];
+
+    /** Writer only. */
     private final int[] tbl24;
     private final int[] tbl8;
     private final int tbl8Groups;
@@ -95,6 +151,10 @@ public final class RouteTable {
         this.tbl24 = new int[TBL24_ENTRIES];
         this.tbl8 = new int[tbl8Groups * GROUP_ENTRIES];
         Arrays.fill(tbl24, EMPTY);
+        int[] initial = new int[MIN_FIB];
+        Arrays.fill(initial, 0, DIRECT, NO_ROUTE);
+        this.fib = initial;
+        this.fibTop = DIRECT;
         this.freeGroups = new int[tbl8Groups];
         this.pendingGroups = new int[tbl8Groups];
         for (int g = tbl8Groups - 1; g >= 0; g--) {
@@ -108,19 +168,28 @@ public final class RouteTable {
     }
 
     /**
-     * Longest-prefix match. Wait-free, allocation-free, at most two memory reads; safe to call from any
-     * thread concurrently with the writer.
+     * Longest-prefix match. Wait-free, allocation-free, at most four memory reads (one for /16s that hold a
+     * single route); safe to call from any thread concurrently with the writer.
      *
      * @param address IPv4 address, big-endian value (192.0.2.1 = 0xC0000201)
      * @return the next hop of the longest matching prefix, or {@link #NO_ROUTE}
      */
     public int lookup(int address) {
-        int entry = tbl24[address >>> 8];
-        if (entry < 0) {
-            // extended: (entry << 8) drops the flag and leaves group index * 256
-            entry = tbl8[(entry << GROUP_SHIFT) | (address & 0xFF)];
+        int[] p = (int[]) FIB.getAcquire(this);
+        int value = p[address >>> 16];
+        if (value < NO_ROUTE) {
+            // chunk: the run of /24 number k; "bits << ~k" keeps bits 0..k%32 (shift counts use 5 bits)
+            int offset = value & OFFSET_MASK;
+            int k = address >>> 8;
+            int word = offset + ((k >>> 4) & 0xE);
+            value = p[offset + HEADER + p[word + 1] + Integer.bitCount(p[word] << ~k)];
+            if (value < NO_ROUTE) {
+                // tbl8 group: (value << 8) drops the flag and leaves group index * 256
+                int entry = tbl8[(value << GROUP_SHIFT) | (address & 0xFF)];
+                value = (entry << 7) >> 7;
+            }
         }
-        return (entry << 7) >> 7;
+        return value;
     }
 
     /**
@@ -144,16 +213,7 @@ public final class RouteTable {
         int newEntry = routeEntry(length, nextHop);
         if (length <= 24) {
             putRule(lengthRules, prefix, nextHop, previous);
-            int first = prefix >>> 8;
-            int end = first + (1 << (24 - length));
-            for (int i = first; i < end; i++) {
-                int entry = tbl24[i];
-                if (entry < 0) {
-                    overwrite(groupBase(entry), GROUP_ENTRIES, length, newEntry);
-                } else if (depth(entry) <= length && entry != newEntry) {
-                    INT_ARRAY.setRelease(tbl24, i, newEntry);
-                }
-            }
+            setRange(prefix, length, newEntry);
         } else {
             int i = prefix >>> 8;
             int entry = tbl24[i];
@@ -166,10 +226,11 @@ public final class RouteTable {
                 int group = allocateGroup(); // may throw: nothing changed yet
                 putRule(lengthRules, prefix, nextHop, previous);
                 int base = group << GROUP_SHIFT;
-                // The group is unreachable by readers: plain stores, then publish with release.
+                // The group is unreachable by readers: plain stores, then publish it in the chunk of its /16.
                 Arrays.fill(tbl8, base, base + GROUP_ENTRIES, entry); // depth <= 24 < length
                 Arrays.fill(tbl8, base + low, base + low + count, newEntry);
-                INT_ARRAY.setRelease(tbl24, i, EXTENDED | group);
+                tbl24[i] = EXTENDED | group;
+                publish(i >>> 8);
             }
         }
     }
@@ -188,17 +249,7 @@ public final class RouteTable {
         size--;
         int replacement = coveringEntry(prefix, length);
         if (length <= 24) {
-            int first = prefix >>> 8;
-            int end = first + (1 << (24 - length));
-            for (int i = first; i < end; i++) {
-                int entry = tbl24[i];
-                if (entry < 0) {
-                    // The group still holds its longer prefixes, so it stays.
-                    overwrite(groupBase(entry), GROUP_ENTRIES, length, replacement);
-                } else if (depth(entry) <= length) {
-                    INT_ARRAY.setRelease(tbl24, i, replacement);
-                }
-            }
+            setRange(prefix, length, replacement);
         } else {
             int i = prefix >>> 8;
             int entry = tbl24[i];
@@ -206,8 +257,10 @@ public final class RouteTable {
             int base = groupBase(entry);
             overwrite(base + (prefix & 0xFF), 1 << (32 - length), length, replacement);
             if (depth(replacement) <= 24 && !holdsLongPrefix(base)) {
-                // Every entry now carries the same /24-or-shorter route: put it back into tbl24.
-                INT_ARRAY.setRelease(tbl24, i, tbl8[base]);
+                // Every entry now carries the same /24-or-shorter route: put it back into tbl24, unlink the
+                // group from the chunk, and keep it away from reuse until a grace period has passed.
+                tbl24[i] = tbl8[base];
+                publish(i >>> 8);
                 pendingGroups[pendingCount++] = base >>> GROUP_SHIFT;
             }
         }
@@ -289,6 +342,140 @@ public final class RouteTable {
         }
     }
 
+    /**
+     * Sets {@code entry} in every /24 of a prefix of at most 24 bits whose current route is at most
+     * {@code length} bits long (inside tbl8 groups too), then republishes each /16 whose reader values
+     * may have changed.
+     */
+    private void setRange(int prefix, int length, int entry) {
+        int[] t = tbl24;
+        int first = prefix >>> 8;
+        int end = first + (1 << (24 - length));
+        // /16 by /16: a prefix of up to 16 bits covers whole /16s, a longer one lies inside one /16
+        for (int from = first; from < end; from = (from | 0xFF) + 1) {
+            int to = Math.min(end, (from | 0xFF) + 1);
+            boolean changed = false;
+            for (int i = from; i < to; i++) {
+                int old = t[i];
+                if (old < 0) {
+                    overwrite(groupBase(old), GROUP_ENTRIES, length, entry);
+                } else if (depth(old) <= length && old != entry) {
+                    t[i] = entry;
+                    changed = true;
+                }
+            }
+            if (changed) {
+                publish(from >>> 8);
+            }
+        }
+    }
+
+    /** The value a reader sees for a tbl24 entry: next hop, NO_ROUTE, or CHUNK | tbl8 group. */
+    private static int readerValue(int entry) {
+        // extended: already CHUNK | group; route: sign-extended 25-bit value (branch-free)
+        int extended = entry >> 31;
+        return (entry & extended) | (((entry << 7) >> 7) & ~extended);
+    }
+
+    /**
+     * Makes the reader structure of the /16 number {@code hi} agree with tbl24: a direct value, the same
+     * chunk with changed run values stored in place, or a new chunk published by a release store.
+     */
+    private void publish(int hi) {
+        int[] t = tbl24;
+        int[] values = runValues;
+        int[] header = runHeader;
+        int from = hi << 8;
+        int previous = readerValue(t[from]);
+        int runs = 1;
+        // branch-free run detection: every value is stored at the current run, a new run advances first
+        for (int w = 0; w < 8; w++) {
+            header[2 * w + 1] = runs - 1;
+            int bits = 0;
+            int base = from + (w << 5);
+            for (int j = 0; j < 32; j++) {
+                int value = readerValue(t[base + j]);
+                int diff = value ^ previous;
+                int start = (diff | -diff) >>> 31; // 1 if value != previous
+                bits |= start << j;
+                runs += start;
+                values[runs - 1] = value;
+                previous = value;
+            }
+            header[2 * w] = bits;
+        }
+
+        int[] p = fib;
+        int old = p[hi];
+        int oldSize = 0;
+        if (old < NO_ROUTE) {
+            int offset = old & OFFSET_MASK;
+            oldSize = chunkSize(p, offset);
+            if (oldSize == HEADER + runs && Arrays.equals(p, offset, offset + HEADER, header, 0, HEADER)) {
+                // same runs: each changed value is one atomic store
+                for (int r = 0, v = offset + HEADER; r < runs; r++, v++) {
+                    if (p[v] != values[r]) {
+                        INT_ARRAY.setRelease(p, v, values[r]);
+                    }
+                }
+                return;
+            }
+        }
+        if (runs == 1 && values[0] >= NO_ROUTE) {
+            if (old != values[0]) {
+                INT_ARRAY.setRelease(p, hi, values[0]);
+            }
+        } else {
+            int size = HEADER + runs;
+            if (p.length - fibTop < size) {
+                p = compact(size);
+            }
+            int offset = fibTop;
+            // unused space, unreachable by readers: plain stores, then publish with release
+            System.arraycopy(header, 0, p, offset, HEADER);
+            System.arraycopy(values, 0, p, offset + HEADER, runs);
+            fibTop = offset + size;
+            INT_ARRAY.setRelease(p, hi, CHUNK | offset);
+        }
+        fibGarbage += oldSize;
+    }
+
+    private static int chunkSize(int[] p, int offset) {
+        return HEADER + 1 + p[offset + HEADER - 1] + Integer.bitCount(p[offset + HEADER - 2]);
+    }
+
+    /**
+     * Copies the direct table and the live chunks into a new array with room for at least {@code need} more
+     * ints, and publishes it. Readers that still hold the old array keep reading it; it is never written
+     * again.
+     */
+    private int[] compact(int need) {
+        int[] old = fib;
+        long live = fibTop - fibGarbage;
+        long capacity = Math.max(MIN_FIB, 2 * (live + need));
+        if (capacity > Integer.MAX_VALUE - 8) {
+            capacity = Integer.MAX_VALUE - 8; // not reachable: at most 2^16 chunks of at most 272 ints
+        }
+        int[] p = new int[(int) capacity];
+        System.arraycopy(old, 0, p, 0, DIRECT);
+        int top = DIRECT;
+        for (int hi = 0; hi < DIRECT; hi++) {
+            int entry = old[hi];
+            if (entry < NO_ROUTE) {
+                int offset = entry & OFFSET_MASK;
+                int size = chunkSize(old, offset);
+                System.arraycopy(old, offset, p, top, size);
+                p[hi] = CHUNK | top;
+                top += size;
+            }
+        }
+        fibTop = top;
+        fibGarbage = 0;
+        compactions++;
+        FIB.setRelease(this, p);
+        return p;
+    }
+
     /** Replaces, in tbl8[from, from + count), every entry set by a prefix of at most {@code length} bits. */
     private void overwrite(int from, int count, int length, int newEntry) {
         int[] t = tbl8;
@@ -364,7 +551,9 @@ public final class RouteTable {
     /**
      * Checks the internal structure (for tests; scans all of tbl24, so slow): every tbl8 group is exactly
      * one of linked once, free or pending; every linked group holds a prefix longer than /24; no tbl8 entry
-     * is extended; every route entry is well formed.
+     * is extended; every route entry is well formed; the reader structure answers, for every /24, what
+     * tbl24 says, its chunks are well formed, minimal (adjacent runs differ) and do not overlap, and the
+     * count of unused chunk space is right.
      *
      * @throws AssertionError on the first violation
      */
@@ -404,6 +593,7 @@ public final class RouteTable {
             throw new AssertionError("groups: linked " + linked + " free " + freeCount + " pending " + pendingCount
                     + " capacity " + tbl8Groups);
         }
+        checkFib();
         int count = 0;
         for (Int2IntHashMap map : rules) {
             count += map.size();
@@ -411,6 +601,91 @@ public final class RouteTable {
         if (count != size) {
             throw new AssertionError("size " + size + " but " + count + " rules");
         }
+    }
+
+    private void checkFib() {
+        int[] p = fib;
+        if (fibTop < DIRECT || fibTop > p.length || fibGarbage < 0) {
+            throw new AssertionError("fib top " + fibTop + " length " + p.length + " garbage " + fibGarbage);
+        }
+        boolean[] used = new boolean[fibTop];
+        long live = DIRECT;
+        for (int hi = 0; hi < DIRECT; hi++) {
+            int entry = p[hi];
+            int from = hi << 8;
+            if (entry >= NO_ROUTE) {
+                for (int j = 0; j < GROUP_ENTRIES; j++) {
+                    if (readerValue(tbl24[from + j]) != entry) {
+                        throw new AssertionError("direct[" + hi + "] = " + entry + " but tbl24[" + (from + j) + "] = "
+                                + Integer.toHexString(tbl24[from + j]));
+                    }
+                }
+                continue;
+            }
+            int offset = entry & OFFSET_MASK;
+            if (offset < DIRECT || offset + HEADER > fibTop) {
+                throw new AssertionError("direct[" + hi + "]: chunk offset " + offset + " outside fib");
+            }
+            if ((p[offset] & 1) != 0) {
+                throw new AssertionError("chunk of /16 " + hi + ": bit 0 set");
+            }
+            int runs = 0;
+            for (int w = 0; w < 8; w++) {
+                if (p[offset + 2 * w + 1] != runs) {
+                    throw new AssertionError("chunk of /16 " + hi + ": base " + w + " is " + p[offset + 2 * w + 1]
+                            + ", expected " + runs);
+                }
+                runs += Integer.bitCount(p[offset + 2 * w]);
+            }
+            int size = chunkSize(p, offset);
+            if (size != HEADER + runs + 1 || runs < 1 || offset + size > fibTop) {
+                throw new AssertionError("chunk of /16 " + hi + ": size " + size + ", " + (runs + 1) + " runs");
+            }
+            for (int v = offset; v < offset + size; v++) {
+                if (used[v]) {
+                    throw new AssertionError("chunk of /16 " + hi + " overlaps another at " + v);
+                }
+                used[v] = true;
+            }
+            live += size;
+            for (int r = 1; r <= runs; r++) {
+                if (p[offset + HEADER + r] == p[offset + HEADER + r - 1]) {
+                    throw new AssertionError("chunk of /16 " + hi + ": runs " + (r - 1) + " and " + r + " are equal");
+                }
+            }
+            for (int k = 0; k < GROUP_ENTRIES; k++) {
+                int word = offset + 2 * (k >>> 5);
+                int value = p[offset + HEADER + p[word + 1] + Integer.bitCount(p[word] << ~k)];
+                if (value != readerValue(tbl24[from + k])) {
+                    throw new AssertionError("chunk of /16 " + hi + " answers " + Integer.toHexString(value)
+                            + " for /24 " + k + ", tbl24 says " + Integer.toHexString(tbl24[from + k]));
+                }
+            }
+        }
+        if (live + fibGarbage != fibTop) {
+            throw new AssertionError("fib: live " + live + " + garbage " + fibGarbage + " != top " + fibTop);
+        }
+    }
+
+    /** Ints of the reader structure in use: direct table and live chunks (for tests and reports). */
+    int fibLiveInts() {
+        return fibTop - fibGarbage;
+    }
+
+    /** Number of /16s that have a chunk (for tests and reports). */
+    int chunks() {
+        int n = 0;
+        for (int hi = 0; hi < DIRECT; hi++) {
+            if (fib[hi] < NO_ROUTE) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Number of times the reader structure was compacted into a new array (for tests and reports). */
+    long compactions() {
+        return compactions;
     }
 
     private static void mark(byte[] state, int group, byte as) {

@@ -18,7 +18,7 @@ public enum DropReason {
     IP_BAD_VERSION("ip_bad_version", "IP version not 4"),
     IP_BAD_LENGTH("ip_bad_length", "total length below header length or beyond the frame"),
     IP_BAD_CHECKSUM("ip_bad_checksum", "header checksum wrong"),
-    MARTIAN_SOURCE("martian_source", "source 0/8, 127/8, multicast, broadcast or 240/4"),
+    MARTIAN_SOURCE("martian_source", "source 0/8, 127/8, multicast, broadcast, 240/4, or an own address/subnet broadcast of the port"),
     MARTIAN_DESTINATION("martian_destination", "destination 0/8, 127/8 or 240/4"),
     IP_MULTICAST("ip_multicast", "multicast destination (no multicast routing)"),
     IP_BROADCAST("ip_broadcast", "broadcast to the router (ignored like icmp_echo_ignore_broadcasts)"),

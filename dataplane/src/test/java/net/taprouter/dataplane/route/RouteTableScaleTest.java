@@ -49,8 +49,10 @@ class RouteTableScaleTest {
         long t4 = System.nanoTime();
         double buildSeconds = (t3 - t2) / 1e9;
         System.out.printf("BGP: load %.3f s, RouteTable build %.3f s (adds only, table allocated before), "
-                        + "BinaryTrie build %.3f s, %d tbl8 groups%n",
-                (t1 - t0) / 1e9, buildSeconds, (t4 - t3) / 1e9, table.tbl8GroupsInUse());
+                        + "BinaryTrie build %.3f s, %d tbl8 groups; reader structure %d chunks, %.2f MiB, "
+                        + "%d compactions%n",
+                (t1 - t0) / 1e9, buildSeconds, (t4 - t3) / 1e9, table.tbl8GroupsInUse(), table.chunks(),
+                table.fibLiveInts() * 4.0 / (1 << 20), table.compactions());
         assertTrue(buildSeconds < 30, "build took " + buildSeconds + " s");
         assertEquals(901_899, table.size());
         assertEquals(901_899, trie.size());
@@ -72,6 +74,12 @@ class RouteTableScaleTest {
         assertEquals(901_899, count[0]);
         table.checkInvariants();
 
+        // single route changes on the full table, as the control plane applies them while traffic flows
+        churn(table, trie, prefixes, rnd, 24);
+        churn(table, trie, prefixes, rnd, 16);
+        compare(table, trie, prefixes, rnd, 200_000);
+        table.checkInvariants();
+
         // withdraw a quarter of the table, including every prefix longer than /24, and compare again
         long t5 = System.nanoTime();
         int removed = 0;
@@ -89,6 +97,47 @@ class RouteTableScaleTest {
         assertEquals(451, table.tbl8GroupsPending());
         compare(table, trie, prefixes, rnd, 200_000);
         table.checkInvariants();
+    }
+
+    /**
+     * 10,000 add/remove pairs of prefixes of the given length that are not in the table, each inside the /8 of
+     * a table prefix; every added prefix is looked up before it is removed again.
+     */
+    private static void churn(RouteTable table, BinaryTrie trie, List<int[]> prefixes, SplittableRandom rnd,
+                              int length) {
+        int pairs = 10_000;
+        int[] candidates = new int[pairs];
+        for (int k = 0; k < pairs; k++) {
+            int candidate;
+            do {
+                int[] p = prefixes.get(rnd.nextInt(prefixes.size()));
+                candidate = ((p[0] & 0xFF00_0000) | (rnd.nextInt() & 0x00FF_FFFF)) & RouteTable.mask(length);
+            } while (table.get(candidate, length) != RouteTable.NO_ROUTE);
+            candidates[k] = candidate;
+        }
+        long t0 = System.nanoTime();
+        for (int k = 0; k < pairs; k++) {
+            table.add(candidates[k], length, 4097);
+            assertTrue(table.remove(candidates[k], length));
+        }
+        long t1 = System.nanoTime();
+        System.out.printf("BGP: %,d add/remove pairs of new /%d prefixes: %.2f us per operation%n",
+                pairs, length, (t1 - t0) / 1e3 / (2 * pairs));
+        // the same changes again, checked against the trie while each prefix is in
+        for (int k = 0; k < pairs; k += 10) {
+            int prefix = candidates[k];
+            table.add(prefix, length, 4097);
+            trie.add(prefix, length, 4097);
+            int host = ~RouteTable.mask(length);
+            for (int address : new int[] {prefix, prefix | host, prefix | (rnd.nextInt() & host), prefix - 1,
+                    (prefix | host) + 1}) {
+                assertEquals(trie.lookup(address), table.lookup(address));
+            }
+            assertTrue(table.remove(prefix, length));
+            assertTrue(trie.remove(prefix, length));
+            assertEquals(trie.lookup(prefix), table.lookup(prefix));
+        }
+        assertEquals(901_899, table.size());
     }
 
     /** Half the addresses inside file prefixes, half uniformly random; returns how many had a route. */

@@ -1,0 +1,280 @@
+package net.taprouter.dataplane.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
+import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.route.GracePeriod;
+import net.taprouter.dataplane.route.RouteTable;
+import net.taprouter.dataplane.stats.CounterFile;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.wire.Ipv4Address;
+
+/**
+ * A forwarding graph with two in-memory ports, set up the way routerd sets up a router, driven by
+ * hand: frames go in with {@link #receive}, what the ports wrote comes out of {@link #tap0} and
+ * {@link #tap1}, time only moves with {@link #timer}.
+ *
+ * <pre>
+ *  host A 192.0.2.1 ── port 0 "tap0" 00:00:5e:00:53:12 192.0.2.254/24
+ *  host B 198.51.100.1 ── port 1 "tap1" 00:00:5e:00:53:21 198.51.100.254/24
+ *  gateway 198.51.100.2 on port 1: route 203.0.113.0/24
+ * </pre>
+ *
+ * Routes as routerd installs them: each connected /24 to a CONNECTED next hop, each router
+ * address /32 to LOCAL, each subnet broadcast /32 to BROADCAST, the static route to a GATEWAY.
+ * Counter checks are by name and by difference ({@link #assertCounters}); every slot taken from
+ * the pool must come back ({@link #assertNoLeak}, {@link #close}).
+ */
+final class GraphFixture implements AutoCloseable {
+    static final int SLOTS = 64;
+    static final int SLOT_SIZE = 2048;
+    static final int NEIGHBOURS = 16;
+    static final int ARP_QUEUE = 4;
+    static final long SECOND = 1_000_000_000L;
+    /** Clock at the start: not 0, so nothing can pass by a zero default. */
+    static final long START = 1_000 * SECOND;
+
+    static final long PORT0_MAC = Wire.mac("00:00:5e:00:53:12");
+    static final long PORT1_MAC = Wire.mac("00:00:5e:00:53:21");
+    static final long HOST_A_MAC = Wire.mac("00:00:5e:00:53:01");
+    static final long HOST_B_MAC = Wire.mac("00:00:5e:00:53:02");
+    static final long GATEWAY_MAC = Wire.mac("00:00:5e:00:53:03");
+    static final long BROADCAST_MAC = 0xFFFF_FFFF_FFFFL;
+
+    static final int ROUTER0 = Wire.ip("192.0.2.254");
+    static final int ROUTER1 = Wire.ip("198.51.100.254");
+    static final int HOST_A = Wire.ip("192.0.2.1");
+    static final int HOST_B = Wire.ip("198.51.100.1");
+    static final int GATEWAY = Wire.ip("198.51.100.2");
+    static final int BROADCAST0 = Wire.ip("192.0.2.255");
+
+    final CounterFile counterFile = CounterFile.create(null, 4096);
+    final DataplaneCounters counters = new DataplaneCounters(counterFile);
+    final FramePool pool = new FramePool(SLOTS, SLOT_SIZE);
+    final SlotReturnRing slotReturns = new SlotReturnRing(pool);
+    final PortTable ports = new PortTable();
+    final RouteTable routes = new RouteTable(64, GracePeriod.NONE);
+    final NextHops nextHops = new NextHops(1024, GracePeriod.NONE);
+    final NeighbourTable neighbours = new NeighbourTable(NEIGHBOURS, ARP_QUEUE);
+    final DataplaneSettings settings = new DataplaneSettings();
+    final ForwardingContext context;
+    final ForwardingGraph graph;
+    final MemoryFrameIo tap0 = new MemoryFrameIo("tap0");
+    final MemoryFrameIo tap1 = new MemoryFrameIo("tap1");
+    final Port port0;
+    final Port port1;
+
+    private final Packet packet = new Packet();
+    private final List<PortCounters> portCounters = new ArrayList<>();
+    private Map<String, Long> mark;
+
+    GraphFixture() {
+        context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
+        graph = new ForwardingGraph(context);
+        context.nowNanos = START;
+        port0 = addPort(0, tap0, PORT0_MAC, new InterfaceAddress(ROUTER0, 24));
+        port1 = addPort(1, tap1, PORT1_MAC, new InterfaceAddress(ROUTER1, 24));
+        addRoute(Wire.ip("203.0.113.0"), 24, nextHops.acquire(NextHops.TYPE_GATEWAY, 1, GATEWAY));
+        mark = snapshot();
+    }
+
+    private Port addPort(int index, MemoryFrameIo io, long mac, InterfaceAddress address) {
+        PortCounters pc = new PortCounters(counterFile, io.ifname());
+        portCounters.add(pc);
+        Port port = new Port(index, io.ifname(), io, mac, 1500, pc);
+        port.addresses(new InterfaceAddress[] {address});
+        ports.put(port);
+        // as routerd: connected subnet, the address itself, the subnet broadcast
+        addRoute(address.network(), address.prefixLength(), nextHops.acquire(NextHops.TYPE_CONNECTED, index, 0));
+        addRoute(address.address(), 32, nextHops.acquire(NextHops.TYPE_LOCAL, index, 0));
+        addRoute(address.broadcast(), 32, nextHops.acquire(NextHops.TYPE_BROADCAST, index, 0));
+        return port;
+    }
+
+    void addRoute(int prefix, int length, int nextHop) {
+        routes.add(prefix, length, nextHop);
+    }
+
+    /** A PERMANENT neighbour (like {@code neigh add}). */
+    void resolve(int port, int address, long mac) {
+        graph.resolver().addPermanent(port, address, mac);
+        drain();
+    }
+
+    /** Copies {@code frame} into a fresh slot and runs it through the graph from port {@code port}. */
+    void receive(int port, byte[] frame) {
+        int slot = pool.allocate();
+        assertTrue(slot >= 0, "frame pool exhausted: a slot leaked");
+        assertTrue(frame.length <= pool.frameCapacity(), "frame too long for a slot");
+        pool.buffer().putBytes(pool.frameOffset(slot), frame);
+        packet.reset(slot, pool.frameOffset(slot), frame.length, port);
+        graph.receive(packet);
+        drain();
+    }
+
+    void receive(int port, String hex) {
+        receive(port, Wire.unhex(hex));
+    }
+
+    /** Sets the clock to {@code START + offsetNanos} and runs the neighbour timers. */
+    int timer(long offsetNanos) {
+        long now = START + offsetNanos;
+        context.nowNanos = now;
+        int work = graph.resolver().onTimer(now);
+        drain();
+        return work;
+    }
+
+    void drain() {
+        while (slotReturns.drain() > 0) {
+            // keep draining
+        }
+    }
+
+    // ---- output
+
+    /** Asserts that port {@code io} wrote exactly one frame since the last take, and returns it. */
+    static byte[] only(MemoryFrameIo io) {
+        List<byte[]> frames = io.take();
+        if (frames.size() != 1) {
+            fail(io.ifname() + " wrote " + frames.size() + " frames, expected 1: " + hexes(frames));
+        }
+        return frames.get(0);
+    }
+
+    void assertNothingWritten() {
+        assertEquals(List.of(), hexes(tap0.take()), "tap0 wrote");
+        assertEquals(List.of(), hexes(tap1.take()), "tap1 wrote");
+    }
+
+    static List<String> hexes(List<byte[]> frames) {
+        List<String> list = new ArrayList<>();
+        for (byte[] frame : frames) {
+            list.add(Wire.hex(frame));
+        }
+        return list;
+    }
+
+    // ---- neighbours
+
+    int neighbour(int port, int address) {
+        return neighbours.find(port, address);
+    }
+
+    void assertNeighbour(int port, int address, int state, long mac) {
+        int entry = neighbours.find(port, address);
+        assertTrue(entry >= 0, "no neighbour " + Ipv4Address.format(address) + " on port " + port);
+        assertEquals(NeighbourState.name(state), NeighbourState.name(neighbours.state(entry)), "state of " + Ipv4Address.format(address));
+        assertEquals(mac, neighbours.mac(entry), "MAC of " + Ipv4Address.format(address));
+    }
+
+    /** Slots waiting in ARP queues. */
+    int queuedSlots() {
+        int queued = 0;
+        for (int e = 0; e < neighbours.scanLimit(); e++) {
+            if (neighbours.state(e) != NeighbourState.FREE) {
+                queued += neighbours.queued(e);
+            }
+        }
+        return queued;
+    }
+
+    /** Every slot is free except the ones waiting for ARP (exactly {@code queued} of them). */
+    void assertNoLeak(int queued) {
+        drain();
+        assertEquals(queued, queuedSlots(), "slots waiting in ARP queues");
+        assertEquals(SLOTS - queued, pool.freeCount(), "free slots (leak or double free)");
+    }
+
+    void assertNoLeak() {
+        assertNoLeak(0);
+    }
+
+    // ---- counters
+
+    long counter(String name) {
+        Long value = snapshot().get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("no counter named " + name);
+        }
+        return value;
+    }
+
+    private Map<String, Long> snapshot() {
+        Map<String, Long> values = new LinkedHashMap<>();
+        counterFile.reader().forEach((long value, int id, String label) -> values.put(label, value));
+        return values;
+    }
+
+    /**
+     * Asserts how the counters changed since the previous call (or since setup): exactly the
+     * named ones, by the given amounts ({@code "drop.arp_malformed", 1L, ...}); all others unchanged.
+     */
+    void assertCounters(Object... nameAndDelta) {
+        Map<String, Long> expected = new TreeMap<>();
+        for (int i = 0; i < nameAndDelta.length; i += 2) {
+            String name = (String) nameAndDelta[i];
+            long delta = ((Number) nameAndDelta[i + 1]).longValue();
+            if (!mark.containsKey(name)) {
+                throw new IllegalArgumentException("no counter named " + name);
+            }
+            expected.put(name, delta);
+        }
+        Map<String, Long> now = snapshot();
+        Map<String, Long> actual = new TreeMap<>();
+        for (Map.Entry<String, Long> e : now.entrySet()) {
+            long delta = e.getValue() - mark.getOrDefault(e.getKey(), 0L);
+            if (delta != 0) {
+                actual.put(e.getKey(), delta);
+            }
+        }
+        mark = now;
+        assertEquals(expected, actual, "counter changes");
+    }
+
+    /** Forgets counter changes so far (after setup steps that are not under test). */
+    void markCounters() {
+        mark = snapshot();
+    }
+
+    /**
+     * Flushes the ARP queues and checks that the pool holds every slot exactly once (a slot freed
+     * twice would show up twice).
+     */
+    @Override
+    public void close() {
+        graph.resolver().flush();
+        drain();
+        Set<Integer> slots = new HashSet<>();
+        int free = pool.freeCount();
+        for (int i = 0; i < free; i++) {
+            slots.add(pool.allocate());
+        }
+        for (int slot : slots) {
+            pool.free(slot);
+        }
+        assertEquals(SLOTS, free, "free slots after the test (leak or double free)");
+        assertEquals(SLOTS, slots.size(), "distinct free slots");
+        for (PortCounters pc : portCounters) {
+            pc.close();
+        }
+        counterFile.close();
+    }
+}

@@ -1,0 +1,182 @@
+package net.taprouter.dataplane.pipeline;
+
+import static net.taprouter.dataplane.pipeline.GraphFixture.only;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Packets addressed to the router: echo, UDP, TCP, other protocols. */
+class LocalDeliveryTest extends GraphTestBase {
+    private static final byte[] ECHO_DATA = "taprouter echo payload 0123456789".getBytes(StandardCharsets.US_ASCII);
+
+    @BeforeEach
+    void hosts() {
+        resolveHosts();
+    }
+
+    @Test
+    void theBuilderMakesTheGoldenEchoRequest() {
+        byte[] built = Wire.ipv4("192.0.2.1", "192.0.2.254").id(0x1234).flagsFragment(Wire.DF).ttl(57)
+            .icmp(8, 0, 0x4242_0007, ECHO_DATA).frame(P0_MAC, A_MAC);
+        assertEquals(Golden.ECHO_REQUEST, Wire.hex(built));
+    }
+
+    @Test
+    void echoRequestGetsAnEchoReply() {
+        fx.receive(0, Golden.ECHO_REQUEST);
+
+        byte[] reply = only(fx.tap0);
+        assertEquals(Golden.ECHO_REPLY, Wire.hex(reply));
+        fx.assertNothingWritten();
+        // the same, field by field
+        assertEquals(A_MAC, Wire.getMac(reply, 0));
+        assertEquals(P0_MAC, Wire.getMac(reply, 6));
+        assertEquals(R0, Wire.u32(reply, 14 + 12), "source");
+        assertEquals(A, Wire.u32(reply, 14 + 16), "destination");
+        assertEquals(64, Wire.u8(reply, 14 + 8), "TTL");
+        assertEquals(Wire.ipHeaderChecksum(reply, 14), Wire.u16(reply, 14 + 10), "IP checksum");
+        assertEquals(0, Wire.u8(reply, 34), "ICMP type");
+        assertEquals(0, Wire.checksum(reply, 34, reply.length - 34), "ICMP checksum");
+        byte[] request = Wire.unhex(Golden.ECHO_REQUEST);
+        assertArrayEquals(Wire.slice(request, 38, request.length - 38), Wire.slice(reply, 38, reply.length - 38),
+            "identifier, sequence and data");
+        fx.assertCounters("event.local_delivered", 1, "event.icmp_echo_replies_sent", 1,
+            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 75);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void echoToTheOtherPortsAddressIsAnsweredFromThatAddress() {
+        fx.receive(0, Golden.ECHO_REQUEST_R1);
+
+        assertEquals(Golden.ECHO_REPLY_R1, Wire.hex(only(fx.tap0)));
+        fx.assertNothingWritten();
+        fx.assertCounters("event.local_delivered", 1, "event.icmp_echo_replies_sent", 1,
+            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 75);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void paddedEchoRequestGetsAnUnpaddedReply() {
+        byte[] small = Wire.ipv4("192.0.2.1", "192.0.2.254").id(7).icmp(8, 0, 0x0001_0001, new byte[0]).frame(P0_MAC, A_MAC);
+        byte[] padded = new byte[60];
+        System.arraycopy(small, 0, padded, 0, small.length);
+
+        fx.receive(0, padded);
+
+        byte[] expected = Wire.ipv4("192.0.2.254", "192.0.2.1").id(7).icmp(0, 0, 0x0001_0001, new byte[0]).frame(A_MAC, P0_MAC);
+        assertEquals(Wire.hex(expected), Wire.hex(only(fx.tap0)));
+        fx.assertCounters("event.local_delivered", 1, "event.icmp_echo_replies_sent", 1,
+            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 14 + 28);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void echoToTheSubnetBroadcastIsDropped() {
+        byte[] echo = Wire.ipv4("192.0.2.1", "192.0.2.255").icmp(8, 0, 0x4242_0001, ECHO_DATA).frame(BROADCAST_MAC, A_MAC);
+
+        fx.receive(0, echo);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.ip_broadcast", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void echoToTheSubnetBroadcastInAUnicastFrameIsDropped() {
+        byte[] echo = Wire.ipv4("192.0.2.1", "192.0.2.255").icmp(8, 0, 0x4242_0001, ECHO_DATA).frame(P0_MAC, A_MAC);
+
+        fx.receive(0, echo);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.ip_broadcast", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void echoToTheLimitedBroadcastIsDropped() {
+        byte[] echo = Wire.ipv4("192.0.2.1", "255.255.255.255").icmp(8, 0, 0x4242_0001, ECHO_DATA).frame(BROADCAST_MAC, A_MAC);
+
+        fx.receive(0, echo);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.ip_broadcast", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void echoWithABadIcmpChecksumIsDropped() {
+        byte[] echo = Wire.unhex(Golden.ECHO_REQUEST);
+        echo[34 + 3] ^= 0x01;
+
+        fx.receive(0, echo);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("event.local_delivered", 1, "drop.ip_bad_checksum", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void otherIcmpToTheRouterIsDropped() {
+        byte[] reply = Wire.ipv4("192.0.2.1", "192.0.2.254").icmp(0, 0, 0x4242_0001, ECHO_DATA).frame(P0_MAC, A_MAC);
+
+        fx.receive(0, reply);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("event.local_delivered", 1, "drop.local_icmp_other", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void fragmentToTheRouterIsDropped() {
+        byte[] fragment = Wire.ipv4("192.0.2.1", "192.0.2.254").flagsFragment(Wire.MF)
+            .icmp(8, 0, 0x4242_0001, ECHO_DATA).frame(P0_MAC, A_MAC);
+
+        fx.receive(0, fragment);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.local_fragment", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void udpToTheRouterGetsPortUnreachable() {
+        fx.receive(0, Golden.UDP_TO_ROUTER);
+
+        byte[] error = only(fx.tap0);
+        assertEquals(Golden.PORT_UNREACHABLE, Wire.hex(error));
+        fx.assertNothingWritten();
+        assertEquals(3, Wire.u8(error, 34), "type");
+        assertEquals(3, Wire.u8(error, 35), "code");
+        fx.assertCounters("event.local_delivered", 1, "drop.local_no_listener", 1, "event.icmp_errors_sent", 1,
+            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 106);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void tcpToTheRouterIsDroppedSilently() {
+        byte[] syn = Wire.ipv4("192.0.2.1", "192.0.2.254").payload(Wire.PROTO_TCP, Wire.tcpSyn(40000, 22)).frame(P0_MAC, A_MAC);
+
+        fx.receive(0, syn);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("event.local_delivered", 1, "drop.local_no_listener", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void otherProtocolToTheRouterGetsProtocolUnreachable() {
+        byte[] gre = Wire.ipv4("192.0.2.1", "192.0.2.254").id(0x0abc).payload(47, Wire.pattern(24, 5)).build();
+
+        fx.receive(0, Wire.ether(P0_MAC, A_MAC, Wire.ETHERTYPE_IPV4, gre));
+
+        byte[] expected = Wire.ipv4("192.0.2.254", "192.0.2.1").tos(0xc0).id(0).icmp(3, 2, 0, gre).frame(A_MAC, P0_MAC);
+        assertEquals(Wire.hex(expected), Wire.hex(only(fx.tap0)));
+        fx.assertCounters("event.local_delivered", 1, "drop.local_no_listener", 1, "event.icmp_errors_sent", 1,
+            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", expected.length);
+        fx.assertNoLeak();
+    }
+}
