@@ -107,8 +107,11 @@ public final class RouterCtl {
             Wire.writeFrame(request, Wire.requestHeader(json, source) + body);
             reply = Wire.readFrame(new DataInputStream(Channels.newInputStream(channel)));
         } catch (IOException e) {
-            err.println("routerctl: cannot talk to routerd at " + socket + ": " + reason(e)
-                + (e instanceof java.net.SocketException || e instanceof NoSuchFileException ? " (is routerd running?)" : ""));
+            String why = reason(e);
+            String hint = why.contains("Permission denied") || why.contains("Access denied")
+                ? " (routerd serves only root and members of its --group)"
+                : e instanceof java.net.SocketException || e instanceof NoSuchFileException ? " (is routerd running?)" : "";
+            err.println("routerctl: cannot talk to routerd at " + socket + ": " + why + hint);
             return 2;
         }
         int newline = reply.indexOf('\n');

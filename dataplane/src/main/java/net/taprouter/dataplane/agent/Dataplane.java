@@ -72,6 +72,7 @@ public final class Dataplane implements AutoCloseable {
         DescriptorRing ring = new DescriptorRing(config.frameSlots());
         NeighbourTable neighbours = new NeighbourTable(config.neighbours(), config.arpQueue());
         ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
+        context.releaseToPool(!config.dedicatedThreads());
         ForwardingGraph graph = new ForwardingGraph(context);
         this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, counters, epochs, RX_READER);
         this.forwarding = new ForwardingAgent(ring, pool, graph, epochs, FORWARDING_READER, latency);

@@ -29,6 +29,7 @@ public final class ForwardingContext {
     public final DataplaneSettings settings;
     public final TokenBucket icmpLimiter;
     private final SlotReturnRing slotReturns;
+    private boolean releaseToPool;
     /** Clock of the current batch (System.nanoTime at its start). */
     public long nowNanos;
 
@@ -49,7 +50,19 @@ public final class ForwardingContext {
 
     /** The packet's slot is no longer needed. */
     public void release(int slot) {
-        slotReturns.release(slot);
+        if (releaseToPool) {
+            pool.free(slot);
+        } else {
+            slotReturns.release(slot);
+        }
+    }
+
+    /**
+     * True when this agent runs on the thread that owns the frame pool (RX and forwarding agents
+     * on one thread): slots then go straight back to the pool instead of through the ring.
+     */
+    public void releaseToPool(boolean sameThreadAsRx) {
+        this.releaseToPool = sameThreadAsRx;
     }
 
     /** Counts a drop, attributing it to the ingress port if there is one, and releases the slot. */
