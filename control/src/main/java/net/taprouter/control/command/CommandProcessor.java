@@ -29,6 +29,7 @@ public final class CommandProcessor {
         register(new RouteCommands(state, routes));
         register(neighbours);
         register(new ForwardingCommands(state));
+        register(new IcmpCommands(state));
         register(new StatsCommand(state.dataplane().counterFile().reader()));
         register(new SaveCommand(state, neighbours));
     }

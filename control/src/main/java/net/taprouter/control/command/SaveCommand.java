@@ -74,6 +74,8 @@ public final class SaveCommand implements CommandGroup {
                 out.line("link set " + link.name() + " down");
             }
         }
-        out.line("forwarding " + (state.dataplane().settings().forwarding() ? "on" : "off"));
+        var settings = state.dataplane().settings();
+        out.line("icmp ratelimit " + settings.icmpRatePerSecond() + " burst " + settings.icmpBurst());
+        out.line("forwarding " + (settings.forwarding() ? "on" : "off"));
     }
 }
