@@ -94,6 +94,9 @@ public final class CommandProcessor {
             return;
         }
         CommandGroup group = groups.get(object);
+        if (group == null && (object.equals("fdb") || object.equals("nat") || object.equals("conntrack"))) {
+            throw new CommandException(object + ": not supported yet (bridging and NAT come with later releases)");
+        }
         if (group == null) {
             throw new CommandException("unknown object \"" + words.get(0) + "\" (try: routerctl help)");
         }
