@@ -69,6 +69,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       of 65,536 destinations drawn at random from the table, so the lookup misses caches as a
  *       real one does.</li>
  *   <li>{@code slots}: frame pool slots (routerd's default geometry: 1024 slots of 16 KiB).</li>
+ *   <li>{@code release}: {@code pool} (shared-thread routerd: slots go straight back) or
+ *       {@code ring} (dedicated threads: through the slot return ring).</li>
  *   <li>{@code drainEvery}: the slot return ring is drained every N packets: 32 = once per RX
  *       batch as routerd's RX agent does, so a few dozen hot slots are reused; 1023 = only when
  *       the pool is about to run dry, so each packet lands in a slot untouched for 1023 packets
@@ -129,7 +131,16 @@ public class ForwardingBenchmark {
     @Param({"32", "1023"})
     public int drainEvery;
 
+    /**
+     * Where released slots go: {@code pool} = straight back to the free list, as in routerd's
+     * default shared-thread mode; {@code ring} = through the slot return ring, as with
+     * {@code --threads dedicated}.
+     */
+    @Param({"pool", "ring"})
+    public String release;
+
     private FramePool pool;
+    private boolean releaseToPool;
     private UnsafeBuffer frames;
     private SlotReturnRing slotReturns;
     private ForwardingGraph graph;
@@ -183,6 +194,8 @@ public class ForwardingBenchmark {
         ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters,
             new DataplaneSettings(), slotReturns);
         context.nowNanos = System.nanoTime();
+        releaseToPool = "pool".equals(release);
+        context.releaseToPool(releaseToPool);
         graph = new ForwardingGraph(context);
 
         int[] gateway = new int[GATEWAYS];
@@ -417,7 +430,11 @@ public class ForwardingBenchmark {
         buffer.putShort(offset + IP_CHECKSUM, checksum[i]);
         next = (i + 1) & destinationMask;
         packet.reset(slot, offset, frameSize, PORT_IN);
-        slotReturns.release(slot);
+        if (releaseToPool) {
+            pool.free(slot);
+        } else {
+            slotReturns.release(slot);
+        }
         received++;
         harnessOps++;
     }

@@ -104,7 +104,11 @@ public final class RouterCtl {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             DataOutputStream request = new DataOutputStream(Channels.newOutputStream(channel));
-            Wire.writeFrame(request, Wire.requestHeader(json, source) + body);
+            try {
+                Wire.writeFrame(request, Wire.requestHeader(json, source) + body);
+            } catch (IOException e) {
+                // routerd may have answered (a refusal) and closed before reading: read that answer
+            }
             reply = Wire.readFrame(new DataInputStream(Channels.newInputStream(channel)));
         } catch (IOException e) {
             String why = reason(e);
@@ -143,10 +147,10 @@ public final class RouterCtl {
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
+    /** A usage error: one line, exit 2. */
     private static int usage(PrintStream err, String problem) {
-        err.println("routerctl: " + problem);
-        err.println("usage: routerctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...] | routerctl [--socket PATH] -b FILE"
-            + " | routerctl help");
+        err.println("routerctl: " + problem + " (usage: routerctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...]"
+            + " | -b FILE; routerctl help)");
         return 2;
     }
 }

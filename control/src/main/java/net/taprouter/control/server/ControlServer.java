@@ -26,7 +26,8 @@ import net.taprouter.control.protocol.Wire;
  * request runs on this one thread, which is therefore the single writer of the routing
  * information base and the LPM table. A request is a frame (see {@link Wire}); the peer's
  * credentials are checked on connect; a malformed or oversized request gets an error reply and
- * the connection is closed; a client that goes away mid-request changes nothing.
+ * the connection is closed; a client that goes away mid-request changes nothing; a request not
+ * complete within {@link #REQUEST_TIMEOUT_SECONDS} is answered with an error and closed.
  */
 public final class ControlServer implements AutoCloseable {
     /** Handles one request's text and returns the reply (status line + body). */
@@ -34,6 +35,9 @@ public final class ControlServer implements AutoCloseable {
     public interface RequestHandler {
         String handle(String request);
     }
+
+    /** A client must send its whole request within this time. */
+    static final int REQUEST_TIMEOUT_SECONDS = 30;
 
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final PeerPolicy policy;
@@ -81,6 +85,7 @@ public final class ControlServer implements AutoCloseable {
     /** Accumulates one length-prefixed request, runs it, writes the reply, closes. */
     private final class RequestReader extends ChannelInboundHandlerAdapter {
         private ByteBuf pending;
+        private boolean refused;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
@@ -91,12 +96,16 @@ public final class ControlServer implements AutoCloseable {
                 reply(ctx, Wire.ERROR + "\ncannot read peer credentials: " + e.getMessage());
                 return;
             }
-            if (!policy.allows(credentials.uid(), credentials.gids())) {
-                System.err.println("routerd: refused control connection from uid " + credentials.uid() + " pid " + credentials.pid());
-                reply(ctx, Wire.ERROR + "\n" + policy.refusal());
-                return;
-            }
             pending = ctx.alloc().buffer(256);
+            ctx.executor().schedule(() -> {
+                if (pending != null) {
+                    reply(ctx, Wire.ERROR + "\nrequest not complete within " + REQUEST_TIMEOUT_SECONDS + " s");
+                }
+            }, REQUEST_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            if (!policy.allows(credentials.uid(), credentials.gids(), credentials.pid())) {
+                System.err.println("routerd: refused control connection from uid " + credentials.uid() + " pid " + credentials.pid());
+                refused = true; // answered once the request is in, so the client reads the refusal
+            }
             super.channelActive(ctx);
         }
 
@@ -105,7 +114,11 @@ public final class ControlServer implements AutoCloseable {
             ByteBuf in = (ByteBuf) msg;
             try {
                 if (pending == null) {
-                    return; // refused or already answered
+                    return; // already answered
+                }
+                if (refused) {
+                    reply(ctx, Wire.ERROR + "\n" + policy.refusal());
+                    return;
                 }
                 pending.writeBytes(in);
                 if (pending.readableBytes() < 4) {

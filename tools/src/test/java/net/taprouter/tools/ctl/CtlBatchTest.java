@@ -106,6 +106,20 @@ class CtlBatchTest {
 
     @Test
     @Order(3)
+    void rollbackOfLinkDel() throws IOException {
+        Path f = write("linkdel.batch", List.of(
+                "link del gw1",
+                "route add 10.0.0.0/8 via 192.0.2.1",
+                "link set gw0 down",
+                "addr add 198.51.100.254/24 dev gw0",
+                "route add 10.8.0.0/16 via 198.51.100.1",
+                "route add 10.0.0.0/8 via 192.0.2.1"));
+        assertBatchRefused(f, 6, "exists");
+        assertTrue(Sh.cmd("ip", "-n", t.ns2, "link", "show", "dev", t.if2).run().ok(), "the rolled-back link del removed the TAP");
+    }
+
+    @Test
+    @Order(4)
     void badLastLineAndDuplicateInsideBatch() throws IOException {
         Path f = write("dup.batch", List.of(
                 "route add 10.9.0.0/16 via 198.51.100.1",
@@ -117,7 +131,7 @@ class CtlBatchTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void goodBatchAppliesFully() throws IOException {
         List<String> lines = new java.util.ArrayList<>(goodFive());
         lines.add("route add 10.8.0.0/16 via 198.51.100.1");
@@ -142,7 +156,7 @@ class CtlBatchTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void batchFromStdinAndUnreadableFile() throws IOException {
         Path f = write("stdin.batch", List.of("route add 10.11.0.0/16 via 198.51.100.1", "route del 10.11.0.0/16",
                 "route add 10.12.0.0/16 via 198.51.100.1"));

@@ -26,12 +26,17 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Live edits do not disturb traffic: ping and iperf3 through routerd while batches of 1,000
  * route adds and 1,000 route dels of unrelated prefixes (and route replaces) are applied.
+ *
+ * <p>iperf3 is paced ({@code -b 300M}): an unpaced TCP flow fills the TAP's kernel queue on the
+ * host side (ns1's NIC counts "TX dropped", TCP retransmits) and that loses the odd ping even
+ * without any edit, which would say nothing about the control plane.
  */
 @Tag("netns")
 @Timeout(value = 120)
 class CtlLiveEditsTest {
     private static final int BATCH = 1000;
     private static final int MIN_ROUNDS = 10; // 10 x (1,000 adds + 1,000 dels)
+    private static final String IPERF_RATE = "300M";
 
     @BeforeEach
     void assumeCapable() {
@@ -61,12 +66,14 @@ class CtlLiveEditsTest {
             Path dels = batch(work, "dels.batch", "del");
             Net.assertPingOk(Net.ping(t.ns1, "198.51.100.1", "-c2", "-i0.1", "-W1"), 63, t.diag());
 
+            String stats0 = t.routerd.ctlOk("stats").out();
+            String hostTx0 = hostTxDropped(t);
             Bg server = Sh.ns(t.ns2, "iperf3", "-s", "-1", "-p", "5201").start(work, "iperf3-s");
             bgs.add(server);
             Net.waitListening(t.ns2, "tcp", 5201, server);
             Bg ping = Sh.ns(t.ns1, "ping", "-n", "-i", "0.02", "-c", "500", "198.51.100.1").start(work, "ping");
             bgs.add(ping);
-            Bg iperf = Sh.ns(t.ns1, "iperf3", "-c", "198.51.100.1", "-p", "5201", "-t", "8").start(work, "iperf3-c");
+            Bg iperf = Sh.ns(t.ns1, "iperf3", "-c", "198.51.100.1", "-p", "5201", "-t", "8", "-b", IPERF_RATE).start(work, "iperf3-c");
             bgs.add(iperf);
 
             long t0 = System.nanoTime();
@@ -90,9 +97,18 @@ class CtlLiveEditsTest {
                     replaces, editNanos / 1e9, editNanos / 1e6 / (2.0 * rounds + replaces));
             System.out.println("iperf3: " + summary(iperf.out()));
 
+            String stats1 = t.routerd.ctlOk("stats").out();
+            String drops = "routerd drops during the run: " + dropDelta(stats0, stats1) + "; ns1 NIC (TAP) TX dropped: "
+                    + hostTx0 + " -> " + hostTxDropped(t) + "; iperf3: " + summary(iperf.out());
+            System.out.println(drops);
+
             assertNotNull(pingExit, "ping did not finish\n" + ping.describe());
             assertEquals(0.0, Net.loss(ping.out()), "ping lost packets during live route edits (" + rounds + " rounds)\n"
-                    + tail(ping.out()) + t.diag());
+                    + tail(ping.out()) + "\n" + drops + t.diag());
+            for (String reason : List.of("drop.no_route", "drop.output_no_route", "drop.neighbour_unresolved", "drop.neighbour_flushed")) {
+                assertEquals(CtlCheck.counter(stats0, reason), CtlCheck.counter(stats1, reason),
+                        reason + " grew during live route edits\n" + drops + t.diag());
+            }
             assertTrue(rounds >= MIN_ROUNDS, "only " + rounds + " rounds of edits");
             assertEquals(Integer.valueOf(0), iperfExit, "iperf3 failed during live route edits\n" + iperf.describe() + t.diag());
 
@@ -108,6 +124,26 @@ class CtlLiveEditsTest {
             CtlDaemon.deleteTree(work);
         }
         assertEquals(null, problem, "routerd did not stop cleanly");
+    }
+
+    /** The drop counters that grew between two {@code stats} outputs. */
+    private static String dropDelta(String before, String after) {
+        StringBuilder s = new StringBuilder();
+        for (String l : CtlCheck.lines(after)) {
+            String[] f = l.trim().split("\\s+");
+            if (f.length == 2 && f[0].startsWith("drop.")) {
+                long delta = Long.parseLong(f[1]) - Math.max(0, CtlCheck.counter(before, f[0]));
+                if (delta != 0) {
+                    s.append(f[0]).append(" +").append(delta).append(' ');
+                }
+            }
+        }
+        return s.length() == 0 ? "none" : s.toString().trim();
+    }
+
+    private static String hostTxDropped(BookTopology t) {
+        Sh.Result r = Sh.ns(t.ns1, "cat", "/sys/class/net/" + t.if1 + "/statistics/tx_dropped").run();
+        return r.ok() ? r.out().strip() : "?";
     }
 
     private static String summary(String iperfOut) {
