@@ -165,8 +165,8 @@ public final class LinkCommands implements CommandGroup {
         }
         if (up != null) {
             boolean before = port.adminUp();
-            port.adminUp(up);
-            state.transaction().onRollback(() -> port.adminUp(before));
+            setUp(args, port, up);
+            state.transaction().onRollback(() -> setUp(args, port, before));
         }
         if (mtu != null) {
             int before = port.mtu();
@@ -178,6 +178,16 @@ public final class LinkCommands implements CommandGroup {
             setMac(port, mac);
             state.transaction().onRollback(() -> setMac(port, before));
         }
+    }
+
+    /** Admin state; the host sees the carrier follow it (NO-CARRIER while down). */
+    private static void setUp(Args args, Port port, boolean up) {
+        try {
+            port.tap().carrier(up);
+        } catch (IOException e) {
+            throw args.error(e.getMessage());
+        }
+        port.adminUp(up);
     }
 
     private void setMac(Port port, long mac) {

@@ -20,6 +20,10 @@ public interface FrameIo extends AutoCloseable {
     /** Writes one frame; bytes written, 0 if it would block; IOException on failure. */
     int write(long address, int length) throws IOException;
 
+    /** Sets the link carrier the other side sees (no-op where there is none). */
+    default void carrier(boolean on) throws IOException {
+    }
+
     @Override
     void close();
 }

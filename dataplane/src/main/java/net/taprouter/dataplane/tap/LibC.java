@@ -49,6 +49,8 @@ final class LibC {
     // linux/if_tun.h, net/if.h
     static final long TUNSETIFF = 0x400454caL;
     static final long TUNGETIFF = 0x800454d2L;
+    /** _IOW('T', 226, int): the carrier the kernel side sees (Linux 4.20+). */
+    static final long TUNSETCARRIER = 0x400454e2L;
     static final short IFF_TUN = 0x0001;
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;

@@ -217,6 +217,21 @@ public final class TapDevice implements FrameIo {
         }
     }
 
+    /**
+     * Sets the carrier the host sees on its side: off shows NO-CARRIER there, like a pulled cable
+     * ({@code link set NAME down}).
+     */
+    @Override
+    public void carrier(boolean on) throws IOException {
+        Memory value = new Memory(4);
+        value.setInt(0, on ? 1 : 0);
+        try {
+            LibC.ioctl(fd, LibC.TUNSETCARRIER, value);
+        } catch (LastErrorException e) {
+            throw failure("TUNSETCARRIER", e.getErrorCode());
+        }
+    }
+
     /** Closes the fd (idempotent). A TAP created by {@link #open} disappears with it. */
     @Override
     public void close() {
