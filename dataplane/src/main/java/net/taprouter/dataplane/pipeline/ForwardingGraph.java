@@ -43,6 +43,7 @@ public final class ForwardingGraph {
         Ipv4InputStage ipv4Input = new Ipv4InputStage(context, this);
         RouteLookupStage routeLookup = new RouteLookupStage(context, this);
         LocalDeliveryStage localDelivery = new LocalDeliveryStage(context, this);
+        TcpResetStage tcpReset = new TcpResetStage(context, this);
         ForwardStage forward = new ForwardStage(context, this);
         AdjacencyStage adjacency = new AdjacencyStage(context, resolver);
         FragmentStage fragment = new FragmentStage(context, this);
@@ -51,7 +52,8 @@ public final class ForwardingGraph {
         ethernetInput.next(arpInput, ipv4Input);
         ipv4Input.next(routeLookup);
         routeLookup.next(localDelivery, forward);
-        localDelivery.next(routeOutput);
+        localDelivery.next(routeOutput, tcpReset);
+        tcpReset.next(routeOutput);
         forward.next(adjacency);
         routeOutput.next(adjacency);
         adjacency.next(mtu);

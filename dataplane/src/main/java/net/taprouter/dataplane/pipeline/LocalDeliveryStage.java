@@ -8,9 +8,9 @@ import net.taprouter.dataplane.wire.Ipv4View;
 /**
  * Packets addressed to the router. Input: an IPv4 packet whose destination is a router address.
  * ICMP echo requests become echo replies in place (from the address they were sent to);
- * UDP gets ICMP Port Unreachable, other transport protocols except TCP Protocol Unreachable.
- * Next: {@link RouteOutputStage} (reply), ICMP error stages.
- * Drops: local_fragment, local_icmp_other, local_no_listener (TCP), ip_bad_checksum (ICMP checksum).
+ * UDP gets ICMP Port Unreachable, TCP a reset, other protocols ICMP Protocol Unreachable.
+ * Next: {@link RouteOutputStage} (reply), {@link TcpResetStage}, ICMP error stages.
+ * Drops: local_fragment, local_icmp_other, ip_bad_checksum (ICMP checksum).
  */
 public final class LocalDeliveryStage implements Stage {
     private static final int REPLY_TTL = 64;
@@ -18,10 +18,10 @@ public final class LocalDeliveryStage implements Stage {
     private final ForwardingContext context;
     private final IcmpView icmp = new IcmpView();
     private Stage routeOutput;
+    private Stage tcpReset;
     private final Stage fragment;
     private final Stage icmpOther;
     private final Stage badChecksum;
-    private final Stage noListener;
     private final Stage portUnreachable;
     private final Stage protocolUnreachable;
 
@@ -30,13 +30,13 @@ public final class LocalDeliveryStage implements Stage {
         this.fragment = graph.drop(DropReason.LOCAL_FRAGMENT);
         this.icmpOther = graph.drop(DropReason.LOCAL_ICMP_OTHER);
         this.badChecksum = graph.drop(DropReason.IP_BAD_CHECKSUM);
-        this.noListener = graph.drop(DropReason.LOCAL_NO_LISTENER);
         this.portUnreachable = graph.icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_PORT_UNREACHABLE, DropReason.LOCAL_NO_LISTENER);
         this.protocolUnreachable = graph.icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_PROTOCOL_UNREACHABLE, DropReason.LOCAL_NO_LISTENER);
     }
 
-    void next(Stage output) {
+    void next(Stage output, Stage reset) {
         this.routeOutput = output;
+        this.tcpReset = reset;
     }
 
     @Override
@@ -52,7 +52,7 @@ public final class LocalDeliveryStage implements Stage {
             case Ipv4View.PROTO_UDP:
                 return portUnreachable;
             case Ipv4View.PROTO_TCP:
-                return noListener;
+                return tcpReset;
             default:
                 return protocolUnreachable;
         }

@@ -32,7 +32,7 @@ public enum DropReason {
     NEIGHBOUR_TABLE_FULL("neighbour_table_full", "no room for a new neighbour"),
     NEIGHBOUR_FLUSHED("neighbour_flushed", "waiting for ARP when the neighbour was flushed"),
     LOCAL_FRAGMENT("local_fragment", "fragment addressed to the router"),
-    LOCAL_NO_LISTENER("local_no_listener", "TCP/UDP/other to the router (port unreachable sent for UDP)"),
+    LOCAL_NO_LISTENER("local_no_listener", "nothing listens on the router (UDP: port unreachable sent; TCP: reset sent)"),
     LOCAL_ICMP_OTHER("local_icmp_other", "ICMP to the router other than echo request"),
     ICMP_ERROR_SUPPRESSED("icmp_error_suppressed", "no ICMP error allowed for this packet"),
     ICMP_RATE_LIMITED("icmp_rate_limited", "ICMP error over the rate limit"),

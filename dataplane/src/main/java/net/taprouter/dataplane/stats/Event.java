@@ -6,6 +6,7 @@ public enum Event {
     LOCAL_DELIVERED("local_delivered"),
     ICMP_ECHO_REPLIES("icmp_echo_replies_sent"),
     ICMP_ERRORS("icmp_errors_sent"),
+    TCP_RESETS_SENT("tcp_resets_sent"),
     ARP_REQUESTS_SENT("arp_requests_sent"),
     ARP_REPLIES_SENT("arp_replies_sent"),
     ARP_LEARNED("arp_learned"),

@@ -1,7 +1,5 @@
 package net.taprouter.dataplane.wire;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -29,7 +27,7 @@ import org.agrona.MutableDirectBuffer;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  */
-public final class ArpView {
+public final class ArpView extends HeaderView {
     public static final int LENGTH = 28;
     public static final int OP_REQUEST = 1;
     public static final int OP_REPLY = 2;
@@ -45,31 +43,13 @@ public final class ArpView {
     private static final int TARGET_MAC = 18;
     private static final int TARGET_IP = 24;
 
-    private MutableDirectBuffer buffer;
-    private int offset;
-    private int length;
-
     /**
      * Points this view at the ARP packet at {@code offset} (the Ethernet payload).
      *
      * @return false (view unchanged) if {@code length < 28} or the region is outside the buffer
      */
     public boolean wrap(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < LENGTH || offset < 0 || offset > buffer.capacity() - length) {
-            return false;
-        }
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return true;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
+        return wrapRegion(buffer, offset, length, LENGTH);
     }
 
     /** Length of the wrapped region (28 or more, e.g. with Ethernet padding). */
@@ -86,11 +66,11 @@ public final class ArpView {
     }
 
     public int hardwareLength() {
-        return buffer.getByte(offset + HARDWARE_LENGTH) & 0xFF;
+        return u8(HARDWARE_LENGTH);
     }
 
     public int protocolLength() {
-        return buffer.getByte(offset + PROTOCOL_LENGTH) & 0xFF;
+        return u8(PROTOCOL_LENGTH);
     }
 
     public int operation() {
@@ -106,55 +86,51 @@ public final class ArpView {
     }
 
     public long senderMac() {
-        return MacAddress.get(buffer, offset + SENDER_MAC);
+        return mac(SENDER_MAC);
     }
 
     public int senderIp() {
-        return buffer.getInt(offset + SENDER_IP, ByteOrder.BIG_ENDIAN);
+        return u32(SENDER_IP);
     }
 
     public long targetMac() {
-        return MacAddress.get(buffer, offset + TARGET_MAC);
+        return mac(TARGET_MAC);
     }
 
     public int targetIp() {
-        return buffer.getInt(offset + TARGET_IP, ByteOrder.BIG_ENDIAN);
+        return u32(TARGET_IP);
     }
 
     public void operation(int op) {
-        buffer.putShort(offset + OPERATION, (short) op, ByteOrder.BIG_ENDIAN);
+        putU16(OPERATION, op);
     }
 
     public void senderMac(long m) {
-        MacAddress.put(buffer, offset + SENDER_MAC, m);
+        putMac(SENDER_MAC, m);
     }
 
     public void senderIp(int a) {
-        buffer.putInt(offset + SENDER_IP, a, ByteOrder.BIG_ENDIAN);
+        putU32(SENDER_IP, a);
     }
 
     public void targetMac(long m) {
-        MacAddress.put(buffer, offset + TARGET_MAC, m);
+        putMac(TARGET_MAC, m);
     }
 
     public void targetIp(int a) {
-        buffer.putInt(offset + TARGET_IP, a, ByteOrder.BIG_ENDIAN);
+        putU32(TARGET_IP, a);
     }
 
     /** Writes a complete Ethernet/IPv4 ARP packet (all 28 bytes, fixed fields included). */
     public void build(int operation, long senderMac, int senderIp, long targetMac, int targetIp) {
-        buffer.putShort(offset + HARDWARE_TYPE, (short) HARDWARE_TYPE_ETHERNET, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + PROTOCOL_TYPE, (short) EthernetView.ETHERTYPE_IPV4, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(offset + HARDWARE_LENGTH, (byte) MacAddress.LENGTH);
-        buffer.putByte(offset + PROTOCOL_LENGTH, (byte) 4);
+        putU16(HARDWARE_TYPE, HARDWARE_TYPE_ETHERNET);
+        putU16(PROTOCOL_TYPE, EthernetView.ETHERTYPE_IPV4);
+        putU8(HARDWARE_LENGTH, MacAddress.LENGTH);
+        putU8(PROTOCOL_LENGTH, 4);
         operation(operation);
         senderMac(senderMac);
         senderIp(senderIp);
         targetMac(targetMac);
         targetIp(targetIp);
-    }
-
-    private int u16(int field) {
-        return buffer.getShort(offset + field, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 }

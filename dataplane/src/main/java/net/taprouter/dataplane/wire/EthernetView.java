@@ -1,7 +1,5 @@
 package net.taprouter.dataplane.wire;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -21,7 +19,7 @@ import org.agrona.MutableDirectBuffer;
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-
  * </pre>
  */
-public final class EthernetView {
+public final class EthernetView extends HeaderView {
     public static final int HEADER_LENGTH = 14;
     public static final int ETHERTYPE_IPV4 = 0x0800;
     public static final int ETHERTYPE_ARP = 0x0806;
@@ -31,10 +29,6 @@ public final class EthernetView {
     private static final int SOURCE = 6;
     private static final int ETHERTYPE = 12;
 
-    private MutableDirectBuffer buffer;
-    private int offset;
-    private int length;
-
     /**
      * Points this view at the frame of {@code length} bytes at {@code offset}.
      *
@@ -42,21 +36,7 @@ public final class EthernetView {
      *     region does not lie inside the buffer
      */
     public boolean wrap(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < HEADER_LENGTH || offset < 0 || offset > buffer.capacity() - length) {
-            return false;
-        }
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return true;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
+        return wrapRegion(buffer, offset, length, HEADER_LENGTH);
     }
 
     /** Length of the whole wrapped frame, header included. */
@@ -65,27 +45,27 @@ public final class EthernetView {
     }
 
     public long destination() {
-        return MacAddress.get(buffer, offset + DESTINATION);
+        return mac(DESTINATION);
     }
 
     public void destination(long mac) {
-        MacAddress.put(buffer, offset + DESTINATION, mac);
+        putMac(DESTINATION, mac);
     }
 
     public long source() {
-        return MacAddress.get(buffer, offset + SOURCE);
+        return mac(SOURCE);
     }
 
     public void source(long mac) {
-        MacAddress.put(buffer, offset + SOURCE, mac);
+        putMac(SOURCE, mac);
     }
 
     public int etherType() {
-        return buffer.getShort(offset + ETHERTYPE, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return u16(ETHERTYPE);
     }
 
     public void etherType(int type) {
-        buffer.putShort(offset + ETHERTYPE, (short) type, ByteOrder.BIG_ENDIAN);
+        putU16(ETHERTYPE, type);
     }
 
     /** Absolute buffer index of the first payload byte ({@code offset() + 14}). */

@@ -1,7 +1,5 @@
 package net.taprouter.dataplane.wire;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -26,7 +24,7 @@ import org.agrona.MutableDirectBuffer;
  *   parameter problem    |    Pointer    |                  unused (0)                   |
  * </pre>
  */
-public final class IcmpView {
+public final class IcmpView extends HeaderView {
     public static final int HEADER_LENGTH = 8;
 
     public static final int TYPE_ECHO_REPLY = 0;
@@ -53,10 +51,6 @@ public final class IcmpView {
     private static final int NEXT_HOP_MTU = 6;
     private static final int POINTER = 4;
 
-    private MutableDirectBuffer buffer;
-    private int offset;
-    private int length;
-
     /**
      * True for ICMP error messages (destination unreachable, source quench, redirect, time
      * exceeded, parameter problem), which must never be answered with another ICMP error.
@@ -73,21 +67,7 @@ public final class IcmpView {
      * @return false (view unchanged) if {@code length < 8} or the region is outside the buffer
      */
     public boolean wrap(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < HEADER_LENGTH || offset < 0 || offset > buffer.capacity() - length) {
-            return false;
-        }
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        return true;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
+        return wrapRegion(buffer, offset, length, HEADER_LENGTH);
     }
 
     /** Length of the whole message, header and body. */
@@ -96,11 +76,11 @@ public final class IcmpView {
     }
 
     public int type() {
-        return buffer.getByte(offset + TYPE) & 0xFF;
+        return u8(TYPE);
     }
 
     public int code() {
-        return buffer.getByte(offset + CODE) & 0xFF;
+        return u8(CODE);
     }
 
     public int checksum() {
@@ -124,20 +104,20 @@ public final class IcmpView {
 
     /** Parameter problem pointer (byte 4): offset of the offending octet. */
     public int pointer() {
-        return buffer.getByte(offset + POINTER) & 0xFF;
+        return u8(POINTER);
     }
 
     /** The raw 32 bits of bytes 4-7. */
     public int restOfHeader() {
-        return buffer.getInt(offset + REST_OF_HEADER, ByteOrder.BIG_ENDIAN);
+        return u32(REST_OF_HEADER);
     }
 
     public void type(int t) {
-        buffer.putByte(offset + TYPE, (byte) t);
+        putU8(TYPE, t);
     }
 
     public void code(int c) {
-        buffer.putByte(offset + CODE, (byte) c);
+        putU8(CODE, c);
     }
 
     public void checksum(int c) {
@@ -158,7 +138,7 @@ public final class IcmpView {
     }
 
     public void restOfHeader(int v) {
-        buffer.putInt(offset + REST_OF_HEADER, v, ByteOrder.BIG_ENDIAN);
+        putU32(REST_OF_HEADER, v);
     }
 
     /** Writes {@code mtu} to bytes 6-7 and zeroes the unused bytes 4-5. */
@@ -178,9 +158,7 @@ public final class IcmpView {
 
     /** The checksum over all {@link #length()} bytes with the checksum field taken as 0. */
     public int computeChecksum() {
-        int sum = Checksum.sum(buffer, offset, CHECKSUM, 0);
-        sum = Checksum.sum(buffer, offset + REST_OF_HEADER, length - REST_OF_HEADER, sum);
-        return Checksum.finish(sum);
+        return Checksum.finish(sumWithoutChecksum(CHECKSUM, length, 0));
     }
 
     /** Writes {@link #computeChecksum()} into the checksum field. */
@@ -191,13 +169,5 @@ public final class IcmpView {
     /** True if the message, checksum field included, sums to 0xFFFF. */
     public boolean isChecksumValid() {
         return Checksum.compute(buffer, offset, length) == 0;
-    }
-
-    private int u16(int field) {
-        return buffer.getShort(offset + field, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    private void putU16(int field, int value) {
-        buffer.putShort(offset + field, (short) value, ByteOrder.BIG_ENDIAN);
     }
 }

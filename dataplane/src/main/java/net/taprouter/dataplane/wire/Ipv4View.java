@@ -1,7 +1,5 @@
 package net.taprouter.dataplane.wire;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -30,7 +28,7 @@ import org.agrona.MutableDirectBuffer;
  * {@link #versionAndIhl}); it is always between 20 and the wrapped length, so header checksum
  * computation stays inside the wrapped region.
  */
-public final class Ipv4View {
+public final class Ipv4View extends HeaderView {
     public static final int MIN_HEADER_LENGTH = 20;
     public static final int MAX_HEADER_LENGTH = 60;
     public static final int VERSION_4 = 4;
@@ -55,9 +53,6 @@ public final class Ipv4View {
     private static final int SOURCE = 12;
     private static final int DESTINATION = 16;
 
-    private MutableDirectBuffer buffer;
-    private int offset;
-    private int length;
     private int headerLength;
 
     /**
@@ -68,17 +63,15 @@ public final class Ipv4View {
      * @return false (view unchanged) if the header does not fit or the region is outside the buffer
      */
     public boolean wrap(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < MIN_HEADER_LENGTH || offset < 0 || offset > buffer.capacity() - length) {
+        if (!fits(buffer, offset, length, MIN_HEADER_LENGTH)) {
             return false;
         }
         int ihlBytes = (buffer.getByte(offset + VERSION_IHL) & 0x0F) * 4;
         if (ihlBytes < MIN_HEADER_LENGTH || ihlBytes > length) {
             return false;
         }
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        this.headerLength = ihlBytes;
+        region(buffer, offset, length);
+        headerLength = ihlBytes;
         return true;
     }
 
@@ -89,24 +82,12 @@ public final class Ipv4View {
      * @return false (nothing written) if {@code length < 20} or the region is outside the buffer
      */
     public boolean wrapNew(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < MIN_HEADER_LENGTH || offset < 0 || offset > buffer.capacity() - length) {
+        if (!wrapZeroed(buffer, offset, length, MIN_HEADER_LENGTH)) {
             return false;
         }
-        buffer.setMemory(offset, MIN_HEADER_LENGTH, (byte) 0);
-        buffer.putByte(offset + VERSION_IHL, (byte) ((VERSION_4 << 4) | (MIN_HEADER_LENGTH / 4)));
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        this.headerLength = MIN_HEADER_LENGTH;
+        putU8(VERSION_IHL, (VERSION_4 << 4) | (MIN_HEADER_LENGTH / 4));
+        headerLength = MIN_HEADER_LENGTH;
         return true;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
     }
 
     /** Length of the wrapped region (not the Total Length field). */
@@ -115,12 +96,12 @@ public final class Ipv4View {
     }
 
     public int version() {
-        return (buffer.getByte(offset + VERSION_IHL) & 0xF0) >>> 4;
+        return u8(VERSION_IHL) >>> 4;
     }
 
     /** Internet Header Length in 32-bit words. */
     public int ihl() {
-        return buffer.getByte(offset + VERSION_IHL) & 0x0F;
+        return u8(VERSION_IHL) & 0x0F;
     }
 
     /** Header length in bytes, {@code ihl() * 4}. */
@@ -129,7 +110,7 @@ public final class Ipv4View {
     }
 
     public int tos() {
-        return buffer.getByte(offset + TOS) & 0xFF;
+        return u8(TOS);
     }
 
     public int totalLength() {
@@ -164,11 +145,11 @@ public final class Ipv4View {
     }
 
     public int ttl() {
-        return buffer.getByte(offset + TTL) & 0xFF;
+        return u8(TTL);
     }
 
     public int protocol() {
-        return buffer.getByte(offset + PROTOCOL) & 0xFF;
+        return u8(PROTOCOL);
     }
 
     public int headerChecksum() {
@@ -176,11 +157,11 @@ public final class Ipv4View {
     }
 
     public int source() {
-        return buffer.getInt(offset + SOURCE, ByteOrder.BIG_ENDIAN);
+        return u32(SOURCE);
     }
 
     public int destination() {
-        return buffer.getInt(offset + DESTINATION, ByteOrder.BIG_ENDIAN);
+        return u32(DESTINATION);
     }
 
     /**
@@ -193,12 +174,12 @@ public final class Ipv4View {
         if (ihl < 0 || ihlBytes < MIN_HEADER_LENGTH || ihlBytes > Math.min(length, MAX_HEADER_LENGTH)) {
             throw new IllegalArgumentException("IHL " + ihl + " does not fit a region of " + length + " bytes");
         }
-        buffer.putByte(offset + VERSION_IHL, (byte) (((version & 0x0F) << 4) | ihl));
+        putU8(VERSION_IHL, ((version & 0x0F) << 4) | ihl);
         headerLength = ihlBytes;
     }
 
     public void tos(int v) {
-        buffer.putByte(offset + TOS, (byte) v);
+        putU8(TOS, v);
     }
 
     public void totalLength(int v) {
@@ -214,11 +195,11 @@ public final class Ipv4View {
     }
 
     public void ttl(int v) {
-        buffer.putByte(offset + TTL, (byte) v);
+        putU8(TTL, v);
     }
 
     public void protocol(int v) {
-        buffer.putByte(offset + PROTOCOL, (byte) v);
+        putU8(PROTOCOL, v);
     }
 
     public void headerChecksum(int v) {
@@ -226,18 +207,16 @@ public final class Ipv4View {
     }
 
     public void source(int a) {
-        buffer.putInt(offset + SOURCE, a, ByteOrder.BIG_ENDIAN);
+        putU32(SOURCE, a);
     }
 
     public void destination(int a) {
-        buffer.putInt(offset + DESTINATION, a, ByteOrder.BIG_ENDIAN);
+        putU32(DESTINATION, a);
     }
 
     /** The header checksum over {@link #headerLength()} bytes with the checksum field taken as 0. */
     public int computeHeaderChecksum() {
-        int sum = Checksum.sum(buffer, offset, CHECKSUM, 0);
-        sum = Checksum.sum(buffer, offset + SOURCE, headerLength - SOURCE, sum);
-        return Checksum.finish(sum);
+        return Checksum.finish(sumWithoutChecksum(CHECKSUM, headerLength, 0));
     }
 
     /** Writes {@link #computeHeaderChecksum()} into the checksum field. */
@@ -268,13 +247,5 @@ public final class Ipv4View {
     /** Absolute buffer index of the first byte after the header ({@code offset() + headerLength()}). */
     public int payloadOffset() {
         return offset + headerLength;
-    }
-
-    private int u16(int field) {
-        return buffer.getShort(offset + field, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    private void putU16(int field, int value) {
-        buffer.putShort(offset + field, (short) value, ByteOrder.BIG_ENDIAN);
     }
 }

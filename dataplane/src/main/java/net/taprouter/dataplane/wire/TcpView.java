@@ -1,7 +1,5 @@
 package net.taprouter.dataplane.wire;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -30,7 +28,7 @@ import org.agrona.MutableDirectBuffer;
  * <p>The header length is taken from Data Offset when the view is wrapped (or set with
  * {@link #dataOffset(int)}); it is always between 20 and the wrapped length.
  */
-public final class TcpView {
+public final class TcpView extends HeaderView {
     public static final int MIN_HEADER_LENGTH = 20;
     public static final int MAX_HEADER_LENGTH = 60;
 
@@ -54,9 +52,6 @@ public final class TcpView {
     private static final int URGENT_POINTER = 18;
     private static final int FLAGS_MASK = 0x1FF;
 
-    private MutableDirectBuffer buffer;
-    private int offset;
-    private int length;
     private int headerLength;
 
     /**
@@ -67,17 +62,15 @@ public final class TcpView {
      *     {@code length}, or the region is outside the buffer
      */
     public boolean wrap(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < MIN_HEADER_LENGTH || offset < 0 || offset > buffer.capacity() - length) {
+        if (!fits(buffer, offset, length, MIN_HEADER_LENGTH)) {
             return false;
         }
         int dataOffsetBytes = ((buffer.getByte(offset + DATA_OFFSET_FLAGS) & 0xF0) >>> 4) * 4;
         if (dataOffsetBytes < MIN_HEADER_LENGTH || dataOffsetBytes > length) {
             return false;
         }
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        this.headerLength = dataOffsetBytes;
+        region(buffer, offset, length);
+        headerLength = dataOffsetBytes;
         return true;
     }
 
@@ -88,24 +81,12 @@ public final class TcpView {
      * @return false (nothing written) if {@code length < 20} or the region is outside the buffer
      */
     public boolean wrapNew(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < MIN_HEADER_LENGTH || offset < 0 || offset > buffer.capacity() - length) {
+        if (!wrapZeroed(buffer, offset, length, MIN_HEADER_LENGTH)) {
             return false;
         }
-        buffer.setMemory(offset, MIN_HEADER_LENGTH, (byte) 0);
-        buffer.putByte(offset + DATA_OFFSET_FLAGS, (byte) ((MIN_HEADER_LENGTH / 4) << 4));
-        this.buffer = buffer;
-        this.offset = offset;
-        this.length = length;
-        this.headerLength = MIN_HEADER_LENGTH;
+        putU8(DATA_OFFSET_FLAGS, (MIN_HEADER_LENGTH / 4) << 4);
+        headerLength = MIN_HEADER_LENGTH;
         return true;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
     }
 
     /** Length of the wrapped region: the segment, header and data. */
@@ -123,17 +104,17 @@ public final class TcpView {
 
     /** Sequence number, unsigned 32 bits. */
     public long sequenceNumber() {
-        return buffer.getInt(offset + SEQUENCE, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        return u32(SEQUENCE) & 0xFFFF_FFFFL;
     }
 
     /** Acknowledgement number, unsigned 32 bits. */
     public long acknowledgementNumber() {
-        return buffer.getInt(offset + ACKNOWLEDGEMENT, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+        return u32(ACKNOWLEDGEMENT) & 0xFFFF_FFFFL;
     }
 
     /** Data Offset field: header length in 32-bit words. */
     public int dataOffset() {
-        return (buffer.getByte(offset + DATA_OFFSET_FLAGS) & 0xF0) >>> 4;
+        return u8(DATA_OFFSET_FLAGS) >>> 4;
     }
 
     /** Header length in bytes, {@code dataOffset() * 4}. */
@@ -167,11 +148,11 @@ public final class TcpView {
     }
 
     public void sequenceNumber(long v) {
-        buffer.putInt(offset + SEQUENCE, (int) v, ByteOrder.BIG_ENDIAN);
+        putU32(SEQUENCE, (int) v);
     }
 
     public void acknowledgementNumber(long v) {
-        buffer.putInt(offset + ACKNOWLEDGEMENT, (int) v, ByteOrder.BIG_ENDIAN);
+        putU32(ACKNOWLEDGEMENT, (int) v);
     }
 
     /**
@@ -187,8 +168,7 @@ public final class TcpView {
             throw new IllegalArgumentException("data offset " + dataOffset + " does not fit a region of "
                     + length + " bytes");
         }
-        int at = offset + DATA_OFFSET_FLAGS;
-        buffer.putByte(at, (byte) ((dataOffset << 4) | (buffer.getByte(at) & 0x0F)));
+        putU8(DATA_OFFSET_FLAGS, (dataOffset << 4) | (u8(DATA_OFFSET_FLAGS) & 0x0F));
         headerLength = bytes;
     }
 
@@ -218,9 +198,7 @@ public final class TcpView {
     /** The checksum over the pseudo-header and all {@link #length()} bytes, checksum field as 0. */
     public int computeChecksum(int sourceAddress, int destinationAddress) {
         int sum = Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4View.PROTO_TCP, length);
-        sum = Checksum.sum(buffer, offset, CHECKSUM, sum);
-        sum = Checksum.sum(buffer, offset + URGENT_POINTER, length - URGENT_POINTER, sum);
-        return Checksum.finish(sum);
+        return Checksum.finish(sumWithoutChecksum(CHECKSUM, length, sum));
     }
 
     /** Writes {@link #computeChecksum(int, int)} into the checksum field. */
@@ -232,13 +210,5 @@ public final class TcpView {
     public boolean isChecksumValid(int sourceAddress, int destinationAddress) {
         int sum = Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4View.PROTO_TCP, length);
         return Checksum.finish(Checksum.sum(buffer, offset, length, sum)) == 0;
-    }
-
-    private int u16(int field) {
-        return buffer.getShort(offset + field, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    private void putU16(int field, int value) {
-        buffer.putShort(offset + field, (short) value, ByteOrder.BIG_ENDIAN);
     }
 }

@@ -1,7 +1,5 @@
 package net.taprouter.dataplane.wire;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -20,17 +18,13 @@ import org.agrona.MutableDirectBuffer;
  * +-+-+-+-+-+-+-+-+-
  * </pre>
  */
-public final class UdpView {
+public final class UdpView extends HeaderView {
     public static final int HEADER_LENGTH = 8;
 
     private static final int SOURCE_PORT = 0;
     private static final int DESTINATION_PORT = 2;
     private static final int LENGTH = 4;
     private static final int CHECKSUM = 6;
-
-    private MutableDirectBuffer buffer;
-    private int offset;
-    private int wrappedLength;
 
     /**
      * Points this view at the UDP datagram at {@code offset}. For the checksum methods wrap
@@ -39,26 +33,12 @@ public final class UdpView {
      * @return false (view unchanged) if {@code length < 8} or the region is outside the buffer
      */
     public boolean wrap(MutableDirectBuffer buffer, int offset, int length) {
-        if (length < HEADER_LENGTH || offset < 0 || offset > buffer.capacity() - length) {
-            return false;
-        }
-        this.buffer = buffer;
-        this.offset = offset;
-        this.wrappedLength = length;
-        return true;
-    }
-
-    public MutableDirectBuffer buffer() {
-        return buffer;
-    }
-
-    public int offset() {
-        return offset;
+        return wrapRegion(buffer, offset, length, HEADER_LENGTH);
     }
 
     /** Size of the wrapped region (compare {@link #length()}, the header field). */
     public int wrappedLength() {
-        return wrappedLength;
+        return length; // the region, HeaderView's field; length() below is the header field
     }
 
     public int sourcePort() {
@@ -105,10 +85,8 @@ public final class UdpView {
      * taken as 0; a result of 0 is returned as 0xFFFF, since 0 on the wire means "no checksum".
      */
     public int computeChecksum(int sourceAddress, int destinationAddress) {
-        int sum = Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4View.PROTO_UDP, wrappedLength);
-        sum = Checksum.sum(buffer, offset, CHECKSUM, sum);
-        sum = Checksum.sum(buffer, offset + HEADER_LENGTH, wrappedLength - HEADER_LENGTH, sum);
-        int checksum = Checksum.finish(sum);
+        int sum = Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4View.PROTO_UDP, length);
+        int checksum = Checksum.finish(sumWithoutChecksum(CHECKSUM, length, sum));
         return checksum == 0 ? 0xFFFF : checksum;
     }
 
@@ -122,15 +100,7 @@ public final class UdpView {
         if (checksum() == 0) {
             return true;
         }
-        int sum = Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4View.PROTO_UDP, wrappedLength);
-        return Checksum.finish(Checksum.sum(buffer, offset, wrappedLength, sum)) == 0;
-    }
-
-    private int u16(int field) {
-        return buffer.getShort(offset + field, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-    }
-
-    private void putU16(int field, int value) {
-        buffer.putShort(offset + field, (short) value, ByteOrder.BIG_ENDIAN);
+        int sum = Checksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4View.PROTO_UDP, length);
+        return Checksum.finish(Checksum.sum(buffer, offset, length, sum)) == 0;
     }
 }

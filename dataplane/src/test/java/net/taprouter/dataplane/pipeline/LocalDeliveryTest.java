@@ -156,14 +156,67 @@ class LocalDeliveryTest extends GraphTestBase {
         fx.assertNoLeak();
     }
 
-    @Test
-    void tcpToTheRouterIsDroppedSilently() {
-        byte[] syn = Wire.ipv4("192.0.2.1", "192.0.2.254").payload(Wire.PROTO_TCP, Wire.tcpSyn(40000, 22)).frame(P0_MAC, A_MAC);
+    /** A TCP segment 192.0.2.1:40000 to 192.0.2.254:22 with a correct checksum. */
+    private static byte[] tcpToRouter(int flags, int ack) {
+        byte[] tcp = Wire.tcpSyn(40000, 22);
+        tcp[13] = (byte) flags;
+        Wire.put32(tcp, 8, ack);
+        byte[] pseudo = new byte[12 + tcp.length];
+        Wire.put32(pseudo, 0, Wire.ip("192.0.2.1"));
+        Wire.put32(pseudo, 4, Wire.ip("192.0.2.254"));
+        pseudo[9] = (byte) Wire.PROTO_TCP;
+        Wire.put16(pseudo, 10, tcp.length);
+        System.arraycopy(tcp, 0, pseudo, 12, tcp.length);
+        Wire.put16(tcp, 16, Wire.checksum(pseudo, 0, pseudo.length));
+        return Wire.ipv4("192.0.2.1", "192.0.2.254").payload(Wire.PROTO_TCP, tcp).frame(P0_MAC, A_MAC);
+    }
 
-        fx.receive(0, syn);
+    @Test
+    void tcpSynToTheRouterGetsResetAck() {
+        fx.receive(0, tcpToRouter(0x02, 0));
+
+        byte[] reset = only(fx.tap0);
+        assertEquals(54, reset.length);
+        assertEquals(Wire.ip("192.0.2.254"), Wire.u32(reset, 26), "source");
+        assertEquals(Wire.ip("192.0.2.1"), Wire.u32(reset, 30), "destination");
+        assertEquals(Wire.PROTO_TCP, Wire.u8(reset, 23));
+        assertEquals(40, Wire.u16(reset, 16), "total length");
+        assertEquals(0, Wire.checksum(reset, 14, 20), "IP checksum");
+        assertEquals(22, Wire.u16(reset, 34), "source port");
+        assertEquals(40000, Wire.u16(reset, 36), "destination port");
+        assertEquals(0, Wire.u32(reset, 38), "seq");
+        assertEquals(0x01020305, Wire.u32(reset, 42), "ack = SYN's seq + 1");
+        assertEquals(0x14, Wire.u8(reset, 47), "RST|ACK");
+        byte[] pseudo = new byte[12 + 20];
+        System.arraycopy(reset, 26, pseudo, 0, 8);
+        pseudo[9] = (byte) Wire.PROTO_TCP;
+        Wire.put16(pseudo, 10, 20);
+        System.arraycopy(reset, 34, pseudo, 12, 20);
+        assertEquals(0, Wire.checksum(pseudo, 0, pseudo.length), "TCP checksum");
+        fx.assertCounters("event.local_delivered", 1, "event.tcp_resets_sent", 1,
+            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 54);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void tcpAckToTheRouterGetsResetWithItsAckAsSequence() {
+        fx.receive(0, tcpToRouter(0x10, 0x0a0b0c0d));
+
+        byte[] reset = only(fx.tap0);
+        assertEquals(0x0a0b0c0d, Wire.u32(reset, 38), "seq = SEG.ACK");
+        assertEquals(0x04, Wire.u8(reset, 47), "RST only");
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void tcpResetOrBadChecksumToTheRouterIsDroppedSilently() {
+        fx.receive(0, tcpToRouter(0x04, 0));
+        byte[] bad = tcpToRouter(0x02, 0);
+        bad[bad.length - 4] ^= 0x55; // corrupt the TCP checksum
+        fx.receive(0, bad);
 
         fx.assertNothingWritten();
-        fx.assertCounters("event.local_delivered", 1, "drop.local_no_listener", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("event.local_delivered", 2, "drop.local_no_listener", 2, "port.tap0.rx_drops", 2);
         fx.assertNoLeak();
     }
 
