@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import net.taprouter.control.protocol.CounterSnapshot;
 import net.taprouter.control.protocol.Wire;
 
 /**
@@ -74,6 +75,18 @@ public final class RouterCtl {
             out.print(Completion.BASH);
             out.flush();
             return 0;
+        }
+        if (batch == null && words.size() == 1 && words.get(0).equals("stats")) {
+            // straight from routerd's shared-memory counters: works even while routerd is busy
+            try (SocketChannel alive = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                alive.connect(UnixDomainSocketAddress.of(socket)); // not a stale file of a dead routerd
+                String text = CounterSnapshot.read(CounterSnapshot.defaultFile(socket)).render(json);
+                out.print(text);
+                out.flush();
+                return 0;
+            } catch (IOException | RuntimeException e) {
+                // no counter file next to the socket (routerd --counters elsewhere): ask routerd
+            }
         }
         String saveFile = null;
         String body;

@@ -14,6 +14,7 @@ public final class Output {
     private final StringBuilder text = new StringBuilder();
     private final List<Map<String, Object>> rows = new ArrayList<>();
     private boolean rowsUsed;
+    private final StringBuilder raw = new StringBuilder();
 
     public Output(boolean json) {
         this.json = json;
@@ -51,7 +52,15 @@ public final class Output {
         rowsUsed = true;
     }
 
+    /** Pre-rendered output (already text or JSON as asked). */
+    public void raw(String rendered) {
+        raw.append(rendered);
+    }
+
     public String render() {
+        if (raw.length() > 0) {
+            return raw.toString();
+        }
         if (json && rowsUsed) {
             StringBuilder out = new StringBuilder();
             Json.write(out, rows);

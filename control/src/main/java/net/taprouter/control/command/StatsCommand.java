@@ -1,13 +1,13 @@
 package net.taprouter.control.command;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import net.taprouter.control.protocol.CounterSnapshot;
 import org.agrona.concurrent.status.CountersReader;
 
 /**
  * {@code stats}: every counter in the shared counter file — per port rx/tx packets, bytes and
- * drops, every drop reason by name ({@code drop.ip_bad_checksum}) and every event.
+ * drops, every drop reason by name ({@code drop.ip_bad_checksum}) and every event. routerctl
+ * normally reads the file itself ({@link CounterSnapshot}); this serves configs, batches and
+ * routerds whose counter file is not next to their socket.
  */
 public final class StatsCommand implements CommandGroup {
     private final CountersReader counters;
@@ -37,18 +37,8 @@ public final class StatsCommand implements CommandGroup {
             throw args.error("unexpected \"" + verb + "\"");
         }
         args.end();
-        out.listing();
-        List<String> labels = new ArrayList<>();
-        List<Long> values = new ArrayList<>();
-        counters.forEach((value, id, label) -> {
-            labels.add(label);
-            values.add(value);
-        });
-        int width = labels.stream().mapToInt(String::length).max().orElse(0);
-        for (int i = 0; i < labels.size(); i++) {
-            Map<String, Object> row = out.row(String.format("%-" + width + "s %d", labels.get(i), values.get(i)));
-            row.put("name", labels.get(i));
-            row.put("value", values.get(i));
-        }
+        CounterSnapshot snapshot = new CounterSnapshot();
+        counters.forEach((value, id, label) -> snapshot.add(label, value));
+        out.raw(snapshot.render(out.json()));
     }
 }

@@ -103,8 +103,11 @@ public final class RouterDaemon {
             }
             server.bind(options.socket);
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            Path counters = Path.of(options.counters);
+            Files.setPosixFilePermissions(counters, PosixFilePermissions.fromString("rw-r-----"));
             if (group != null) {
                 Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
+                Files.getFileAttributeView(counters, PosixFileAttributeView.class).setGroup(group);
             }
             if (options.pidfile != null) {
                 Files.writeString(Path.of(options.pidfile), ProcessHandle.current().pid() + "\n");

@@ -1,0 +1,96 @@
+package net.taprouter.control.protocol;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The counters of a running routerd, read straight from its shared-memory counter file (the
+ * dataplane is never asked or stopped), and their {@code routerctl stats} rendering. JDK only,
+ * for the client; routerd renders with the same {@link #render}.
+ *
+ * <p>File layout (see dataplane {@code CounterFile}): a 64-byte header (magic, metadata length,
+ * values length), then Agrona counter metadata records (512 bytes: state int at 0, label length
+ * at 128, ASCII label at 132) and value records (128 bytes: the value at 0), native byte order.
+ */
+public final class CounterSnapshot {
+    public static final long MAGIC = 0x5441505254524331L;
+    private static final int HEADER = 64;
+    private static final int METADATA_LENGTH = 512;
+    private static final int COUNTER_LENGTH = 128;
+    private static final int LABEL_OFFSET = 128;
+    private static final int RECORD_ALLOCATED = 1;
+
+    private final List<String> labels = new ArrayList<>();
+    private final List<Long> values = new ArrayList<>();
+
+    public void add(String label, long value) {
+        labels.add(label);
+        values.add(value);
+    }
+
+    /** Reads the counter file; IOException if it is missing or not a counter file. */
+    public static CounterSnapshot read(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+            ByteBuffer b = map.order(ByteOrder.nativeOrder());
+            if (b.capacity() < HEADER || b.getLong(0) != MAGIC) {
+                throw new IOException("not a taprouter counter file: " + file);
+            }
+            int metaLength = b.getInt(8);
+            int valuesLength = b.getInt(12);
+            if (metaLength < 0 || valuesLength < 0 || (long) HEADER + metaLength + valuesLength > b.capacity()) {
+                throw new IOException("truncated counter file: " + file);
+            }
+            CounterSnapshot snapshot = new CounterSnapshot();
+            int counters = Math.min(metaLength / METADATA_LENGTH, valuesLength / COUNTER_LENGTH);
+            for (int id = 0; id < counters; id++) {
+                int meta = HEADER + id * METADATA_LENGTH;
+                int state = b.getInt(meta);
+                if (state == 0) {
+                    break; // records are allocated in order: the first unused one ends the list
+                }
+                if (state != RECORD_ALLOCATED) {
+                    continue;
+                }
+                int labelLength = Math.max(0, Math.min(380, b.getInt(meta + LABEL_OFFSET)));
+                byte[] label = new byte[labelLength];
+                b.get(meta + LABEL_OFFSET + 4, label);
+                long value = b.getLong(HEADER + metaLength + id * COUNTER_LENGTH);
+                snapshot.add(new String(label, StandardCharsets.US_ASCII), value);
+            }
+            return snapshot;
+        }
+    }
+
+    /** {@code NAME VALUE} lines aligned, or a JSON array of {name, value}. */
+    public String render(boolean json) {
+        StringBuilder out = new StringBuilder();
+        if (json) {
+            out.append('[');
+            for (int i = 0; i < labels.size(); i++) {
+                out.append(i == 0 ? "" : ",").append("{\"name\":\"").append(labels.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
+                    .append("\",\"value\":").append(values.get(i)).append('}');
+            }
+            return out.append("]\n").toString();
+        }
+        int width = labels.stream().mapToInt(String::length).max().orElse(0);
+        for (int i = 0; i < labels.size(); i++) {
+            out.append(String.format("%-" + width + "s %d%n", labels.get(i), values.get(i)));
+        }
+        return out.toString();
+    }
+
+    /** Where routerd keeps its counters by default: next to its socket. */
+    public static Path defaultFile(String socket) {
+        String base = socket.endsWith(".sock") ? socket.substring(0, socket.length() - 5) : socket;
+        return Path.of(base + ".counters");
+    }
+}
