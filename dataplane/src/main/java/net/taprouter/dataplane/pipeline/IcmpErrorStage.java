@@ -1,6 +1,8 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.EthernetView;
@@ -21,7 +23,8 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * Input: an IPv4 packet (view wrapped) that is dropped for {@code reason}. Never answers an ICMP
  * error, a non-first fragment, a link-layer broadcast, a packet from a broadcast/multicast/zero
  * source, or a packet the router originated; rate-limited by a token bucket. Source address:
- * the ingress port's address on the sender's subnet. Next: {@link RouteOutputStage}.
+ * that of the port the error leaves through (as Linux), else the ingress port's.
+ * Next: {@link RouteOutputStage}.
  * Counters: drop.{reason}; event icmp_errors_sent; drops icmp_error_suppressed,
  * icmp_rate_limited, icmp_no_source.
  */
@@ -65,8 +68,7 @@ public final class IcmpErrorStage implements Stage {
             || !isUnicast(ip.destination()) || isIcmpError(ip)) {
             return suppressed;
         }
-        Port ingress = context.ports.get(packet.ingressPort);
-        int errorSource = ingress == null ? 0 : ingress.sourceAddressFor(source);
+        int errorSource = sourceToward(source, context.ports.get(packet.ingressPort));
         if (errorSource == 0) {
             return noSource;
         }
@@ -101,6 +103,26 @@ public final class IcmpErrorStage implements Stage {
         packet.localOrigin = true;
         context.event(Event.ICMP_ERRORS);
         return routeOutput;
+    }
+
+    /**
+     * The error's source address: like Linux (icmp_errors_use_inbound_ifaddr=0), the address of
+     * the port the error leaves through toward {@code destination}; if that has none, the
+     * ingress port's. (The error path only: one extra LPM lookup.)
+     */
+    private int sourceToward(int destination, Port ingress) {
+        int nextHop = context.routes.lookup(destination);
+        if (nextHop != RouteTable.NO_ROUTE) {
+            int type = context.nextHops.type(nextHop);
+            Port out = context.ports.get(context.nextHops.port(nextHop));
+            if (out != null && (type == NextHops.TYPE_CONNECTED || type == NextHops.TYPE_GATEWAY)) {
+                int address = out.sourceAddressFor(type == NextHops.TYPE_GATEWAY ? context.nextHops.address(nextHop) : destination);
+                if (address != 0) {
+                    return address;
+                }
+            }
+        }
+        return ingress == null ? 0 : ingress.sourceAddressFor(destination);
     }
 
     private static boolean isUnicast(int address) {

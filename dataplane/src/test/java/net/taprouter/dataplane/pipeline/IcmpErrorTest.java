@@ -45,6 +45,25 @@ class IcmpErrorTest extends GraphTestBase {
         fx.assertNoLeak();
     }
 
+    /**
+     * Asymmetric path: a packet from 192.0.2.1 arrives on port 1. The error goes back out of
+     * port 0 (the route to 192.0.2.1) from port 0's address, as Linux does
+     * (icmp_errors_use_inbound_ifaddr=0), not from the ingress port's.
+     */
+    @Test
+    void theErrorComesFromThePortItLeavesThrough() {
+        byte[] in = Wire.ipv4("192.0.2.1", "203.0.113.9").ttl(1).udp(40000, 9, Wire.pattern(8, 1)).build();
+
+        fx.receive(1, Wire.ether(P1_MAC, B_MAC, Wire.ETHERTYPE_IPV4, in));
+
+        byte[] error = only(fx.tap0);
+        fx.assertNothingWritten();
+        assertEquals(R0, Wire.u32(error, 14 + 12), "source: port 0's address, the way back to the sender");
+        assertEquals(A, Wire.u32(error, 14 + 16));
+        assertEquals(11, Wire.u8(error, 34), "type");
+        fx.assertNoLeak();
+    }
+
     @Test
     void theQuoteOfABigPacketStopsAt576BytesOfIp() {
         byte[] in = Wire.ipv4("192.0.2.1", "198.51.100.1").id(0x0201).ttl(1).udp(40000, 9, Wire.pattern(972, 2)).build();
