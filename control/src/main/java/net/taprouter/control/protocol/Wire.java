@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Wire {
     public static final String VERSION = "taprouter/1";
-    public static final int MAX_FRAME = 256 << 20;
+    public static final int MAX_FRAME = 64 << 20;
     public static final String OK = "ok";
     public static final String ERROR = "error";
 
