@@ -200,7 +200,13 @@ public final class CtlDaemon implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        String err = stderr();
         deleteTree(dir);
+        for (String bad : new String[] {"dataplane error", "internal error", "Exception in thread", "rollback step failed"}) {
+            if (err.contains(bad)) {
+                throw new AssertionError("routerd " + name + " logged \"" + bad + "\":\n" + Routerd.tail(err));
+            }
+        }
     }
 
     static void deleteTree(Path d) {
