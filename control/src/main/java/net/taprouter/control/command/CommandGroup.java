@@ -10,9 +10,4 @@ public interface CommandGroup {
 
     /** Usage lines for {@code routerctl OBJECT help}. */
     String help();
-
-    /** True if {@code verb} only reads (allowed in any order in a batch, changes nothing). */
-    default boolean readOnly(String verb) {
-        return verb.equals("show") || verb.equals("list") || verb.equals("get") || verb.equals("help");
-    }
 }

@@ -22,11 +22,6 @@ public final class ForwardingCommands implements CommandGroup {
     }
 
     @Override
-    public boolean readOnly(String verb) {
-        return verb.equals("show") || verb.equals("help");
-    }
-
-    @Override
     public void execute(String verb, Args args, Output out) {
         args.end();
         DataplaneSettings settings = state.dataplane().settings();

@@ -39,14 +39,6 @@ public final class Output {
         return row;
     }
 
-    /** A listing without text (text added separately). */
-    public Map<String, Object> jsonRow() {
-        rowsUsed = true;
-        Map<String, Object> row = new LinkedHashMap<>();
-        rows.add(row);
-        return row;
-    }
-
     /** Marks the output as a (possibly empty) listing so -j prints [] rather than nothing. */
     public void listing() {
         rowsUsed = true;
@@ -67,11 +59,5 @@ public final class Output {
             return out.append('\n').toString();
         }
         return text.toString();
-    }
-
-    public void append(Output other) {
-        text.append(other.text);
-        rows.addAll(other.rows);
-        rowsUsed |= other.rowsUsed;
     }
 }

@@ -35,11 +35,6 @@ public final class SaveCommand implements CommandGroup {
     }
 
     @Override
-    public boolean readOnly(String verb) {
-        return true;
-    }
-
-    @Override
     public void execute(String verb, Args args, Output out) {
         if (!verb.isEmpty()) {
             throw args.error("unexpected \"" + verb + "\" (routerctl writes FILE itself)");

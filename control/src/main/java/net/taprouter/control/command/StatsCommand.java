@@ -27,11 +27,6 @@ public final class StatsCommand implements CommandGroup {
     }
 
     @Override
-    public boolean readOnly(String verb) {
-        return true;
-    }
-
-    @Override
     public void execute(String verb, Args args, Output out) {
         if (!verb.isEmpty() && !verb.equals("show")) {
             throw args.error("unexpected \"" + verb + "\"");

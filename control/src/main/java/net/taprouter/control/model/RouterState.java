@@ -45,15 +45,6 @@ public final class RouterState {
         return links.get(name);
     }
 
-    public Link linkOf(Port port) {
-        for (Link link : links.values()) {
-            if (link.port() == port) {
-                return link;
-            }
-        }
-        return null;
-    }
-
     public static long key(Prefix prefix) {
         return ((prefix.network() & 0xFFFF_FFFFL) << 6) | prefix.length();
     }

@@ -61,11 +61,6 @@ public final class FramePool {
         return slot * slotSize + HEADROOM;
     }
 
-    /** First index in {@link #buffer()} that belongs to the slot (start of its headroom). */
-    public int slotStart(int slot) {
-        return slot * slotSize;
-    }
-
     /** Native address of a buffer index, for TAP read/write. */
     public long address(int index) {
         return buffer.addressOffset() + index;

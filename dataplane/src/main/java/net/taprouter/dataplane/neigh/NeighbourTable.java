@@ -117,12 +117,6 @@ public final class NeighbourTable {
         writeHeader(e, neighbourMac, portMac);
     }
 
-    /** Makes an entry permanent with a fixed MAC (static neighbour). */
-    public void makePermanent(int e, long neighbourMac, long portMac, long nowNanos) {
-        state[e] = NeighbourState.PERMANENT;
-        confirm(e, neighbourMac, portMac, nowNanos);
-    }
-
     private void writeHeader(int e, long neighbourMac, long portMac) {
         int at = e * HEADER_STRIDE;
         MacAddress.put(headers, at, neighbourMac);

@@ -46,14 +46,4 @@ public final class PortTable {
         next[index] = null;
         ports = next;
     }
-
-    /** Control thread: find by name, or null. */
-    public Port byName(String name) {
-        for (Port p : ports) {
-            if (p != null && p.name().equals(name)) {
-                return p;
-            }
-        }
-        return null;
-    }
 }
