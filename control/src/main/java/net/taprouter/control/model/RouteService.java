@@ -31,6 +31,11 @@ public final class RouteService {
         return state.dataplane().nextHops();
     }
 
+    /** A reference to the next hop of a route: on-link (gateway 0) or via a gateway, on a port. */
+    private int acquire(int gateway, Port port) {
+        return nextHops().acquire(gateway == 0 ? NextHops.TYPE_CONNECTED : NextHops.TYPE_GATEWAY, port.index(), gateway);
+    }
+
     /** Installs prefix → next hop in the LPM table; a full table is a clear error, nothing changed. */
     private void install(int network, int length, int nextHop, String command) {
         try {
@@ -51,8 +56,7 @@ public final class RouteService {
         if (prefix.length() == 32 && state.localEntries().containsKey(prefix.network())) {
             throw new CommandException(command + ": " + Ipv4Address.format(prefix.network()) + " is a local address of the router");
         }
-        int type = gateway == 0 ? NextHops.TYPE_CONNECTED : NextHops.TYPE_GATEWAY;
-        int nextHop = nextHops().acquire(type, port.index(), gateway);
+        int nextHop = acquire(gateway, port);
         install(prefix.network(), prefix.length(), nextHop, command);
         Route route = new Route(prefix, kernel, gateway, port, source, nextHop);
         state.routes().put(RouterState.key(prefix), route);
@@ -76,15 +80,13 @@ public final class RouteService {
             add(prefix, gateway, port, false, 0, command);
             return;
         }
-        int type = gateway == 0 ? NextHops.TYPE_CONNECTED : NextHops.TYPE_GATEWAY;
-        int nextHop = nextHops().acquire(type, port.index(), gateway);
+        int nextHop = acquire(gateway, port);
         install(prefix.network(), prefix.length(), nextHop, command);
         nextHops().release(old.nextHop());
         Route route = new Route(prefix, false, gateway, port, 0, nextHop);
         state.routes().put(RouterState.key(prefix), route);
         state.transaction().onRollback(() -> {
-            int back = nextHops().acquire(old.gateway() == 0 ? NextHops.TYPE_CONNECTED : NextHops.TYPE_GATEWAY,
-                old.port().index(), old.gateway());
+            int back = acquire(old.gateway(), old.port());
             table().add(prefix.network(), prefix.length(), back);
             nextHops().release(route.nextHop());
             state.routes().put(RouterState.key(prefix), new Route(prefix, old.kernel(), old.gateway(), old.port(), old.source(), back));
@@ -95,8 +97,7 @@ public final class RouteService {
     public void remove(Route route) {
         removeNow(route);
         state.transaction().onRollback(() -> {
-            int nextHop = nextHops().acquire(route.gateway() == 0 ? NextHops.TYPE_CONNECTED : NextHops.TYPE_GATEWAY,
-                route.port().index(), route.gateway());
+            int nextHop = acquire(route.gateway(), route.port());
             table().add(route.prefix().network(), route.prefix().length(), nextHop);
             state.routes().put(RouterState.key(route.prefix()),
                 new Route(route.prefix(), route.kernel(), route.gateway(), route.port(), route.source(), nextHop));
