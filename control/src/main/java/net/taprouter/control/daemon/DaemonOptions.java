@@ -8,6 +8,7 @@ public final class DaemonOptions {
     String group;
     String counters;
     String metrics;
+    int warmupFrames = 30_000;
     boolean dedicatedThreads;
 
     /** Parses args; throws IllegalArgumentException with a usage message. */
@@ -22,6 +23,17 @@ public final class DaemonOptions {
                 case "--group" -> o.group = value(args, ++i, a);
                 case "--counters" -> o.counters = value(args, ++i, a);
                 case "--metrics" -> o.metrics = value(args, ++i, a);
+                case "--warmup" -> {
+                    String frames = value(args, ++i, a);
+                    try {
+                        o.warmupFrames = Integer.parseInt(frames);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--warmup takes a number of frames, not \"" + frames + "\"");
+                    }
+                    if (o.warmupFrames < 0 || o.warmupFrames > 10_000_000) {
+                        throw new IllegalArgumentException("--warmup " + frames + " out of range 0..10000000");
+                    }
+                }
                 case "--threads" -> {
                     String mode = value(args, ++i, a);
                     if (!mode.equals("shared") && !mode.equals("dedicated")) {
@@ -48,6 +60,6 @@ public final class DaemonOptions {
 
     static String usage() {
         return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
-            + " [--counters PATH] [--metrics HOST:PORT] [--threads shared|dedicated]";
+            + " [--counters PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--warmup FRAMES]";
     }
 }

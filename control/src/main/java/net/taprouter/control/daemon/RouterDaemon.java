@@ -19,6 +19,7 @@ import net.taprouter.control.server.MetricsServer;
 import net.taprouter.control.server.PeerPolicy;
 import net.taprouter.dataplane.agent.Dataplane;
 import net.taprouter.dataplane.agent.DataplaneConfig;
+import net.taprouter.dataplane.agent.JitWarmup;
 
 /**
  * routerd: starts the dataplane, applies {@code --config}, serves routerctl on the control
@@ -79,6 +80,14 @@ public final class RouterDaemon {
         } catch (RuntimeException e) {
             System.err.println("routerd: cannot start the dataplane: " + e.getMessage());
             return 1;
+        }
+        if (options.warmupFrames > 0) {
+            try {
+                long millis = JitWarmup.run(options.warmupFrames);
+                System.err.println("routerd: forwarding path warmed up (" + options.warmupFrames + " frames, " + millis + " ms)");
+            } catch (IOException | RuntimeException e) {
+                System.err.println("routerd: JIT warm-up skipped: " + e.getMessage());
+            }
         }
         dataplane.start();
         RouterState state = new RouterState(dataplane);

@@ -106,6 +106,21 @@ public final class TapDevice implements FrameIo {
         return new TapDevice(fd, ifname, netns, attach);
     }
 
+    /**
+     * A sink that swallows every frame written to it ({@code /dev/null}) through the very same
+     * write path as a TAP: routerd's JIT warm-up forwards synthetic frames into it, so the
+     * compiled code has seen the real device class before the first real packet.
+     */
+    public static TapDevice discarding() throws IOException {
+        int fd;
+        try {
+            fd = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open /dev/null: errno " + e.getErrorCode());
+        }
+        return new TapDevice(fd, "null", null, false);
+    }
+
     public int fd() {
         return fd;
     }
