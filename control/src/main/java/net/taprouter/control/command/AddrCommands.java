@@ -66,12 +66,7 @@ public final class AddrCommands implements CommandGroup {
 
     private Link dev(Args args) {
         args.expect("dev");
-        String name = args.next("port name");
-        Link link = state.link(name);
-        if (link == null) {
-            throw args.error("no such port \"" + name + "\"");
-        }
-        return link;
+        return state.link(args);
     }
 
     private void show(Args args, Output out) {

@@ -135,17 +135,8 @@ public final class LinkCommands implements CommandGroup {
         });
     }
 
-    private Link link(Args args) {
-        String name = args.next("port name");
-        Link link = state.link(name);
-        if (link == null) {
-            throw args.error("no such port \"" + name + "\"");
-        }
-        return link;
-    }
-
     private void set(Args args) {
-        Port port = link(args).port();
+        Port port = state.link(args).port();
         Boolean up = null;
         Long mac = null;
         Integer mtu = null;
@@ -199,7 +190,7 @@ public final class LinkCommands implements CommandGroup {
     }
 
     private void delete(Args args) {
-        Link link = link(args);
+        Link link = state.link(args);
         args.end();
         Port port = link.port();
         routes.removeRoutesVia(port);

@@ -51,7 +51,7 @@ public final class NeighCommands implements CommandGroup {
             case "del", "delete" -> {
                 int address = args.address("address");
                 args.expect("dev");
-                Port port = port(args);
+                Port port = state.link(args).port();
                 args.end();
                 boolean removed = state.dataplane().call(graph -> graph.resolver().remove(port.index(), address));
                 if (!removed) {
@@ -62,15 +62,6 @@ public final class NeighCommands implements CommandGroup {
         }
     }
 
-    private Port port(Args args) {
-        String name = args.next("port name");
-        Link link = state.link(name);
-        if (link == null) {
-            throw args.error("no such port \"" + name + "\"");
-        }
-        return link.port();
-    }
-
     private void add(Args args) {
         int address = args.address("address");
         long mac = 0;
@@ -79,7 +70,7 @@ public final class NeighCommands implements CommandGroup {
             String word = args.next("option");
             switch (word) {
                 case "lladdr" -> mac = args.mac();
-                case "dev" -> port = port(args);
+                case "dev" -> port = state.link(args).port();
                 case "nud" -> args.expect("permanent");
                 default -> throw args.error("unknown option \"" + word + "\"");
             }

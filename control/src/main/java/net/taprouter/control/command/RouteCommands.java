@@ -62,20 +62,11 @@ public final class RouteCommands implements CommandGroup {
             if (word.equals("via")) {
                 args.address("gateway");
             } else if (word.equals("dev")) {
-                port(args);
+                state.link(args).port();
             } else {
                 throw args.error("unexpected \"" + word + "\"");
             }
         }
-    }
-
-    private Port port(Args args) {
-        String name = args.next("port name");
-        Link link = state.link(name);
-        if (link == null) {
-            throw args.error("no such port \"" + name + "\"");
-        }
-        return link.port();
     }
 
     private void addOrReplace(Args args, boolean replace) {
@@ -91,7 +82,7 @@ public final class RouteCommands implements CommandGroup {
                         throw args.error("bad gateway " + Ipv4Address.format(gateway));
                     }
                 }
-                case "dev" -> port = port(args);
+                case "dev" -> port = state.link(args).port();
                 default -> throw args.error("unknown option \"" + word + "\"");
             }
         }

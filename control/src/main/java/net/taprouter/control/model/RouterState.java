@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import net.taprouter.control.command.Args;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.agent.Dataplane;
 import net.taprouter.dataplane.port.Port;
@@ -43,6 +44,16 @@ public final class RouterState {
 
     public Link link(String name) {
         return links.get(name);
+    }
+
+    /** The port named by the next word of {@code args}, or the error {@code no such port "NAME"}. */
+    public Link link(Args args) {
+        String name = args.next("port name");
+        Link link = links.get(name);
+        if (link == null) {
+            throw args.error("no such port \"" + name + "\"");
+        }
+        return link;
     }
 
     public static long key(Prefix prefix) {

@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4View;
 
@@ -45,6 +46,27 @@ public final class Packet {
         this.egressPort = -1;
         this.neighbourAddress = 0;
         this.mtu = 0;
+    }
+
+    /**
+     * Takes the route's next hop if it leads out of a port (CONNECTED: ARP for the destination
+     * itself; GATEWAY: for the gateway): sets nextHop, egressPort, neighbourAddress. False for
+     * LOCAL and BROADCAST next hops, which do not leave the router.
+     */
+    public boolean routeVia(NextHops nextHops, int nextHop, int destination) {
+        switch (nextHops.type(nextHop)) {
+            case NextHops.TYPE_CONNECTED:
+                neighbourAddress = destination;
+                break;
+            case NextHops.TYPE_GATEWAY:
+                neighbourAddress = nextHops.address(nextHop);
+                break;
+            default:
+                return false;
+        }
+        this.nextHop = nextHop;
+        this.egressPort = nextHops.port(nextHop);
+        return true;
     }
 
     /** Index of the IPv4 header (right after the 14-byte Ethernet header). */

@@ -49,24 +49,12 @@ public final class RouteLookupStage implements Stage {
         if (nextHop == RouteTable.NO_ROUTE) {
             return context.settings.forwarding() ? netUnreachable : forwardingDisabled;
         }
-        NextHops nextHops = context.nextHops;
-        switch (nextHops.type(nextHop)) {
-            case NextHops.TYPE_LOCAL:
-                return localDelivery;
-            case NextHops.TYPE_CONNECTED:
-                packet.neighbourAddress = destination;
-                break;
-            case NextHops.TYPE_GATEWAY:
-                packet.neighbourAddress = nextHops.address(nextHop);
-                break;
-            default:
-                return broadcast;
+        if (!packet.routeVia(context.nextHops, nextHop, destination)) {
+            return context.nextHops.type(nextHop) == NextHops.TYPE_LOCAL ? localDelivery : broadcast;
         }
         if (packet.linkBroadcast) {
             return l2Broadcast;
         }
-        packet.nextHop = nextHop;
-        packet.egressPort = nextHops.port(nextHop);
         return forward;
     }
 }

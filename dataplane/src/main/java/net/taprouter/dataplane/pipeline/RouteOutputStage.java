@@ -1,6 +1,5 @@
 package net.taprouter.dataplane.pipeline;
 
-import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DropReason;
 
@@ -32,19 +31,6 @@ public final class RouteOutputStage implements Stage {
         if (nextHop == RouteTable.NO_ROUTE) {
             return noRoute;
         }
-        NextHops nextHops = context.nextHops;
-        switch (nextHops.type(nextHop)) {
-            case NextHops.TYPE_CONNECTED:
-                packet.neighbourAddress = destination;
-                break;
-            case NextHops.TYPE_GATEWAY:
-                packet.neighbourAddress = nextHops.address(nextHop);
-                break;
-            default:
-                return toSelf;
-        }
-        packet.nextHop = nextHop;
-        packet.egressPort = nextHops.port(nextHop);
-        return adjacency;
+        return packet.routeVia(context.nextHops, nextHop, destination) ? adjacency : toSelf;
     }
 }
