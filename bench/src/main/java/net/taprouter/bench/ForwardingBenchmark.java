@@ -419,21 +419,11 @@ public class ForwardingBenchmark {
      */
     @Benchmark
     public void harnessOnly() {
-        int slot = allocate();
-        int offset = pool.frameOffset(slot);
-        UnsafeBuffer buffer = frames;
-        int i = next;
-        buffer.putLong(offset, ethernetWord0);
-        buffer.putInt(offset + 8, ethernetWord1);
-        buffer.putByte(offset + IP_TTL, (byte) TTL);
-        buffer.putInt(offset + IP_DESTINATION, destinationRaw[i]);
-        buffer.putShort(offset + IP_CHECKSUM, checksum[i]);
-        next = (i + 1) & destinationMask;
-        packet.reset(slot, offset, frameSize, PORT_IN);
+        prepareRewritten();
         if (releaseToPool) {
-            pool.free(slot);
+            pool.free(packet.slot);
         } else {
-            slotReturns.release(slot);
+            slotReturns.release(packet.slot);
         }
         received++;
         harnessOps++;
@@ -442,6 +432,16 @@ public class ForwardingBenchmark {
     /** The slot holds the frame already; only what forwarding changed is put back. */
     @Benchmark
     public void forwardRewrite() {
+        prepareRewritten();
+        graph.receive(packet);
+        received++;
+    }
+
+    /**
+     * A slot that holds the frame already, with only what forwarding changed put back (Ethernet
+     * addresses, TTL, destination, checksum), and the packet reset to it.
+     */
+    private void prepareRewritten() {
         int slot = allocate();
         int offset = pool.frameOffset(slot);
         UnsafeBuffer buffer = frames;
@@ -453,7 +453,5 @@ public class ForwardingBenchmark {
         buffer.putShort(offset + IP_CHECKSUM, checksum[i]);
         next = (i + 1) & destinationMask;
         packet.reset(slot, offset, frameSize, PORT_IN);
-        graph.receive(packet);
-        received++;
     }
 }

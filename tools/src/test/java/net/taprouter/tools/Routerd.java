@@ -210,14 +210,20 @@ public final class Routerd implements AutoCloseable {
         stop();
         String err = stderr();
         deleteTree(dir);
+        assertNoErrorLogged(name, err);
+    }
+
+    /** Fails if routerd's stderr shows a dataplane or internal error (it must count, not throw). */
+    public static void assertNoErrorLogged(String name, String err) {
         for (String bad : new String[] {"dataplane error", "internal error", "Exception in thread", "rollback step failed"}) {
             if (err.contains(bad)) {
-                throw new AssertionError("routerd " + name + " logged \"" + bad + "\":\n" + Routerd.tail(err));
+                throw new AssertionError("routerd " + name + " logged \"" + bad + "\":\n" + tail(err));
             }
         }
     }
 
-    static void deleteTree(Path d) {
+    /** Deletes a directory tree, best effort. */
+    public static void deleteTree(Path d) {
         if (d == null || !Files.exists(d)) {
             return;
         }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import net.taprouter.tools.Namespaces;
+import net.taprouter.tools.Routerd;
 import net.taprouter.tools.Sh;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +42,7 @@ class CtlBatchTest {
 
     @AfterAll
     void tearDown() {
-        CtlDaemon.deleteTree(dir);
+        Routerd.deleteTree(dir);
         if (t != null) {
             t.close();
         }

@@ -100,7 +100,7 @@ class CtlBgpTableTest {
                 ping.close();
             }
             problem = t.stopAndCleanUp();
-            CtlDaemon.deleteTree(work);
+            Routerd.deleteTree(work);
         }
         assertEquals(null, problem, "routerd with the full table did not stop cleanly");
     }

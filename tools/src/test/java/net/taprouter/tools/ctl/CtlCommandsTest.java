@@ -376,7 +376,7 @@ class CtlCommandsTest {
             CtlCheck.assertError(d.ctl("save", dir.resolve("no/such/dir/x.conf").toString()), 1, d.diag(), "save", "no/such/dir");
             refused("save a b", "\"a\"");
         } finally {
-            CtlDaemon.deleteTree(dir);
+            Routerd.deleteTree(dir);
         }
     }
 

@@ -10,7 +10,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import net.taprouter.tools.Bg;
 import net.taprouter.tools.Cleanup;
@@ -201,29 +200,8 @@ public final class CtlDaemon implements AutoCloseable {
     public void close() {
         stop();
         String err = stderr();
-        deleteTree(dir);
-        for (String bad : new String[] {"dataplane error", "internal error", "Exception in thread", "rollback step failed"}) {
-            if (err.contains(bad)) {
-                throw new AssertionError("routerd " + name + " logged \"" + bad + "\":\n" + Routerd.tail(err));
-            }
-        }
-    }
-
-    static void deleteTree(Path d) {
-        if (d == null || !Files.exists(d)) {
-            return;
-        }
-        try (var s = Files.walk(d)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort
-        }
+        Routerd.deleteTree(dir);
+        Routerd.assertNoErrorLogged(name, err);
     }
 
     static void sleep(long ms) {

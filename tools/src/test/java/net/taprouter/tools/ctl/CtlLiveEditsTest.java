@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import net.taprouter.tools.Routerd;
 import net.taprouter.tools.Bg;
 import net.taprouter.tools.BookTopology;
 import net.taprouter.tools.Namespaces;
@@ -121,7 +122,7 @@ class CtlLiveEditsTest {
                 b.close();
             }
             problem = t.stopAndCleanUp();
-            CtlDaemon.deleteTree(work);
+            Routerd.deleteTree(work);
         }
         assertEquals(null, problem, "routerd did not stop cleanly");
     }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import net.taprouter.tools.Routerd;
 import net.taprouter.tools.Namespaces;
 import net.taprouter.tools.Sh;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,7 +91,7 @@ class CtlSaveRestoreTest {
             t.assertPingThrough("ping through the restored router");
             assertEquals(0, d2.stop(), "restored routerd did not exit 0 on SIGTERM" + d2.diag());
         } finally {
-            CtlDaemon.deleteTree(keep);
+            Routerd.deleteTree(keep);
         }
     }
 }
