@@ -3,7 +3,6 @@ package net.taprouter.bench;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -263,12 +262,7 @@ public class ForwardingBenchmark {
     }
 
     static Path bgpFile() {
-        Path file = Path.of(System.getProperty("taprouter.bgp", "/work/shared/data/bgp-ipv4-prefixes.txt.gz"));
-        if (!Files.isReadable(file)) {
-            throw new IllegalStateException("table=bgp needs the BGP prefix file " + file
-                + " (set -Dtaprouter.bgp=FILE via -jvmArgsAppend)");
-        }
-        return file;
+        return PrefixFile.bgpTable();
     }
 
     /** Ethernet (host 1 to gw0) + IPv4 (192.0.2.1 to dst, TTL 64, DF) + UDP 40000 to 5201 + zero payload. */

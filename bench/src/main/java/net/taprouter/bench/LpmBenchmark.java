@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code dependent}: random addresses, each perturbed by the previous result, so lookups cannot
  *       overlap: the latency of one lookup rather than the throughput of independent ones.</li>
  * </ul>
- * Data file: system property {@code taprouter.bgp}, default /work/shared/data/bgp-ipv4-prefixes.txt.gz.
+ * Data file: the repository's data/bgp-ipv4-prefixes.txt.gz (or -Dtaprouter.bgp=FILE).
  * <pre>
  * java -jar bench/target/benchmarks.jar LpmBenchmark -f 1 -wi 3 -i 5 -prof gc \
  *     -jvmArgsAppend "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"
@@ -55,7 +55,7 @@ public class LpmBenchmark {
     static final int TBL8_GROUPS = 4096;
 
     static Path prefixFile() {
-        return Path.of(System.getProperty("taprouter.bgp", "/work/shared/data/bgp-ipv4-prefixes.txt.gz"));
+        return PrefixFile.bgpTable();
     }
 
     /** Next hop of the i-th prefix of the file: a few thousand distinct values, as in a real router. */

@@ -18,7 +18,36 @@ import java.util.zip.GZIPInputStream;
  */
 public final class PrefixFile {
 
+    /** Where the repository keeps the full BGP table, relative to its root (see data/README.md). */
+    public static final String BGP_TABLE = "data/bgp-ipv4-prefixes.txt.gz";
+
     private PrefixFile() {
+    }
+
+    /**
+     * The repository's full BGP table: the system property {@code taprouter.bgp} if set, else
+     * {@link #BGP_TABLE} in the working directory or the nearest parent that has it (tests run in
+     * a module folder, benchmarks at the root).
+     *
+     * @throws IllegalStateException if the file is missing: callers fail loudly, never skip
+     */
+    public static Path bgpTable() {
+        String configured = System.getProperty("taprouter.bgp");
+        if (configured != null) {
+            Path file = Path.of(configured);
+            if (!Files.isReadable(file)) {
+                throw new IllegalStateException("BGP table " + file + " (-Dtaprouter.bgp) is not readable");
+            }
+            return file;
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path file = dir.resolve(BGP_TABLE);
+            if (Files.isReadable(file)) {
+                return file;
+            }
+        }
+        throw new IllegalStateException("BGP table " + BGP_TABLE + " not found from " + Path.of("").toAbsolutePath()
+            + " upwards (the repository carries it; set -Dtaprouter.bgp=FILE to use another)");
     }
 
     /**

@@ -2,9 +2,7 @@ package net.taprouter.dataplane.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -13,13 +11,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The full BGP table (901,899 prefixes): build, then 1,000,000 lookups compared with {@link BinaryTrie}.
- * Data file: system property {@code taprouter.bgp}, default /work/shared/data/bgp-ipv4-prefixes.txt.gz.
+ * Data file: the repository's data/bgp-ipv4-prefixes.txt.gz ({@link PrefixFile#bgpTable()}); missing = failure.
  * Needs about 0.5 GiB of heap.
  */
 class RouteTableScaleTest {
 
-    static final Path BGP = Path.of(System.getProperty("taprouter.bgp",
-            "/work/shared/data/bgp-ipv4-prefixes.txt.gz"));
+    static final Path BGP = PrefixFile.bgpTable();
 
     /** Next hop of the i-th prefix of the file: a few thousand distinct values, as in a real router. */
     static int nextHop(int index) {
@@ -28,7 +25,6 @@ class RouteTableScaleTest {
 
     @Test
     void fullBgpTable() throws Exception {
-        assumeTrue(Files.isReadable(BGP), "BGP prefix file not found: " + BGP);
         long t0 = System.nanoTime();
         List<int[]> prefixes = PrefixFile.load(BGP);
         long t1 = System.nanoTime();
