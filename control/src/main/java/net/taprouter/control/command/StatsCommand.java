@@ -33,7 +33,7 @@ public final class StatsCommand implements CommandGroup {
         }
         args.end();
         CounterSnapshot snapshot = new CounterSnapshot();
-        counters.forEach((value, id, label) -> snapshot.add(label, value));
+        counters.forEach((value, id, label) -> snapshot.add(label, value, counters.getCounterTypeId(id)));
         out.raw(snapshot.render(out.json()));
     }
 }

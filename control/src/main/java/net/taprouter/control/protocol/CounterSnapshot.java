@@ -25,15 +25,50 @@ public final class CounterSnapshot {
     private static final int HEADER = 64;
     private static final int METADATA_LENGTH = 512;
     private static final int COUNTER_LENGTH = 128;
+    private static final int TYPE_ID_OFFSET = 4;
     private static final int LABEL_OFFSET = 128;
     private static final int RECORD_ALLOCATED = 1;
+    /** Counter type ids, as the dataplane's CounterFile writes them (that class is not on the client's class path). */
+    public static final int TYPE_PLAIN = 0;
+    public static final int TYPE_DROP_EXPECTED = 1;
+    public static final int TYPE_DROP_ERROR = 2;
+
+    /** The sections of the text form, in order: heading and which counters it holds. */
+    private enum Section {
+        PORTS("# per port"),
+        EVENTS("# what the router did"),
+        EXPECTED("# dropped by design: answered with ICMP/reset or ignored, as any router does (expired TTL, IPv6, broadcasts...)"),
+        ERRORS("# dropped because of bad input, a full table or queue, or a failure: worth a look when they grow");
+
+        final String heading;
+
+        Section(String heading) {
+            this.heading = heading;
+        }
+
+        static Section of(String label, int typeId) {
+            if (typeId == TYPE_DROP_EXPECTED) {
+                return EXPECTED;
+            }
+            if (typeId == TYPE_DROP_ERROR) {
+                return ERRORS;
+            }
+            return label.startsWith("port.") ? PORTS : EVENTS;
+        }
+    }
 
     private final List<String> labels = new ArrayList<>();
     private final List<Long> values = new ArrayList<>();
+    private final List<Integer> types = new ArrayList<>();
 
     public void add(String label, long value) {
+        add(label, value, TYPE_PLAIN);
+    }
+
+    public void add(String label, long value, int typeId) {
         labels.add(label);
         values.add(value);
+        types.add(typeId);
     }
 
     /** Reads the counter file; IOException if it is missing or not a counter file. */
@@ -64,26 +99,45 @@ public final class CounterSnapshot {
                 byte[] label = new byte[labelLength];
                 b.get(meta + LABEL_OFFSET + 4, label);
                 long value = b.getLong(HEADER + metaLength + id * COUNTER_LENGTH);
-                snapshot.add(new String(label, StandardCharsets.US_ASCII), value);
+                snapshot.add(new String(label, StandardCharsets.US_ASCII), value, b.getInt(meta + TYPE_ID_OFFSET));
             }
             return snapshot;
         }
     }
 
-    /** {@code NAME VALUE} lines aligned, or a JSON array of {name, value}. */
+    /**
+     * {@code NAME VALUE} lines aligned, in sections under {@code #} headings (ports, events, drops
+     * by design, drops that point at a problem); or a JSON array of {name, value} objects, drop
+     * counters with {@code "expected": true|false}.
+     */
     public String render(boolean json) {
         StringBuilder out = new StringBuilder();
         if (json) {
             out.append('[');
             for (int i = 0; i < labels.size(); i++) {
                 out.append(i == 0 ? "" : ",").append("{\"name\":\"").append(labels.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
-                    .append("\",\"value\":").append(values.get(i)).append('}');
+                    .append("\",\"value\":").append(values.get(i));
+                int type = types.get(i);
+                if (type == TYPE_DROP_EXPECTED || type == TYPE_DROP_ERROR) {
+                    out.append(",\"expected\":").append(type == TYPE_DROP_EXPECTED);
+                }
+                out.append('}');
             }
             return out.append("]\n").toString();
         }
         int width = labels.stream().mapToInt(String::length).max().orElse(0);
-        for (int i = 0; i < labels.size(); i++) {
-            out.append(String.format("%-" + width + "s %d%n", labels.get(i), values.get(i)));
+        for (Section section : Section.values()) {
+            boolean headed = false;
+            for (int i = 0; i < labels.size(); i++) {
+                if (Section.of(labels.get(i), types.get(i)) != section) {
+                    continue;
+                }
+                if (!headed) {
+                    out.append(section.heading).append(System.lineSeparator());
+                    headed = true;
+                }
+                out.append(String.format("%-" + width + "s %d%n", labels.get(i), values.get(i)));
+            }
         }
         return out.toString();
     }

@@ -9,7 +9,7 @@ import net.taprouter.dataplane.wire.MacAddress;
  * Entry of the graph. Input: a received frame. Accepts frames to the port's MAC and
  * broadcast/multicast (marking those {@code linkBroadcast}); dispatches on EtherType.
  * Next: {@link ArpInputStage}, {@link Ipv4InputStage}. Drops: port_down, frame_too_short,
- * ether_not_for_us, ether_unknown_type.
+ * ether_not_for_us, ipv6_not_routed, ether_unknown_type.
  */
 public final class EthernetInputStage implements Stage {
     private final ForwardingContext context;
@@ -19,6 +19,7 @@ public final class EthernetInputStage implements Stage {
     private final Stage tooShort;
     private final Stage notForUs;
     private final Stage unknownType;
+    private final Stage ipv6;
 
     public EthernetInputStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
@@ -26,6 +27,7 @@ public final class EthernetInputStage implements Stage {
         this.tooShort = graph.drop(DropReason.FRAME_TOO_SHORT);
         this.notForUs = graph.drop(DropReason.ETHER_NOT_FOR_US);
         this.unknownType = graph.drop(DropReason.ETHER_UNKNOWN_TYPE);
+        this.ipv6 = graph.drop(DropReason.IPV6_NOT_ROUTED);
     }
 
     void next(Stage arp, Stage ipv4) {
@@ -55,6 +57,8 @@ public final class EthernetInputStage implements Stage {
                 return ipv4Input;
             case EthernetView.ETHERTYPE_ARP:
                 return arpInput;
+            case EthernetView.ETHERTYPE_IPV6:
+                return ipv6;
             default:
                 return unknownType;
         }

@@ -69,9 +69,21 @@ public final class CounterFile implements AutoCloseable {
             new UnsafeBuffer(whole, HEADER + metaLength, valuesLength));
     }
 
+    /** Counter type: ports, events and anything else. */
+    public static final int TYPE_PLAIN = 0;
+    /** Counter type: a drop a correct router makes by design ({@link DropReason#expected()}). */
+    public static final int TYPE_DROP_EXPECTED = 1;
+    /** Counter type: a drop caused by bad input, a resource limit or a failure. */
+    public static final int TYPE_DROP_ERROR = 2;
+
     /** Control thread only. */
     public AtomicCounter newCounter(String label) {
-        return manager.newCounter(label);
+        return manager.newCounter(label, TYPE_PLAIN);
+    }
+
+    /** Control thread only: a counter of a given type (stored in its metadata, see TYPE_*). */
+    public AtomicCounter newCounter(String label, int typeId) {
+        return manager.newCounter(label, typeId);
     }
 
     public CountersReader reader() {

@@ -13,7 +13,8 @@ public final class DataplaneCounters {
 
     public DataplaneCounters(CounterFile file) {
         for (DropReason reason : DropReason.values()) {
-            drops[reason.ordinal()] = file.newCounter("drop." + reason.counterName());
+            drops[reason.ordinal()] = file.newCounter("drop." + reason.counterName(),
+                reason.expected() ? CounterFile.TYPE_DROP_EXPECTED : CounterFile.TYPE_DROP_ERROR);
         }
         for (Event event : Event.values()) {
             events[event.ordinal()] = file.newCounter("event." + event.counterName());

@@ -1,8 +1,14 @@
 package net.taprouter.dataplane.stats;
 
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * Every reason the dataplane drops or consumes a frame without forwarding it. Each has a counter
- * named {@code drop.<name>} shown by {@code routerctl stats}.
+ * named {@code drop.<name>} shown by {@code routerctl stats}, which lists the {@link #expected()}
+ * ones (what any router does by design: answering an expired TTL, ignoring IPv6 or broadcasts)
+ * apart from the ones that point at bad input, overload or a failure.
  */
 public enum DropReason {
     FRAME_TOO_SHORT("frame_too_short", "shorter than an Ethernet header"),
@@ -11,7 +17,8 @@ public enum DropReason {
     RX_RING_FULL("rx_ring_full", "forwarding agent's ring full"),
     PORT_DOWN("port_down", "ingress or egress port down"),
     ETHER_NOT_FOR_US("ether_not_for_us", "unicast frame to another MAC"),
-    ETHER_UNKNOWN_TYPE("ether_unknown_type", "neither IPv4 nor ARP"),
+    ETHER_UNKNOWN_TYPE("ether_unknown_type", "neither IPv4, ARP nor IPv6"),
+    IPV6_NOT_ROUTED("ipv6_not_routed", "IPv6 frame (routerd routes IPv4 only; hosts send IPv6 neighbour discovery on their own)"),
     ARP_MALFORMED("arp_malformed", "ARP frame not Ethernet/IPv4 or truncated"),
     ARP_NOT_FOR_US("arp_not_for_us", "ARP for an address that is not ours"),
     IP_TRUNCATED("ip_truncated", "IPv4 header shorter than 20 bytes or its IHL"),
@@ -42,6 +49,16 @@ public enum DropReason {
     TX_QUEUE_FULL("tx_queue_full", "TAP write would block"),
     TX_ERROR("tx_error", "TAP write failed (port gone)");
 
+    /**
+     * Drops a correct router makes in normal operation: the packet was answered (an ICMP error, a
+     * reset) or is ignored as the kernel ignores it. Everything else is bad input, a resource limit
+     * or a failure.
+     */
+    private static final Set<DropReason> EXPECTED = Collections.unmodifiableSet(EnumSet.of(
+        ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE, IPV6_NOT_ROUTED, ARP_NOT_FOR_US, IP_MULTICAST, IP_BROADCAST,
+        L2_BROADCAST_NOT_FORWARDED, FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, FRAGMENTATION_NEEDED,
+        NEIGHBOUR_UNRESOLVED, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER, ICMP_ERROR_SUPPRESSED));
+
     private final String counterName;
     private final String description;
 
@@ -57,5 +74,10 @@ public enum DropReason {
 
     public String description() {
         return description;
+    }
+
+    /** True for drops that are part of normal routing (see {@link #EXPECTED}); false for errors. */
+    public boolean expected() {
+        return EXPECTED.contains(this);
     }
 }

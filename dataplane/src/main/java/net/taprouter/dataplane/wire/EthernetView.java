@@ -24,6 +24,7 @@ public final class EthernetView extends HeaderView {
     public static final int ETHERTYPE_IPV4 = 0x0800;
     public static final int ETHERTYPE_ARP = 0x0806;
     public static final int ETHERTYPE_VLAN = 0x8100;
+    public static final int ETHERTYPE_IPV6 = 0x86DD;
 
     private static final int DESTINATION = 0;
     private static final int SOURCE = 6;

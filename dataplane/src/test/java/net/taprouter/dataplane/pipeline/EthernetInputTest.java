@@ -61,9 +61,21 @@ class EthernetInputTest extends GraphTestBase {
     }
 
     @Test
-    void ipv6IsAnUnknownEtherType() {
+    void ipv6IsCountedApartFromUnknownEtherTypes() {
         byte[] frame = Wire.unhex(Golden.UDP_A_TO_B);
         Wire.put16(frame, 12, Wire.ETHERTYPE_IPV6);
+
+        fx.receive(0, frame);
+
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.ipv6_not_routed", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void anUnknownEtherTypeIsCounted() {
+        byte[] frame = Wire.unhex(Golden.UDP_A_TO_B);
+        Wire.put16(frame, 12, 0x88B5); // IEEE local experimental
 
         fx.receive(0, frame);
 
