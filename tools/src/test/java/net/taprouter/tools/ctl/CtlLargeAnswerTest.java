@@ -53,6 +53,7 @@ class CtlLargeAnswerTest {
 
             // 1. clients that ask for the whole table as JSON and never read a byte
             long before = heapUsedAfterGc(t.d.pid());
+            long rssBefore = rss(t.d.pid());
             List<CtlWire> stuck = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) {
@@ -65,8 +66,12 @@ class CtlLargeAnswerTest {
                         "198.51.100.1").timeout(Duration.ofSeconds(30)).run();
                 assertEquals(0, others.exit(), "routerd stopped serving while clients did not read\n" + others.describe() + t.d.diag());
                 long during = heapUsedAfterGc(t.d.pid());
-                System.out.printf("heap after GC: %d MiB before, %d MiB with 3 non-reading clients of a %d-route listing%n",
-                        before >> 20, during >> 20, routes);
+                long rssDuring = rss(t.d.pid());
+                System.out.printf("heap after GC: %d MiB before, %d MiB with 3 non-reading clients of a %d-route listing;"
+                        + " RSS %d MiB before, %d MiB with them%n", before >> 20, during >> 20, routes, rssBefore >> 20, rssDuring >> 20);
+                // the reply buffers may sit outside the heap (Netty direct buffers): RSS counts them
+                assertTrue(rssDuring - rssBefore < 64L << 20, "RSS grew by " + ((rssDuring - rssBefore) >> 20)
+                        + " MiB for 3 clients that read nothing (the answer is ~90 MB each)" + t.d.diag());
                 assertTrue(during - before < 48L << 20, "heap grew by " + ((during - before) >> 20)
                         + " MiB for 3 clients that read nothing (the answer is ~90 MB each)" + t.d.diag());
             } finally {
@@ -115,6 +120,16 @@ class CtlLargeAnswerTest {
         }
         assertTrue(n > 900_000, "only " + n + " prefixes in " + PrefixFile.bgpTable());
         return n;
+    }
+
+    /** The resident set size of a process (VmRSS), in bytes. */
+    static long rss(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+            }
+        }
+        throw new AssertionError("no VmRSS for pid " + pid);
     }
 
     /** routerd's Java heap in use right after a full collection (jcmd GC.run, GC.heap_info). */
