@@ -1,5 +1,6 @@
 package net.taprouter.control.client;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,16 +15,25 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import net.taprouter.control.protocol.CounterSnapshot;
 import net.taprouter.control.protocol.Wire;
 
 /**
- * routerctl: sends one command (or a batch file) to routerd and prints the answer.
- * Exit 0 on success; 1 with {@code routerctl: message} on stderr when routerd refuses;
- * 2 for usage errors or when routerd cannot be reached. Uses only the JDK.
+ * routerctl: sends one command (or a batch file) to routerd and prints the answer as it arrives
+ * (a long listing is streamed, never held whole). Exit 0 on success; 1 with
+ * {@code routerctl: message} on stderr when routerd refuses; 2 for usage errors, when routerd
+ * cannot be reached, or when it sends nothing for {@code --timeout} seconds.
+ * {@code -j}/{@code --json}, {@code -s} and {@code --timeout S} are accepted anywhere on the line.
+ * {@code routerctl wait [--timeout S]} returns once routerd answers. Uses only the JDK, no
+ * lambdas or reflection: it must start fast.
  */
 public final class RouterCtl {
     public static final String DEFAULT_SOCKET = "/run/taprouter/routerd.sock";
+    /** How long routerctl waits for (the next piece of) an answer; a full BGP table as -b takes ~10 s. */
+    static final double DEFAULT_TIMEOUT_SECONDS = 120;
+    /** How long {@code routerctl wait} waits for routerd by default. */
+    static final double DEFAULT_WAIT_SECONDS = 30;
 
     private RouterCtl() {
     }
@@ -35,38 +45,53 @@ public final class RouterCtl {
     static int run(String[] args, PrintStream out, PrintStream err) {
         String socket = System.getenv().getOrDefault("ROUTERD_SOCKET", DEFAULT_SOCKET);
         boolean json = false;
+        boolean stats = false;
         String batch = null;
-        int i = 0;
-        for (; i < args.length; i++) {
+        double timeout = -1;
+        long waitPid = -1;
+        List<String> words = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--socket")) {
+            boolean leading = words.isEmpty();
+            if (a.equals("-j") || a.equals("--json") || a.equals("-json")) {
+                json = true;
+            } else if (a.equals("-s") || a.equals("-stats") || a.equals("--stats")) {
+                stats = true;
+            } else if (a.equals("--timeout") || a.startsWith("--timeout=")) {
+                String value = a.startsWith("--timeout=") ? a.substring("--timeout=".length()) : ++i < args.length ? args[i] : null;
+                timeout = seconds(value);
+                if (timeout < 0) {
+                    return usage(err, "--timeout takes seconds (0 = no limit), not \"" + value + "\"");
+                }
+            } else if (leading && a.equals("--socket")) {
                 if (++i == args.length) {
                     return usage(err, "--socket needs a path");
                 }
                 socket = args[i];
-            } else if (a.startsWith("--socket=")) {
+            } else if (leading && a.startsWith("--socket=")) {
                 socket = a.substring("--socket=".length());
-            } else if (a.equals("-j") || a.equals("--json")) {
-                json = true;
-            } else if (a.equals("-b") || a.equals("--batch")) {
+            } else if (leading && (a.equals("-b") || a.equals("--batch"))) {
                 if (++i == args.length) {
                     return usage(err, "-b needs a file");
                 }
                 batch = args[i];
-            } else if (a.equals("-h") || a.equals("--help")) {
-                args = new String[] {"help"};
-                i = 0;
-                break;
+            } else if (leading && (a.equals("-h") || a.equals("--help"))) {
+                words.add("help");
+            } else if (!leading && words.get(0).equals("wait") && a.equals("--pid") && i + 1 < args.length) {
+                try {
+                    waitPid = Long.parseLong(args[++i]);
+                } catch (NumberFormatException e) {
+                    return usage(err, "wait --pid takes a process id, not \"" + args[i] + "\"");
+                }
             } else {
-                break;
+                if (a.isEmpty() || hasWhitespace(a)) {
+                    return usage(err, "bad argument \"" + a + "\"");
+                }
+                words.add(a);
             }
         }
-        List<String> words = new ArrayList<>();
-        for (; i < args.length; i++) {
-            if (args[i].isEmpty() || args[i].chars().anyMatch(Character::isWhitespace)) {
-                return usage(err, "bad argument \"" + args[i] + "\"");
-            }
-            words.add(args[i]);
+        if (stats && !words.isEmpty()) {
+            words.add("-s"); // routerd takes -s anywhere after OBJECT COMMAND
         }
         if (batch == null && words.size() >= 1 && words.get(0).equals("completion")) {
             if (words.size() != 2 || !words.get(1).equals("bash")) {
@@ -75,6 +100,12 @@ public final class RouterCtl {
             out.print(Completion.BASH);
             out.flush();
             return 0;
+        }
+        if (batch == null && words.size() >= 1 && words.get(0).equals("wait")) {
+            if (words.size() != 1) {
+                return usage(err, "wait takes only [--timeout SECONDS]");
+            }
+            return waitForRouterd(socket, timeout < 0 ? DEFAULT_WAIT_SECONDS : timeout, waitPid, err);
         }
         if (batch == null && words.size() == 1 && words.get(0).equals("stats")) {
             // straight from routerd's shared-memory counters: works even while routerd is busy
@@ -113,43 +144,186 @@ public final class RouterCtl {
             body = String.join(" ", words) + "\n";
             source = "-";
         }
-        String reply;
+        return exchange(socket, Wire.requestHeader(json, source) + body, timeout < 0 ? DEFAULT_TIMEOUT_SECONDS : timeout,
+            saveFile, out, err);
+    }
+
+    /** Sends the request and prints the reply as its pieces arrive. */
+    private static int exchange(String socket, String request, double timeout, String saveFile, PrintStream out, PrintStream err) {
+        Watchdog watchdog = null;
+        StringBuilder kept = new StringBuilder(); // an error message, or the text for save FILE
+        String status = null;
+        char last = '\n';
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            DataOutputStream request = new DataOutputStream(Channels.newOutputStream(channel));
+            watchdog = Watchdog.start(channel, timeout);
+            DataOutputStream requestStream = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
             try {
-                Wire.writeFrame(request, Wire.requestHeader(json, source) + body);
+                Wire.writeFrame(requestStream, request);
             } catch (IOException e) {
+                if (watchdog.fired) {
+                    throw e;
+                }
                 // routerd may have answered (a refusal) and closed before reading: read that answer
             }
-            reply = Wire.readFrame(new DataInputStream(Channels.newInputStream(channel)));
+            DataInputStream in = new DataInputStream(Channels.newInputStream(channel));
+            for (String piece; (piece = Wire.readPiece(in)) != null;) {
+                watchdog.progress();
+                if (status == null) {
+                    int newline = piece.indexOf('\n');
+                    status = newline < 0 ? piece : piece.substring(0, newline);
+                    piece = newline < 0 ? "" : piece.substring(newline + 1);
+                }
+                if (status.equals(Wire.OK) && saveFile == null) {
+                    if (!piece.isEmpty()) {
+                        out.print(piece);
+                        last = piece.charAt(piece.length() - 1);
+                    }
+                } else {
+                    kept.append(piece);
+                }
+            }
         } catch (IOException e) {
+            out.flush();
+            if (watchdog != null && watchdog.fired) {
+                err.println("routerctl: no answer from routerd at " + socket + " within " + format(timeout)
+                    + " s (routerctl --timeout SECONDS; 0 = no limit)");
+                return 2;
+            }
             String why = reason(e);
             String hint = why.contains("Permission denied") || why.contains("Access denied")
                 ? " (routerd serves only root and members of its --group)"
                 : e instanceof java.net.SocketException || e instanceof NoSuchFileException ? " (is routerd running?)" : "";
             err.println("routerctl: cannot talk to routerd at " + socket + ": " + why + hint);
             return 2;
+        } finally {
+            if (watchdog != null) {
+                watchdog.interrupt();
+            }
         }
-        int newline = reply.indexOf('\n');
-        String status = newline < 0 ? reply : reply.substring(0, newline);
-        String text = newline < 0 ? "" : reply.substring(newline + 1);
-        if (status.equals(Wire.OK)) {
+        if (Wire.OK.equals(status)) {
             if (saveFile != null) {
                 try {
-                    Files.writeString(Path.of(saveFile), text);
+                    Files.writeString(Path.of(saveFile), kept);
                 } catch (IOException e) {
                     err.println("routerctl: save: cannot write " + saveFile + ": " + reason(e));
                     return 1;
                 }
-            } else if (!text.isEmpty()) {
-                out.print(text.endsWith("\n") ? text : text + "\n");
-                out.flush();
+            } else if (last != '\n') {
+                out.print('\n');
             }
+            out.flush();
             return 0;
         }
-        err.println("routerctl: " + text.strip());
+        err.println("routerctl: " + kept.toString().strip());
         return 1;
+    }
+
+    /** {@code routerctl wait}: polls until routerd answers an empty request. */
+    private static int waitForRouterd(String socket, double timeout, long pid, PrintStream err) {
+        long end = System.nanoTime() + (long) (timeout * 1e9);
+        String why = "no answer";
+        byte[] request = (Wire.requestHeader(false, "-")).getBytes(StandardCharsets.UTF_8);
+        while (true) {
+            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                Watchdog watchdog = Watchdog.start(channel, Math.max(1, timeout));
+                try {
+                    DataOutputStream o = new DataOutputStream(Channels.newOutputStream(channel));
+                    o.writeInt(request.length);
+                    o.write(request);
+                    String reply = Wire.readReply(new DataInputStream(Channels.newInputStream(channel)));
+                    if (reply.startsWith(Wire.OK + "\n")) {
+                        return 0;
+                    }
+                    err.println("routerctl: " + reply.substring(reply.indexOf('\n') + 1).strip());
+                    return 1;
+                } finally {
+                    watchdog.interrupt();
+                }
+            } catch (IOException e) {
+                why = reason(e);
+            }
+            if (pid > 0 && !(ProcessHandle.of(pid).isPresent() && ProcessHandle.of(pid).get().isAlive())) {
+                err.println("routerctl: routerd (pid " + pid + ") exited before it served " + socket);
+                return 1;
+            }
+            if (timeout > 0 && System.nanoTime() - end > 0) {
+                err.println("routerctl: routerd at " + socket + " did not answer within " + format(timeout) + " s (" + why + ")");
+                return 2;
+            }
+            LockSupport.parkNanos(50_000_000L);
+        }
+    }
+
+    /** Closes the channel when no progress was made for the timeout (0 = never). */
+    private static final class Watchdog extends Thread {
+        private final SocketChannel channel;
+        private final long timeoutNanos;
+        private volatile long deadline;
+        volatile boolean fired;
+
+        private Watchdog(SocketChannel channel, double seconds) {
+            super("routerctl-timeout");
+            setDaemon(true);
+            this.channel = channel;
+            this.timeoutNanos = (long) (seconds * 1e9);
+            progress();
+        }
+
+        static Watchdog start(SocketChannel channel, double seconds) {
+            Watchdog w = new Watchdog(channel, seconds);
+            if (seconds > 0) {
+                w.start();
+            }
+            return w;
+        }
+
+        void progress() {
+            deadline = System.nanoTime() + timeoutNanos;
+        }
+
+        @Override
+        public void run() {
+            while (!isInterrupted()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fired = true;
+                    try {
+                        channel.close(); // the blocked read or write fails at once
+                    } catch (IOException ignored) {
+                        // closing anyway
+                    }
+                    return;
+                }
+                LockSupport.parkNanos(left);
+            }
+        }
+    }
+
+    private static double seconds(String text) {
+        if (text == null) {
+            return -1;
+        }
+        try {
+            double s = Double.parseDouble(text);
+            return s >= 0 && s <= 1e6 ? s : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static String format(double seconds) {
+        return seconds == Math.rint(seconds) ? Long.toString((long) seconds) : Double.toString(seconds);
+    }
+
+    private static boolean hasWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String reason(IOException e) {
@@ -162,8 +336,8 @@ public final class RouterCtl {
 
     /** A usage error: one line, exit 2. */
     private static int usage(PrintStream err, String problem) {
-        err.println("routerctl: " + problem + " (usage: routerctl [--socket PATH] [-j] OBJECT COMMAND [ARGS...]"
-            + " | -b FILE; routerctl help)");
+        err.println("routerctl: " + problem + " (usage: routerctl [--socket PATH] [-j] [--timeout S] OBJECT COMMAND [ARGS...]"
+            + " | -b FILE | wait [--timeout S]; routerctl help)");
         return 2;
     }
 }

@@ -70,12 +70,17 @@ public final class Args {
         return new CommandException(command.isEmpty() ? message : command + ": " + message);
     }
 
+    /** {@code bad prefix 10.0.0.0/33 (length > 32)}: the word as typed and why it is wrong. */
+    static String bad(String what, String word, String why) {
+        return "bad " + what + " " + word + (why == null ? "" : " (" + why + ")");
+    }
+
     public int address(String what) {
         String word = next(what);
         try {
             return Ipv4Address.parse(word);
         } catch (IllegalArgumentException e) {
-            throw error("bad " + what + " \"" + word + "\"");
+            throw error(bad(what, word, Prefix.addressProblem(word)));
         }
     }
 
@@ -110,7 +115,8 @@ public final class Args {
         String word = next(what);
         Prefix prefix = Prefix.parse(word, hostBitsAllowed);
         if (prefix == null) {
-            throw error("bad " + what + " \"" + word + "\"");
+            String why = Prefix.problem(word);
+            throw error(bad(what, word, why != null ? why : "host bits set"));
         }
         return prefix;
     }
@@ -123,7 +129,7 @@ public final class Args {
         }
         Prefix prefix = Prefix.parse(word.contains("/") ? word : word + "/32", true);
         if (prefix == null) {
-            throw error("bad prefix \"" + word + "\"");
+            throw error(bad("prefix", word, word.contains("/") ? Prefix.problem(word) : Prefix.addressProblem(word)));
         }
         if (prefix.address() != prefix.network()) {
             throw error("invalid prefix \"" + word + "\": host bits set (did you mean "

@@ -52,6 +52,14 @@ public final class CommandProcessor {
      * line (errors without a location) or the file name (errors as FILE:LINE: message).
      */
     public String run(String text, String source, boolean json) throws Failure {
+        return answer(text, source, json).text();
+    }
+
+    /**
+     * As {@link #run}, but the output comes as an {@link Answer}: a long listing made by the last
+     * command is produced piece by piece as the client reads it.
+     */
+    public Answer answer(String text, String source, boolean json) throws Failure {
         Output out = new Output(json);
         Transaction tx = new Transaction();
         state.transaction(tx);
@@ -64,6 +72,7 @@ public final class CommandProcessor {
                 if (trimmed.isEmpty()) {
                     continue;
                 }
+                out.settle(); // a listing streams only when it is the last output
                 execute(Arrays.asList(trimmed.split("\\s+")), out);
             }
         } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
@@ -79,7 +88,7 @@ public final class CommandProcessor {
             state.transaction(new Transaction());
         }
         tx.commit();
-        return out.render();
+        return out.answer();
     }
 
     private static String stripComment(String line) {
@@ -88,6 +97,7 @@ public final class CommandProcessor {
     }
 
     private void execute(List<String> words, Output out) {
+        words = statisticsLast(words);
         String object = canonical(words.get(0));
         if (object.equals("help")) {
             help(words.size() > 1 ? canonical(words.get(1)) : null, out);
@@ -117,6 +127,32 @@ public final class CommandProcessor {
             args.command(object + " " + verb);
         }
         group.execute(verb, args, out);
+    }
+
+    /**
+     * {@code -s} (statistics) is accepted anywhere on the line, as ip takes it: moved to the end
+     * for {@code link} (whose show reads it there), ignored by the other objects.
+     */
+    private static List<String> statisticsLast(List<String> words) {
+        List<String> rest = new ArrayList<>(words.size());
+        boolean stats = false;
+        for (String w : words) {
+            if (w.equals("-s") || w.equals("-stats") || w.equals("--stats")) {
+                stats = true;
+            } else {
+                rest.add(w);
+            }
+        }
+        if (!stats) {
+            return words;
+        }
+        if (rest.isEmpty()) {
+            throw new CommandException("-s needs an object (e.g. link show -s)");
+        }
+        if (canonical(rest.get(0)).equals("link")) {
+            rest.add("-s");
+        }
+        return rest;
     }
 
     /** iproute2-style abbreviations: a, addr, address; r, ro, route; n, neigh, neighbour; l, link. */

@@ -7,7 +7,9 @@ import java.util.Map;
 
 /**
  * What a command prints: text lines for people, and the same content as JSON objects for
- * scripts ({@code -j}). Show commands add one {@link #row} per object.
+ * scripts ({@code -j}). Show commands add one {@link #row} per object, or hand over a
+ * {@link Listing} (a cursor) with {@link #stream}: the last command of a request streams it
+ * piece by piece ({@link #answer()}); an earlier one is drained in place by {@link #settle()}.
  */
 public final class Output {
     private final boolean json;
@@ -15,6 +17,7 @@ public final class Output {
     private final List<Map<String, Object>> rows = new ArrayList<>();
     private boolean rowsUsed;
     private final StringBuilder raw = new StringBuilder();
+    private Listing pending;
 
     public Output(boolean json) {
         this.json = json;
@@ -44,20 +47,64 @@ public final class Output {
         rowsUsed = true;
     }
 
+    /** A listing made a piece at a time; streamed if it is the request's last output. */
+    public void stream(Listing listing) {
+        settle();
+        rowsUsed = true;
+        pending = listing;
+    }
+
+    /** Produces a pending listing in full now (another command follows it). */
+    public void settle() {
+        Listing l = pending;
+        pending = null;
+        if (l != null) {
+            while (l.next(this, Answer.ROWS_PER_PIECE)) {
+                // all rows into this output
+            }
+        }
+    }
+
     /** Pre-rendered output (already text or JSON as asked). */
     public void raw(String rendered) {
         raw.append(rendered);
     }
 
+    /** Everything printed, with a pending listing produced in full. */
     public String render() {
+        return answer().text();
+    }
+
+    /** Everything printed so far, then the pending listing (if any) piece by piece. */
+    public Answer answer() {
         if (raw.length() > 0) {
-            return raw.toString();
+            settle();
+            return Answer.of(raw.toString());
         }
         if (json && rowsUsed) {
-            StringBuilder out = new StringBuilder();
-            Json.write(out, rows);
-            return out.append('\n').toString();
+            StringBuilder out = new StringBuilder("[");
+            boolean written = appendRows(out, false);
+            return new Answer(true, out.toString(), pending, written, "]\n");
         }
-        return text.toString();
+        if (pending != null) {
+            return new Answer(false, text.toString(), pending, false, "");
+        }
+        return Answer.of(text.toString());
+    }
+
+    /** Appends this output's rows (JSON: comma-separated objects; text: lines); returns whether any row is now written. */
+    boolean appendRows(StringBuilder out, boolean rowsWritten) {
+        if (!json) {
+            out.append(text);
+            return rowsWritten || !rows.isEmpty();
+        }
+        for (Map<String, Object> row : rows) {
+            if (rowsWritten) {
+                out.append(',');
+            }
+            Json.write(out, row);
+            rowsWritten = true;
+        }
+        return rowsWritten;
     }
 }

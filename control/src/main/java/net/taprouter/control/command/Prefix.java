@@ -31,6 +31,60 @@ public record Prefix(int address, int length) {
         }
     }
 
+    /** Why {@code text} is not an A.B.C.D/LEN prefix (for error messages), e.g. "length > 32". */
+    public static String problem(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            return "missing /LENGTH";
+        }
+        String address = addressProblem(text.substring(0, slash));
+        if (address != null) {
+            return address;
+        }
+        String lengthText = text.substring(slash + 1);
+        if (lengthText.isEmpty()) {
+            return "missing length after /";
+        }
+        if (!lengthText.chars().allMatch(Character::isDigit)) {
+            return "length \"" + lengthText + "\" is not a number";
+        }
+        if (lengthText.length() > 2 || Integer.parseInt(lengthText) > 32) {
+            return "length > 32";
+        }
+        return null;
+    }
+
+    /** Why {@code text} is not a dotted-quad IPv4 address, or null if it is one. */
+    public static String addressProblem(String text) {
+        if (text.isEmpty()) {
+            return "empty address";
+        }
+        String[] octets = text.split("\\.", -1);
+        if (octets.length != 4) {
+            return "an IPv4 address has 4 octets A.B.C.D, not " + octets.length;
+        }
+        for (String octet : octets) {
+            if (octet.isEmpty()) {
+                return "empty octet";
+            }
+            if (!octet.chars().allMatch(Character::isDigit)) {
+                return "octet \"" + octet + "\" is not a number";
+            }
+            if (octet.length() > 3 || Integer.parseInt(octet) > 255) {
+                return "octet " + octet + " > 255";
+            }
+            if (octet.length() > 1 && octet.charAt(0) == '0') {
+                return "octet " + octet + " has a leading zero";
+            }
+        }
+        try {
+            Ipv4Address.parse(text);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "not an IPv4 address";
+        }
+    }
+
     /** "default" for 0.0.0.0/0, else A.B.C.D/LEN. */
     public String toRouteString() {
         return length == 0 && address == 0 ? "default" : toString();

@@ -1,6 +1,7 @@
 package net.taprouter.control.command;
 
 import java.util.Map;
+import java.util.SortedMap;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouteService;
@@ -110,19 +111,29 @@ public final class RouteCommands implements CommandGroup {
         }
     }
 
+    /**
+     * {@code route show}: a cursor over the main table in key order (the default route first, as
+     * iproute2 prints it), resumed after the last key shown, so it survives changes between pieces.
+     */
     private void show(Output out) {
-        out.listing();
-        // iproute2 order: default first, then by network
-        for (Route route : state.routeList()) {
-            if (route.prefix().length() == 0) {
-                describe(route, out);
+        out.stream(new Listing() {
+            private Long last;
+
+            @Override
+            public boolean next(Output rows, int maxRows) {
+                SortedMap<Long, Route> rest = last == null ? state.routes() : state.routes().tailMap(last, false);
+                int n = 0;
+                for (Map.Entry<Long, Route> e : rest.entrySet()) {
+                    if (n == maxRows) {
+                        return true;
+                    }
+                    describe(e.getValue(), rows);
+                    last = e.getKey();
+                    n++;
+                }
+                return false;
             }
-        }
-        for (Route route : state.routeList()) {
-            if (route.prefix().length() != 0) {
-                describe(route, out);
-            }
-        }
+        });
     }
 
     /** A route as {@code ip route} prints it, and its JSON form. */

@@ -1,15 +1,21 @@
 package net.taprouter.control.daemon;
 
+import net.taprouter.control.protocol.Wire;
+import net.taprouter.control.server.ControlServer;
+
 /** routerd's command-line options. */
 public final class DaemonOptions {
     String config;
-    String socket = "/run/taprouter/routerd.sock";
+    /** The default socket, as routerctl's: $ROUTERD_SOCKET or /run/taprouter/routerd.sock. */
+    String socket = System.getenv().getOrDefault("ROUTERD_SOCKET", "/run/taprouter/routerd.sock");
     String pidfile;
     String group;
     String counters;
     String metrics;
     int warmupFrames = 30_000;
     boolean dedicatedThreads;
+    int maxClients = ControlServer.Limits.DEFAULT_MAX_CLIENTS;
+    int maxRequest = Wire.DEFAULT_MAX_REQUEST;
 
     /** Parses args; throws IllegalArgumentException with a usage message. */
     static DaemonOptions parse(String[] args) {
@@ -41,6 +47,9 @@ public final class DaemonOptions {
                     }
                     o.dedicatedThreads = mode.equals("dedicated");
                 }
+                case "--max-clients" -> o.maxClients = number(args, ++i, a, 1, 4096);
+                case "--max-request" -> o.maxRequest = number(args, ++i, a, 4096, Integer.MAX_VALUE - 8);
+                case "--daemon", "--log" -> throw new IllegalArgumentException(a + " is handled by bin/routerd (the launcher)");
                 case "-h", "--help" -> throw new IllegalArgumentException("");
                 default -> throw new IllegalArgumentException("unknown option \"" + a + "\"");
             }
@@ -49,6 +58,20 @@ public final class DaemonOptions {
             o.counters = o.socket.endsWith(".sock") ? o.socket.substring(0, o.socket.length() - 5) + ".counters" : o.socket + ".counters";
         }
         return o;
+    }
+
+    private static int number(String[] args, int i, String option, int min, int max) {
+        String text = value(args, i, option);
+        long n;
+        try {
+            n = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a number, not \"" + text + "\"");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(option + " " + text + " out of range " + min + ".." + max);
+        }
+        return (int) n;
     }
 
     private static String value(String[] args, int i, String option) {
@@ -60,6 +83,7 @@ public final class DaemonOptions {
 
     static String usage() {
         return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
-            + " [--counters PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--warmup FRAMES]";
+            + " [--counters PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--warmup FRAMES]"
+            + " [--max-clients N] [--max-request BYTES] [--daemon [--log FILE]]";
     }
 }

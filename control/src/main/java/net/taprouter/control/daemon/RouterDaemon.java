@@ -6,11 +6,12 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CountDownLatch;
+import net.taprouter.control.command.Answer;
 import net.taprouter.control.command.CommandProcessor;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.control.protocol.Wire;
@@ -57,6 +58,9 @@ public final class RouterDaemon {
         Path socket = Path.of(options.socket);
         try {
             prepareSocketPath(socket);
+            if (options.pidfile != null) {
+                RuntimeFiles.refuseSymlink(Path.of(options.pidfile), "pid file");
+            }
         } catch (IOException e) {
             System.err.println("routerd: " + e.getMessage());
             return 1;
@@ -92,7 +96,8 @@ public final class RouterDaemon {
         dataplane.start();
         RouterState state = new RouterState(dataplane);
         CommandProcessor processor = new CommandProcessor(state);
-        ControlServer server = new ControlServer(new PeerPolicy(gid, options.group), request -> handle(processor, request));
+        ControlServer server = new ControlServer(new PeerPolicy(gid, options.group), request -> handle(processor, request),
+            new ControlServer.Limits(options.maxClients, options.maxRequest));
         CountDownLatch stop = new CountDownLatch(1);
         installSignalHandlers(stop);
         int status = 0;
@@ -110,16 +115,13 @@ public final class RouterDaemon {
             if (options.metrics != null) {
                 metrics = new MetricsServer(options.metrics, dataplane.counterFile().reader(), dataplane.latency());
             }
-            server.bind(options.socket);
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-            Path counters = Path.of(options.counters);
-            Files.setPosixFilePermissions(counters, PosixFilePermissions.fromString("rw-r-----"));
-            if (group != null) {
-                Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
-                Files.getFileAttributeView(counters, PosixFileAttributeView.class).setGroup(group);
+            RuntimeFiles.bindSocket(socket, group, server::bind);
+            if (group != null) { // created 0640 root:root (CounterFile); readable by the group from now on
+                Files.getFileAttributeView(Path.of(options.counters), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setGroup(group);
             }
             if (options.pidfile != null) {
-                Files.writeString(Path.of(options.pidfile), ProcessHandle.current().pid() + "\n");
+                RuntimeFiles.writePidfile(Path.of(options.pidfile));
             }
             System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports)");
             stop.await();
@@ -145,21 +147,32 @@ public final class RouterDaemon {
         return status;
     }
 
-    private static String handle(CommandProcessor processor, String request) {
+    private static ControlServer.Reply handle(CommandProcessor processor, String request) {
         int newline = request.indexOf('\n');
         String header = newline < 0 ? request : request.substring(0, newline);
         String body = newline < 0 ? "" : request.substring(newline + 1);
         if (!header.startsWith(Wire.VERSION + " ")) {
-            return Wire.ERROR + "\nunsupported request (routerctl and routerd versions differ?)";
+            return ControlServer.Reply.of(Wire.ERROR + "\nunsupported request (routerctl and routerd versions differ?)");
         }
         boolean json = header.contains(" json=1");
         int at = header.indexOf(" source=");
         String source = at < 0 ? "-" : header.substring(at + 8).strip();
+        Answer answer;
         try {
-            return Wire.OK + "\n" + processor.run(body, source, json);
+            answer = processor.answer(body, source, json);
         } catch (CommandProcessor.Failure e) {
-            return Wire.ERROR + "\n" + e.getMessage();
+            return ControlServer.Reply.of(Wire.ERROR + "\n" + e.getMessage());
         }
+        String[] status = {Wire.OK + "\n"};
+        return () -> {
+            String first = status[0];
+            if (first == null) {
+                return answer.next();
+            }
+            status[0] = null;
+            String piece = answer.next();
+            return piece == null ? first : first + piece;
+        };
     }
 
     /** Creates the socket's directory; removes a stale socket, refuses if a routerd answers on it. */
@@ -168,7 +181,8 @@ public final class RouterDaemon {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        if (Files.exists(socket)) {
+        RuntimeFiles.refuseSymlink(socket, "socket");
+        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 probe.connect(UnixDomainSocketAddress.of(socket));
                 throw new IOException("another routerd is serving " + socket);

@@ -2,51 +2,96 @@ package net.taprouter.control.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.PeerCredentials;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import net.taprouter.control.protocol.Wire;
 
 /**
  * The control thread: a Netty epoll event loop serving routerctl on a Unix-domain socket. Every
  * request runs on this one thread, which is therefore the single writer of the routing
  * information base and the LPM table. A request is a frame (see {@link Wire}); the peer's
- * credentials are checked on connect; a malformed or oversized request gets an error reply and
- * the connection is closed; a client that goes away mid-request changes nothing; a request not
- * complete within {@link #REQUEST_TIMEOUT_SECONDS} is answered with an error and closed.
+ * credentials are checked on connect.
+ *
+ * <p>Limits, so that no client can exhaust routerd: at most {@link Limits#maxClients} connections
+ * at once (one more gets a one-line error and is closed); a request is buffered up to
+ * {@link Limits#maxRequest} bytes (a larger one gets an error reply); a request not complete within
+ * {@link #REQUEST_TIMEOUT_SECONDS} gets an error reply. The reply is written a piece at a time,
+ * only while the channel is writable (below the high water mark): a client that reads slowly or
+ * never holds at most about {@link #HIGH_WATER_MARK} bytes of routerd's memory and never blocks
+ * this thread; one that has taken nothing for {@link #STALL_TIMEOUT_SECONDS} is disconnected.
  */
 public final class ControlServer implements AutoCloseable {
-    /** Handles one request's text and returns the reply (status line + body). */
+    /** Handles one request's text and returns the reply as pieces (the first starts with the status line). */
     @FunctionalInterface
     public interface RequestHandler {
-        String handle(String request);
+        Reply handle(String request);
+    }
+
+    /** A reply produced a piece at a time on the control thread. */
+    @FunctionalInterface
+    public interface Reply {
+        /** The next piece, or null when the reply is complete. */
+        String next();
+
+        static Reply of(String text) {
+            String[] once = {text};
+            return () -> {
+                String t = once[0];
+                once[0] = null;
+                return t;
+            };
+        }
+    }
+
+    /** Connection and buffering limits of the control socket. */
+    public record Limits(int maxClients, int maxRequest) {
+        public static final int DEFAULT_MAX_CLIENTS = 32;
+
+        public static Limits defaults() {
+            return new Limits(DEFAULT_MAX_CLIENTS, Wire.DEFAULT_MAX_REQUEST);
+        }
     }
 
     /** A client must send its whole request within this time. */
     static final int REQUEST_TIMEOUT_SECONDS = 30;
+    /** A client that takes no byte of its reply for this long is disconnected. */
+    static final int STALL_TIMEOUT_SECONDS = 60;
+    static final int LOW_WATER_MARK = 64 * 1024;
+    static final int HIGH_WATER_MARK = 256 * 1024;
 
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final PeerPolicy policy;
     private final RequestHandler handler;
+    private final Limits limits;
+    private int connections; // control thread only
     private Channel server;
 
     public ControlServer(PeerPolicy policy, RequestHandler handler) {
+        this(policy, handler, Limits.defaults());
+    }
+
+    public ControlServer(PeerPolicy policy, RequestHandler handler, Limits limits) {
         this.policy = policy;
         this.handler = handler;
+        this.limits = limits;
     }
 
     /** Runs a task on the control thread and waits for it (start-up config, shutdown). */
@@ -65,10 +110,11 @@ public final class ControlServer implements AutoCloseable {
         server = new ServerBootstrap()
             .group(loop)
             .channel(EpollServerDomainSocketChannel.class)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(LOW_WATER_MARK, HIGH_WATER_MARK))
             .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
                 @Override
                 protected void initChannel(EpollDomainSocketChannel ch) {
-                    ch.pipeline().addLast(new RequestReader());
+                    ch.pipeline().addLast(new Connection());
                 }
             })
             .bind(new DomainSocketAddress(path)).sync().channel();
@@ -79,32 +125,44 @@ public final class ControlServer implements AutoCloseable {
         if (server != null) {
             server.close().awaitUninterruptibly();
         }
-        loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
-    /** Accumulates one length-prefixed request, runs it, writes the reply, closes. */
-    private final class RequestReader extends ChannelInboundHandlerAdapter {
+    /** One client: accumulates its length-prefixed request, runs it, streams the reply, closes. */
+    private final class Connection extends ChannelInboundHandlerAdapter {
         private ByteBuf pending;
-        private boolean refused;
+        private String refusal;
+        private Reply reply;
+        private long lastProgress;
+        private ScheduledFuture<?> timer;
+        private boolean counted;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            if (connections >= limits.maxClients()) {
+                System.err.println("routerd: refused control connection: " + connections + " open (limit " + limits.maxClients()
+                    + ", routerd --max-clients)");
+                answer(ctx, Wire.ERROR + "\ntoo many control connections (" + limits.maxClients() + " open; try again)");
+                return;
+            }
+            connections++;
+            counted = true;
             PeerCredentials credentials;
             try {
                 credentials = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials();
             } catch (IOException e) {
-                reply(ctx, Wire.ERROR + "\ncannot read peer credentials: " + e.getMessage());
+                answer(ctx, Wire.ERROR + "\ncannot read peer credentials: " + e.getMessage());
                 return;
             }
             pending = ctx.alloc().buffer(256);
-            ctx.executor().schedule(() -> {
+            timer = ctx.executor().schedule(() -> {
                 if (pending != null) {
-                    reply(ctx, Wire.ERROR + "\nrequest not complete within " + REQUEST_TIMEOUT_SECONDS + " s");
+                    answer(ctx, Wire.ERROR + "\nrequest not complete within " + REQUEST_TIMEOUT_SECONDS + " s");
                 }
-            }, REQUEST_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            }, REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             if (!policy.allows(credentials.uid(), credentials.gids(), credentials.pid())) {
                 System.err.println("routerd: refused control connection from uid " + credentials.uid() + " pid " + credentials.pid());
-                refused = true; // answered once the request is in, so the client reads the refusal
+                refusal = policy.refusal(); // answered once the request is in, so the client reads the refusal
             }
             super.channelActive(ctx);
         }
@@ -116,38 +174,75 @@ public final class ControlServer implements AutoCloseable {
                 if (pending == null) {
                     return; // already answered
                 }
-                if (refused) {
-                    reply(ctx, Wire.ERROR + "\n" + policy.refusal());
+                if (refusal != null) {
+                    answer(ctx, Wire.ERROR + "\n" + refusal);
                     return;
                 }
-                pending.writeBytes(in);
+                int have = pending.readableBytes();
+                if (have < 4 && have + in.readableBytes() >= 4) {
+                    int length = headerLength(pending, in);
+                    if (length < 0 || length > limits.maxRequest()) {
+                        answer(ctx, Wire.ERROR + "\nrequest too large or malformed (" + length + " bytes; routerd takes up to "
+                            + limits.maxRequest() + ", routerd --max-request)");
+                        return;
+                    }
+                }
+                if (have + in.readableBytes() >= 4) {
+                    int length = have >= 4 ? pending.getInt(pending.readerIndex()) : headerLength(pending, in);
+                    // only the frame's own bytes: the buffer never holds more than 4 + maxRequest
+                    pending.writeBytes(in, Math.min(in.readableBytes(), 4 + length - have));
+                } else {
+                    pending.writeBytes(in);
+                }
                 if (pending.readableBytes() < 4) {
                     return;
                 }
                 int length = pending.getInt(pending.readerIndex());
-                if (length < 0 || length > Wire.MAX_FRAME) {
-                    reply(ctx, Wire.ERROR + "\nrequest too large or malformed (" + length + " bytes)");
-                    return;
-                }
                 if (pending.readableBytes() < 4 + length) {
                     return;
                 }
                 String request = pending.toString(pending.readerIndex() + 4, length, StandardCharsets.UTF_8);
                 release();
-                reply(ctx, handler.handle(request));
+                stream(ctx, handler.handle(request));
             } finally {
                 in.release();
+            }
+        }
+
+        /** The request length from the first 4 bytes, which may be split between {@code a} and {@code b}. */
+        private int headerLength(ByteBuf a, ByteBuf b) {
+            int value = 0;
+            for (int i = 0; i < 4; i++) {
+                int at = a.readableBytes() > i ? a.getByte(a.readerIndex() + i) : b.getByte(b.readerIndex() + i - a.readableBytes());
+                value = value << 8 | (at & 0xFF);
+            }
+            return value;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                pump(ctx);
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             release();
+            reply = null;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            if (counted) {
+                counted = false;
+                connections--;
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             release();
+            reply = null;
             ctx.close();
         }
 
@@ -158,12 +253,56 @@ public final class ControlServer implements AutoCloseable {
             }
         }
 
-        private void reply(ChannelHandlerContext ctx, String text) {
+        /** A short final answer (errors, refusals). */
+        private void answer(ChannelHandlerContext ctx, String text) {
+            stream(ctx, Reply.of(text));
+        }
+
+        private void stream(ChannelHandlerContext ctx, Reply r) {
             release();
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-            ByteBuf out = Unpooled.buffer(4 + bytes.length);
-            out.writeInt(bytes.length).writeBytes(bytes);
-            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            reply = r;
+            lastProgress = System.nanoTime();
+            timer = ctx.executor().scheduleAtFixedRate(() -> {
+                if (reply != null && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS)) {
+                    System.err.println("routerd: control client took no reply for " + STALL_TIMEOUT_SECONDS + " s; disconnected");
+                    reply = null;
+                    ctx.close();
+                }
+            }, 5, 5, TimeUnit.SECONDS);
+            pump(ctx);
+        }
+
+        /** Writes pieces while the channel takes them; resumed by {@link #channelWritabilityChanged}. */
+        private void pump(ChannelHandlerContext ctx) {
+            lastProgress = System.nanoTime();
+            Channel ch = ctx.channel();
+            while (reply != null && ch.isWritable()) {
+                String piece;
+                try {
+                    piece = reply.next();
+                } catch (RuntimeException e) {
+                    System.err.println("routerd: internal error while writing a reply (connection closed):");
+                    e.printStackTrace();
+                    reply = null;
+                    ctx.close();
+                    return;
+                }
+                ByteBuf out = ctx.alloc().buffer(piece == null ? 4 : 4 + piece.length());
+                if (piece == null) {
+                    reply = null;
+                    out.writeInt(0);
+                    ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                out.writeInt(0);
+                int bytes = out.writeCharSequence(piece, StandardCharsets.UTF_8);
+                out.setInt(0, bytes);
+                ctx.write(out);
+            }
+            ctx.flush();
         }
     }
 }

@@ -30,10 +30,26 @@ class ArgsTest {
     void badPrefixesAreNamed() {
         CommandException hostBits = assertThrows(CommandException.class, () -> args("route add", "10.0.0.1/8").routePrefix());
         assertEquals("route add: invalid prefix \"10.0.0.1/8\": host bits set (did you mean 10.0.0.0/8?)", hostBits.getMessage());
-        for (String bad : new String[] {"10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "10.0.0.0/-1", "10.0.0.0/8x", "banana", "300.1.1.0/24"}) {
-            CommandException e = assertThrows(CommandException.class, () -> args("route add", bad).routePrefix(), bad);
-            assertEquals("route add: bad prefix \"" + bad + "\"", e.getMessage());
+        String[][] cases = {
+            {"10.0.0.0/33", "length > 32"},
+            {"10.0.0.0/100", "length > 32"},
+            {"10.0.0.0/", "missing length after /"},
+            {"10.0.0/8", "an IPv4 address has 4 octets A.B.C.D, not 3"},
+            {"10.0.0.0/-1", "length \"-1\" is not a number"},
+            {"10.0.0.0/8x", "length \"8x\" is not a number"},
+            {"banana", "an IPv4 address has 4 octets A.B.C.D, not 1"},
+            {"300.1.1.0/24", "octet 300 > 255"},
+            {"10.01.0.0/16", "octet 01 has a leading zero"},
+            {"10..0.0/16", "empty octet"},
+        };
+        for (String[] c : cases) {
+            CommandException e = assertThrows(CommandException.class, () -> args("route add", c[0]).routePrefix(), c[0]);
+            assertEquals("route add: bad prefix " + c[0] + " (" + c[1] + ")", e.getMessage());
         }
+        assertEquals("addr add: bad address 192.0.2.1/33 (length > 32)",
+            assertThrows(CommandException.class, () -> args("addr add", "192.0.2.1/33").prefix("address", true)).getMessage());
+        assertEquals("route add: bad gateway 192.0.2.256 (octet 256 > 255)",
+            assertThrows(CommandException.class, () -> args("route add", "192.0.2.256").address("gateway")).getMessage());
         assertNull(Prefix.parse("10.0.0.1/8", false));
         assertEquals(new Prefix(0x0A000001, 8), Prefix.parse("10.0.0.1/8", true), "addresses keep their host bits");
     }

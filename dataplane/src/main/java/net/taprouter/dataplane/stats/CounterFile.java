@@ -1,7 +1,18 @@
 package net.taprouter.dataplane.stats;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -34,7 +45,14 @@ public final class CounterFile implements AutoCloseable {
         this.manager = manager;
     }
 
-    /** Creates (replacing) a counter file with room for {@code maxCounters}; null file: in memory only. */
+    /** The counter file's mode from its creation: the owner writes, its group reads (routerctl stats). */
+    public static final Set<PosixFilePermission> MODE = PosixFilePermissions.fromString("rw-r-----");
+
+    /**
+     * Creates (replacing a stale regular file) a counter file with room for {@code maxCounters};
+     * null file: in memory only. The file is created with O_EXCL (a symbolic link planted at its
+     * path is never followed: it is refused) and with {@link #MODE} from the start.
+     */
     public static CounterFile create(File file, int maxCounters) {
         int valuesLength = maxCounters * CountersReader.COUNTER_LENGTH;
         int metaLength = maxCounters * CountersReader.METADATA_LENGTH;
@@ -42,8 +60,7 @@ public final class CounterFile implements AutoCloseable {
         MappedByteBuffer mapped = null;
         UnsafeBuffer whole;
         if (file != null) {
-            IoUtil.deleteIfExists(file);
-            mapped = IoUtil.mapNewFile(file, total);
+            mapped = createExclusive(file.toPath(), total);
             whole = new UnsafeBuffer(mapped);
         } else {
             whole = new UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned((int) total, 64));
@@ -54,6 +71,25 @@ public final class CounterFile implements AutoCloseable {
         whole.putInt(12, valuesLength);
         whole.putLongRelease(0, MAGIC);
         return new CounterFile(file, mapped, new CountersManager(meta, values));
+    }
+
+    private static MappedByteBuffer createExclusive(Path path, long length) {
+        try {
+            if (Files.isSymbolicLink(path)) {
+                throw new IOException("counter file " + path + " is a symbolic link; not following it (remove it if it is yours)");
+            }
+            Files.deleteIfExists(path); // a stale file of an earlier run (not a link: checked above)
+            try (FileChannel channel = FileChannel.open(path,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    PosixFilePermissions.asFileAttribute(MODE))) {
+                channel.write(ByteBuffer.allocate(1), length - 1); // the file's length; it reads as zeros
+                return channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalStateException("counter file " + path + " appeared while routerd created it; not touching it");
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** Maps an existing counter file read-only in spirit (for stats readers in other processes). */

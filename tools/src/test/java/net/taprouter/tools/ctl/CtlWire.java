@@ -131,18 +131,29 @@ public final class CtlWire implements AutoCloseable {
         }
     }
 
-    /** A reply frame decoded, or null when {@code raw} does not hold exactly one complete frame. */
+    /** A reply decoded (its pieces up to the end frame), or null when {@code raw} is not exactly one complete reply. */
     public static Reply decode(byte[] raw) {
-        if (raw.length < 4) {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        StringBuilder text = new StringBuilder();
+        while (true) {
+            if (b.remaining() < 4) {
+                return null;
+            }
+            int length = b.getInt();
+            if (length == 0) {
+                break;
+            }
+            if (length < 0 || b.remaining() < length) {
+                return null;
+            }
+            text.append(new String(raw, b.position(), length, StandardCharsets.UTF_8));
+            b.position(b.position() + length);
+        }
+        if (b.hasRemaining()) {
             return null;
         }
-        int length = ByteBuffer.wrap(raw, 0, 4).getInt();
-        if (length < 0 || raw.length != 4 + length) {
-            return null;
-        }
-        String text = new String(raw, 4, length, StandardCharsets.UTF_8);
-        int nl = text.indexOf('\n');
-        return nl < 0 ? new Reply(text, "") : new Reply(text.substring(0, nl), text.substring(nl + 1));
+        int nl = text.indexOf("\n");
+        return nl < 0 ? new Reply(text.toString(), "") : new Reply(text.substring(0, nl), text.substring(nl + 1));
     }
 
     @Override

@@ -1,0 +1,81 @@
+package net.taprouter.control.command;
+
+/**
+ * The output of a request as a sequence of text pieces, each at most about {@link #PIECE_CHARS}
+ * characters: what was printed before the last command, then that command's {@link Listing}
+ * produced {@link #ROWS_PER_PIECE} rows at a time (as text lines, or as the elements of one JSON
+ * array with {@code -j}). {@link #next()} is called by the control socket only when the client
+ * can take more, so memory stays bounded however long the listing is. Control thread only.
+ */
+public final class Answer {
+    public static final int PIECE_CHARS = 64 * 1024;
+    public static final int ROWS_PER_PIECE = 512;
+
+    private final boolean json;
+    private String head;
+    private int headAt;
+    private Listing listing;
+    private boolean rowsWritten;
+    private String tail;
+
+    /**
+     * @param head        rendered text so far (for a JSON listing: "[" and the rows already made)
+     * @param listing     the rows still to produce, or null
+     * @param rowsWritten whether {@code head} already holds JSON rows (the next needs a comma)
+     * @param tail        what follows the listing ("]\n" closes a JSON array), or ""
+     */
+    Answer(boolean json, String head, Listing listing, boolean rowsWritten, String tail) {
+        this.json = json;
+        this.head = head;
+        this.listing = listing;
+        this.rowsWritten = rowsWritten;
+        this.tail = tail;
+    }
+
+    /** An answer that is just {@code text}. */
+    public static Answer of(String text) {
+        return new Answer(false, text, null, false, "");
+    }
+
+    /** The next piece (never empty), or null when the answer is complete. */
+    public String next() {
+        while (true) {
+            if (head != null) {
+                if (headAt < head.length()) {
+                    int end = Math.min(head.length(), headAt + PIECE_CHARS);
+                    if (end < head.length() && Character.isHighSurrogate(head.charAt(end - 1))) {
+                        end--; // each piece is encoded on its own: keep surrogate pairs together
+                    }
+                    String piece = head.substring(headAt, end);
+                    headAt = end;
+                    return piece;
+                }
+                head = null;
+            }
+            if (listing == null) {
+                String last = tail;
+                tail = null;
+                return last == null || last.isEmpty() ? null : last;
+            }
+            Output rows = new Output(json);
+            boolean more = listing.next(rows, ROWS_PER_PIECE);
+            if (!more) {
+                listing = null;
+            }
+            StringBuilder piece = new StringBuilder();
+            rowsWritten = rows.appendRows(piece, rowsWritten);
+            if (piece.length() > 0) {
+                return piece.toString();
+            }
+        }
+    }
+
+    /** The whole answer as one string (config files, tests: small outputs). */
+    public String text() {
+        StringBuilder all = new StringBuilder();
+        for (String piece; (piece = next()) != null;) {
+            all.append(piece);
+        }
+        return all.toString();
+    }
+}

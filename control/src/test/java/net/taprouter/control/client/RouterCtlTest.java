@@ -1,0 +1,161 @@
+package net.taprouter.control.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** routerctl against a scripted fake routerd: what it sends, how it reads, when it gives up. */
+@Timeout(60)
+class RouterCtlTest {
+    private Path dir;
+    private Path socket;
+    private ServerSocketChannel listener;
+    private final AtomicReference<String> request = new AtomicReference<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "rct-");
+        socket = dir.resolve("s.sock");
+        listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        listener.close();
+        Files.deleteIfExists(socket);
+        Files.deleteIfExists(dir);
+    }
+
+    /** Accepts one connection, records its request, answers with {@code pieces} (null: never answers). */
+    private Thread serve(List<String> pieces) {
+        Thread t = new Thread(() -> {
+            try (SocketChannel ch = listener.accept()) {
+                DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
+                byte[] bytes = new byte[in.readInt()];
+                in.readFully(bytes);
+                request.set(new String(bytes, StandardCharsets.UTF_8));
+                if (pieces == null) {
+                    Thread.sleep(30_000);
+                    return;
+                }
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
+                for (String p : pieces) {
+                    byte[] b = p.getBytes(StandardCharsets.UTF_8);
+                    out.writeInt(b.length);
+                    out.write(b);
+                }
+                out.writeInt(0);
+                out.flush();
+            } catch (IOException | InterruptedException e) {
+                // the client went away
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of("--socket", socket.toString()));
+        all.addAll(List.of(args));
+        int exit = RouterCtl.run(all.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void jsonAndStatisticsFlagsAreAcceptedAnywhere() {
+        serve(List.of("ok\n[]\n"));
+        Run r = run("route", "show", "-j");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("taprouter/2 json=1 source=-\nroute show\n", request.get());
+        assertEquals("[]\n", r.out());
+
+        serve(List.of("ok\n"));
+        assertEquals(0, run("-s", "link", "--json", "show", "gw0").exit());
+        assertEquals("taprouter/2 json=1 source=-\nlink show gw0 -s\n", request.get());
+    }
+
+    @Test
+    void aReplyInManyPiecesIsPrintedWhole() {
+        List<String> pieces = new ArrayList<>(List.of("ok\n["));
+        StringBuilder expected = new StringBuilder("[");
+        for (int i = 0; i < 2000; i++) {
+            String row = (i == 0 ? "" : ",") + "{\"dst\":\"10." + (i >> 8) + "." + (i & 255) + ".0/24\"}";
+            pieces.add(row);
+            expected.append(row);
+        }
+        pieces.add("]\n");
+        expected.append("]\n");
+        serve(pieces);
+        Run r = run("-j", "route", "show");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(expected.toString(), r.out());
+    }
+
+    @Test
+    void aSilentRouterdIsGivenUpAfterTheTimeout() {
+        serve(null);
+        long t0 = System.nanoTime();
+        Run r = run("--timeout", "1", "link", "show");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(2, r.exit());
+        assertEquals("routerctl: no answer from routerd at " + socket + " within 1 s (routerctl --timeout SECONDS; 0 = no limit)\n",
+            r.err());
+        assertTrue(seconds < 20, "gave up after " + seconds + " s");
+    }
+
+    @Test
+    void aCutReplyIsAnError() {
+        Thread t = new Thread(() -> {
+            try (SocketChannel ch = listener.accept()) {
+                DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
+                in.readFully(new byte[in.readInt()]);
+                DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
+                out.writeInt(5);
+                out.write("ok\nab".getBytes(StandardCharsets.UTF_8)); // and no end frame
+            } catch (IOException e) {
+                // gone
+            }
+        });
+        t.start();
+        Run r = run("route", "show");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("reply cut short"), r.err());
+    }
+
+    @Test
+    void waitGivesUpWhenNothingAnswers() throws IOException {
+        listener.close();
+        Files.delete(socket);
+        Run r = run("wait", "--timeout", "0.5");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("routerctl: routerd at " + socket + " did not answer within 0.5 s"), r.err());
+    }
+}
