@@ -13,9 +13,12 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import org.junit.jupiter.api.Assumptions;
+import net.jqwik.api.lifecycle.LifecycleContext;
+import net.jqwik.api.lifecycle.SkipExecutionHook;
+import net.jqwik.api.lifecycle.SkipExecutionHook.SkipResult;
 
 /**
  * Random command sequences on a live control plane (real dataplane, TAPs in a namespace of the
@@ -28,7 +31,16 @@ import org.junit.jupiter.api.Assumptions;
  * </ul>
  * Tables are small ({@link LiveRouter#SMALL}) so that full tables are reached too.
  */
+@AddLifecycleHook(TransactionProperties.NeedsRoot.class)
 class TransactionProperties {
+    /** Skips the properties unless we are root (TAPs in a network namespace). */
+    static final class NeedsRoot implements SkipExecutionHook {
+        @Override
+        public SkipResult shouldBeSkipped(LifecycleContext context) {
+            return LiveRouter.isRoot() ? SkipResult.doNotSkip() : SkipResult.skip("needs root (TAPs in a network namespace)");
+        }
+    }
+
     private static final String[] PORTS = {"p0", "p1", "p2"};
     private static final String[] ADDRESSES = {"192.0.2.254/24", "192.0.2.253/24", "192.0.2.130/25", "198.51.100.254/24",
         "198.51.100.1/24", "203.0.113.254/24", "203.0.113.10/28", "198.18.0.1/16", "198.18.5.5/32", "100.64.0.1/10"};
@@ -168,7 +180,6 @@ class TransactionProperties {
 
     @Property(tries = 60)
     void aRequestWithABadLastLineChangesNothing(@ForAll("setups") List<String> setup, @ForAll("batches") List<String> batch) {
-        Assumptions.assumeTrue(ns != null, "needs root");
         try (LiveRouter r = new LiveRouter()) {
             List<String> applied = applyEach(r, setup);
             String before = observe(r);
@@ -188,7 +199,6 @@ class TransactionProperties {
 
     @Property(tries = 60)
     void saveThenConfigReproducesSave(@ForAll("setups") List<String> commands) {
-        Assumptions.assumeTrue(ns != null, "needs root");
         String saved;
         String observed;
         List<String> applied;
