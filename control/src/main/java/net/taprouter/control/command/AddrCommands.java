@@ -27,7 +27,7 @@ public final class AddrCommands implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "addr add A.B.C.D/LEN dev NAME",
+            "addr add A.B.C.D/LEN dev NAME [noprefixroute]   # noprefixroute: no connected route",
             "addr del A.B.C.D/LEN dev NAME",
             "addr show [dev NAME]");
     }
@@ -38,9 +38,10 @@ public final class AddrCommands implements CommandGroup {
             case "add" -> {
                 Prefix prefix = args.prefix("address", true);
                 Link link = dev(args);
+                boolean prefixRoute = !args.accept("noprefixroute");
                 args.end();
                 checkUsable(args, prefix);
-                addresses.add(link.port(), prefix, args.command());
+                addresses.add(link.port(), prefix, prefixRoute, args.command());
             }
             case "del", "delete" -> {
                 Prefix prefix = args.prefix("address", true);

@@ -18,6 +18,8 @@ import net.taprouter.control.model.Transaction;
 public final class CommandProcessor {
     private final RouterState state;
     private final Map<String, CommandGroup> groups = new LinkedHashMap<>();
+    /** Set when a rollback failed: why every request is refused from then on. */
+    private String inconsistent;
 
     public CommandProcessor(RouterState state) {
         this.state = state;
@@ -34,7 +36,8 @@ public final class CommandProcessor {
         register(new SaveCommand(state, neighbours));
     }
 
-    private void register(CommandGroup group) {
+    /** Adds a command group (package-private: tests add misbehaving ones). */
+    void register(CommandGroup group) {
         groups.put(group.object(), group);
     }
 
@@ -60,6 +63,9 @@ public final class CommandProcessor {
      * command is produced piece by piece as the client reads it.
      */
     public Answer answer(String text, String source, boolean json) throws Failure {
+        if (inconsistent != null) {
+            throw new Failure("refused: " + inconsistent + "; restart routerd");
+        }
         Output out = new Output(json);
         Transaction tx = new Transaction();
         state.transaction(tx);
@@ -76,19 +82,34 @@ public final class CommandProcessor {
                 execute(Arrays.asList(trimmed.split("\\s+")), out);
             }
         } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
-            tx.rollback();
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            throw new Failure(source.equals("-") ? message : source + ":" + lineNumber + ": " + message);
-        } catch (RuntimeException e) {
-            tx.rollback();
+            throw rolledBack(tx, source.equals("-") ? message : source + ":" + lineNumber + ": " + message);
+        } catch (Throwable e) {
             e.printStackTrace();
             String where = source.equals("-") ? "" : source + ":" + lineNumber + ": ";
-            throw new Failure(where + "internal error: " + e);
+            throw rolledBack(tx, where + "internal error: " + e);
         } finally {
             state.transaction(new Transaction());
         }
         tx.commit();
         return out.answer();
+    }
+
+    /**
+     * Rolls {@code tx} back and returns the request's failure. If an undo step failed, the tables
+     * may no longer agree with each other: the failure says so, and every later request is refused.
+     */
+    private Failure rolledBack(Transaction tx, String message) {
+        List<Throwable> failures = tx.rollback();
+        if (failures.isEmpty()) {
+            return new Failure(message);
+        }
+        for (Throwable t : failures) {
+            System.err.println("routerd: rollback failed: " + t);
+            t.printStackTrace();
+        }
+        inconsistent = "rollback failed after \"" + message + "\" (" + failures.get(0) + "): the router's tables may disagree";
+        return new Failure(message + "; " + inconsistent + "; restart routerd");
     }
 
     private static String stripComment(String line) {

@@ -2,6 +2,7 @@ package net.taprouter.control.command;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -157,7 +158,15 @@ public final class LinkCommands implements CommandGroup {
         if (up != null) {
             boolean before = port.adminUp();
             setUp(args, port, up);
-            state.transaction().onRollback(() -> setUp(args, port, before));
+            state.transaction().onRollback(() -> {
+                port.adminUp(before);
+                try {
+                    port.tap().carrier(before);
+                } catch (IOException e) {
+                    // the TAP is gone (its namespace was deleted): the lost-port path owns it now;
+                    // the configuration (admin state) is restored all the same
+                }
+            });
         }
         if (mtu != null) {
             int before = port.mtu();
@@ -181,14 +190,18 @@ public final class LinkCommands implements CommandGroup {
         port.adminUp(up);
     }
 
+    /** A new port MAC; the neighbour entries stay (permanent ones too), their prebuilt headers follow. */
     private void setMac(Port port, long mac) {
         port.mac(mac);
-        state.dataplane().call(graph -> {
-            graph.resolver().discardPort(port.index()); // prebuilt headers carry the old MAC
-            return null;
-        });
+        state.dataplane().portMacChanged(port);
     }
 
+    /**
+     * Takes the port out of service now (unpublished, its routes and addresses gone) and closes it
+     * at commit. Until then everything that can come back stays: the TAP, the port's index
+     * (reserved: a {@code link add} in the same request gets another), its neighbour entries
+     * (permanent ones included) and its place in the link order.
+     */
     private void delete(Args args) {
         Link link = state.link(args);
         args.end();
@@ -196,15 +209,13 @@ public final class LinkCommands implements CommandGroup {
         routes.removeRoutesVia(port);
         addresses.removeAll(port);
         Dataplane dataplane = state.dataplane();
+        Map<String, Link> order = new LinkedHashMap<>(state.links());
         state.links().remove(link.name());
-        dataplane.ports().remove(port.index());
-        dataplane.call(graph -> {
-            graph.resolver().discardPort(port.index());
-            return null;
-        });
+        dataplane.ports().unpublish(port);
         state.transaction().onRollback(() -> {
             dataplane.ports().put(port);
-            state.links().put(link.name(), link);
+            state.links().clear();
+            state.links().putAll(order);
         });
         state.transaction().onCommit(() -> dataplane.removePort(port));
     }

@@ -7,6 +7,8 @@ import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.pipeline.ArpResolver;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
@@ -32,7 +34,7 @@ public final class NeighCommands implements CommandGroup {
         return String.join("\n",
             "neigh show [dev NAME]",
             "neigh flush",
-            "neigh add A.B.C.D lladdr MAC dev NAME     # permanent entry",
+            "neigh add|replace A.B.C.D lladdr MAC dev NAME     # permanent entry",
             "neigh del A.B.C.D dev NAME");
     }
 
@@ -45,7 +47,7 @@ public final class NeighCommands implements CommandGroup {
                     args.end();
                 }
                 args.end();
-                state.dataplane().call(graph -> graph.resolver().flush());
+                held(state.dataplane().holdDynamicNeighbours());
             }
             case "add", "replace" -> add(args);
             case "del", "delete" -> {
@@ -53,10 +55,11 @@ public final class NeighCommands implements CommandGroup {
                 args.expect("dev");
                 Port port = state.link(args).port();
                 args.end();
-                boolean removed = state.dataplane().call(graph -> graph.resolver().remove(port.index(), address));
-                if (!removed) {
+                List<ArpResolver.Held> removed = state.dataplane().holdNeighbour(port, address);
+                if (removed.isEmpty()) {
                     throw args.error("no neighbour " + Ipv4Address.format(address) + " on " + port.name());
                 }
+                held(removed);
             }
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl neigh help)");
         }
@@ -85,12 +88,17 @@ public final class NeighCommands implements CommandGroup {
             throw args.error("bad neighbour address " + Ipv4Address.format(address));
         }
         Port target = port;
-        long lladdr = mac;
-        state.dataplane().call(graph -> {
-            graph.resolver().addPermanent(target.index(), address, lladdr);
-            return null;
-        });
-        state.transaction().onRollback(() -> state.dataplane().call(graph -> graph.resolver().remove(target.index(), address)));
+        NeighbourTable.Saved previous = state.dataplane().setPermanentNeighbour(port, address, mac);
+        state.transaction().onRollback(() -> state.dataplane().unsetPermanentNeighbour(target, address, previous));
+    }
+
+    /** Entries a command took out: back on rollback, their slots freed at commit. */
+    private void held(List<ArpResolver.Held> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        state.transaction().onRollback(() -> state.dataplane().restoreNeighbours(entries));
+        state.transaction().onCommit(() -> state.dataplane().releaseNeighbours(entries));
     }
 
     private void show(Args args, Output out) {

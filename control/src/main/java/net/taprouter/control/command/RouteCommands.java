@@ -7,6 +7,7 @@ import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.port.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.wire.Ipv4Address;
@@ -31,7 +32,8 @@ public final class RouteCommands implements CommandGroup {
         return String.join("\n",
             "route add PREFIX|default via A.B.C.D [dev NAME]",
             "route add PREFIX|default dev NAME",
-            "route replace PREFIX|default { via A.B.C.D [dev NAME] | dev NAME }",
+            "route add PREFIX dev NAME proto kernel [scope link] src A.B.C.D   # a connected route (as addr add makes)",
+            "route replace PREFIX|default { via A.B.C.D [dev NAME] | dev NAME } [proto kernel ... src A.B.C.D]",
             "route del PREFIX|default",
             "route show",
             "route get A.B.C.D");
@@ -74,6 +76,8 @@ public final class RouteCommands implements CommandGroup {
         Prefix prefix = args.routePrefix();
         int gateway = 0;
         Port port = null;
+        boolean kernel = false;
+        int source = 0;
         while (args.hasNext()) {
             String word = args.next("option");
             switch (word) {
@@ -84,11 +88,30 @@ public final class RouteCommands implements CommandGroup {
                     }
                 }
                 case "dev" -> port = state.link(args).port();
+                case "proto" -> {
+                    String proto = args.next("protocol");
+                    if (!proto.equals("kernel") && !proto.equals("static")) {
+                        throw args.error("unknown protocol \"" + proto + "\" (kernel, static)");
+                    }
+                    kernel = proto.equals("kernel");
+                }
+                case "scope" -> {
+                    String scope = args.next("scope");
+                    if (!scope.equals("link") && !scope.equals("global")) {
+                        throw args.error("unknown scope \"" + scope + "\" (link, global)");
+                    }
+                }
+                case "src" -> source = args.address("source address");
                 default -> throw args.error("unknown option \"" + word + "\"");
             }
         }
         if (gateway == 0 && port == null) {
             throw args.error("missing \"via A.B.C.D\" or \"dev NAME\"");
+        }
+        if (kernel) {
+            checkConnected(args, prefix, gateway, port, source);
+        } else if (source != 0) {
+            throw args.error("src is only for connected routes (proto kernel)");
         }
         if (gateway != 0) {
             if (routes.isLocal(gateway)) {
@@ -105,10 +128,27 @@ public final class RouteCommands implements CommandGroup {
             }
         }
         if (replace) {
-            routes.replace(prefix, gateway, port, args.command());
+            routes.replace(prefix, gateway, port, kernel, source, args.command());
         } else {
-            routes.add(prefix, gateway, port, false, 0, args.command());
+            routes.add(prefix, gateway, port, kernel, source, args.command());
         }
+    }
+
+    /**
+     * A connected route ({@code proto kernel}), as {@code addr add} makes and {@code save} writes
+     * when it cannot leave it to {@code addr add}: on-link, its source an address of the port on
+     * exactly that subnet.
+     */
+    private static void checkConnected(Args args, Prefix prefix, int gateway, Port port, int source) {
+        if (gateway != 0 || port == null) {
+            throw args.error("proto kernel routes are on-link: \"dev NAME\" without \"via\"");
+        }
+        for (InterfaceAddress a : port.addresses()) {
+            if (a.address() == source && a.network() == prefix.network() && a.prefixLength() == prefix.length()) {
+                return;
+            }
+        }
+        throw args.error("proto kernel needs \"src A.B.C.D\", an address of " + port.name() + " on " + prefix.toRouteString());
     }
 
     /**

@@ -1,5 +1,8 @@
 package net.taprouter.control.command;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
@@ -12,8 +15,10 @@ import net.taprouter.dataplane.wire.MacAddress;
 
 /**
  * {@code save}: the running configuration as commands of the same grammar, in an order that
- * {@code routerd --config} replays to the same state: links, addresses, static routes, static
- * neighbours, link state, forwarding switch. ({@code routerctl save FILE} writes it client-side.)
+ * {@code routerd --config} replays to the same state (and whose replay saves to the very same
+ * text): links, addresses, routes, static neighbours, link state, ICMP rate limit, forwarding
+ * switch. Connected routes are left to {@code addr add} where that reproduces them, else saved
+ * explicitly (see {@link #makesItsRoute}). ({@code routerctl save FILE} writes it client-side.)
  */
 public final class SaveCommand implements CommandGroup {
     private final RouterState state;
@@ -48,21 +53,33 @@ public final class SaveCommand implements CommandGroup {
         }
         for (Link link : state.links().values()) {
             for (InterfaceAddress a : link.port().addresses()) {
-                out.line("addr add " + a + " dev " + link.name());
+                out.line("addr add " + a + " dev " + link.name() + (makesItsRoute(link.port(), a) ? "" : " noprefixroute"));
             }
         }
         for (Route route : state.routeList()) {
             if (route.kernel()) {
+                if (!leftToAddrAdd(route)) {
+                    out.line("route add " + route.prefix().toRouteString() + " dev " + route.port().name()
+                        + " proto kernel scope link src " + Ipv4Address.format(route.source()));
+                }
                 continue;
             }
             out.line("route add " + route.prefix().toRouteString()
                 + (route.gateway() != 0 ? " via " + Ipv4Address.format(route.gateway()) : "") + " dev " + route.port().name());
         }
+        List<String> linkOrder = new ArrayList<>(state.links().keySet());
+        List<String[]> neighbourLines = new ArrayList<>();
         for (NeighbourEntry e : neighbours.entries()) {
             Port port = state.dataplane().ports().get(e.port());
-            if (e.state() == NeighbourState.PERMANENT && port != null) {
-                out.line("neigh add " + Ipv4Address.format(e.address()) + " lladdr " + MacAddress.format(e.mac()) + " dev " + port.name());
+            if (e.state() == NeighbourState.PERMANENT && port != null && state.link(port.name()) != null) {
+                neighbourLines.add(new String[] {port.name(), Long.toString(e.address() & 0xFFFF_FFFFL),
+                    "neigh add " + Ipv4Address.format(e.address()) + " lladdr " + MacAddress.format(e.mac()) + " dev " + port.name()});
             }
+        }
+        // table slots are no order: ports in link order, then addresses
+        neighbourLines.sort(Comparator.<String[]>comparingInt(l -> linkOrder.indexOf(l[0])).thenComparingLong(l -> Long.parseLong(l[1])));
+        for (String[] line : neighbourLines) {
+            out.line(line[2]);
         }
         for (Link link : state.links().values()) {
             if (!link.port().adminUp()) {
@@ -72,5 +89,41 @@ public final class SaveCommand implements CommandGroup {
         var settings = state.dataplane().settings();
         out.line("icmp ratelimit " + settings.icmpRatePerSecond() + " burst " + settings.icmpBurst());
         out.line("forwarding " + (settings.forwarding() ? "on" : "off"));
+    }
+
+    /**
+     * Replaying {@code addr add} (without noprefixroute) makes the subnet's connected route: the
+     * first address of the port on that subnet creates "proto kernel src ADDRESS", the others find
+     * it there. That reproduces the running state only if the connected route is exactly that and
+     * no other port has an address on the subnet (its addr add would find the route and fail).
+     * Otherwise every address of the subnet is saved with {@code noprefixroute} and the route, if
+     * any (replaced by a static one, or connected with another source), is saved as such; a
+     * deleted connected route stays deleted.
+     */
+    private boolean makesItsRoute(Port port, InterfaceAddress address) {
+        if (address.prefixLength() == 32) {
+            return true;
+        }
+        Route route = state.route(new Prefix(address.network(), address.prefixLength()));
+        return route != null && route.kernel() && leftToAddrAdd(route);
+    }
+
+    /** Does replaying the addr add lines make this connected route exactly (see {@link #makesItsRoute})? */
+    private boolean leftToAddrAdd(Route route) {
+        Integer first = null;
+        for (Link link : state.links().values()) {
+            for (InterfaceAddress a : link.port().addresses()) {
+                if (a.network() != route.prefix().network() || a.prefixLength() != route.prefix().length()) {
+                    continue;
+                }
+                if (link.port() != route.port()) {
+                    return false;
+                }
+                if (first == null) {
+                    first = a.address();
+                }
+            }
+        }
+        return first != null && first == route.source();
     }
 }

@@ -7,11 +7,13 @@ import net.taprouter.control.command.CommandException;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.port.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.wire.Ipv4Address;
 
 /**
- * Router addresses on ports. Adding one adds its local /32 (and subnet broadcast) and the
- * connected route "proto kernel scope link src ADDRESS"; removing one takes them away again,
- * with static routes whose gateway is no longer on-link. Control thread only; undoable.
+ * Router addresses on ports. Adding one adds its local /32 (and subnet broadcast) and, unless
+ * {@code noprefixroute}, the connected route "proto kernel scope link src ADDRESS"; removing one
+ * takes them away again, with static routes whose gateway is no longer on-link. Control thread
+ * only; undoable.
  */
 public final class AddressService {
     private final RouterState state;
@@ -22,29 +24,39 @@ public final class AddressService {
         this.routes = routes;
     }
 
-    public void add(Port port, Prefix prefix, String command) {
+    /**
+     * {@code addr add}. With {@code prefixRoute} false ({@code noprefixroute}, as iproute2) no
+     * connected route is made: {@code save} uses it, with explicit routes, for subnets whose
+     * connected route was replaced or deleted.
+     */
+    public void add(Port port, Prefix prefix, boolean prefixRoute, String command) {
         InterfaceAddress address = new InterfaceAddress(prefix.address(), prefix.length());
         for (var link : state.links().values()) {
             for (InterfaceAddress a : link.port().addresses()) {
                 if (a.address() == address.address()) {
-                    throw new CommandException(command + ": address "
-                        + net.taprouter.dataplane.wire.Ipv4Address.format(a.address()) + " exists on " + link.name());
+                    throw new CommandException(command + ": address " + Ipv4Address.format(a.address()) + " exists on " + link.name());
                 }
+            }
+        }
+        for (Route route : state.routeList()) {
+            if (route.gateway() == address.address()) {
+                throw new CommandException(command + ": " + Ipv4Address.format(address.address()) + " is the gateway of route "
+                    + route.prefix().toRouteString());
             }
         }
         Prefix network = new Prefix(prefix.network(), prefix.length());
         Route existing = state.route(network);
-        boolean needsRoute = prefix.length() < 32;
+        boolean needsRoute = prefixRoute && prefix.length() < 32;
         if (needsRoute && existing != null && !(existing.kernel() && existing.port() == port)) {
             throw new CommandException(command + ": route " + network + " exists"
                 + (existing.port() != port ? " via port " + existing.port().name() : ""));
         }
-        routes.addLocal(port, address, command);
         InterfaceAddress[] before = port.addresses();
         InterfaceAddress[] after = Arrays.copyOf(before, before.length + 1);
         after[before.length] = address;
         port.addresses(after);
         state.transaction().onRollback(() -> port.addresses(before));
+        routes.syncLocal(command);
         if (needsRoute && existing == null) {
             routes.add(network, 0, port, true, address.address(), command);
         }
@@ -61,6 +73,7 @@ public final class AddressService {
             throw new CommandException(command + ": no address " + prefix + " on " + port.name());
         }
         remove(port, target);
+        routes.syncLocal(command);
     }
 
     /** Removes every address of a port (its link is going away). */
@@ -68,6 +81,7 @@ public final class AddressService {
         for (InterfaceAddress a : port.addresses()) {
             remove(port, a);
         }
+        routes.syncLocal("link del");
     }
 
     private void remove(Port port, InterfaceAddress address) {
@@ -76,7 +90,6 @@ public final class AddressService {
         remaining.remove(address);
         port.addresses(remaining.toArray(new InterfaceAddress[0]));
         state.transaction().onRollback(() -> port.addresses(before));
-        routes.removeLocal(address, allAddresses());
         Prefix network = new Prefix(address.network(), address.prefixLength());
         Route connected = state.route(network);
         boolean stillCovered = remaining.stream().anyMatch(a -> a.network() == address.network() && a.prefixLength() == address.prefixLength());
@@ -84,19 +97,11 @@ public final class AddressService {
             if (!stillCovered) {
                 routes.remove(connected);
             } else if (connected.source() == address.address()) {
-                InterfaceAddress next = remaining.stream().filter(a -> a.network() == address.network()).findFirst().orElseThrow();
-                routes.remove(connected);
-                routes.add(network, 0, port, true, next.address(), "addr del");
+                InterfaceAddress next = remaining.stream()
+                    .filter(a -> a.network() == address.network() && a.prefixLength() == address.prefixLength()).findFirst().orElseThrow();
+                routes.replace(network, 0, port, true, next.address(), "addr del");
             }
         }
         routes.removeUnreachableGateways(port);
-    }
-
-    private List<InterfaceAddress> allAddresses() {
-        List<InterfaceAddress> all = new ArrayList<>();
-        for (var link : state.links().values()) {
-            all.addAll(Arrays.asList(link.port().addresses()));
-        }
-        return all;
     }
 }

@@ -1,7 +1,7 @@
 package net.taprouter.control.model;
 
 import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import net.taprouter.control.command.CommandException;
 import net.taprouter.control.command.Prefix;
@@ -73,34 +73,37 @@ public final class RouteService {
         remove(route);
     }
 
-    /** Replaces (or adds) a static route in one step: packets never see the prefix missing. */
-    public void replace(Prefix prefix, int gateway, Port port, String command) {
+    /**
+     * Replaces (or adds) a route in one step: packets never see the prefix missing. A static
+     * route unless {@code kernel} (a connected route, as {@code addr add} makes: {@code proto kernel}).
+     */
+    public void replace(Prefix prefix, int gateway, Port port, boolean kernel, int source, String command) {
         Route old = state.route(prefix);
         if (old == null) {
-            add(prefix, gateway, port, false, 0, command);
+            add(prefix, gateway, port, kernel, source, command);
             return;
         }
         int nextHop = acquire(gateway, port);
         install(prefix.network(), prefix.length(), nextHop, command);
-        nextHops().release(old.nextHop());
-        Route route = new Route(prefix, false, gateway, port, 0, nextHop);
+        Route route = new Route(prefix, kernel, gateway, port, source, nextHop);
         state.routes().put(RouterState.key(prefix), route);
+        // the old next hop stays referenced until the commit, so the undo only points back to it
+        state.transaction().onCommit(() -> nextHops().release(old.nextHop()));
         state.transaction().onRollback(() -> {
-            int back = acquire(old.gateway(), old.port());
-            table().add(prefix.network(), prefix.length(), back);
+            table().add(prefix.network(), prefix.length(), old.nextHop()); // the prefix is there: no new group
             nextHops().release(route.nextHop());
-            state.routes().put(RouterState.key(prefix), new Route(prefix, old.kernel(), old.gateway(), old.port(), old.source(), back));
+            state.routes().put(RouterState.key(prefix), old);
         });
     }
 
-    /** Removes a route (undoable). */
+    /** Removes a route (undoable: its next hop is released only at commit). */
     public void remove(Route route) {
-        removeNow(route);
+        state.routes().remove(RouterState.key(route.prefix()));
+        table().remove(route.prefix().network(), route.prefix().length());
+        state.transaction().onCommit(() -> nextHops().release(route.nextHop()));
         state.transaction().onRollback(() -> {
-            int nextHop = acquire(route.gateway(), route.port());
-            table().add(route.prefix().network(), route.prefix().length(), nextHop);
-            state.routes().put(RouterState.key(route.prefix()),
-                new Route(route.prefix(), route.kernel(), route.gateway(), route.port(), route.source(), nextHop));
+            table().add(route.prefix().network(), route.prefix().length(), route.nextHop());
+            state.routes().put(RouterState.key(route.prefix()), route);
         });
     }
 
@@ -159,47 +162,61 @@ public final class RouteService {
 
     // ---- local table
 
-    /** Adds the /32 entries for a new interface address: the address itself and the broadcast. */
-    public void addLocal(Port port, InterfaceAddress address, String command) {
-        addLocalEntry(address.address(), NextHops.TYPE_LOCAL, port, command);
-        int broadcast = address.broadcast();
-        if (broadcast != 0 && !state.localEntries().containsKey(broadcast)) {
-            addLocalEntry(broadcast, NextHops.TYPE_BROADCAST, port, command);
+    /**
+     * Makes the local entries what the addresses say, whatever order they came in (so that a
+     * saved configuration reloads to the same table): a LOCAL /32 for every router address, and a
+     * BROADCAST /32 for every subnet broadcast that is not itself a router address, on the first
+     * port (in link order) that has it. Call after any change of addresses or links. Undoable.
+     */
+    public void syncLocal(String command) {
+        Map<Integer, long[]> desired = new LinkedHashMap<>();
+        for (Link link : state.links().values()) {
+            for (InterfaceAddress a : link.port().addresses()) {
+                desired.put(a.address(), new long[] {NextHops.TYPE_LOCAL, link.port().index()});
+            }
+        }
+        for (Link link : state.links().values()) {
+            for (InterfaceAddress a : link.port().addresses()) {
+                int broadcast = a.broadcast();
+                if (broadcast != 0) {
+                    desired.putIfAbsent(broadcast, new long[] {NextHops.TYPE_BROADCAST, link.port().index()});
+                }
+            }
+        }
+        for (Map.Entry<Integer, Integer> e : new ArrayList<>(state.localEntries().entrySet())) {
+            long[] want = desired.get(e.getKey());
+            int nextHop = e.getValue();
+            if (want == null || want[0] != nextHops().type(nextHop) || want[1] != nextHops().port(nextHop)) {
+                removeLocalEntryUndoable(e.getKey());
+            }
+        }
+        for (Map.Entry<Integer, long[]> e : desired.entrySet()) {
+            if (!state.localEntries().containsKey(e.getKey())) {
+                addLocalEntry(e.getKey(), (int) e.getValue()[0], (int) e.getValue()[1], command);
+            }
         }
     }
 
-    private void addLocalEntry(int address, int type, Port port, String command) {
+    private void addLocalEntry(int address, int type, int portIndex, String command) {
         if (state.route(new Prefix(address, 32)) != null) {
             throw new CommandException(command + ": a /32 route to " + Ipv4Address.format(address) + " exists");
         }
-        int nextHop = nextHops().acquire(type, port.index(), 0);
+        int nextHop = nextHops().acquire(type, portIndex, 0);
         install(address, 32, nextHop, command);
         state.localEntries().put(address, nextHop);
         state.transaction().onRollback(() -> removeLocalEntry(address));
     }
 
-    /** Removes the local entries of an address that went away (the broadcast only if unused). */
-    public void removeLocal(InterfaceAddress address, List<InterfaceAddress> remaining) {
-        removeLocalEntryUndoable(address.address());
-        int broadcast = address.broadcast();
-        boolean stillUsed = remaining.stream().anyMatch(a -> a.broadcast() == broadcast);
-        if (broadcast != 0 && !stillUsed) {
-            removeLocalEntryUndoable(broadcast);
-        }
-    }
-
     private void removeLocalEntryUndoable(int address) {
-        Integer nextHop = state.localEntries().get(address);
+        Integer nextHop = state.localEntries().remove(address);
         if (nextHop == null) {
             return;
         }
-        int type = nextHops().type(nextHop);
-        int portIndex = nextHops().port(nextHop);
-        removeLocalEntry(address);
+        table().remove(address, 32);
+        state.transaction().onCommit(() -> nextHops().release(nextHop));
         state.transaction().onRollback(() -> {
-            int again = nextHops().acquire(type, portIndex, 0);
-            table().add(address, 32, again);
-            state.localEntries().put(address, again);
+            table().add(address, 32, nextHop);
+            state.localEntries().put(address, nextHop);
         });
     }
 

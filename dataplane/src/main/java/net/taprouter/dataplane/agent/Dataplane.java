@@ -10,6 +10,7 @@ import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.pipeline.ArpResolver;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
@@ -58,6 +59,8 @@ public final class Dataplane implements AutoCloseable {
     private final ForwardingLatency latency = new ForwardingLatency();
     private AgentRunner rxRunner;
     private AgentRunner forwardingRunner;
+    /** Control thread: removed ports whose removal has not finished (see {@link #removePort}). */
+    private final java.util.List<Retiring> retiring = new java.util.ArrayList<>();
 
     public Dataplane(DataplaneConfig config) {
         this.config = config;
@@ -139,21 +142,131 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /**
-     * Control thread: stop using a port. Unpublishes it, drops what waits for its neighbours,
-     * waits until no dataplane thread can still hold it, then closes its TAP.
+     * Control thread: stop using a port for good (a committed {@code link del}, or the undo of a
+     * {@code link add}). Never throws. Stops reading its TAP and unpublishes it (only if it is still
+     * the port at its index: this never touches another port), then finishes the removal: after a
+     * grace period the TAP and counters are closed, then its neighbour entries are dropped on the
+     * forwarding thread, and only then is its index free for a new port. If the dataplane does not
+     * answer (a stuck thread), what is left is retried on the next removal and done by {@link #close()}:
+     * the TAP is never leaked and the index never reused early.
      */
     public void removePort(Port port) {
         if (port.tap().fd() >= 0) {
-            poller.remove(port.tap().fd());
+            try {
+                poller.remove(port.tap().fd());
+            } catch (RuntimeException e) {
+                System.err.println("routerd: port " + port.name() + ": epoll: " + e.getMessage());
+            }
         }
-        ports.remove(port.index());
+        ports.unpublish(port);
+        retiring.add(new Retiring(port));
+        finishRemovals();
+    }
+
+    /** A port on its way out: unpublished, its index reserved until its neighbour entries are gone. */
+    private static final class Retiring {
+        final Port port;
+        boolean closed;
+
+        Retiring(Port port) {
+            this.port = port;
+        }
+    }
+
+    /** Control thread: ports removed but not finished (the dataplane did not answer); 0 normally. */
+    public int portsBeingRemoved() {
+        return retiring.size();
+    }
+
+    private void finishRemovals() {
+        if (retiring.isEmpty()) {
+            return;
+        }
+        try {
+            epochs.await(); // no dataplane thread holds an unpublished port (or its TAP) any more
+        } catch (RuntimeException e) {
+            System.err.println("routerd: removing ports deferred: " + e.getMessage());
+            return;
+        }
+        for (var it = retiring.iterator(); it.hasNext(); ) {
+            Retiring r = it.next();
+            closeOnce(r);
+            try {
+                call(graph -> {
+                    graph.resolver().discardPort(r.port.index());
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                System.err.println("routerd: port " + r.port.name() + ": neighbour entries not dropped yet (" + e.getMessage()
+                    + "); its index stays reserved");
+                continue;
+            }
+            ports.release(r.port.index());
+            it.remove();
+        }
+    }
+
+    private static void closeOnce(Retiring r) {
+        if (!r.closed) {
+            r.closed = true;
+            r.port.tap().close();
+            r.port.counters().close();
+        }
+    }
+
+    // ---- neighbour table commands (it belongs to the forwarding thread; each is one round trip)
+
+    /** {@code neigh add|replace}; returns the entry as it was (null: new), for {@link #unsetPermanentNeighbour}. */
+    public NeighbourTable.Saved setPermanentNeighbour(Port port, int address, long mac) {
+        return call(graph -> graph.resolver().setPermanent(port.index(), address, mac));
+    }
+
+    /** Undo of {@link #setPermanentNeighbour}. */
+    public void unsetPermanentNeighbour(Port port, int address, NeighbourTable.Saved previous) {
         call(graph -> {
-            graph.resolver().discardPort(port.index());
+            graph.resolver().unsetPermanent(port.index(), address, previous);
             return null;
         });
-        epochs.await();
-        port.tap().close();
-        port.counters().close();
+    }
+
+    /** {@code neigh del} in a transaction: the entry is out but held; empty if there is none. */
+    public java.util.List<ArpResolver.Held> holdNeighbour(Port port, int address) {
+        ArpResolver.Held held = call(graph -> graph.resolver().hold(port.index(), address));
+        return held == null ? java.util.List.of() : java.util.List.of(held);
+    }
+
+    /** {@code neigh flush} in a transaction: every non-permanent entry is out but held. */
+    public java.util.List<ArpResolver.Held> holdDynamicNeighbours() {
+        return call(graph -> graph.resolver().holdDynamic());
+    }
+
+    /** Undo: held entries come back. */
+    public void restoreNeighbours(java.util.List<ArpResolver.Held> held) {
+        if (!held.isEmpty()) {
+            call(graph -> {
+                graph.resolver().restore(held);
+                return null;
+            });
+        }
+    }
+
+    /** Commit: held entries are freed. */
+    public void releaseNeighbours(java.util.List<ArpResolver.Held> held) {
+        if (!held.isEmpty()) {
+            call(graph -> {
+                graph.resolver().release(held);
+                return null;
+            });
+        }
+    }
+
+    /** The port's MAC changed: its neighbour entries stay, their prebuilt headers follow. */
+    public void portMacChanged(Port port) {
+        long mac = port.mac();
+        call(graph -> {
+            graph.resolver().portMacChanged(port.index(), mac);
+            return null;
+        });
     }
 
     /**
@@ -203,6 +316,9 @@ public final class Dataplane implements AutoCloseable {
             if (port != null) {
                 port.tap().close();
             }
+        }
+        for (Retiring r : retiring) {
+            closeOnce(r);
         }
         poller.close();
         counterFile.close();

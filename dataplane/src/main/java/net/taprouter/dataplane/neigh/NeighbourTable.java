@@ -106,6 +106,53 @@ public final class NeighbourTable {
         size--;
     }
 
+    /** A copy of an entry's contents (not its waiting packets), to put back exactly: control transactions. */
+    public record Saved(int port, int address, long mac, int state, long confirmedNanos, long probeNanos, int probes) {
+    }
+
+    /** The contents of entry e. */
+    public Saved save(int e) {
+        return new Saved(port[e], address[e], mac[e], state[e], confirmedNanos[e], probeNanos[e], probes[e]);
+    }
+
+    /** Puts saved contents back into entry e, which has the same key; rebuilds its header with {@code portMac}. */
+    public void restore(int e, Saved saved, long portMac) {
+        mac[e] = saved.mac();
+        state[e] = saved.state();
+        confirmedNanos[e] = saved.confirmedNanos();
+        probeNanos[e] = saved.probeNanos();
+        probes[e] = saved.probes();
+        writeHeader(e, saved.mac(), portMac);
+    }
+
+    /**
+     * Takes entry e out of the table like {@link #remove} (its queue must be empty) but keeps its
+     * slot and contents off the free list, so that a rolled-back transaction can put it back
+     * ({@link #unhold}) whatever was created meanwhile; {@link #release} frees it for good.
+     */
+    public void hold(int e) {
+        index.remove(key(port[e], address[e]));
+        state[e] = NeighbourState.FREE;
+        size--;
+    }
+
+    /** Puts a held entry back under its key (which must be free) with its saved state. */
+    public void unhold(int e, Saved saved) {
+        state[e] = saved.state();
+        index.put(key(port[e], address[e]), e);
+        size++;
+    }
+
+    /** Frees a held entry. */
+    public void release(int e) {
+        freeEntries[freeCount++] = e;
+    }
+
+    /** The port's MAC changed: rewrite the source address of entry e's prebuilt header. */
+    public void portMac(int e, long portMac) {
+        MacAddress.put(headers, e * HEADER_STRIDE + 6, portMac);
+    }
+
     /** Records a confirmed link-layer address (from ARP) and rebuilds the prebuilt header. */
     public void confirm(int e, long neighbourMac, long portMac, long nowNanos) {
         mac[e] = neighbourMac;

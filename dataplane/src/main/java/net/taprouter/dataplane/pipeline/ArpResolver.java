@@ -1,6 +1,8 @@
 package net.taprouter.dataplane.pipeline;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
@@ -85,6 +87,11 @@ public final class ArpResolver {
     void resolved(int entry, long mac, long portMac) {
         neighbours.confirm(entry, mac, portMac, context.nowNanos);
         context.event(Event.ARP_LEARNED);
+        sendWaiting(entry);
+    }
+
+    /** Sends the packets waiting on an entry whose MAC is known. */
+    private void sendWaiting(int entry) {
         while (neighbours.queued(entry) > 0) {
             resume(entry);
             AdjacencyStage.writeHeader(context.buffer, resumed.frameOffset, neighbours, entry);
@@ -147,6 +154,11 @@ public final class ArpResolver {
 
     /** Drops every waiting packet of {@code entry} (flush) and removes it. */
     public void discard(int entry) {
+        dropWaiting(entry);
+        neighbours.remove(entry);
+    }
+
+    private void dropWaiting(int entry) {
         while (neighbours.queued(entry) > 0) {
             int position = neighbours.queueHeadPosition(entry);
             int slot = neighbours.queuedSlot(position);
@@ -154,7 +166,6 @@ public final class ArpResolver {
             context.counters.drop(DropReason.NEIGHBOUR_FLUSHED);
             context.release(slot);
         }
-        neighbours.remove(entry);
     }
 
     /** Control command: forget every neighbour learned on a port (port removed or its MAC changed). */
@@ -181,19 +192,132 @@ public final class ArpResolver {
 
     /** Control command: {@code neigh add}: a PERMANENT entry; packets waiting for it go out. */
     public void addPermanent(int port, int address, long mac) {
+        setPermanent(port, address, mac);
+    }
+
+    // ---- control transactions: every change returns what its undo needs, and no undo can fail
+
+    /** An entry taken out by a transaction: its slot stays reserved until {@link #release} or {@link #restore}. */
+    public record Held(int entry, NeighbourTable.Saved saved) {
+    }
+
+    /**
+     * Control command: {@code neigh add|replace}: (port, address) becomes PERMANENT with {@code mac};
+     * packets waiting for it go out. Returns the entry as it was (null: there was none), for
+     * {@link #unsetPermanent}. Fails only if the table is full (nothing changed then).
+     */
+    public NeighbourTable.Saved setPermanent(int port, int address, long mac) {
         Port p = context.ports.get(port);
         if (p == null) {
             throw new IllegalArgumentException("no such port index " + port);
         }
         int entry = neighbours.find(port, address);
+        NeighbourTable.Saved previous = null;
         if (entry < 0) {
             entry = neighbours.create(port, address, NeighbourState.PERMANENT, p.mac(), context.nowNanos);
             if (entry < 0) {
                 throw new IllegalStateException("neighbour table full (capacity " + neighbours.capacity() + ")");
             }
+        } else {
+            previous = neighbours.save(entry);
         }
         neighbours.state(entry, NeighbourState.PERMANENT);
         resolved(entry, mac, p.mac());
+        return previous;
+    }
+
+    /**
+     * Undo of {@link #setPermanent}: the entry as it was (old MAC, state and times), or gone if it
+     * was new. In place: a PERMANENT entry stays in the table until then (no ageing touches it).
+     */
+    public void unsetPermanent(int port, int address, NeighbourTable.Saved previous) {
+        int entry = neighbours.find(port, address);
+        if (previous == null) {
+            if (entry >= 0) {
+                discard(entry);
+            }
+            return;
+        }
+        if (entry < 0) {
+            throw new IllegalStateException("neighbour " + address + " on port " + port + " vanished during its transaction");
+        }
+        neighbours.restore(entry, previous, portMac(port, entry));
+        if (hasMac(previous.state())) {
+            sendWaiting(entry);
+        }
+    }
+
+    /** Control command: {@code neigh del}: takes the entry out (its waiting packets are dropped) but holds it; null if none. */
+    public Held hold(int port, int address) {
+        int entry = neighbours.find(port, address);
+        return entry < 0 ? null : hold(entry);
+    }
+
+    private Held hold(int entry) {
+        Held held = new Held(entry, neighbours.save(entry));
+        dropWaiting(entry);
+        neighbours.hold(entry);
+        return held;
+    }
+
+    /** Control command: {@code neigh flush} in a transaction: holds every entry that is not PERMANENT. */
+    public List<Held> holdDynamic() {
+        List<Held> held = new ArrayList<>();
+        for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
+            int state = neighbours.state(e);
+            if (state != NeighbourState.FREE && state != NeighbourState.PERMANENT) {
+                held.add(hold(e));
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Undo of {@link #hold}/{@link #holdDynamic}: the entries come back as they were. If the data
+     * path created an entry for the same neighbour meanwhile, that one takes the old contents
+     * (and keeps the packets now waiting on it) and the held slot is freed. Cannot fail.
+     */
+    public void restore(List<Held> held) {
+        for (int i = held.size() - 1; i >= 0; i--) {
+            Held h = held.get(i);
+            NeighbourTable.Saved saved = h.saved();
+            int existing = neighbours.find(saved.port(), saved.address());
+            if (existing < 0) {
+                neighbours.unhold(h.entry(), saved);
+                continue;
+            }
+            neighbours.release(h.entry());
+            neighbours.restore(existing, saved, portMac(saved.port(), existing));
+            if (hasMac(saved.state())) {
+                sendWaiting(existing);
+            }
+        }
+    }
+
+    /** The transaction that held these entries committed: their slots are free. */
+    public void release(List<Held> held) {
+        for (Held h : held) {
+            neighbours.release(h.entry());
+        }
+    }
+
+    /** Control command: a port's MAC changed; every entry of the port keeps its neighbour, its header gets the new source. */
+    public void portMacChanged(int port, long mac) {
+        for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
+            if (neighbours.state(e) != NeighbourState.FREE && neighbours.port(e) == port) {
+                neighbours.portMac(e, mac);
+            }
+        }
+    }
+
+    /** The port's MAC for a header, or the one entry e's header has if the port is gone. */
+    private long portMac(int port, int entry) {
+        Port p = context.ports.get(port);
+        return p != null ? p.mac() : MacAddress.get(neighbours.headers(), entry * NeighbourTable.HEADER_STRIDE + 6);
+    }
+
+    private static boolean hasMac(int state) {
+        return state != NeighbourState.INCOMPLETE && state != NeighbourState.FAILED && state != NeighbourState.FREE;
     }
 
     /** Control command: remove one entry; false if there is none. */

@@ -175,4 +175,29 @@ class CtlBatchTest {
         assertTrue(missing.err().startsWith("routerctl: ") && missing.err().contains("does-not-exist.batch"), missing.describe());
         assertEquals(before, d.snapshot());
     }
+
+    /**
+     * Issue 6: {@code link del A} + {@code link add B} in one batch left B dead (B took A's index and the
+     * commit of A's removal cleared it). The new port must forward, keep its neighbours, and A's TAP go.
+     */
+    @Test
+    @Order(7)
+    void linkDelAndLinkAddInOneBatchLeaveTheNewPortWorking() throws IOException {
+        Path f = write("swap.batch", List.of(
+                "link del gw1",
+                t.gw2Line("00:00:5e:00:53:33"),
+                "addr add 203.0.113.254/24 dev gw2",
+                "neigh add 203.0.113.99 lladdr 00:00:5e:00:53:99 dev gw2"));
+        d.ctlOk("-b", f.toString());
+        assertTrue(Sh.waitUntil(java.time.Duration.ofSeconds(5),
+                () -> !Sh.cmd("ip", "-n", t.ns2, "link", "show", "dev", t.if2).run().ok()), "gw1's TAP outlived its link del");
+        net.taprouter.tools.Net.host(t.ns3, t.if3, "203.0.113.1/24", "203.0.113.254");
+        net.taprouter.tools.Net.assertPingOk(net.taprouter.tools.Net.ping(t.ns1, "203.0.113.1", "-c3", "-i0.05", "-W1"), 63,
+                "\nping through the port added in the same batch as a link del" + d.diag());
+        assertTrue(d.ctlOk("neigh", "show", "dev", "gw2").out().contains("203.0.113.99 dev gw2 lladdr 00:00:5e:00:53:99 PERMANENT"),
+                "the commit of 'link del gw1' wiped gw2's neighbours\n" + d.ctlOk("neigh", "show").out());
+        String links = d.ctlOk("link", "show").out();
+        assertFalse(links.contains("gw1"), links);
+        assertTrue(links.contains("gw2") && links.contains("state UP"), links);
+    }
 }

@@ -94,4 +94,46 @@ class CtlSaveRestoreTest {
             Routerd.deleteTree(keep);
         }
     }
+
+    /**
+     * Issue 6: after {@code route replace} of a connected route routerd refused its own saved file
+     * ({@code route 198.51.100.0/24 exists}), and a deleted connected route came back. save, restart with
+     * {@code --config} of the saved file, save again: byte for byte the same, and forwarding follows the
+     * replaced route.
+     */
+    @Test
+    void replacedAndDeletedConnectedRoutesSurviveARestart() throws IOException {
+        Path keep = CtlDaemon.newDir("saved2");
+        try (CtlTopology t = CtlTopology.create("sr3")) {
+            CtlDaemon d = t.d;
+            for (String c : List.of(
+                    t.gw2Line("00:00:5e:00:53:33"),
+                    "addr add 203.0.113.254/24 dev gw2",
+                    "addr add 198.18.0.1/24 dev gw2",
+                    "route del 198.18.0.0/24",
+                    "route replace 198.51.100.0/24 dev gw1",
+                    "addr add 192.0.2.200/32 dev gw0",
+                    "neigh add 198.51.100.7 lladdr 00:00:5e:00:53:07 dev gw1",
+                    "neigh add 192.0.2.9 lladdr 00:00:5e:00:53:09 dev gw0")) {
+                d.ctlOk(c.split(" "));
+            }
+            Path f = keep.resolve("router.conf");
+            d.ctlOk("save", f.toString());
+            String saved = Files.readString(f);
+            String routes = d.ctlOk("route", "show").out();
+            assertTrue(!routes.contains("198.18.0.0/24"), routes);
+            assertEquals(0, d.stop(), "routerd did not exit 0 on SIGTERM" + d.diag());
+            d.close();
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> !t.tapInNs3()), "the TAPs outlived routerd");
+
+            CtlDaemon d2 = CtlDaemon.startWithConfigFile("sr4", f);
+            t.d = d2;
+            t.configureHosts();
+            assertEquals(saved, d2.ctlOk("save").out(), "save after a restart with the saved file differs" + d2.diag());
+            assertEquals(routes, d2.ctlOk("route", "show").out(), "routes differ after the restart" + d2.diag());
+            t.assertPingThrough("ping through the restored router");
+        } finally {
+            Routerd.deleteTree(keep);
+        }
+    }
 }
