@@ -31,8 +31,8 @@ import net.jqwik.api.lifecycle.SkipExecutionHook.SkipResult;
  * </ul>
  * Tables are small ({@link LiveRouter#SMALL}) so that full tables are reached too.
  */
-@AddLifecycleHook(TransactionProperties.NeedsRoot.class)
-class TransactionProperties {
+@AddLifecycleHook(TransactionPropertiesTest.NeedsRoot.class)
+class TransactionPropertiesTest {
     /** Skips the properties unless we are root (TAPs in a network namespace). */
     static final class NeedsRoot implements SkipExecutionHook {
         @Override
