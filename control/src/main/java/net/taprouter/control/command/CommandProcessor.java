@@ -1,7 +1,6 @@
 package net.taprouter.control.command;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +63,7 @@ public final class CommandProcessor {
                 if (trimmed.isEmpty()) {
                     continue;
                 }
-                execute(Arrays.asList(trimmed.split("\\s+")), out);
+                execute(words(trimmed), out);
             }
         } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
             tx.rollback();
@@ -80,6 +79,33 @@ public final class CommandProcessor {
         }
         tx.commit();
         return out.render();
+    }
+
+    /** The words of a stripped line, split at runs of whitespace (as {@code split("\\s+")}, without a regex per line). */
+    static List<String> words(String line) {
+        List<String> words = new ArrayList<>(8);
+        int n = line.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && isSpace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !isSpace(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                words.add(line.substring(start, i));
+            }
+        }
+        if (words.isEmpty()) {
+            words.add("");
+        }
+        return words;
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private static String stripComment(String line) {

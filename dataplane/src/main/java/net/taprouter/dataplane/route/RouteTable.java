@@ -529,7 +529,9 @@ public final class RouteTable {
     private int[] compact(int need) {
         int[] old = fib;
         long live = fibTop - fibGarbage;
-        long capacity = Math.max(MIN_FIB, 2 * (live + need));
+        // room for as many new chunk ints as live ones and at least 1 Mi: a table being built compacts
+        // (copies and allocates) a few dozen times rather than once per few thousand changes
+        long capacity = Math.max(MIN_FIB, 2 * (live + need) + (1 << 20));
         if (capacity > Integer.MAX_VALUE - 8) {
             capacity = Integer.MAX_VALUE - 8; // not reachable: at most 2^16 chunks of at most 272 ints
         }
