@@ -17,7 +17,7 @@ public record Prefix(int address, int length) {
         try {
             int address = Ipv4Address.parse(text.substring(0, slash));
             String lengthText = text.substring(slash + 1);
-            if (lengthText.isEmpty() || lengthText.length() > 2 || !lengthText.chars().allMatch(Character::isDigit)) {
+            if (lengthText.isEmpty() || lengthText.length() > 2 || !isAsciiDigits(lengthText)) {
                 return null;
             }
             int length = Integer.parseInt(lengthText);
@@ -29,6 +29,16 @@ public record Prefix(int address, int length) {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** True if every char is 0-9 (no stream: this runs once per line of a batch). */
+    private static boolean isAsciiDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** "default" for 0.0.0.0/0, else A.B.C.D/LEN. */
