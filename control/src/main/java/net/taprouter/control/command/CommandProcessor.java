@@ -1,7 +1,6 @@
 package net.taprouter.control.command;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +78,7 @@ public final class CommandProcessor {
                     continue;
                 }
                 out.settle(); // a listing streams only when it is the last output
-                execute(Arrays.asList(trimmed.split("\\s+")), out);
+                execute(words(trimmed), out);
             }
         } catch (CommandException | IllegalArgumentException | IllegalStateException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -110,6 +109,33 @@ public final class CommandProcessor {
         }
         inconsistent = "rollback failed after \"" + message + "\" (" + failures.get(0) + "): the router's tables may disagree";
         return new Failure(message + "; " + inconsistent + "; restart routerd");
+    }
+
+    /** The words of a stripped line, split at runs of whitespace (as {@code split("\\s+")}, without a regex per line). */
+    static List<String> words(String line) {
+        List<String> words = new ArrayList<>(8);
+        int n = line.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && isSpace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !isSpace(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                words.add(line.substring(start, i));
+            }
+        }
+        if (words.isEmpty()) {
+            words.add("");
+        }
+        return words;
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
     }
 
     private static String stripComment(String line) {

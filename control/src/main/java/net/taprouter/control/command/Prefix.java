@@ -17,7 +17,7 @@ public record Prefix(int address, int length) {
         try {
             int address = Ipv4Address.parse(text.substring(0, slash));
             String lengthText = text.substring(slash + 1);
-            if (lengthText.isEmpty() || lengthText.length() > 2 || !lengthText.chars().allMatch(Character::isDigit)) {
+            if (lengthText.isEmpty() || lengthText.length() > 2 || !isAsciiDigits(lengthText)) {
                 return null;
             }
             int length = Integer.parseInt(lengthText);
@@ -45,7 +45,7 @@ public record Prefix(int address, int length) {
         if (lengthText.isEmpty()) {
             return "missing length after /";
         }
-        if (!lengthText.chars().allMatch(Character::isDigit)) {
+        if (!isAsciiDigits(lengthText)) {
             return "length \"" + lengthText + "\" is not a number";
         }
         if (lengthText.length() > 2 || Integer.parseInt(lengthText) > 32) {
@@ -67,7 +67,7 @@ public record Prefix(int address, int length) {
             if (octet.isEmpty()) {
                 return "empty octet";
             }
-            if (!octet.chars().allMatch(Character::isDigit)) {
+            if (!isAsciiDigits(octet)) {
                 return "octet \"" + octet + "\" is not a number";
             }
             if (octet.length() > 3 || Integer.parseInt(octet) > 255) {
@@ -83,6 +83,16 @@ public record Prefix(int address, int length) {
         } catch (IllegalArgumentException e) {
             return "not an IPv4 address";
         }
+    }
+
+    /** True if every char is 0-9 (no stream: this runs once per line of a batch). */
+    private static boolean isAsciiDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** "default" for 0.0.0.0/0, else A.B.C.D/LEN. */

@@ -85,14 +85,6 @@ public final class RouterDaemon {
             System.err.println("routerd: cannot start the dataplane: " + e.getMessage());
             return 1;
         }
-        if (options.warmupFrames > 0) {
-            try {
-                long millis = JitWarmup.run(options.warmupFrames);
-                System.err.println("routerd: forwarding path warmed up (" + options.warmupFrames + " frames, " + millis + " ms)");
-            } catch (IOException | RuntimeException e) {
-                System.err.println("routerd: JIT warm-up skipped: " + e.getMessage());
-            }
-        }
         dataplane.start();
         RouterState state = new RouterState(dataplane);
         CommandProcessor processor = new CommandProcessor(state);
@@ -124,6 +116,7 @@ public final class RouterDaemon {
                 RuntimeFiles.writePidfile(Path.of(options.pidfile));
             }
             System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports)");
+            startWarmup(options.warmupFrames);
             stop.await();
             System.err.println("routerd: stopping");
         } catch (Exception e) {
@@ -145,6 +138,27 @@ public final class RouterDaemon {
             }
         }
         return status;
+    }
+
+    /**
+     * Compiles the forwarding path on a private copy of the dataplane ({@link JitWarmup}), in the
+     * background once routerd serves: start-up does not wait for it, and the real dataplane is not
+     * touched (its first packets may run slower until the warm-up has finished).
+     */
+    private static void startWarmup(int frames) {
+        if (frames <= 0) {
+            return;
+        }
+        Thread warmup = new Thread(() -> {
+            try {
+                long millis = JitWarmup.run(frames);
+                System.err.println("routerd: forwarding path warmed up (" + frames + " frames, " + millis + " ms)");
+            } catch (IOException | RuntimeException e) {
+                System.err.println("routerd: JIT warm-up skipped: " + e.getMessage());
+            }
+        }, "jit-warmup");
+        warmup.setDaemon(true);
+        warmup.start();
     }
 
     private static ControlServer.Reply handle(CommandProcessor processor, String request) {

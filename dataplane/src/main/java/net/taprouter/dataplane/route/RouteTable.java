@@ -12,14 +12,18 @@ import org.agrona.collections.Int2IntHashMap;
  * compressed chunk of that /16, and, for the rare /24s that hold prefixes longer than /24, one tbl8 entry.
  *
  * <h2>Writer structure (not read by lookups)</h2>
- * {@code tbl24} has 2<sup>24</sup> int entries, one per /24 (64 MiB), each one of:
+ * {@code tbl24} has 2<sup>24</sup> int entries, one per /24, each one of:
  * <pre>
  *   route:    0 | depth (6 bits, 0..32) | 25-bit value     value = next hop (0..2^24-1),
  *                                                           or all ones = no route (depth 0)
  *   extended: 1 | 0000000 | tbl8 group index (24 bits)     look in the group
  * </pre>
  * The depth is the length of the prefix that set the entry, so the writer knows which entries a new or
- * removed prefix owns. {@code tbl8} is a pool of groups of 256 entries (1 KiB each, route entries only), one
+ * removed prefix owns. tbl24 is stored per /16 so that it costs memory only where routes differ: a /16 whose
+ * 256 entries are all equal (and not extended) is one int of {@code uniform}; only the others have a block of
+ * 256 ints ({@code blocks[hi]}, 1 KiB). Empty, a table takes 512 KiB here instead of 64 MiB; with the full
+ * Internet table the blocks take about as many KiB as there are /16s with chunks. A block whose entries
+ * become equal again goes back to {@code uniform}. {@code tbl8} is a pool of groups of 256 entries (1 KiB each, route entries only), one
  * group per /24 that holds a prefix longer than /24; lookups do read it.
  *
  * <h2>Reader structure</h2>
@@ -35,8 +39,8 @@ import org.agrona.collections.Int2IntHashMap;
  * </pre>
  * The run of /24 number k (0..255) is {@code base[k / 32] + bitCount(bits[k / 32] << (31 - k % 32))}: a
  * popcount, no search. With the full Internet table (about 900,000 prefixes), about 25,000 /16s have chunks,
- * 56 ints on average, about 6 MiB in all, which stays in the last-level cache where the 64 MiB tbl24 does
- * not.
+ * 56 ints on average, about 6 MiB in all, which stays in the last-level cache where a flat 64 MiB tbl24
+ * would not.
  *
  * <h2>Concurrency</h2>
  * One writer thread at a time calls {@link #add}, {@link #remove}, {@link #get}, {@link #size},
@@ -119,8 +123,12 @@ public final class RouteTable {
     private final int[] runValues = new int[GROUP_ENTRIES];
     private final int[] runHeader = new int[HEADER];
 
-    /** Writer only. */
-    private final int[] tbl24;
+    /** Writer only: tbl24 per /16, a block of 256 entries, or null when all are {@code uniform[hi]}. */
+    private final int[][] blocks = new int[DIRECT][];
+    /** Writer only: the entry of every /24 of a /16 that has no block (never extended). */
+    private final int[] uniform = new int[DIRECT];
+    /** Writer only: number of non-null blocks. */
+    private int blockCount;
     private final int[] tbl8;
     private final int tbl8Groups;
     private final GracePeriod gracePeriod;
@@ -152,9 +160,8 @@ public final class RouteTable {
         }
         this.tbl8Groups = tbl8Groups;
         this.gracePeriod = gracePeriod;
-        this.tbl24 = new int[TBL24_ENTRIES];
         this.tbl8 = new int[tbl8Groups * GROUP_ENTRIES];
-        Arrays.fill(tbl24, EMPTY);
+        Arrays.fill(uniform, EMPTY);
         int[] initial = new int[MIN_FIB];
         Arrays.fill(initial, 0, DIRECT, NO_ROUTE);
         this.fib = initial;
@@ -221,7 +228,7 @@ public final class RouteTable {
             setRange(prefix, length, newEntry);
         } else {
             int i = prefix >>> 8;
-            int entry = tbl24[i];
+            int entry = tbl24(i);
             int low = prefix & 0xFF;
             int count = 1 << (32 - length);
             if (entry < 0) {
@@ -234,7 +241,7 @@ public final class RouteTable {
                 // The group is unreachable by readers: plain stores, then publish it in the chunk of its /16.
                 Arrays.fill(tbl8, base, base + GROUP_ENTRIES, entry); // depth <= 24 < length
                 Arrays.fill(tbl8, base + low, base + low + count, newEntry);
-                tbl24[i] = EXTENDED | group;
+                block(i >>> 8)[i & 0xFF] = EXTENDED | group;
                 publish(i >>> 8);
             }
         }
@@ -257,14 +264,16 @@ public final class RouteTable {
             setRange(prefix, length, replacement);
         } else {
             int i = prefix >>> 8;
-            int entry = tbl24[i];
+            int entry = tbl24(i);
             assert entry < 0 : "prefix longer than /24 without a tbl8 group";
             int base = groupBase(entry);
             overwrite(base + (prefix & 0xFF), 1 << (32 - length), length, replacement);
             if (depth(replacement) <= 24 && !holdsLongPrefix(base)) {
                 // Every entry now carries the same /24-or-shorter route: put it back into tbl24, unlink the
                 // group from the chunk, and keep it away from reuse until a grace period has passed.
-                tbl24[i] = tbl8[base];
+                int[] block = blocks[i >>> 8];
+                block[i & 0xFF] = tbl8[base];
+                collapseIfUniform(i >>> 8, block);
                 publish(i >>> 8);
                 pendingGroups[pendingCount++] = base >>> GROUP_SHIFT;
             }
@@ -353,14 +362,27 @@ public final class RouteTable {
      * may have changed.
      */
     private void setRange(int prefix, int length, int entry) {
-        int[] t = tbl24;
         int first = prefix >>> 8;
         int end = first + (1 << (24 - length));
         // /16 by /16: a prefix of up to 16 bits covers whole /16s, a longer one lies inside one /16
         for (int from = first; from < end; from = (from | 0xFF) + 1) {
             int to = Math.min(end, (from | 0xFF) + 1);
+            int hi = from >>> 8;
+            int[] t = blocks[hi];
+            if (t == null) {
+                int old = uniform[hi];
+                if (depth(old) > length || old == entry) {
+                    continue; // a longer prefix owns the whole /16, or nothing changes
+                }
+                if (to - from == GROUP_ENTRIES) {
+                    uniform[hi] = entry;
+                    publish(hi);
+                    continue;
+                }
+                t = block(hi);
+            }
             boolean changed = false;
-            for (int i = from; i < to; i++) {
+            for (int i = from & 0xFF, stop = i + (to - from); i < stop; i++) {
                 int old = t[i];
                 if (old < 0) {
                     overwrite(groupBase(old), GROUP_ENTRIES, length, entry);
@@ -370,9 +392,49 @@ public final class RouteTable {
                 }
             }
             if (changed) {
-                publish(from >>> 8);
+                collapseIfUniform(hi, t);
+                publish(hi);
             }
         }
+    }
+
+    /** The tbl24 entry of /24 number {@code i}. */
+    private int tbl24(int i) {
+        int[] block = blocks[i >>> 8];
+        return block == null ? uniform[i >>> 8] : block[i & 0xFF];
+    }
+
+    /** The block of /16 number {@code hi}, made from its uniform entry if it has none. */
+    private int[] block(int hi) {
+        int[] block = blocks[hi];
+        if (block == null) {
+            block = new int[GROUP_ENTRIES];
+            Arrays.fill(block, uniform[hi]);
+            blocks[hi] = block;
+            blockCount++;
+        }
+        return block;
+    }
+
+    /** Drops the block of /16 number {@code hi} if its entries are all the same route entry. */
+    private void collapseIfUniform(int hi, int[] block) {
+        int first = block[0];
+        if (first < 0) {
+            return;
+        }
+        for (int j = 1; j < GROUP_ENTRIES; j++) {
+            if (block[j] != first) {
+                return;
+            }
+        }
+        uniform[hi] = first;
+        blocks[hi] = null;
+        blockCount--;
+    }
+
+    /** Bytes held by the writer's tbl24 (uniform entries and blocks; array headers not counted). */
+    long writerTableBytes() {
+        return 4L * DIRECT + 8L * DIRECT + blockCount * 4L * GROUP_ENTRIES;
     }
 
     /** The value a reader sees for a tbl24 entry: next hop, NO_ROUTE, or CHUNK | tbl8 group. */
@@ -387,10 +449,22 @@ public final class RouteTable {
      * chunk with changed run values stored in place, or a new chunk published by a release store.
      */
     private void publish(int hi) {
-        int[] t = tbl24;
+        int[] t = blocks[hi];
+        int[] p = fib;
+        int old = p[hi];
+        if (t == null) {
+            int value = readerValue(uniform[hi]);
+            if (old != value) {
+                INT_ARRAY.setRelease(p, hi, value);
+                if (old < NO_ROUTE) {
+                    fibGarbage += chunkSize(p, old & OFFSET_MASK);
+                }
+            }
+            return;
+        }
         int[] values = runValues;
         int[] header = runHeader;
-        int from = hi << 8;
+        int from = 0;
         int previous = readerValue(t[from]);
         int runs = 1;
         // branch-free run detection: every value is stored at the current run, a new run advances first
@@ -410,8 +484,6 @@ public final class RouteTable {
             header[2 * w] = bits;
         }
 
-        int[] p = fib;
-        int old = p[hi];
         int oldSize = 0;
         if (old < NO_ROUTE) {
             int offset = old & OFFSET_MASK;
@@ -457,7 +529,9 @@ public final class RouteTable {
     private int[] compact(int need) {
         int[] old = fib;
         long live = fibTop - fibGarbage;
-        long capacity = Math.max(MIN_FIB, 2 * (live + need));
+        // room for as many new chunk ints as live ones and at least 1 Mi: a table being built compacts
+        // (copies and allocates) a few dozen times rather than once per few thousand changes
+        long capacity = Math.max(MIN_FIB, 2 * (live + need) + (1 << 20));
         if (capacity > Integer.MAX_VALUE - 8) {
             capacity = Integer.MAX_VALUE - 8; // not reachable: at most 2^16 chunks of at most 272 ints
         }
@@ -571,8 +645,27 @@ public final class RouteTable {
             mark(state, pendingGroups[k], (byte) 3);
         }
         int linked = 0;
+        int blocksSeen = 0;
+        for (int hi = 0; hi < DIRECT; hi++) {
+            if (blocks[hi] != null) {
+                blocksSeen++;
+                int[] block = blocks[hi];
+                boolean allSame = block[0] >= 0;
+                for (int j = 1; j < GROUP_ENTRIES && allSame; j++) {
+                    allSame = block[j] == block[0];
+                }
+                if (allSame) {
+                    throw new AssertionError("block of /16 " + hi + " is uniform but not collapsed");
+                }
+            } else if (uniform[hi] < 0) {
+                throw new AssertionError("uniform entry of /16 " + hi + " is extended");
+            }
+        }
+        if (blocksSeen != blockCount) {
+            throw new AssertionError("blocks: counted " + blockCount + ", found " + blocksSeen);
+        }
         for (int i = 0; i < TBL24_ENTRIES; i++) {
-            int entry = tbl24[i];
+            int entry = tbl24(i);
             if (entry < 0) {
                 if ((entry & ~GROUP_INDEX_MASK) != EXTENDED) {
                     throw new AssertionError("bad extended entry " + Integer.toHexString(entry) + " at " + i);
@@ -620,9 +713,9 @@ public final class RouteTable {
             int from = hi << 8;
             if (entry >= NO_ROUTE) {
                 for (int j = 0; j < GROUP_ENTRIES; j++) {
-                    if (readerValue(tbl24[from + j]) != entry) {
+                    if (readerValue(tbl24(from + j)) != entry) {
                         throw new AssertionError("direct[" + hi + "] = " + entry + " but tbl24[" + (from + j) + "] = "
-                                + Integer.toHexString(tbl24[from + j]));
+                                + Integer.toHexString(tbl24(from + j)));
                     }
                 }
                 continue;
@@ -661,9 +754,9 @@ public final class RouteTable {
             for (int k = 0; k < GROUP_ENTRIES; k++) {
                 int word = offset + 2 * (k >>> 5);
                 int value = p[offset + HEADER + p[word + 1] + Integer.bitCount(p[word] << ~k)];
-                if (value != readerValue(tbl24[from + k])) {
+                if (value != readerValue(tbl24(from + k))) {
                     throw new AssertionError("chunk of /16 " + hi + " answers " + Integer.toHexString(value)
-                            + " for /24 " + k + ", tbl24 says " + Integer.toHexString(tbl24[from + k]));
+                            + " for /24 " + k + ", tbl24 says " + Integer.toHexString(tbl24(from + k)));
                 }
             }
         }

@@ -46,9 +46,9 @@ class RouteTableScaleTest {
         double buildSeconds = (t3 - t2) / 1e9;
         System.out.printf("BGP: load %.3f s, RouteTable build %.3f s (adds only, table allocated before), "
                         + "BinaryTrie build %.3f s, %d tbl8 groups; reader structure %d chunks, %.2f MiB, "
-                        + "%d compactions%n",
+                        + "%d compactions; writer tbl24 %.1f MiB%n",
                 (t1 - t0) / 1e9, buildSeconds, (t4 - t3) / 1e9, table.tbl8GroupsInUse(), table.chunks(),
-                table.fibLiveInts() * 4.0 / (1 << 20), table.compactions());
+                table.fibLiveInts() * 4.0 / (1 << 20), table.compactions(), table.writerTableBytes() / (double) (1 << 20));
         assertTrue(buildSeconds < 30, "build took " + buildSeconds + " s");
         assertEquals(901_899, table.size());
         assertEquals(901_899, trie.size());
