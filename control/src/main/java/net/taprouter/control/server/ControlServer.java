@@ -36,7 +36,8 @@ import net.taprouter.control.protocol.Wire;
  * {@link #REQUEST_TIMEOUT_SECONDS} gets an error reply. The reply is written a piece at a time,
  * only while the channel is writable (below the high water mark): a client that reads slowly or
  * never holds at most about {@link #HIGH_WATER_MARK} bytes of routerd's memory and never blocks
- * this thread; one that has taken nothing for {@link #STALL_TIMEOUT_SECONDS} is disconnected.
+ * this thread; one that has taken nothing for {@link #STALL_TIMEOUT_SECONDS} (the end of its reply included) is
+ * disconnected, so that it cannot keep a connection slot. Empty pieces are skipped (a 0-length frame ends a reply).
  */
 public final class ControlServer implements AutoCloseable {
     /** Handles one request's text and returns the reply as pieces (the first starts with the status line). */
@@ -82,6 +83,7 @@ public final class ControlServer implements AutoCloseable {
     private final RequestHandler handler;
     private final Limits limits;
     private int connections; // control thread only
+    private volatile long stallNanos = TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS);
     private Channel server;
 
     public ControlServer(PeerPolicy policy, RequestHandler handler) {
@@ -92,6 +94,11 @@ public final class ControlServer implements AutoCloseable {
         this.policy = policy;
         this.handler = handler;
         this.limits = limits;
+    }
+
+    /** Tests: a shorter stall timeout. */
+    void stallTimeout(java.time.Duration timeout) {
+        stallNanos = timeout.toNanos();
     }
 
     /** Runs a task on the control thread and waits for it (start-up config, shutdown). */
@@ -126,6 +133,11 @@ public final class ControlServer implements AutoCloseable {
             server.close().awaitUninterruptibly();
         }
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    /** How often a connection checks for a stalled client. */
+    private long checkMillis() {
+        return Math.max(100, Math.min(5000, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 4));
     }
 
     /** One client: accumulates its length-prefixed request, runs it, streams the reply, closes. */
@@ -265,17 +277,23 @@ public final class ControlServer implements AutoCloseable {
             }
             reply = r;
             lastProgress = System.nanoTime();
+            // runs until the channel is closed, also after the last piece: a client that never
+            // reads would otherwise keep the final flush (and its connection slot) forever
             timer = ctx.executor().scheduleAtFixedRate(() -> {
-                if (reply != null && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS)) {
-                    System.err.println("routerd: control client took no reply for " + STALL_TIMEOUT_SECONDS + " s; disconnected");
+                if (ctx.channel().isActive() && System.nanoTime() - lastProgress > stallNanos) {
+                    System.err.println("routerd: control client took no reply for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos)
+                        + " s; disconnected");
                     reply = null;
                     ctx.close();
                 }
-            }, 5, 5, TimeUnit.SECONDS);
+            }, checkMillis(), checkMillis(), TimeUnit.MILLISECONDS);
             pump(ctx);
         }
 
-        /** Writes pieces while the channel takes them; resumed by {@link #channelWritabilityChanged}. */
+        /**
+         * Writes pieces while the channel takes them; resumed by {@link #channelWritabilityChanged}.
+         * Every piece the socket takes counts as progress (see {@link #written}).
+         */
         private void pump(ChannelHandlerContext ctx) {
             lastProgress = System.nanoTime();
             Channel ch = ctx.channel();
@@ -290,19 +308,26 @@ public final class ControlServer implements AutoCloseable {
                     ctx.close();
                     return;
                 }
-                ByteBuf out = ctx.alloc().buffer(piece == null ? 4 : 4 + piece.length());
                 if (piece == null) {
                     reply = null;
-                    out.writeInt(0);
-                    ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                    ByteBuf end = ctx.alloc().buffer(4);
+                    end.writeInt(0);
+                    ctx.writeAndFlush(end).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
+                if (piece.isEmpty()) {
+                    continue; // a 0-length frame would end the reply on the client
+                }
+                ByteBuf out = ctx.alloc().buffer(4 + piece.length());
                 out.writeInt(0);
                 int bytes = out.writeCharSequence(piece, StandardCharsets.UTF_8);
                 out.setInt(0, bytes);
-                ctx.write(out);
+                ctx.write(out).addListener(written);
             }
             ctx.flush();
         }
+
+        /** A piece has gone into the socket: the client is reading. */
+        private final ChannelFutureListener written = future -> lastProgress = System.nanoTime();
     }
 }

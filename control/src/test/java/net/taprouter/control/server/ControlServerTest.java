@@ -48,6 +48,17 @@ class ControlServerTest {
     /** "endless" gets a reply that never ends (pieces made on demand); anything else gets "ok\n" + the request. */
     private void start(int maxClients, int maxRequest) throws InterruptedException {
         server = new ControlServer(new PeerPolicy(-1, null), request -> {
+            if (request.startsWith("finite ")) { // "finite N SIZE": N pieces of SIZE bytes, then the end
+                String[] w = request.split(" ");
+                int[] left = {Integer.parseInt(w[1])};
+                String piece = "f".repeat(Integer.parseInt(w[2]));
+                return () -> left[0]-- > 0 ? piece : null;
+            }
+            if (request.equals("empty")) { // an empty piece must not end the reply early
+                String[] pieces = {"ok\n", "", "tail", null};
+                int[] at = {0};
+                return () -> pieces[at[0]++];
+            }
             if (request.endsWith("endless")) {
                 return () -> {
                     piecesMade.incrementAndGet();
@@ -102,6 +113,29 @@ class ControlServerTest {
             assertTrue(after > made, "reading resumes the reply");
             assertTrue((after - made) * PIECE.length() < taken + (4 << 20), "made " + after + " pieces for " + taken + " bytes read");
         }
+    }
+
+    /**
+     * A finite reply larger than the socket buffer (~220 KB) but within the write buffer (high
+     * water mark 256 KiB): the reply is all made at once, only the final flush waits for a client
+     * that never reads. It must still lose its slot.
+     */
+    @Test
+    void aClientThatNeverReadsTheEndOfAFiniteReplyIsDisconnected() throws Exception {
+        start(2, 1 << 20);
+        server.stallTimeout(java.time.Duration.ofMillis(1500));
+        try (SocketChannel a = connect(); SocketChannel b = connect()) {
+            send(a, "finite 250 1000");
+            send(b, "finite 250 1000");
+            Thread.sleep(4000);
+            assertEquals("ok\nhello", ask("hello"), "stalled clients were disconnected and freed their slots");
+        }
+    }
+
+    @Test
+    void anEmptyPieceDoesNotEndTheReply() throws Exception {
+        start(8, 1 << 20);
+        assertEquals("ok\ntail", ask("empty"));
     }
 
     @Test
