@@ -64,14 +64,15 @@ public final class LinkCommands implements CommandGroup {
         return 0x0274_0000_0000L | crc.getValue();
     }
 
+    /** 1-15 of A-Z a-z 0-9 _ . - not starting with "-" (it would read as a flag such as -j or -s). */
     static boolean validName(String name) {
-        return name.length() <= 15 && name.matches("[A-Za-z0-9_.-]+") && !name.equals(".") && !name.equals("..");
+        return name.length() <= 15 && name.matches("[A-Za-z0-9_.][A-Za-z0-9_.-]*") && !name.equals(".") && !name.equals("..");
     }
 
     private void add(Args args) {
         String name = args.next("port name");
         if (!validName(name)) {
-            throw args.error("bad port name \"" + name + "\" (1-15 of A-Z a-z 0-9 _ . -)");
+            throw args.error("bad port name \"" + name + "\" (1-15 of A-Z a-z 0-9 _ . -, not starting with -)");
         }
         args.expect("type");
         String type = args.next("link type");
