@@ -128,13 +128,14 @@ public final class LinkCommands implements CommandGroup {
             throw args.error("no room for the port's counters: " + e.getMessage());
         }
         Port port = new Port(index, name, tap, mac != null ? mac : defaultMac(name), mtu, counters);
-        dataplane.addPort(port);
-        Link link = new Link(port, ifname, netns, attach);
-        state.links().put(name, link);
+        // the undo first: if addPort fails half-way (epoll), the rollback still closes the TAP,
+        // frees the counters and the index (removePort never throws and touches only this port)
         state.transaction().onRollback(() -> {
             state.links().remove(name);
             dataplane.removePort(port);
         });
+        dataplane.addPort(port);
+        state.links().put(name, new Link(port, ifname, netns, attach));
     }
 
     private void set(Args args) {
