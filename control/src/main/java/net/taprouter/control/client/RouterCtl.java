@@ -223,21 +223,23 @@ public final class RouterCtl {
     private static int waitForRouterd(String socket, double timeout, long pid, PrintStream err) {
         long end = System.nanoTime() + (long) (timeout * 1e9);
         String why = "no answer";
-        byte[] request = (Wire.requestHeader(false, "-")).getBytes(StandardCharsets.UTF_8);
+        String request = Wire.requestHeader(false, "-");
         while (true) {
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 channel.connect(UnixDomainSocketAddress.of(socket));
                 Watchdog watchdog = Watchdog.start(channel, Math.max(1, timeout));
                 try {
-                    DataOutputStream o = new DataOutputStream(Channels.newOutputStream(channel));
-                    o.writeInt(request.length);
-                    o.write(request);
+                    Wire.writeFrame(new DataOutputStream(Channels.newOutputStream(channel)), request);
                     String reply = Wire.readReply(new DataInputStream(Channels.newInputStream(channel)));
                     if (reply.startsWith(Wire.OK + "\n")) {
                         return 0;
                     }
-                    err.println("routerctl: " + reply.substring(reply.indexOf('\n') + 1).strip());
-                    return 1;
+                    String message = reply.substring(reply.indexOf('\n') + 1).strip();
+                    if (!isTransient(message)) {
+                        err.println("routerctl: " + message);
+                        return 1;
+                    }
+                    why = message; // routerd serves, but is full right now: try again
                 } finally {
                     watchdog.interrupt();
                 }
@@ -254,6 +256,11 @@ public final class RouterCtl {
             }
             LockSupport.parkNanos(50_000_000L);
         }
+    }
+
+    /** A refusal that passes: all connection slots taken, or the request budget in use. */
+    static boolean isTransient(String message) {
+        return message.startsWith("too many control connections") || message.startsWith("routerd busy");
     }
 
     /** Closes the channel when no progress was made for the timeout (0 = never). */

@@ -64,14 +64,15 @@ public final class LinkCommands implements CommandGroup {
         return 0x0274_0000_0000L | crc.getValue();
     }
 
+    /** 1-15 of A-Z a-z 0-9 _ . - not starting with "-" (it would read as a flag such as -j or -s). */
     static boolean validName(String name) {
-        return name.length() <= 15 && name.matches("[A-Za-z0-9_.-]+") && !name.equals(".") && !name.equals("..");
+        return name.length() <= 15 && name.matches("[A-Za-z0-9_.][A-Za-z0-9_.-]*") && !name.equals(".") && !name.equals("..");
     }
 
     private void add(Args args) {
         String name = args.next("port name");
         if (!validName(name)) {
-            throw args.error("bad port name \"" + name + "\" (1-15 of A-Z a-z 0-9 _ . -)");
+            throw args.error("bad port name \"" + name + "\" (1-15 of A-Z a-z 0-9 _ . -, not starting with -)");
         }
         args.expect("type");
         String type = args.next("link type");
@@ -127,13 +128,14 @@ public final class LinkCommands implements CommandGroup {
             throw args.error("no room for the port's counters: " + e.getMessage());
         }
         Port port = new Port(index, name, tap, mac != null ? mac : defaultMac(name), mtu, counters);
-        dataplane.addPort(port);
-        Link link = new Link(port, ifname, netns, attach);
-        state.links().put(name, link);
+        // the undo first: if addPort fails half-way (epoll), the rollback still closes the TAP,
+        // frees the counters and the index (removePort never throws and touches only this port)
         state.transaction().onRollback(() -> {
             state.links().remove(name);
             dataplane.removePort(port);
         });
+        dataplane.addPort(port);
+        state.links().put(name, new Link(port, ifname, netns, attach));
     }
 
     private void set(Args args) {

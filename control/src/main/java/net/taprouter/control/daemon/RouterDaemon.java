@@ -94,6 +94,7 @@ public final class RouterDaemon {
         installSignalHandlers(stop);
         int status = 0;
         MetricsServer metrics = null;
+        Object socketKey = null;
         try {
             if (configText != null) {
                 String text = configText;
@@ -107,7 +108,7 @@ public final class RouterDaemon {
             if (options.metrics != null) {
                 metrics = new MetricsServer(options.metrics, dataplane.counterFile().reader(), dataplane.latency());
             }
-            RuntimeFiles.bindSocket(socket, group, server::bind);
+            socketKey = RuntimeFiles.bindSocket(socket, group, server::bind);
             if (group != null) { // created 0640 root:root (CounterFile); readable by the group from now on
                 Files.getFileAttributeView(Path.of(options.counters), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setGroup(group);
@@ -129,7 +130,7 @@ public final class RouterDaemon {
             server.close();
             dataplane.close();
             try {
-                Files.deleteIfExists(socket);
+                RuntimeFiles.deleteSocketIfOurs(socket, socketKey); // another routerd's socket stays
                 if (options.pidfile != null && status == 0) {
                     Files.deleteIfExists(Path.of(options.pidfile));
                 }

@@ -8,8 +8,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,7 +21,7 @@ import java.util.Set;
  * planted at their path is never followed and no other user sees them with wider modes than
  * their final ones: the pid file is created with O_CREAT|O_EXCL|O_NOFOLLOW and its mode; the
  * socket is bound in a fresh private (0700) directory, given its mode and group there, and
- * renamed into place. A symbolic link at either path is refused with a message.
+ * hard-linked into place (never over an existing file). A symbolic link at either path is refused with a message.
  */
 final class RuntimeFiles {
     static final Set<PosixFilePermission> PIDFILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
@@ -63,9 +63,12 @@ final class RuntimeFiles {
 
     /**
      * Binds the socket in a private directory next to {@code socket}, sets its final mode (and
-     * group), and renames it to {@code socket} (atomically replacing a stale socket).
+     * group), and links it to {@code socket} with link(2), which fails if anything is there: two
+     * routerds that both found the path free (see the probe in RouterDaemon) cannot take over each
+     * other's socket; the second gets "another routerd is serving". Returns the socket's file key
+     * (device and inode), for {@link #deleteSocketIfOurs}.
      */
-    static void bindSocket(Path socket, GroupPrincipal group, Binder binder) throws Exception {
+    static Object bindSocket(Path socket, GroupPrincipal group, Binder binder) throws Exception {
         refuseSymlink(socket, "socket");
         Path dir = socket.toAbsolutePath().getParent();
         Path privateDir = Files.createTempDirectory(dir, ".rd"); // mode 0700
@@ -82,11 +85,31 @@ final class RuntimeFiles {
             if (group != null) {
                 view.setGroup(group);
             }
-            refuseSymlink(socket, "socket");
-            Files.move(temporary, socket, StandardCopyOption.ATOMIC_MOVE);
+            Object key = fileKey(temporary);
+            try {
+                Files.createLink(socket, temporary);
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("another routerd is serving " + socket + " (it appeared while this one started)");
+            }
+            return key;
         } finally {
             Files.deleteIfExists(temporary);
             Files.deleteIfExists(privateDir);
+        }
+    }
+
+    /** Removes the socket at {@code socket} if it is still the one {@link #bindSocket} made (its file key). */
+    static void deleteSocketIfOurs(Path socket, Object key) throws IOException {
+        if (key != null && key.equals(fileKey(socket))) {
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 }

@@ -32,11 +32,13 @@ import net.taprouter.control.protocol.Wire;
  *
  * <p>Limits, so that no client can exhaust routerd: at most {@link Limits#maxClients} connections
  * at once (one more gets a one-line error and is closed); a request is buffered up to
- * {@link Limits#maxRequest} bytes (a larger one gets an error reply); a request not complete within
+ * {@link Limits#maxRequest} bytes (a larger one gets an error reply), all connections together
+ * up to {@link Limits#maxBuffered} (a request that would pass it gets "busy, retry"); a request not complete within
  * {@link #REQUEST_TIMEOUT_SECONDS} gets an error reply. The reply is written a piece at a time,
  * only while the channel is writable (below the high water mark): a client that reads slowly or
  * never holds at most about {@link #HIGH_WATER_MARK} bytes of routerd's memory and never blocks
- * this thread; one that has taken nothing for {@link #STALL_TIMEOUT_SECONDS} is disconnected.
+ * this thread; one that has taken nothing for {@link #STALL_TIMEOUT_SECONDS} (the end of its reply included) is
+ * disconnected, so that it cannot keep a connection slot. Empty pieces are skipped (a 0-length frame ends a reply).
  */
 public final class ControlServer implements AutoCloseable {
     /** Handles one request's text and returns the reply as pieces (the first starts with the status line). */
@@ -62,8 +64,15 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** Connection and buffering limits of the control socket. */
-    public record Limits(int maxClients, int maxRequest) {
+    public record Limits(int maxClients, int maxRequest, long maxBuffered) {
         public static final int DEFAULT_MAX_CLIENTS = 32;
+        /** Request bytes buffered across all connections (a full BGP batch is ~36 MB). */
+        public static final long DEFAULT_MAX_BUFFERED = 96L << 20;
+
+        /** The default budget across connections, or more if one request may be larger. */
+        public Limits(int maxClients, int maxRequest) {
+            this(maxClients, maxRequest, Math.max(DEFAULT_MAX_BUFFERED, 4L + maxRequest));
+        }
 
         public static Limits defaults() {
             return new Limits(DEFAULT_MAX_CLIENTS, Wire.DEFAULT_MAX_REQUEST);
@@ -82,6 +91,9 @@ public final class ControlServer implements AutoCloseable {
     private final RequestHandler handler;
     private final Limits limits;
     private int connections; // control thread only
+    /** Request bytes announced by the connections still receiving theirs (control thread only). */
+    private long buffered;
+    private volatile long stallNanos = TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS);
     private Channel server;
 
     public ControlServer(PeerPolicy policy, RequestHandler handler) {
@@ -92,6 +104,11 @@ public final class ControlServer implements AutoCloseable {
         this.policy = policy;
         this.handler = handler;
         this.limits = limits;
+    }
+
+    /** Tests: a shorter stall timeout. */
+    void stallTimeout(java.time.Duration timeout) {
+        stallNanos = timeout.toNanos();
     }
 
     /** Runs a task on the control thread and waits for it (start-up config, shutdown). */
@@ -128,9 +145,16 @@ public final class ControlServer implements AutoCloseable {
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
+    /** How often a connection checks for a stalled client. */
+    private long checkMillis() {
+        return Math.max(100, Math.min(5000, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 4));
+    }
+
     /** One client: accumulates its length-prefixed request, runs it, streams the reply, closes. */
     private final class Connection extends ChannelInboundHandlerAdapter {
         private ByteBuf pending;
+        /** The request's length once its header is in (counted in {@link #buffered}), else -1. */
+        private int expected = -1;
         private String refusal;
         private Reply reply;
         private long lastProgress;
@@ -178,45 +202,38 @@ public final class ControlServer implements AutoCloseable {
                     answer(ctx, Wire.ERROR + "\n" + refusal);
                     return;
                 }
-                int have = pending.readableBytes();
-                if (have < 4 && have + in.readableBytes() >= 4) {
-                    int length = headerLength(pending, in);
+                if (expected < 0) { // the 4-byte length first; it may come split
+                    pending.writeBytes(in, Math.min(in.readableBytes(), 4 - pending.readableBytes()));
+                    if (pending.readableBytes() < 4) {
+                        return;
+                    }
+                    int length = pending.readInt();
                     if (length < 0 || length > limits.maxRequest()) {
                         answer(ctx, Wire.ERROR + "\nrequest too large or malformed (" + length + " bytes; routerd takes up to "
                             + limits.maxRequest() + ", routerd --max-request)");
                         return;
                     }
+                    if (buffered + length > limits.maxBuffered()) {
+                        System.err.println("routerd: control request of " + length + " bytes refused: " + buffered
+                            + " bytes of other requests buffered (limit " + limits.maxBuffered() + ")");
+                        answer(ctx, Wire.ERROR + "\nrouterd busy: other requests are being received (" + (buffered >> 20)
+                            + " MiB buffered); retry");
+                        return;
+                    }
+                    expected = length;
+                    buffered += length;
                 }
-                if (have + in.readableBytes() >= 4) {
-                    int length = have >= 4 ? pending.getInt(pending.readerIndex()) : headerLength(pending, in);
-                    // only the frame's own bytes: the buffer never holds more than 4 + maxRequest
-                    pending.writeBytes(in, Math.min(in.readableBytes(), 4 + length - have));
-                } else {
-                    pending.writeBytes(in);
-                }
-                if (pending.readableBytes() < 4) {
+                // only the frame's own bytes: the buffer never holds more than maxRequest
+                pending.writeBytes(in, Math.min(in.readableBytes(), expected - pending.readableBytes()));
+                if (pending.readableBytes() < expected) {
                     return;
                 }
-                int length = pending.getInt(pending.readerIndex());
-                if (pending.readableBytes() < 4 + length) {
-                    return;
-                }
-                String request = pending.toString(pending.readerIndex() + 4, length, StandardCharsets.UTF_8);
+                String request = pending.toString(StandardCharsets.UTF_8);
                 release();
                 stream(ctx, handler.handle(request));
             } finally {
                 in.release();
             }
-        }
-
-        /** The request length from the first 4 bytes, which may be split between {@code a} and {@code b}. */
-        private int headerLength(ByteBuf a, ByteBuf b) {
-            int value = 0;
-            for (int i = 0; i < 4; i++) {
-                int at = a.readableBytes() > i ? a.getByte(a.readerIndex() + i) : b.getByte(b.readerIndex() + i - a.readableBytes());
-                value = value << 8 | (at & 0xFF);
-            }
-            return value;
         }
 
         @Override
@@ -251,6 +268,10 @@ public final class ControlServer implements AutoCloseable {
                 pending.release();
                 pending = null;
             }
+            if (expected >= 0) {
+                buffered -= expected;
+                expected = -1;
+            }
         }
 
         /** A short final answer (errors, refusals). */
@@ -265,17 +286,23 @@ public final class ControlServer implements AutoCloseable {
             }
             reply = r;
             lastProgress = System.nanoTime();
+            // runs until the channel is closed, also after the last piece: a client that never
+            // reads would otherwise keep the final flush (and its connection slot) forever
             timer = ctx.executor().scheduleAtFixedRate(() -> {
-                if (reply != null && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS)) {
-                    System.err.println("routerd: control client took no reply for " + STALL_TIMEOUT_SECONDS + " s; disconnected");
+                if (ctx.channel().isActive() && System.nanoTime() - lastProgress > stallNanos) {
+                    System.err.println("routerd: control client took no reply for " + TimeUnit.NANOSECONDS.toSeconds(stallNanos)
+                        + " s; disconnected");
                     reply = null;
                     ctx.close();
                 }
-            }, 5, 5, TimeUnit.SECONDS);
+            }, checkMillis(), checkMillis(), TimeUnit.MILLISECONDS);
             pump(ctx);
         }
 
-        /** Writes pieces while the channel takes them; resumed by {@link #channelWritabilityChanged}. */
+        /**
+         * Writes pieces while the channel takes them; resumed by {@link #channelWritabilityChanged}.
+         * Every piece the socket takes counts as progress (see {@link #written}).
+         */
         private void pump(ChannelHandlerContext ctx) {
             lastProgress = System.nanoTime();
             Channel ch = ctx.channel();
@@ -290,19 +317,26 @@ public final class ControlServer implements AutoCloseable {
                     ctx.close();
                     return;
                 }
-                ByteBuf out = ctx.alloc().buffer(piece == null ? 4 : 4 + piece.length());
                 if (piece == null) {
                     reply = null;
-                    out.writeInt(0);
-                    ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                    ByteBuf end = ctx.alloc().buffer(4);
+                    end.writeInt(0);
+                    ctx.writeAndFlush(end).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
+                if (piece.isEmpty()) {
+                    continue; // a 0-length frame would end the reply on the client
+                }
+                ByteBuf out = ctx.alloc().buffer(4 + piece.length());
                 out.writeInt(0);
                 int bytes = out.writeCharSequence(piece, StandardCharsets.UTF_8);
                 out.setInt(0, bytes);
-                ctx.write(out);
+                ctx.write(out).addListener(written);
             }
             ctx.flush();
         }
+
+        /** A piece has gone into the socket: the client is reading. */
+        private final ChannelFutureListener written = future -> lastProgress = System.nanoTime();
     }
 }

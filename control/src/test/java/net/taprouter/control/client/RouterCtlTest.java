@@ -158,4 +158,34 @@ class RouterCtlTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("routerctl: routerd at " + socket + " did not answer within 0.5 s"), r.err());
     }
+
+    /** A routerd that is full for a moment (all slots taken, request budget in use) is waited for. */
+    @Test
+    void waitRetriesWhileRouterdIsFull() throws Exception {
+        Thread server = new Thread(() -> {
+            for (String reply : List.of("error\ntoo many control connections (32 open; try again)",
+                    "error\nrouterd busy: other requests are being received (90 MiB buffered); retry", "ok\n")) {
+                Thread one = serve(List.of(reply));
+                try {
+                    one.join();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        server.setDaemon(true);
+        server.start();
+        Run r = run("wait", "--timeout", "10");
+        assertEquals(0, r.exit(), r.err());
+        server.join(5000);
+        assertTrue(!server.isAlive(), "all three answers were asked for");
+    }
+
+    @Test
+    void waitStopsAtARealError() {
+        serve(List.of("error\npermission denied: routerd serves only root"));
+        Run r = run("wait", "--timeout", "10");
+        assertEquals(1, r.exit());
+        assertEquals("routerctl: permission denied: routerd serves only root\n", r.err());
+    }
 }

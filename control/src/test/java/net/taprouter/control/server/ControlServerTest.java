@@ -47,7 +47,22 @@ class ControlServerTest {
 
     /** "endless" gets a reply that never ends (pieces made on demand); anything else gets "ok\n" + the request. */
     private void start(int maxClients, int maxRequest) throws InterruptedException {
+        start(new ControlServer.Limits(maxClients, maxRequest));
+    }
+
+    private void start(ControlServer.Limits limits) throws InterruptedException {
         server = new ControlServer(new PeerPolicy(-1, null), request -> {
+            if (request.startsWith("finite ")) { // "finite N SIZE": N pieces of SIZE bytes, then the end
+                String[] w = request.split(" ");
+                int[] left = {Integer.parseInt(w[1])};
+                String piece = "f".repeat(Integer.parseInt(w[2]));
+                return () -> left[0]-- > 0 ? piece : null;
+            }
+            if (request.equals("empty")) { // an empty piece must not end the reply early
+                String[] pieces = {"ok\n", "", "tail", null};
+                int[] at = {0};
+                return () -> pieces[at[0]++];
+            }
             if (request.endsWith("endless")) {
                 return () -> {
                     piecesMade.incrementAndGet();
@@ -55,7 +70,7 @@ class ControlServerTest {
                 };
             }
             return ControlServer.Reply.of(Wire.OK + "\n" + request);
-        }, new ControlServer.Limits(maxClients, maxRequest));
+        }, limits);
         server.bind(socket.toString());
     }
 
@@ -71,7 +86,11 @@ class ControlServerTest {
 
     private String ask(String request) throws IOException {
         try (SocketChannel ch = connect()) {
-            send(ch, request);
+            try {
+                send(ch, request);
+            } catch (IOException e) {
+                // refused before it was all sent (as routerctl does): read the answer
+            }
             return Wire.readReply(new DataInputStream(Channels.newInputStream(ch)));
         }
     }
@@ -104,6 +123,29 @@ class ControlServerTest {
         }
     }
 
+    /**
+     * A finite reply larger than the socket buffer (~220 KB) but within the write buffer (high
+     * water mark 256 KiB): the reply is all made at once, only the final flush waits for a client
+     * that never reads. It must still lose its slot.
+     */
+    @Test
+    void aClientThatNeverReadsTheEndOfAFiniteReplyIsDisconnected() throws Exception {
+        start(2, 1 << 20);
+        server.stallTimeout(java.time.Duration.ofMillis(1500));
+        try (SocketChannel a = connect(); SocketChannel b = connect()) {
+            send(a, "finite 250 1000");
+            send(b, "finite 250 1000");
+            Thread.sleep(4000);
+            assertEquals("ok\nhello", ask("hello"), "stalled clients were disconnected and freed their slots");
+        }
+    }
+
+    @Test
+    void anEmptyPieceDoesNotEndTheReply() throws Exception {
+        start(8, 1 << 20);
+        assertEquals("ok\ntail", ask("empty"));
+    }
+
     @Test
     void connectionsBeyondTheLimitGetAOneLineError() throws Exception {
         start(2, 1 << 20);
@@ -114,6 +156,24 @@ class ControlServerTest {
         }
         Thread.sleep(200);
         assertEquals("ok\nagain", ask("again"), "served again once the others closed");
+    }
+
+    /** Requests being received share one budget: one that would pass it gets "busy, retry"; freed when the others end. */
+    @Test
+    void requestBytesAcrossConnectionsAreBounded() throws Exception {
+        start(new ControlServer.Limits(8, 1 << 20, 3 << 19)); // 1 MiB each, 1.5 MiB together
+        String big = "b".repeat(1 << 20);
+        try (SocketChannel slow = connect()) {
+            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(slow));
+            out.writeInt(1 << 20); // announces 1 MiB, sends a little of it
+            out.write(new byte[10]);
+            out.flush();
+            Thread.sleep(300);
+            assertEquals("error\nrouterd busy: other requests are being received (1 MiB buffered); retry", ask(big));
+            assertEquals("ok\nsmall", ask("small"), "a request within what is left is served");
+        }
+        Thread.sleep(300);
+        assertEquals("ok\n" + big, ask(big), "the budget is freed when the slow request's connection closes");
     }
 
     @Test
