@@ -101,10 +101,13 @@ public final class RouterDaemon {
             if (configText != null) {
                 String text = configText;
                 try {
+                    state.startingUp(true);
                     server.onControlThread(() -> processor.run(text, options.config, false));
                 } catch (CommandProcessor.Failure e) {
                     System.err.println(e.getMessage());
                     return status = 1;
+                } finally {
+                    state.startingUp(false);
                 }
             }
             if (options.metrics != null) {

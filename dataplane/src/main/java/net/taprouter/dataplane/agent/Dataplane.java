@@ -9,10 +9,12 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
+import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.RouteTable;
@@ -70,7 +72,7 @@ public final class Dataplane implements AutoCloseable {
         FramePool pool = new FramePool(config.frameSlots(), config.slotSize());
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
         DescriptorRing ring = new DescriptorRing(config.frameSlots());
-        NeighbourTable neighbours = new NeighbourTable(config.neighbours(), config.arpQueue());
+        NeighbourTable neighbours = new NeighbourTable(NeighbourLimits.of(config.neighbours(), config.arpQueue(), config.frameSlots()));
         ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
         context.releaseToPool(!config.dedicatedThreads());
         ForwardingGraph graph = new ForwardingGraph(context);
@@ -154,6 +156,30 @@ public final class Dataplane implements AutoCloseable {
         epochs.await();
         port.tap().close();
         port.counters().close();
+    }
+
+    /**
+     * Control thread: brings a lost port back on a new device (its TAP re-created or re-opened):
+     * the new fd is polled, the neighbours learned through the old device are forgotten (the host
+     * behind it may have a new MAC; PERMANENT entries stay), and once no dataplane thread can still
+     * hold the old device it is closed.
+     */
+    public void revivePort(Port port, FrameIo device) {
+        FrameIo old = port.tap();
+        if (old.fd() >= 0) {
+            poller.remove(old.fd());
+        }
+        port.device(device);
+        call(graph -> {
+            graph.resolver().forgetLearned(port.index());
+            return null;
+        });
+        port.carrierRestored();
+        if (device.fd() >= 0) {
+            poller.add(device.fd(), port.index());
+        }
+        epochs.await();
+        old.close();
     }
 
     /**

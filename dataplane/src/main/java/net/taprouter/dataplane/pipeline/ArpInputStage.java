@@ -73,7 +73,7 @@ public final class ArpInputStage implements Stage {
             }
             entry = context.neighbours.create(port.index(), senderIp, NeighbourState.REACHABLE, port.mac(), context.nowNanos);
             if (entry < 0) {
-                context.counters.drop(DropReason.NEIGHBOUR_TABLE_FULL);
+                context.event(Event.NEIGHBOUR_REFUSED);
                 return;
             }
         }

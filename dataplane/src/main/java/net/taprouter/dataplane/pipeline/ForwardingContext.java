@@ -42,6 +42,7 @@ public final class ForwardingContext {
         this.routes = routes;
         this.nextHops = nextHops;
         this.neighbours = neighbours;
+        neighbours.counters(counters);
         this.counters = counters;
         this.settings = settings;
         this.icmpLimiter = new TokenBucket(settings);

@@ -11,7 +11,9 @@ public enum Event {
     ARP_REPLIES_SENT("arp_replies_sent"),
     ARP_LEARNED("arp_learned"),
     FRAGMENTS_CREATED("fragments_created"),
-    NEIGHBOUR_QUEUED("neighbour_queued");
+    NEIGHBOUR_QUEUED("neighbour_queued"),
+    NEIGHBOUR_EVICTED("neighbour_evicted"),
+    NEIGHBOUR_REFUSED("neighbour_refused");
 
     private final String counterName;
 
