@@ -27,7 +27,7 @@ public final class ForwardingContext {
     public final NeighbourTable neighbours;
     public final DataplaneCounters counters;
     public final DataplaneSettings settings;
-    public final TokenBucket icmpLimiter;
+    public final IcmpRateLimiter icmpLimiter;
     private final SlotReturnRing slotReturns;
     private boolean releaseToPool;
     /** Clock of the current batch (System.nanoTime at its start). */
@@ -45,7 +45,7 @@ public final class ForwardingContext {
         neighbours.counters(counters);
         this.counters = counters;
         this.settings = settings;
-        this.icmpLimiter = new TokenBucket(settings);
+        this.icmpLimiter = new IcmpRateLimiter(settings);
         this.slotReturns = slotReturns;
     }
 
