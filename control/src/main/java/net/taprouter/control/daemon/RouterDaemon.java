@@ -11,6 +11,7 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import net.taprouter.control.command.CommandProcessor;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.control.protocol.Wire;
@@ -89,11 +90,16 @@ public final class RouterDaemon {
                 System.err.println("routerd: JIT warm-up skipped: " + e.getMessage());
             }
         }
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicBoolean dataplaneDied = new AtomicBoolean();
+        dataplane.onFatal(t -> {
+            dataplaneDied.set(true);
+            stop.countDown();
+        });
         dataplane.start();
         RouterState state = new RouterState(dataplane);
         CommandProcessor processor = new CommandProcessor(state);
         ControlServer server = new ControlServer(new PeerPolicy(gid, options.group), request -> handle(processor, request));
-        CountDownLatch stop = new CountDownLatch(1);
         installSignalHandlers(stop);
         int status = 0;
         MetricsServer metrics = null;
@@ -126,7 +132,12 @@ public final class RouterDaemon {
             }
             System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports)");
             stop.await();
-            System.err.println("routerd: stopping");
+            if (dataplaneDied.get()) {
+                System.err.println("routerd: exiting with status 1: a dataplane thread died");
+                status = 1;
+            } else {
+                System.err.println("routerd: stopping");
+            }
         } catch (Exception e) {
             System.err.println("routerd: " + e.getMessage());
             status = 1;

@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
@@ -58,6 +59,7 @@ public final class Dataplane implements AutoCloseable {
     private final RxAgent rx;
     private final ForwardingAgent forwarding;
     private final ForwardingLatency latency = new ForwardingLatency();
+    private volatile Consumer<Throwable> fatalHandler = t -> { };
     private AgentRunner rxRunner;
     private AgentRunner forwardingRunner;
 
@@ -80,9 +82,27 @@ public final class Dataplane implements AutoCloseable {
         this.forwarding = new ForwardingAgent(ring, pool, graph, epochs, FORWARDING_READER, latency);
     }
 
-    /** Starts the agent thread(s). */
+    /**
+     * What to do when an agent thread dies (an Error escaped it: the dataplane is then only half
+     * alive). routerd logs it and exits non-zero so that a supervisor restarts it.
+     */
+    public void onFatal(Consumer<Throwable> handler) {
+        this.fatalHandler = handler;
+    }
+
+    /**
+     * Starts the agent thread(s). A RuntimeException that escapes an agent (not a stage: those
+     * cost one frame, see ForwardingGraph.receive) is logged and the agent goes on; an Error ends
+     * its thread and calls the {@link #onFatal} handler.
+     */
     public void start() {
         ErrorHandler errors = t -> {
+            if (t instanceof Error) {
+                System.err.println("routerd: dataplane thread " + Thread.currentThread().getName() + " died: " + t);
+                t.printStackTrace();
+                fatalHandler.accept(t);
+                return; // the AgentRunner rethrows an Error: the thread ends
+            }
             System.err.println("routerd: dataplane error: " + t);
             t.printStackTrace();
         };

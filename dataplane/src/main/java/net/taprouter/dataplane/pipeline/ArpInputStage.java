@@ -22,6 +22,7 @@ public final class ArpInputStage implements Stage {
     private final Stage transmit;
     private final Stage malformed;
     private final Stage notForUs;
+    private final Stage portDown;
 
     public ArpInputStage(ForwardingContext context, ArpResolver resolver, ForwardingGraph graph) {
         this.context = context;
@@ -29,6 +30,7 @@ public final class ArpInputStage implements Stage {
         this.transmit = graph.transmit();
         this.malformed = graph.drop(DropReason.ARP_MALFORMED);
         this.notForUs = graph.drop(DropReason.ARP_NOT_FOR_US);
+        this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
     @Override
@@ -42,6 +44,9 @@ public final class ArpInputStage implements Stage {
             return malformed;
         }
         Port port = context.ports.get(packet.ingressPort);
+        if (port == null) {
+            return portDown; // removed since EthernetInput looked (link del)
+        }
         int senderIp = arp.senderIp();
         int targetIp = arp.targetIp();
         boolean forUs = port.ownsAddress(targetIp);

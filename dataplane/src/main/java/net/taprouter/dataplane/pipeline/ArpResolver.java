@@ -37,6 +37,7 @@ public final class ArpResolver {
     public static final int REQUEST_BURST = 100;
 
     private final ForwardingContext context;
+    private final ForwardingGraph graph;
     private final NeighbourTable neighbours;
     private final UnsafeBuffer request;
     private final EthernetView ethernet = new EthernetView();
@@ -54,6 +55,7 @@ public final class ArpResolver {
 
     public ArpResolver(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
+        this.graph = graph;
         this.neighbours = context.neighbours;
         ByteBuffer memory = BufferUtil.allocateDirectAligned(64, 64);
         this.request = new UnsafeBuffer(memory);
@@ -103,6 +105,7 @@ public final class ArpResolver {
             }
         }
         neighbours.enqueue(entry, packet.slot, packet.frameOffset, packet.frameLength, packet.ingressPort, packet.localOrigin);
+        context.park(packet.slot);
         context.event(Event.NEIGHBOUR_QUEUED);
         if (fresh) {
             sendRequest(entry, false);
@@ -117,7 +120,7 @@ public final class ArpResolver {
         while (neighbours.queued(entry) > 0) {
             resume(entry);
             AdjacencyStage.writeHeader(context.buffer, resumed.frameOffset, neighbours, entry);
-            ForwardingGraph.run(mtu, resumed);
+            graph.runGuarded(mtu, resumed);
         }
     }
 
@@ -169,7 +172,7 @@ public final class ArpResolver {
         while (neighbours.queued(entry) > 0) {
             resume(entry);
             resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
-            ForwardingGraph.run(hostUnreachable, resumed);
+            graph.runGuarded(hostUnreachable, resumed);
         }
         neighbours.remove(entry);
     }
@@ -251,6 +254,7 @@ public final class ArpResolver {
             neighbours.queuedLength(position), neighbours.queuedIngress(position));
         resumed.localOrigin = neighbours.queuedLocalOrigin(position);
         neighbours.dequeue(entry);
+        context.unpark(resumed.slot);
         resumed.egressPort = neighbours.port(entry);
         resumed.neighbourAddress = neighbours.address(entry);
         resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
