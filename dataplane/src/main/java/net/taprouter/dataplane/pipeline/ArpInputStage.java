@@ -13,7 +13,7 @@ import net.taprouter.dataplane.wire.MacAddress;
  * port's link (updating an existing entry, or creating one when the request/reply is aimed at
  * us), releases packets that waited for it, and answers requests for the port's own addresses
  * by turning the request into the reply in place.
- * Next: {@link TransmitStage} (reply). Drops: arp_malformed, arp_not_for_us; replies are consumed.
+ * Next: {@link TransmitStage} (reply). Drops: arp_malformed, arp_not_for_us, port_down; replies to us are consumed (event arp_replies_received).
  */
 public final class ArpInputStage implements Stage {
     private final ForwardingContext context;
@@ -64,6 +64,7 @@ public final class ArpInputStage implements Stage {
             return transmit;
         }
         if (operation == ArpView.OP_REPLY && forUs) {
+            context.event(Event.ARP_REPLIES_RECEIVED);
             context.release(packet.slot);
             return null;
         }

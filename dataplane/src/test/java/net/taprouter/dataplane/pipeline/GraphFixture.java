@@ -228,6 +228,17 @@ final class GraphFixture implements AutoCloseable {
         return value;
     }
 
+    /** Sum of the counters whose names match. */
+    long sum(java.util.function.Predicate<String> names) {
+        long[] total = {0};
+        counterFile.reader().forEach((long value, int id, String label) -> {
+            if (names.test(label)) {
+                total[0] += value;
+            }
+        });
+        return total[0];
+    }
+
     private Map<String, Long> snapshot() {
         Map<String, Long> values = new LinkedHashMap<>();
         counterFile.reader().forEach((long value, int id, String label) -> values.put(label, value));

@@ -42,7 +42,7 @@ class StageFailureTest extends GraphTestBase {
         fx.tap1.failWith(new IllegalStateException("bug in a stage (test)"));
         fx.receive(1, Golden.ARP_REPLY_FROM_B);
 
-        fx.assertCounters("event.arp_learned", 1, "drop.internal_error", 2);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "drop.internal_error", 2);
         fx.assertNoLeak();
         fx.tap1.failWith(null);
     }
