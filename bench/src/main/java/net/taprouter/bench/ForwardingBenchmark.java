@@ -12,6 +12,7 @@ import net.taprouter.dataplane.agent.DataplaneConfig;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
@@ -189,7 +190,7 @@ public class ForwardingBenchmark {
 
         RouteTable routes = new RouteTable(defaults.tbl8Groups(), GracePeriod.NONE);
         NextHops nextHops = new NextHops(defaults.nextHops(), GracePeriod.NONE);
-        NeighbourTable neighbours = new NeighbourTable(defaults.neighbours(), defaults.arpQueue());
+        NeighbourTable neighbours = new NeighbourTable(NeighbourLimits.of(defaults.neighbours(), defaults.arpQueue(), defaults.frameSlots()));
         ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters,
             new DataplaneSettings(), slotReturns);
         context.nowNanos = System.nanoTime();

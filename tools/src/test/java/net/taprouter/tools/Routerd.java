@@ -144,6 +144,21 @@ public final class Routerd implements AutoCloseable {
         return proc != null && proc.alive();
     }
 
+    /** Process id of the running routerd (the JVM: bin/routerd execs java). */
+    public long pid() {
+        return proc.pid();
+    }
+
+    /** Waits up to {@code timeout} for routerd to exit by itself; its status, or null if it still runs. */
+    public Integer awaitExit(Duration timeout) {
+        Integer rc = proc == null ? null : proc.waitExit(timeout);
+        if (rc != null) {
+            exitStatus = rc;
+            Cleanup.unregister(this);
+        }
+        return rc;
+    }
+
     public String stderr() {
         return proc == null ? "" : proc.err();
     }

@@ -4,7 +4,7 @@ import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 
 /**
- * {@code icmp ratelimit N [burst B] | icmp show}: the token bucket that limits the ICMP errors
+ * {@code icmp ratelimit N [burst B] | icmp show}: the token buckets (one per destination) that limit the ICMP errors
  * the router sends (like net.ipv4.icmp_msgs_per_sec and icmp_msgs_burst; default 1000/s, 50).
  */
 public final class IcmpCommands implements CommandGroup {
@@ -22,7 +22,7 @@ public final class IcmpCommands implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "icmp ratelimit N [burst B]   # ICMP errors per second (0: none) and largest burst",
+            "icmp ratelimit N [burst B]   # ICMP errors per second and destination (0: none) and largest burst; Frag Needed never limited",
             "icmp show");
     }
 

@@ -11,9 +11,12 @@ import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.Dataplane;
+import net.taprouter.dataplane.port.AbsentDevice;
+import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.tap.NetworkNamespace;
 import net.taprouter.dataplane.tap.TapDevice;
 import net.taprouter.dataplane.wire.MacAddress;
 
@@ -114,11 +117,19 @@ public final class LinkCommands implements CommandGroup {
         if (index < 0) {
             throw args.error("too many ports (at most " + PortTable.MAX_PORTS + ")");
         }
-        TapDevice tap;
+        FrameIo tap;
+        boolean absent = false;
         try {
             tap = TapDevice.open(ifname, netns, attach);
         } catch (IOException | RuntimeException e) {
-            throw args.error(e.getMessage());
+            if (!state.startingUp() || netns == null || NetworkNamespace.exists(netns)) {
+                throw args.error(e.getMessage());
+            }
+            // at start-up a missing namespace must not block the whole router
+            tap = new AbsentDevice(ifname, e.getMessage());
+            absent = true;
+            System.err.println("routerd: port " + name + " down: " + e.getMessage()
+                + " (routerctl link set " + name + " up once it exists)");
         }
         PortCounters counters;
         try {
@@ -128,6 +139,9 @@ public final class LinkCommands implements CommandGroup {
             throw args.error("no room for the port's counters: " + e.getMessage());
         }
         Port port = new Port(index, name, tap, mac != null ? mac : defaultMac(name), mtu, counters);
+        if (absent) {
+            port.markCarrierLost();
+        }
         // the undo first: if addPort fails half-way (epoll), the rollback still closes the TAP,
         // frees the counters and the index (removePort never throws and touches only this port)
         state.transaction().onRollback(() -> {
@@ -139,7 +153,8 @@ public final class LinkCommands implements CommandGroup {
     }
 
     private void set(Args args) {
-        Port port = state.link(args).port();
+        Link link = state.link(args);
+        Port port = link.port();
         Boolean up = null;
         Long mac = null;
         Integer mtu = null;
@@ -159,6 +174,9 @@ public final class LinkCommands implements CommandGroup {
         }
         if (up != null) {
             boolean before = port.adminUp();
+            if (up && port.carrierLost()) {
+                revive(args, link);
+            }
             setUp(args, port, up);
             state.transaction().onRollback(() -> {
                 port.adminUp(before);
@@ -182,12 +200,30 @@ public final class LinkCommands implements CommandGroup {
         }
     }
 
+    /**
+     * A lost port (its namespace or TAP vanished, or was missing at start) gets its TAP again:
+     * re-created in its namespace, or re-opened with {@code attach}. Fails with a one-line error
+     * while the namespace or the persistent TAP is still missing.
+     */
+    private void revive(Args args, Link link) {
+        FrameIo device;
+        try {
+            device = TapDevice.open(link.ifname(), link.netns(), link.attach());
+        } catch (IOException | RuntimeException e) {
+            throw args.error("port " + link.name() + " is lost and cannot come back: " + e.getMessage());
+        }
+        state.dataplane().revivePort(link.port(), device);
+        System.err.println("routerd: port " + link.name() + " (" + link.ifname() + ") up again");
+    }
+
     /** Admin state; the host sees the carrier follow it (NO-CARRIER while down). */
     private static void setUp(Args args, Port port, boolean up) {
-        try {
-            port.tap().carrier(up);
-        } catch (IOException e) {
-            throw args.error(e.getMessage());
+        if (!port.carrierLost()) { // a lost port has no carrier to set (it comes back with "up")
+            try {
+                port.tap().carrier(up);
+            } catch (IOException e) {
+                throw args.error(e.getMessage());
+            }
         }
         port.adminUp(up);
     }

@@ -12,6 +12,7 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.concurrent.CountDownLatch;
 import net.taprouter.control.command.Answer;
+import java.util.concurrent.atomic.AtomicBoolean;
 import net.taprouter.control.command.CommandProcessor;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.control.protocol.Wire;
@@ -85,12 +86,17 @@ public final class RouterDaemon {
             System.err.println("routerd: cannot start the dataplane: " + e.getMessage());
             return 1;
         }
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicBoolean dataplaneDied = new AtomicBoolean();
+        dataplane.onFatal(t -> {
+            dataplaneDied.set(true);
+            stop.countDown();
+        });
         dataplane.start();
         RouterState state = new RouterState(dataplane);
         CommandProcessor processor = new CommandProcessor(state);
         ControlServer server = new ControlServer(new PeerPolicy(gid, options.group), request -> handle(processor, request),
             new ControlServer.Limits(options.maxClients, options.maxRequest));
-        CountDownLatch stop = new CountDownLatch(1);
         installSignalHandlers(stop);
         int status = 0;
         MetricsServer metrics = null;
@@ -99,10 +105,13 @@ public final class RouterDaemon {
             if (configText != null) {
                 String text = configText;
                 try {
+                    state.startingUp(true);
                     server.onControlThread(() -> processor.run(text, options.config, false));
                 } catch (CommandProcessor.Failure e) {
                     System.err.println(e.getMessage());
                     return status = 1;
+                } finally {
+                    state.startingUp(false);
                 }
             }
             if (options.metrics != null) {
@@ -119,7 +128,12 @@ public final class RouterDaemon {
             System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports)");
             startWarmup(options.warmupFrames);
             stop.await();
-            System.err.println("routerd: stopping");
+            if (dataplaneDied.get()) {
+                System.err.println("routerd: exiting with status 1: a dataplane thread died");
+                status = 1;
+            } else {
+                System.err.println("routerd: stopping");
+            }
         } catch (Exception e) {
             System.err.println("routerd: " + e.getMessage());
             status = 1;

@@ -21,6 +21,7 @@ public final class RouterState {
     /** Local table: router address or subnet broadcast -> next hop (LOCAL or BROADCAST). */
     private final Map<Integer, Integer> localEntries = new LinkedHashMap<>();
     private Transaction transaction = new Transaction();
+    private boolean startingUp;
 
     public RouterState(Dataplane dataplane) {
         this.dataplane = dataplane;
@@ -36,6 +37,18 @@ public final class RouterState {
 
     public void transaction(Transaction tx) {
         this.transaction = tx;
+    }
+
+    /**
+     * True while routerd applies its --config: a port whose namespace does not exist yet is then
+     * created lost (down) instead of failing the start.
+     */
+    public boolean startingUp() {
+        return startingUp;
+    }
+
+    public void startingUp(boolean on) {
+        this.startingUp = on;
     }
 
     public Map<String, Link> links() {

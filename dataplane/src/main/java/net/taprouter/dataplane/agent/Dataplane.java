@@ -4,16 +4,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
+import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.RouteTable;
@@ -57,6 +60,7 @@ public final class Dataplane implements AutoCloseable {
     private final RxAgent rx;
     private final ForwardingAgent forwarding;
     private final ForwardingLatency latency = new ForwardingLatency();
+    private volatile Consumer<Throwable> fatalHandler = t -> { };
     private AgentRunner rxRunner;
     private AgentRunner forwardingRunner;
     /** Control thread: removed ports whose removal has not finished (see {@link #removePort}). */
@@ -73,7 +77,7 @@ public final class Dataplane implements AutoCloseable {
         FramePool pool = new FramePool(config.frameSlots(), config.slotSize());
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
         DescriptorRing ring = new DescriptorRing(config.frameSlots());
-        NeighbourTable neighbours = new NeighbourTable(config.neighbours(), config.arpQueue());
+        NeighbourTable neighbours = new NeighbourTable(NeighbourLimits.of(config.neighbours(), config.arpQueue(), config.frameSlots()));
         ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
         context.releaseToPool(!config.dedicatedThreads());
         ForwardingGraph graph = new ForwardingGraph(context);
@@ -81,9 +85,27 @@ public final class Dataplane implements AutoCloseable {
         this.forwarding = new ForwardingAgent(ring, pool, graph, epochs, FORWARDING_READER, latency);
     }
 
-    /** Starts the agent thread(s). */
+    /**
+     * What to do when an agent thread dies (an Error escaped it: the dataplane is then only half
+     * alive). routerd logs it and exits non-zero so that a supervisor restarts it.
+     */
+    public void onFatal(Consumer<Throwable> handler) {
+        this.fatalHandler = handler;
+    }
+
+    /**
+     * Starts the agent thread(s). A RuntimeException that escapes an agent (not a stage: those
+     * cost one frame, see ForwardingGraph.receive) is logged and the agent goes on; an Error ends
+     * its thread and calls the {@link #onFatal} handler.
+     */
     public void start() {
         ErrorHandler errors = t -> {
+            if (t instanceof Error) {
+                System.err.println("routerd: dataplane thread " + Thread.currentThread().getName() + " died: " + t);
+                t.printStackTrace();
+                fatalHandler.accept(t);
+                return; // the AgentRunner rethrows an Error: the thread ends
+            }
             System.err.println("routerd: dataplane error: " + t);
             t.printStackTrace();
         };
@@ -267,6 +289,30 @@ public final class Dataplane implements AutoCloseable {
             graph.resolver().portMacChanged(port.index(), mac);
             return null;
         });
+    }
+
+    /**
+     * Control thread: brings a lost port back on a new device (its TAP re-created or re-opened):
+     * the new fd is polled, the neighbours learned through the old device are forgotten (the host
+     * behind it may have a new MAC; PERMANENT entries stay), and once no dataplane thread can still
+     * hold the old device it is closed.
+     */
+    public void revivePort(Port port, FrameIo device) {
+        FrameIo old = port.tap();
+        if (old.fd() >= 0) {
+            poller.remove(old.fd());
+        }
+        port.device(device);
+        call(graph -> {
+            graph.resolver().forgetLearned(port.index());
+            return null;
+        });
+        port.carrierRestored();
+        if (device.fd() >= 0) {
+            poller.add(device.fd(), port.index());
+        }
+        epochs.await();
+        old.close();
     }
 
     /**

@@ -5,6 +5,7 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
@@ -73,7 +74,7 @@ public final class JitWarmup {
             routes.add(ROUTER1, 32, nextHops.acquire(NextHops.TYPE_LOCAL, 1, 0));
             DataplaneSettings settings = new DataplaneSettings();
             settings.icmpRateLimit(1_000_000, 1_000_000);
-            ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, new NeighbourTable(16, 4),
+            ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, new NeighbourTable(NeighbourLimits.of(16, 4, pool.slotCount())),
                 new DataplaneCounters(counterFile), settings, slotReturns);
             context.releaseToPool(true);
             context.nowNanos = System.nanoTime();

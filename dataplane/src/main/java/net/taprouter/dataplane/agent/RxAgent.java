@@ -15,7 +15,8 @@ import org.agrona.concurrent.Agent;
  * Reads frames from every ready TAP into free frame slots and passes their descriptors to the
  * forwarding agent's ring. Owns the {@link FramePool} free list (slots come back through the
  * {@link SlotReturnRing}). A TAP that fails (its namespace vanished) takes its port down with a
- * log line; the other ports go on. Counters: port rx_packets/rx_bytes; drops rx_no_buffer,
+ * log line; the other ports go on. A port the transmit path found lost leaves the poller here (the
+ * poller's owner), else its level-triggered EPOLLERR would wake the loop forever. Counters: port rx_packets/rx_bytes; drops rx_no_buffer,
  * rx_ring_full, frame_too_long.
  */
 public final class RxAgent implements Agent {
@@ -53,9 +54,15 @@ public final class RxAgent implements Agent {
             readyFromIdle = -1;
             for (int i = 0; i < ready; i++) {
                 Port port = ports.get(poller.readyToken(i));
-                if (port != null && !port.carrierLost()) {
-                    work += readPort(port);
+                if (port == null) {
+                    continue;
                 }
+                if (port.carrierLost()) {
+                    // lost on the send path: its fd reports EPOLLERR on every poll until removed
+                    poller.remove(port.tap().fd());
+                    continue;
+                }
+                work += readPort(port);
             }
             return work;
         } finally {

@@ -2,6 +2,9 @@ package net.taprouter.dataplane.neigh;
 
 import java.util.ArrayList;
 import java.util.List;
+import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.MacAddress;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -13,13 +16,36 @@ import org.agrona.concurrent.UnsafeBuffer;
  * MAC, port MAC, type IPv4) that the adjacency stage copies in front of a packet, and a bounded
  * queue of packets waiting for resolution (as frame slots, not copies). Fixed capacity, no
  * allocation after construction.
+ *
+ * <p>Bounded against hostile hosts ({@link NeighbourLimits}): the frames waiting for ARP in all
+ * and per ingress port, the INCOMPLETE entries per egress port, the entries per port. A full table
+ * (or port) makes room like the kernel's forced garbage collection: the least recently used entry
+ * that is not PERMANENT and holds no waiting frames is evicted (a clock: an entry used for
+ * forwarding since the hand last passed gets a second chance). Counter: event neighbour_evicted.
  */
 public final class NeighbourTable {
     /** Bytes per prebuilt header in {@link #headers()}. */
     public static final int HEADER_STRIDE = 16;
 
+    /** {@link #enqueue} results. */
+    public static final int QUEUED = 0;
+    public static final int QUEUE_FULL = 1;
+    public static final int QUEUE_PORT_LIMIT = 2;
+    public static final int QUEUE_TOTAL_LIMIT = 3;
+
+    /** Counts of frames the router itself originated are kept under this "port". */
+    private static final int LOCAL = PortTable.MAX_PORTS;
+
+    private final NeighbourLimits limits;
     private final int capacity;
     private final int queueLimit;
+    private final boolean[] referenced;
+    private final int[] entriesByPort = new int[PortTable.MAX_PORTS];
+    private final int[] incompleteByPort = new int[PortTable.MAX_PORTS];
+    private final int[] queuedByIngress = new int[PortTable.MAX_PORTS + 1];
+    private int queuedTotal;
+    private int hand;
+    private DataplaneCounters counters;
     private final Long2LongHashMap index;
     private final int[] port;
     private final int[] address;
@@ -42,9 +68,11 @@ public final class NeighbourTable {
     private final int[] queueHead;
     private final int[] queueCount;
 
-    public NeighbourTable(int capacity, int queueLimit) {
-        this.capacity = capacity;
-        this.queueLimit = queueLimit;
+    public NeighbourTable(NeighbourLimits limits) {
+        this.limits = limits;
+        this.capacity = limits.capacity();
+        this.queueLimit = limits.queuePerNeighbour();
+        referenced = new boolean[capacity];
         this.index = new Long2LongHashMap(capacity * 4, 0.5f, -1L);
         port = new int[capacity];
         address = new int[capacity];
@@ -68,6 +96,15 @@ public final class NeighbourTable {
         queueCount = new int[capacity];
     }
 
+    /** Where evictions are counted (event neighbour_evicted); null: not counted. */
+    public void counters(DataplaneCounters dataplaneCounters) {
+        this.counters = dataplaneCounters;
+    }
+
+    public NeighbourLimits limits() {
+        return limits;
+    }
+
     private static long key(int portIndex, int ip) {
         return ((long) portIndex << 32) | (ip & 0xFFFF_FFFFL);
     }
@@ -77,31 +114,83 @@ public final class NeighbourTable {
         return (int) index.get(key(portIndex, ip));
     }
 
-    /** Creates an entry in {@code newState} (mac 0 if unknown); -1 if the table is full. */
+    /**
+     * Creates an entry in {@code newState} (mac 0 if unknown); -1 if there is no room. A port at
+     * its {@link NeighbourLimits#entriesPerPort} limit makes room among its own entries; a full
+     * table among all. PERMANENT entries are not held to the per-port limit.
+     */
     public int create(int portIndex, int ip, int newState, long portMac, long nowNanos) {
-        if (freeCount == 0) {
+        if (newState != NeighbourState.PERMANENT && entriesByPort[portIndex] >= limits.entriesPerPort()) {
+            if (!evict(portIndex)) {
+                return -1;
+            }
+        }
+        if (freeCount == 0 && !evict(-1)) {
             return -1;
         }
         int e = freeEntries[--freeCount];
         port[e] = portIndex;
         address[e] = ip;
-        state[e] = newState;
+        state[e] = NeighbourState.FREE;
         mac[e] = 0;
         probes[e] = 0;
         probeNanos[e] = nowNanos;
         confirmedNanos[e] = nowNanos;
         queueHead[e] = 0;
         queueCount[e] = 0;
+        referenced[e] = false;
         writeHeader(e, 0, portMac);
         index.put(key(portIndex, ip), e);
+        entriesByPort[portIndex]++;
         size++;
+        state(e, newState);
         return e;
+    }
+
+    /**
+     * Evicts one entry (of {@code onlyPort}, or of any port if -1): the next one under the clock
+     * hand that is not PERMANENT, holds no waiting frames and was not used since the hand last
+     * passed. False if there is none.
+     */
+    private boolean evict(int onlyPort) {
+        for (int step = 0, n = 2 * capacity; step < n; step++) {
+            int e = hand;
+            hand = e + 1 == capacity ? 0 : e + 1;
+            int s = state[e];
+            if (s == NeighbourState.FREE || s == NeighbourState.PERMANENT || queueCount[e] > 0
+                || (onlyPort >= 0 && port[e] != onlyPort)) {
+                continue;
+            }
+            if (referenced[e]) {
+                referenced[e] = false;
+                continue;
+            }
+            remove(e);
+            if (counters != null) {
+                counters.event(Event.NEIGHBOUR_EVICTED);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The entry was used to forward a packet (protects it from eviction for a while). */
+    public void touch(int e) {
+        if (!referenced[e]) {
+            referenced[e] = true;
+        }
+    }
+
+    /** True if the port may have one more neighbour being resolved. */
+    public boolean mayResolve(int portIndex) {
+        return incompleteByPort[portIndex] < limits.incompletePerPort();
     }
 
     /** Removes an entry; its queue must be empty (drain it first). */
     public void remove(int e) {
         index.remove(key(port[e], address[e]));
-        state[e] = NeighbourState.FREE;
+        state(e, NeighbourState.FREE);
+        entriesByPort[port[e]]--;
         freeEntries[freeCount++] = e;
         size--;
     }
@@ -157,7 +246,7 @@ public final class NeighbourTable {
     public void confirm(int e, long neighbourMac, long portMac, long nowNanos) {
         mac[e] = neighbourMac;
         if (state[e] != NeighbourState.PERMANENT) {
-            state[e] = NeighbourState.REACHABLE;
+            state(e, NeighbourState.REACHABLE);
         }
         confirmedNanos[e] = nowNanos;
         probes[e] = 0;
@@ -181,7 +270,24 @@ public final class NeighbourTable {
     }
 
     public void state(int e, int newState) {
+        int old = state[e];
+        if (old == NeighbourState.INCOMPLETE) {
+            incompleteByPort[port[e]]--;
+        }
+        if (newState == NeighbourState.INCOMPLETE) {
+            incompleteByPort[port[e]]++;
+        }
         state[e] = newState;
+    }
+
+    /** Neighbours being resolved on a port. */
+    public int incomplete(int portIndex) {
+        return incompleteByPort[portIndex];
+    }
+
+    /** Entries (of any state) on a port. */
+    public int entries(int portIndex) {
+        return entriesByPort[portIndex];
     }
 
     public int port(int e) {
@@ -224,11 +330,17 @@ public final class NeighbourTable {
 
     // ---- waiting packets
 
-    /** Queues a packet on entry e. False if the queue is full (caller drops). */
-    public boolean enqueue(int e, int slot, int frameOffset, int frameLength, int ingressPort, boolean localOrigin) {
-        if (queueCount[e] == queueLimit) {
-            return false;
+    /**
+     * Queues a packet on entry e: {@link #QUEUED}, or why not ({@link #QUEUE_FULL} for this
+     * neighbour, {@link #QUEUE_PORT_LIMIT} for the ingress port, {@link #QUEUE_TOTAL_LIMIT}); the
+     * caller then drops it (the newest frame is the one dropped).
+     */
+    public int enqueue(int e, int slot, int frameOffset, int frameLength, int ingressPort, boolean localOrigin) {
+        int room = queueRoom(e, ingressPort, localOrigin);
+        if (room != QUEUED) {
+            return room;
         }
+        int from = ingressBucket(ingressPort, localOrigin);
         int at = e * queueLimit + (queueHead[e] + queueCount[e]) % queueLimit;
         queueSlot[at] = slot;
         queueOffset[at] = frameOffset;
@@ -236,7 +348,37 @@ public final class NeighbourTable {
         queueIngress[at] = ingressPort;
         queueLocalOrigin[at] = localOrigin;
         queueCount[e]++;
-        return true;
+        queuedByIngress[from]++;
+        queuedTotal++;
+        return QUEUED;
+    }
+
+    /** What {@link #enqueue} would answer now ({@code e} -1: a neighbour not created yet). */
+    public int queueRoom(int e, int ingressPort, boolean localOrigin) {
+        if (e >= 0 && queueCount[e] == queueLimit) {
+            return QUEUE_FULL;
+        }
+        if (queuedByIngress[ingressBucket(ingressPort, localOrigin)] >= limits.queuedFramesPerPort()) {
+            return QUEUE_PORT_LIMIT;
+        }
+        if (queuedTotal >= limits.queuedFrames()) {
+            return QUEUE_TOTAL_LIMIT;
+        }
+        return QUEUED;
+    }
+
+    private static int ingressBucket(int ingressPort, boolean localOrigin) {
+        return localOrigin || ingressPort < 0 || ingressPort >= LOCAL ? LOCAL : ingressPort;
+    }
+
+    /** Frames waiting for ARP in all. */
+    public int queuedTotal() {
+        return queuedTotal;
+    }
+
+    /** Frames from an ingress port waiting for ARP. */
+    public int queuedFrom(int ingressPort) {
+        return queuedByIngress[ingressBucket(ingressPort, false)];
     }
 
     public int queued(int e) {
@@ -249,6 +391,9 @@ public final class NeighbourTable {
     }
 
     public void dequeue(int e) {
+        int at = e * queueLimit + queueHead[e];
+        queuedByIngress[ingressBucket(queueIngress[at], queueLocalOrigin[at])]--;
+        queuedTotal--;
         queueHead[e] = (queueHead[e] + 1) % queueLimit;
         queueCount[e]--;
     }

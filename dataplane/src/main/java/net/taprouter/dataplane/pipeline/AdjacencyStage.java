@@ -35,6 +35,7 @@ public final class AdjacencyStage implements Stage {
                 if (state == NeighbourState.STALE) {
                     resolver.startProbe(entry);
                 }
+                neighbours.touch(entry);
                 writeHeader(context.buffer, packet.frameOffset, neighbours, entry);
                 return mtu;
             }

@@ -13,7 +13,7 @@ import net.taprouter.dataplane.wire.MacAddress;
  * port's link (updating an existing entry, or creating one when the request/reply is aimed at
  * us), releases packets that waited for it, and answers requests for the port's own addresses
  * by turning the request into the reply in place.
- * Next: {@link TransmitStage} (reply). Drops: arp_malformed, arp_not_for_us; replies are consumed.
+ * Next: {@link TransmitStage} (reply). Drops: arp_malformed, arp_not_for_us, port_down; replies to us are consumed (event arp_replies_received).
  */
 public final class ArpInputStage implements Stage {
     private final ForwardingContext context;
@@ -22,6 +22,7 @@ public final class ArpInputStage implements Stage {
     private final Stage transmit;
     private final Stage malformed;
     private final Stage notForUs;
+    private final Stage portDown;
 
     public ArpInputStage(ForwardingContext context, ArpResolver resolver, ForwardingGraph graph) {
         this.context = context;
@@ -29,6 +30,7 @@ public final class ArpInputStage implements Stage {
         this.transmit = graph.transmit();
         this.malformed = graph.drop(DropReason.ARP_MALFORMED);
         this.notForUs = graph.drop(DropReason.ARP_NOT_FOR_US);
+        this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
     @Override
@@ -42,6 +44,9 @@ public final class ArpInputStage implements Stage {
             return malformed;
         }
         Port port = context.ports.get(packet.ingressPort);
+        if (port == null) {
+            return portDown; // removed since EthernetInput looked (link del)
+        }
         int senderIp = arp.senderIp();
         int targetIp = arp.targetIp();
         boolean forUs = port.ownsAddress(targetIp);
@@ -59,6 +64,7 @@ public final class ArpInputStage implements Stage {
             return transmit;
         }
         if (operation == ArpView.OP_REPLY && forUs) {
+            context.event(Event.ARP_REPLIES_RECEIVED);
             context.release(packet.slot);
             return null;
         }
@@ -73,7 +79,7 @@ public final class ArpInputStage implements Stage {
             }
             entry = context.neighbours.create(port.index(), senderIp, NeighbourState.REACHABLE, port.mac(), context.nowNanos);
             if (entry < 0) {
-                context.counters.drop(DropReason.NEIGHBOUR_TABLE_FULL);
+                context.event(Event.NEIGHBOUR_REFUSED);
                 return;
             }
         }

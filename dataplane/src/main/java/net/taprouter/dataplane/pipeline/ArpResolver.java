@@ -6,6 +6,7 @@ import java.util.List;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.ArpView;
@@ -20,33 +21,54 @@ import org.agrona.concurrent.UnsafeBuffer;
  * unanswered requests one second apart answers each with ICMP Host Unreachable. Also ages
  * entries: REACHABLE becomes STALE after {@link #REACHABLE_NANOS}; a STALE entry in use is probed
  * (unicast) and removed if the probes go unanswered; unused STALE entries are collected.
+ *
+ * <p>Against floods to addresses nobody answers: a new neighbour needs a token of its egress
+ * port's ARP request bucket ({@link #REQUESTS_PER_SECOND}, burst {@link #REQUEST_BURST}) and room
+ * under the port's INCOMPLETE limit; waiting frames are bounded per neighbour, per ingress port and
+ * in all ({@link net.taprouter.dataplane.neigh.NeighbourLimits}). Retransmissions are bounded by
+ * the INCOMPLETE limit. Drops: arp_queue_full, arp_queue_port_limit, arp_queue_total_limit,
+ * arp_request_rate_limited, neighbour_incomplete_limit, neighbour_table_full, port_down.
  */
 public final class ArpResolver {
     public static final int MAX_PROBES = 3;
     public static final long RETRANSMIT_NANOS = 1_000_000_000L;
     public static final long REACHABLE_NANOS = 30_000_000_000L;
     public static final long STALE_GC_NANOS = 300_000_000_000L;
+    /** New neighbours (broadcast ARP requests) per second and egress port. */
+    public static final int REQUESTS_PER_SECOND = 100;
+    public static final int REQUEST_BURST = 100;
 
     private final ForwardingContext context;
+    private final ForwardingGraph graph;
     private final NeighbourTable neighbours;
     private final UnsafeBuffer request;
     private final EthernetView ethernet = new EthernetView();
     private final ArpView arp = new ArpView();
     private final Packet resumed = new Packet();
-    private final Stage queueFull;
+    private final Stage[] queueRefused = new Stage[4];
     private final Stage tableFull;
     private final Stage unresolved;
+    private final Stage incompleteLimit;
+    private final Stage rateLimited;
+    private final Stage portDown;
+    private final TokenBuckets requestTokens = new TokenBuckets(PortTable.MAX_PORTS);
     private Stage mtu;
     private Stage hostUnreachable;
 
     public ArpResolver(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
+        this.graph = graph;
         this.neighbours = context.neighbours;
         ByteBuffer memory = BufferUtil.allocateDirectAligned(64, 64);
         this.request = new UnsafeBuffer(memory);
-        this.queueFull = graph.drop(DropReason.ARP_QUEUE_FULL);
+        this.queueRefused[NeighbourTable.QUEUE_FULL] = graph.drop(DropReason.ARP_QUEUE_FULL);
+        this.queueRefused[NeighbourTable.QUEUE_PORT_LIMIT] = graph.drop(DropReason.ARP_QUEUE_PORT_LIMIT);
+        this.queueRefused[NeighbourTable.QUEUE_TOTAL_LIMIT] = graph.drop(DropReason.ARP_QUEUE_TOTAL_LIMIT);
         this.tableFull = graph.drop(DropReason.NEIGHBOUR_TABLE_FULL);
         this.unresolved = graph.drop(DropReason.NEIGHBOUR_UNRESOLVED);
+        this.incompleteLimit = graph.drop(DropReason.NEIGHBOUR_INCOMPLETE_LIMIT);
+        this.rateLimited = graph.drop(DropReason.ARP_REQUEST_RATE_LIMITED);
+        this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
     void next(Stage mtuStage, Stage hostUnreachableStage) {
@@ -62,20 +84,30 @@ public final class ArpResolver {
         if (entry >= 0 && neighbours.state(entry) == NeighbourState.FAILED) {
             return unresolved; // being failed right now (see fail)
         }
+        int room = neighbours.queueRoom(entry, packet.ingressPort, packet.localOrigin);
+        if (room != NeighbourTable.QUEUED) {
+            return queueRefused[room];
+        }
         boolean fresh = entry < 0;
         if (fresh) {
-            Port port = context.ports.get(packet.egressPort);
+            int egress = packet.egressPort;
+            Port port = context.ports.get(egress);
             if (port == null) {
-                return tableFull;
+                return portDown;
             }
-            entry = neighbours.create(packet.egressPort, packet.neighbourAddress, NeighbourState.INCOMPLETE, port.mac(), context.nowNanos);
+            if (!neighbours.mayResolve(egress)) {
+                return incompleteLimit;
+            }
+            if (!requestTokens.tryAcquire(egress, context.nowNanos, REQUESTS_PER_SECOND, REQUEST_BURST)) {
+                return rateLimited;
+            }
+            entry = neighbours.create(egress, packet.neighbourAddress, NeighbourState.INCOMPLETE, port.mac(), context.nowNanos);
             if (entry < 0) {
                 return tableFull;
             }
         }
-        if (!neighbours.enqueue(entry, packet.slot, packet.frameOffset, packet.frameLength, packet.ingressPort, packet.localOrigin)) {
-            return queueFull;
-        }
+        neighbours.enqueue(entry, packet.slot, packet.frameOffset, packet.frameLength, packet.ingressPort, packet.localOrigin);
+        context.park(packet.slot);
         context.event(Event.NEIGHBOUR_QUEUED);
         if (fresh) {
             sendRequest(entry, false);
@@ -95,7 +127,7 @@ public final class ArpResolver {
         while (neighbours.queued(entry) > 0) {
             resume(entry);
             AdjacencyStage.writeHeader(context.buffer, resumed.frameOffset, neighbours, entry);
-            ForwardingGraph.run(mtu, resumed);
+            graph.runGuarded(mtu, resumed);
         }
     }
 
@@ -147,7 +179,7 @@ public final class ArpResolver {
         while (neighbours.queued(entry) > 0) {
             resume(entry);
             resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
-            ForwardingGraph.run(hostUnreachable, resumed);
+            graph.runGuarded(hostUnreachable, resumed);
         }
         neighbours.remove(entry);
     }
@@ -172,6 +204,16 @@ public final class ArpResolver {
     public void discardPort(int port) {
         for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
             if (neighbours.state(e) != NeighbourState.FREE && neighbours.port(e) == port) {
+                discard(e);
+            }
+        }
+    }
+
+    /** Control command: forget the neighbours learned on a port (its device was replaced); PERMANENT ones stay. */
+    public void forgetLearned(int port) {
+        for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
+            int state = neighbours.state(e);
+            if (state != NeighbourState.FREE && state != NeighbourState.PERMANENT && neighbours.port(e) == port) {
                 discard(e);
             }
         }
@@ -336,6 +378,7 @@ public final class ArpResolver {
             neighbours.queuedLength(position), neighbours.queuedIngress(position));
         resumed.localOrigin = neighbours.queuedLocalOrigin(position);
         neighbours.dequeue(entry);
+        context.unpark(resumed.slot);
         resumed.egressPort = neighbours.port(entry);
         resumed.neighbourAddress = neighbours.address(entry);
         resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);

@@ -27,9 +27,19 @@ public final class ForwardingContext {
     public final NeighbourTable neighbours;
     public final DataplaneCounters counters;
     public final DataplaneSettings settings;
-    public final TokenBucket icmpLimiter;
+    public final IcmpRateLimiter icmpLimiter;
     private final SlotReturnRing slotReturns;
     private boolean releaseToPool;
+    /** Per pool slot, who has it: {@link #SLOT_ELSEWHERE}, {@link #SLOT_HELD}, {@link #SLOT_PARKED}. */
+    private final byte[] slotState;
+    private boolean internalErrorLogged;
+
+    /** The slot is not this agent's (free in the pool, or on its way back). */
+    static final byte SLOT_ELSEWHERE = 0;
+    /** A packet in the graph holds the slot. */
+    static final byte SLOT_HELD = 1;
+    /** The slot waits in an ARP queue. */
+    static final byte SLOT_PARKED = 2;
     /** Clock of the current batch (System.nanoTime at its start). */
     public long nowNanos;
 
@@ -42,18 +52,61 @@ public final class ForwardingContext {
         this.routes = routes;
         this.nextHops = nextHops;
         this.neighbours = neighbours;
+        neighbours.counters(counters);
         this.counters = counters;
         this.settings = settings;
-        this.icmpLimiter = new TokenBucket(settings);
+        this.icmpLimiter = new IcmpRateLimiter(settings);
         this.slotReturns = slotReturns;
+        this.slotState = new byte[pool.slotCount()];
     }
 
-    /** The packet's slot is no longer needed. */
+    /** A received frame's slot enters the graph. */
+    void hold(int slot) {
+        slotState[slot] = SLOT_HELD;
+    }
+
+    /** The slot now waits in an ARP queue (still this agent's). */
+    void park(int slot) {
+        slotState[slot] = SLOT_PARKED;
+    }
+
+    /** The slot is taken out of an ARP queue to go on through the graph. */
+    void unpark(int slot) {
+        slotState[slot] = SLOT_HELD;
+    }
+
+    /**
+     * The packet's slot is no longer needed. A slot that is not this agent's (released already) is
+     * never freed twice: that is counted and logged as an internal error.
+     */
     public void release(int slot) {
+        if (slot < 0 || slot >= slotState.length || slotState[slot] == SLOT_ELSEWHERE) {
+            internalError(null, new IllegalStateException("frame slot " + slot + " released but not held"));
+            return;
+        }
+        slotState[slot] = SLOT_ELSEWHERE;
         if (releaseToPool) {
             pool.free(slot);
         } else {
             slotReturns.release(slot);
+        }
+    }
+
+    /**
+     * A stage threw on {@code packet} (a bug): it costs this packet only. Counted as
+     * internal_error, logged once with its stack; the slot goes back unless it already went (or
+     * waits in an ARP queue).
+     */
+    public void internalError(Packet packet, RuntimeException e) {
+        counters.drop(DropReason.INTERNAL_ERROR);
+        if (packet != null && packet.slot >= 0 && packet.slot < slotState.length && slotState[packet.slot] == SLOT_HELD) {
+            release(packet.slot);
+        }
+        if (!internalErrorLogged) {
+            internalErrorLogged = true;
+            System.err.println("routerd: internal error in the dataplane (the packet is dropped as internal_error;"
+                + " further ones are only counted): " + e);
+            e.printStackTrace();
         }
     }
 

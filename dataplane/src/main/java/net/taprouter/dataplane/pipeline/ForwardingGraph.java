@@ -71,9 +71,22 @@ public final class ForwardingGraph {
         }
     }
 
-    /** Processes one received frame. */
+    /**
+     * Processes one received frame; its slot is now the graph's. A RuntimeException in a stage
+     * costs this frame only (drop internal_error), never the thread.
+     */
     public void receive(Packet packet) {
-        run(ethernetInput, packet);
+        context.hold(packet.slot);
+        runGuarded(ethernetInput, packet);
+    }
+
+    /** {@link #run}, with a stage's RuntimeException turned into a counted drop of this packet. */
+    void runGuarded(Stage stage, Packet packet) {
+        try {
+            run(stage, packet);
+        } catch (RuntimeException e) {
+            context.internalError(packet, e);
+        }
     }
 
     public ArpResolver resolver() {

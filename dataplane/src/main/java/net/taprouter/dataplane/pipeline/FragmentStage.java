@@ -24,17 +24,22 @@ public final class FragmentStage implements Stage {
     private final Ipv4View fragmentHeader = new Ipv4View();
     private final byte[] laterHeader = new byte[MAX_HEADER];
     private final Stage tooSmall;
+    private final Stage portDown;
 
     public FragmentStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
         ByteBuffer memory = BufferUtil.allocateDirectAligned(context.pool.frameCapacity(), 64);
         this.scratch = new UnsafeBuffer(memory);
         this.tooSmall = graph.drop(DropReason.FRAGMENTATION_NEEDED);
+        this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
     @Override
     public Stage process(Packet packet) {
         Port port = context.ports.get(packet.egressPort);
+        if (port == null) {
+            return portDown; // removed since MtuStage looked (link del)
+        }
         Ipv4View ip = packet.ip;
         int mtu = port.mtu();
         int headerLength = ip.headerLength();

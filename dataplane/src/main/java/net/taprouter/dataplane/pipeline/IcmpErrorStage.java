@@ -22,7 +22,8 @@ import net.taprouter.dataplane.wire.Ipv4View;
  *
  * Input: an IPv4 packet (view wrapped) that is dropped for {@code reason}. Never answers an ICMP
  * error, a non-first fragment, a link-layer broadcast, a packet from a broadcast/multicast/zero
- * source, or a packet the router originated; rate-limited by a token bucket. Source address:
+ * source, or a packet the router originated; rate-limited per destination ({@link IcmpRateLimiter}),
+ * except Fragmentation Needed, which is never limited. Source address:
  * that of the port the error leaves through (as Linux), else the ingress port's.
  * Next: {@link RouteOutputStage}.
  * Counters: drop.{reason}; event icmp_errors_sent; drops icmp_error_suppressed,
@@ -38,6 +39,8 @@ public final class IcmpErrorStage implements Stage {
     private final int type;
     private final int code;
     private final DropReason reason;
+    /** Fragmentation Needed: path-MTU discovery must never be silenced (as Linux). */
+    private final boolean neverLimited;
     private final IcmpView icmp = new IcmpView();
     private Stage routeOutput;
     private final Stage suppressed;
@@ -50,6 +53,7 @@ public final class IcmpErrorStage implements Stage {
         this.type = type;
         this.code = code;
         this.reason = reason;
+        this.neverLimited = type == IcmpView.TYPE_DEST_UNREACHABLE && code == IcmpView.CODE_FRAGMENTATION_NEEDED;
         this.suppressed = graph.drop(DropReason.ICMP_ERROR_SUPPRESSED);
         this.rateLimited = graph.drop(DropReason.ICMP_RATE_LIMITED);
         this.noSource = graph.drop(DropReason.ICMP_NO_SOURCE);
@@ -72,7 +76,7 @@ public final class IcmpErrorStage implements Stage {
         if (errorSource == 0) {
             return noSource;
         }
-        if (!context.icmpLimiter.tryAcquire(context.nowNanos)) {
+        if (!neverLimited && !context.icmpLimiter.tryAcquire(source, context.nowNanos)) {
             return rateLimited;
         }
         int quote = Math.min(ip.totalLength(), MAX_QUOTE);

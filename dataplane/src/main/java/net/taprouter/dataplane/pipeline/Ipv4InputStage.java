@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4Address;
@@ -21,6 +22,7 @@ public final class Ipv4InputStage implements Stage {
     private final Stage badChecksum;
     private final Stage martianSource;
     private final Stage martianDestination;
+    private final Stage portDown;
 
     public Ipv4InputStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
@@ -30,6 +32,7 @@ public final class Ipv4InputStage implements Stage {
         this.badChecksum = graph.drop(DropReason.IP_BAD_CHECKSUM);
         this.martianSource = graph.drop(DropReason.MARTIAN_SOURCE);
         this.martianDestination = graph.drop(DropReason.MARTIAN_DESTINATION);
+        this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
     void next(Stage lookup) {
@@ -53,10 +56,14 @@ public final class Ipv4InputStage implements Stage {
         if (!ip.isHeaderChecksumValid()) {
             return badChecksum;
         }
+        Port in = context.ports.get(packet.ingressPort);
+        if (in == null) {
+            return portDown; // removed since EthernetInput looked (link del)
+        }
         int source = ip.source();
         if (Ipv4Address.isMulticast(source) || Ipv4Address.isLimitedBroadcast(source) || Ipv4Address.isLoopback(source)
             || Ipv4Address.isThisNetwork(source) || Ipv4Address.isReservedClassE(source)
-            || context.ports.get(packet.ingressPort).isMartianSource(source)) {
+            || in.isMartianSource(source)) {
             return martianSource;
         }
         int destination = ip.destination();

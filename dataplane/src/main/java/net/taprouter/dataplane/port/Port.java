@@ -5,7 +5,7 @@ package net.taprouter.dataplane.port;
 /**
  * A router port: the routerd end of a TAP device whose kernel end is a host's NIC.
  *
- * <p>Immutable identity (index, name, TAP); the mutable parts (MAC, MTU, up/down, addresses) are
+ * <p>Immutable identity (index, name); the device is replaced only when a lost port is revived; the mutable parts (MAC, MTU, up/down, addresses) are
  * written by the control thread and read by the dataplane: MTU and state are volatile, the
  * address list is an immutable array replaced on change.
  */
@@ -14,7 +14,7 @@ public final class Port {
 
     private final int index;
     private final String name;
-    private final FrameIo tap;
+    private volatile FrameIo tap;
     private final PortCounters counters;
     private volatile long mac;
     private volatile int mtu;
@@ -39,8 +39,14 @@ public final class Port {
         return name;
     }
 
+    /** The port's device (its TAP); replaced when a lost port is revived. */
     public FrameIo tap() {
         return tap;
+    }
+
+    /** Control thread: a new device for a lost port (see Dataplane.revivePort). */
+    public void device(FrameIo device) {
+        this.tap = device;
     }
 
     public PortCounters counters() {
@@ -78,6 +84,11 @@ public final class Port {
 
     public void markCarrierLost() {
         this.carrierLost = true;
+    }
+
+    /** Control thread: the port has a working device again. */
+    public void carrierRestored() {
+        this.carrierLost = false;
     }
 
     /** Forwarding uses the port only when it is administratively up and its TAP works. */

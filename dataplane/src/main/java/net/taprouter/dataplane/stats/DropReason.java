@@ -36,6 +36,10 @@ public enum DropReason {
     FRAGMENTATION_NEEDED("fragmentation_needed", "DF set and larger than egress MTU"),
     NEIGHBOUR_UNRESOLVED("neighbour_unresolved", "ARP got no reply (host unreachable sent)"),
     ARP_QUEUE_FULL("arp_queue_full", "too many packets waiting for one ARP reply"),
+    ARP_QUEUE_PORT_LIMIT("arp_queue_port_limit", "too many packets from one ingress port waiting for ARP"),
+    ARP_QUEUE_TOTAL_LIMIT("arp_queue_total_limit", "packets waiting for ARP at their limit (a quarter of the frame pool)"),
+    ARP_REQUEST_RATE_LIMITED("arp_request_rate_limited", "new neighbour not resolved: the egress port's ARP request rate limit"),
+    NEIGHBOUR_INCOMPLETE_LIMIT("neighbour_incomplete_limit", "too many neighbours being resolved on the egress port"),
     NEIGHBOUR_TABLE_FULL("neighbour_table_full", "no room for a new neighbour"),
     NEIGHBOUR_FLUSHED("neighbour_flushed", "waiting for ARP when the neighbour was flushed"),
     LOCAL_FRAGMENT("local_fragment", "fragment addressed to the router"),
@@ -47,7 +51,8 @@ public enum DropReason {
     OUTPUT_NO_ROUTE("output_no_route", "no route for a packet the router originated"),
     OUTPUT_TO_SELF("output_to_self", "router-originated packet routed to the router"),
     TX_QUEUE_FULL("tx_queue_full", "TAP write would block"),
-    TX_ERROR("tx_error", "TAP write failed (port gone)");
+    TX_ERROR("tx_error", "TAP write failed (port gone)"),
+    INTERNAL_ERROR("internal_error", "a stage failed on this packet (a bug: logged once with its stack)");
 
     /**
      * Drops a correct router makes in normal operation: the packet was answered (an ICMP error, a

@@ -9,9 +9,12 @@ public enum Event {
     TCP_RESETS_SENT("tcp_resets_sent"),
     ARP_REQUESTS_SENT("arp_requests_sent"),
     ARP_REPLIES_SENT("arp_replies_sent"),
+    ARP_REPLIES_RECEIVED("arp_replies_received"),
     ARP_LEARNED("arp_learned"),
     FRAGMENTS_CREATED("fragments_created"),
-    NEIGHBOUR_QUEUED("neighbour_queued");
+    NEIGHBOUR_QUEUED("neighbour_queued"),
+    NEIGHBOUR_EVICTED("neighbour_evicted"),
+    NEIGHBOUR_REFUSED("neighbour_refused");
 
     private final String counterName;
 

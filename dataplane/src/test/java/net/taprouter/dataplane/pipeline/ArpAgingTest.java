@@ -51,7 +51,7 @@ class ArpAgingTest extends GraphTestBase {
 
         fx.assertNothingWritten();
         fx.assertNeighbour(1, B, NeighbourState.REACHABLE, B_MAC);
-        fx.assertCounters("event.arp_learned", 1);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1);
         fx.assertNoLeak();
     }
 

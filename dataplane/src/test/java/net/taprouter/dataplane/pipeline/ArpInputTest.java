@@ -88,7 +88,7 @@ class ArpInputTest extends GraphTestBase {
 
         fx.assertNothingWritten();
         fx.assertNeighbour(0, A, NeighbourState.REACHABLE, A_MAC);
-        fx.assertCounters("event.arp_learned", 1);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1);
         fx.assertNoLeak();
     }
 

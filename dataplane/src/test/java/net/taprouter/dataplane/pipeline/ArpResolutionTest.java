@@ -35,7 +35,7 @@ class ArpResolutionTest extends GraphTestBase {
         assertEquals(Golden.UDP_A_TO_B_OUT, Wire.hex(only(fx.tap1)));
         fx.assertNothingWritten();
         fx.assertNeighbour(1, B, NeighbourState.REACHABLE, B_MAC);
-        fx.assertCounters("event.arp_learned", 1, "port.tap1.tx_packets", 1, "port.tap1.tx_bytes", 78);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "port.tap1.tx_packets", 1, "port.tap1.tx_bytes", 78);
         fx.assertNoLeak();
     }
 
@@ -85,7 +85,7 @@ class ArpResolutionTest extends GraphTestBase {
         for (String frame : expected) {
             bytes += frame.length() / 2;
         }
-        fx.assertCounters("event.arp_learned", 1, "port.tap1.tx_packets", n, "port.tap1.tx_bytes", bytes);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "port.tap1.tx_packets", n, "port.tap1.tx_bytes", bytes);
         fx.assertNoLeak();
     }
 
@@ -167,7 +167,7 @@ class ArpResolutionTest extends GraphTestBase {
 
         assertEquals(Golden.TIME_EXCEEDED, Wire.hex(only(fx.tap0)));
         fx.assertNothingWritten();
-        fx.assertCounters("event.arp_learned", 1, "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 106);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 106);
         fx.assertNoLeak();
     }
 
@@ -183,7 +183,7 @@ class ArpResolutionTest extends GraphTestBase {
 
         assertEquals(Golden.ECHO_REPLY, Wire.hex(only(fx.tap0)));
         fx.assertNothingWritten();
-        fx.assertCounters("event.arp_learned", 1, "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 75);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 75);
         fx.assertNoLeak();
     }
 

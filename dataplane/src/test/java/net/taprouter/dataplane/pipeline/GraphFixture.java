@@ -15,6 +15,7 @@ import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
@@ -67,12 +68,13 @@ final class GraphFixture implements AutoCloseable {
 
     final CounterFile counterFile = CounterFile.create(null, 4096);
     final DataplaneCounters counters = new DataplaneCounters(counterFile);
-    final FramePool pool = new FramePool(SLOTS, SLOT_SIZE);
-    final SlotReturnRing slotReturns = new SlotReturnRing(pool);
+    final int slots;
+    final FramePool pool;
+    final SlotReturnRing slotReturns;
     final PortTable ports = new PortTable();
     final RouteTable routes = new RouteTable(64, GracePeriod.NONE);
     final NextHops nextHops = new NextHops(1024, GracePeriod.NONE);
-    final NeighbourTable neighbours = new NeighbourTable(NEIGHBOURS, ARP_QUEUE);
+    final NeighbourTable neighbours;
     final DataplaneSettings settings = new DataplaneSettings();
     final ForwardingContext context;
     final ForwardingGraph graph;
@@ -86,6 +88,15 @@ final class GraphFixture implements AutoCloseable {
     private Map<String, Long> mark;
 
     GraphFixture() {
+        this(SLOTS, NeighbourLimits.of(NEIGHBOURS, ARP_QUEUE, SLOTS));
+    }
+
+    /** A fixture with its own pool size and neighbour limits. */
+    GraphFixture(int slots, NeighbourLimits limits) {
+        this.slots = slots;
+        pool = new FramePool(slots, SLOT_SIZE);
+        slotReturns = new SlotReturnRing(pool);
+        neighbours = new NeighbourTable(limits);
         context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
         graph = new ForwardingGraph(context);
         context.nowNanos = START;
@@ -200,7 +211,7 @@ final class GraphFixture implements AutoCloseable {
     void assertNoLeak(int queued) {
         drain();
         assertEquals(queued, queuedSlots(), "slots waiting in ARP queues");
-        assertEquals(SLOTS - queued, pool.freeCount(), "free slots (leak or double free)");
+        assertEquals(slots - queued, pool.freeCount(), "free slots (leak or double free)");
     }
 
     void assertNoLeak() {
@@ -215,6 +226,17 @@ final class GraphFixture implements AutoCloseable {
             throw new IllegalArgumentException("no counter named " + name);
         }
         return value;
+    }
+
+    /** Sum of the counters whose names match. */
+    long sum(java.util.function.Predicate<String> names) {
+        long[] total = {0};
+        counterFile.reader().forEach((long value, int id, String label) -> {
+            if (names.test(label)) {
+                total[0] += value;
+            }
+        });
+        return total[0];
     }
 
     private Map<String, Long> snapshot() {
@@ -270,8 +292,8 @@ final class GraphFixture implements AutoCloseable {
         for (int slot : slots) {
             pool.free(slot);
         }
-        assertEquals(SLOTS, free, "free slots after the test (leak or double free)");
-        assertEquals(SLOTS, slots.size(), "distinct free slots");
+        assertEquals(this.slots, free, "free slots after the test (leak or double free)");
+        assertEquals(this.slots, slots.size(), "distinct free slots");
         for (PortCounters pc : portCounters) {
             pc.close();
         }

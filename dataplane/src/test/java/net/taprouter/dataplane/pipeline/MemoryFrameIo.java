@@ -15,6 +15,7 @@ final class MemoryFrameIo implements FrameIo {
     private final List<byte[]> written = new ArrayList<>();
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private boolean closed;
+    private RuntimeException failure;
 
     MemoryFrameIo(String ifname) {
         this.ifname = ifname;
@@ -40,11 +41,19 @@ final class MemoryFrameIo implements FrameIo {
         if (closed) {
             throw new IOException(ifname + " closed");
         }
+        if (failure != null) {
+            throw failure;
+        }
         byte[] copy = new byte[length];
         view.wrap(address, length);
         view.getBytes(0, copy);
         written.add(copy);
         return length;
+    }
+
+    /** Every write throws {@code e} (a stand-in for a bug in a stage); null: writes work again. */
+    void failWith(RuntimeException e) {
+        this.failure = e;
     }
 
     /** Frames written since the last {@link #take()}, oldest first; clears the list. */

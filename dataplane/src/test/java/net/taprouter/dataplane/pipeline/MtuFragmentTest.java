@@ -140,7 +140,7 @@ class MtuFragmentTest extends GraphTestBase {
         fx.assertNothingWritten();
         assertArrayEquals(Wire.slice(in, 20, in.length - 20), checkFragments(in, fragments, 20, 20));
         fx.assertCounters("event.forwarded", 1, "event.neighbour_queued", 1, "event.arp_requests_sent", 1,
-            "event.arp_learned", 1, "event.fragments_created", 2,
+            "event.arp_learned", 1, "event.arp_replies_received", 1, "event.fragments_created", 2,
             "port.tap1.tx_packets", 3, "port.tap1.tx_bytes", 42 + 14 + 572 + 14 + 448);
         fx.assertNoLeak();
     }

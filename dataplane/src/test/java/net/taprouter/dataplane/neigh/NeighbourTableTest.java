@@ -1,0 +1,98 @@
+package net.taprouter.dataplane.neigh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import net.taprouter.dataplane.stats.CounterFile;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.Event;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A full neighbour table (or port) makes room the way the kernel's forced GC does; its limits hold. */
+class NeighbourTableTest {
+    private final CounterFile file = CounterFile.create(null, 1024);
+    private final DataplaneCounters counters = new DataplaneCounters(file);
+
+    @AfterEach
+    void close() {
+        file.close();
+    }
+
+    private NeighbourTable table(int capacity, int perPort) {
+        NeighbourTable t = new NeighbourTable(new NeighbourLimits(capacity, 2, 8, 4, 4, perPort));
+        t.counters(counters);
+        return t;
+    }
+
+    @Test
+    void aFullTableEvictsTheLeastRecentlyUsedLearnedEntry() {
+        NeighbourTable t = table(8, 8);
+        int[] e = new int[8];
+        for (int i = 0; i < 8; i++) {
+            e[i] = t.create(0, 100 + i, NeighbourState.REACHABLE, 0, 0);
+        }
+        t.touch(e[0]); // in use: second chance
+        int fresh = t.create(1, 999, NeighbourState.REACHABLE, 0, 0);
+        assertTrue(fresh >= 0, "no room made");
+        assertEquals(-1, t.find(0, 101), "the first unused entry goes");
+        assertTrue(t.find(0, 100) >= 0, "the entry in use stays");
+        assertEquals(1, counters.events(Event.NEIGHBOUR_EVICTED));
+        assertEquals(8, t.size());
+    }
+
+    @Test
+    void permanentEntriesAndEntriesWithWaitingFramesAreNeverEvicted() {
+        NeighbourTable t = table(4, 4);
+        t.create(0, 1, NeighbourState.PERMANENT, 0, 0);
+        int waiting = t.create(0, 2, NeighbourState.INCOMPLETE, 0, 0);
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(waiting, 7, 0, 60, 1, false));
+        t.create(0, 3, NeighbourState.PERMANENT, 0, 0);
+        t.create(0, 4, NeighbourState.PERMANENT, 0, 0);
+        assertEquals(-1, t.create(1, 5, NeighbourState.REACHABLE, 0, 0), "nothing may be evicted");
+        assertEquals(0, counters.events(Event.NEIGHBOUR_EVICTED));
+        t.dequeue(waiting);
+        assertTrue(t.create(1, 5, NeighbourState.REACHABLE, 0, 0) >= 0, "the entry without frames may go now");
+        assertEquals(-1, t.find(0, 2));
+    }
+
+    @Test
+    void aPortAtItsLimitMakesRoomAmongItsOwnEntries() {
+        NeighbourTable t = table(16, 4);
+        int other = t.create(1, 50, NeighbourState.REACHABLE, 0, 0);
+        for (int i = 0; i < 10; i++) {
+            assertTrue(t.create(0, 100 + i, NeighbourState.REACHABLE, 0, 0) >= 0);
+        }
+        assertEquals(4, t.entries(0));
+        assertEquals(other, t.find(1, 50), "another port's entry was evicted");
+        assertEquals(6, counters.events(Event.NEIGHBOUR_EVICTED));
+        assertTrue(t.find(0, 109) >= 0);
+        // PERMANENT entries are not held to the per-port limit
+        assertTrue(t.create(0, 200, NeighbourState.PERMANENT, 0, 0) >= 0);
+        assertEquals(5, t.entries(0));
+    }
+
+    @Test
+    void queueLimitsAndIncompleteCounts() {
+        NeighbourTable t = table(16, 16); // 2 per neighbour, 4 per ingress port, 8 in all, 4 INCOMPLETE per port
+        int a = t.create(1, 1, NeighbourState.INCOMPLETE, 0, 0);
+        int b = t.create(1, 2, NeighbourState.INCOMPLETE, 0, 0);
+        assertEquals(2, t.incomplete(1));
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(a, 1, 0, 60, 0, false));
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(a, 2, 0, 60, 0, false));
+        assertEquals(NeighbourTable.QUEUE_FULL, t.enqueue(a, 3, 0, 60, 0, false));
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(b, 3, 0, 60, 0, false));
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(b, 4, 0, 60, 0, false));
+        int c = t.create(1, 3, NeighbourState.INCOMPLETE, 0, 0);
+        assertEquals(NeighbourTable.QUEUE_PORT_LIMIT, t.enqueue(c, 5, 0, 60, 0, false));
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(c, 5, 0, 60, -1, true), "router-originated frames have their own share");
+        t.confirm(a, 0x0200_0000_0001L, 0, 0);
+        assertEquals(2, t.incomplete(1));
+        assertEquals(5, t.queuedTotal());
+        t.dequeue(a);
+        t.dequeue(a);
+        assertEquals(2, t.queuedFrom(0));
+        t.remove(a);
+        assertEquals(2, t.entries(1));
+    }
+}
