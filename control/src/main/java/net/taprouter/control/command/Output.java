@@ -18,6 +18,10 @@ public final class Output {
     private boolean rowsUsed;
     private final StringBuilder raw = new StringBuilder();
     private Listing pending;
+    /** Whether {@link #pending} prints text lines in JSON mode too ({@link #streamLines}). */
+    private boolean pendingLines;
+    /** What {@link #row} returns in text mode: the JSON fields nobody prints. */
+    private final Map<String, Object> scratch = new LinkedHashMap<>();
 
     public Output(boolean json) {
         this.json = json;
@@ -33,10 +37,18 @@ public final class Output {
         return this;
     }
 
-    /** One object of a listing: its text form and its JSON fields. */
+    /**
+     * One object of a listing: its text form and its JSON fields. Only the form that is printed is
+     * kept: in text mode the line (the map returned is a scratch map, emptied at every row, whose
+     * fields are dropped), in JSON mode the map (the line is dropped).
+     */
     public Map<String, Object> row(String textLine) {
-        line(textLine);
         rowsUsed = true;
+        if (!json) {
+            line(textLine);
+            scratch.clear();
+            return scratch;
+        }
         Map<String, Object> row = new LinkedHashMap<>();
         rows.add(row);
         return row;
@@ -47,17 +59,28 @@ public final class Output {
         rowsUsed = true;
     }
 
-    /** A listing made a piece at a time; streamed if it is the request's last output. */
+    /** A listing of rows made a piece at a time; streamed if it is the request's last output. */
     public void stream(Listing listing) {
         settle();
         rowsUsed = true;
         pending = listing;
     }
 
+    /**
+     * A listing of plain text lines ({@link #line}, as {@code save} prints, in JSON mode too) made
+     * a piece at a time; streamed if it is the request's last output.
+     */
+    public void streamLines(Listing listing) {
+        settle();
+        pending = listing;
+        pendingLines = true;
+    }
+
     /** Produces a pending listing in full now (another command follows it). */
     public void settle() {
         Listing l = pending;
         pending = null;
+        pendingLines = false;
         if (l != null) {
             while (l.next(this, Answer.ROWS_PER_PIECE)) {
                 // all rows into this output
@@ -84,6 +107,11 @@ public final class Output {
         if (json && rowsUsed) {
             StringBuilder out = new StringBuilder("[");
             boolean written = appendRows(out, false);
+            if (pendingLines) { // text lines after JSON rows are printed nowhere: not made at all
+                pending = null;
+                pendingLines = false;
+                return Answer.of(out.append("]\n").toString());
+            }
             return new Answer(true, out.toString(), pending, written, "]\n");
         }
         if (pending != null) {
@@ -96,7 +124,7 @@ public final class Output {
     boolean appendRows(StringBuilder out, boolean rowsWritten) {
         if (!json) {
             out.append(text);
-            return rowsWritten || !rows.isEmpty();
+            return rowsWritten;
         }
         for (Map<String, Object> row : rows) {
             if (rowsWritten) {
