@@ -1,8 +1,6 @@
 package net.taprouter.control.command;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,11 +8,15 @@ import java.util.Map;
  * scripts ({@code -j}). Show commands add one {@link #row} per object, or hand over a
  * {@link Listing} (a cursor) with {@link #stream}: the last command of a request streams it
  * piece by piece ({@link #answer()}); an earlier one is drained in place by {@link #settle()}.
+ * Only what is printed is kept, as text (see {@link #row}), so an output costs about its printed size.
  */
 public final class Output {
     private final boolean json;
     private final StringBuilder text = new StringBuilder();
-    private final List<Map<String, Object>> rows = new ArrayList<>();
+    /** JSON mode: the rows written so far, comma-separated ({@link #row} writes each when the next starts). */
+    private final StringBuilder jsonRows = new StringBuilder();
+    /** JSON mode: the row being filled by its caller, written at the next {@link #row} or when read. */
+    private Map<String, Object> openRow;
     private boolean rowsUsed;
     private final StringBuilder raw = new StringBuilder();
     private Listing pending;
@@ -39,8 +41,9 @@ public final class Output {
 
     /**
      * One object of a listing: its text form and its JSON fields. Only the form that is printed is
-     * kept: in text mode the line (the map returned is a scratch map, emptied at every row, whose
-     * fields are dropped), in JSON mode the map (the line is dropped).
+     * kept, as printed text: in text mode the line (the map returned is a scratch map, emptied at
+     * every row, whose fields are dropped); in JSON mode the map, written as JSON when the next row
+     * starts (so the caller fills a row before asking for the next) and the line dropped.
      */
     public Map<String, Object> row(String textLine) {
         rowsUsed = true;
@@ -49,9 +52,9 @@ public final class Output {
             scratch.clear();
             return scratch;
         }
-        Map<String, Object> row = new LinkedHashMap<>();
-        rows.add(row);
-        return row;
+        closeRow();
+        openRow = new LinkedHashMap<>();
+        return openRow;
     }
 
     /** Marks the output as a (possibly empty) listing so -j prints [] rather than nothing. */
@@ -101,7 +104,8 @@ public final class Output {
     /** Everything printed so far, then the pending listing (if any) piece by piece. */
     public Answer answer() {
         if (raw.length() > 0) {
-            settle();
+            pending = null; // pre-rendered output replaces the listing: not made at all
+            pendingLines = false;
             return Answer.of(raw.toString());
         }
         if (json && rowsUsed) {
@@ -126,13 +130,25 @@ public final class Output {
             out.append(text);
             return rowsWritten;
         }
-        for (Map<String, Object> row : rows) {
-            if (rowsWritten) {
-                out.append(',');
-            }
-            Json.write(out, row);
-            rowsWritten = true;
+        closeRow();
+        if (jsonRows.length() == 0) {
+            return rowsWritten;
         }
-        return rowsWritten;
+        if (rowsWritten) {
+            out.append(',');
+        }
+        out.append(jsonRows);
+        return true;
+    }
+
+    /** Writes the row being filled (JSON mode) after the rows already written. */
+    private void closeRow() {
+        if (openRow != null) {
+            if (jsonRows.length() > 0) {
+                jsonRows.append(',');
+            }
+            Json.write(jsonRows, openRow);
+            openRow = null;
+        }
     }
 }

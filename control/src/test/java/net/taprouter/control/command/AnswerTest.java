@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +91,17 @@ class AnswerTest {
         one.put("x", 1);
         assertNotSame(one, json.row("b"));
         assertEquals("[{\"x\":1},{}]\n", json.render());
+    }
+
+    @Test
+    void aJsonRowIsKeptAsTextOnceTheNextStarts() {
+        // a listing made in place (a show followed by another command) holds its printed text, not maps
+        Output json = new Output(true);
+        Map<String, Object> first = json.row("a");
+        first.put("x", 1);
+        json.row("b").put("y", List.of(2, 3));
+        first.put("late", true); // written already: the caller fills a row before asking for the next
+        assertEquals("[{\"x\":1},{\"y\":[2,3]}]\n", json.render());
     }
 
     @Test
