@@ -6,6 +6,16 @@ package net.taprouter.control.command;
  * produced {@link #ROWS_PER_PIECE} rows at a time (as text lines, or as the elements of one JSON
  * array with {@code -j}). {@link #next()} is called by the control socket only when the client
  * can take more, so memory stays bounded however long the listing is. Control thread only.
+ *
+ * <p>Memory. Only the last command's listing ({@code route show}, {@code save}, later conntrack)
+ * is streamed: routerd holds one piece of it at a time, however large the table. A listing that
+ * another command of the same request follows is made in place when the next line runs, because
+ * it shows the state at its own line (a batch {@code route show; route add ...; route show}
+ * prints before and after): that costs its printed size (text, or JSON text; no per-row maps or
+ * copies of both forms, see {@link Output#row}) for the life of the request, so such a request's
+ * memory is bounded by the output it asked for and nothing more. Text and JSON rows that the
+ * answer does not print ({@code save}'s lines after JSON rows, anything replaced by pre-rendered
+ * output) are not made at all.
  */
 public final class Answer {
     public static final int PIECE_CHARS = 64 * 1024;

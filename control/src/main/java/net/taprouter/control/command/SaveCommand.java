@@ -3,6 +3,8 @@ package net.taprouter.control.command;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
@@ -19,6 +21,13 @@ import net.taprouter.dataplane.wire.MacAddress;
  * text): links, addresses, routes, static neighbours, link state, ICMP rate limit, forwarding
  * switch. Connected routes are left to {@code addr add} where that reproduces them, else saved
  * explicitly (see {@link #makesItsRoute}). ({@code routerctl save FILE} writes it client-side.)
+ *
+ * <p>The text is a cursor ({@link Output#streamLines}): as the last command of a request it is
+ * made a piece at a time as the client reads, the routes {@link Answer#ROWS_PER_PIECE} at a time
+ * resumed after the last key saved (as {@code route show}), so the full BGP table (~40 MB of
+ * text) never sits whole in routerd. The other sections are bounded by their tables' limits and
+ * made in one piece each. Like a netlink dump, a save read while other requests change the tables
+ * shows each section as it was when it was made.
  */
 public final class SaveCommand implements CommandGroup {
     private final RouterState state;
@@ -44,6 +53,44 @@ public final class SaveCommand implements CommandGroup {
         if (!verb.isEmpty()) {
             throw args.error("unexpected \"" + verb + "\" (routerctl writes FILE itself)");
         }
+        out.streamLines(new Listing() {
+            /** 0: header, links and addresses; 1: routes, resumed after {@link #lastRoute}; 2: the rest. */
+            private int section;
+            private Long lastRoute;
+
+            @Override
+            public boolean next(Output lines, int maxRows) {
+                switch (section) {
+                    case 0 -> {
+                        head(lines);
+                        section = 1;
+                        return true;
+                    }
+                    case 1 -> {
+                        SortedMap<Long, Route> rest = lastRoute == null ? state.routes() : state.routes().tailMap(lastRoute, false);
+                        int n = 0;
+                        for (Map.Entry<Long, Route> e : rest.entrySet()) {
+                            if (n == maxRows) {
+                                return true;
+                            }
+                            route(e.getValue(), lines);
+                            lastRoute = e.getKey();
+                            n++;
+                        }
+                        section = 2;
+                        return true;
+                    }
+                    default -> {
+                        tail(lines);
+                        return false;
+                    }
+                }
+            }
+        });
+    }
+
+    /** The header, the links and their addresses (bounded by the port and address limits). */
+    private void head(Output out) {
         out.line("# taprouter configuration (routerctl save)");
         for (Link link : state.links().values()) {
             Port port = link.port();
@@ -56,17 +103,23 @@ public final class SaveCommand implements CommandGroup {
                 out.line("addr add " + a + " dev " + link.name() + (makesItsRoute(link.port(), a) ? "" : " noprefixroute"));
             }
         }
-        for (Route route : state.routeList()) {
-            if (route.kernel()) {
-                if (!leftToAddrAdd(route)) {
-                    out.line("route add " + route.prefix().toRouteString() + " dev " + route.port().name()
-                        + " proto kernel scope link src " + Ipv4Address.format(route.source()));
-                }
-                continue;
+    }
+
+    /** A route's line, unless replaying the addr add lines recreates it. */
+    private void route(Route route, Output out) {
+        if (route.kernel()) {
+            if (!leftToAddrAdd(route)) {
+                out.line("route add " + route.prefix().toRouteString() + " dev " + route.port().name()
+                    + " proto kernel scope link src " + Ipv4Address.format(route.source()));
             }
-            out.line("route add " + route.prefix().toRouteString()
-                + (route.gateway() != 0 ? " via " + Ipv4Address.format(route.gateway()) : "") + " dev " + route.port().name());
+            return;
         }
+        out.line("route add " + route.prefix().toRouteString()
+            + (route.gateway() != 0 ? " via " + Ipv4Address.format(route.gateway()) : "") + " dev " + route.port().name());
+    }
+
+    /** Static neighbours, link state and settings (bounded by the neighbour table's limit). */
+    private void tail(Output out) {
         List<String> linkOrder = new ArrayList<>(state.links().keySet());
         List<String[]> neighbourLines = new ArrayList<>();
         for (NeighbourEntry e : neighbours.entries()) {

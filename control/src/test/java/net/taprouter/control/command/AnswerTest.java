@@ -1,9 +1,13 @@
 package net.taprouter.control.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A streamed listing gives the same text and JSON as a listing made whole, a piece at a time. */
@@ -70,6 +74,34 @@ class AnswerTest {
         settled.settle();
         settled.row("x").put("i", 9);
         assertEquals("[{\"i\":0},{\"i\":1},{\"i\":9}]\n", settled.answer().text());
+    }
+
+    @Test
+    void eachModeKeepsOnlyWhatItPrints() {
+        Output text = new Output(false);
+        Map<String, Object> first = text.row("a");
+        first.put("x", 1);
+        Map<String, Object> second = text.row("b");
+        assertSame(first, second, "text mode keeps no JSON map per row");
+        assertTrue(second.isEmpty(), "the scratch map is emptied at every row");
+        assertEquals("a\nb\n", text.render());
+
+        Output json = new Output(true);
+        Map<String, Object> one = json.row("a");
+        one.put("x", 1);
+        assertNotSame(one, json.row("b"));
+        assertEquals("[{\"x\":1},{}]\n", json.render());
+    }
+
+    @Test
+    void aJsonRowIsKeptAsTextOnceTheNextStarts() {
+        // a listing made in place (a show followed by another command) holds its printed text, not maps
+        Output json = new Output(true);
+        Map<String, Object> first = json.row("a");
+        first.put("x", 1);
+        json.row("b").put("y", List.of(2, 3));
+        first.put("late", true); // written already: the caller fills a row before asking for the next
+        assertEquals("[{\"x\":1},{\"y\":[2,3]}]\n", json.render());
     }
 
     @Test

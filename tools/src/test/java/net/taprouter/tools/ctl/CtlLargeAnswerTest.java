@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Answers far larger than any buffer: the full BGP table (901,899 prefixes) listed with
  * {@code routerctl -j route show} (about 90 MB of JSON), and clients that ask for it and never
- * read: routerd keeps serving others and its heap does not grow by the answer's size.
+ * read: routerd keeps serving others and its heap does not grow by the answer's size. The same for
+ * {@code save} (about 40 MB of text), whose streamed text still lists every route in order.
  */
 @Tag("netns")
 @Timeout(value = 600)
@@ -80,6 +81,31 @@ class CtlLargeAnswerTest {
                 }
             }
 
+            // 1b. the same with save (~40 MB of text with the full table): made as the client reads
+            long saveBefore = heapUsedAfterGc(t.d.pid());
+            long saveRssBefore = rss(t.d.pid());
+            List<CtlWire> saving = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    CtlWire w = CtlWire.connect(t.d.socket());
+                    w.send(CtlWire.frame("save\n", false));
+                    saving.add(w);
+                }
+                CtlDaemon.sleep(3000);
+                long saveDuring = heapUsedAfterGc(t.d.pid());
+                long saveRssDuring = rss(t.d.pid());
+                System.out.printf("save: heap after GC %d MiB before, %d MiB with 3 non-reading clients; RSS %d MiB before, %d MiB%n",
+                        saveBefore >> 20, saveDuring >> 20, saveRssBefore >> 20, saveRssDuring >> 20);
+                assertTrue(saveRssDuring - saveRssBefore < 64L << 20, "RSS grew by " + ((saveRssDuring - saveRssBefore) >> 20)
+                        + " MiB for 3 save clients that read nothing (the answer is ~40 MB each)" + t.d.diag());
+                assertTrue(saveDuring - saveBefore < 48L << 20, "heap grew by " + ((saveDuring - saveBefore) >> 20)
+                        + " MiB for 3 save clients that read nothing (the answer is ~40 MB each)" + t.d.diag());
+            } finally {
+                for (CtlWire w : saving) {
+                    w.close();
+                }
+            }
+
             // 2. the whole table as JSON, streamed to a file and parsed
             Path json = work.resolve("routes.json");
             Sh.Result show = Sh.cmd(Routerd.routerctlBin().toString(), "--socket", t.d.socket().toString(), "-j", "route", "show")
@@ -96,9 +122,26 @@ class CtlLargeAnswerTest {
             Sh.Result plain = Sh.cmd(Routerd.routerctlBin().toString(), "--socket", t.d.socket().toString(), "route", "show")
                     .stdout(text).timeout(Duration.ofSeconds(180)).run();
             assertEquals(0, plain.exit(), plain.describe());
-            try (var lines = Files.lines(text)) {
-                assertEquals(routes, lines.count());
+            List<String> shown = Files.readAllLines(text);
+            assertEquals(routes, shown.size());
+
+            // 4. save streamed to stdout: its route lines are route show's static routes, in the same order
+            Path saved = work.resolve("saved.conf");
+            Sh.Result save = Sh.cmd(Routerd.routerctlBin().toString(), "--socket", t.d.socket().toString(), "save")
+                    .stdout(saved).timeout(Duration.ofSeconds(180)).run();
+            assertEquals(0, save.exit(), "routerctl save failed\n" + save.describe() + t.d.diag());
+            List<String> config = Files.readAllLines(saved);
+            List<String> expectedRoutes = new ArrayList<>();
+            for (String route : shown) {
+                if (!route.contains(" proto kernel")) {
+                    expectedRoutes.add("route add " + route.replace(" scope link", ""));
+                }
             }
+            List<String> savedRoutes = config.stream().filter(l -> l.startsWith("route add ")).toList();
+            assertEquals(n, savedRoutes.size(), "route lines in save");
+            assertEquals(expectedRoutes, savedRoutes, "save's routes differ from route show's");
+            assertEquals("# taprouter configuration (routerctl save)", config.get(0));
+            assertEquals("forwarding on", config.get(config.size() - 1));
         } finally {
             Routerd.deleteTree(work);
         }
