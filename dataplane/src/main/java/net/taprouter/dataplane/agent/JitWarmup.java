@@ -46,6 +46,8 @@ public final class JitWarmup {
     private static final int HOST_A = Ipv4Address.parse("192.0.2.1");
     private static final int HOST_B = Ipv4Address.parse("198.51.100.1");
     private static final int FRAME = 98;
+    /** Counters of one port (PortCounters), with room to spare. */
+    private static final int PORT_COUNTERS = 16;
 
     private JitWarmup() {
     }
@@ -56,7 +58,7 @@ public final class JitWarmup {
         FramePool pool = new FramePool(64, 2048);
         DescriptorRing ring = new DescriptorRing(64);
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
-        try (CounterFile counterFile = CounterFile.create(null, 64);
+        try (CounterFile counterFile = CounterFile.create(null, DataplaneCounters.COUNTERS + 2 * PORT_COUNTERS);
              TapDevice sink0 = TapDevice.discarding();
              TapDevice sink1 = TapDevice.discarding()) {
             PortTable ports = new PortTable();

@@ -8,6 +8,9 @@ import org.agrona.concurrent.status.AtomicCounter;
  * increments are plain release stores, never locked instructions.
  */
 public final class DataplaneCounters {
+    /** How many counters a DataplaneCounters takes from its file (one per drop reason and event). */
+    public static final int COUNTERS = DropReason.values().length + Event.values().length;
+
     private final AtomicCounter[] drops = new AtomicCounter[DropReason.values().length];
     private final AtomicCounter[] events = new AtomicCounter[Event.values().length];
 
