@@ -9,15 +9,16 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import net.taprouter.dataplane.agent.DataplaneConfig;
+import net.taprouter.dataplane.agent.Worker;
+import net.taprouter.dataplane.agent.WorkerSizes;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
-import net.taprouter.dataplane.neigh.NeighbourLimits;
-import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.Packet;
+import net.taprouter.dataplane.pipeline.PublishedTables;
 import net.taprouter.dataplane.port.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
@@ -177,7 +178,6 @@ public class ForwardingBenchmark {
         frames = pool.buffer();
         slotReturns = new SlotReturnRing(pool);
         CounterFile counterFile = CounterFile.create(null, defaults.maxCounters());
-        counters = new DataplaneCounters(counterFile);
         PortTable ports = new PortTable();
         sinkIn = new MemoryFrameSink("ns1-veth0");
         sinkOut = new MemoryFrameSink("ns2-veth0");
@@ -190,13 +190,14 @@ public class ForwardingBenchmark {
 
         RouteTable routes = new RouteTable(defaults.tbl8Groups(), GracePeriod.NONE);
         NextHops nextHops = new NextHops(defaults.nextHops(), GracePeriod.NONE);
-        NeighbourTable neighbours = new NeighbourTable(NeighbourLimits.of(defaults.neighbours(), defaults.arpQueue(), defaults.frameSlots()));
-        ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters,
-            new DataplaneSettings(), slotReturns);
+        Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, new DataplaneSettings()), pool, slotReturns,
+            counterFile, WorkerSizes.of(defaults));
+        counters = worker.counters();
+        ForwardingContext context = worker.context();
         context.nowNanos = System.nanoTime();
         releaseToPool = "pool".equals(release);
         context.releaseToPool(releaseToPool);
-        graph = new ForwardingGraph(context);
+        graph = worker.graph();
 
         int[] gateway = new int[GATEWAYS];
         int[] gatewayHop = new int[GATEWAYS];

@@ -10,12 +10,11 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
-import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
-import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
+import net.taprouter.dataplane.pipeline.PublishedTables;
 import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortTable;
@@ -69,7 +68,6 @@ public final class Dataplane implements AutoCloseable {
     public Dataplane(DataplaneConfig config) {
         this.config = config;
         this.counterFile = CounterFile.create(config.counterFile(), config.maxCounters());
-        this.counters = new DataplaneCounters(counterFile);
         this.poller = new Poller(64);
         this.epochs = new ReaderEpochs(2, poller::wakeup);
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
@@ -77,12 +75,12 @@ public final class Dataplane implements AutoCloseable {
         FramePool pool = new FramePool(config.frameSlots(), config.slotSize());
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
         DescriptorRing ring = new DescriptorRing(config.frameSlots());
-        NeighbourTable neighbours = new NeighbourTable(NeighbourLimits.of(config.neighbours(), config.arpQueue(), config.frameSlots()));
-        ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
-        context.releaseToPool(!config.dedicatedThreads());
-        ForwardingGraph graph = new ForwardingGraph(context);
+        Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
+            WorkerSizes.of(config));
+        worker.context().releaseToPool(!config.dedicatedThreads());
+        this.counters = worker.counters();
         this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, counters, epochs, RX_READER);
-        this.forwarding = new ForwardingAgent(ring, pool, graph, epochs, FORWARDING_READER, latency);
+        this.forwarding = worker.agent(ring, epochs, FORWARDING_READER, latency);
     }
 
     /**

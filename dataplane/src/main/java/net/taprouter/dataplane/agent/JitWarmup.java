@@ -6,10 +6,8 @@ import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourLimits;
-import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
-import net.taprouter.dataplane.pipeline.ForwardingContext;
-import net.taprouter.dataplane.pipeline.ForwardingGraph;
+import net.taprouter.dataplane.pipeline.PublishedTables;
 import net.taprouter.dataplane.port.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
@@ -76,15 +74,13 @@ public final class JitWarmup {
             routes.add(ROUTER1, 32, nextHops.acquire(NextHops.TYPE_LOCAL, 1, 0));
             DataplaneSettings settings = new DataplaneSettings();
             settings.icmpRateLimit(1_000_000, 1_000_000);
-            ForwardingContext context = new ForwardingContext(pool, ports, routes, nextHops, new NeighbourTable(NeighbourLimits.of(16, 4, pool.slotCount())),
-                new DataplaneCounters(counterFile), settings, slotReturns);
-            context.releaseToPool(true);
-            context.nowNanos = System.nanoTime();
-            ForwardingGraph graph = new ForwardingGraph(context);
-            graph.resolver().addPermanent(0, HOST_A, HOST_A_MAC);
-            graph.resolver().addPermanent(1, HOST_B, HOST_B_MAC);
-            ForwardingAgent agent = new ForwardingAgent(ring, pool, graph, new ReaderEpochs(1, () -> { }), 0,
-                new ForwardingLatency());
+            Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
+                new WorkerSizes(NeighbourLimits.of(16, 4, pool.slotCount())));
+            worker.context().releaseToPool(true);
+            worker.context().nowNanos = System.nanoTime();
+            worker.graph().resolver().addPermanent(0, HOST_A, HOST_A_MAC);
+            worker.graph().resolver().addPermanent(1, HOST_B, HOST_B_MAC);
+            ForwardingAgent agent = worker.agent(ring, new ReaderEpochs(1, () -> { }), 0, new ForwardingLatency());
             UnsafeBuffer[] templates = templates();
             for (int i = 0; i < frames; i++) {
                 UnsafeBuffer template = templates[i & 3];

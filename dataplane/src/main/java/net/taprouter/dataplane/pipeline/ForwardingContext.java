@@ -15,8 +15,10 @@ import net.taprouter.dataplane.tap.TapIOException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * What the stages of one forwarding agent share: the frame pool, the tables, the counters, the
- * clock of the current batch, and frame output. Owned by one thread.
+ * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
+ * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
+ * table, counters, ICMP rate limiter), the clock of the current batch, and frame output. Owned by
+ * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
 public final class ForwardingContext {
     public final FramePool pool;
@@ -43,19 +45,18 @@ public final class ForwardingContext {
     /** Clock of the current batch (System.nanoTime at its start). */
     public long nowNanos;
 
-    public ForwardingContext(FramePool pool, PortTable ports, RouteTable routes, NextHops nextHops,
-                             NeighbourTable neighbours, DataplaneCounters counters, DataplaneSettings settings,
-                             SlotReturnRing slotReturns) {
+    public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
+                             NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
         this.pool = pool;
         this.buffer = pool.buffer();
-        this.ports = ports;
-        this.routes = routes;
-        this.nextHops = nextHops;
+        this.ports = tables.ports();
+        this.routes = tables.routes();
+        this.nextHops = tables.nextHops();
+        this.settings = tables.settings();
         this.neighbours = neighbours;
         neighbours.counters(counters);
         this.counters = counters;
-        this.settings = settings;
-        this.icmpLimiter = new IcmpRateLimiter(settings);
+        this.icmpLimiter = icmpLimiter;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
     }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import net.taprouter.dataplane.agent.Worker;
+import net.taprouter.dataplane.agent.WorkerSizes;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
@@ -24,7 +26,6 @@ import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.GracePeriod;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.CounterFile;
-import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
 /**
@@ -67,7 +68,6 @@ final class GraphFixture implements AutoCloseable {
     static final int BROADCAST0 = Wire.ip("192.0.2.255");
 
     final CounterFile counterFile = CounterFile.create(null, 4096);
-    final DataplaneCounters counters = new DataplaneCounters(counterFile);
     final int slots;
     final FramePool pool;
     final SlotReturnRing slotReturns;
@@ -76,6 +76,7 @@ final class GraphFixture implements AutoCloseable {
     final NextHops nextHops = new NextHops(1024, GracePeriod.NONE);
     final NeighbourTable neighbours;
     final DataplaneSettings settings = new DataplaneSettings();
+    final Worker worker;
     final ForwardingContext context;
     final ForwardingGraph graph;
     final MemoryFrameIo tap0 = new MemoryFrameIo("tap0");
@@ -96,9 +97,11 @@ final class GraphFixture implements AutoCloseable {
         this.slots = slots;
         pool = new FramePool(slots, SLOT_SIZE);
         slotReturns = new SlotReturnRing(pool);
-        neighbours = new NeighbourTable(limits);
-        context = new ForwardingContext(pool, ports, routes, nextHops, neighbours, counters, settings, slotReturns);
-        graph = new ForwardingGraph(context);
+        worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
+            new WorkerSizes(limits));
+        neighbours = worker.neighbours();
+        context = worker.context();
+        graph = worker.graph();
         context.nowNanos = START;
         port0 = addPort(0, tap0, PORT0_MAC, new InterfaceAddress(ROUTER0, 24));
         port1 = addPort(1, tap1, PORT1_MAC, new InterfaceAddress(ROUTER1, 24));

@@ -1,0 +1,70 @@
+package net.taprouter.dataplane.agent;
+
+import net.taprouter.dataplane.buffer.DescriptorRing;
+import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.pipeline.ForwardingContext;
+import net.taprouter.dataplane.pipeline.ForwardingGraph;
+import net.taprouter.dataplane.pipeline.IcmpRateLimiter;
+import net.taprouter.dataplane.pipeline.PublishedTables;
+import net.taprouter.dataplane.stats.CounterFile;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.ForwardingLatency;
+
+/**
+ * One forwarding worker: its private state (neighbour table with its ARP queues, counters, ICMP
+ * rate limiter; the graph's ARP request buckets) and its stage graph, built over the
+ * {@link PublishedTables} every worker shares. The one place where a forwarding graph is put
+ * together: routerd ({@link Dataplane}), the JIT warm-up, the stage-graph tests and the
+ * benchmark all build theirs with {@link #build}. Built on any thread, then owned by the thread
+ * that runs it.
+ */
+public final class Worker {
+    private final ForwardingContext context;
+    private final ForwardingGraph graph;
+    private final NeighbourTable neighbours;
+    private final DataplaneCounters counters;
+
+    private Worker(ForwardingContext context, ForwardingGraph graph, NeighbourTable neighbours, DataplaneCounters counters) {
+        this.context = context;
+        this.graph = graph;
+        this.neighbours = neighbours;
+        this.counters = counters;
+    }
+
+    /**
+     * A worker reading {@code tables}, forwarding frames of {@code pool} (slots go back through
+     * {@code slotReturns}, or straight to the pool after {@code context().releaseToPool(true)}),
+     * its counters registered in {@code counterFile}.
+     */
+    public static Worker build(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns, CounterFile counterFile,
+                               WorkerSizes sizes) {
+        DataplaneCounters counters = new DataplaneCounters(counterFile);
+        NeighbourTable neighbours = new NeighbourTable(sizes.neighbours());
+        IcmpRateLimiter icmpLimiter = new IcmpRateLimiter(tables.settings());
+        ForwardingContext context = new ForwardingContext(tables, pool, slotReturns, neighbours, counters, icmpLimiter);
+        return new Worker(context, new ForwardingGraph(context), neighbours, counters);
+    }
+
+    /** The agent that runs this worker's graph on the frames {@code ring} delivers. */
+    public ForwardingAgent agent(DescriptorRing ring, ReaderEpochs epochs, int readerIndex, ForwardingLatency latency) {
+        return new ForwardingAgent(ring, context.pool, graph, epochs, readerIndex, latency);
+    }
+
+    public ForwardingContext context() {
+        return context;
+    }
+
+    public ForwardingGraph graph() {
+        return graph;
+    }
+
+    public NeighbourTable neighbours() {
+        return neighbours;
+    }
+
+    public DataplaneCounters counters() {
+        return counters;
+    }
+}
