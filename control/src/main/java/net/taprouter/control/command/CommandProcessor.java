@@ -1,6 +1,7 @@
 package net.taprouter.control.command;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,13 +63,17 @@ public final class CommandProcessor {
      * command is produced piece by piece as the client reads it.
      */
     public Answer answer(String text, String source, boolean json) throws Failure {
+        return answer(Arrays.asList(text.split("\n", -1)), source, json);
+    }
+
+    /** As {@link #answer(String, String, boolean)}, for a request already split into lines. */
+    public Answer answer(List<String> lines, String source, boolean json) throws Failure {
         if (inconsistent != null) {
             throw new Failure("refused: " + inconsistent + "; restart routerd");
         }
         Output out = new Output(json);
         Transaction tx = new Transaction();
         state.transaction(tx);
-        String[] lines = text.split("\n", -1);
         int lineNumber = 0;
         try {
             for (String line : lines) {

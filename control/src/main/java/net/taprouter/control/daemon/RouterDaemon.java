@@ -10,6 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import net.taprouter.control.command.Answer;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -176,10 +177,9 @@ public final class RouterDaemon {
         warmup.start();
     }
 
-    private static ControlServer.Reply handle(CommandProcessor processor, String request) {
-        int newline = request.indexOf('\n');
-        String header = newline < 0 ? request : request.substring(0, newline);
-        String body = newline < 0 ? "" : request.substring(newline + 1);
+    private static ControlServer.Reply handle(CommandProcessor processor, List<String> request) {
+        String header = request.get(0);
+        List<String> body = request.subList(1, request.size());
         if (!header.startsWith(Wire.VERSION + " ")) {
             return ControlServer.Reply.of(Wire.ERROR + "\nunsupported request (routerctl and routerd versions differ?)");
         }

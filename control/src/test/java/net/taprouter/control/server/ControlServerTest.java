@@ -51,7 +51,8 @@ class ControlServerTest {
     }
 
     private void start(ControlServer.Limits limits) throws InterruptedException {
-        server = new ControlServer(new PeerPolicy(-1, null), request -> {
+        server = new ControlServer(new PeerPolicy(-1, null), lines -> {
+            String request = String.join("\n", lines);
             if (request.startsWith("finite ")) { // "finite N SIZE": N pieces of SIZE bytes, then the end
                 String[] w = request.split(" ");
                 int[] left = {Integer.parseInt(w[1])};
