@@ -193,11 +193,6 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
-    /** Control thread: ports removed but not finished (the dataplane did not answer); 0 normally. */
-    public int portsBeingRemoved() {
-        return retiring.size();
-    }
-
     private void finishRemovals() {
         if (retiring.isEmpty()) {
             return;

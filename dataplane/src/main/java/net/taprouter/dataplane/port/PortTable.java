@@ -70,9 +70,4 @@ public final class PortTable {
             reserved[index] = false;
         }
     }
-
-    /** Control thread: is {@code index} held by a port being removed? */
-    public boolean isReserved(int index) {
-        return reserved[index];
-    }
 }
