@@ -15,7 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * The headroom lets a stage prepend headers in place (an ICMP error wraps the offending packet
  * without copying it; later a virtio-net header or a VLAN tag). The free list belongs to one
- * thread (the RX agent): other threads give slots back through a {@link SlotReturnRing}.
+ * thread (the RX agent): other threads give slots back through a {@link SlotReturnRing}. Each slot
+ * also has {@link PacketMetadata} words (what a parked packet carries between stages).
  */
 public final class FramePool {
     /** Bytes in front of each frame for headers prepended in place. */
@@ -25,6 +26,7 @@ public final class FramePool {
     private final int slotSize;
     private final int slotCount;
     private final int[] freeSlots;
+    private final PacketMetadata metadata;
     private int freeCount;
 
     public FramePool(int slotCount, int slotSize) {
@@ -40,6 +42,12 @@ public final class FramePool {
             freeSlots[i] = slotCount - 1 - i;
         }
         this.freeCount = slotCount;
+        this.metadata = new PacketMetadata(slotCount);
+    }
+
+    /** The per-slot metadata of this pool's slots. */
+    public PacketMetadata metadata() {
+        return metadata;
     }
 
     /** The buffer all slots live in; views wrap it at a slot's offsets. */

@@ -2,6 +2,7 @@ package net.taprouter.dataplane.pipeline;
 
 import java.io.IOException;
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -23,6 +24,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class ForwardingContext {
     public final FramePool pool;
     public final UnsafeBuffer buffer;
+    /** The pool's per-slot metadata: where a packet parked off the graph keeps its {@link Packet} fields. */
+    public final PacketMetadata metadata;
     public final PortTable ports;
     public final RouteTable routes;
     public final NextHops nextHops;
@@ -49,6 +52,7 @@ public final class ForwardingContext {
                              NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
         this.pool = pool;
         this.buffer = pool.buffer();
+        this.metadata = pool.metadata();
         this.ports = tables.ports();
         this.routes = tables.routes();
         this.nextHops = tables.nextHops();
@@ -99,7 +103,11 @@ public final class ForwardingContext {
      * waits in an ARP queue).
      */
     public void internalError(Packet packet, RuntimeException e) {
-        counters.drop(DropReason.INTERNAL_ERROR);
+        if (packet != null) {
+            countDrop(packet, DropReason.INTERNAL_ERROR);
+        } else {
+            counters.drop(DropReason.INTERNAL_ERROR);
+        }
         if (packet != null && packet.slot >= 0 && packet.slot < slotState.length && slotState[packet.slot] == SLOT_HELD) {
             release(packet.slot);
         }
@@ -119,46 +127,68 @@ public final class ForwardingContext {
         this.releaseToPool = sameThreadAsRx;
     }
 
-    /** Counts a drop, attributing it to the ingress port if there is one, and releases the slot. */
-    public void drop(Packet packet, DropReason reason) {
+    /**
+     * Counts the end of {@code packet} as a drop for {@code reason}, without releasing its slot
+     * (the slot goes on as an ICMP error or a reset, or the caller releases it): a received frame
+     * as {@code drop.<reason>} and on its ingress port's rx_drops, a packet the router originated
+     * as {@code origin.drop.<reason>} (see the accounting rule of {@link DropReason}).
+     */
+    public void countDrop(Packet packet, DropReason reason) {
+        if (packet.localOrigin) {
+            counters.originDrop(reason);
+            return;
+        }
         counters.drop(reason);
         Port in = ports.get(packet.ingressPort);
         if (in != null) {
             in.counters().rxDrops.incrementRelease();
         }
+    }
+
+    /** Counts a drop ({@link #countDrop}) and releases the slot. */
+    public void drop(Packet packet, DropReason reason) {
+        countDrop(packet, reason);
         release(packet.slot);
     }
 
+    /** Counts {@code packet} as gone out of a port: forwarded, or an originated packet sent. */
+    public void sent(Packet packet) {
+        if (packet.localOrigin) {
+            counters.originSent();
+        } else {
+            counters.event(Event.FORWARDED);
+        }
+    }
+
     /**
-     * Writes a frame to a port's TAP. Returns true if it went out. Counts TX packets/bytes, or
-     * the drop. A TAP whose device is gone (its namespace was deleted) marks the port down; other
-     * errors (EIO while the host has not brought its side up yet) only count as tx_error.
+     * Writes a frame to a port's TAP. Returns null if it went out, else why not: port_down,
+     * tx_queue_full, tx_error (the caller counts it for the packet it belongs to). Counts the
+     * port's tx_packets/tx_bytes, or its tx_drops. A TAP whose device is gone (its namespace was
+     * deleted) marks the port down; other errors (EIO while the host has not brought its side up
+     * yet) only count as tx_error.
      */
-    public boolean transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
+    public DropReason transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
         Port port = ports.get(portIndex);
         if (port == null || !port.isUp()) {
-            counters.drop(DropReason.PORT_DOWN);
-            return false;
+            return DropReason.PORT_DOWN;
         }
         try {
             int written = port.tap().write(frameBuffer.addressOffset() + offset, length);
             if (written <= 0) {
-                counters.drop(DropReason.TX_QUEUE_FULL);
                 port.counters().txDrops.incrementRelease();
-                return false;
+                return DropReason.TX_QUEUE_FULL;
             }
             port.counters().txPackets.incrementRelease();
             port.counters().txBytes.getAndAddRelease(length);
-            return true;
+            return null;
         } catch (IOException e) {
-            counters.drop(DropReason.TX_ERROR);
             port.counters().txDrops.incrementRelease();
             boolean gone = e instanceof TapIOException && ((TapIOException) e).isDeviceGone();
             if (gone && !port.carrierLost()) {
                 port.markCarrierLost();
                 System.err.println("routerd: port " + port.name() + " down: " + e.getMessage());
             }
-            return false;
+            return DropReason.TX_ERROR;
         }
     }
 

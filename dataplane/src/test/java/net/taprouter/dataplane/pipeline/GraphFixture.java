@@ -94,11 +94,20 @@ final class GraphFixture implements AutoCloseable {
 
     /** A fixture with its own pool size and neighbour limits. */
     GraphFixture(int slots, NeighbourLimits limits) {
+        this(slots, limits, Hooks.NONE);
+    }
+
+    /** A fixture whose worker runs {@code hooks} at its hook points. */
+    GraphFixture(Hooks hooks) {
+        this(SLOTS, NeighbourLimits.of(NEIGHBOURS, ARP_QUEUE, SLOTS), hooks);
+    }
+
+    GraphFixture(int slots, NeighbourLimits limits, Hooks hooks) {
         this.slots = slots;
         pool = new FramePool(slots, SLOT_SIZE);
         slotReturns = new SlotReturnRing(pool);
         worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
-            new WorkerSizes(limits));
+            new WorkerSizes(limits), hooks);
         neighbours = worker.neighbours();
         context = worker.context();
         graph = worker.graph();
@@ -240,6 +249,11 @@ final class GraphFixture implements AutoCloseable {
             }
         });
         return total[0];
+    }
+
+    /** Every counter's value now, by name. */
+    Map<String, Long> values() {
+        return snapshot();
     }
 
     private Map<String, Long> snapshot() {

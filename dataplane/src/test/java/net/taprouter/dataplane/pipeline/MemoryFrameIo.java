@@ -16,6 +16,7 @@ final class MemoryFrameIo implements FrameIo {
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private boolean closed;
     private RuntimeException failure;
+    private boolean full;
 
     MemoryFrameIo(String ifname) {
         this.ifname = ifname;
@@ -44,6 +45,9 @@ final class MemoryFrameIo implements FrameIo {
         if (failure != null) {
             throw failure;
         }
+        if (full) {
+            return 0; // as a TAP whose queue is full (EAGAIN)
+        }
         byte[] copy = new byte[length];
         view.wrap(address, length);
         view.getBytes(0, copy);
@@ -54,6 +58,11 @@ final class MemoryFrameIo implements FrameIo {
     /** Every write throws {@code e} (a stand-in for a bug in a stage); null: writes work again. */
     void failWith(RuntimeException e) {
         this.failure = e;
+    }
+
+    /** While true, every write writes nothing and returns 0, as a TAP whose queue is full. */
+    void full(boolean queueFull) {
+        this.full = queueFull;
     }
 
     /** Frames written since the last {@link #take()}, oldest first; clears the list. */
