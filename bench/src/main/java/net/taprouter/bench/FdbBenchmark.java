@@ -38,6 +38,7 @@ public class FdbBenchmark {
     private Fdb fdb;
     private long[] macs;
     private int[] vlans;
+    private int[] ports;
 
     @Setup
     public void setUp() {
@@ -50,10 +51,12 @@ public class FdbBenchmark {
         }
         macs = new long[BATCH];
         vlans = new int[BATCH];
+        ports = new int[BATCH];
         for (int i = 0; i < BATCH; i++) {
             int at = random.nextInt(ENTRIES);
             macs[i] = known[at];
             vlans[i] = at % 4;
+            ports[i] = at % 8;
         }
     }
 
@@ -72,7 +75,7 @@ public class FdbBenchmark {
     public int learnKnown() {
         int sum = 0;
         for (int i = 0; i < BATCH; i++) {
-            sum += fdb.learn(vlans[i], macs[i], i % 8, 1000);
+            sum += fdb.learn(vlans[i], macs[i], ports[i], 1000);
         }
         return sum;
     }
