@@ -11,8 +11,9 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
  * Runs received frames through the forwarding graph, runs the neighbour timers, and executes
- * commands from the control thread on the tables this agent owns (the neighbour table). Between
- * batches it is quiescent for {@link ReaderEpochs}.
+ * commands from the control thread on the tables this agent owns (the neighbour table). The
+ * frames a round forwards are written at its end, one batch per egress port (the context's
+ * {@code Transmitter}). Between rounds it is quiescent for {@link ReaderEpochs}.
  */
 public final class ForwardingAgent implements Agent {
     static final int FRAME_BATCH = 64;
@@ -55,6 +56,7 @@ public final class ForwardingAgent implements Agent {
                 lastTimerNanos = now;
                 work += graph.resolver().onTimer(now);
             }
+            graph.context().flushTransmit(); // what this round queued goes out, batched per port
             return work;
         } finally {
             epochs.exit(readerIndex);
