@@ -105,7 +105,15 @@ public final class RxAgent implements Agent {
             return 0; // level-triggered: the port stays ready for the next round
         }
         long rxNanos = System.nanoTime();
-        int frames = device.read(batch);
+        int frames;
+        try {
+            frames = device.read(batch);
+        } catch (RuntimeException e) { // a bug in a device: its slots are not lost with it
+            for (int i = 0; i < slots; i++) {
+                pool.free(batch.tag(i));
+            }
+            throw e;
+        }
         for (int i = 0; i < frames; i++) {
             int slot = batch.tag(i);
             int length = batch.result(i);

@@ -15,8 +15,11 @@ import java.io.IOException;
  *
  * <p><b>Batches.</b> {@link #read(FrameBatch)} reads up to {@code count} frames into the batch's
  * entries (one free slot each), {@link #write(FrameBatch)} writes every entry; one call per batch
- * lets a device make one system call for many frames (io_uring). The defaults here loop over the
- * single-frame calls.
+ * lets a device make one system call for many frames (io_uring: one submission of N reads or
+ * writes, then their completions). The calls are synchronous: when one returns, the device is done
+ * with every entry's memory (read frames are complete; written slots can be reused at once). The
+ * defaults here loop over the single-frame calls (a TAP today: one read(2)/write(2) per frame).
+ * Entries carry their own address and capacity, so a batch may mix slot sizes.
  *
  * <p><b>Headroom.</b> A device may need {@link #headroom()} bytes in front of each frame's
  * Ethernet header for a per-frame header of its own (the virtio-net header of a TAP opened with

@@ -21,6 +21,8 @@ final class MemoryFrameIo implements FrameIo {
     private int lastErrno;
     private int writeCalls;
     private int batchCalls;
+    private int headroom;
+    private final List<Long> addresses = new ArrayList<>();
 
     MemoryFrameIo(String ifname) {
         this.ifname = ifname;
@@ -34,6 +36,21 @@ final class MemoryFrameIo implements FrameIo {
     @Override
     public String ifname() {
         return ifname;
+    }
+
+    @Override
+    public int headroom() {
+        return headroom;
+    }
+
+    /** The room this device says it needs in front of each frame (a virtio-net header's). */
+    void headroom(int bytes) {
+        this.headroom = bytes;
+    }
+
+    /** Native addresses of the frames written so far, oldest first. */
+    List<Long> addresses() {
+        return addresses;
     }
 
     @Override
@@ -55,6 +72,7 @@ final class MemoryFrameIo implements FrameIo {
             lastErrno = errno;
             return status;
         }
+        addresses.add(address);
         byte[] copy = new byte[length];
         view.wrap(address, length);
         view.getBytes(0, copy);
