@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
  * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
- * table, counters, ICMP rate limiter), the clock of the current batch, and frame output (its
+ * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output (its
  * {@link Transmitter}: frames queued per batch, written per port). Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
@@ -29,6 +29,8 @@ public final class ForwardingContext {
     public final DataplaneCounters counters;
     public final DataplaneSettings settings;
     public final IcmpRateLimiter icmpLimiter;
+    /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
+    private final int shard;
     private final SlotReturnRing slotReturns;
     private boolean releaseToPool;
     /** Per pool slot, who has it: {@link #SLOT_ELSEWHERE}, {@link #SLOT_HELD}, {@link #SLOT_PARKED}. */
@@ -56,6 +58,7 @@ public final class ForwardingContext {
         this.neighbours = neighbours;
         neighbours.counters(counters);
         this.counters = counters;
+        this.shard = counters.shard();
         this.icmpLimiter = icmpLimiter;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
@@ -125,7 +128,7 @@ public final class ForwardingContext {
         counters.drop(reason);
         Port in = ports.get(packet.ingressPort);
         if (in != null) {
-            in.counters().rxDrops.incrementRelease();
+            in.counters().worker(shard).rxDrops.incrementRelease();
         }
         release(packet.slot);
     }

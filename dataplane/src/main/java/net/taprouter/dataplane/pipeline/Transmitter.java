@@ -3,6 +3,7 @@ package net.taprouter.dataplane.pipeline;
 import net.taprouter.dataplane.port.FrameBatch;
 import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
@@ -32,6 +33,8 @@ public final class Transmitter {
     private final ForwardingContext context;
     private final PortTable ports;
     private final DataplaneCounters counters;
+    /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
+    private final int shard;
     private final long poolAddress;
     private final int[] queuedPort = new int[QUEUE];
     private final int[] queuedSlot = new int[QUEUE];
@@ -44,6 +47,7 @@ public final class Transmitter {
         this.context = context;
         this.ports = context.ports;
         this.counters = context.counters;
+        this.shard = context.counters.shard();
         this.poolAddress = context.buffer.addressOffset();
     }
 
@@ -131,12 +135,13 @@ public final class Transmitter {
     }
 
     private boolean count(Port port, FrameIo device, int result, int length) {
+        PortCounters.Worker portCounters = port.counters().worker(shard);
         if (result >= 0) {
-            port.counters().txPackets.incrementRelease();
-            port.counters().txBytes.getAndAddRelease(length);
+            portCounters.txPackets.incrementRelease();
+            portCounters.txBytes.getAndAddRelease(length);
             return true;
         }
-        port.counters().txDrops.incrementRelease();
+        portCounters.txDrops.incrementRelease();
         if (result == FrameIo.WOULD_BLOCK) {
             counters.drop(DropReason.TX_QUEUE_FULL);
             return false;

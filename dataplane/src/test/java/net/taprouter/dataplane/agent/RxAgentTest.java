@@ -39,7 +39,7 @@ class RxAgentTest {
     private static final int SLOTS = 64;
 
     private final CounterFile counterFile = CounterFile.create(null, 256);
-    private final DataplaneCounters counters = new DataplaneCounters(counterFile);
+    private final DataplaneCounters counters = DataplaneCounters.rx(counterFile);
     private final PortTable ports = new PortTable();
     private final List<FileDescriptor> pipe = new ArrayList<>();
     private Poller poller;
@@ -130,8 +130,8 @@ class RxAgentTest {
         assertEquals(List.of(60, 61, 62), lengths);
         assertEquals(List.of(3, 3, 3), rxPorts);
         assertEquals(SLOTS - 3, pool.freeCount());
-        assertEquals(3, port.counters().rxPackets.get());
-        assertEquals(183, port.counters().rxBytes.get());
+        assertEquals(3, port.counters().rxPackets());
+        assertEquals(183, port.counters().rxBytes());
         assertFalse(port.carrierLost());
         assertEquals(0, counters.drops(DropReason.RX_NO_BUFFER));
     }

@@ -403,12 +403,17 @@ class TapDeviceTest {
         }
     }
 
-    /** Runs {@code op} 20,000 times (twice: the first warms up) and asserts the second round allocated nothing. */
+    /**
+     * Runs {@code op} 20,000 times per round, four rounds, and asserts that a round after the first
+     * (which warms up) allocated nothing: an allocation per call would show in every round (at least
+     * 20,000 x 16 bytes), while JIT work on a loaded machine may touch one round.
+     */
     private static void assertNoAllocation(String what, Runnable op) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
         com.sun.management.ThreadMXBean smx = (com.sun.management.ThreadMXBean) mx;
-        for (int round = 0; round < 2; round++) {
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 4; round++) {
             long before = smx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 20_000; i++) {
                 op.run();
@@ -416,9 +421,10 @@ class TapDeviceTest {
             long allocated = smx.getCurrentThreadAllocatedBytes() - before;
             System.out.println(what + ": allocated " + allocated + " bytes (round " + round + ", "
                     + (TapDevice.usesNettyIo() ? "netty" : "jna") + " I/O)");
-            if (round == 1) {
-                assertTrue(allocated < 1024, what + ": allocated " + allocated + " bytes");
+            if (round > 0) {
+                least = Math.min(least, allocated);
             }
         }
+        assertTrue(least < 1024, what + ": allocated " + least + " bytes in the quietest round");
     }
 }
