@@ -1,25 +1,23 @@
 package net.taprouter.dataplane.pipeline;
 
-import java.io.IOException;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
-import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
-import net.taprouter.dataplane.tap.TapIOException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
  * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
- * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output. Owned by
+ * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output (its
+ * {@link Transmitter}: frames queued per batch, written per port). Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
 public final class ForwardingContext {
@@ -41,6 +39,7 @@ public final class ForwardingContext {
     /** Per pool slot, who has it: {@link #SLOT_ELSEWHERE}, {@link #SLOT_HELD}, {@link #SLOT_PARKED}. */
     private final byte[] slotState;
     private boolean internalErrorLogged;
+    private final Transmitter transmitter;
 
     /** The slot is not this agent's (free in the pool, or on its way back). */
     static final byte SLOT_ELSEWHERE = 0;
@@ -67,6 +66,7 @@ public final class ForwardingContext {
         this.icmpLimiter = icmpLimiter;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
+        this.transmitter = new Transmitter(this);
     }
 
     /** A received frame's slot enters the graph. */
@@ -115,6 +115,11 @@ public final class ForwardingContext {
         if (packet != null && packet.slot >= 0 && packet.slot < slotState.length && slotState[packet.slot] == SLOT_HELD) {
             release(packet.slot);
         }
+        logInternalError(e);
+    }
+
+    /** Logs a stage's failure once with its stack (its packets are counted by the caller). */
+    void logInternalError(RuntimeException e) {
         if (!internalErrorLogged) {
             internalErrorLogged = true;
             System.err.println("routerd: internal error in the dataplane (the packet is dropped as internal_error;"
@@ -138,14 +143,29 @@ public final class ForwardingContext {
      * as {@code origin.drop.<reason>} (see the accounting rule of {@link DropReason}).
      */
     public void countDrop(Packet packet, DropReason reason) {
-        if (packet.localOrigin) {
+        ended(packet.localOrigin, packet.ingressPort, reason);
+    }
+
+    /**
+     * Counts the end of a packet (the accounting rule of {@link DropReason}): {@code reason} null =
+     * it went out (event forwarded, or origin.sent if {@code originated}); else dropped for
+     * {@code reason} (drop.* and the ingress port's rx_drops, or origin.drop.*).
+     */
+    void ended(boolean originated, int ingressPort, DropReason reason) {
+        if (reason == null) {
+            if (originated) {
+                counters.originSent();
+            } else {
+                counters.event(Event.FORWARDED);
+            }
+        } else if (originated) {
             counters.originDrop(reason);
-            return;
-        }
-        counters.drop(reason);
-        Port in = ports.get(packet.ingressPort);
-        if (in != null) {
-            in.counters().worker(shard).rxDrops.incrementRelease();
+        } else {
+            counters.drop(reason);
+            Port in = ports.get(ingressPort);
+            if (in != null) {
+                in.counters().worker(shard).rxDrops.incrementRelease();
+            }
         }
     }
 
@@ -157,44 +177,32 @@ public final class ForwardingContext {
 
     /** Counts {@code packet} as gone out of a port: forwarded, or an originated packet sent. */
     public void sent(Packet packet) {
-        if (packet.localOrigin) {
-            counters.originSent();
-        } else {
-            counters.event(Event.FORWARDED);
-        }
+        ended(packet.localOrigin, packet.ingressPort, null);
     }
 
     /**
-     * Writes a frame to a port's TAP. Returns null if it went out, else why not: port_down,
-     * tx_queue_full, tx_error (the caller counts it for the packet it belongs to). Counts the
-     * port's tx_packets/tx_bytes, or its tx_drops. A TAP whose device is gone (its namespace was
-     * deleted) marks the port down; other errors (EIO while the host has not brought its side up
-     * yet) only count as tx_error.
+     * Queues the packet's frame (in its pool slot) for its egress port; the slot is released once
+     * it was written ({@link #flushTransmit}), and the packet counted then ({@link #ended}). See
+     * {@link Transmitter} for the counters.
+     */
+    public void transmit(Packet packet) {
+        transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength,
+            packet.localOrigin, packet.ingressPort);
+    }
+
+    /**
+     * Writes a frame from a buffer other than the pool (with
+     * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
+     * {@code offset}) at once, after the queued frames. Returns null if it went out, else why not
+     * (port_down, tx_queue_full, tx_error): the caller counts it for the packet it belongs to.
      */
     public DropReason transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
-        Port port = ports.get(portIndex);
-        if (port == null || !port.isUp()) {
-            return DropReason.PORT_DOWN;
-        }
-        try {
-            int written = port.tap().write(frameBuffer.addressOffset() + offset, length);
-            PortCounters.Worker portCounters = port.counters().worker(shard);
-            if (written <= 0) {
-                portCounters.txDrops.incrementRelease();
-                return DropReason.TX_QUEUE_FULL;
-            }
-            portCounters.txPackets.incrementRelease();
-            portCounters.txBytes.getAndAddRelease(length);
-            return null;
-        } catch (IOException e) {
-            port.counters().worker(shard).txDrops.incrementRelease();
-            boolean gone = e instanceof TapIOException && ((TapIOException) e).isDeviceGone();
-            if (gone && !port.carrierLost()) {
-                port.markCarrierLost();
-                System.err.println("routerd: port " + port.name() + " down: " + e.getMessage());
-            }
-            return DropReason.TX_ERROR;
-        }
+        return transmitter.transmitNow(portIndex, frameBuffer, offset, length);
+    }
+
+    /** Writes the queued frames (the agent calls it after each batch); returns how many there were. */
+    public int flushTransmit() {
+        return transmitter.flush();
     }
 
     public void event(Event event) {

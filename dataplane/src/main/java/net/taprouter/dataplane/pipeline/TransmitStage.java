@@ -1,12 +1,11 @@
 package net.taprouter.dataplane.pipeline;
 
-import net.taprouter.dataplane.stats.DropReason;
-
 /**
  * Terminal stage. Input: a complete frame at (frameOffset, frameLength) with its Ethernet header
- * written, egressPort set. Output: the frame written to the egress TAP; the slot freed.
- * Counters: event forwarded (a received frame) or origin.sent (one the router originated); port
- * tx_packets/tx_bytes; drops port_down, tx_queue_full, tx_error.
+ * written, egressPort set. Output: the frame queued for the egress port's device (written with
+ * the rest of the batch by {@link Transmitter#flush}, which then frees the slot).
+ * Counters (at the flush): event forwarded (a received frame) or origin.sent (one the router
+ * originated); port tx_packets/tx_bytes; drops port_down, tx_queue_full, tx_error (drop.* or origin.drop.*).
  */
 public final class TransmitStage implements Stage {
     private final ForwardingContext context;
@@ -17,13 +16,7 @@ public final class TransmitStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
-        DropReason failed = context.transmit(packet.egressPort, context.buffer, packet.frameOffset, packet.frameLength);
-        if (failed == null) {
-            context.sent(packet);
-            context.release(packet.slot);
-        } else {
-            context.drop(packet, failed);
-        }
+        context.transmit(packet);
         return null;
     }
 }
