@@ -25,7 +25,7 @@ class RouteFastPathTest {
         link add p1 type tap ifname f1 netns NS
         addr add 192.0.2.254/24 dev p0
         addr add 198.51.100.254/24 dev p1
-        route add 10.0.0.0/8 via 192.0.2.1
+        ro add 10.0.0.0/8 via 192.0.2.1
         """;
     /** Each run after SETUP as its own request (good ones stay for the next). */
     private static final String[] LINES = {
