@@ -179,6 +179,11 @@ public class ForwardingBenchmark {
         slotReturns = new SlotReturnRing(pool);
         CounterFile counterFile = CounterFile.create(null, defaults.maxCounters());
         PortTable ports = new PortTable();
+        RouteTable routes = new RouteTable(defaults.tbl8Groups(), GracePeriod.NONE);
+        NextHops nextHops = new NextHops(defaults.nextHops(), GracePeriod.NONE);
+        // the worker (its counter shard) before the ports' counters
+        Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, new DataplaneSettings()), pool, slotReturns,
+            counterFile, WorkerSizes.of(defaults));
         sinkIn = new MemoryFrameSink("ns1-veth0");
         sinkOut = new MemoryFrameSink("ns2-veth0");
         Port gw0 = new Port(PORT_IN, "gw0", sinkIn, MAC_GW0, 1500, new PortCounters(counterFile, "gw0"));
@@ -188,10 +193,6 @@ public class ForwardingBenchmark {
         ports.put(gw0);
         ports.put(gw1);
 
-        RouteTable routes = new RouteTable(defaults.tbl8Groups(), GracePeriod.NONE);
-        NextHops nextHops = new NextHops(defaults.nextHops(), GracePeriod.NONE);
-        Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, new DataplaneSettings()), pool, slotReturns,
-            counterFile, WorkerSizes.of(defaults));
         counters = worker.counters();
         ForwardingContext context = worker.context();
         context.nowNanos = System.nanoTime();

@@ -231,7 +231,7 @@ public final class LinkCommands implements CommandGroup {
     /** A new port MAC; the neighbour entries stay (permanent ones too), their prebuilt headers follow. */
     private void setMac(Port port, long mac) {
         port.mac(mac);
-        state.dataplane().portMacChanged(port);
+        state.dataplane().workers().portMacChanged(port.index(), mac);
     }
 
     /**
@@ -315,14 +315,20 @@ public final class LinkCommands implements CommandGroup {
         }
         row.put("attach", link.attach());
         if (stats) {
-            PortCounters c = port.counters();
+            PortCounters c = port.counters(); // each sum over the shards (RX agent, workers)
+            long rxBytes = c.rxBytes();
+            long rxPackets = c.rxPackets();
+            long rxDrops = c.rxDrops();
+            long txBytes = c.txBytes();
+            long txPackets = c.txPackets();
+            long txDrops = c.txDrops();
             out.line("    RX:  bytes packets dropped");
-            out.line(String.format("    %10d %7d %7d", c.rxBytes.get(), c.rxPackets.get(), c.rxDrops.get()));
+            out.line(String.format("    %10d %7d %7d", rxBytes, rxPackets, rxDrops));
             out.line("    TX:  bytes packets dropped");
-            out.line(String.format("    %10d %7d %7d", c.txBytes.get(), c.txPackets.get(), c.txDrops.get()));
+            out.line(String.format("    %10d %7d %7d", txBytes, txPackets, txDrops));
             row.put("stats64", Map.of(
-                "rx", Map.of("bytes", c.rxBytes.get(), "packets", c.rxPackets.get(), "dropped", c.rxDrops.get()),
-                "tx", Map.of("bytes", c.txBytes.get(), "packets", c.txPackets.get(), "dropped", c.txDrops.get())));
+                "rx", Map.of("bytes", rxBytes, "packets", rxPackets, "dropped", rxDrops),
+                "tx", Map.of("bytes", txBytes, "packets", txPackets, "dropped", txDrops)));
         }
         return row;
     }

@@ -5,17 +5,17 @@ import java.util.List;
 import java.util.Map;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
-import net.taprouter.dataplane.neigh.NeighbourTable;
-import net.taprouter.dataplane.pipeline.ArpResolver;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 
 /**
- * {@code neigh show|flush|add|del}: the ARP cache. The table belongs to the forwarding agent, so
- * every command runs there (through the dataplane's command queue).
+ * {@code neigh show|flush|add|del}: the ARP cache. Each forwarding worker owns its neighbour
+ * table, so every command goes to all of them through the typed proxy ({@link WorkerControl}):
+ * changes are made on every worker, {@code show} merges their entries.
  */
 public final class NeighCommands implements CommandGroup {
     private final RouterState state;
@@ -47,7 +47,7 @@ public final class NeighCommands implements CommandGroup {
                     args.end();
                 }
                 args.end();
-                held(state.dataplane().holdDynamicNeighbours());
+                held(workers().holdDynamicNeighbours());
             }
             case "add", "replace" -> add(args);
             case "del", "delete" -> {
@@ -55,7 +55,7 @@ public final class NeighCommands implements CommandGroup {
                 args.expect("dev");
                 Port port = state.link(args).port();
                 args.end();
-                List<ArpResolver.Held> removed = state.dataplane().holdNeighbour(port, address);
+                WorkerControl.HeldNeighbours removed = workers().holdNeighbour(port.index(), address);
                 if (removed.isEmpty()) {
                     throw args.error("no neighbour " + Ipv4Address.format(address) + " on " + port.name());
                 }
@@ -87,18 +87,21 @@ public final class NeighCommands implements CommandGroup {
         if (Ipv4Address.isMulticast(address) || address == 0 || Ipv4Address.isLimitedBroadcast(address)) {
             throw args.error("bad neighbour address " + Ipv4Address.format(address));
         }
-        Port target = port;
-        NeighbourTable.Saved previous = state.dataplane().setPermanentNeighbour(port, address, mac);
-        state.transaction().onRollback(() -> state.dataplane().unsetPermanentNeighbour(target, address, previous));
+        WorkerControl.PermanentNeighbour change = workers().setPermanentNeighbour(port.index(), address, mac);
+        state.transaction().onRollback(() -> workers().unsetPermanentNeighbour(change));
     }
 
     /** Entries a command took out: back on rollback, their slots freed at commit. */
-    private void held(List<ArpResolver.Held> entries) {
+    private void held(WorkerControl.HeldNeighbours entries) {
         if (entries.isEmpty()) {
             return;
         }
-        state.transaction().onRollback(() -> state.dataplane().restoreNeighbours(entries));
-        state.transaction().onCommit(() -> state.dataplane().releaseNeighbours(entries));
+        state.transaction().onRollback(() -> workers().restoreNeighbours(entries));
+        state.transaction().onCommit(() -> workers().releaseNeighbours(entries));
+    }
+
+    private WorkerControl workers() {
+        return state.dataplane().workers();
     }
 
     private void show(Args args, Output out) {
@@ -132,8 +135,8 @@ public final class NeighCommands implements CommandGroup {
         }
     }
 
-    /** Copies of all neighbour entries, taken on the forwarding thread. */
+    /** Copies of all neighbour entries, taken by each worker and merged per (port, address); a list of our own. */
     public List<NeighbourEntry> entries() {
-        return state.dataplane().call(graph -> graph.context().neighbours.snapshot(graph.context().nowNanos));
+        return new java.util.ArrayList<>(workers().neighbours());
     }
 }

@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The counters of a running routerd, read straight from its shared-memory counter file (the
@@ -19,6 +21,11 @@ import java.util.List;
  * <p>File layout (see dataplane {@code CounterFile}): a 64-byte header (magic, metadata length,
  * values length), then Agrona counter metadata records (512 bytes: state int at 0, label length
  * at 128, ASCII label at 132) and value records (128 bytes: the value at 0), native byte order.
+ *
+ * <p>Each writer thread (the RX agent, every forwarding worker) has its own copy of a counter,
+ * labelled {@code NAME@SHARD} ({@code drop.no_route@worker0}): a snapshot sums the copies per
+ * name ({@link #add}), in the order the names first appear, so it reads the same for one worker
+ * or many.
  */
 public final class CounterSnapshot {
     public static final long MAGIC = 0x5441505254524331L;
@@ -57,18 +64,49 @@ public final class CounterSnapshot {
         }
     }
 
+    /** Between a counter's name and its shard in a label (as the dataplane's CounterFile writes it). */
+    public static final char SHARD_SEPARATOR = '@';
+
     private final List<String> labels = new ArrayList<>();
     private final List<Long> values = new ArrayList<>();
     private final List<Integer> types = new ArrayList<>();
+    private final Map<String, Integer> index = new HashMap<>();
 
     public void add(String label, long value) {
         add(label, value, TYPE_PLAIN);
     }
 
+    /** Adds one counter record: its value goes to the sum of its name (the label without {@code @SHARD}). */
     public void add(String label, long value, int typeId) {
-        labels.add(label);
+        String name = counterName(label);
+        Integer at = index.get(name);
+        if (at != null) {
+            values.set(at, values.get(at) + value);
+            return;
+        }
+        index.put(name, labels.size());
+        labels.add(name);
         values.add(value);
         types.add(typeId);
+    }
+
+    /** The counter name of a label: {@code drop.no_route@worker0} → {@code drop.no_route}. */
+    public static String counterName(String label) {
+        int at = label.lastIndexOf(SHARD_SEPARATOR);
+        return at < 0 ? label : label.substring(0, at);
+    }
+
+    /** A summed counter. */
+    public record Counter(String name, long value, int typeId) {
+    }
+
+    /** The counters, summed over their shards, in the order their names first appeared. */
+    public List<Counter> counters() {
+        List<Counter> list = new ArrayList<>(labels.size());
+        for (int i = 0; i < labels.size(); i++) {
+            list.add(new Counter(labels.get(i), values.get(i), types.get(i)));
+        }
+        return list;
     }
 
     /** Reads the counter file; IOException if it is missing or not a counter file. */

@@ -6,13 +6,14 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import net.taprouter.control.protocol.CounterSnapshot;
 import net.taprouter.dataplane.stats.ForwardingLatency;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.status.CountersReader;
 
 /**
  * Optional Prometheus text endpoint ({@code routerd --metrics HOST:PORT}, path /metrics): every
- * counter of the counter file, and the sampled forwarding-latency percentiles. Runs on its own
+ * counter of the counter file (summed over its shards), and the sampled forwarding-latency percentiles. Runs on its own
  * thread; reads counters without stopping anything.
  */
 public final class MetricsServer implements AutoCloseable {
@@ -46,22 +47,31 @@ public final class MetricsServer implements AutoCloseable {
         http.start();
     }
 
-    /** The exposition text: counters by kind, then latency quantiles in seconds. */
+    /**
+     * The exposition text: counters by kind (each summed over its shards: RX agent, workers),
+     * then latency quantiles in seconds.
+     */
     static String render(CountersReader counters, ForwardingLatency latency) {
+        CounterSnapshot snapshot = new CounterSnapshot();
+        counters.forEach((value, id, label) -> snapshot.add(label, value, counters.getCounterTypeId(id)));
         StringBuilder port = new StringBuilder();
         StringBuilder drop = new StringBuilder();
         StringBuilder event = new StringBuilder();
-        counters.forEach((value, id, label) -> {
-            String[] parts = label.split("\\.");
-            if (parts.length == 3 && parts[0].equals("port")) {
-                port.append("taprouter_port_").append(parts[2]).append("_total{port=\"").append(parts[1]).append("\"} ")
-                    .append(value).append('\n');
-            } else if (parts.length == 2 && parts[0].equals("drop")) {
-                drop.append("taprouter_drops_total{reason=\"").append(parts[1]).append("\"} ").append(value).append('\n');
-            } else if (parts.length == 2 && parts[0].equals("event")) {
-                event.append("taprouter_events_total{event=\"").append(parts[1]).append("\"} ").append(value).append('\n');
+        for (CounterSnapshot.Counter c : snapshot.counters()) {
+            String name = c.name();
+            int first = name.indexOf('.');
+            int last = name.lastIndexOf('.');
+            String kind = first < 0 ? name : name.substring(0, first);
+            if (kind.equals("port") && last > first + 1) { // port.NAME.KIND; a port name may hold dots
+                port.append("taprouter_port_").append(name.substring(last + 1)).append("_total{port=\"")
+                    .append(name, first + 1, last).append("\"} ").append(c.value()).append('\n');
+            } else if (kind.equals("drop") && first == last) {
+                drop.append("taprouter_drops_total{reason=\"").append(name.substring(first + 1)).append("\"} ").append(c.value()).append('\n');
+            } else if (kind.equals("event") && first == last) {
+                event.append("taprouter_events_total{event=\"").append(name.substring(first + 1)).append("\"} ").append(c.value())
+                    .append('\n');
             }
-        });
+        }
         StringBuilder out = new StringBuilder();
         out.append("# HELP taprouter_port_rx_packets_total Per-port counters (rx/tx packets, bytes, drops).\n");
         out.append("# TYPE taprouter_port_rx_packets_total counter\n").append(port);

@@ -1,19 +1,11 @@
 package net.taprouter.dataplane.agent;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
-import net.taprouter.dataplane.neigh.NeighbourTable;
-import net.taprouter.dataplane.pipeline.ArpResolver;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
-import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.PublishedTables;
 import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
@@ -35,8 +27,10 @@ import org.agrona.concurrent.CompositeAgent;
  *   TAPs ─epoll─▶ RxAgent ──descriptor ring──▶ ForwardingAgent ──write──▶ TAPs
  *                   ▲                               │ (stage graph, neighbour table)
  *                   └──────── slot return ring ─────┘
- *   control thread: writes PortTable, RouteTable, NextHops, settings; sends commands to the
- *   ForwardingAgent for the neighbour table; waits out grace periods via ReaderEpochs.
+ *   control thread: writes PortTable, RouteTable, NextHops, settings; sends command messages to
+ *   every worker ({@link #workers()}: a typed proxy over their command queues) for the tables
+ *   each worker owns (neighbours); waits out grace periods via ReaderEpochs.
+ *   counters: each agent writes its own shard of the counter file; readers sum the shards.
  * </pre>
  *
  * Thread mapping: both agents on one thread idling in epoll (default; lowest latency on few
@@ -49,7 +43,6 @@ public final class Dataplane implements AutoCloseable {
 
     private final DataplaneConfig config;
     private final CounterFile counterFile;
-    private final DataplaneCounters counters;
     private final Poller poller;
     private final PortTable ports = new PortTable();
     private final DataplaneSettings settings = new DataplaneSettings();
@@ -58,6 +51,7 @@ public final class Dataplane implements AutoCloseable {
     private final NextHops nextHops;
     private final RxAgent rx;
     private final ForwardingAgent forwarding;
+    private final WorkerProxy workers;
     private final ForwardingLatency latency = new ForwardingLatency();
     private volatile Consumer<Throwable> fatalHandler = t -> { };
     private AgentRunner rxRunner;
@@ -78,9 +72,10 @@ public final class Dataplane implements AutoCloseable {
         Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
             WorkerSizes.of(config));
         worker.context().releaseToPool(!config.dedicatedThreads());
-        this.counters = worker.counters();
-        this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, counters, epochs, RX_READER);
+        // the RX agent's counter shard after the worker's: readers list the names in the worker's order
+        this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, DataplaneCounters.rx(counterFile), epochs, RX_READER);
         this.forwarding = worker.agent(ring, epochs, FORWARDING_READER, latency);
+        this.workers = new WorkerProxy(java.util.List.of(forwarding), poller::wakeup);
     }
 
     /**
@@ -140,8 +135,17 @@ public final class Dataplane implements AutoCloseable {
         return settings;
     }
 
-    public DataplaneCounters counters() {
-        return counters;
+    /**
+     * The forwarding workers, as the control thread may ask them (one method per command, sent to
+     * every worker; each owns its neighbour table).
+     */
+    public WorkerControl workers() {
+        return workers;
+    }
+
+    /** The proxy itself (tests of this package send their own commands). */
+    WorkerProxy proxy() {
+        return workers;
     }
 
     /** Sampled frame-in to frame-done latency of the forwarding path. */
@@ -207,10 +211,7 @@ public final class Dataplane implements AutoCloseable {
             Retiring r = it.next();
             closeOnce(r);
             try {
-                call(graph -> {
-                    graph.resolver().discardPort(r.port.index());
-                    return null;
-                });
+                workers.discardPortNeighbours(r.port.index());
             } catch (RuntimeException e) {
                 System.err.println("routerd: port " + r.port.name() + ": neighbour entries not dropped yet (" + e.getMessage()
                     + "); its index stays reserved");
@@ -229,61 +230,6 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
-    // ---- neighbour table commands (it belongs to the forwarding thread; each is one round trip)
-
-    /** {@code neigh add|replace}; returns the entry as it was (null: new), for {@link #unsetPermanentNeighbour}. */
-    public NeighbourTable.Saved setPermanentNeighbour(Port port, int address, long mac) {
-        return call(graph -> graph.resolver().setPermanent(port.index(), address, mac));
-    }
-
-    /** Undo of {@link #setPermanentNeighbour}. */
-    public void unsetPermanentNeighbour(Port port, int address, NeighbourTable.Saved previous) {
-        call(graph -> {
-            graph.resolver().unsetPermanent(port.index(), address, previous);
-            return null;
-        });
-    }
-
-    /** {@code neigh del} in a transaction: the entry is out but held; empty if there is none. */
-    public java.util.List<ArpResolver.Held> holdNeighbour(Port port, int address) {
-        ArpResolver.Held held = call(graph -> graph.resolver().hold(port.index(), address));
-        return held == null ? java.util.List.of() : java.util.List.of(held);
-    }
-
-    /** {@code neigh flush} in a transaction: every non-permanent entry is out but held. */
-    public java.util.List<ArpResolver.Held> holdDynamicNeighbours() {
-        return call(graph -> graph.resolver().holdDynamic());
-    }
-
-    /** Undo: held entries come back. */
-    public void restoreNeighbours(java.util.List<ArpResolver.Held> held) {
-        if (!held.isEmpty()) {
-            call(graph -> {
-                graph.resolver().restore(held);
-                return null;
-            });
-        }
-    }
-
-    /** Commit: held entries are freed. */
-    public void releaseNeighbours(java.util.List<ArpResolver.Held> held) {
-        if (!held.isEmpty()) {
-            call(graph -> {
-                graph.resolver().release(held);
-                return null;
-            });
-        }
-    }
-
-    /** The port's MAC changed: its neighbour entries stay, their prebuilt headers follow. */
-    public void portMacChanged(Port port) {
-        long mac = port.mac();
-        call(graph -> {
-            graph.resolver().portMacChanged(port.index(), mac);
-            return null;
-        });
-    }
-
     /**
      * Control thread: brings a lost port back on a new device (its TAP re-created or re-opened):
      * the new fd is polled, the neighbours learned through the old device are forgotten (the host
@@ -296,48 +242,13 @@ public final class Dataplane implements AutoCloseable {
             poller.remove(old.fd());
         }
         port.device(device);
-        call(graph -> {
-            graph.resolver().forgetLearned(port.index());
-            return null;
-        });
+        workers.forgetLearnedNeighbours(port.index());
         port.carrierRestored();
         if (device.fd() >= 0) {
             poller.add(device.fd(), port.index());
         }
         epochs.await();
         old.close();
-    }
-
-    /**
-     * Control thread: run {@code command} on the forwarding thread (which owns the neighbour
-     * table) and wait for its result.
-     */
-    public <T> T call(Function<ForwardingGraph, T> command) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        boolean queued = forwarding.submit(graph -> {
-            try {
-                result.complete(command.apply(graph));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        if (!queued) {
-            throw new IllegalStateException("dataplane command queue full");
-        }
-        poller.wakeup();
-        try {
-            return result.get(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for the dataplane");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException) {
-                throw (RuntimeException) e.getCause();
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("dataplane did not answer within 5 s");
-        }
     }
 
     /** Stops the threads and closes every port. */

@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.agent;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
@@ -10,8 +11,9 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
- * Runs received frames through the forwarding graph, runs the neighbour timers, and executes
- * commands from the control thread on the tables this agent owns (the neighbour table). Between
+ * Runs received frames through the forwarding graph, runs the neighbour timers, and applies
+ * command messages from the control thread ({@link WorkerCommand}, sent by {@link WorkerProxy})
+ * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. Between
  * batches it is quiescent for {@link ReaderEpochs}.
  */
 public final class ForwardingAgent implements Agent {
@@ -27,15 +29,19 @@ public final class ForwardingAgent implements Agent {
     private final int readerIndex;
     private final Packet packet = new Packet();
     private final DescriptorRing.FrameHandler onFrame = this::onFrame;
-    private final ManyToOneConcurrentArrayQueue<Consumer<ForwardingGraph>> commands = new ManyToOneConcurrentArrayQueue<>(1024);
-    private final Consumer<Consumer<ForwardingGraph>> runCommand = this::runCommand;
+    /** Command messages waiting for this worker; the control thread offers, this agent drains. */
+    static final int COMMAND_QUEUE = 1024;
+    private final ManyToOneConcurrentArrayQueue<Request<?>> commands = new ManyToOneConcurrentArrayQueue<>(COMMAND_QUEUE);
+    private final WorkerCommandHandler handler;
+    private final Consumer<Request<?>> runCommand = this::runCommand;
     private long lastTimerNanos;
     private long frames;
     private final ForwardingLatency latency;
 
-    public ForwardingAgent(DescriptorRing ring, FramePool pool, ForwardingGraph graph, ReaderEpochs epochs, int readerIndex,
-                           ForwardingLatency latency) {
+    ForwardingAgent(DescriptorRing ring, FramePool pool, ForwardingGraph graph, WorkerCommandHandler handler, ReaderEpochs epochs,
+                    int readerIndex, ForwardingLatency latency) {
         this.latency = latency;
+        this.handler = handler;
         this.ring = ring;
         this.pool = pool;
         this.graph = graph;
@@ -69,13 +75,32 @@ public final class ForwardingAgent implements Agent {
         }
     }
 
-    private void runCommand(Consumer<ForwardingGraph> command) {
-        command.accept(graph);
+    private void runCommand(Request<?> request) {
+        request.run(handler);
     }
 
-    /** Control thread: queue a command to run on this agent's thread. False if the queue is full. */
-    public boolean submit(Consumer<ForwardingGraph> command) {
-        return commands.offer(command);
+    /** Control thread: queue a command for this agent's thread. False if the queue is full. */
+    boolean submit(Request<?> request) {
+        return commands.offer(request);
+    }
+
+    /** Control thread: true if the command queue has room for one more (only the control thread offers). */
+    boolean hasCommandRoom() {
+        return commands.remainingCapacity() > 0;
+    }
+
+    /**
+     * A command and where its answer goes. A RuntimeException of the command is its answer; an
+     * Error ends this agent's thread (the dataplane's fatal handler runs) and the caller times out.
+     */
+    record Request<R>(WorkerCommand<R> command, CompletableFuture<R> reply) {
+        void run(WorkerCommandHandler handler) {
+            try {
+                reply.complete(command.applyTo(handler));
+            } catch (RuntimeException e) {
+                reply.completeExceptionally(e);
+            }
+        }
     }
 
     @Override

@@ -60,22 +60,23 @@ public final class JitWarmup {
              TapDevice sink0 = TapDevice.discarding();
              TapDevice sink1 = TapDevice.discarding()) {
             PortTable ports = new PortTable();
+            RouteTable routes = new RouteTable(4, GracePeriod.NONE);
+            NextHops nextHops = new NextHops(16, GracePeriod.NONE);
+            DataplaneSettings settings = new DataplaneSettings();
+            settings.icmpRateLimit(1_000_000, 1_000_000);
+            // the worker (its counter shard) before the ports' counters
+            Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
+                new WorkerSizes(NeighbourLimits.of(16, 4, pool.slotCount())));
             Port port0 = new Port(0, "warm0", sink0, PORT0_MAC, 1500, new PortCounters(counterFile, "warm0"));
             Port port1 = new Port(1, "warm1", sink1, PORT1_MAC, 1500, new PortCounters(counterFile, "warm1"));
             port0.addresses(new InterfaceAddress[] {new InterfaceAddress(ROUTER0, 24)});
             port1.addresses(new InterfaceAddress[] {new InterfaceAddress(ROUTER1, 24)});
             ports.put(port0);
             ports.put(port1);
-            RouteTable routes = new RouteTable(4, GracePeriod.NONE);
-            NextHops nextHops = new NextHops(16, GracePeriod.NONE);
             routes.add(ROUTER0 & 0xFFFF_FF00, 24, nextHops.acquire(NextHops.TYPE_CONNECTED, 0, 0));
             routes.add(ROUTER1 & 0xFFFF_FF00, 24, nextHops.acquire(NextHops.TYPE_CONNECTED, 1, 0));
             routes.add(ROUTER0, 32, nextHops.acquire(NextHops.TYPE_LOCAL, 0, 0));
             routes.add(ROUTER1, 32, nextHops.acquire(NextHops.TYPE_LOCAL, 1, 0));
-            DataplaneSettings settings = new DataplaneSettings();
-            settings.icmpRateLimit(1_000_000, 1_000_000);
-            Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
-                new WorkerSizes(NeighbourLimits.of(16, 4, pool.slotCount())));
             worker.context().releaseToPool(true);
             worker.context().nowNanos = System.nanoTime();
             worker.graph().resolver().addPermanent(0, HOST_A, HOST_A_MAC);

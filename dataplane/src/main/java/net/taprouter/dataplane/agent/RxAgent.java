@@ -5,6 +5,7 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
@@ -16,8 +17,8 @@ import org.agrona.concurrent.Agent;
  * forwarding agent's ring. Owns the {@link FramePool} free list (slots come back through the
  * {@link SlotReturnRing}). A TAP that fails (its namespace vanished) takes its port down with a
  * log line; the other ports go on. A port the transmit path found lost leaves the poller here (the
- * poller's owner), else its level-triggered EPOLLERR would wake the loop forever. Counters: port rx_packets/rx_bytes; drops rx_no_buffer,
- * rx_ring_full, frame_too_long.
+ * poller's owner), else its level-triggered EPOLLERR would wake the loop forever. Counters (its own
+ * shard, {@code DataplaneCounters.rx}): port rx_packets/rx_bytes; drops rx_no_buffer, rx_ring_full, frame_too_long.
  */
 public final class RxAgent implements Agent {
     /** Frames read from one port before looking at the others. */
@@ -29,6 +30,8 @@ public final class RxAgent implements Agent {
     private final SlotReturnRing slotReturns;
     private final DescriptorRing ring;
     private final DataplaneCounters counters;
+    /** This agent's copy of each port's counters ({@code PortCounters.rx(shard)}). */
+    private final int shard;
     private final ReaderEpochs epochs;
     private final int readerIndex;
     private int readyFromIdle = -1;
@@ -41,6 +44,7 @@ public final class RxAgent implements Agent {
         this.slotReturns = slotReturns;
         this.ring = ring;
         this.counters = counters;
+        this.shard = counters.shard();
         this.epochs = epochs;
         this.readerIndex = readerIndex;
     }
@@ -103,8 +107,9 @@ public final class RxAgent implements Agent {
                 return frames;
             }
             frames++;
-            port.counters().rxPackets.incrementRelease();
-            port.counters().rxBytes.getAndAddRelease(length);
+            PortCounters.Rx portCounters = port.counters().rx(shard);
+            portCounters.packets.incrementRelease();
+            portCounters.bytes.getAndAddRelease(length);
             if (length >= capacity) {
                 counters.drop(DropReason.FRAME_TOO_LONG);
                 pool.free(slot);

@@ -18,25 +18,29 @@ import net.taprouter.dataplane.stats.ForwardingLatency;
  * {@link PublishedTables} every worker shares. The one place where a forwarding graph is put
  * together: routerd ({@link Dataplane}), the JIT warm-up, the stage-graph tests and the
  * benchmark all build theirs with {@link #build}. Built on any thread, then owned by the thread
- * that runs it.
+ * that runs it; the control thread reaches it only through command messages ({@link WorkerControl},
+ * applied here by its {@link WorkerCommandHandler}).
  */
 public final class Worker {
     private final ForwardingContext context;
     private final ForwardingGraph graph;
     private final NeighbourTable neighbours;
     private final DataplaneCounters counters;
+    private final WorkerCommandHandler commands;
 
     private Worker(ForwardingContext context, ForwardingGraph graph, NeighbourTable neighbours, DataplaneCounters counters) {
         this.context = context;
         this.graph = graph;
         this.neighbours = neighbours;
         this.counters = counters;
+        this.commands = new WorkerCommandHandler(graph.resolver(), context);
     }
 
     /**
      * A worker reading {@code tables}, forwarding frames of {@code pool} (slots go back through
      * {@code slotReturns}, or straight to the pool after {@code context().releaseToPool(true)}),
-     * its counters registered in {@code counterFile}.
+     * its counters registered in {@code counterFile} as a shard of their own (so any number of
+     * workers share one counter file; build them before the first port's counters).
      */
     public static Worker build(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns, CounterFile counterFile,
                                WorkerSizes sizes) {
@@ -49,7 +53,7 @@ public final class Worker {
 
     /** The agent that runs this worker's graph on the frames {@code ring} delivers. */
     public ForwardingAgent agent(DescriptorRing ring, ReaderEpochs epochs, int readerIndex, ForwardingLatency latency) {
-        return new ForwardingAgent(ring, context.pool, graph, epochs, readerIndex, latency);
+        return new ForwardingAgent(ring, context.pool, graph, commands, epochs, readerIndex, latency);
     }
 
     public ForwardingContext context() {

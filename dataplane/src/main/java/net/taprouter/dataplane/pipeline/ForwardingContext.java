@@ -6,6 +6,7 @@ import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
@@ -17,7 +18,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
  * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
- * table, counters, ICMP rate limiter), the clock of the current batch, and frame output. Owned by
+ * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output. Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
 public final class ForwardingContext {
@@ -30,6 +31,8 @@ public final class ForwardingContext {
     public final DataplaneCounters counters;
     public final DataplaneSettings settings;
     public final IcmpRateLimiter icmpLimiter;
+    /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
+    private final int shard;
     private final SlotReturnRing slotReturns;
     private boolean releaseToPool;
     /** Per pool slot, who has it: {@link #SLOT_ELSEWHERE}, {@link #SLOT_HELD}, {@link #SLOT_PARKED}. */
@@ -56,6 +59,7 @@ public final class ForwardingContext {
         this.neighbours = neighbours;
         neighbours.counters(counters);
         this.counters = counters;
+        this.shard = counters.shard();
         this.icmpLimiter = icmpLimiter;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
@@ -124,7 +128,7 @@ public final class ForwardingContext {
         counters.drop(reason);
         Port in = ports.get(packet.ingressPort);
         if (in != null) {
-            in.counters().rxDrops.incrementRelease();
+            in.counters().worker(shard).rxDrops.incrementRelease();
         }
         release(packet.slot);
     }
@@ -142,17 +146,18 @@ public final class ForwardingContext {
         }
         try {
             int written = port.tap().write(frameBuffer.addressOffset() + offset, length);
+            PortCounters.Worker portCounters = port.counters().worker(shard);
             if (written <= 0) {
                 counters.drop(DropReason.TX_QUEUE_FULL);
-                port.counters().txDrops.incrementRelease();
+                portCounters.txDrops.incrementRelease();
                 return false;
             }
-            port.counters().txPackets.incrementRelease();
-            port.counters().txBytes.getAndAddRelease(length);
+            portCounters.txPackets.incrementRelease();
+            portCounters.txBytes.getAndAddRelease(length);
             return true;
         } catch (IOException e) {
             counters.drop(DropReason.TX_ERROR);
-            port.counters().txDrops.incrementRelease();
+            port.counters().worker(shard).txDrops.incrementRelease();
             boolean gone = e instanceof TapIOException && ((TapIOException) e).isDeviceGone();
             if (gone && !port.carrierLost()) {
                 port.markCarrierLost();

@@ -4,34 +4,157 @@ import net.taprouter.dataplane.stats.CounterFile;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * Per-port counters in the shared counter file. RX counters are written by the RX agent, TX and
- * drop counters by the forwarding agent: one writer each.
+ * Per-port counters in the shared counter file, one copy per writer ({@link CounterFile.Shard}):
+ * each RX shard has the port's {@code rx_packets} and {@code rx_bytes} ({@link #rx}), each
+ * forwarding worker's shard its {@code rx_drops}, {@code tx_packets}, {@code tx_bytes} and
+ * {@code tx_drops} ({@link #worker}). A writer reaches its copy by its shard index (no allocation);
+ * readers take the sums ({@link #rxPackets()}...). Made over the shards that exist at the time:
+ * the workers and the RX agent are built before the first port.
  */
 public final class PortCounters implements AutoCloseable {
-    public final AtomicCounter rxPackets;
-    public final AtomicCounter rxBytes;
-    public final AtomicCounter rxDrops;
-    public final AtomicCounter txPackets;
-    public final AtomicCounter txBytes;
-    public final AtomicCounter txDrops;
+    /** One RX agent's copy. */
+    public static final class Rx {
+        public final AtomicCounter packets;
+        public final AtomicCounter bytes;
 
-    public PortCounters(CounterFile file, String port) {
-        rxPackets = file.newCounter("port." + port + ".rx_packets");
-        rxBytes = file.newCounter("port." + port + ".rx_bytes");
-        rxDrops = file.newCounter("port." + port + ".rx_drops");
-        txPackets = file.newCounter("port." + port + ".tx_packets");
-        txBytes = file.newCounter("port." + port + ".tx_bytes");
-        txDrops = file.newCounter("port." + port + ".tx_drops");
+        Rx(AtomicCounter packets, AtomicCounter bytes) {
+            this.packets = packets;
+            this.bytes = bytes;
+        }
     }
 
-    /** Frees the counters (control thread, after the port left the dataplane). */
+    /** One forwarding worker's copy. */
+    public static final class Worker {
+        public final AtomicCounter rxDrops;
+        public final AtomicCounter txPackets;
+        public final AtomicCounter txBytes;
+        public final AtomicCounter txDrops;
+
+        Worker(AtomicCounter rxDrops, AtomicCounter txPackets, AtomicCounter txBytes, AtomicCounter txDrops) {
+            this.rxDrops = rxDrops;
+            this.txPackets = txPackets;
+            this.txBytes = txBytes;
+            this.txDrops = txDrops;
+        }
+    }
+
+    private final Rx[] rx;
+    private final Worker[] workers;
+
+    /**
+     * Registers the port's counters for every shard of {@code file}, name by name (so the names
+     * first appear in the order rx_packets, rx_bytes, rx_drops, tx_packets, tx_bytes, tx_drops).
+     */
+    public PortCounters(CounterFile file, String port) {
+        file.fixShards();
+        String prefix = "port." + port + ".";
+        int rxShards = file.shards(CounterFile.ShardRole.RX);
+        int workerShards = file.shards(CounterFile.ShardRole.WORKER);
+        AtomicCounter[] rxPackets = register(file, prefix + "rx_packets", CounterFile.ShardRole.RX, rxShards);
+        AtomicCounter[] rxBytes = register(file, prefix + "rx_bytes", CounterFile.ShardRole.RX, rxShards);
+        AtomicCounter[] rxDrops = register(file, prefix + "rx_drops", CounterFile.ShardRole.WORKER, workerShards);
+        AtomicCounter[] txPackets = register(file, prefix + "tx_packets", CounterFile.ShardRole.WORKER, workerShards);
+        AtomicCounter[] txBytes = register(file, prefix + "tx_bytes", CounterFile.ShardRole.WORKER, workerShards);
+        AtomicCounter[] txDrops = register(file, prefix + "tx_drops", CounterFile.ShardRole.WORKER, workerShards);
+        rx = new Rx[rxShards];
+        for (int s = 0; s < rxShards; s++) {
+            rx[s] = new Rx(rxPackets[s], rxBytes[s]);
+        }
+        workers = new Worker[workerShards];
+        for (int s = 0; s < workerShards; s++) {
+            workers[s] = new Worker(rxDrops[s], txPackets[s], txBytes[s], txDrops[s]);
+        }
+    }
+
+    private static AtomicCounter[] register(CounterFile file, String name, CounterFile.ShardRole role, int shards) {
+        AtomicCounter[] counters = new AtomicCounter[shards];
+        for (int s = 0; s < shards; s++) {
+            counters[s] = file.newCounter(name, CounterFile.TYPE_PLAIN, new CounterFile.Shard(role, s));
+        }
+        return counters;
+    }
+
+    /** The copy RX shard {@code shard} writes. */
+    public Rx rx(int shard) {
+        return rx[shard];
+    }
+
+    /** The copy forwarding worker shard {@code shard} writes. */
+    public Worker worker(int shard) {
+        return workers[shard];
+    }
+
+    public long rxPackets() {
+        long sum = 0;
+        for (Rx r : rx) {
+            sum += r.packets.get();
+        }
+        return sum;
+    }
+
+    public long rxBytes() {
+        long sum = 0;
+        for (Rx r : rx) {
+            sum += r.bytes.get();
+        }
+        return sum;
+    }
+
+    public long rxDrops() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.rxDrops.get();
+        }
+        return sum;
+    }
+
+    public long txPackets() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.txPackets.get();
+        }
+        return sum;
+    }
+
+    public long txBytes() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.txBytes.get();
+        }
+        return sum;
+    }
+
+    public long txDrops() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.txDrops.get();
+        }
+        return sum;
+    }
+
+    /**
+     * Frees the counters (control thread, after the port left the dataplane), in the order they
+     * were made: a port made later reuses the records in the same name order.
+     */
     @Override
     public void close() {
-        rxPackets.close();
-        rxBytes.close();
-        rxDrops.close();
-        txPackets.close();
-        txBytes.close();
-        txDrops.close();
+        for (Rx r : rx) {
+            r.packets.close();
+        }
+        for (Rx r : rx) {
+            r.bytes.close();
+        }
+        for (Worker w : workers) {
+            w.rxDrops.close();
+        }
+        for (Worker w : workers) {
+            w.txPackets.close();
+        }
+        for (Worker w : workers) {
+            w.txBytes.close();
+        }
+        for (Worker w : workers) {
+            w.txDrops.close();
+        }
     }
 }

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
@@ -30,14 +32,46 @@ import org.agrona.concurrent.status.CountersReader;
  * </pre>
  *
  * Counters are allocated by the control thread only; each counter then has a single writer.
+ *
+ * <p><b>Shards.</b> Every thread that counts (the RX agent, each forwarding worker) owns a
+ * {@link Shard}: its own copy of each counter it writes, labelled {@code NAME@SHARD} (e.g.
+ * {@code drop.no_route@worker0}, {@code port.gw0.rx_packets@rx0}), so no counter has two writers
+ * and no label is registered twice. Readers sum the shards per name ({@link #counterName},
+ * {@link #totals}; routerctl's own reader, the {@code stats} command and the Prometheus endpoint
+ * do the same), so what they show does not depend on how many workers there are. Shards are made
+ * before any port's counters (a port gets one copy per shard that exists then).
  */
 public final class CounterFile implements AutoCloseable {
     public static final long MAGIC = 0x5441505254524331L; // "TAPRTRC1"
     private static final int HEADER = 64;
 
+    /** Between a counter's name and its shard in a label. */
+    public static final char SHARD_SEPARATOR = '@';
+
+    /** Who writes a shard's counters. */
+    public enum ShardRole {
+        RX("rx"), WORKER("worker");
+
+        final String prefix;
+
+        ShardRole(String prefix) {
+            this.prefix = prefix;
+        }
+    }
+
+    /** One writer's counters: {@code index} counts the shards of its role in this file, from 0. */
+    public record Shard(ShardRole role, int index) {
+        /** The label of this shard's copy of the counter {@code name}. */
+        public String label(String name) {
+            return name + SHARD_SEPARATOR + role.prefix + index;
+        }
+    }
+
     private final MappedByteBuffer mapped;
     private final CountersManager manager;
     private final File file;
+    private final int[] shards = new int[ShardRole.values().length];
+    private boolean portCountersMade;
 
     private CounterFile(File file, MappedByteBuffer mapped, CountersManager manager) {
         this.file = file;
@@ -120,6 +154,45 @@ public final class CounterFile implements AutoCloseable {
     /** Control thread only: a counter of a given type (stored in its metadata, see TYPE_*). */
     public AtomicCounter newCounter(String label, int typeId) {
         return manager.newCounter(label, typeId);
+    }
+
+    /** Control thread: counter {@code name} of {@code shard} (its label: {@link Shard#label}). */
+    public AtomicCounter newCounter(String name, int typeId, Shard shard) {
+        return manager.newCounter(shard.label(name), typeId);
+    }
+
+    /**
+     * Control thread: a new shard for one more writer of {@code role}. Refused once a port's
+     * counters exist (they would lack the new shard's copy): build the workers first.
+     */
+    public Shard newShard(ShardRole role) {
+        if (portCountersMade) {
+            throw new IllegalStateException("counter shards are made before any port's counters: build the workers first");
+        }
+        return new Shard(role, shards[role.ordinal()]++);
+    }
+
+    /** How many shards of {@code role} exist. */
+    public int shards(ShardRole role) {
+        return shards[role.ordinal()];
+    }
+
+    /** Control thread: a port's counters are being made over the shards that exist now; no new shard after this. */
+    public void fixShards() {
+        portCountersMade = true;
+    }
+
+    /** The counter name of a label: the label without its shard ({@code drop.no_route@worker0} → {@code drop.no_route}). */
+    public static String counterName(String label) {
+        int at = label.lastIndexOf(SHARD_SEPARATOR);
+        return at < 0 ? label : label.substring(0, at);
+    }
+
+    /** Every counter's value summed over its shards, by name, in the order the names first appear. */
+    public Map<String, Long> totals() {
+        Map<String, Long> totals = new LinkedHashMap<>();
+        manager.forEach((long value, int id, String label) -> totals.merge(counterName(label), value, Long::sum));
+        return totals;
     }
 
     public CountersReader reader() {

@@ -17,9 +17,9 @@ class DataplaneFatalTest {
             dataplane.start();
             Thread caller = new Thread(() -> {
                 try {
-                    dataplane.call(graph -> {
+                    dataplane.proxy().send(w -> worker -> {
                         throw new StackOverflowError("test: an Error in the forwarding thread");
-                    });
+                    }).get();
                 } catch (RuntimeException expected) {
                     // the thread died: no answer
                 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -231,21 +230,20 @@ final class GraphFixture implements AutoCloseable {
         return value;
     }
 
-    /** Sum of the counters whose names match. */
+    /** Sum of the counters whose names match (each counter summed over its shards first). */
     long sum(java.util.function.Predicate<String> names) {
-        long[] total = {0};
-        counterFile.reader().forEach((long value, int id, String label) -> {
-            if (names.test(label)) {
-                total[0] += value;
+        long total = 0;
+        for (Map.Entry<String, Long> e : snapshot().entrySet()) {
+            if (names.test(e.getKey())) {
+                total += e.getValue();
             }
-        });
-        return total[0];
+        }
+        return total;
     }
 
+    /** Counters by name, summed over their shards (as every reader shows them). */
     private Map<String, Long> snapshot() {
-        Map<String, Long> values = new LinkedHashMap<>();
-        counterFile.reader().forEach((long value, int id, String label) -> values.put(label, value));
-        return values;
+        return counterFile.totals();
     }
 
     /**

@@ -57,6 +57,15 @@ final class Frames {
             + "94040000"
             + "0007" + "0009" + "000c" + "79ca" + "6f707473";
 
+    /** scapy: Ether()/Dot1Q(prio=5, vlan=10)/IP(192.0.2.1 -> 198.51.100.1, id 1)/ICMP(id 7, seq 1)/"taprouter". */
+    static final String VLAN10_ECHO_REQUEST = "00005e0053fe" + "00005e005301" + "8100" + "a00a" + "0800"
+            + "4500" + "0025" + "0001" + "0000" + "40" + "01" + "8ea1" + "c0000201" + "c6336401"
+            + "08" + "00" + "bd48" + "0007" + "0001" + "746170726f75746572";
+
+    /** {@link #VLAN10_ECHO_REQUEST} without its tag (scapy, same packet). */
+    static final String UNTAGGED_ECHO_REQUEST = "00005e0053fe" + "00005e005301" + "0800"
+            + VLAN10_ECHO_REQUEST.substring(36);
+
     /** Byte offset of the IPv4 header in the frames above. */
     static final int IP = EthernetView.HEADER_LENGTH;
 

@@ -1,0 +1,89 @@
+package net.taprouter.dataplane.agent;
+
+import java.util.List;
+import net.taprouter.dataplane.neigh.NeighbourEntry;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.pipeline.ArpResolver;
+
+/**
+ * What the control thread may ask of the forwarding workers: one method per command, each sent
+ * to every worker (each owns its neighbour table) and the answers merged. Implemented by
+ * {@link WorkerProxy} over the workers' command queues; {@code Dataplane.workers()} gives it.
+ *
+ * <p>Every call waits for every worker, at most 5 s in all: a worker that does not answer (a
+ * stuck thread) or whose command queue is full makes the call throw IllegalStateException, it
+ * never hangs. A command that fails on some workers (a full table) is undone on the others before
+ * the call throws, so it changed nothing. Changes that a transaction may undo answer a token
+ * (opaque to the caller) that the undo and the commit step take back: the rules are in the
+ * control plane's {@code Transaction}.
+ */
+public interface WorkerControl {
+
+    /** {@code neigh add|replace}: (port, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
+    PermanentNeighbour setPermanentNeighbour(int port, int address, long mac);
+
+    /** Undo of {@link #setPermanentNeighbour}: each worker's entry as it was (gone if it was new). */
+    void unsetPermanentNeighbour(PermanentNeighbour change);
+
+    /** {@code neigh del} in a transaction: the entry out of every worker but held; empty if no worker has it. */
+    HeldNeighbours holdNeighbour(int port, int address);
+
+    /** {@code neigh flush} in a transaction: every entry that is not PERMANENT out of every worker, held. */
+    HeldNeighbours holdDynamicNeighbours();
+
+    /** Undo of a hold: the held entries come back. */
+    void restoreNeighbours(HeldNeighbours held);
+
+    /** Commit of a hold: the held entries are freed. */
+    void releaseNeighbours(HeldNeighbours held);
+
+    /** The port's MAC changed: its neighbour entries stay, their prebuilt headers follow. */
+    void portMacChanged(int port, long mac);
+
+    /** The port's device was replaced: the neighbours learned through it are forgotten; PERMANENT ones stay. */
+    void forgetLearnedNeighbours(int port);
+
+    /** The port is being removed: all its neighbour entries go. */
+    void discardPortNeighbours(int port);
+
+    /**
+     * Every neighbour, merged over the workers per (port, address): the entry of the most useful
+     * state (PERMANENT, REACHABLE, PROBE, STALE, INCOMPLETE, FAILED in that order), the most
+     * recently confirmed among equals. Unordered.
+     */
+    List<NeighbourEntry> neighbours();
+
+    /** What {@link #setPermanentNeighbour} replaced, per worker: for its undo. */
+    final class PermanentNeighbour {
+        final int port;
+        final int address;
+        /** Per worker: its entry as it was, null if it had none. */
+        final List<NeighbourTable.Saved> previous;
+
+        PermanentNeighbour(int port, int address, List<NeighbourTable.Saved> previous) {
+            this.port = port;
+            this.address = address;
+            this.previous = previous;
+        }
+    }
+
+    /** Entries a transaction took out, per worker: their slots stay reserved until restored or released. */
+    final class HeldNeighbours {
+        /** Per worker: what it holds. */
+        final List<List<ArpResolver.Held>> perWorker;
+
+        HeldNeighbours(List<List<ArpResolver.Held>> perWorker) {
+            this.perWorker = perWorker;
+        }
+
+        /** True if no worker took anything out. */
+        public boolean isEmpty() {
+            for (List<ArpResolver.Held> held : perWorker) {
+                if (!held.isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package net.taprouter.dataplane.agent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
+import net.taprouter.dataplane.neigh.NeighbourEntry;
+import net.taprouter.dataplane.neigh.NeighbourState;
+import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.pipeline.ArpResolver;
+
+/**
+ * The control side of the worker commands (as Aeron's conductor proxies): each
+ * {@link WorkerControl} method becomes a {@link WorkerCommand} message offered to the command
+ * queue of every worker's {@link ForwardingAgent}; the caller then waits for all the answers and
+ * merges them. Used by the control thread only (one caller at a time).
+ *
+ * <p>Nothing is sent unless every queue has room (only the control thread offers, so the room
+ * checked is still there when it offers): a full queue fails the call before any worker changed
+ * anything. One deadline ({@link #TIMEOUT_NANOS}) covers all workers.
+ */
+final class WorkerProxy implements WorkerControl {
+    static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final List<ForwardingAgent> workers;
+    private final Runnable wakeup;
+    private final long timeoutNanos;
+
+    /** {@code wakeup} rouses a worker idling in epoll (shared-thread mode) to drain its queue. */
+    WorkerProxy(List<ForwardingAgent> workers, Runnable wakeup) {
+        this(workers, wakeup, TIMEOUT_NANOS);
+    }
+
+    WorkerProxy(List<ForwardingAgent> workers, Runnable wakeup, long timeoutNanos) {
+        if (workers.isEmpty()) {
+            throw new IllegalArgumentException("no workers");
+        }
+        this.workers = List.copyOf(workers);
+        this.wakeup = wakeup;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    int workerCount() {
+        return workers.size();
+    }
+
+    @Override
+    public PermanentNeighbour setPermanentNeighbour(int port, int address, long mac) {
+        Answers<NeighbourTable.Saved> answers = send(w -> new WorkerCommand.SetPermanentNeighbour(port, address, mac));
+        if (answers.failure != null) {
+            // undo it where it was done (FIFO queues: after the set), then fail as if nothing happened
+            List<Integer> done = answers.succeeded();
+            if (!done.isEmpty()) {
+                RuntimeException undo = sendTo(done, w -> new WorkerCommand.UnsetPermanentNeighbour(port, address, answers.values.get(w)))
+                    .failure;
+                if (undo != null) {
+                    answers.failure.addSuppressed(undo);
+                }
+            }
+            throw answers.failure;
+        }
+        return new PermanentNeighbour(port, address, answers.values);
+    }
+
+    @Override
+    public void unsetPermanentNeighbour(PermanentNeighbour change) {
+        check(change.previous.size());
+        send(w -> new WorkerCommand.UnsetPermanentNeighbour(change.port, change.address, change.previous.get(w))).get();
+    }
+
+    @Override
+    public HeldNeighbours holdNeighbour(int port, int address) {
+        List<ArpResolver.Held> held = send(w -> new WorkerCommand.HoldNeighbour(port, address)).get();
+        List<List<ArpResolver.Held>> perWorker = new ArrayList<>(held.size());
+        for (ArpResolver.Held h : held) {
+            perWorker.add(h == null ? List.of() : List.of(h));
+        }
+        return new HeldNeighbours(perWorker);
+    }
+
+    @Override
+    public HeldNeighbours holdDynamicNeighbours() {
+        return new HeldNeighbours(send(w -> new WorkerCommand.HoldDynamicNeighbours()).get());
+    }
+
+    @Override
+    public void restoreNeighbours(HeldNeighbours held) {
+        if (!held.isEmpty()) {
+            check(held.perWorker.size());
+            send(w -> new WorkerCommand.RestoreNeighbours(held.perWorker.get(w))).get();
+        }
+    }
+
+    @Override
+    public void releaseNeighbours(HeldNeighbours held) {
+        if (!held.isEmpty()) {
+            check(held.perWorker.size());
+            send(w -> new WorkerCommand.ReleaseNeighbours(held.perWorker.get(w))).get();
+        }
+    }
+
+    @Override
+    public void portMacChanged(int port, long mac) {
+        send(w -> new WorkerCommand.PortMacChanged(port, mac)).get();
+    }
+
+    @Override
+    public void forgetLearnedNeighbours(int port) {
+        send(w -> new WorkerCommand.ForgetLearnedNeighbours(port)).get();
+    }
+
+    @Override
+    public void discardPortNeighbours(int port) {
+        send(w -> new WorkerCommand.DiscardPortNeighbours(port)).get();
+    }
+
+    @Override
+    public List<NeighbourEntry> neighbours() {
+        return merge(send(w -> new WorkerCommand.SnapshotNeighbours()).get());
+    }
+
+    /** Per (port, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */
+    static List<NeighbourEntry> merge(List<List<NeighbourEntry>> perWorker) {
+        if (perWorker.size() == 1) {
+            return perWorker.get(0);
+        }
+        Map<Long, NeighbourEntry> best = new HashMap<>();
+        for (List<NeighbourEntry> entries : perWorker) {
+            for (NeighbourEntry e : entries) {
+                best.merge(((long) e.port() << 32) | (e.address() & 0xFFFF_FFFFL), e, WorkerProxy::better);
+            }
+        }
+        return new ArrayList<>(best.values());
+    }
+
+    /** State rank for merging: higher is more useful. Indexed by NeighbourState. */
+    private static final int[] RANK = new int[NeighbourState.PERMANENT + 1];
+
+    static {
+        RANK[NeighbourState.FREE] = 0;
+        RANK[NeighbourState.FAILED] = 1;
+        RANK[NeighbourState.INCOMPLETE] = 2;
+        RANK[NeighbourState.STALE] = 3;
+        RANK[NeighbourState.PROBE] = 4;
+        RANK[NeighbourState.REACHABLE] = 5;
+        RANK[NeighbourState.PERMANENT] = 6;
+    }
+
+    private static NeighbourEntry better(NeighbourEntry a, NeighbourEntry b) {
+        if (RANK[a.state()] != RANK[b.state()]) {
+            return RANK[a.state()] > RANK[b.state()] ? a : b;
+        }
+        return b.ageMillis() < a.ageMillis() ? b : a;
+    }
+
+    private void check(int workersInToken) {
+        if (workersInToken != workers.size()) {
+            throw new IllegalArgumentException("token of " + workersInToken + " workers for " + workers.size());
+        }
+    }
+
+    /** Sends {@code commandFor.apply(w)} to every worker w and waits for the answers (see {@link #sendTo}). */
+    <R> Answers<R> send(IntFunction<WorkerCommand<R>> commandFor) {
+        List<Integer> all = new ArrayList<>(workers.size());
+        for (int w = 0; w < workers.size(); w++) {
+            all.add(w);
+        }
+        return sendTo(all, commandFor);
+    }
+
+    /**
+     * Offers {@code commandFor.apply(w)} to each worker w of {@code to} (nothing if a queue is
+     * full: that answer is then the failure of every one of them) and waits for the answers
+     * until one deadline.
+     */
+    private <R> Answers<R> sendTo(List<Integer> to, IntFunction<WorkerCommand<R>> commandFor) {
+        Answers<R> answers = new Answers<>(workers.size());
+        for (int w : to) {
+            if (!workers.get(w).hasCommandRoom()) {
+                IllegalStateException full = new IllegalStateException("dataplane command queue full"
+                    + (workers.size() > 1 ? " (worker " + w + ")" : ""));
+                for (int v : to) {
+                    answers.fail(v, full);
+                }
+                return answers;
+            }
+        }
+        List<CompletableFuture<R>> replies = new ArrayList<>(workers.size());
+        for (int w = 0; w < workers.size(); w++) {
+            replies.add(null);
+        }
+        for (int w : to) {
+            CompletableFuture<R> reply = new CompletableFuture<>();
+            if (workers.get(w).submit(new ForwardingAgent.Request<>(commandFor.apply(w), reply))) {
+                replies.set(w, reply);
+            } else {
+                answers.fail(w, new IllegalStateException("dataplane command queue full"));
+            }
+        }
+        wakeup.run();
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (int w : to) {
+            CompletableFuture<R> reply = replies.get(w);
+            if (reply == null) {
+                continue;
+            }
+            try {
+                answers.done(w, reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                answers.fail(w, new IllegalStateException("interrupted waiting for the dataplane"));
+            } catch (ExecutionException e) {
+                answers.fail(w, e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause()));
+            } catch (TimeoutException e) {
+                answers.fail(w, new IllegalStateException("dataplane did not answer within " + seconds(timeoutNanos) + " s"
+                    + (workers.size() > 1 ? " (worker " + w + ")" : "")));
+            }
+        }
+        return answers;
+    }
+
+    private static String seconds(long nanos) {
+        long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+        return millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0);
+    }
+
+    /** The answers of one command, per worker, and the first failure. */
+    static final class Answers<R> {
+        final List<R> values;
+        private final boolean[] ok;
+        RuntimeException failure;
+
+        Answers(int workers) {
+            values = new ArrayList<>(workers);
+            for (int w = 0; w < workers; w++) {
+                values.add(null);
+            }
+            ok = new boolean[workers];
+        }
+
+        void done(int worker, R value) {
+            values.set(worker, value);
+            ok[worker] = true;
+        }
+
+        void fail(int worker, RuntimeException e) {
+            ok[worker] = false;
+            if (failure == null) {
+                failure = e;
+            }
+        }
+
+        List<Integer> succeeded() {
+            List<Integer> done = new ArrayList<>();
+            for (int w = 0; w < ok.length; w++) {
+                if (ok[w]) {
+                    done.add(w);
+                }
+            }
+            return done;
+        }
+
+        /** Every worker's answer; throws the first failure. */
+        List<R> get() {
+            if (failure != null) {
+                throw failure;
+            }
+            return values;
+        }
+    }
+}

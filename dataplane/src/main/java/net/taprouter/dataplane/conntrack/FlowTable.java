@@ -1,0 +1,372 @@
+package net.taprouter.dataplane.conntrack;
+
+/**
+ * The storage of a connection-tracking table: flows with an original and a reply tuple, both
+ * found through one hash index, a bounded number of flows, expiry by an incremental sweep, and
+ * eviction of a non-assured flow near a new one when full (nf_conntrack's early_drop). One thread
+ * writes and reads it (the worker that owns the flows); the protocol logic (TCP states, timeouts,
+ * NAT) lives in the stages that use it.
+ *
+ * <p>A tuple is (source address, destination address, ports, protocol); {@link #packPorts} packs the
+ * two 16-bit ports (for ICMP queries: the identifier in both halves, the query's type kept in the
+ * flow). A flow's reply tuple is the original inverted, unless NAT rewrote it.
+ *
+ * <p>Memory, fixed at construction, no allocation after: per flow {@value #STRIDE} ints (96
+ * bytes: both tuples, protocol/state/flags, expiry, id, packet and byte counters, TCP window
+ * tracking per direction) plus an index of {@code int}s with two keys per flow at a load of at
+ * most one half (16 bytes per flow): 112 bytes per flow, both directions included. An index
+ * slot holds {@code (flow << 1 | direction) + 1} in its low bits and 9 bits of the tuple's hash
+ * above them, so most probes that do not match never touch the flow. Deletion shifts later
+ * index slots back (no tombstones).
+ *
+ * <p>Time is in whole seconds of a caller's clock ({@code now}); a flow whose expiry has passed is
+ * dead: {@link #lookup} no longer finds it and {@link #sweep} removes it.
+ */
+public final class FlowTable {
+    /** Direction of a tuple within its flow. */
+    public static final int ORIGINAL = 0;
+    public static final int REPLY = 1;
+
+    /** {@link #lookup}/{@link #insert} result when there is no flow. */
+    public static final int NONE = -1;
+
+    /** Largest number of flows a table can hold. */
+    public static final int MAX_FLOWS = (1 << 22) - 1;
+
+    // flow layout (ints)
+    static final int STRIDE = 24;
+    private static final int ORIG_SRC = 0;
+    private static final int ORIG_DST = 1;
+    private static final int ORIG_PORTS = 2;
+    private static final int REPLY_SRC = 3;
+    private static final int REPLY_DST = 4;
+    private static final int REPLY_PORTS = 5;
+    /** protocol (8 bits) | state (8) | flags (16). */
+    private static final int META = 6;
+    private static final int EXPIRES = 7;
+    private static final int ID = 8;
+    private static final int PACKETS = 9;       // + direction
+    private static final int BYTES = 11;        // long: + 2 * direction
+    /** Free list link while the flow is unused. */
+    private static final int NEXT_FREE = 15;
+    /** Per direction 4 ints of TCP window tracking, for the protocol logic. */
+    public static final int TCP_WORDS = 4;
+    private static final int TCP = 16;
+
+    /** Flags (see {@link #flags}). */
+    public static final int ASSURED = 1;
+    public static final int SEEN_REPLY = 1 << 1;
+    public static final int SRC_NAT = 1 << 2;
+    public static final int DST_NAT = 1 << 3;
+
+    private static final int TAG_SHIFT = 23;
+    private static final int REF_MASK = (1 << TAG_SHIFT) - 1;
+
+    private final int[] flows;
+    private final int[] index;
+    private final int mask;
+    private final int maxFlows;
+    private int freeHead;
+    private int size;
+    private int sweepCursor;
+    private int nextId = 1;
+
+    public FlowTable(int maxFlows) {
+        if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
+            throw new IllegalArgumentException("conntrack max must be 1.." + MAX_FLOWS + ": " + maxFlows);
+        }
+        this.maxFlows = maxFlows;
+        this.flows = new int[maxFlows * STRIDE];
+        int slots = Integer.highestOneBit(maxFlows * 4 - 1) << 1;
+        this.index = new int[slots];
+        this.mask = slots - 1;
+        for (int flow = 0; flow < maxFlows; flow++) {
+            flows[flow * STRIDE + NEXT_FREE] = flow + 1 < maxFlows ? flow + 1 : NONE;
+            flows[flow * STRIDE + EXPIRES] = Integer.MIN_VALUE; // marks a free flow for sweep
+        }
+        freeHead = 0;
+    }
+
+    /** The two ports of a tuple in one int. */
+    public static int packPorts(int sourcePort, int destinationPort) {
+        return sourcePort << 16 | (destinationPort & 0xFFFF);
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int maxFlows() {
+        return maxFlows;
+    }
+
+    /** Slots of the hash index (for an eviction range that covers it all, in tests). */
+    int indexSlots() {
+        return mask + 1;
+    }
+
+    /**
+     * The live flow with this tuple in either direction: {@code flow << 1 | direction}, or
+     * {@link #NONE}. A flow past its expiry is not found.
+     */
+    public int lookup(int src, int dst, int ports, int protocol, int now) {
+        int hash = hash(src, dst, ports, protocol);
+        int tag = hash >>> TAG_SHIFT;
+        int slot = hash & mask;
+        while (true) {
+            int entry = index[slot];
+            if (entry == 0) {
+                return NONE;
+            }
+            if (entry >>> TAG_SHIFT == tag) {
+                int ref = (entry & REF_MASK) - 1;
+                int at = (ref >>> 1) * STRIDE + ((ref & 1) == 0 ? ORIG_SRC : REPLY_SRC);
+                if (flows[at] == src && flows[at + 1] == dst && flows[at + 2] == ports
+                    && (flows[(ref >>> 1) * STRIDE + META] >>> 24) == protocol) {
+                    return alive(ref >>> 1, now) ? ref : NONE;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /**
+     * A new flow. Returns its number, or {@link #NONE} when the table is full (the caller may
+     * {@link #evictNear} and try again). The caller has checked that neither tuple is in use.
+     */
+    public int insert(int origSrc, int origDst, int origPorts, int replySrc, int replyDst, int replyPorts, int protocol,
+                      int expires) {
+        if (freeHead == NONE) {
+            return NONE;
+        }
+        int flow = freeHead;
+        int base = flow * STRIDE;
+        freeHead = flows[base + NEXT_FREE];
+        java.util.Arrays.fill(flows, base, base + STRIDE, 0);
+        flows[base + ORIG_SRC] = origSrc;
+        flows[base + ORIG_DST] = origDst;
+        flows[base + ORIG_PORTS] = origPorts;
+        flows[base + REPLY_SRC] = replySrc;
+        flows[base + REPLY_DST] = replyDst;
+        flows[base + REPLY_PORTS] = replyPorts;
+        flows[base + META] = protocol << 24;
+        flows[base + EXPIRES] = expires;
+        flows[base + ID] = nextId++;
+        flows[base + NEXT_FREE] = NONE;
+        link(flow, ORIGINAL);
+        link(flow, REPLY);
+        size++;
+        return flow;
+    }
+
+    /** Removes a flow (both tuples). */
+    public void remove(int flow) {
+        unlink(flow, ORIGINAL);
+        unlink(flow, REPLY);
+        int base = flow * STRIDE;
+        flows[base + EXPIRES] = Integer.MIN_VALUE;
+        flows[base + NEXT_FREE] = freeHead;
+        freeHead = flow;
+        size--;
+    }
+
+    /**
+     * NAT changed a flow's reply tuple (before its first packet leaves): re-indexes it. The caller
+     * has checked the new tuple is not in use.
+     */
+    public void replyTuple(int flow, int src, int dst, int ports) {
+        unlink(flow, REPLY);
+        int base = flow * STRIDE;
+        flows[base + REPLY_SRC] = src;
+        flows[base + REPLY_DST] = dst;
+        flows[base + REPLY_PORTS] = ports;
+        link(flow, REPLY);
+    }
+
+    /**
+     * Table full: removes a flow that is not {@link #ASSURED} (or is dead) among those whose
+     * tuples sit in the index within {@code range} slots from where {@code (src, dst, ports,
+     * protocol)} hashes, as nf_conntrack's early_drop looks at a few buckets near the new tuple.
+     * Returns the evicted flow's number (its slot is free now) or {@link #NONE}.
+     */
+    public int evictNear(int src, int dst, int ports, int protocol, int now, int range) {
+        int slot = hash(src, dst, ports, protocol) & mask;
+        for (int i = 0; i < range; i++, slot = (slot + 1) & mask) {
+            int entry = index[slot];
+            if (entry != 0) {
+                int flow = ((entry & REF_MASK) - 1) >>> 1;
+                if (!alive(flow, now) || (flags(flow) & ASSURED) == 0) {
+                    remove(flow);
+                    return flow;
+                }
+            }
+        }
+        return NONE;
+    }
+
+    /** Receives flows removed by {@link #sweep} (for DESTROY events and NAT port release). */
+    @FunctionalInterface
+    public interface ExpiryListener {
+        void expired(int flow);
+    }
+
+    /**
+     * Incremental expiry: examines up to {@code budget} flows from where the last call stopped and
+     * removes those whose expiry has passed, telling {@code listener} first (the flow's fields are
+     * still readable then). Returns how many it removed.
+     */
+    public int sweep(int now, int budget, ExpiryListener listener) {
+        int removed = 0;
+        for (int i = 0; i < budget && i < maxFlows; i++) {
+            int flow = sweepCursor;
+            sweepCursor = sweepCursor + 1 == maxFlows ? 0 : sweepCursor + 1;
+            int expires = flows[flow * STRIDE + EXPIRES];
+            if (expires != Integer.MIN_VALUE && now - expires >= 0) {
+                if (listener != null) {
+                    listener.expired(flow);
+                }
+                remove(flow);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** True if the flow is in use and its expiry has not passed. */
+    public boolean alive(int flow, int now) {
+        int expires = flows[flow * STRIDE + EXPIRES];
+        return expires != Integer.MIN_VALUE && now - expires < 0;
+    }
+
+    /** True if the flow number is in use (alive or waiting for the sweep). */
+    public boolean inUse(int flow) {
+        return flows[flow * STRIDE + EXPIRES] != Integer.MIN_VALUE;
+    }
+
+    // ---- fields
+
+    public int protocol(int flow) {
+        return flows[flow * STRIDE + META] >>> 24;
+    }
+
+    public int state(int flow) {
+        return (flows[flow * STRIDE + META] >>> 16) & 0xFF;
+    }
+
+    public void state(int flow, int state) {
+        int at = flow * STRIDE + META;
+        flows[at] = (flows[at] & 0xFF00_FFFF) | (state & 0xFF) << 16;
+    }
+
+    public int flags(int flow) {
+        return flows[flow * STRIDE + META] & 0xFFFF;
+    }
+
+    public void addFlags(int flow, int flags) {
+        flows[flow * STRIDE + META] |= flags & 0xFFFF;
+    }
+
+    public int expires(int flow) {
+        return flows[flow * STRIDE + EXPIRES];
+    }
+
+    public void expires(int flow, int expires) {
+        flows[flow * STRIDE + EXPIRES] = expires;
+    }
+
+    /** The conntrack id (as {@code conntrack -o id} shows it). */
+    public int id(int flow) {
+        return flows[flow * STRIDE + ID];
+    }
+
+    public int source(int flow, int direction) {
+        return flows[flow * STRIDE + (direction == ORIGINAL ? ORIG_SRC : REPLY_SRC)];
+    }
+
+    public int destination(int flow, int direction) {
+        return flows[flow * STRIDE + (direction == ORIGINAL ? ORIG_DST : REPLY_DST)];
+    }
+
+    /** Both ports of a direction's tuple ({@link #packPorts}). */
+    public int ports(int flow, int direction) {
+        return flows[flow * STRIDE + (direction == ORIGINAL ? ORIG_PORTS : REPLY_PORTS)];
+    }
+
+    /** Counts a packet of {@code length} bytes in {@code direction}. */
+    public void account(int flow, int direction, int length) {
+        int base = flow * STRIDE;
+        flows[base + PACKETS + direction]++;
+        int at = base + BYTES + 2 * direction;
+        long bytes = (flows[at] & 0xFFFF_FFFFL | (long) flows[at + 1] << 32) + length;
+        flows[at] = (int) bytes;
+        flows[at + 1] = (int) (bytes >>> 32);
+    }
+
+    public long packets(int flow, int direction) {
+        return flows[flow * STRIDE + PACKETS + direction] & 0xFFFF_FFFFL;
+    }
+
+    public long bytes(int flow, int direction) {
+        int at = flow * STRIDE + BYTES + 2 * direction;
+        return flows[at] & 0xFFFF_FFFFL | (long) flows[at + 1] << 32;
+    }
+
+    /** Word {@code word} (0..{@value #TCP_WORDS}-1) of a direction's TCP tracking state. */
+    public int tcp(int flow, int direction, int word) {
+        return flows[flow * STRIDE + TCP + direction * TCP_WORDS + word];
+    }
+
+    public void tcp(int flow, int direction, int word, int value) {
+        flows[flow * STRIDE + TCP + direction * TCP_WORDS + word] = value;
+    }
+
+    // ---- index
+
+    static int hash(int src, int dst, int ports, int protocol) {
+        long h = ((long) src << 32 | (dst & 0xFFFF_FFFFL)) * 0x9E37_79B9_7F4A_7C15L;
+        h ^= ((long) ports << 8 | protocol) * 0xC2B2_AE3D_27D4_EB4FL;
+        h ^= h >>> 29;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private int hashOf(int flow, int direction) {
+        int base = flow * STRIDE + (direction == ORIGINAL ? ORIG_SRC : REPLY_SRC);
+        return hash(flows[base], flows[base + 1], flows[base + 2], flows[flow * STRIDE + META] >>> 24);
+    }
+
+    private void link(int flow, int direction) {
+        int hash = hashOf(flow, direction);
+        int slot = hash & mask;
+        while (index[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        index[slot] = (hash >>> TAG_SHIFT) << TAG_SHIFT | ((flow << 1 | direction) + 1);
+    }
+
+    private void unlink(int flow, int direction) {
+        int ref = (flow << 1 | direction) + 1;
+        int slot = hashOf(flow, direction) & mask;
+        while ((index[slot] & REF_MASK) != ref) {
+            if (index[slot] == 0) {
+                throw new IllegalStateException("flow " + flow + " direction " + direction + " not indexed");
+            }
+            slot = (slot + 1) & mask;
+        }
+        int hole = slot;
+        while (true) {
+            slot = (slot + 1) & mask;
+            int entry = index[slot];
+            if (entry == 0) {
+                break;
+            }
+            int r = (entry & REF_MASK) - 1;
+            int home = hashOf(r >>> 1, r & 1) & mask;
+            boolean stays = hole <= slot ? (hole < home && home <= slot) : (hole < home || home <= slot);
+            if (!stays) {
+                index[hole] = entry;
+                hole = slot;
+            }
+        }
+        index[hole] = 0;
+    }
+}

@@ -1,0 +1,123 @@
+package net.taprouter.dataplane.conntrack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.taprouter.dataplane.wire.Ipv4Address;
+import org.junit.jupiter.api.Test;
+
+class FlowTableTest {
+    private static final int LAN = Ipv4Address.parse("192.0.2.1");
+    private static final int WAN = Ipv4Address.parse("203.0.113.254");
+    private static final int SERVER = Ipv4Address.parse("203.0.113.1");
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+
+    @Test
+    void bothDirectionsFindTheFlow() {
+        FlowTable table = new FlowTable(16);
+        int flow = table.insert(LAN, SERVER, FlowTable.packPorts(40000, 80), SERVER, LAN, FlowTable.packPorts(80, 40000), TCP, 100);
+        assertEquals(flow << 1 | FlowTable.ORIGINAL, table.lookup(LAN, SERVER, FlowTable.packPorts(40000, 80), TCP, 0));
+        assertEquals(flow << 1 | FlowTable.REPLY, table.lookup(SERVER, LAN, FlowTable.packPorts(80, 40000), TCP, 0));
+        assertEquals(FlowTable.NONE, table.lookup(LAN, SERVER, FlowTable.packPorts(40000, 80), UDP, 0), "other protocol");
+        assertEquals(FlowTable.NONE, table.lookup(LAN, SERVER, FlowTable.packPorts(40001, 80), TCP, 0));
+        assertEquals(1, table.size());
+    }
+
+    @Test
+    void natRewritesTheReplyTuple() {
+        FlowTable table = new FlowTable(16);
+        int flow = table.insert(LAN, SERVER, FlowTable.packPorts(40000, 80), SERVER, LAN, FlowTable.packPorts(80, 40000), TCP, 100);
+        table.replyTuple(flow, SERVER, WAN, FlowTable.packPorts(80, 1024));
+        table.addFlags(flow, FlowTable.SRC_NAT);
+        assertEquals(FlowTable.NONE, table.lookup(SERVER, LAN, FlowTable.packPorts(80, 40000), TCP, 0));
+        assertEquals(flow << 1 | FlowTable.REPLY, table.lookup(SERVER, WAN, FlowTable.packPorts(80, 1024), TCP, 0));
+        assertEquals(WAN, table.destination(flow, FlowTable.REPLY));
+        assertEquals(FlowTable.packPorts(80, 1024), table.ports(flow, FlowTable.REPLY));
+        assertEquals(FlowTable.SRC_NAT, table.flags(flow));
+    }
+
+    @Test
+    void expiredFlowsAreNotFoundAndSweptIncrementally() {
+        FlowTable table = new FlowTable(64);
+        for (int i = 0; i < 10; i++) {
+            table.insert(LAN, SERVER, FlowTable.packPorts(1000 + i, 53), SERVER, LAN, FlowTable.packPorts(53, 1000 + i), UDP, i < 5 ? 30 : 120);
+        }
+        assertEquals(FlowTable.NONE, table.lookup(LAN, SERVER, FlowTable.packPorts(1000, 53), UDP, 30), "expired at 30");
+        assertNotEquals(FlowTable.NONE, table.lookup(LAN, SERVER, FlowTable.packPorts(1000, 53), UDP, 29));
+        List<Integer> gone = new ArrayList<>();
+        int removed = 0;
+        for (int i = 0; i < 8; i++) {
+            removed += table.sweep(60, 8, gone::add);
+        }
+        assertEquals(5, removed);
+        assertEquals(5, gone.size());
+        assertEquals(5, table.size());
+        assertNotEquals(FlowTable.NONE, table.lookup(LAN, SERVER, FlowTable.packPorts(1009, 53), UDP, 60));
+        assertTrue(table.sweep(60, 3, null) == 0, "a call looks at no more than its budget and finds nothing more");
+    }
+
+    @Test
+    void fullTableRefusesThenEvictsOnlyNonAssuredNearTheNewTuple() {
+        FlowTable table = new FlowTable(4);
+        int[] flows = new int[4];
+        for (int i = 0; i < 4; i++) {
+            flows[i] = table.insert(LAN, SERVER, FlowTable.packPorts(2000 + i, 80), SERVER, LAN, FlowTable.packPorts(80, 2000 + i), TCP, 1000);
+            table.addFlags(flows[i], FlowTable.ASSURED);
+        }
+        assertEquals(FlowTable.NONE, table.insert(LAN, SERVER, 1, SERVER, LAN, 2, TCP, 1000));
+        assertEquals(FlowTable.NONE, table.evictNear(LAN, SERVER, 1, TCP, 0, table.indexSlots()),
+            "assured flows are never evicted");
+        table.state(flows[2], 3);
+        assertEquals(3, table.state(flows[2]));
+        flows[2] = flows[2]; // still assured
+        FlowTable other = new FlowTable(4);
+        for (int i = 0; i < 4; i++) {
+            other.insert(LAN, SERVER, FlowTable.packPorts(2000 + i, 80), SERVER, LAN, FlowTable.packPorts(80, 2000 + i), TCP, 1000);
+        }
+        int evicted = other.evictNear(LAN, SERVER, 1, TCP, 0, other.indexSlots());
+        assertNotEquals(FlowTable.NONE, evicted);
+        assertEquals(3, other.size());
+        assertNotEquals(FlowTable.NONE, other.insert(LAN, SERVER, 1, SERVER, LAN, 2, TCP, 1000));
+    }
+
+    @Test
+    void countsPacketsAndBytesPerDirection() {
+        FlowTable table = new FlowTable(4);
+        int flow = table.insert(LAN, SERVER, 1, SERVER, LAN, 2, UDP, 100);
+        table.account(flow, FlowTable.ORIGINAL, 1500);
+        table.account(flow, FlowTable.ORIGINAL, Integer.MAX_VALUE);
+        table.account(flow, FlowTable.REPLY, 60);
+        assertEquals(2, table.packets(flow, FlowTable.ORIGINAL));
+        assertEquals(1500L + Integer.MAX_VALUE, table.bytes(flow, FlowTable.ORIGINAL));
+        assertEquals(60, table.bytes(flow, FlowTable.REPLY));
+    }
+
+    @Test
+    void aFreedFlowNumberIsReusedCleanly() {
+        FlowTable table = new FlowTable(1);
+        int flow = table.insert(LAN, SERVER, 1, SERVER, LAN, 2, UDP, 100);
+        table.addFlags(flow, FlowTable.ASSURED);
+        table.account(flow, FlowTable.REPLY, 60);
+        int id = table.id(flow);
+        table.remove(flow);
+        assertFalse(table.inUse(flow));
+        int again = table.insert(LAN, SERVER, 3, SERVER, LAN, 4, UDP, 100);
+        assertEquals(flow, again);
+        assertEquals(0, table.flags(again));
+        assertEquals(0, table.bytes(again, FlowTable.REPLY));
+        assertNotEquals(id, table.id(again));
+        assertEquals(FlowTable.NONE, table.lookup(LAN, SERVER, 1, UDP, 0));
+    }
+
+    @Test
+    void sizeIsBounded() {
+        assertThrows(IllegalArgumentException.class, () -> new FlowTable(0));
+        assertThrows(IllegalArgumentException.class, () -> new FlowTable(FlowTable.MAX_FLOWS + 1));
+    }
+}
