@@ -97,8 +97,7 @@ public final class CommandProcessor {
         try {
             for (int i = 0, n = lines.size(); i < n; i++) {
                 lineNumber++;
-                if (raw != null ? fastRoutes.run(raw.bytes(), raw.start(i), raw.end(i)) : fastRoutes.run(lines.get(i))) {
-                    out.settle();
+                if (raw != null ? fastRoutes.run(raw.bytes(), raw.start(i), raw.end(i), out) : fastRoutes.run(lines.get(i), out)) {
                     if (!table.holdingPublication()) {
                         table.holdPublication();
                     }

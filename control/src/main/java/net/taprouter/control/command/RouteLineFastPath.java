@@ -55,8 +55,8 @@ final class RouteLineFastPath {
         knownPort = null;
     }
 
-    /** As {@link #run(byte[], int, int)} for a line given as a String. */
-    boolean run(String line) {
+    /** As {@link #run(byte[], int, int, Output)} for a line given as a String. */
+    boolean run(String line, Output out) {
         int n = line.length();
         if (n > scratch.length) {
             return false;
@@ -68,18 +68,19 @@ final class RouteLineFastPath {
             }
             scratch[i] = (byte) c;
         }
-        return run(scratch, 0, n);
+        return run(scratch, 0, n, out);
     }
 
     /**
-     * Runs the line {@code b[from, to)} if it is one this class takes; false (nothing done) if not.
+     * Runs the line {@code b[from, to)} if it is one this class takes (settling {@code out} first, as
+     * the ordinary path does before every command); false (nothing done) if not.
      * Words are split as {@link CommandProcessor#words} splits them (runs of space, tab, CR, LF, VT,
      * FF; the BGP table's lines end in CR); a line with '#' or another control character goes the
      * ordinary way.
      *
      * @throws CommandException as the ordinary path would for the same line
      */
-    boolean run(byte[] b, int from, int to) {
+    boolean run(byte[] b, int from, int to, Output out) {
         int words = 0;
         int i = from;
         while (true) {
@@ -119,6 +120,7 @@ final class RouteLineFastPath {
             if (port == null) {
                 return false;
             }
+            out.settle(); // as before any command: an earlier listing is drained before the change
             routes.add(network, length, gateway, port, false, 0, "route add");
             taken++;
             return true;
@@ -127,6 +129,7 @@ final class RouteLineFastPath {
             if (!prefix(b, 2)) {
                 return false;
             }
+            out.settle();
             routes.delete(new Prefix(parsed, length), "route del");
             taken++;
             return true;

@@ -66,6 +66,7 @@ class RouteFastPathTest {
         "route del 10.200.0.0/16",
         "route add 10.1.2.0/24 via 198.51.100.1\nroute add 10.9.0.0/16 via 192.0.2.1\nroute add 10.1.2.0/24 via 198.51.100.1", // fails at line 3
         "route add 10.9.0.0/16 via 192.0.2.1\nroute get 10.9.1.1\nroute add 10.10.0.0/16 via 192.0.2.1\nroute get 10.10.1.1",
+        "route show\nroute add 10.15.0.0/16 via 192.0.2.1\nroute show\nroute del 10.15.0.0/16", // a listing, then a change
         "route add 10.11.0.0/16 via 192.0.2.1\naddr add 203.0.113.254/24 dev p0\nroute add 10.12.0.0/16 via 203.0.113.1",
         "route add 10.13.0.0/16 via 192.0.2.1\naddr del 192.0.2.254/24 dev p0\nroute add 10.14.0.0/16 via 192.0.2.1",
     };
