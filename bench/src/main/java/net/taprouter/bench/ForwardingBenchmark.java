@@ -119,6 +119,11 @@ public class ForwardingBenchmark {
     static final int IP_TTL = EthernetView.HEADER_LENGTH + 8;
     static final int IP_CHECKSUM = EthernetView.HEADER_LENGTH + 10;
     static final int IP_DESTINATION = EthernetView.HEADER_LENGTH + 16;
+    /**
+     * Forwarded frames are queued and written in batches (the worker's Transmitter); routerd
+     * writes them after each batch it takes from the RX ring, here every 32 packets (one RX batch).
+     */
+    static final int FLUSH_EVERY = 32;
 
     @Param({"64", "1514"})
     public int frameSize;
@@ -145,6 +150,8 @@ public class ForwardingBenchmark {
     private UnsafeBuffer frames;
     private SlotReturnRing slotReturns;
     private ForwardingGraph graph;
+    private ForwardingContext context;
+    private int sinceFlush;
     private DataplaneCounters counters;
     private MemoryFrameSink sinkIn;
     private MemoryFrameSink sinkOut;
@@ -194,7 +201,7 @@ public class ForwardingBenchmark {
         ports.put(gw1);
 
         counters = worker.counters();
-        ForwardingContext context = worker.context();
+        context = worker.context();
         context.nowNanos = System.nanoTime();
         releaseToPool = "pool".equals(release);
         context.releaseToPool(releaseToPool);
@@ -306,6 +313,7 @@ public class ForwardingBenchmark {
             } else {
                 forwardCopy();
             }
+            context.flushTransmit();
             if (sinkOut.frames != before + 1) {
                 throw new IllegalStateException("ForwardingBenchmark: packet " + i + " to "
                     + Ipv4Address.format(expectedDestination) + " was not forwarded; drops: " + dropSummary());
@@ -332,6 +340,7 @@ public class ForwardingBenchmark {
 
     @TearDown(Level.Trial)
     public void verifyAll() {
+        context.flushTransmit();
         verifyForwarding(true); // the in-place variant must still produce correct frames after the run
         received -= harnessOps;
         long forwarded = counters.events(Event.FORWARDED);
@@ -368,8 +377,14 @@ public class ForwardingBenchmark {
      * stops at the end of the buffer, hence the loop.
      */
     private int allocate() {
+        if (++sinceFlush >= FLUSH_EVERY) {
+            sinceFlush = 0;
+            context.flushTransmit();
+        }
         if (++sinceDrain >= drainEvery) {
             sinceDrain = 0;
+            context.flushTransmit(); // the slots of queued frames come back with the others
+
             while (slotReturns.drain() > 0) {
                 // until empty
             }

@@ -34,7 +34,7 @@ final class MemoryFrameSink implements FrameIo {
 
     @Override
     public int read(long address, int capacity) {
-        return 0;
+        return WOULD_BLOCK;
     }
 
     @Override
@@ -47,6 +47,16 @@ final class MemoryFrameSink implements FrameIo {
             lastLength = length;
         }
         return length;
+    }
+
+    @Override
+    public int lastErrno() {
+        return 0;
+    }
+
+    @Override
+    public String lastFailure() {
+        return ifname + ": no failure";
     }
 
     @Override

@@ -159,9 +159,18 @@ public final class Dataplane implements AutoCloseable {
 
     /** Control thread: publish a port and start reading its TAP. */
     public void addPort(Port port) {
+        checkHeadroom(port.tap());
         ports.put(port);
         if (port.tap().fd() >= 0) {
             poller.add(port.tap().fd(), port.index());
+        }
+    }
+
+    /** A device needing more room in front of a frame than a pool slot keeps for it is refused. */
+    private static void checkHeadroom(FrameIo device) {
+        if (device.headroom() < 0 || device.headroom() > FramePool.MAX_DEVICE_HEADROOM) {
+            throw new IllegalArgumentException("device " + device.ifname() + " needs " + device.headroom()
+                + " bytes in front of a frame; a frame slot keeps " + FramePool.MAX_DEVICE_HEADROOM);
         }
     }
 
@@ -237,6 +246,7 @@ public final class Dataplane implements AutoCloseable {
      * hold the old device it is closed.
      */
     public void revivePort(Port port, FrameIo device) {
+        checkHeadroom(device);
         FrameIo old = port.tap();
         if (old.fd() >= 0) {
             poller.remove(old.fd());

@@ -13,8 +13,9 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 /**
  * Runs received frames through the forwarding graph, runs the neighbour timers, and applies
  * command messages from the control thread ({@link WorkerCommand}, sent by {@link WorkerProxy})
- * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. Between
- * batches it is quiescent for {@link ReaderEpochs}.
+ * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. The frames a
+ * round forwards are written at its end, one batch per egress port (the context's
+ * {@code Transmitter}). Between rounds it is quiescent for {@link ReaderEpochs}.
  */
 public final class ForwardingAgent implements Agent {
     static final int FRAME_BATCH = 64;
@@ -61,6 +62,7 @@ public final class ForwardingAgent implements Agent {
                 lastTimerNanos = now;
                 work += graph.resolver().onTimer(now);
             }
+            graph.context().flushTransmit(); // what this round queued goes out, batched per port
             return work;
         } finally {
             epochs.exit(readerIndex);

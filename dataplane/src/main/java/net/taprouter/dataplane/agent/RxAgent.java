@@ -1,9 +1,10 @@
 package net.taprouter.dataplane.agent;
 
-import java.io.IOException;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.port.FrameBatch;
+import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
@@ -13,10 +14,12 @@ import net.taprouter.dataplane.tap.Poller;
 import org.agrona.concurrent.Agent;
 
 /**
- * Reads frames from every ready TAP into free frame slots and passes their descriptors to the
+ * Reads frames from every ready TAP into free frame slots (one batched {@link FrameIo#read(FrameBatch)}
+ * of up to {@link #READ_BATCH} frames per ready port per round) and passes their descriptors to the
  * forwarding agent's ring. Owns the {@link FramePool} free list (slots come back through the
- * {@link SlotReturnRing}). A TAP that fails (its namespace vanished) takes its port down with a
- * log line; the other ports go on. A port the transmit path found lost leaves the poller here (the
+ * {@link SlotReturnRing}). A TAP that fails ({@link FrameIo#GONE}: its namespace vanished; or
+ * {@link FrameIo#FAILED}) takes its port down with one log line and leaves the poller; the other
+ * ports go on. A port the transmit path found lost leaves the poller here (the
  * poller's owner), else its level-triggered EPOLLERR would wake the loop forever. Counters (its own
  * shard, {@code DataplaneCounters.rx}): port rx_packets/rx_bytes; drops rx_no_buffer, rx_ring_full, frame_too_long.
  */
@@ -35,6 +38,7 @@ public final class RxAgent implements Agent {
     private final ReaderEpochs epochs;
     private final int readerIndex;
     private int readyFromIdle = -1;
+    private final FrameBatch batch = new FrameBatch(READ_BATCH);
 
     public RxAgent(Poller poller, PortTable ports, FramePool pool, SlotReturnRing slotReturns, DescriptorRing ring,
                    DataplaneCounters counters, ReaderEpochs epochs, int readerIndex) {
@@ -79,34 +83,44 @@ public final class RxAgent implements Agent {
         readyFromIdle = poller.poll(timeoutMillis);
     }
 
+    /**
+     * One batched read of up to {@link #READ_BATCH} frames from {@code port}'s device into free
+     * slots; the slots it did not fill go back to the pool. Returns the frames read.
+     */
     private int readPort(Port port) {
-        int frames = 0;
+        FrameIo device = port.tap();
         int capacity = pool.frameCapacity();
-        long rxNanos = System.nanoTime();
-        while (frames < READ_BATCH) {
+        FrameBatch batch = this.batch;
+        batch.clear();
+        while (!batch.isFull()) {
             int slot = pool.allocate();
             if (slot < 0) {
                 slotReturns.drain();
                 slot = pool.allocate();
                 if (slot < 0) {
-                    counters.drop(DropReason.RX_NO_BUFFER);
-                    return frames; // level-triggered: the port stays ready for the next round
+                    break;
                 }
             }
-            int offset = pool.frameOffset(slot);
-            int length;
-            try {
-                length = port.tap().read(pool.address(offset), capacity);
-            } catch (IOException e) {
-                pool.free(slot);
-                portLost(port, e);
-                return frames;
+            batch.add(pool.address(pool.frameOffset(slot)), capacity, slot);
+        }
+        int slots = batch.count();
+        if (slots == 0) {
+            counters.drop(DropReason.RX_NO_BUFFER);
+            return 0; // level-triggered: the port stays ready for the next round
+        }
+        long rxNanos = System.nanoTime();
+        int frames;
+        try {
+            frames = device.read(batch);
+        } catch (RuntimeException e) { // a bug in a device: its slots are not lost with it
+            for (int i = 0; i < slots; i++) {
+                pool.free(batch.tag(i));
             }
-            if (length <= 0) {
-                pool.free(slot);
-                return frames;
-            }
-            frames++;
+            throw e;
+        }
+        for (int i = 0; i < frames; i++) {
+            int slot = batch.tag(i);
+            int length = batch.result(i);
             PortCounters.Rx portCounters = port.counters().rx(shard);
             portCounters.packets.incrementRelease();
             portCounters.bytes.getAndAddRelease(length);
@@ -118,15 +132,24 @@ public final class RxAgent implements Agent {
                 pool.free(slot);
             }
         }
+        for (int i = frames; i < slots; i++) {
+            pool.free(batch.tag(i));
+        }
+        int status = batch.status();
+        if (status == FrameIo.GONE || status == FrameIo.FAILED) {
+            portLost(port, device);
+        } else if (frames == slots && slots < READ_BATCH) {
+            counters.drop(DropReason.RX_NO_BUFFER); // the pool ran dry before the port did
+        }
         return frames;
     }
 
-    private void portLost(Port port, IOException e) {
+    private void portLost(Port port, FrameIo device) {
         if (!port.carrierLost()) {
             port.markCarrierLost();
-            System.err.println("routerd: port " + port.name() + " (" + port.tap().ifname() + ") down: " + e.getMessage());
+            System.err.println("routerd: port " + port.name() + " (" + device.ifname() + ") down: " + device.lastFailure());
         }
-        poller.remove(port.tap().fd());
+        poller.remove(device.fd());
     }
 
     @Override

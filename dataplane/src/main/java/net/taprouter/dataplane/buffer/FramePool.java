@@ -14,12 +14,21 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </pre>
  *
  * The headroom lets a stage prepend headers in place (an ICMP error wraps the offending packet
- * without copying it; later a virtio-net header or a VLAN tag). The free list belongs to one
+ * without copying it: 28 bytes in front of the frame; later a VLAN tag) and leaves room for the
+ * device's own per-frame header in front of that ({@code FrameIo.headroom()}: a virtio-net header,
+ * at most {@link #MAX_DEVICE_HEADROOM} bytes). The free list belongs to one
  * thread (the RX agent): other threads give slots back through a {@link SlotReturnRing}.
  */
 public final class FramePool {
     /** Bytes in front of each frame for headers prepended in place. */
     public static final int HEADROOM = 128;
+    /**
+     * Most bytes a port's device may need in front of a frame ({@code FrameIo.headroom()}; a
+     * virtio-net header takes 10 or 12): the other {@code HEADROOM - MAX_DEVICE_HEADROOM} bytes are
+     * for stages that prepend in place. A buffer a frame is sent from outside the pool keeps this
+     * much room in front of the frame too.
+     */
+    public static final int MAX_DEVICE_HEADROOM = 64;
 
     private final UnsafeBuffer buffer;
     private final int slotSize;

@@ -3,6 +3,7 @@ package net.taprouter.dataplane.pipeline;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
@@ -41,6 +42,8 @@ public final class ArpResolver {
     private final ForwardingContext context;
     private final ForwardingGraph graph;
     private final NeighbourTable neighbours;
+    /** Where the ARP request frame starts in {@link #request}: room for the device's header in front. */
+    private static final int REQUEST_AT = FramePool.MAX_DEVICE_HEADROOM;
     private final UnsafeBuffer request;
     private final EthernetView ethernet = new EthernetView();
     private final ArpView arp = new ArpView();
@@ -59,7 +62,7 @@ public final class ArpResolver {
         this.context = context;
         this.graph = graph;
         this.neighbours = context.neighbours;
-        ByteBuffer memory = BufferUtil.allocateDirectAligned(64, 64);
+        ByteBuffer memory = BufferUtil.allocateDirectAligned(REQUEST_AT + 64, 64);
         this.request = new UnsafeBuffer(memory);
         this.queueRefused[NeighbourTable.QUEUE_FULL] = graph.drop(DropReason.ARP_QUEUE_FULL);
         this.queueRefused[NeighbourTable.QUEUE_PORT_LIMIT] = graph.drop(DropReason.ARP_QUEUE_PORT_LIMIT);
@@ -392,13 +395,13 @@ public final class ArpResolver {
             return;
         }
         int target = neighbours.address(entry);
-        ethernet.wrap(request, 0, EthernetView.HEADER_LENGTH + ArpView.LENGTH);
+        ethernet.wrap(request, REQUEST_AT, EthernetView.HEADER_LENGTH + ArpView.LENGTH);
         ethernet.destination(unicast ? neighbours.mac(entry) : MacAddress.BROADCAST);
         ethernet.source(port.mac());
         ethernet.etherType(EthernetView.ETHERTYPE_ARP);
-        arp.wrap(request, EthernetView.HEADER_LENGTH, ArpView.LENGTH);
+        arp.wrap(request, REQUEST_AT + EthernetView.HEADER_LENGTH, ArpView.LENGTH);
         arp.build(ArpView.OP_REQUEST, port.mac(), port.sourceAddressFor(target), 0L, target);
-        if (context.transmit(port.index(), request, 0, EthernetView.HEADER_LENGTH + ArpView.LENGTH)) {
+        if (context.transmit(port.index(), request, REQUEST_AT, EthernetView.HEADER_LENGTH + ArpView.LENGTH)) {
             context.event(Event.ARP_REQUESTS_SENT);
         }
     }

@@ -1,24 +1,22 @@
 package net.taprouter.dataplane.pipeline;
 
-import java.io.IOException;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
-import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
-import net.taprouter.dataplane.tap.TapIOException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
  * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
- * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output. Owned by
+ * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output (its
+ * {@link Transmitter}: frames queued per batch, written per port). Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
 public final class ForwardingContext {
@@ -38,6 +36,7 @@ public final class ForwardingContext {
     /** Per pool slot, who has it: {@link #SLOT_ELSEWHERE}, {@link #SLOT_HELD}, {@link #SLOT_PARKED}. */
     private final byte[] slotState;
     private boolean internalErrorLogged;
+    private final Transmitter transmitter;
 
     /** The slot is not this agent's (free in the pool, or on its way back). */
     static final byte SLOT_ELSEWHERE = 0;
@@ -63,6 +62,7 @@ public final class ForwardingContext {
         this.icmpLimiter = icmpLimiter;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
+        this.transmitter = new Transmitter(this);
     }
 
     /** A received frame's slot enters the graph. */
@@ -134,37 +134,25 @@ public final class ForwardingContext {
     }
 
     /**
-     * Writes a frame to a port's TAP. Returns true if it went out. Counts TX packets/bytes, or
-     * the drop. A TAP whose device is gone (its namespace was deleted) marks the port down; other
-     * errors (EIO while the host has not brought its side up yet) only count as tx_error.
+     * Queues the packet's frame (in its pool slot) for its egress port; the slot is released once
+     * it was written ({@link #flushTransmit}). See {@link Transmitter} for the counters.
+     */
+    public void transmit(Packet packet) {
+        transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength);
+    }
+
+    /**
+     * Writes a frame from a buffer other than the pool (with
+     * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
+     * {@code offset}) at once, after the queued frames. Returns true if it went out.
      */
     public boolean transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
-        Port port = ports.get(portIndex);
-        if (port == null || !port.isUp()) {
-            counters.drop(DropReason.PORT_DOWN);
-            return false;
-        }
-        try {
-            int written = port.tap().write(frameBuffer.addressOffset() + offset, length);
-            PortCounters.Worker portCounters = port.counters().worker(shard);
-            if (written <= 0) {
-                counters.drop(DropReason.TX_QUEUE_FULL);
-                portCounters.txDrops.incrementRelease();
-                return false;
-            }
-            portCounters.txPackets.incrementRelease();
-            portCounters.txBytes.getAndAddRelease(length);
-            return true;
-        } catch (IOException e) {
-            counters.drop(DropReason.TX_ERROR);
-            port.counters().worker(shard).txDrops.incrementRelease();
-            boolean gone = e instanceof TapIOException && ((TapIOException) e).isDeviceGone();
-            if (gone && !port.carrierLost()) {
-                port.markCarrierLost();
-                System.err.println("routerd: port " + port.name() + " down: " + e.getMessage());
-            }
-            return false;
-        }
+        return transmitter.transmitNow(portIndex, frameBuffer, offset, length);
+    }
+
+    /** Writes the queued frames (the agent calls it after each batch); returns how many there were. */
+    public int flushTransmit() {
+        return transmitter.flush();
     }
 
     public void event(Event event) {

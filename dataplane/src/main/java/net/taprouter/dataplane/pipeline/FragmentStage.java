@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
 import java.nio.ByteBuffer;
+import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
@@ -18,6 +19,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class FragmentStage implements Stage {
     private static final int MAX_HEADER = 60;
+    /** Where a fragment starts in the scratch buffer: room for the device's header in front. */
+    private static final int AT = FramePool.MAX_DEVICE_HEADROOM;
 
     private final ForwardingContext context;
     private final UnsafeBuffer scratch;
@@ -28,7 +31,7 @@ public final class FragmentStage implements Stage {
 
     public FragmentStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
-        ByteBuffer memory = BufferUtil.allocateDirectAligned(context.pool.frameCapacity(), 64);
+        ByteBuffer memory = BufferUtil.allocateDirectAligned(AT + context.pool.frameCapacity(), 64);
         this.scratch = new UnsafeBuffer(memory);
         this.tooSmall = graph.drop(DropReason.FRAGMENTATION_NEEDED);
         this.portDown = graph.drop(DropReason.PORT_DOWN);
@@ -58,20 +61,20 @@ public final class FragmentStage implements Stage {
             int thisHeaderLength = first ? headerLength : laterHeaderLength;
             int chunk = Math.min(dataLength - position, (mtu - thisHeaderLength) & ~7);
             boolean last = position + chunk == dataLength;
-            scratch.putBytes(0, context.buffer, packet.frameOffset, EthernetView.HEADER_LENGTH);
+            scratch.putBytes(AT, context.buffer, packet.frameOffset, EthernetView.HEADER_LENGTH);
+            int ipAt = AT + EthernetView.HEADER_LENGTH;
             if (first) {
-                scratch.putBytes(EthernetView.HEADER_LENGTH, context.buffer, packet.ipOffset(), headerLength);
+                scratch.putBytes(ipAt, context.buffer, packet.ipOffset(), headerLength);
             } else {
-                scratch.putBytes(EthernetView.HEADER_LENGTH, laterHeader, 0, laterHeaderLength);
+                scratch.putBytes(ipAt, laterHeader, 0, laterHeaderLength);
             }
-            int ipAt = EthernetView.HEADER_LENGTH;
             scratch.putBytes(ipAt + thisHeaderLength, context.buffer, dataStart + position, chunk);
             fragmentHeader.wrap(scratch, ipAt, thisHeaderLength + chunk);
             fragmentHeader.totalLength(thisHeaderLength + chunk);
             int moreFragments = (!last || originalMoreFragments) ? 0x2000 : 0;
             fragmentHeader.flagsFragment(flagsKept | moreFragments | (baseOffset + position / 8));
             fragmentHeader.updateHeaderChecksum();
-            context.transmit(packet.egressPort, scratch, 0, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
+            context.transmit(packet.egressPort, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
             context.event(Event.FRAGMENTS_CREATED);
             position += chunk;
             first = false;

@@ -2,8 +2,9 @@ package net.taprouter.dataplane.pipeline;
 
 /**
  * Terminal stage. Input: a complete frame at (frameOffset, frameLength) with its Ethernet header
- * written, egressPort set. Output: the frame written to the egress TAP; the slot freed.
- * Counters: port tx_packets/tx_bytes; drops port_down, tx_queue_full, tx_error.
+ * written, egressPort set. Output: the frame queued for the egress port's device (written with
+ * the rest of the batch by {@link Transmitter#flush}, which then frees the slot).
+ * Counters (at the flush): port tx_packets/tx_bytes; drops port_down, tx_queue_full, tx_error.
  */
 public final class TransmitStage implements Stage {
     private final ForwardingContext context;
@@ -14,8 +15,7 @@ public final class TransmitStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
-        context.transmit(packet.egressPort, context.buffer, packet.frameOffset, packet.frameLength);
-        context.release(packet.slot);
+        context.transmit(packet);
         return null;
     }
 }

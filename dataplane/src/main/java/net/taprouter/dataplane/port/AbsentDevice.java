@@ -4,10 +4,13 @@ import java.io.IOException;
 
 /**
  * The device of a port whose TAP could not be made (its namespace did not exist when routerd
- * started): no file descriptor, every operation fails. The port stays lost until
- * {@code link set NAME up} gives it a real TAP.
+ * started): no file descriptor, every read and write reports {@link FrameIo#GONE}. The port stays
+ * lost until {@code link set NAME up} gives it a real TAP.
  */
 public final class AbsentDevice implements FrameIo {
+    /** ENODEV: what {@link #lastErrno()} reports. */
+    private static final int ENODEV = 19;
+
     private final String ifname;
     private final String why;
 
@@ -27,13 +30,23 @@ public final class AbsentDevice implements FrameIo {
     }
 
     @Override
-    public int read(long address, int capacity) throws IOException {
-        throw new IOException(why);
+    public int read(long address, int capacity) {
+        return GONE;
     }
 
     @Override
-    public int write(long address, int length) throws IOException {
-        throw new IOException(why);
+    public int write(long address, int length) {
+        return GONE;
+    }
+
+    @Override
+    public int lastErrno() {
+        return ENODEV;
+    }
+
+    @Override
+    public String lastFailure() {
+        return why;
     }
 
     @Override

@@ -4,13 +4,12 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
-
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import net.taprouter.dataplane.port.FrameIo;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.NotYetConnectedException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,54 +21,75 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * name ({@code trtNNNNN}) and then moved and renamed into {@code netns} with a single rtnetlink request. Because
  * {@code /dev/net/tun} was opened in routerd's namespace, the fd does not pin the host's namespace: after
  * {@code ip netns del NAME} the kernel destroys the namespace and the device with it, and {@link #read}/{@link #write}
- * fail with a {@link TapIOException} whose {@link TapIOException#isDeviceGone()} is true (errno EBADFD), while a
- * {@link Poller} reports EPOLLERR for the fd. The TAP is not persistent: {@link #close()} deletes it.
+ * return {@link #GONE} (errno EBADFD), while a {@link Poller} reports EPOLLERR for the fd. The TAP is not persistent:
+ * {@link #close()} deletes it.
  *
  * <p><b>Attach</b> ({@code attach=true}): opens an existing persistent TAP (e.g. {@code ip tuntap add mode tap name X}
  * run inside the namespace) from a helper thread that entered {@code netns}. The fd then belongs to that namespace and
  * keeps it alive after {@code ip netns del} until {@link #close()}; the device survives {@link #close()}.
  *
- * <p>The kernel side starts administratively down; the host brings it up ({@code ip link set X up}). Reads need a
- * buffer of at least MTU + 18 bytes (Ethernet header plus a VLAN tag), or frames are truncated.
+ * <p>The kernel side starts administratively down; the host brings it up ({@code ip link set X up}); until then a
+ * write fails with EIO ({@link #FAILED}: the port is still fine). Reads need a buffer of at least MTU + 18 bytes
+ * (Ethernet header plus a VLAN tag), or frames are truncated.
  *
- * <p>{@link #read} and {@link #write} are allocation-free on success and on EAGAIN; they go through Netty's JNI
- * {@code FileDescriptor.readAddress/writeAddress} when the Netty epoll natives load, else through JNA direct calls
+ * <p>{@link #read} and {@link #write} return status codes and allocate nothing, failures included (see
+ * {@link FrameIo}); one system call per frame (the batch calls loop). They call Netty's JNI functions behind
+ * {@code FileDescriptor.readAddress/writeAddress} directly (the private natives that return {@code -errno}: the
+ * public wrappers allocate an exception per failure) when the Netty epoll natives load, else JNA direct calls
  * (system property {@code taprouter.tap.io=jna} forces the latter).
  */
 public final class TapDevice implements FrameIo {
-    private static final boolean NETTY_IO = initNetty();
+    /** Pseudo-errno of an unexpected end of file from read(2): the device is gone. */
+    static final int EOF = -1;
+    /** Netty's {@code private static native int readAddress(int fd, long address, int pos, int limit)}, or null. */
+    private static final MethodHandle NETTY_READ;
+    /** Netty's {@code private static native int writeAddress(int fd, long address, int pos, int limit)}, or null. */
+    private static final MethodHandle NETTY_WRITE;
     private static final String TUN_PATH = "/dev/net/tun";
+
+    static {
+        MethodHandle[] handles = nettyNatives();
+        NETTY_READ = handles[0];
+        NETTY_WRITE = handles[1];
+    }
 
     private final int fd;
     private final String ifname;
     private final String netns;
     private final boolean attached;
-    private final FileDescriptor nettyFd;
+    /** Bytes of the device's own header in front of each frame (virtio-net); 0 without IFF_VNET_HDR. */
+    private final int headroom = 0;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** errno << 1 | (1 if a write), of the last failure: for {@link #lastFailure()} only. */
+    private int lastError;
 
     private TapDevice(int fd, String ifname, String netns, boolean attached) {
         this.fd = fd;
         this.ifname = ifname;
         this.netns = netns;
         this.attached = attached;
-        this.nettyFd = NETTY_IO ? new FileDescriptor(fd) : null;
     }
 
-    private static boolean initNetty() {
+    /** The read and write natives of Netty's FileDescriptor, or two nulls (then JNA does the I/O). */
+    private static MethodHandle[] nettyNatives() {
         if ("jna".equalsIgnoreCase(System.getProperty("taprouter.tap.io"))) {
-            return false;
+            return new MethodHandle[2];
         }
         try {
-            Epoll.ensureAvailability();
-            return true;
+            Epoll.ensureAvailability(); // loads the library that registers FileDescriptor's natives
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(FileDescriptor.class, MethodHandles.lookup());
+            MethodType type = MethodType.methodType(int.class, int.class, long.class, int.class, int.class);
+            return new MethodHandle[] {
+                lookup.findStatic(FileDescriptor.class, "readAddress", type),
+                lookup.findStatic(FileDescriptor.class, "writeAddress", type)};
         } catch (Throwable t) {
-            return false;
+            return new MethodHandle[2];
         }
     }
 
     /** True if per-frame I/O uses Netty's JNI (else JNA direct mapping). */
     public static boolean usesNettyIo() {
-        return NETTY_IO;
+        return NETTY_READ != null;
     }
 
     /**
@@ -143,78 +163,125 @@ public final class TapDevice implements FrameIo {
         return !closed.get();
     }
 
+    /** {@inheritDoc} Always 0 today: TAPs are opened without IFF_VNET_HDR. */
+    @Override
+    public int headroom() {
+        return headroom;
+    }
+
     /**
-     * Reads one frame into native memory {@code [address, address+capacity)}.
-     *
-     * @return the frame length, or 0 if no frame is ready (EAGAIN)
-     * @throws TapIOException if the device is gone (EBADFD once its namespace was deleted; EBADF after close) or on
-     *         another read error; no allocation on success or EAGAIN
+     * Reads one frame into native memory {@code [address, address+capacity)}. Returns its length,
+     * or {@link #WOULD_BLOCK} (EAGAIN), {@link #GONE} (EBADFD once its namespace was deleted, EBADF
+     * after close, end of file), {@link #FAILED} (another errno, kept in {@link #lastErrno()}).
+     * Never throws, never allocates.
      */
-    public int read(long address, int capacity) throws IOException {
+    @Override
+    public int read(long address, int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         if (closed.get()) {
-            throw failure("read", LibC.EBADF);
+            return failed(LibC.EBADF, false);
         }
-        if (NETTY_IO) {
-            int n;
+        int n = rawRead(address - headroom, capacity + headroom);
+        if (n > headroom) {
+            return n - headroom;
+        }
+        if (n == 0) {
+            return failed(EOF, false);
+        }
+        if (n > 0) {
+            return failed(LibC.EINVAL, false); // shorter than its own header: cannot happen on a TAP
+        }
+        return failed(-n, false);
+    }
+
+    /**
+     * Writes one frame from native memory {@code [address, address+length)}. Returns
+     * {@code length}, or {@link #WOULD_BLOCK} (EAGAIN), {@link #GONE} (the device is gone),
+     * {@link #FAILED} (e.g. EIO while the host has not brought its side up; EINVAL for fewer than
+     * 14 bytes; the errno is kept in {@link #lastErrno()}). Never throws, never allocates.
+     */
+    @Override
+    public int write(long address, int length) {
+        if (closed.get()) {
+            return failed(LibC.EBADF, true);
+        }
+        int n = rawWrite(address - headroom, length + headroom);
+        if (n >= 0) {
+            return n - headroom;
+        }
+        return failed(-n, true);
+    }
+
+    @Override
+    public int lastErrno() {
+        return lastError >> 1;
+    }
+
+    @Override
+    public String lastFailure() {
+        int last = lastError;
+        return describe((last & 1) != 0 ? "write" : "read", last >> 1);
+    }
+
+    /**
+     * The status of a failed call with {@code errno}: {@link #WOULD_BLOCK} for EAGAIN, {@link #GONE}
+     * when the device or our fd no longer exists (EBADFD, EBADF, ENODEV, ENXIO, end of file),
+     * {@link #FAILED} for any other (EIO, EINVAL, ...).
+     */
+    public static int status(int errno) {
+        switch (errno) {
+            case LibC.EAGAIN:
+                return WOULD_BLOCK;
+            case LibC.EBADFD: // tun file detached: the device was unregistered
+            case LibC.EBADF:  // our fd was closed
+            case LibC.ENODEV:
+            case LibC.ENXIO:
+            case EOF:
+                return GONE;
+            default:
+                return FAILED;
+        }
+    }
+
+    /** Keeps the errno of a failure (not of EAGAIN) for {@link #lastFailure()}; returns its status. */
+    private int failed(int errno, boolean write) {
+        int status = status(errno);
+        if (status != WOULD_BLOCK) {
+            lastError = errno << 1 | (write ? 1 : 0); // one int store: a log line never sees half of it
+        }
+        return status;
+    }
+
+    /** read(2) of the fd: bytes read, 0 at end of file, or -errno. EINTR is retried. */
+    private int rawRead(long address, int length) {
+        if (NETTY_READ != null) {
             try {
-                n = nettyFd.readAddress(address, 0, capacity);
-            } catch (Errors.NativeIoException e) {
-                throw failure("read", -e.expectedErr());
-            } catch (ClosedChannelException e) {
-                throw failure("read", LibC.EBADF);
-            } catch (NotYetConnectedException e) {
-                throw failure("read", 107);
-            } catch (java.io.FileNotFoundException e) {
-                throw failure("read", LibC.ENOENT);
+                return (int) NETTY_READ.invokeExact(fd, address, 0, length);
+            } catch (Throwable t) {
+                throw new IllegalStateException("Netty native read", t); // the handle was checked at class init
             }
-            if (n >= 0) {
-                return n;
-            }
-            throw failure("read", TapIOException.EOF);
         }
         while (true) {
-            long n = LibC.read(fd, address, capacity);
-            if (n > 0) {
+            long n = LibC.read(fd, address, length);
+            if (n >= 0) {
                 return (int) n;
             }
-            if (n == 0) {
-                throw failure("read", TapIOException.EOF);
-            }
             int err = Native.getLastError();
-            if (err == LibC.EAGAIN) {
-                return 0;
-            }
             if (err != LibC.EINTR) {
-                throw failure("read", err);
+                return -err;
             }
         }
     }
 
-    /**
-     * Writes one frame from native memory {@code [address, address+length)}.
-     *
-     * @return bytes written, or 0 on EAGAIN
-     * @throws TapIOException if the device is gone ({@link TapIOException#isDeviceGone()}), or the frame was refused
-     *         (e.g. EINVAL for fewer than 14 bytes); no allocation on success or EAGAIN
-     */
-    public int write(long address, int length) throws IOException {
-        if (closed.get()) {
-            throw failure("write", LibC.EBADF);
-        }
-        if (NETTY_IO) {
+    /** write(2) of the fd: bytes written or -errno. EINTR is retried. */
+    private int rawWrite(long address, int length) {
+        if (NETTY_WRITE != null) {
             try {
-                return nettyFd.writeAddress(address, 0, length);
-            } catch (Errors.NativeIoException e) {
-                throw failure("write", -e.expectedErr());
-            } catch (ClosedChannelException e) {
-                throw failure("write", LibC.EBADF);
-            } catch (NotYetConnectedException e) {
-                throw failure("write", 107);
-            } catch (java.io.FileNotFoundException e) {
-                throw failure("write", LibC.ENOENT);
+                return (int) NETTY_WRITE.invokeExact(fd, address, 0, length);
+            } catch (Throwable t) {
+                throw new IllegalStateException("Netty native write", t);
             }
         }
         while (true) {
@@ -223,11 +290,8 @@ public final class TapDevice implements FrameIo {
                 return (int) n;
             }
             int err = Native.getLastError();
-            if (err == LibC.EAGAIN) {
-                return 0;
-            }
             if (err != LibC.EINTR) {
-                throw failure("write", err);
+                return -err;
             }
         }
     }
@@ -243,7 +307,7 @@ public final class TapDevice implements FrameIo {
         try {
             LibC.ioctl(fd, LibC.TUNSETCARRIER, value);
         } catch (LastErrorException e) {
-            throw failure("TUNSETCARRIER", e.getErrorCode());
+            throw new IOException(describe("TUNSETCARRIER", e.getErrorCode()));
         }
     }
 
@@ -253,15 +317,7 @@ public final class TapDevice implements FrameIo {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (nettyFd != null) {
-            try {
-                nettyFd.close();
-            } catch (IOException ignored) {
-                // close(2) releases the fd even when it reports an error
-            }
-        } else {
-            LibC.closeQuietly(fd);
-        }
+        LibC.closeQuietly(fd);
     }
 
     @Override
@@ -270,17 +326,19 @@ public final class TapDevice implements FrameIo {
                 + (attached ? ", attached" : "") + (closed.get() ? ", closed" : "") + "]";
     }
 
-    private TapIOException failure(String op, int errno) {
+    /** One line for a log on a failed {@code op} with {@code errno}. */
+    private String describe(String op, int errno) {
         String what = "TAP \"" + ifname + "\" " + where(netns);
-        if (errno == TapIOException.EOF) {
-            return new TapIOException(what + " is gone (" + op + ": end of file)", errno);
+        if (errno == 0) {
+            return what + ": no failure";
         }
-        if (TapIOException.isGoneErrno(errno)) {
-            String cause = closed.get() ? "closed" : "gone";
-            return new TapIOException(what + " is " + cause + " (" + op + ": " + LibC.describe(errno) + ")", errno);
+        if (errno == EOF) {
+            return what + " is gone (" + op + ": end of file)";
         }
-        return new TapIOException(op + " on TAP \"" + ifname + "\" " + where(netns) + " failed: "
-                + LibC.describe(errno), errno);
+        if (status(errno) == GONE) {
+            return what + " is " + (closed.get() ? "closed" : "gone") + " (" + op + ": " + LibC.describe(errno) + ")";
+        }
+        return op + " on " + what + " failed: " + LibC.describe(errno);
     }
 
     // ---- control path ------------------------------------------------------------------------------------------

@@ -142,6 +142,18 @@ final class GraphFixture implements AutoCloseable {
         drain();
     }
 
+    /**
+     * Runs {@code frame} through the graph from port {@code port} without writing what it queued
+     * for transmission (as within one batch of the agent); {@link #drain} writes it.
+     */
+    void receiveQueued(int port, byte[] frame) {
+        int slot = pool.allocate();
+        assertTrue(slot >= 0, "frame pool exhausted: a slot leaked");
+        pool.buffer().putBytes(pool.frameOffset(slot), frame);
+        packet.reset(slot, pool.frameOffset(slot), frame.length, port);
+        graph.receive(packet);
+    }
+
     void receive(int port, String hex) {
         receive(port, Wire.unhex(hex));
     }
@@ -155,7 +167,9 @@ final class GraphFixture implements AutoCloseable {
         return work;
     }
 
+    /** Writes what the graph queued (as the agent does after each batch) and takes back freed slots. */
     void drain() {
+        context.flushTransmit();
         while (slotReturns.drain() > 0) {
             // keep draining
         }

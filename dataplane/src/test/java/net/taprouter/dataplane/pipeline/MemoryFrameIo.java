@@ -1,6 +1,5 @@
 package net.taprouter.dataplane.pipeline;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import net.taprouter.dataplane.port.FrameIo;
@@ -8,7 +7,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * An in-memory port device for the stage graph tests: nothing to read, and every frame written
- * is kept as a {@code byte[]} copy, in order. No file descriptor.
+ * is kept as a {@code byte[]} copy, in order. No file descriptor. A test can make every write
+ * answer a status with an errno ({@link #answer}), as a TAP would, or throw ({@link #failWith}).
  */
 final class MemoryFrameIo implements FrameIo {
     private final String ifname;
@@ -16,6 +16,13 @@ final class MemoryFrameIo implements FrameIo {
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private boolean closed;
     private RuntimeException failure;
+    private int status;
+    private int errno;
+    private int lastErrno;
+    private int writeCalls;
+    private int batchCalls;
+    private int headroom;
+    private final List<Long> addresses = new ArrayList<>();
 
     MemoryFrameIo(String ifname) {
         this.ifname = ifname;
@@ -32,18 +39,40 @@ final class MemoryFrameIo implements FrameIo {
     }
 
     @Override
-    public int read(long address, int capacity) {
-        return 0;
+    public int headroom() {
+        return headroom;
+    }
+
+    /** The room this device says it needs in front of each frame (a virtio-net header's). */
+    void headroom(int bytes) {
+        this.headroom = bytes;
+    }
+
+    /** Native addresses of the frames written so far, oldest first. */
+    List<Long> addresses() {
+        return addresses;
     }
 
     @Override
-    public int write(long address, int length) throws IOException {
+    public int read(long address, int capacity) {
+        return closed ? GONE : WOULD_BLOCK;
+    }
+
+    @Override
+    public int write(long address, int length) {
+        writeCalls++;
         if (closed) {
-            throw new IOException(ifname + " closed");
+            lastErrno = 9; // EBADF
+            return GONE;
         }
         if (failure != null) {
             throw failure;
         }
+        if (status < 0) {
+            lastErrno = errno;
+            return status;
+        }
+        addresses.add(address);
         byte[] copy = new byte[length];
         view.wrap(address, length);
         view.getBytes(0, copy);
@@ -51,9 +80,41 @@ final class MemoryFrameIo implements FrameIo {
         return length;
     }
 
+    @Override
+    public int write(net.taprouter.dataplane.port.FrameBatch batch) {
+        batchCalls++;
+        return FrameIo.super.write(batch);
+    }
+
+    @Override
+    public int lastErrno() {
+        return lastErrno;
+    }
+
+    @Override
+    public String lastFailure() {
+        return ifname + ": errno " + lastErrno;
+    }
+
     /** Every write throws {@code e} (a stand-in for a bug in a stage); null: writes work again. */
     void failWith(RuntimeException e) {
         this.failure = e;
+    }
+
+    /** Every write answers {@code status} (a FrameIo status) with {@code errno}; status 0: writes work again. */
+    void answer(int status, int errno) {
+        this.status = status;
+        this.errno = errno;
+    }
+
+    /** Calls of {@link #write(long, int)} so far. */
+    int writeCalls() {
+        return writeCalls;
+    }
+
+    /** Calls of the batched {@code write(FrameBatch)} so far. */
+    int batchCalls() {
+        return batchCalls;
     }
 
     /** Frames written since the last {@link #take()}, oldest first; clears the list. */

@@ -1,0 +1,156 @@
+package net.taprouter.dataplane.pipeline;
+
+import net.taprouter.dataplane.port.FrameBatch;
+import net.taprouter.dataplane.port.FrameIo;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
+import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.DropReason;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Frame output of one worker, through the ports' {@link FrameIo} devices.
+ *
+ * <p>Input: frames in pool slots ({@link #enqueue}: they wait here, their slots held) and frames
+ * in other buffers ({@link #transmitNow}: an ARP request, a fragment; written at once). Output:
+ * {@link #flush} writes the queued frames with one batched {@link FrameIo#write(FrameBatch)} per
+ * egress port, in arrival order per port, then releases their slots. The agent flushes after each
+ * batch of received frames; a full queue flushes itself, and {@link #transmitNow} flushes first so
+ * a port's frames never overtake each other.
+ *
+ * <p>Per frame the device's answer is counted: sent = port tx_packets/tx_bytes;
+ * {@link FrameIo#WOULD_BLOCK} = tx_queue_full; {@link FrameIo#FAILED} (EIO while the host has not
+ * brought its side up) = tx_error; {@link FrameIo#GONE} = tx_error and the port is marked lost with
+ * one log line (the RX agent then takes its fd out of epoll). Each failure also counts the port's
+ * tx_drops. A port that is unpublished, administratively down or lost: port_down. A device that
+ * throws (a bug) costs the frames of that call: internal_error each.
+ */
+public final class Transmitter {
+    /** Frames queued before a flush is forced (the agent's batch is at most this). */
+    static final int QUEUE = 64;
+
+    private final ForwardingContext context;
+    private final PortTable ports;
+    private final DataplaneCounters counters;
+    /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
+    private final int shard;
+    private final long poolAddress;
+    private final int[] queuedPort = new int[QUEUE];
+    private final int[] queuedSlot = new int[QUEUE];
+    private final int[] queuedOffset = new int[QUEUE];
+    private final int[] queuedLength = new int[QUEUE];
+    private int queued;
+    private final FrameBatch batch = new FrameBatch(QUEUE);
+
+    Transmitter(ForwardingContext context) {
+        this.context = context;
+        this.ports = context.ports;
+        this.counters = context.counters;
+        this.shard = context.counters.shard();
+        this.poolAddress = context.buffer.addressOffset();
+    }
+
+    /** Queues the frame of a pool slot for {@code port}; the slot is released by {@link #flush}. */
+    void enqueue(int port, int slot, int offset, int length) {
+        if (queued == QUEUE) {
+            flush();
+        }
+        int i = queued++;
+        queuedPort[i] = port;
+        queuedSlot[i] = slot;
+        queuedOffset[i] = offset;
+        queuedLength[i] = length;
+    }
+
+    /** Frames queued and not yet written. */
+    public int queued() {
+        return queued;
+    }
+
+    /** Writes every queued frame, one batch per egress port; returns how many were queued. */
+    public int flush() {
+        int n = queued;
+        if (n == 0) {
+            return 0;
+        }
+        queued = 0;
+        for (int i = 0; i < n; i++) {
+            int portIndex = queuedPort[i];
+            if (portIndex < 0) {
+                continue; // went out with an earlier port's batch
+            }
+            batch.clear();
+            for (int j = i; j < n; j++) {
+                if (queuedPort[j] == portIndex) {
+                    batch.add(poolAddress + queuedOffset[j], queuedLength[j], queuedSlot[j]);
+                    queuedPort[j] = -1;
+                }
+            }
+            send(portIndex);
+        }
+        return n;
+    }
+
+    private void send(int portIndex) {
+        int count = batch.count();
+        Port port = ports.get(portIndex);
+        if (port == null || !port.isUp()) {
+            for (int k = 0; k < count; k++) {
+                counters.drop(DropReason.PORT_DOWN);
+                context.release(batch.tag(k));
+            }
+            return;
+        }
+        FrameIo device = port.tap();
+        try {
+            device.write(batch);
+        } catch (RuntimeException e) { // a bug: it costs these frames, never the thread
+            for (int k = 0; k < count; k++) {
+                context.internalError(null, e);
+                context.release(batch.tag(k));
+            }
+            return;
+        }
+        for (int k = 0; k < count; k++) {
+            count(port, device, batch.result(k), batch.length(k));
+            context.release(batch.tag(k));
+        }
+    }
+
+    /**
+     * Writes a frame that is not in a pool slot (its buffer keeps
+     * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
+     * {@code offset}), after the queued ones. Returns true if it went out.
+     */
+    boolean transmitNow(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
+        flush();
+        Port port = ports.get(portIndex);
+        if (port == null || !port.isUp()) {
+            counters.drop(DropReason.PORT_DOWN);
+            return false;
+        }
+        FrameIo device = port.tap();
+        return count(port, device, device.write(frameBuffer.addressOffset() + offset, length), length);
+    }
+
+    private boolean count(Port port, FrameIo device, int result, int length) {
+        PortCounters.Worker portCounters = port.counters().worker(shard);
+        if (result >= 0) {
+            portCounters.txPackets.incrementRelease();
+            portCounters.txBytes.getAndAddRelease(length);
+            return true;
+        }
+        portCounters.txDrops.incrementRelease();
+        if (result == FrameIo.WOULD_BLOCK) {
+            counters.drop(DropReason.TX_QUEUE_FULL);
+            return false;
+        }
+        counters.drop(DropReason.TX_ERROR);
+        if (result == FrameIo.GONE && !port.carrierLost()) {
+            port.markCarrierLost();
+            System.err.println("routerd: port " + port.name() + " down: " + device.lastFailure());
+        }
+        return false;
+    }
+}

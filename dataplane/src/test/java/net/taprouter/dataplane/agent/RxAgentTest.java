@@ -1,0 +1,238 @@
+package net.taprouter.dataplane.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import net.taprouter.dataplane.buffer.DescriptorRing;
+import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.port.FrameIo;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
+import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.stats.CounterFile;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.tap.Poller;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The RX agent against a scripted device whose fd (a pipe with a byte in it) is always readable,
+ * as a TAP's fd is after its namespace vanished (EPOLLERR, level-triggered): a device that
+ * answers GONE or FAILED takes its port down with one log line and leaves epoll, so the agent
+ * does not spin on it; frames come in batches; slots it did not fill go back; a pool that runs dry
+ * is rx_no_buffer.
+ */
+class RxAgentTest {
+    private static final int SLOTS = 64;
+
+    private final CounterFile counterFile = CounterFile.create(null, 256);
+    private final DataplaneCounters counters = DataplaneCounters.rx(counterFile);
+    private final PortTable ports = new PortTable();
+    private final List<FileDescriptor> pipe = new ArrayList<>();
+    private Poller poller;
+    private FramePool pool;
+    private DescriptorRing ring;
+    private RxAgent rx;
+    private ScriptedDevice device;
+    private Port port;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Epoll.ensureAvailability();
+        FileDescriptor[] ends = FileDescriptor.pipe();
+        pipe.add(ends[0]);
+        pipe.add(ends[1]);
+        ByteBuffer one = ByteBuffer.allocateDirect(1);
+        ends[1].write(one, 0, 1); // the read end stays readable: nothing ever reads it
+        poller = new Poller(16);
+        build(SLOTS);
+    }
+
+    private void build(int slots) {
+        pool = new FramePool(slots, 2048);
+        ring = new DescriptorRing(slots);
+        device = new ScriptedDevice(pipe.get(0).intValue());
+        port = new Port(3, "p3", device, 0x0200_0000_0003L, 1500, new PortCounters(counterFile, "p3." + slots));
+        ports.put(port);
+        poller.add(device.fd(), port.index());
+        rx = new RxAgent(poller, ports, pool, new SlotReturnRing(pool), ring, counters, new ReaderEpochs(1, () -> { }), 0);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        poller.close();
+        for (FileDescriptor fd : pipe) {
+            fd.close();
+        }
+        counterFile.close();
+    }
+
+    @Test
+    void aGoneDeviceTakesItsPortDownOnceAndLeavesEpoll() {
+        device.script(FrameIo.GONE, 77);
+        String log = logOf(() -> {
+            rx.doWork();
+            for (int i = 0; i < 10; i++) {
+                rx.doWork();
+            }
+        });
+        assertTrue(port.carrierLost());
+        assertEquals(1, device.batchReads, "reads of a lost port (a spinning loop reads it again)");
+        assertEquals(List.of("routerd: port p3 (scripted) down: scripted: errno 77"), log.lines().toList());
+        assertEquals(0, poller.poll(0), "the fd is still in epoll");
+        assertEquals(SLOTS, pool.freeCount(), "slots not given back");
+    }
+
+    @Test
+    void aFailedReadAlsoTakesThePortDown() {
+        device.script(FrameIo.FAILED, 14);
+        String log = logOf(() -> rx.doWork());
+        assertTrue(port.carrierLost());
+        assertEquals(1, log.lines().count());
+        assertEquals(0, poller.poll(0));
+        assertEquals(SLOTS, pool.freeCount());
+    }
+
+    @Test
+    void aPortLostOnTheSendPathLeavesEpollWithoutARead() {
+        port.markCarrierLost(); // what Transmitter does when a write says GONE
+        rx.doWork();
+        assertEquals(0, device.batchReads);
+        assertEquals(0, poller.poll(0));
+    }
+
+    @Test
+    void framesComeInOneBatchAndUnusedSlotsGoBack() {
+        device.frames(60, 61, 62);
+        assertEquals(3, rx.doWork());
+        assertEquals(1, device.batchReads);
+        assertEquals(RxAgent.READ_BATCH, device.lastBatchSize, "slots offered to one batched read");
+        List<Integer> lengths = new ArrayList<>();
+        List<Integer> rxPorts = new ArrayList<>();
+        ring.poll((slot, portIndex, length, rxNanos) -> {
+            lengths.add(length);
+            rxPorts.add(portIndex);
+            assertEquals(length, pool.buffer().getByte(pool.frameOffset(slot)), "frame in its slot");
+        }, 16);
+        assertEquals(List.of(60, 61, 62), lengths);
+        assertEquals(List.of(3, 3, 3), rxPorts);
+        assertEquals(SLOTS - 3, pool.freeCount());
+        assertEquals(3, port.counters().rxPackets());
+        assertEquals(183, port.counters().rxBytes());
+        assertFalse(port.carrierLost());
+        assertEquals(0, counters.drops(DropReason.RX_NO_BUFFER));
+    }
+
+    @Test
+    void aPoolThatRunsDryIsRxNoBuffer() {
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        build(4);
+        device.frames(60, 61, 62, 63, 64);
+        assertEquals(4, rx.doWork());
+        assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER));
+        assertEquals(0, pool.freeCount());
+    }
+
+    private static String logOf(Runnable run) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            run.run();
+        } finally {
+            System.setErr(original);
+        }
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Reads answer a scripted status, or hand out scripted frames (first byte = length) then WOULD_BLOCK. */
+    private static final class ScriptedDevice implements FrameIo {
+        private final int fd;
+        private final java.util.ArrayDeque<Integer> frames = new java.util.ArrayDeque<>();
+        private final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(0, 0);
+        private int status = WOULD_BLOCK;
+        private int errno;
+        private int lastErrno;
+        int batchReads;
+        int lastBatchSize;
+
+        ScriptedDevice(int fd) {
+            this.fd = fd;
+        }
+
+        void script(int status, int errno) {
+            this.status = status;
+            this.errno = errno;
+        }
+
+        void frames(int... lengths) {
+            for (int length : lengths) {
+                frames.add(length);
+            }
+        }
+
+        @Override
+        public int fd() {
+            return fd;
+        }
+
+        @Override
+        public String ifname() {
+            return "scripted";
+        }
+
+        @Override
+        public int read(net.taprouter.dataplane.port.FrameBatch batch) {
+            batchReads++;
+            lastBatchSize = batch.count();
+            return FrameIo.super.read(batch);
+        }
+
+        @Override
+        public int read(long address, int capacity) {
+            Integer length = frames.poll();
+            if (length != null) {
+                view.wrap(address, capacity);
+                view.putByte(0, (byte) (int) length);
+                return length;
+            }
+            if (status != WOULD_BLOCK) {
+                lastErrno = errno;
+            }
+            return status;
+        }
+
+        @Override
+        public int write(long address, int length) {
+            return length;
+        }
+
+        @Override
+        public int lastErrno() {
+            return lastErrno;
+        }
+
+        @Override
+        public String lastFailure() {
+            return "scripted: errno " + lastErrno;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
