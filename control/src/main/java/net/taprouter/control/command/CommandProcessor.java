@@ -9,6 +9,8 @@ import net.taprouter.control.model.AddressService;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.control.model.Transaction;
+import net.taprouter.control.protocol.RequestLines;
+import net.taprouter.dataplane.route.RouteTable;
 
 /**
  * Runs command lines (one from routerctl, a config file, a {@code -b} batch) as one transaction:
@@ -20,10 +22,13 @@ public final class CommandProcessor {
     private final Map<String, CommandGroup> groups = new LinkedHashMap<>();
     /** Set when a rollback failed: why every request is refused from then on. */
     private String inconsistent;
+    /** route add/del lines in their canonical form, run from their bytes. */
+    private final RouteLineFastPath fastRoutes;
 
     public CommandProcessor(RouterState state) {
         this.state = state;
         RouteService routes = new RouteService(state);
+        this.fastRoutes = new RouteLineFastPath(routes);
         AddressService addresses = new AddressService(state, routes);
         NeighCommands neighbours = new NeighCommands(state);
         register(new LinkCommands(state, routes, addresses));
@@ -34,6 +39,11 @@ public final class CommandProcessor {
         register(new IcmpCommands(state));
         register(new StatsCommand(state.dataplane().counterFile().reader()));
         register(new SaveCommand(state, neighbours));
+    }
+
+    /** Lines run by {@link RouteLineFastPath} so far (tests). */
+    long fastRouteLines() {
+        return fastRoutes.taken();
     }
 
     /** Adds a command group (package-private: tests add misbehaving ones). */
@@ -66,7 +76,13 @@ public final class CommandProcessor {
         return answer(Arrays.asList(text.split("\n", -1)), source, json);
     }
 
-    /** As {@link #answer(String, String, boolean)}, for a request already split into lines. */
+    /**
+     * As {@link #answer(String, String, boolean)}, for a request already split into lines. Lines
+     * of the form {@code route add A.B.C.D/LEN via A.B.C.D} or {@code route del A.B.C.D/LEN} run
+     * by {@link RouteLineFastPath} (from the bytes of a {@link RequestLines}); while a run of them
+     * goes on, the LPM table publishes their changes to the forwarding path only once per changed
+     * /16 (before the next other command, and before the request ends).
+     */
     public Answer answer(List<String> lines, String source, boolean json) throws Failure {
         if (inconsistent != null) {
             throw new Failure("refused: " + inconsistent + "; restart routerd");
@@ -74,14 +90,27 @@ public final class CommandProcessor {
         Output out = new Output(json);
         Transaction tx = new Transaction();
         state.transaction(tx);
+        RequestLines raw = lines instanceof RequestLines r ? r : null;
+        RouteTable table = state.dataplane().routes();
+        fastRoutes.forget();
         int lineNumber = 0;
         try {
-            for (String line : lines) {
+            for (int i = 0, n = lines.size(); i < n; i++) {
                 lineNumber++;
-                String trimmed = stripComment(line).strip();
+                if (raw != null ? fastRoutes.run(raw.bytes(), raw.start(i), raw.end(i), out) : fastRoutes.run(lines.get(i), out)) {
+                    if (!table.holdingPublication()) {
+                        table.holdPublication();
+                    }
+                    continue;
+                }
+                String trimmed = stripComment(lines.get(i)).strip();
                 if (trimmed.isEmpty()) {
                     continue;
                 }
+                if (table.holdingPublication()) {
+                    table.publishHeld();
+                }
+                fastRoutes.forget();
                 out.settle(); // a listing streams only when it is the last output
                 execute(words(trimmed), out);
             }
@@ -94,6 +123,9 @@ public final class CommandProcessor {
             throw rolledBack(tx, where + "internal error: " + e);
         } finally {
             state.transaction(new Transaction());
+            if (table.holdingPublication()) {
+                table.publishHeld(); // before the commit frees what the changes took out
+            }
         }
         tx.commit();
         return out.answer();

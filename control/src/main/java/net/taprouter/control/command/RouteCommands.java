@@ -1,8 +1,8 @@
 package net.taprouter.control.command;
 
 import java.util.Map;
-import java.util.SortedMap;
 import net.taprouter.control.model.Link;
+import net.taprouter.control.model.Rib;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
@@ -157,18 +157,18 @@ public final class RouteCommands implements CommandGroup {
      */
     private void show(Output out) {
         out.stream(new Listing() {
-            private Long last;
+            private long last = -1;
 
             @Override
             public boolean next(Output rows, int maxRows) {
-                SortedMap<Long, Route> rest = last == null ? state.routes() : state.routes().tailMap(last, false);
+                long[] keys = state.routes().sortedKeys();
                 int n = 0;
-                for (Map.Entry<Long, Route> e : rest.entrySet()) {
+                for (int k = Rib.after(keys, last); k < keys.length; k++) {
                     if (n == maxRows) {
                         return true;
                     }
-                    describe(e.getValue(), rows);
-                    last = e.getKey();
+                    describe(state.routes().get(keys[k]), rows);
+                    last = keys[k];
                     n++;
                 }
                 return false;

@@ -3,8 +3,7 @@ package net.taprouter.control.command;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
+import net.taprouter.control.model.Rib;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
@@ -56,7 +55,7 @@ public final class SaveCommand implements CommandGroup {
         out.streamLines(new Listing() {
             /** 0: header, links and addresses; 1: routes, resumed after {@link #lastRoute}; 2: the rest. */
             private int section;
-            private Long lastRoute;
+            private long lastRoute = -1;
 
             @Override
             public boolean next(Output lines, int maxRows) {
@@ -67,14 +66,14 @@ public final class SaveCommand implements CommandGroup {
                         return true;
                     }
                     case 1 -> {
-                        SortedMap<Long, Route> rest = lastRoute == null ? state.routes() : state.routes().tailMap(lastRoute, false);
+                        long[] keys = state.routes().sortedKeys();
                         int n = 0;
-                        for (Map.Entry<Long, Route> e : rest.entrySet()) {
+                        for (int k = Rib.after(keys, lastRoute); k < keys.length; k++) {
                             if (n == maxRows) {
                                 return true;
                             }
-                            route(e.getValue(), lines);
-                            lastRoute = e.getKey();
+                            route(state.routes().get(keys[k]), lines);
+                            lastRoute = keys[k];
                             n++;
                         }
                         section = 2;

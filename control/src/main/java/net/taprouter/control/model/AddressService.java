@@ -38,11 +38,10 @@ public final class AddressService {
                 }
             }
         }
-        for (Route route : state.routeList()) {
-            if (route.gateway() == address.address()) {
-                throw new CommandException(command + ": " + Ipv4Address.format(address.address()) + " is the gateway of route "
-                    + route.prefix().toRouteString());
-            }
+        Route via = state.routes().withGateway(address.address());
+        if (via != null) {
+            throw new CommandException(command + ": " + Ipv4Address.format(address.address()) + " is the gateway of route "
+                + via.prefix().toRouteString());
         }
         Prefix network = new Prefix(prefix.network(), prefix.length());
         Route existing = state.route(network);

@@ -3,6 +3,7 @@ package net.taprouter.control.model;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import net.taprouter.control.command.CommandException;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.fib.NextHops;
@@ -49,19 +50,26 @@ public final class RouteService {
     // ---- main table
 
     /** Adds a route; fails if the prefix exists (like "File exists"). */
-    public Route add(Prefix prefix, int gateway, Port port, boolean kernel, int source, String command) {
-        if (state.route(prefix) != null) {
-            throw new CommandException(command + ": route " + prefix.toRouteString() + " exists");
+    public void add(Prefix prefix, int gateway, Port port, boolean kernel, int source, String command) {
+        add(prefix.network(), prefix.length(), gateway, port, kernel, source, command);
+    }
+
+    /**
+     * As {@link #add(Prefix, int, Port, boolean, int, String)}, from the network and length: no object
+     * is made for a route added (its undo is a value of one shared step).
+     */
+    public void add(int network, int length, int gateway, Port port, boolean kernel, int source, String command) {
+        long key = Rib.key(network, length);
+        if (state.routes().contains(key)) {
+            throw new CommandException(command + ": route " + new Prefix(network, length).toRouteString() + " exists");
         }
-        if (prefix.length() == 32 && state.localEntries().containsKey(prefix.network())) {
-            throw new CommandException(command + ": " + Ipv4Address.format(prefix.network()) + " is a local address of the router");
+        if (length == 32 && state.localEntries().containsKey(network)) {
+            throw new CommandException(command + ": " + Ipv4Address.format(network) + " is a local address of the router");
         }
         int nextHop = acquire(gateway, port);
-        install(prefix.network(), prefix.length(), nextHop, command);
-        Route route = new Route(prefix, kernel, gateway, port, source, nextHop);
-        state.routes().put(RouterState.key(prefix), route);
-        state.transaction().onRollback(() -> removeNow(route));
-        return route;
+        install(network, length, nextHop, command);
+        state.routes().put(key, kernel, gateway, port, source, nextHop);
+        state.transaction().onRollback(removeNow, key);
     }
 
     /** Deletes a route; fails if there is none. */
@@ -86,13 +94,13 @@ public final class RouteService {
         int nextHop = acquire(gateway, port);
         install(prefix.network(), prefix.length(), nextHop, command);
         Route route = new Route(prefix, kernel, gateway, port, source, nextHop);
-        state.routes().put(RouterState.key(prefix), route);
+        state.routes().put(route);
         // the old next hop stays referenced until the commit, so the undo only points back to it
         state.transaction().onCommit(() -> nextHops().release(old.nextHop()));
         state.transaction().onRollback(() -> {
             table().add(prefix.network(), prefix.length(), old.nextHop()); // the prefix is there: no new group
             nextHops().release(route.nextHop());
-            state.routes().put(RouterState.key(prefix), old);
+            state.routes().put(old);
         });
     }
 
@@ -103,32 +111,34 @@ public final class RouteService {
         state.transaction().onCommit(() -> nextHops().release(route.nextHop()));
         state.transaction().onRollback(() -> {
             table().add(route.prefix().network(), route.prefix().length(), route.nextHop());
-            state.routes().put(RouterState.key(route.prefix()), route);
+            state.routes().put(route);
         });
     }
 
-    private void removeNow(Route route) {
-        Route current = state.routes().remove(RouterState.key(route.prefix()));
-        if (current == null) {
+    /** The undo of {@link #add}: removes the route with this key, if it is there, and frees its next hop. */
+    private final LongConsumer removeNow = this::removeNow;
+
+    private void removeNow(long key) {
+        int nextHop = state.routes().nextHop(key);
+        if (nextHop < 0) {
             return;
         }
-        table().remove(current.prefix().network(), current.prefix().length());
-        nextHops().release(current.nextHop());
+        state.routes().remove(key);
+        table().remove(Rib.network(key), Rib.length(key));
+        nextHops().release(nextHop);
     }
 
     /** Removes every route through a port (its link is going away). */
     public void removeRoutesVia(Port port) {
-        for (Route route : new ArrayList<>(state.routeList())) {
-            if (route.port() == port) {
-                remove(route);
-            }
+        for (Route route : state.routes().routesVia(port)) {
+            remove(route);
         }
     }
 
     /** Removes static routes whose gateway is no longer on a connected subnet of their port. */
     public void removeUnreachableGateways(Port port) {
-        for (Route route : new ArrayList<>(state.routeList())) {
-            if (route.port() == port && route.gateway() != 0 && !port.isOnLink(route.gateway())) {
+        for (Route route : state.routes().routesVia(port)) {
+            if (route.gateway() != 0 && !port.isOnLink(route.gateway())) {
                 remove(route);
             }
         }

@@ -1,9 +1,8 @@
 package net.taprouter.control.model;
 
-import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import net.taprouter.control.command.Args;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.agent.Dataplane;
@@ -17,7 +16,7 @@ public final class RouterState {
     private final Dataplane dataplane;
     private final Map<String, Link> links = new LinkedHashMap<>();
     /** Main table: key = network << 6 | length (unsigned order). */
-    private final TreeMap<Long, Route> routes = new TreeMap<>();
+    private final Rib routes = new Rib();
     /** Local table: router address or subnet broadcast -> next hop (LOCAL or BROADCAST). */
     private final Map<Integer, Integer> localEntries = new LinkedHashMap<>();
     private Transaction transaction = new Transaction();
@@ -70,10 +69,11 @@ public final class RouterState {
     }
 
     public static long key(Prefix prefix) {
-        return ((prefix.network() & 0xFFFF_FFFFL) << 6) | prefix.length();
+        return Rib.key(prefix);
     }
 
-    public TreeMap<Long, Route> routes() {
+    /** The main table. */
+    public Rib routes() {
         return routes;
     }
 
@@ -81,8 +81,9 @@ public final class RouterState {
         return routes.get(key(prefix));
     }
 
-    public Collection<Route> routeList() {
-        return routes.values();
+    /** The main table's routes in key order (a record per route: for small tables). */
+    public List<Route> routeList() {
+        return routes.routes();
     }
 
     public Map<Integer, Integer> localEntries() {

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * One request's changes, applied as they go and undone in reverse order if a later command of
@@ -42,6 +43,21 @@ public final class Transaction {
         undo.push(step);
     }
 
+    /**
+     * Registers how to undo the change just made as {@code action.accept(value)}, without an
+     * object per change: consecutive registrations of the same action (a batch of
+     * {@code route add}s) share one step, whose values are undone in reverse order like separate
+     * steps would be.
+     */
+    public void onRollback(LongConsumer action, long value) {
+        LongSteps steps = undo.peek() instanceof LongSteps top && top.action == action ? top : null;
+        if (steps == null) {
+            steps = new LongSteps(action);
+            undo.push(steps);
+        }
+        steps.add(value);
+    }
+
     /** Registers a step to run once the whole request succeeded (freeing what the request took out). */
     public void onCommit(Runnable step) {
         afterCommit.add(step);
@@ -69,6 +85,10 @@ public final class Transaction {
         List<Throwable> failures = new ArrayList<>();
         while (!undo.isEmpty()) {
             Runnable step = undo.pop();
+            if (step instanceof LongSteps steps) {
+                steps.undo(failures);
+                continue;
+            }
             try {
                 step.run();
             } catch (Throwable t) {
@@ -77,5 +97,47 @@ public final class Transaction {
         }
         afterCommit.clear();
         return failures;
+    }
+
+    /** Undo steps {@code action.accept(value)}, one per value, in chunks of 4096 (no big array copied). */
+    private static final class LongSteps implements Runnable {
+        private static final int CHUNK = 4096;
+        final LongConsumer action;
+        private final List<long[]> chunks = new ArrayList<>();
+        private int count;
+
+        LongSteps(LongConsumer action) {
+            this.action = action;
+        }
+
+        void add(long value) {
+            if (count == chunks.size() * CHUNK) {
+                chunks.add(new long[CHUNK]);
+            }
+            chunks.get(count / CHUNK)[count % CHUNK] = value;
+            count++;
+        }
+
+        /** Last value first; every value is undone even if one fails. */
+        void undo(List<Throwable> failures) {
+            for (int k = count - 1; k >= 0; k--) {
+                try {
+                    action.accept(chunks.get(k / CHUNK)[k % CHUNK]);
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }
+            count = 0;
+            chunks.clear();
+        }
+
+        @Override
+        public void run() {
+            List<Throwable> failures = new ArrayList<>();
+            undo(failures);
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("undo failed", failures.get(0));
+            }
+        }
     }
 }

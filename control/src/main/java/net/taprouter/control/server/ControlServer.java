@@ -19,11 +19,11 @@ import io.netty.channel.unix.PeerCredentials;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import net.taprouter.control.protocol.RequestLines;
 import net.taprouter.control.protocol.Wire;
 
 /**
@@ -157,30 +157,29 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * The frame's lines, each decoded on its own. Decoding a full-table batch (~36 MB) as one String
-     * runs whole-array intrinsics and copies that have no safepoint poll: the control thread then
-     * held every other thread, the forwarding thread included, at a safepoint for 20-45 ms.
+     * The frame's lines, each decoded on its own when read (see {@link RequestLines}). Decoding a
+     * full-table batch (~36 MB) as one String ran whole-array intrinsics and copies that have no
+     * safepoint poll: the control thread then held every other thread, the forwarding thread
+     * included, at a safepoint for 20-45 ms.
      */
-    static List<String> lines(ByteBuf frame) {
-        List<String> lines = new ArrayList<>();
-        int at = frame.readerIndex();
-        int end = frame.writerIndex();
-        while (true) {
-            int newline = frame.indexOf(at, end, (byte) '\n');
-            int stop = newline < 0 ? end : newline;
-            lines.add(frame.toString(at, stop - at, StandardCharsets.UTF_8));
-            if (newline < 0) {
-                return lines;
-            }
-            at = newline + 1;
-        }
+    static RequestLines lines(ByteBuf frame) {
+        byte[] bytes = new byte[frame.readableBytes()];
+        frame.getBytes(frame.readerIndex(), bytes);
+        return RequestLines.of(bytes, bytes.length);
     }
 
     /** One client: accumulates its length-prefixed request, runs it, streams the reply, closes. */
     private final class Connection extends ChannelInboundHandlerAdapter {
+        /** The request's 4-byte length while it comes in; null once the request is answered. */
         private ByteBuf pending;
         /** The request's length once its header is in (counted in {@link #buffered}), else -1. */
         private int expected = -1;
+        /**
+         * The request's bytes, read straight into one array of its announced length: no buffer
+         * that grows by copying, no copy of the whole request afterwards.
+         */
+        private byte[] body;
+        private int filled;
         private String refusal;
         private Reply reply;
         private long lastProgress;
@@ -204,7 +203,7 @@ public final class ControlServer implements AutoCloseable {
                 answer(ctx, Wire.ERROR + "\ncannot read peer credentials: " + e.getMessage());
                 return;
             }
-            pending = ctx.alloc().buffer(256);
+            pending = ctx.alloc().buffer(4);
             timer = ctx.executor().schedule(() -> {
                 if (pending != null) {
                     answer(ctx, Wire.ERROR + "\nrequest not complete within " + REQUEST_TIMEOUT_SECONDS + " s");
@@ -248,13 +247,17 @@ public final class ControlServer implements AutoCloseable {
                     }
                     expected = length;
                     buffered += length;
+                    body = new byte[length];
+                    filled = 0;
                 }
-                // only the frame's own bytes: the buffer never holds more than maxRequest
-                pending.writeBytes(in, Math.min(in.readableBytes(), expected - pending.readableBytes()));
-                if (pending.readableBytes() < expected) {
+                // only the frame's own bytes: never more than maxRequest
+                int n = Math.min(in.readableBytes(), expected - filled);
+                in.readBytes(body, filled, n);
+                filled += n;
+                if (filled < expected) {
                     return;
                 }
-                List<String> request = lines(pending);
+                RequestLines request = RequestLines.of(body, expected);
                 release();
                 stream(ctx, handler.handle(request));
             } finally {
@@ -294,6 +297,7 @@ public final class ControlServer implements AutoCloseable {
                 pending.release();
                 pending = null;
             }
+            body = null;
             if (expected >= 0) {
                 buffered -= expected;
                 expected = -1;

@@ -99,6 +99,12 @@ final class LiveRouter implements AutoCloseable {
         return processor.run(text, "-", false);
     }
 
+    /** Runs a request given as the control socket gives it: its lines over its bytes ({@link net.taprouter.control.protocol.RequestLines}). */
+    String runBytes(String text, String source) throws CommandProcessor.Failure {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return processor.answer(net.taprouter.control.protocol.RequestLines.of(bytes, bytes.length), source, false).text();
+    }
+
     /** Runs {@code text} as a config file named {@code source} (errors as FILE:LINE:). */
     String runFile(String text, String source) throws CommandProcessor.Failure {
         return processor.run(text, source, false);

@@ -2,7 +2,7 @@ package net.taprouter.dataplane.fib;
 
 import java.util.Arrays;
 import net.taprouter.dataplane.route.GracePeriod;
-import org.agrona.collections.Object2IntHashMap;
+import org.agrona.collections.Long2LongHashMap;
 
 /**
  * The next hops routes lead to, by index: what the LPM table returns. Written by the control
@@ -34,7 +34,8 @@ public final class NextHops {
     private final int[] pending;
     private int pendingCount;
     private int highWater;
-    private final Object2IntHashMap<String> interned;
+    /** {@link #key}(type, port, address) -> index (no String per lookup: a full table is 900,000 acquires). */
+    private final Long2LongHashMap interned;
     private final GracePeriod gracePeriod;
 
     public NextHops(int capacity, GracePeriod gracePeriod) {
@@ -44,7 +45,7 @@ public final class NextHops {
         references = new int[capacity];
         freeList = new int[capacity];
         pending = new int[capacity];
-        interned = new Object2IntHashMap<>(-1);
+        interned = new Long2LongHashMap(-1);
         this.gracePeriod = gracePeriod;
     }
 
@@ -62,8 +63,8 @@ public final class NextHops {
 
     /** Control thread: a reference to the next hop (type, port, address), creating it if needed. */
     public int acquire(int nhType, int nhPort, int nhAddress) {
-        String key = nhType + "/" + nhPort + "/" + nhAddress;
-        int id = interned.getValue(key);
+        long key = key(nhType, nhPort, nhAddress);
+        int id = (int) interned.get(key);
         if (id < 0) {
             id = allocate();
             type[id] = nhType;
@@ -78,10 +79,14 @@ public final class NextHops {
     /** Control thread: drop a reference; the last one frees the index after a grace period. */
     public void release(int id) {
         if (--references[id] == 0) {
-            interned.removeKey(type[id] + "/" + port[id] + "/" + address[id]);
+            interned.remove(key(type[id], port[id], address[id]));
             type[id] = TYPE_FREE;
             pending[pendingCount++] = id;
         }
+    }
+
+    private static long key(int nhType, int nhPort, int nhAddress) {
+        return ((long) nhType << 56) ^ ((long) nhPort << 32) ^ (nhAddress & 0xFFFF_FFFFL);
     }
 
     /** Number of next hops in use. */

@@ -145,6 +145,13 @@ public final class RouteTable {
     private int pendingCount;
     private long gracePeriodsAwaited;
 
+    /** While true, changed /16s are only noted in {@link #held} and published by {@link #publishHeld}. */
+    private boolean holding;
+    /** The /16s changed while holding, each once ({@link #isHeld} marks them). */
+    private final int[] held = new int[DIRECT];
+    private int heldCount;
+    private final long[] isHeld = new long[DIRECT / 64];
+
     /**
      * @param tbl8Groups  number of tbl8 groups (each serves one /24 holding prefixes longer than /24;
      *                    a full Internet table needs about 451); 0..{@link #MAX_TBL8_GROUPS}
@@ -242,7 +249,7 @@ public final class RouteTable {
                 Arrays.fill(tbl8, base, base + GROUP_ENTRIES, entry); // depth <= 24 < length
                 Arrays.fill(tbl8, base + low, base + low + count, newEntry);
                 block(i >>> 8)[i & 0xFF] = EXTENDED | group;
-                publish(i >>> 8);
+                changed(i >>> 8);
             }
         }
     }
@@ -274,7 +281,7 @@ public final class RouteTable {
                 int[] block = blocks[i >>> 8];
                 block[i & 0xFF] = tbl8[base];
                 collapseIfUniform(i >>> 8, block);
-                publish(i >>> 8);
+                publish(i >>> 8); // now, even while held: the group must be unreachable before it is pending
                 pendingGroups[pendingCount++] = base >>> GROUP_SHIFT;
             }
         }
@@ -295,6 +302,34 @@ public final class RouteTable {
     /** Number of prefixes in the table. */
     public int size() {
         return size;
+    }
+
+    /**
+     * Writer: from now on, changes reach the reader structure only at {@link #publishHeld()}: the writer's
+     * own structures ({@link #get}, {@link #forEach}, {@link #size}) change at once, {@link #lookup} answers
+     * as before the held changes. A /16 changed many times (a table being loaded) is then rebuilt once
+     * instead of once per change, and readers see a batch's routes appear together. Removing a prefix
+     * longer than /24 still publishes its /16 at once when its tbl8 group is unlinked (the group must be
+     * unreachable before it waits for reuse).
+     */
+    public void holdPublication() {
+        holding = true;
+    }
+
+    /** Writer: publishes every /16 changed since {@link #holdPublication()} and stops holding. */
+    public void publishHeld() {
+        holding = false;
+        for (int k = 0; k < heldCount; k++) {
+            int hi = held[k];
+            isHeld[hi >>> 6] &= ~(1L << hi);
+            publish(hi);
+        }
+        heldCount = 0;
+    }
+
+    /** Writer: are changes being held back from readers ({@link #holdPublication()})? */
+    public boolean holdingPublication() {
+        return holding;
     }
 
     /**
@@ -376,7 +411,7 @@ public final class RouteTable {
                 }
                 if (to - from == GROUP_ENTRIES) {
                     uniform[hi] = entry;
-                    publish(hi);
+                    changed(hi);
                     continue;
                 }
                 t = block(hi);
@@ -393,8 +428,21 @@ public final class RouteTable {
             }
             if (changed) {
                 collapseIfUniform(hi, t);
-                publish(hi);
+                changed(hi);
             }
+        }
+    }
+
+    /** The /16 number {@code hi} changed in tbl24: publish it now, or note it while holding. */
+    private void changed(int hi) {
+        if (!holding) {
+            publish(hi);
+            return;
+        }
+        long bit = 1L << hi;
+        if ((isHeld[hi >>> 6] & bit) == 0) {
+            isHeld[hi >>> 6] |= bit;
+            held[heldCount++] = hi;
         }
     }
 

@@ -59,6 +59,17 @@ class RouteTableRandomizedTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5})
     void matchesBinaryTrieUnderRandomChurn(long seed) {
+        churn(seed, false);
+    }
+
+    /** The same churn with publication held for each round of 3000 changes (as a control request does). */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void matchesBinaryTrieWhenPublishedAfterEachRound(long seed) {
+        churn(seed, true);
+    }
+
+    private static void churn(long seed, boolean hold) {
         SplittableRandom rnd = new SplittableRandom(seed);
         RouteTable table = new RouteTable(120, GracePeriod.NONE);
         BinaryTrie trie = new BinaryTrie();
@@ -66,6 +77,9 @@ class RouteTableRandomizedTest {
         int fullErrors = 0;
         for (int round = 0; round < 8; round++) {
             int ops = 3000;
+            if (hold) {
+                table.holdPublication();
+            }
             for (int op = 0; op < ops; op++) {
                 int kind = rnd.nextInt(100);
                 if (kind < 60 || reference.isEmpty()) {
@@ -102,6 +116,10 @@ class RouteTableRandomizedTest {
             }
             assertEquals(reference.size(), table.size());
             assertEquals(reference.size(), trie.size());
+            if (hold) {
+                assertTrue(table.holdingPublication());
+                table.publishHeld();
+            }
             checkLookups(rnd, table, trie, reference, 50_000);
             if (round % 2 == 0) {
                 checkBruteForce(rnd, trie, reference, 2_000);

@@ -31,6 +31,38 @@ class RouteTableTest {
     }
 
     @Test
+    void heldChangesReachLookupsOnlyWhenPublished() {
+        RouteTable t = table();
+        t.add(ip("10.0.0.0"), 8, 1);
+        t.holdPublication();
+        t.add(ip("10.1.2.0"), 24, 2);
+        t.add(ip("10.1.2.128"), 25, 3);
+        t.add(ip("11.0.0.0"), 8, 4);
+        t.add(ip("10.1.2.0"), 24, 5); // a /16 changed twice is published once, with its last state
+        assertEquals(5, t.get(ip("10.1.2.0"), 24));
+        assertEquals(4, t.size());
+        assertEquals(1, t.lookup(ip("10.1.2.1")), "held: readers still see the table as before");
+        assertEquals(1, t.lookup(ip("10.1.2.200")));
+        assertEquals(NO_ROUTE, t.lookup(ip("11.2.3.4")));
+        t.publishHeld();
+        assertFalse(t.holdingPublication());
+        assertEquals(5, t.lookup(ip("10.1.2.1")));
+        assertEquals(3, t.lookup(ip("10.1.2.200")));
+        assertEquals(4, t.lookup(ip("11.2.3.4")));
+        assertEquals(1, t.lookup(ip("10.9.9.9")));
+        t.checkInvariants();
+        // removing the only prefix longer than /24 of a /24 unlinks its group at once, even while held
+        t.holdPublication();
+        assertTrue(t.remove(ip("10.1.2.128"), 25));
+        assertEquals(5, t.lookup(ip("10.1.2.200")));
+        assertEquals(1, t.tbl8GroupsPending());
+        t.publishHeld();
+        t.checkInvariants();
+        t.add(ip("10.0.0.0"), 8, 6); // not held: at once
+        assertEquals(6, t.lookup(ip("10.9.9.9")));
+    }
+
+    @Test
     void emptyTableHasNoRoutes() {
         RouteTable t = table();
         assertEquals(0, t.size());
