@@ -115,7 +115,14 @@ public final class NeighCommands implements CommandGroup {
         }
         args.end();
         List<NeighbourEntry> entries = entries();
-        entries.sort(Comparator.comparingInt(NeighbourEntry::port).thenComparingLong(e -> e.address() & 0xFFFF_FFFFL));
+        // links in the order they were added (as save writes them, so a restored router lists the
+        // same), then addresses; a port index says nothing a user can see and changes on replay
+        Map<Integer, Integer> linkOrder = new java.util.HashMap<>();
+        for (var link : state.links().values()) {
+            linkOrder.put(link.port().index(), linkOrder.size());
+        }
+        entries.sort(Comparator.<NeighbourEntry>comparingInt(e -> linkOrder.getOrDefault(e.port(), Integer.MAX_VALUE))
+            .thenComparingLong(e -> e.address() & 0xFFFF_FFFFL));
         for (NeighbourEntry e : entries) {
             Port port = state.dataplane().ports().get(e.port());
             if (port == null || only != null && !only.equals(port.name())) {
