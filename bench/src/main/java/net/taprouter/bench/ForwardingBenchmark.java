@@ -365,6 +365,10 @@ public class ForwardingBenchmark {
             if (n != 0) {
                 text.append(reason.counterName()).append('=').append(n).append(' ');
             }
+            long origin = counters.originDrops(reason);
+            if (origin != 0) {
+                text.append("origin.").append(reason.counterName()).append('=').append(origin).append(' ');
+            }
         }
         return text.toString().trim();
     }

@@ -57,6 +57,8 @@ public final class MetricsServer implements AutoCloseable {
         StringBuilder port = new StringBuilder();
         StringBuilder drop = new StringBuilder();
         StringBuilder event = new StringBuilder();
+        StringBuilder originDrop = new StringBuilder();
+        StringBuilder originSent = new StringBuilder();
         for (CounterSnapshot.Counter c : snapshot.counters()) {
             String name = c.name();
             int first = name.indexOf('.');
@@ -70,13 +72,22 @@ public final class MetricsServer implements AutoCloseable {
             } else if (kind.equals("event") && first == last) {
                 event.append("taprouter_events_total{event=\"").append(name.substring(first + 1)).append("\"} ").append(c.value())
                     .append('\n');
+            } else if (name.startsWith("origin.drop.") && name.indexOf('.', "origin.drop.".length()) < 0) {
+                originDrop.append("taprouter_origin_drops_total{reason=\"").append(name.substring("origin.drop.".length()))
+                    .append("\"} ").append(c.value()).append('\n');
+            } else if (name.equals("origin.sent")) {
+                originSent.append("taprouter_origin_sent_total ").append(c.value()).append('\n');
             }
         }
         StringBuilder out = new StringBuilder();
         out.append("# HELP taprouter_port_rx_packets_total Per-port counters (rx/tx packets, bytes, drops).\n");
         out.append("# TYPE taprouter_port_rx_packets_total counter\n").append(port);
-        out.append("# HELP taprouter_drops_total Frames dropped, by reason.\n# TYPE taprouter_drops_total counter\n").append(drop);
+        out.append("# HELP taprouter_drops_total Received frames dropped, by reason.\n# TYPE taprouter_drops_total counter\n").append(drop);
         out.append("# HELP taprouter_events_total Dataplane events.\n# TYPE taprouter_events_total counter\n").append(event);
+        out.append("# HELP taprouter_origin_sent_total Packets the router originated (ICMP, TCP resets, ARP) that went out.\n")
+            .append("# TYPE taprouter_origin_sent_total counter\n").append(originSent);
+        out.append("# HELP taprouter_origin_drops_total Packets the router originated (or ICMP errors it owed) not sent, by reason.\n")
+            .append("# TYPE taprouter_origin_drops_total counter\n").append(originDrop);
         Histogram h = latency.snapshot();
         out.append("# HELP taprouter_forwarding_latency_seconds TAP read to end of stage graph (sampled).\n");
         out.append("# TYPE taprouter_forwarding_latency_seconds summary\n");

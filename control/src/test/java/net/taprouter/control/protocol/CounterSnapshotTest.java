@@ -96,10 +96,16 @@ class CounterSnapshotTest {
             for (Event e : Event.values()) {
                 expected.add("event." + e.counterName());
             }
+            expected.add("origin.sent");
             for (boolean byDesign : new boolean[] {true, false}) {
                 for (DropReason r : DropReason.values()) {
-                    if (r.expected() == byDesign) {
+                    if (r.expected() == byDesign && r.endsReceived()) {
                         expected.add("drop." + r.counterName());
+                    }
+                }
+                for (DropReason r : DropReason.values()) {
+                    if (r.expected() == byDesign && r.endsOriginated()) {
+                        expected.add("origin.drop." + r.counterName());
                     }
                 }
             }

@@ -42,7 +42,11 @@ class MetricsRenderTest {
                 assertTrue(m.contains("\n" + sample + "\n"), sample + " missing in\n" + m);
             }
             assertEquals(1, m.split("reason=\"ip_bad_checksum\"", -1).length - 1, "one sample per name\n" + m);
-            assertEquals(DropReason.values().length, m.split("\ntaprouter_drops_total\\{", -1).length - 1, m);
+            long received = java.util.Arrays.stream(DropReason.values()).filter(DropReason::endsReceived).count();
+            long originated = java.util.Arrays.stream(DropReason.values()).filter(DropReason::endsOriginated).count();
+            assertEquals(received, m.split("\ntaprouter_drops_total\\{", -1).length - 1, m);
+            assertEquals(originated, m.split("\ntaprouter_origin_drops_total\\{", -1).length - 1, m);
+            assertTrue(m.contains("\ntaprouter_origin_sent_total 0\n"), m);
         }
     }
 }

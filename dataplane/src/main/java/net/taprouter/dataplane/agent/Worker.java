@@ -6,6 +6,7 @@ import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
+import net.taprouter.dataplane.pipeline.Hooks;
 import net.taprouter.dataplane.pipeline.IcmpRateLimiter;
 import net.taprouter.dataplane.pipeline.PublishedTables;
 import net.taprouter.dataplane.stats.CounterFile;
@@ -14,7 +15,8 @@ import net.taprouter.dataplane.stats.ForwardingLatency;
 
 /**
  * One forwarding worker: its private state (neighbour table with its ARP queues, counters, ICMP
- * rate limiter; the graph's ARP request buckets) and its stage graph, built over the
+ * rate limiter; the graph's ARP request buckets) and its stage graph (with the stages registered
+ * at its hook points, {@link Hooks}), built over the
  * {@link PublishedTables} every worker shares. The one place where a forwarding graph is put
  * together: routerd ({@link Dataplane}), the JIT warm-up, the stage-graph tests and the
  * benchmark all build theirs with {@link #build}. Built on any thread, then owned by the thread
@@ -44,11 +46,20 @@ public final class Worker {
      */
     public static Worker build(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns, CounterFile counterFile,
                                WorkerSizes sizes) {
+        return build(tables, pool, slotReturns, counterFile, sizes, Hooks.NONE);
+    }
+
+    /**
+     * As above, with stages at the graph's hook points ({@link Hooks}: prerouting, postrouting),
+     * built here for this worker in the order registered.
+     */
+    public static Worker build(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns, CounterFile counterFile,
+                               WorkerSizes sizes, Hooks hooks) {
         DataplaneCounters counters = new DataplaneCounters(counterFile);
         NeighbourTable neighbours = new NeighbourTable(sizes.neighbours());
         IcmpRateLimiter icmpLimiter = new IcmpRateLimiter(tables.settings());
         ForwardingContext context = new ForwardingContext(tables, pool, slotReturns, neighbours, counters, icmpLimiter);
-        return new Worker(context, new ForwardingGraph(context), neighbours, counters);
+        return new Worker(context, new ForwardingGraph(context, hooks), neighbours, counters);
     }
 
     /** The agent that runs this worker's graph on the frames {@code ring} delivers. */

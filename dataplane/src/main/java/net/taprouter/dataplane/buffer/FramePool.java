@@ -17,7 +17,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * without copying it: 28 bytes in front of the frame; later a VLAN tag) and leaves room for the
  * device's own per-frame header in front of that ({@code FrameIo.headroom()}: a virtio-net header,
  * at most {@link #MAX_DEVICE_HEADROOM} bytes). The free list belongs to one
- * thread (the RX agent): other threads give slots back through a {@link SlotReturnRing}.
+ * thread (the RX agent): other threads give slots back through a {@link SlotReturnRing}. Each slot also has
+ * {@link PacketMetadata} words (what a packet waiting off the graph carries between stages).
  */
 public final class FramePool {
     /** Bytes in front of each frame for headers prepended in place. */
@@ -34,6 +35,7 @@ public final class FramePool {
     private final int slotSize;
     private final int slotCount;
     private final int[] freeSlots;
+    private final PacketMetadata metadata;
     private int freeCount;
 
     public FramePool(int slotCount, int slotSize) {
@@ -49,6 +51,12 @@ public final class FramePool {
             freeSlots[i] = slotCount - 1 - i;
         }
         this.freeCount = slotCount;
+        this.metadata = new PacketMetadata(slotCount);
+    }
+
+    /** The per-slot metadata of this pool's slots. */
+    public PacketMetadata metadata() {
+        return metadata;
     }
 
     /** The buffer all slots live in; views wrap it at a slot's offsets. */

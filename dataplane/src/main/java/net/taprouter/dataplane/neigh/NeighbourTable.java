@@ -14,8 +14,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Key: (port index, IPv4 address). Each entry holds a prebuilt Ethernet header (destination
  * MAC, port MAC, type IPv4) that the adjacency stage copies in front of a packet, and a bounded
- * queue of packets waiting for resolution (as frame slots, not copies). Fixed capacity, no
- * allocation after construction.
+ * queue of packets waiting for resolution: frame slot indices only (the rest of a waiting packet
+ * is in its slot's {@code PacketMetadata}). Fixed capacity, no allocation after construction.
  *
  * <p>Bounded against hostile hosts ({@link NeighbourLimits}): the frames waiting for ARP in all
  * and per ingress port, the INCOMPLETE entries per egress port, the entries per port. A full table
@@ -59,12 +59,9 @@ public final class NeighbourTable {
     private int freeCount;
     private int size;
 
-    // waiting packets: per entry a FIFO of queueLimit (slot, frameOffset, frameLength, ingressPort)
+    // waiting packets: per entry a FIFO of queueLimit frame slots (what else a packet carries is in
+    // its slot's PacketMetadata, saved by the resolver)
     private final int[] queueSlot;
-    private final int[] queueOffset;
-    private final int[] queueLength;
-    private final int[] queueIngress;
-    private final boolean[] queueLocalOrigin;
     private final int[] queueHead;
     private final int[] queueCount;
 
@@ -88,10 +85,6 @@ public final class NeighbourTable {
         }
         freeCount = capacity;
         queueSlot = new int[capacity * queueLimit];
-        queueOffset = new int[capacity * queueLimit];
-        queueLength = new int[capacity * queueLimit];
-        queueIngress = new int[capacity * queueLimit];
-        queueLocalOrigin = new boolean[capacity * queueLimit];
         queueHead = new int[capacity];
         queueCount = new int[capacity];
     }
@@ -331,11 +324,12 @@ public final class NeighbourTable {
     // ---- waiting packets
 
     /**
-     * Queues a packet on entry e: {@link #QUEUED}, or why not ({@link #QUEUE_FULL} for this
+     * Queues a frame slot on entry e: {@link #QUEUED}, or why not ({@link #QUEUE_FULL} for this
      * neighbour, {@link #QUEUE_PORT_LIMIT} for the ingress port, {@link #QUEUE_TOTAL_LIMIT}); the
-     * caller then drops it (the newest frame is the one dropped).
+     * caller then drops it (the newest frame is the one dropped). {@code ingressPort} and
+     * {@code localOrigin} say whose share the frame takes; {@link #dequeue} must be told the same.
      */
-    public int enqueue(int e, int slot, int frameOffset, int frameLength, int ingressPort, boolean localOrigin) {
+    public int enqueue(int e, int slot, int ingressPort, boolean localOrigin) {
         int room = queueRoom(e, ingressPort, localOrigin);
         if (room != QUEUED) {
             return room;
@@ -343,10 +337,6 @@ public final class NeighbourTable {
         int from = ingressBucket(ingressPort, localOrigin);
         int at = e * queueLimit + (queueHead[e] + queueCount[e]) % queueLimit;
         queueSlot[at] = slot;
-        queueOffset[at] = frameOffset;
-        queueLength[at] = frameLength;
-        queueIngress[at] = ingressPort;
-        queueLocalOrigin[at] = localOrigin;
         queueCount[e]++;
         queuedByIngress[from]++;
         queuedTotal++;
@@ -385,38 +375,20 @@ public final class NeighbourTable {
         return queueCount[e];
     }
 
-    /** Position (for the accessors below) of the oldest waiting packet of e; call {@link #dequeue} after. */
-    public int queueHeadPosition(int e) {
-        return e * queueLimit + queueHead[e];
+    /** The slot of the oldest packet waiting on e (which must have one); take it off with {@link #dequeue}. */
+    public int queuedSlot(int e) {
+        return queueSlot[e * queueLimit + queueHead[e]];
     }
 
-    public void dequeue(int e) {
-        int at = e * queueLimit + queueHead[e];
-        queuedByIngress[ingressBucket(queueIngress[at], queueLocalOrigin[at])]--;
+    /**
+     * Takes the oldest waiting packet off e's queue; {@code ingressPort} and {@code localOrigin}
+     * are the ones it was {@link #enqueue queued} with (its saved metadata), whose share it frees.
+     */
+    public void dequeue(int e, int ingressPort, boolean localOrigin) {
+        queuedByIngress[ingressBucket(ingressPort, localOrigin)]--;
         queuedTotal--;
         queueHead[e] = (queueHead[e] + 1) % queueLimit;
         queueCount[e]--;
-    }
-
-    public int queuedSlot(int position) {
-        return queueSlot[position];
-    }
-
-    public int queuedOffset(int position) {
-        return queueOffset[position];
-    }
-
-    public int queuedLength(int position) {
-        return queueLength[position];
-    }
-
-    public int queuedIngress(int position) {
-        return queueIngress[position];
-    }
-
-    /** The waiting packet was originated by the router (echo reply, ICMP error). */
-    public boolean queuedLocalOrigin(int position) {
-        return queueLocalOrigin[position];
     }
 
     /** Highest entry index that may be in use (for timer scans). */

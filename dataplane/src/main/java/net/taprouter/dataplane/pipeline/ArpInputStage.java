@@ -13,7 +13,9 @@ import net.taprouter.dataplane.wire.MacAddress;
  * port's link (updating an existing entry, or creating one when the request/reply is aimed at
  * us), releases packets that waited for it, and answers requests for the port's own addresses
  * by turning the request into the reply in place.
- * Next: {@link TransmitStage} (reply). Drops: arp_malformed, arp_not_for_us, port_down; replies to us are consumed (event arp_replies_received).
+ * Next: {@link TransmitStage} (reply: an originated packet, event arp_replies_sent). Drops:
+ * arp_malformed, arp_not_for_us, port_down. Requests and replies for the port's addresses are
+ * consumed: event local_delivered (replies also arp_replies_received).
  */
 public final class ArpInputStage implements Stage {
     private final ForwardingContext context;
@@ -60,10 +62,13 @@ public final class ArpInputStage implements Stage {
             ethernet.source(port.mac());
             packet.frameLength = EthernetView.HEADER_LENGTH + ArpView.LENGTH;
             packet.egressPort = packet.ingressPort;
+            context.event(Event.LOCAL_DELIVERED); // the request ends here; the slot is now the reply
+            packet.localOrigin = true;
             context.event(Event.ARP_REPLIES_SENT);
             return transmit;
         }
         if (operation == ArpView.OP_REPLY && forUs) {
+            context.event(Event.LOCAL_DELIVERED);
             context.event(Event.ARP_REPLIES_RECEIVED);
             context.release(packet.slot);
             return null;

@@ -28,7 +28,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  * under the port's INCOMPLETE limit; waiting frames are bounded per neighbour, per ingress port and
  * in all ({@link net.taprouter.dataplane.neigh.NeighbourLimits}). Retransmissions are bounded by
  * the INCOMPLETE limit. Drops: arp_queue_full, arp_queue_port_limit, arp_queue_total_limit,
- * arp_request_rate_limited, neighbour_incomplete_limit, neighbour_table_full, port_down.
+ * arp_request_rate_limited, neighbour_incomplete_limit, neighbour_table_full, port_down,
+ * neighbour_flushed (as drop.* or origin.drop.*, whoever's packet it is). ARP requests are
+ * originated packets: event arp_requests_sent, then origin.sent or origin.drop.{port_down,tx_*}.
+ *
+ * <p>A waiting packet is its frame slot: {@link Packet#save saved} into the slot's metadata when
+ * it is queued and {@link Packet#load loaded} back when it goes on, with exactly the fields it had.
  */
 public final class ArpResolver {
     public static final int MAX_PROBES = 3;
@@ -109,7 +114,8 @@ public final class ArpResolver {
                 return tableFull;
             }
         }
-        neighbours.enqueue(entry, packet.slot, packet.frameOffset, packet.frameLength, packet.ingressPort, packet.localOrigin);
+        packet.save(context.metadata);
+        neighbours.enqueue(entry, packet.slot, packet.ingressPort, packet.localOrigin);
         context.park(packet.slot);
         context.event(Event.NEIGHBOUR_QUEUED);
         if (fresh) {
@@ -181,7 +187,6 @@ public final class ArpResolver {
         neighbours.state(entry, NeighbourState.FAILED);
         while (neighbours.queued(entry) > 0) {
             resume(entry);
-            resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
             graph.runGuarded(hostUnreachable, resumed);
         }
         neighbours.remove(entry);
@@ -195,11 +200,8 @@ public final class ArpResolver {
 
     private void dropWaiting(int entry) {
         while (neighbours.queued(entry) > 0) {
-            int position = neighbours.queueHeadPosition(entry);
-            int slot = neighbours.queuedSlot(position);
-            neighbours.dequeue(entry);
-            context.counters.drop(DropReason.NEIGHBOUR_FLUSHED);
-            context.release(slot);
+            resume(entry);
+            context.drop(resumed, DropReason.NEIGHBOUR_FLUSHED);
         }
     }
 
@@ -375,16 +377,17 @@ public final class ArpResolver {
         return true;
     }
 
+    /** The packet last taken off a queue, as it went on (tests look at its fields). */
+    Packet resumed() {
+        return resumed;
+    }
+
+    /** Takes the oldest packet waiting on {@code entry} off its queue into {@link #resumed}, as it was parked. */
     private void resume(int entry) {
-        int position = neighbours.queueHeadPosition(entry);
-        resumed.reset(neighbours.queuedSlot(position), neighbours.queuedOffset(position),
-            neighbours.queuedLength(position), neighbours.queuedIngress(position));
-        resumed.localOrigin = neighbours.queuedLocalOrigin(position);
-        neighbours.dequeue(entry);
-        context.unpark(resumed.slot);
-        resumed.egressPort = neighbours.port(entry);
-        resumed.neighbourAddress = neighbours.address(entry);
-        resumed.ip.wrap(context.buffer, resumed.ipOffset(), resumed.frameLength - EthernetView.HEADER_LENGTH);
+        int slot = neighbours.queuedSlot(entry);
+        resumed.load(context.metadata, slot, context.buffer);
+        neighbours.dequeue(entry, resumed.ingressPort, resumed.localOrigin);
+        context.unpark(slot);
     }
 
     /** Who-has for the entry's address: broadcast, or unicast to the known MAC when probing. */
@@ -401,8 +404,12 @@ public final class ArpResolver {
         ethernet.etherType(EthernetView.ETHERTYPE_ARP);
         arp.wrap(request, REQUEST_AT + EthernetView.HEADER_LENGTH, ArpView.LENGTH);
         arp.build(ArpView.OP_REQUEST, port.mac(), port.sourceAddressFor(target), 0L, target);
-        if (context.transmit(port.index(), request, REQUEST_AT, EthernetView.HEADER_LENGTH + ArpView.LENGTH)) {
-            context.event(Event.ARP_REQUESTS_SENT);
+        context.event(Event.ARP_REQUESTS_SENT);
+        DropReason failed = context.transmit(port.index(), request, REQUEST_AT, EthernetView.HEADER_LENGTH + ArpView.LENGTH);
+        if (failed == null) {
+            context.counters.originSent();
+        } else {
+            context.counters.originDrop(failed);
         }
     }
 }

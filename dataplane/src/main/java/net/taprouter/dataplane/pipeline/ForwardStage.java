@@ -1,17 +1,16 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.stats.DropReason;
-import net.taprouter.dataplane.stats.Event;
 
 /**
  * Forwarding proper. Input: a routed packet not addressed to the router. Honours the forwarding
  * switch, sends Time Exceeded for TTL <= 1, otherwise decrements the TTL with an incremental
- * checksum update (RFC 1624). Next: {@link AdjacencyStage}; ICMP Time Exceeded.
- * Drops: forwarding_disabled. Counts event forwarded. An SNAT hook goes after this stage.
+ * checksum update (RFC 1624). Next: the postrouting hook ({@link Hook}), then the adjacency; ICMP
+ * Time Exceeded. Drops: forwarding_disabled. (Event forwarded is counted when the frame goes out.)
  */
 public final class ForwardStage implements Stage {
     private final ForwardingContext context;
-    private Stage adjacency;
+    private Stage postrouting;
     private final Stage timeExceeded;
     private final Stage disabled;
 
@@ -21,8 +20,8 @@ public final class ForwardStage implements Stage {
         this.disabled = graph.drop(DropReason.FORWARDING_DISABLED);
     }
 
-    void next(Stage adjacencyStage) {
-        this.adjacency = adjacencyStage;
+    void next(Stage postroutingHook) {
+        this.postrouting = postroutingHook;
     }
 
     @Override
@@ -34,7 +33,6 @@ public final class ForwardStage implements Stage {
             return timeExceeded;
         }
         packet.ip.decrementTtl();
-        context.event(Event.FORWARDED);
-        return adjacency;
+        return postrouting;
     }
 }

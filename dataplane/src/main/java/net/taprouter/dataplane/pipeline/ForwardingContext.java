@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -22,6 +23,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class ForwardingContext {
     public final FramePool pool;
     public final UnsafeBuffer buffer;
+    /** The pool's per-slot metadata: where a packet parked off the graph keeps its {@link Packet} fields. */
+    public final PacketMetadata metadata;
     public final PortTable ports;
     public final RouteTable routes;
     public final NextHops nextHops;
@@ -51,6 +54,7 @@ public final class ForwardingContext {
                              NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
         this.pool = pool;
         this.buffer = pool.buffer();
+        this.metadata = pool.metadata();
         this.ports = tables.ports();
         this.routes = tables.routes();
         this.nextHops = tables.nextHops();
@@ -103,10 +107,19 @@ public final class ForwardingContext {
      * waits in an ARP queue).
      */
     public void internalError(Packet packet, RuntimeException e) {
-        counters.drop(DropReason.INTERNAL_ERROR);
+        if (packet != null) {
+            countDrop(packet, DropReason.INTERNAL_ERROR);
+        } else {
+            counters.drop(DropReason.INTERNAL_ERROR);
+        }
         if (packet != null && packet.slot >= 0 && packet.slot < slotState.length && slotState[packet.slot] == SLOT_HELD) {
             release(packet.slot);
         }
+        logInternalError(e);
+    }
+
+    /** Logs a stage's failure once with its stack (its packets are counted by the caller). */
+    void logInternalError(RuntimeException e) {
         if (!internalErrorLogged) {
             internalErrorLogged = true;
             System.err.println("routerd: internal error in the dataplane (the packet is dropped as internal_error;"
@@ -123,30 +136,67 @@ public final class ForwardingContext {
         this.releaseToPool = sameThreadAsRx;
     }
 
-    /** Counts a drop, attributing it to the ingress port if there is one, and releases the slot. */
-    public void drop(Packet packet, DropReason reason) {
-        counters.drop(reason);
-        Port in = ports.get(packet.ingressPort);
-        if (in != null) {
-            in.counters().worker(shard).rxDrops.incrementRelease();
+    /**
+     * Counts the end of {@code packet} as a drop for {@code reason}, without releasing its slot
+     * (the slot goes on as an ICMP error or a reset, or the caller releases it): a received frame
+     * as {@code drop.<reason>} and on its ingress port's rx_drops, a packet the router originated
+     * as {@code origin.drop.<reason>} (see the accounting rule of {@link DropReason}).
+     */
+    public void countDrop(Packet packet, DropReason reason) {
+        ended(packet.localOrigin, packet.ingressPort, reason);
+    }
+
+    /**
+     * Counts the end of a packet (the accounting rule of {@link DropReason}): {@code reason} null =
+     * it went out (event forwarded, or origin.sent if {@code originated}); else dropped for
+     * {@code reason} (drop.* and the ingress port's rx_drops, or origin.drop.*).
+     */
+    void ended(boolean originated, int ingressPort, DropReason reason) {
+        if (reason == null) {
+            if (originated) {
+                counters.originSent();
+            } else {
+                counters.event(Event.FORWARDED);
+            }
+        } else if (originated) {
+            counters.originDrop(reason);
+        } else {
+            counters.drop(reason);
+            Port in = ports.get(ingressPort);
+            if (in != null) {
+                in.counters().worker(shard).rxDrops.incrementRelease();
+            }
         }
+    }
+
+    /** Counts a drop ({@link #countDrop}) and releases the slot. */
+    public void drop(Packet packet, DropReason reason) {
+        countDrop(packet, reason);
         release(packet.slot);
+    }
+
+    /** Counts {@code packet} as gone out of a port: forwarded, or an originated packet sent. */
+    public void sent(Packet packet) {
+        ended(packet.localOrigin, packet.ingressPort, null);
     }
 
     /**
      * Queues the packet's frame (in its pool slot) for its egress port; the slot is released once
-     * it was written ({@link #flushTransmit}). See {@link Transmitter} for the counters.
+     * it was written ({@link #flushTransmit}), and the packet counted then ({@link #ended}). See
+     * {@link Transmitter} for the counters.
      */
     public void transmit(Packet packet) {
-        transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength);
+        transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength,
+            packet.localOrigin, packet.ingressPort);
     }
 
     /**
      * Writes a frame from a buffer other than the pool (with
      * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
-     * {@code offset}) at once, after the queued frames. Returns true if it went out.
+     * {@code offset}) at once, after the queued frames. Returns null if it went out, else why not
+     * (port_down, tx_queue_full, tx_error): the caller counts it for the packet it belongs to.
      */
-    public boolean transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
+    public DropReason transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
         return transmitter.transmitNow(portIndex, frameBuffer, offset, length);
     }
 

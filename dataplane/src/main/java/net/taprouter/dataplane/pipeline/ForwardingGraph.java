@@ -9,12 +9,23 @@ import net.taprouter.dataplane.wire.IcmpView;
  * Builds and wires the stages of one forwarding agent:
  *
  * <pre>
- *  EthernetInput ─┬─ ArpInput ──────────────────────────────────────────────┐ (reply)
- *                 └─ Ipv4Input ── RouteLookup ─┬─ LocalDelivery ── RouteOutput ─┐
- *                                              └─ Forward (TTL) ────────────────┴─ Adjacency ── Mtu ─┬─ Transmit
- *                                                                          (ARP queue) ┘             └─ Fragment
+ *  EthernetInput ─┬─ ArpInput ─── (reply) ──────────────────────────────────────────────▶ Transmit
+ *                 └─ Ipv4Input ── [PREROUTING] ── RouteLookup ─┬─ LocalDelivery ─┬─ RouteOutput ─┐
+ *                                                              │       TcpReset ─┘   (echo reply, │
+ *                                                              │                 ICMP error, RST) │
+ *                                                              └─ Forward (TTL) ──────────────────┤
+ *    ┌────────────────────────────────────────────────────────────────────────────────────────────┘
+ *    └─ [POSTROUTING] ── Adjacency ─┬──────────────────────── Mtu ─┬─ Transmit
+ *                                   └─ ArpResolver (queue) ──┘     └─ Fragment
+ *                                      resumes at Mtu
  *  errors: IcmpError(type, code) ── RouteOutput;   every drop: DropStage(reason)
  * </pre>
+ *
+ * {@code [PREROUTING]} and {@code [POSTROUTING]} are {@link HookStage}s running the stages
+ * registered for them ({@link Hooks}, given to {@code agent.Worker.build}): DNAT will sit at
+ * prerouting (before the route lookup), SNAT/MASQUERADE at postrouting, which also sees what the
+ * router originates (echo replies, ICMP errors, TCP resets) since {@link RouteOutputStage} leads
+ * there too. Packets resumed from an ARP queue go on at Mtu (they passed postrouting already).
  */
 public final class ForwardingGraph {
     private final ForwardingContext context;
@@ -24,8 +35,15 @@ public final class ForwardingGraph {
     private final EthernetInputStage ethernetInput;
     private final ArpResolver resolver;
     private final RouteOutputStage routeOutput;
+    private final Map<Hook, HookStage> hooks = new EnumMap<>(Hook.class);
 
+    /** A graph whose hooks run nothing. */
     public ForwardingGraph(ForwardingContext context) {
+        this(context, Hooks.NONE);
+    }
+
+    /** A graph whose hook points run the stages {@code hookStages} registers, built here for this worker. */
+    public ForwardingGraph(ForwardingContext context, Hooks hookStages) {
         this.context = context;
         for (DropReason reason : DropReason.values()) {
             drops.put(reason, new DropStage(context, reason));
@@ -48,14 +66,20 @@ public final class ForwardingGraph {
         AdjacencyStage adjacency = new AdjacencyStage(context, resolver);
         FragmentStage fragment = new FragmentStage(context, this);
         MtuStage mtu = new MtuStage(context, this, fragment);
+        HookStage prerouting = hookStages.build(Hook.PREROUTING, context, this);
+        HookStage postrouting = hookStages.build(Hook.POSTROUTING, context, this);
+        hooks.put(Hook.PREROUTING, prerouting);
+        hooks.put(Hook.POSTROUTING, postrouting);
 
         ethernetInput.next(arpInput, ipv4Input);
-        ipv4Input.next(routeLookup);
+        ipv4Input.next(prerouting);
+        prerouting.next(routeLookup);
         routeLookup.next(localDelivery, forward);
         localDelivery.next(routeOutput, tcpReset);
         tcpReset.next(routeOutput);
-        forward.next(adjacency);
-        routeOutput.next(adjacency);
+        forward.next(postrouting);
+        routeOutput.next(postrouting);
+        postrouting.next(adjacency);
         adjacency.next(mtu);
         resolver.next(mtu, icmpError(DropReason.NEIGHBOUR_UNRESOLVED));
         for (IcmpErrorStage error : errors.values()) {
@@ -87,6 +111,11 @@ public final class ForwardingGraph {
         } catch (RuntimeException e) {
             context.internalError(packet, e);
         }
+    }
+
+    /** The hook stage of a hook point. */
+    public HookStage hook(Hook hook) {
+        return hooks.get(hook);
     }
 
     public ArpResolver resolver() {

@@ -14,8 +14,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * IPv4 fragmentation (RFC 791). Input: a packet without DF, Ethernet header written, larger than
  * the egress MTU. Output: fragments of at most MTU bytes written to the egress TAP, each built in
  * a scratch frame: the Ethernet header, the IP header (options without the copy flag only in the
- * first fragment), a multiple of 8 data bytes. Counts event fragments_created.
- * Drops: fragmentation_needed (MTU too small for 8 data bytes).
+ * first fragment), a multiple of 8 data bytes. Counts event fragments_created; the packet once as
+ * forwarded (origin.sent if the router originated it) when every fragment went out.
+ * Drops: fragmentation_needed (MTU too small for 8 data bytes); port_down, tx_queue_full, tx_error
+ * (a fragment could not be written: the remaining ones are not sent).
  */
 public final class FragmentStage implements Stage {
     private static final int MAX_HEADER = 60;
@@ -74,11 +76,16 @@ public final class FragmentStage implements Stage {
             int moreFragments = (!last || originalMoreFragments) ? 0x2000 : 0;
             fragmentHeader.flagsFragment(flagsKept | moreFragments | (baseOffset + position / 8));
             fragmentHeader.updateHeaderChecksum();
-            context.transmit(packet.egressPort, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
+            DropReason failed = context.transmit(packet.egressPort, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
+            if (failed != null) {
+                context.drop(packet, failed); // the rest is useless without this fragment
+                return null;
+            }
             context.event(Event.FRAGMENTS_CREATED);
             position += chunk;
             first = false;
         }
+        context.sent(packet);
         context.release(packet.slot);
         return null;
     }

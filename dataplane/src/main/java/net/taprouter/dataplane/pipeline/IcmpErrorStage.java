@@ -25,9 +25,11 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * source, or a packet the router originated; rate-limited per destination ({@link IcmpRateLimiter}),
  * except Fragmentation Needed, which is never limited. Source address:
  * that of the port the error leaves through (as Linux), else the ingress port's.
- * Next: {@link RouteOutputStage}.
- * Counters: drop.{reason}; event icmp_errors_sent; drops icmp_error_suppressed,
- * icmp_rate_limited, icmp_no_source.
+ * Next: {@link RouteOutputStage} (the slot is now an originated packet: {@code localOrigin}).
+ * Counters (the accounting rule of {@link DropReason}): the packet's end, drop.{reason} (or
+ * origin.drop.{reason} for a packet the router originated, which gets no error); then event
+ * icmp_errors_sent, or the error not sent: origin.drop.icmp_error_suppressed, icmp_rate_limited,
+ * icmp_no_source.
  */
 public final class IcmpErrorStage implements Stage {
     /** RFC 1812: the error must not exceed 576 bytes of IP. */
@@ -43,9 +45,6 @@ public final class IcmpErrorStage implements Stage {
     private final boolean neverLimited;
     private final IcmpView icmp = new IcmpView();
     private Stage routeOutput;
-    private final Stage suppressed;
-    private final Stage rateLimited;
-    private final Stage noSource;
     private int identification;
 
     public IcmpErrorStage(ForwardingContext context, ForwardingGraph graph, int type, int code, DropReason reason) {
@@ -54,9 +53,6 @@ public final class IcmpErrorStage implements Stage {
         this.code = code;
         this.reason = reason;
         this.neverLimited = type == IcmpView.TYPE_DEST_UNREACHABLE && code == IcmpView.CODE_FRAGMENTATION_NEEDED;
-        this.suppressed = graph.drop(DropReason.ICMP_ERROR_SUPPRESSED);
-        this.rateLimited = graph.drop(DropReason.ICMP_RATE_LIMITED);
-        this.noSource = graph.drop(DropReason.ICMP_NO_SOURCE);
     }
 
     void next(Stage output) {
@@ -65,19 +61,23 @@ public final class IcmpErrorStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
-        context.counters.drop(reason);
+        context.countDrop(packet, reason);
+        if (packet.localOrigin) {
+            context.release(packet.slot); // no error about the router's own packets: none is owed
+            return null;
+        }
         Ipv4View ip = packet.ip;
         int source = ip.source();
-        if (packet.localOrigin || packet.linkBroadcast || ip.fragmentOffset() != 0 || !isUnicast(source)
+        if (packet.linkBroadcast || ip.fragmentOffset() != 0 || !isUnicast(source)
             || !isUnicast(ip.destination()) || isIcmpError(ip)) {
-            return suppressed;
+            return notSent(packet, DropReason.ICMP_ERROR_SUPPRESSED);
         }
         int errorSource = sourceToward(source, context.ports.get(packet.ingressPort));
         if (errorSource == 0) {
-            return noSource;
+            return notSent(packet, DropReason.ICMP_NO_SOURCE);
         }
         if (!neverLimited && !context.icmpLimiter.tryAcquire(source, context.nowNanos)) {
-            return rateLimited;
+            return notSent(packet, DropReason.ICMP_RATE_LIMITED);
         }
         int quote = Math.min(ip.totalLength(), MAX_QUOTE);
         int newIp = packet.ipOffset() - PREPENDED;
@@ -107,6 +107,13 @@ public final class IcmpErrorStage implements Stage {
         packet.localOrigin = true;
         context.event(Event.ICMP_ERRORS);
         return routeOutput;
+    }
+
+    /** The error owed for the packet is not sent ({@code origin.drop.<why>}); the packet's slot goes back. */
+    private Stage notSent(Packet packet, DropReason why) {
+        context.counters.originDrop(why);
+        context.release(packet.slot);
+        return null;
     }
 
     /**

@@ -10,12 +10,13 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * IPv4 input checks (RFC 1812 section 5.2.2): header present, version 4, IHL >= 5, total length
  * between header length and the frame, header checksum; martian sources (also the ingress port's
  * own addresses and subnet broadcasts) and destinations.
- * Trims Ethernet padding. Input: an IPv4 frame. Next: the route lookup.
+ * Trims Ethernet padding. Input: an IPv4 frame. Next: the prerouting hook ({@link Hook}), then
+ * the route lookup.
  * Drops: ip_truncated, ip_bad_version, ip_bad_length, ip_bad_checksum, martian_source, martian_destination.
  */
 public final class Ipv4InputStage implements Stage {
     private final ForwardingContext context;
-    private Stage routeLookup;
+    private Stage prerouting;
     private final Stage truncated;
     private final Stage badVersion;
     private final Stage badLength;
@@ -35,8 +36,8 @@ public final class Ipv4InputStage implements Stage {
         this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
-    void next(Stage lookup) {
-        this.routeLookup = lookup;
+    void next(Stage preroutingHook) {
+        this.prerouting = preroutingHook;
     }
 
     @Override
@@ -75,6 +76,6 @@ public final class Ipv4InputStage implements Stage {
             packet.frameLength = EthernetView.HEADER_LENGTH + totalLength;
             ip.wrap(context.buffer, packet.ipOffset(), totalLength);
         }
-        return routeLookup;
+        return prerouting;
     }
 }

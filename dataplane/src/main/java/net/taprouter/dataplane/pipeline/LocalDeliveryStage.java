@@ -10,7 +10,10 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * ICMP echo requests become echo replies in place (from the address they were sent to);
  * UDP gets ICMP Port Unreachable, TCP a reset, other protocols ICMP Protocol Unreachable.
  * Next: {@link RouteOutputStage} (reply), {@link TcpResetStage}, ICMP error stages.
- * Drops: local_fragment, local_icmp_other, ip_bad_checksum (ICMP checksum).
+ * Counters: event local_delivered (an echo request answered: the request is consumed, the reply
+ * is an originated packet, event icmp_echo_replies_sent); drops local_fragment, local_icmp_other,
+ * ip_bad_checksum (ICMP checksum), local_no_listener (UDP and other protocols, answered with ICMP).
+ * Nothing else is delivered to the router, which listens on nothing (see {@link TcpResetStage}).
  */
 public final class LocalDeliveryStage implements Stage {
     private static final int REPLY_TTL = 64;
@@ -45,7 +48,6 @@ public final class LocalDeliveryStage implements Stage {
         if (ip.isFragment()) {
             return fragment;
         }
-        context.event(Event.LOCAL_DELIVERED);
         switch (ip.protocol()) {
             case Ipv4View.PROTO_ICMP:
                 return icmp(packet, ip);
@@ -76,6 +78,7 @@ public final class LocalDeliveryStage implements Stage {
         ip.destination(requester);
         ip.ttl(REPLY_TTL);
         ip.updateHeaderChecksum();
+        context.event(Event.LOCAL_DELIVERED); // the request ends here; the slot is now the reply
         packet.localOrigin = true;
         context.event(Event.ICMP_ECHO_REPLIES);
         return routeOutput;

@@ -1,15 +1,44 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4View;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The per-packet state a forwarding agent carries through its stages: where the frame is (slot,
  * offset, length in the frame pool buffer), where it came from, and what the stages decided.
  * One instance per agent (plus one for packets resumed from an ARP queue), reused for every packet.
+ *
+ * <p>It is the register of the packet being processed; a packet that leaves the run-to-completion
+ * path (parked in an ARP queue, later any other queue) is {@link #save saved} into its slot's
+ * {@link PacketMetadata} words and {@link #load loaded} back when it resumes, so a queue holds only
+ * slot indices. <b>A new field</b> (conntrack entry, NAT flags, GSO fields, ...) is added here
+ * only: the field, its value in {@link #reset}, and its word in {@link #save}/{@link #load}
+ * (PacketTest fails for a field that does not survive the round trip). Words in use:
+ *
+ * <pre>
+ *  0 frameOffset  1 frameLength  2 ingressPort  3 egressPort  4 nextHop  5 neighbourAddress
+ *  6 mtu          7 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
+ *  8-15 free: conntrack entry, GSO type/size, header length, checksum start/offset,
+ *       a flood reference count (bridge: one slot written to several ports)
+ * </pre>
  */
 public final class Packet {
+    private static final int FRAME_OFFSET = 0;
+    private static final int FRAME_LENGTH = 1;
+    private static final int INGRESS_PORT = 2;
+    private static final int EGRESS_PORT = 3;
+    private static final int NEXT_HOP = 4;
+    private static final int NEIGHBOUR_ADDRESS = 5;
+    private static final int MTU = 6;
+    private static final int FLAGS = 7;
+    /** Words of {@link PacketMetadata} this class uses (at most {@link PacketMetadata#WORDS_PER_SLOT}). */
+    static final int WORDS = 8;
+    private static final int FLAG_LINK_BROADCAST = 1;
+    private static final int FLAG_LOCAL_ORIGIN = 2;
+
     /** Frame pool slot holding the frame. */
     public int slot;
     /** Index in the pool buffer of the first byte of the Ethernet header. */
@@ -67,6 +96,47 @@ public final class Packet {
         this.nextHop = nextHop;
         this.egressPort = nextHops.port(nextHop);
         return true;
+    }
+
+    /**
+     * Stores this packet's fields in its slot's metadata words (the packet is about to wait
+     * off the run-to-completion path). Views are not stored: {@link #load} rewraps them.
+     */
+    public void save(PacketMetadata metadata) {
+        int[] words = metadata.words();
+        int at = PacketMetadata.base(slot);
+        words[at + FRAME_OFFSET] = frameOffset;
+        words[at + FRAME_LENGTH] = frameLength;
+        words[at + INGRESS_PORT] = ingressPort;
+        words[at + EGRESS_PORT] = egressPort;
+        words[at + NEXT_HOP] = nextHop;
+        words[at + NEIGHBOUR_ADDRESS] = neighbourAddress;
+        words[at + MTU] = mtu;
+        words[at + FLAGS] = (linkBroadcast ? FLAG_LINK_BROADCAST : 0) | (localOrigin ? FLAG_LOCAL_ORIGIN : 0);
+    }
+
+    /**
+     * Becomes the packet saved in {@code slot} (exactly the fields {@link #save} stored), with the
+     * Ethernet view wrapped over the frame in {@code frames} and, for an IPv4 frame, the IPv4 view
+     * over the rest (as the stages leave them: IPv4 header right after Ethernet, up to the frame's end).
+     */
+    public void load(PacketMetadata metadata, int slot, UnsafeBuffer frames) {
+        int[] words = metadata.words();
+        int at = PacketMetadata.base(slot);
+        this.slot = slot;
+        frameOffset = words[at + FRAME_OFFSET];
+        frameLength = words[at + FRAME_LENGTH];
+        ingressPort = words[at + INGRESS_PORT];
+        egressPort = words[at + EGRESS_PORT];
+        nextHop = words[at + NEXT_HOP];
+        neighbourAddress = words[at + NEIGHBOUR_ADDRESS];
+        mtu = words[at + MTU];
+        int flags = words[at + FLAGS];
+        linkBroadcast = (flags & FLAG_LINK_BROADCAST) != 0;
+        localOrigin = (flags & FLAG_LOCAL_ORIGIN) != 0;
+        if (ethernet.wrap(frames, frameOffset, frameLength) && ethernet.etherType() == EthernetView.ETHERTYPE_IPV4) {
+            ip.wrap(frames, ipOffset(), frameLength - EthernetView.HEADER_LENGTH);
+        }
     }
 
     /** Index of the IPv4 header (right after the 14-byte Ethernet header). */

@@ -8,7 +8,7 @@ import net.taprouter.dataplane.wire.Ipv4Address;
 /**
  * Input routing: longest-prefix match on the destination. Input: a checked IPv4 packet.
  * Next: {@link LocalDeliveryStage} (an address of the router), {@link ForwardStage} (a route),
- * ICMP Destination Net Unreachable (no route). A DNAT hook goes in front of this stage.
+ * ICMP Destination Net Unreachable (no route). Comes after the prerouting hook ({@link Hook}).
  * Drops: ip_broadcast, ip_multicast, l2_broadcast_not_forwarded, forwarding_disabled (no route
  * while forwarding is off: silent, as the kernel does).
  */

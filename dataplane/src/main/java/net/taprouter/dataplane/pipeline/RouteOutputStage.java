@@ -4,13 +4,13 @@ import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DropReason;
 
 /**
- * Output routing for packets the router originates (echo replies, ICMP errors). Input: a packet
- * with {@code localOrigin} set and its IPv4 header complete. Next: {@link AdjacencyStage}.
- * Drops: output_no_route, output_to_self.
+ * Output routing for packets the router originates (echo replies, ICMP errors, TCP resets). Input:
+ * a packet with {@code localOrigin} set and its IPv4 header complete. Next: the postrouting hook
+ * ({@link Hook}), then {@link AdjacencyStage}. Drops (origin.drop): output_no_route, output_to_self.
  */
 public final class RouteOutputStage implements Stage {
     private final ForwardingContext context;
-    private Stage adjacency;
+    private Stage postrouting;
     private final Stage noRoute;
     private final Stage toSelf;
 
@@ -20,8 +20,8 @@ public final class RouteOutputStage implements Stage {
         this.toSelf = graph.drop(DropReason.OUTPUT_TO_SELF);
     }
 
-    void next(Stage adjacencyStage) {
-        this.adjacency = adjacencyStage;
+    void next(Stage postroutingHook) {
+        this.postrouting = postroutingHook;
     }
 
     @Override
@@ -31,6 +31,6 @@ public final class RouteOutputStage implements Stage {
         if (nextHop == RouteTable.NO_ROUTE) {
             return noRoute;
         }
-        return packet.routeVia(context.nextHops, nextHop, destination) ? adjacency : toSelf;
+        return packet.routeVia(context.nextHops, nextHop, destination) ? postrouting : toSelf;
     }
 }

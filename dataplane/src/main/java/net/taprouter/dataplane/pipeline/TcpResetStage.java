@@ -16,8 +16,9 @@ import net.taprouter.dataplane.wire.TcpView;
  * </pre>
  *
  * Input: a TCP segment addressed to a router address (not a fragment). Next:
- * {@link RouteOutputStage}. Drops: local_no_listener (a reset, a bad checksum or a truncated
- * header gets no answer). Counts event tcp_resets_sent.
+ * {@link RouteOutputStage}. Drops: local_no_listener, for every segment (a reset, a bad checksum
+ * or a truncated header gets no answer; the others are answered). Counts event tcp_resets_sent
+ * for the reset, a packet the router originates.
  */
 public final class TcpResetStage implements Stage {
     private static final int TTL = 64;
@@ -49,6 +50,7 @@ public final class TcpResetStage implements Stage {
         if ((flags & TcpView.RST) != 0) {
             return noAnswer;
         }
+        context.countDrop(packet, DropReason.LOCAL_NO_LISTENER); // the segment ends here; the slot becomes the reset
         int sourcePort = tcp.sourcePort();
         int destinationPort = tcp.destinationPort();
         long sequence = tcp.sequenceNumber();

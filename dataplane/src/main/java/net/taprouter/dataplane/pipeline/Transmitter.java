@@ -24,7 +24,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * brought its side up) = tx_error; {@link FrameIo#GONE} = tx_error and the port is marked lost with
  * one log line (the RX agent then takes its fd out of epoll). Each failure also counts the port's
  * tx_drops. A port that is unpublished, administratively down or lost: port_down. A device that
- * throws (a bug) costs the frames of that call: internal_error each.
+ * throws (a bug) costs the frames of that call: internal_error each. A queued frame is counted at
+ * the flush by the accounting rule of {@link DropReason}: event forwarded or drop.* for a received
+ * frame, origin.sent or origin.drop.* for one the router originated; a frame written at once is
+ * counted by its caller.
  */
 public final class Transmitter {
     /** Frames queued before a flush is forced (the agent's batch is at most this). */
@@ -40,6 +43,9 @@ public final class Transmitter {
     private final int[] queuedSlot = new int[QUEUE];
     private final int[] queuedOffset = new int[QUEUE];
     private final int[] queuedLength = new int[QUEUE];
+    /** Whose frame it is, for its count at the flush (the accounting rule of {@link DropReason}). */
+    private final boolean[] queuedOriginated = new boolean[QUEUE];
+    private final int[] queuedIngress = new int[QUEUE];
     private int queued;
     private final FrameBatch batch = new FrameBatch(QUEUE);
 
@@ -51,8 +57,12 @@ public final class Transmitter {
         this.poolAddress = context.buffer.addressOffset();
     }
 
-    /** Queues the frame of a pool slot for {@code port}; the slot is released by {@link #flush}. */
-    void enqueue(int port, int slot, int offset, int length) {
+    /**
+     * Queues the frame of a pool slot for {@code port}; the slot is released by {@link #flush},
+     * which counts the frame as forwarded or dropped ({@code originated}: as origin.sent or
+     * origin.drop.*; else event forwarded, or drop.* and {@code ingressPort}'s rx_drops).
+     */
+    void enqueue(int port, int slot, int offset, int length, boolean originated, int ingressPort) {
         if (queued == QUEUE) {
             flush();
         }
@@ -61,6 +71,8 @@ public final class Transmitter {
         queuedSlot[i] = slot;
         queuedOffset[i] = offset;
         queuedLength[i] = length;
+        queuedOriginated[i] = originated;
+        queuedIngress[i] = ingressPort;
     }
 
     /** Frames queued and not yet written. */
@@ -83,7 +95,7 @@ public final class Transmitter {
             batch.clear();
             for (int j = i; j < n; j++) {
                 if (queuedPort[j] == portIndex) {
-                    batch.add(poolAddress + queuedOffset[j], queuedLength[j], queuedSlot[j]);
+                    batch.add(poolAddress + queuedOffset[j], queuedLength[j], j);
                     queuedPort[j] = -1;
                 }
             }
@@ -97,8 +109,7 @@ public final class Transmitter {
         Port port = ports.get(portIndex);
         if (port == null || !port.isUp()) {
             for (int k = 0; k < count; k++) {
-                counters.drop(DropReason.PORT_DOWN);
-                context.release(batch.tag(k));
+                end(batch.tag(k), DropReason.PORT_DOWN);
             }
             return;
         }
@@ -107,50 +118,54 @@ public final class Transmitter {
             device.write(batch);
         } catch (RuntimeException e) { // a bug: it costs these frames, never the thread
             for (int k = 0; k < count; k++) {
-                context.internalError(null, e);
-                context.release(batch.tag(k));
+                end(batch.tag(k), DropReason.INTERNAL_ERROR);
             }
+            context.logInternalError(e);
             return;
         }
         for (int k = 0; k < count; k++) {
-            count(port, device, batch.result(k), batch.length(k));
-            context.release(batch.tag(k));
+            end(batch.tag(k), count(port, device, batch.result(k), batch.length(k)));
         }
+    }
+
+    /** Queue entry i is done: counted as sent (null) or dropped for {@code reason}; its slot goes back. */
+    private void end(int i, DropReason reason) {
+        context.ended(queuedOriginated[i], queuedIngress[i], reason);
+        context.release(queuedSlot[i]);
     }
 
     /**
      * Writes a frame that is not in a pool slot (its buffer keeps
      * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
-     * {@code offset}), after the queued ones. Returns true if it went out.
+     * {@code offset}), after the queued ones. Returns null if it went out, else why not (the
+     * caller counts it for the packet it belongs to).
      */
-    boolean transmitNow(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
+    DropReason transmitNow(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
         flush();
         Port port = ports.get(portIndex);
         if (port == null || !port.isUp()) {
-            counters.drop(DropReason.PORT_DOWN);
-            return false;
+            return DropReason.PORT_DOWN;
         }
         FrameIo device = port.tap();
         return count(port, device, device.write(frameBuffer.addressOffset() + offset, length), length);
     }
 
-    private boolean count(Port port, FrameIo device, int result, int length) {
+    /** Counts the port's tx counters for one write; returns null (sent) or why it failed. */
+    private DropReason count(Port port, FrameIo device, int result, int length) {
         PortCounters.Worker portCounters = port.counters().worker(shard);
         if (result >= 0) {
             portCounters.txPackets.incrementRelease();
             portCounters.txBytes.getAndAddRelease(length);
-            return true;
+            return null;
         }
         portCounters.txDrops.incrementRelease();
         if (result == FrameIo.WOULD_BLOCK) {
-            counters.drop(DropReason.TX_QUEUE_FULL);
-            return false;
+            return DropReason.TX_QUEUE_FULL;
         }
-        counters.drop(DropReason.TX_ERROR);
         if (result == FrameIo.GONE && !port.carrierLost()) {
             port.markCarrierLost();
             System.err.println("routerd: port " + port.name() + " down: " + device.lastFailure());
         }
-        return false;
+        return DropReason.TX_ERROR;
     }
 }

@@ -5,10 +5,40 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Every reason the dataplane drops or consumes a frame without forwarding it. Each has a counter
- * named {@code drop.<name>} shown by {@code routerctl stats}, which lists the {@link #expected()}
- * ones (what any router does by design: answering an expired TTL, ignoring IPv6 or broadcasts)
- * apart from the ones that point at bad input, overload or a failure.
+ * Every reason the dataplane drops a frame or a packet. Each has a counter shown by
+ * {@code routerctl stats}, which lists the {@link #expected()} ones (what any router does by
+ * design: answering an expired TTL, ignoring IPv6 or broadcasts) apart from the ones that point at
+ * bad input, overload or a failure.
+ *
+ * <p><b>Accounting rule.</b> Every frame read from a port ends in exactly one disposition:
+ * <ul>
+ *   <li>transmitted on a port (forwarded; whole or as fragments): {@code event.forwarded};</li>
+ *   <li>consumed by the router (an echo request it answered, an ARP request for one of its
+ *       addresses, an ARP reply to it): {@code event.local_delivered};</li>
+ *   <li>dropped for one reason: {@code drop.<reason>} (for the reasons that {@link #endsReceived}),
+ *       also counted in the ingress port's {@code rx_drops}. A frame the router answers with an
+ *       ICMP error or a TCP reset is dropped for its reason ({@code ttl_exceeded},
+ *       {@code no_route}, {@code local_no_listener}...): the answer is a packet of its own.</li>
+ * </ul>
+ * A frame parked in an ARP queue ({@code event.neighbour_queued}) has none yet: it ends later in
+ * one of those. The one counter that is not a disposition is {@code drop.rx_no_buffer}: it counts
+ * reads not made (no free slot; the frame waits in the TAP's queue).
+ *
+ * <p>Packets the router originates (ICMP errors, echo replies, TCP resets, ARP replies and
+ * requests; built in the slot of the frame that caused them, or in a buffer of their own) are
+ * counted apart, so that an answer that is then rate-limited or unroutable never gives the frame
+ * that caused it a second disposition: made ({@code event.icmp_errors_sent},
+ * {@code icmp_echo_replies_sent}, {@code tcp_resets_sent}, {@code arp_replies_sent},
+ * {@code arp_requests_sent}), each then ends in exactly one of {@code origin.sent} or
+ * {@code origin.drop.<reason>} (for the reasons that {@link #endsOriginated}), or waits for ARP.
+ * An ICMP error owed but never built is one {@code origin.drop.icmp_error_suppressed},
+ * {@code icmp_rate_limited} or {@code icmp_no_source}; an error about a packet the router
+ * originated is never owed (not counted). Port {@code tx_packets} count every frame written
+ * (fragments one by one, originated packets included).
+ *
+ * <p>A new reason says which it can end ({@link #RECEIVED_ONLY}, {@link #ORIGINATED_ONLY}, or
+ * both): a stage that drops a packet for a reason not counted for its kind fails (internal_error),
+ * which GraphFuzzTest catches. Stages at the postrouting hook see both kinds.
  */
 public enum DropReason {
     FRAME_TOO_SHORT("frame_too_short", "shorter than an Ethernet header"),
@@ -43,11 +73,11 @@ public enum DropReason {
     NEIGHBOUR_TABLE_FULL("neighbour_table_full", "no room for a new neighbour"),
     NEIGHBOUR_FLUSHED("neighbour_flushed", "waiting for ARP when the neighbour was flushed"),
     LOCAL_FRAGMENT("local_fragment", "fragment addressed to the router"),
-    LOCAL_NO_LISTENER("local_no_listener", "nothing listens on the router (UDP: port unreachable sent; TCP: reset sent)"),
+    LOCAL_NO_LISTENER("local_no_listener", "nothing listens on the router (UDP, other protocols: unreachable sent; TCP: reset sent)"),
     LOCAL_ICMP_OTHER("local_icmp_other", "ICMP to the router other than echo request"),
-    ICMP_ERROR_SUPPRESSED("icmp_error_suppressed", "no ICMP error allowed for this packet"),
-    ICMP_RATE_LIMITED("icmp_rate_limited", "ICMP error over the rate limit"),
-    ICMP_NO_SOURCE("icmp_no_source", "no router address to send an ICMP error from"),
+    ICMP_ERROR_SUPPRESSED("icmp_error_suppressed", "no ICMP error allowed for this packet (broadcast, fragment, ICMP error...)"),
+    ICMP_RATE_LIMITED("icmp_rate_limited", "ICMP error not sent: over the rate limit for its destination"),
+    ICMP_NO_SOURCE("icmp_no_source", "ICMP error not sent: no router address to send it from"),
     OUTPUT_NO_ROUTE("output_no_route", "no route for a packet the router originated"),
     OUTPUT_TO_SELF("output_to_self", "router-originated packet routed to the router"),
     TX_QUEUE_FULL("tx_queue_full", "TAP write would block"),
@@ -64,6 +94,17 @@ public enum DropReason {
         L2_BROADCAST_NOT_FORWARDED, FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, FRAGMENTATION_NEEDED,
         NEIGHBOUR_UNRESOLVED, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER, ICMP_ERROR_SUPPRESSED));
 
+    /** Reasons only a received frame can be dropped for (no {@code origin.drop} counter). */
+    private static final Set<DropReason> RECEIVED_ONLY = Collections.unmodifiableSet(EnumSet.of(
+        FRAME_TOO_SHORT, FRAME_TOO_LONG, RX_NO_BUFFER, RX_RING_FULL, ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE,
+        IPV6_NOT_ROUTED, ARP_MALFORMED, ARP_NOT_FOR_US, IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_LENGTH, IP_BAD_CHECKSUM,
+        MARTIAN_SOURCE, MARTIAN_DESTINATION, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
+        FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, LOCAL_FRAGMENT, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER));
+
+    /** Reasons only a packet the router originates (or an ICMP error it owes) can be dropped for (no {@code drop} counter). */
+    private static final Set<DropReason> ORIGINATED_ONLY = Collections.unmodifiableSet(EnumSet.of(
+        ICMP_ERROR_SUPPRESSED, ICMP_RATE_LIMITED, ICMP_NO_SOURCE, OUTPUT_NO_ROUTE, OUTPUT_TO_SELF));
+
     private final String counterName;
     private final String description;
 
@@ -79,6 +120,16 @@ public enum DropReason {
 
     public String description() {
         return description;
+    }
+
+    /** True if a received frame can end with this reason: it has a {@code drop.<name>} counter. */
+    public boolean endsReceived() {
+        return !ORIGINATED_ONLY.contains(this);
+    }
+
+    /** True if a packet the router originated can end with this reason: it has an {@code origin.drop.<name>} counter. */
+    public boolean endsOriginated() {
+        return !RECEIVED_ONLY.contains(this);
     }
 
     /** True for drops that are part of normal routing (see {@link #EXPECTED}); false for errors. */

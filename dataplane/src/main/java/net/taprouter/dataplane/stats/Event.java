@@ -1,17 +1,30 @@
 package net.taprouter.dataplane.stats;
 
-/** Things the dataplane does that are not drops, each with a counter shown by {@code routerctl stats}. */
+/**
+ * Things the dataplane does that are not drops, each with a counter shown by {@code routerctl stats}.
+ * Two of them are dispositions of a received frame (see the accounting rule of {@link DropReason}):
+ * {@link #FORWARDED} and {@link #LOCAL_DELIVERED}; five count packets the router originates when
+ * it makes them (whether they then go out is {@code origin.sent} or {@code origin.drop.<reason>}).
+ */
 public enum Event {
+    /** A received frame went out of a port (whole or as fragments): a disposition. */
     FORWARDED("forwarded"),
+    /** A received frame the router consumed: an echo request it answered, ARP for it: a disposition. */
     LOCAL_DELIVERED("local_delivered"),
+    /** Made: an echo reply. */
     ICMP_ECHO_REPLIES("icmp_echo_replies_sent"),
+    /** Made: an ICMP error (built, then routed like any originated packet). */
     ICMP_ERRORS("icmp_errors_sent"),
+    /** Made: a TCP reset. */
     TCP_RESETS_SENT("tcp_resets_sent"),
+    /** Made: an ARP request (broadcast, or a unicast probe). */
     ARP_REQUESTS_SENT("arp_requests_sent"),
+    /** Made: an ARP reply for one of the router's addresses. */
     ARP_REPLIES_SENT("arp_replies_sent"),
     ARP_REPLIES_RECEIVED("arp_replies_received"),
     ARP_LEARNED("arp_learned"),
     FRAGMENTS_CREATED("fragments_created"),
+    /** A packet parked in an ARP queue (not a disposition: it ends later). */
     NEIGHBOUR_QUEUED("neighbour_queued"),
     NEIGHBOUR_EVICTED("neighbour_evicted"),
     NEIGHBOUR_REFUSED("neighbour_refused");

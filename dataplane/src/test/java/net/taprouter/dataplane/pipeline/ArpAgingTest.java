@@ -44,14 +44,14 @@ class ArpAgingTest extends GraphTestBase {
         assertEquals(List.of(PROBE_FOR_B, Golden.UDP_A_TO_B_OUT), GraphFixture.hexes(fx.tap1.take()));
         fx.assertNothingWritten();
         fx.assertNeighbour(1, B, NeighbourState.PROBE, B_MAC);
-        fx.assertCounters("event.forwarded", 1, "event.arp_requests_sent", 1,
-            "port.tap1.tx_packets", 2, "port.tap1.tx_bytes", 42 + 78);
+        fx.assertCounters("event.arp_requests_sent", 1, "event.forwarded", 1, "origin.sent", 1,
+            "port.tap1.tx_bytes", 120, "port.tap1.tx_packets", 2);
 
         fx.receive(1, Golden.ARP_REPLY_FROM_B);
 
         fx.assertNothingWritten();
         fx.assertNeighbour(1, B, NeighbourState.REACHABLE, B_MAC);
-        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "event.local_delivered", 1);
         fx.assertNoLeak();
     }
 
@@ -72,8 +72,8 @@ class ArpAgingTest extends GraphTestBase {
         fx.timer(34 * SECOND);
         fx.assertNothingWritten();
         assertEquals(-1, fx.neighbour(1, B), "removed after 3 unanswered probes");
-        fx.assertCounters("event.forwarded", 2, "event.arp_requests_sent", 3,
-            "port.tap1.tx_packets", 5, "port.tap1.tx_bytes", 3 * 42 + 2 * 78);
+        fx.assertCounters("event.arp_requests_sent", 3, "event.forwarded", 2, "origin.sent", 3,
+            "port.tap1.tx_bytes", 282, "port.tap1.tx_packets", 5);
 
         fx.receive(0, Golden.UDP_A_TO_B);
 

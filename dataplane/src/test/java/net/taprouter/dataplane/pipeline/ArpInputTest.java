@@ -16,8 +16,8 @@ class ArpInputTest extends GraphTestBase {
         assertEquals(Golden.ARP_REPLY_TO_A, Wire.hex(only(fx.tap0)));
         fx.assertNothingWritten();
         fx.assertNeighbour(0, A, NeighbourState.REACHABLE, A_MAC);
-        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 42);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_sent", 1, "event.local_delivered", 1,
+            "origin.sent", 1, "port.tap0.tx_bytes", 42, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -30,8 +30,8 @@ class ArpInputTest extends GraphTestBase {
         fx.receive(0, padded);
 
         assertEquals(Golden.ARP_REPLY_TO_A, Wire.hex(only(fx.tap0)));
-        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 42);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_sent", 1, "event.local_delivered", 1,
+            "origin.sent", 1, "port.tap0.tx_bytes", 42, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -75,8 +75,8 @@ class ArpInputTest extends GraphTestBase {
         assertEquals(Wire.hex(expected), Wire.hex(only(fx.tap1)));
         fx.assertNothingWritten();
         fx.assertNeighbour(1, B, NeighbourState.REACHABLE, B_MAC);
-        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_sent", 1,
-            "port.tap1.tx_packets", 1, "port.tap1.tx_bytes", 42);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_sent", 1, "event.local_delivered", 1,
+            "origin.sent", 1, "port.tap1.tx_bytes", 42, "port.tap1.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -88,7 +88,7 @@ class ArpInputTest extends GraphTestBase {
 
         fx.assertNothingWritten();
         fx.assertNeighbour(0, A, NeighbourState.REACHABLE, A_MAC);
-        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1);
+        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "event.local_delivered", 1);
         fx.assertNoLeak();
     }
 

@@ -103,7 +103,7 @@ class EthernetInputTest extends GraphTestBase {
         fx.receive(0, Golden.UDP_A_TO_B);
 
         fx.assertNothingWritten();
-        fx.assertCounters("event.forwarded", 1, "drop.port_down", 1);
+        fx.assertCounters("drop.port_down", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
     }
 

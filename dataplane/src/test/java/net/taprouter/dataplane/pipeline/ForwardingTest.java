@@ -149,8 +149,8 @@ class ForwardingTest extends GraphTestBase {
         fx.assertNothingWritten();
         assertEquals(3, Wire.u8(error, 34), "type");
         assertEquals(0, Wire.u8(error, 35), "code");
-        fx.assertCounters("drop.no_route", 1, "event.icmp_errors_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 106);
+        fx.assertCounters("drop.no_route", 1, "event.icmp_errors_sent", 1, "origin.sent", 1,
+            "port.tap0.rx_drops", 1, "port.tap0.tx_bytes", 106, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -185,8 +185,8 @@ class ForwardingTest extends GraphTestBase {
 
         assertEquals(Golden.ECHO_REPLY, Wire.hex(only(fx.tap0)));
         fx.assertNothingWritten();
-        fx.assertCounters("event.local_delivered", 1, "event.icmp_echo_replies_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 75);
+        fx.assertCounters("event.icmp_echo_replies_sent", 1, "event.local_delivered", 1, "origin.sent", 1,
+            "port.tap0.tx_bytes", 75, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 }

@@ -93,11 +93,20 @@ final class GraphFixture implements AutoCloseable {
 
     /** A fixture with its own pool size and neighbour limits. */
     GraphFixture(int slots, NeighbourLimits limits) {
+        this(slots, limits, Hooks.NONE);
+    }
+
+    /** A fixture whose worker runs {@code hooks} at its hook points. */
+    GraphFixture(Hooks hooks) {
+        this(SLOTS, NeighbourLimits.of(NEIGHBOURS, ARP_QUEUE, SLOTS), hooks);
+    }
+
+    GraphFixture(int slots, NeighbourLimits limits, Hooks hooks) {
         this.slots = slots;
         pool = new FramePool(slots, SLOT_SIZE);
         slotReturns = new SlotReturnRing(pool);
         worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
-            new WorkerSizes(limits));
+            new WorkerSizes(limits), hooks);
         neighbours = worker.neighbours();
         context = worker.context();
         graph = worker.graph();
@@ -253,6 +262,11 @@ final class GraphFixture implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /** Every counter's value now, by name (summed over its shards). */
+    Map<String, Long> values() {
+        return snapshot();
     }
 
     /** Counters by name, summed over their shards (as every reader shows them). */

@@ -40,8 +40,8 @@ class IcmpErrorTest extends GraphTestBase {
         assertEquals(Wire.hex(Wire.slice(in, 14, in.length - 14)), Wire.hex(Wire.slice(error, 42, error.length - 42)),
             "quote: the whole packet as received, TTL 1");
         assertEquals(1, Wire.u8(error, 42 + 8), "quoted TTL");
-        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 106);
+        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1, "origin.sent", 1,
+            "port.tap0.rx_drops", 1, "port.tap0.tx_bytes", 106, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -78,8 +78,8 @@ class IcmpErrorTest extends GraphTestBase {
         assertEquals(576, Wire.u16(error, 14 + 2), "outer total length");
         assertEquals(0, Wire.checksum(error, 34, error.length - 34), "ICMP checksum");
         assertEquals(Wire.hex(Wire.slice(in, 0, 548)), Wire.hex(Wire.slice(error, 42, 548)), "quote");
-        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 590);
+        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1, "origin.sent", 1,
+            "port.tap0.rx_drops", 1, "port.tap0.tx_bytes", 590, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -92,8 +92,8 @@ class IcmpErrorTest extends GraphTestBase {
         byte[] expected = Wire.ipv4("192.0.2.254", "192.0.2.1").tos(0xc0).id(0).icmp(11, 0, 0, in).frame(A_MAC, P0_MAC);
         assertEquals(Wire.hex(expected), Wire.hex(only(fx.tap0)));
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", expected.length);
+        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1, "origin.sent", 1,
+            "port.tap0.rx_drops", 1, "port.tap0.tx_bytes", 78, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -105,8 +105,8 @@ class IcmpErrorTest extends GraphTestBase {
 
         byte[] expected = Wire.ipv4("192.0.2.254", "192.0.2.1").tos(0xc0).id(0).icmp(11, 0, 0, in).frame(A_MAC, P0_MAC);
         assertEquals(Wire.hex(expected), Wire.hex(only(fx.tap0)));
-        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", expected.length);
+        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1, "origin.sent", 1,
+            "port.tap0.rx_drops", 1, "port.tap0.tx_bytes", 86, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -118,8 +118,8 @@ class IcmpErrorTest extends GraphTestBase {
 
         byte[] expected = Wire.ipv4("192.0.2.254", "192.0.2.1").tos(0xc0).id(0).icmp(11, 0, 0, in).frame(A_MAC, P0_MAC);
         assertEquals(Wire.hex(expected), Wire.hex(only(fx.tap0)));
-        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", expected.length);
+        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1, "origin.sent", 1,
+            "port.tap0.rx_drops", 1, "port.tap0.tx_bytes", 94, "port.tap0.tx_packets", 1);
         fx.assertNoLeak();
     }
 
@@ -131,7 +131,7 @@ class IcmpErrorTest extends GraphTestBase {
         fx.receive(0, Wire.ether(P0_MAC, A_MAC, Wire.ETHERTYPE_IPV4, in));
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ttl_exceeded", 1, "drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.ttl_exceeded", 1, "origin.drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
     }
 
@@ -143,7 +143,7 @@ class IcmpErrorTest extends GraphTestBase {
         fx.receive(0, Wire.ether(P0_MAC, A_MAC, Wire.ETHERTYPE_IPV4, in));
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ttl_exceeded", 1, "drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.ttl_exceeded", 1, "origin.drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
     }
 
@@ -154,7 +154,7 @@ class IcmpErrorTest extends GraphTestBase {
         fx.receive(0, Wire.ether(P0_MAC, A_MAC, Wire.ETHERTYPE_IPV4, in));
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ttl_exceeded", 1, "drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.ttl_exceeded", 1, "origin.drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
     }
 
@@ -178,7 +178,7 @@ class IcmpErrorTest extends GraphTestBase {
         fx.receive(0, frame);
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.no_route", 1, "drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.no_route", 1, "origin.drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
     }
 
@@ -190,7 +190,7 @@ class IcmpErrorTest extends GraphTestBase {
         fx.receive(0, frame);
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.no_route", 1, "drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.no_route", 1, "origin.drop.icmp_error_suppressed", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
     }
 
@@ -207,7 +207,7 @@ class IcmpErrorTest extends GraphTestBase {
 
         fx.assertNothingWritten();
         assertEquals(0, fx.counter("event.icmp_errors_sent"), "ICMP errors built");
-        assertEquals(0, fx.counter("drop.output_to_self"), "error routed to the broadcast address");
+        assertEquals(0, fx.counter("origin.drop.output_to_self"), "error routed to the broadcast address");
         fx.assertNoLeak();
     }
 
@@ -217,17 +217,17 @@ class IcmpErrorTest extends GraphTestBase {
 
         fx.receive(0, Golden.UDP_TTL1);
         assertEquals(Golden.TIME_EXCEEDED, Wire.hex(only(fx.tap0)));
-        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1,
-            "port.tap0.tx_packets", 1, "port.tap0.tx_bytes", 106);
+        fx.assertCounters("drop.ttl_exceeded", 1, "event.icmp_errors_sent", 1, "origin.sent", 1,
+            "port.tap0.rx_drops", 1, "port.tap0.tx_bytes", 106, "port.tap0.tx_packets", 1);
 
         fx.receive(0, Golden.UDP_TTL1);
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ttl_exceeded", 1, "drop.icmp_rate_limited", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.ttl_exceeded", 1, "origin.drop.icmp_rate_limited", 1, "port.tap0.rx_drops", 1);
 
         fx.timer(3600 * SECOND);
         fx.receive(0, Golden.UDP_NO_ROUTE);
         fx.assertNothingWritten();
-        fx.assertCounters("drop.no_route", 1, "drop.icmp_rate_limited", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.no_route", 1, "origin.drop.icmp_rate_limited", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
     }
 
@@ -245,8 +245,8 @@ class IcmpErrorTest extends GraphTestBase {
         assertEquals(1, fx.tap0.take().size(), "t=1.1s: one token again");
         fx.receive(0, Golden.UDP_TTL1);
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ttl_exceeded", 4, "event.icmp_errors_sent", 2, "drop.icmp_rate_limited", 2,
-            "port.tap0.rx_drops", 2, "port.tap0.tx_packets", 2, "port.tap0.tx_bytes", 212);
+        fx.assertCounters("drop.ttl_exceeded", 4, "event.icmp_errors_sent", 2, "origin.drop.icmp_rate_limited", 2,
+            "origin.sent", 2, "port.tap0.rx_drops", 4, "port.tap0.tx_bytes", 212, "port.tap0.tx_packets", 2);
         fx.assertNoLeak();
     }
 
@@ -260,8 +260,8 @@ class IcmpErrorTest extends GraphTestBase {
         assertEquals(Golden.TIME_EXCEEDED, Wire.hex(errors.get(0)));
         assertEquals(1, Wire.u16(errors.get(1), 14 + 4), "identification of the second error");
         assertEquals(Wire.ipHeaderChecksum(errors.get(1), 14), Wire.u16(errors.get(1), 14 + 10));
-        fx.assertCounters("drop.ttl_exceeded", 2, "event.icmp_errors_sent", 2,
-            "port.tap0.tx_packets", 2, "port.tap0.tx_bytes", 212);
+        fx.assertCounters("drop.ttl_exceeded", 2, "event.icmp_errors_sent", 2, "origin.sent", 2,
+            "port.tap0.rx_drops", 2, "port.tap0.tx_bytes", 212, "port.tap0.tx_packets", 2);
         fx.assertNoLeak();
     }
 }

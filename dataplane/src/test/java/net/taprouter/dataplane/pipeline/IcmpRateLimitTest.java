@@ -28,7 +28,7 @@ class IcmpRateLimitTest extends GraphTestBase {
             fx.receive(0, ttl1From("192.0.2.1", A_MAC, 0, i));
         }
         assertEquals(5, fx.tap0.take().size(), "host A gets its burst");
-        assertEquals(45, fx.counter("drop.icmp_rate_limited"));
+        assertEquals(45, fx.counter("origin.drop.icmp_rate_limited"));
 
         // another host on the same port, and a host on the other port, still get their errors
         fx.receive(0, ttl1From("192.0.2.7", cMac, 0, 1));
@@ -44,7 +44,7 @@ class IcmpRateLimitTest extends GraphTestBase {
             fx.receive(0, Wire.ether(P0_MAC, A_MAC, Wire.ETHERTYPE_IPV4, big));
         }
         assertEquals(3, fx.tap0.take().size(), "fragmentation needed to host A, never rate-limited");
-        assertEquals(45, fx.counter("drop.icmp_rate_limited"));
+        assertEquals(45, fx.counter("origin.drop.icmp_rate_limited"));
         fx.assertNoLeak();
     }
 }

@@ -101,6 +101,11 @@ final class MemoryFrameIo implements FrameIo {
         this.failure = e;
     }
 
+    /** While true, every write answers {@link FrameIo#WOULD_BLOCK}, as a TAP whose queue is full (EAGAIN). */
+    void full(boolean queueFull) {
+        answer(queueFull ? FrameIo.WOULD_BLOCK : 0, queueFull ? 11 : 0);
+    }
+
     /** Every write answers {@code status} (a FrameIo status) with {@code errno}; status 0: writes work again. */
     void answer(int status, int errno) {
         this.status = status;

@@ -21,7 +21,7 @@ class StageFailureTest extends GraphTestBase {
         fx.receive(0, Golden.UDP_A_TO_B);
 
         fx.assertNothingWritten();
-        fx.assertCounters("event.forwarded", 1, "drop.internal_error", 1);
+        fx.assertCounters("drop.internal_error", 1, "port.tap0.rx_drops", 1);
         fx.assertNoLeak();
 
         fx.tap1.failWith(null);
@@ -42,7 +42,8 @@ class StageFailureTest extends GraphTestBase {
         fx.tap1.failWith(new IllegalStateException("bug in a stage (test)"));
         fx.receive(1, Golden.ARP_REPLY_FROM_B);
 
-        fx.assertCounters("event.arp_learned", 1, "event.arp_replies_received", 1, "drop.internal_error", 2);
+        fx.assertCounters("drop.internal_error", 2, "event.arp_learned", 1, "event.arp_replies_received", 1,
+            "event.local_delivered", 1, "port.tap0.rx_drops", 2);
         fx.assertNoLeak();
         fx.tap1.failWith(null);
     }

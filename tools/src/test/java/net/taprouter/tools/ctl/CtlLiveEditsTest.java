@@ -106,7 +106,7 @@ class CtlLiveEditsTest {
             assertNotNull(pingExit, "ping did not finish\n" + ping.describe());
             assertEquals(0.0, Net.loss(ping.out()), "ping lost packets during live route edits (" + rounds + " rounds)\n"
                     + tail(ping.out()) + "\n" + drops + t.diag());
-            for (String reason : List.of("drop.no_route", "drop.output_no_route", "drop.neighbour_unresolved", "drop.neighbour_flushed")) {
+            for (String reason : List.of("drop.no_route", "origin.drop.output_no_route", "drop.neighbour_unresolved", "drop.neighbour_flushed")) {
                 assertEquals(CtlCheck.counter(stats0, reason), CtlCheck.counter(stats1, reason),
                         reason + " grew during live route edits\n" + drops + t.diag());
             }
