@@ -149,6 +149,7 @@ public final class LinkCommands implements CommandGroup {
             dataplane.removePort(port);
         });
         dataplane.addPort(port);
+        state.transaction().onCommit(() -> dataplane.startReading(port));
         state.links().put(name, new Link(port, ifname, netns, attach));
     }
 

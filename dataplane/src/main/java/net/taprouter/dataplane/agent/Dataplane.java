@@ -157,12 +157,30 @@ public final class Dataplane implements AutoCloseable {
         return counterFile;
     }
 
-    /** Control thread: publish a port and start reading its TAP. */
+    /** Control thread: publish a port and register its TAP, not read yet: see {@link #startReading}. */
     public void addPort(Port port) {
         checkHeadroom(port.tap());
         ports.put(port);
         if (port.tap().fd() >= 0) {
-            poller.add(port.tap().fd(), port.index());
+            poller.addPaused(port.tap().fd(), port.index());
+        }
+    }
+
+    /**
+     * Control thread: start reading a port added with {@link #addPort} (when its transaction
+     * commits). Until then what its host sends waits in the TAP's queue: an ARP request that
+     * arrives between {@code link add} and {@code addr add} of one config is answered, not dropped
+     * (the host would retry only a second later). Never throws: a failure takes the port down.
+     */
+    public void startReading(Port port) {
+        if (port.tap().fd() < 0 || ports.get(port.index()) != port) {
+            return;
+        }
+        try {
+            poller.resume(port.tap().fd(), port.index());
+        } catch (RuntimeException e) {
+            System.err.println("routerd: port " + port.name() + ": " + e.getMessage() + " (port down)");
+            port.markCarrierLost();
         }
     }
 
