@@ -11,6 +11,8 @@ import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.Dataplane;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.port.AbsentDevice;
 import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
@@ -20,7 +22,10 @@ import net.taprouter.dataplane.tap.NetworkNamespace;
 import net.taprouter.dataplane.tap.TapDevice;
 import net.taprouter.dataplane.wire.MacAddress;
 
-/** {@code link add|set|del|show}: router ports on TAP devices. */
+/**
+ * {@code link add|set|del|show}: router links. A TAP link is an L2 {@link Port} (its TAP, counters,
+ * state) and its own L3 {@link Interface} (MAC, MTU, addresses), made and removed together.
+ */
 public final class LinkCommands implements CommandGroup {
     static final int DEFAULT_MTU = 1500;
     static final int MIN_MTU = 68;
@@ -117,6 +122,10 @@ public final class LinkCommands implements CommandGroup {
         if (index < 0) {
             throw args.error("too many ports (at most " + PortTable.MAX_PORTS + ")");
         }
+        int ifaceIndex = dataplane.interfaces().freeIndex();
+        if (ifaceIndex < 0) {
+            throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
+        }
         FrameIo tap;
         boolean absent = false;
         try {
@@ -138,23 +147,27 @@ public final class LinkCommands implements CommandGroup {
             tap.close();
             throw args.error("no room for the port's counters: " + e.getMessage());
         }
-        Port port = new Port(index, name, tap, mac != null ? mac : defaultMac(name), mtu, counters);
+        Port port = new Port(index, name, tap, counters);
         if (absent) {
             port.markCarrierLost();
         }
+        Interface iface = Interface.forPort(ifaceIndex, port, mac != null ? mac : defaultMac(name), mtu);
         // the undo first: if addPort fails half-way (epoll), the rollback still closes the TAP,
-        // frees the counters and the index (removePort never throws and touches only this port)
+        // frees the counters and the indices (removePort/removeInterface never throw and touch only these)
         state.transaction().onRollback(() -> {
             state.links().remove(name);
             dataplane.removePort(port);
+            dataplane.removeInterface(iface);
         });
+        dataplane.addInterface(iface);
         dataplane.addPort(port);
         state.transaction().onCommit(() -> dataplane.startReading(port));
-        state.links().put(name, new Link(port, ifname, netns, attach));
+        state.links().put(name, new Link(iface, port, ifname, netns, attach));
     }
 
     private void set(Args args) {
         Link link = state.link(args);
+        Interface iface = link.iface();
         Port port = link.port();
         Boolean up = null;
         Long mac = null;
@@ -190,14 +203,14 @@ public final class LinkCommands implements CommandGroup {
             });
         }
         if (mtu != null) {
-            int before = port.mtu();
-            port.mtu(mtu);
-            state.transaction().onRollback(() -> port.mtu(before));
+            int before = iface.mtu();
+            iface.mtu(mtu);
+            state.transaction().onRollback(() -> iface.mtu(before));
         }
-        if (mac != null && mac != port.mac()) {
-            long before = port.mac();
-            setMac(port, mac);
-            state.transaction().onRollback(() -> setMac(port, before));
+        if (mac != null && mac != iface.mac()) {
+            long before = iface.mac();
+            setMac(iface, mac);
+            state.transaction().onRollback(() -> setMac(iface, before));
         }
     }
 
@@ -229,34 +242,40 @@ public final class LinkCommands implements CommandGroup {
         port.adminUp(up);
     }
 
-    /** A new port MAC; the neighbour entries stay (permanent ones too), their prebuilt headers follow. */
-    private void setMac(Port port, long mac) {
-        port.mac(mac);
-        state.dataplane().workers().portMacChanged(port.index(), mac);
+    /** A new interface MAC; the neighbour entries stay (permanent ones too), their prebuilt headers follow. */
+    private void setMac(Interface iface, long mac) {
+        iface.mac(mac);
+        state.dataplane().workers().interfaceMacChanged(iface.index(), mac);
     }
 
     /**
-     * Takes the port out of service now (unpublished, its routes and addresses gone) and closes it
-     * at commit. Until then everything that can come back stays: the TAP, the port's index
-     * (reserved: a {@code link add} in the same request gets another), its neighbour entries
-     * (permanent ones included) and its place in the link order.
+     * Takes the link out of service now (port and interface unpublished, its routes and addresses
+     * gone) and closes it at commit. Until then everything that can come back stays: the TAP, the
+     * port's and the interface's indices (reserved: a {@code link add} in the same request gets
+     * others), its neighbour entries (permanent ones included) and its place in the link order.
      */
     private void delete(Args args) {
         Link link = state.link(args);
         args.end();
+        Interface iface = link.iface();
         Port port = link.port();
-        routes.removeRoutesVia(port);
-        addresses.removeAll(port);
+        routes.removeRoutesVia(iface);
+        addresses.removeAll(iface);
         Dataplane dataplane = state.dataplane();
         Map<String, Link> order = new LinkedHashMap<>(state.links());
         state.links().remove(link.name());
         dataplane.ports().unpublish(port);
+        dataplane.interfaces().unpublish(iface);
         state.transaction().onRollback(() -> {
+            dataplane.interfaces().put(iface);
             dataplane.ports().put(port);
             state.links().clear();
             state.links().putAll(order);
         });
-        state.transaction().onCommit(() -> dataplane.removePort(port));
+        state.transaction().onCommit(() -> {
+            dataplane.removePort(port);
+            dataplane.removeInterface(iface);
+        });
     }
 
     private void show(Args args, Output out) {
@@ -288,14 +307,15 @@ public final class LinkCommands implements CommandGroup {
 
     /** ip-link style description (shared with addr show). */
     static Map<String, Object> describe(Link link, Output out, boolean stats) {
+        Interface iface = link.iface();
         Port port = link.port();
         String flags = port.isUp() ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : port.adminUp() ? "<BROADCAST,MULTICAST,UP>" : "<BROADCAST,MULTICAST>";
         String operState = port.isUp() ? "UP" : port.carrierLost() ? "LOWERLAYERDOWN" : "DOWN";
-        Map<String, Object> row = out.row((port.index() + 1) + ": " + port.name() + ": " + flags + " mtu " + port.mtu() + " state " + operState);
-        out.line("    link/ether " + MacAddress.format(port.mac()) + " brd ff:ff:ff:ff:ff:ff");
+        Map<String, Object> row = out.row((iface.index() + 1) + ": " + iface.name() + ": " + flags + " mtu " + iface.mtu() + " state " + operState);
+        out.line("    link/ether " + MacAddress.format(iface.mac()) + " brd ff:ff:ff:ff:ff:ff");
         out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : ""));
-        row.put("ifindex", port.index() + 1);
-        row.put("ifname", port.name());
+        row.put("ifindex", iface.index() + 1);
+        row.put("ifname", iface.name());
         List<String> flagList = new ArrayList<>(List.of("BROADCAST", "MULTICAST"));
         if (port.adminUp()) {
             flagList.add("UP");
@@ -304,10 +324,10 @@ public final class LinkCommands implements CommandGroup {
             flagList.add("LOWER_UP");
         }
         row.put("flags", flagList);
-        row.put("mtu", port.mtu());
+        row.put("mtu", iface.mtu());
         row.put("operstate", operState);
         row.put("link_type", "ether");
-        row.put("address", MacAddress.format(port.mac()));
+        row.put("address", MacAddress.format(iface.mac()));
         row.put("broadcast", "ff:ff:ff:ff:ff:ff");
         row.put("kind", "tap");
         row.put("tap_ifname", link.ifname());

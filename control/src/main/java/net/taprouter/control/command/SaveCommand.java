@@ -9,8 +9,8 @@ import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
-import net.taprouter.dataplane.port.InterfaceAddress;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.InterfaceAddress;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 
@@ -92,14 +92,14 @@ public final class SaveCommand implements CommandGroup {
     private void head(Output out) {
         out.line("# taprouter configuration (routerctl save)");
         for (Link link : state.links().values()) {
-            Port port = link.port();
-            out.line("link add " + port.name() + " type tap ifname " + link.ifname()
+            Interface iface = link.iface();
+            out.line("link add " + iface.name() + " type tap ifname " + link.ifname()
                 + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
-                + " address " + MacAddress.format(port.mac()) + " mtu " + port.mtu());
+                + " address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu());
         }
         for (Link link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
-                out.line("addr add " + a + " dev " + link.name() + (makesItsRoute(link.port(), a) ? "" : " noprefixroute"));
+            for (InterfaceAddress a : link.iface().addresses()) {
+                out.line("addr add " + a + " dev " + link.name() + (makesItsRoute(link.iface(), a) ? "" : " noprefixroute"));
             }
         }
     }
@@ -108,13 +108,13 @@ public final class SaveCommand implements CommandGroup {
     private void route(Route route, Output out) {
         if (route.kernel()) {
             if (!leftToAddrAdd(route)) {
-                out.line("route add " + route.prefix().toRouteString() + " dev " + route.port().name()
+                out.line("route add " + route.prefix().toRouteString() + " dev " + route.iface().name()
                     + " proto kernel scope link src " + Ipv4Address.format(route.source()));
             }
             return;
         }
         out.line("route add " + route.prefix().toRouteString()
-            + (route.gateway() != 0 ? " via " + Ipv4Address.format(route.gateway()) : "") + " dev " + route.port().name());
+            + (route.gateway() != 0 ? " via " + Ipv4Address.format(route.gateway()) : "") + " dev " + route.iface().name());
     }
 
     /** Static neighbours, link state and settings (bounded by the neighbour table's limit). */
@@ -122,7 +122,7 @@ public final class SaveCommand implements CommandGroup {
         List<String> linkOrder = new ArrayList<>(state.links().keySet());
         List<String[]> neighbourLines = new ArrayList<>();
         for (NeighbourEntry e : neighbours.entries()) {
-            Port port = state.dataplane().ports().get(e.port());
+            Interface port = state.dataplane().interfaces().get(e.iface());
             if (e.state() == NeighbourState.PERMANENT && port != null && state.link(port.name()) != null) {
                 neighbourLines.add(new String[] {port.name(), Long.toString(e.address() & 0xFFFF_FFFFL),
                     "neigh add " + Ipv4Address.format(e.address()) + " lladdr " + MacAddress.format(e.mac()) + " dev " + port.name()});
@@ -134,7 +134,7 @@ public final class SaveCommand implements CommandGroup {
             out.line(line[2]);
         }
         for (Link link : state.links().values()) {
-            if (!link.port().adminUp()) {
+            if (!link.iface().adminUp()) {
                 out.line("link set " + link.name() + " down");
             }
         }
@@ -152,7 +152,7 @@ public final class SaveCommand implements CommandGroup {
      * any (replaced by a static one, or connected with another source), is saved as such; a
      * deleted connected route stays deleted.
      */
-    private boolean makesItsRoute(Port port, InterfaceAddress address) {
+    private boolean makesItsRoute(Interface port, InterfaceAddress address) {
         if (address.prefixLength() == 32) {
             return true;
         }
@@ -164,11 +164,11 @@ public final class SaveCommand implements CommandGroup {
     private boolean leftToAddrAdd(Route route) {
         Integer first = null;
         for (Link link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
+            for (InterfaceAddress a : link.iface().addresses()) {
                 if (a.network() != route.prefix().network() || a.prefixLength() != route.prefix().length()) {
                     continue;
                 }
-                if (link.port() != route.port()) {
+                if (link.iface() != route.iface()) {
                     return false;
                 }
                 if (first == null) {

@@ -6,7 +6,6 @@ import java.util.Map;
 import net.taprouter.control.command.Args;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.agent.Dataplane;
-import net.taprouter.dataplane.port.Port;
 
 /**
  * Everything the control thread knows: the links, the routing information base, and the

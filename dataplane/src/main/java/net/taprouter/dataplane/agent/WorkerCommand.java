@@ -11,7 +11,7 @@ import net.taprouter.dataplane.pipeline.ArpResolver;
  * batches) and applied by the worker's {@link WorkerCommandHandler} to the worker's own tables.
  * Control plane only: a record per command is fine here, it is never per packet.
  *
- * <p>A message is plain data (port indices, addresses, MACs, what an earlier reply of the same
+ * <p>A message is plain data (interface indices, addresses, MACs, what an earlier reply of the same
  * worker returned): it reaches no table itself. {@link #applyTo} only picks the handler method.
  *
  * @param <R> what the worker answers (Void: nothing)
@@ -21,8 +21,8 @@ public interface WorkerCommand<R> {
     /** Runs on the worker's thread: hands the message to its handler method. */
     R applyTo(WorkerCommandHandler worker);
 
-    /** {@code neigh add|replace}: (port, address) becomes PERMANENT; answers the entry as it was (null: none). */
-    record SetPermanentNeighbour(int port, int address, long mac) implements WorkerCommand<NeighbourTable.Saved> {
+    /** {@code neigh add|replace}: (interface, address) becomes PERMANENT; answers the entry as it was (null: none). */
+    record SetPermanentNeighbour(int iface, int address, long mac) implements WorkerCommand<NeighbourTable.Saved> {
         @Override
         public NeighbourTable.Saved applyTo(WorkerCommandHandler worker) {
             return worker.onSetPermanentNeighbour(this);
@@ -30,7 +30,7 @@ public interface WorkerCommand<R> {
     }
 
     /** Undo of {@link SetPermanentNeighbour} on the worker that answered {@code previous}. */
-    record UnsetPermanentNeighbour(int port, int address, NeighbourTable.Saved previous) implements WorkerCommand<Void> {
+    record UnsetPermanentNeighbour(int iface, int address, NeighbourTable.Saved previous) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onUnsetPermanentNeighbour(this);
@@ -39,7 +39,7 @@ public interface WorkerCommand<R> {
     }
 
     /** {@code neigh del} in a transaction: the entry out but held; answers it, or null if there is none. */
-    record HoldNeighbour(int port, int address) implements WorkerCommand<ArpResolver.Held> {
+    record HoldNeighbour(int iface, int address) implements WorkerCommand<ArpResolver.Held> {
         @Override
         public ArpResolver.Held applyTo(WorkerCommandHandler worker) {
             return worker.onHoldNeighbour(this);
@@ -72,17 +72,17 @@ public interface WorkerCommand<R> {
         }
     }
 
-    /** A port's MAC changed: its entries stay, their prebuilt headers get the new source MAC. */
-    record PortMacChanged(int port, long mac) implements WorkerCommand<Void> {
+    /** An interface's MAC changed: its entries stay, their prebuilt headers get the new source MAC. */
+    record InterfaceMacChanged(int iface, long mac) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
-            worker.onPortMacChanged(this);
+            worker.onInterfaceMacChanged(this);
             return null;
         }
     }
 
-    /** A port's device was replaced: the neighbours learned on it go (PERMANENT ones stay). */
-    record ForgetLearnedNeighbours(int port) implements WorkerCommand<Void> {
+    /** The device of an interface's port was replaced: the neighbours learned on it go (PERMANENT ones stay). */
+    record ForgetLearnedNeighbours(int iface) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onForgetLearnedNeighbours(this);
@@ -90,11 +90,11 @@ public interface WorkerCommand<R> {
         }
     }
 
-    /** A port's removal: every entry of the port goes (its waiting packets dropped as neighbour_flushed). */
-    record DiscardPortNeighbours(int port) implements WorkerCommand<Void> {
+    /** An interface's removal: every entry of it goes (its waiting packets dropped as neighbour_flushed). */
+    record DiscardInterfaceNeighbours(int iface) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
-            worker.onDiscardPortNeighbours(this);
+            worker.onDiscardInterfaceNeighbours(this);
             return null;
         }
     }

@@ -23,15 +23,15 @@ public final class WorkerCommandHandler {
     }
 
     NeighbourTable.Saved onSetPermanentNeighbour(WorkerCommand.SetPermanentNeighbour c) {
-        return resolver.setPermanent(c.port(), c.address(), c.mac());
+        return resolver.setPermanent(c.iface(), c.address(), c.mac());
     }
 
     void onUnsetPermanentNeighbour(WorkerCommand.UnsetPermanentNeighbour c) {
-        resolver.unsetPermanent(c.port(), c.address(), c.previous());
+        resolver.unsetPermanent(c.iface(), c.address(), c.previous());
     }
 
     ArpResolver.Held onHoldNeighbour(WorkerCommand.HoldNeighbour c) {
-        return resolver.hold(c.port(), c.address());
+        return resolver.hold(c.iface(), c.address());
     }
 
     List<ArpResolver.Held> onHoldDynamicNeighbours(WorkerCommand.HoldDynamicNeighbours c) {
@@ -46,16 +46,16 @@ public final class WorkerCommandHandler {
         resolver.release(c.held());
     }
 
-    void onPortMacChanged(WorkerCommand.PortMacChanged c) {
-        resolver.portMacChanged(c.port(), c.mac());
+    void onInterfaceMacChanged(WorkerCommand.InterfaceMacChanged c) {
+        resolver.interfaceMacChanged(c.iface(), c.mac());
     }
 
     void onForgetLearnedNeighbours(WorkerCommand.ForgetLearnedNeighbours c) {
-        resolver.forgetLearned(c.port());
+        resolver.forgetLearned(c.iface());
     }
 
-    void onDiscardPortNeighbours(WorkerCommand.DiscardPortNeighbours c) {
-        resolver.discardPort(c.port());
+    void onDiscardInterfaceNeighbours(WorkerCommand.DiscardInterfaceNeighbours c) {
+        resolver.discardInterface(c.iface());
     }
 
     List<NeighbourEntry> onSnapshotNeighbours(WorkerCommand.SnapshotNeighbours c) {

@@ -19,14 +19,14 @@ import net.taprouter.dataplane.pipeline.ArpResolver;
  */
 public interface WorkerControl {
 
-    /** {@code neigh add|replace}: (port, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
-    PermanentNeighbour setPermanentNeighbour(int port, int address, long mac);
+    /** {@code neigh add|replace}: (interface, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
+    PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac);
 
     /** Undo of {@link #setPermanentNeighbour}: each worker's entry as it was (gone if it was new). */
     void unsetPermanentNeighbour(PermanentNeighbour change);
 
     /** {@code neigh del} in a transaction: the entry out of every worker but held; empty if no worker has it. */
-    HeldNeighbours holdNeighbour(int port, int address);
+    HeldNeighbours holdNeighbour(int iface, int address);
 
     /** {@code neigh flush} in a transaction: every entry that is not PERMANENT out of every worker, held. */
     HeldNeighbours holdDynamicNeighbours();
@@ -37,17 +37,17 @@ public interface WorkerControl {
     /** Commit of a hold: the held entries are freed. */
     void releaseNeighbours(HeldNeighbours held);
 
-    /** The port's MAC changed: its neighbour entries stay, their prebuilt headers follow. */
-    void portMacChanged(int port, long mac);
+    /** The interface's MAC changed: its neighbour entries stay, their prebuilt headers follow. */
+    void interfaceMacChanged(int iface, long mac);
 
-    /** The port's device was replaced: the neighbours learned through it are forgotten; PERMANENT ones stay. */
-    void forgetLearnedNeighbours(int port);
+    /** The device of the interface's port was replaced: the neighbours learned through it are forgotten; PERMANENT ones stay. */
+    void forgetLearnedNeighbours(int iface);
 
-    /** The port is being removed: all its neighbour entries go. */
-    void discardPortNeighbours(int port);
+    /** The interface is being removed: all its neighbour entries go. */
+    void discardInterfaceNeighbours(int iface);
 
     /**
-     * Every neighbour, merged over the workers per (port, address): the entry of the most useful
+     * Every neighbour, merged over the workers per (interface, address): the entry of the most useful
      * state (PERMANENT, REACHABLE, PROBE, STALE, INCOMPLETE, FAILED in that order), the most
      * recently confirmed among equals. Unordered.
      */
@@ -55,13 +55,13 @@ public interface WorkerControl {
 
     /** What {@link #setPermanentNeighbour} replaced, per worker: for its undo. */
     final class PermanentNeighbour {
-        final int port;
+        final int iface;
         final int address;
         /** Per worker: its entry as it was, null if it had none. */
         final List<NeighbourTable.Saved> previous;
 
-        PermanentNeighbour(int port, int address, List<NeighbourTable.Saved> previous) {
-            this.port = port;
+        PermanentNeighbour(int iface, int address, List<NeighbourTable.Saved> previous) {
+            this.iface = iface;
             this.address = address;
             this.previous = previous;
         }

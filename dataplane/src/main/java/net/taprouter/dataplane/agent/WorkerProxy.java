@@ -50,13 +50,13 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public PermanentNeighbour setPermanentNeighbour(int port, int address, long mac) {
-        Answers<NeighbourTable.Saved> answers = send(w -> new WorkerCommand.SetPermanentNeighbour(port, address, mac));
+    public PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac) {
+        Answers<NeighbourTable.Saved> answers = send(w -> new WorkerCommand.SetPermanentNeighbour(iface, address, mac));
         if (answers.failure != null) {
             // undo it where it was done (FIFO queues: after the set), then fail as if nothing happened
             List<Integer> done = answers.succeeded();
             if (!done.isEmpty()) {
-                RuntimeException undo = sendTo(done, w -> new WorkerCommand.UnsetPermanentNeighbour(port, address, answers.values.get(w)))
+                RuntimeException undo = sendTo(done, w -> new WorkerCommand.UnsetPermanentNeighbour(iface, address, answers.values.get(w)))
                     .failure;
                 if (undo != null) {
                     answers.failure.addSuppressed(undo);
@@ -64,18 +64,18 @@ final class WorkerProxy implements WorkerControl {
             }
             throw answers.failure;
         }
-        return new PermanentNeighbour(port, address, answers.values);
+        return new PermanentNeighbour(iface, address, answers.values);
     }
 
     @Override
     public void unsetPermanentNeighbour(PermanentNeighbour change) {
         check(change.previous.size());
-        send(w -> new WorkerCommand.UnsetPermanentNeighbour(change.port, change.address, change.previous.get(w))).get();
+        send(w -> new WorkerCommand.UnsetPermanentNeighbour(change.iface, change.address, change.previous.get(w))).get();
     }
 
     @Override
-    public HeldNeighbours holdNeighbour(int port, int address) {
-        List<ArpResolver.Held> held = send(w -> new WorkerCommand.HoldNeighbour(port, address)).get();
+    public HeldNeighbours holdNeighbour(int iface, int address) {
+        List<ArpResolver.Held> held = send(w -> new WorkerCommand.HoldNeighbour(iface, address)).get();
         List<List<ArpResolver.Held>> perWorker = new ArrayList<>(held.size());
         for (ArpResolver.Held h : held) {
             perWorker.add(h == null ? List.of() : List.of(h));
@@ -105,18 +105,18 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public void portMacChanged(int port, long mac) {
-        send(w -> new WorkerCommand.PortMacChanged(port, mac)).get();
+    public void interfaceMacChanged(int iface, long mac) {
+        send(w -> new WorkerCommand.InterfaceMacChanged(iface, mac)).get();
     }
 
     @Override
-    public void forgetLearnedNeighbours(int port) {
-        send(w -> new WorkerCommand.ForgetLearnedNeighbours(port)).get();
+    public void forgetLearnedNeighbours(int iface) {
+        send(w -> new WorkerCommand.ForgetLearnedNeighbours(iface)).get();
     }
 
     @Override
-    public void discardPortNeighbours(int port) {
-        send(w -> new WorkerCommand.DiscardPortNeighbours(port)).get();
+    public void discardInterfaceNeighbours(int iface) {
+        send(w -> new WorkerCommand.DiscardInterfaceNeighbours(iface)).get();
     }
 
     @Override
@@ -124,7 +124,7 @@ final class WorkerProxy implements WorkerControl {
         return merge(send(w -> new WorkerCommand.SnapshotNeighbours()).get());
     }
 
-    /** Per (port, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */
+    /** Per (interface, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */
     static List<NeighbourEntry> merge(List<List<NeighbourEntry>> perWorker) {
         if (perWorker.size() == 1) {
             return perWorker.get(0);
@@ -132,7 +132,7 @@ final class WorkerProxy implements WorkerControl {
         Map<Long, NeighbourEntry> best = new HashMap<>();
         for (List<NeighbourEntry> entries : perWorker) {
             for (NeighbourEntry e : entries) {
-                best.merge(((long) e.port() << 32) | (e.address() & 0xFFFF_FFFFL), e, WorkerProxy::better);
+                best.merge(((long) e.iface() << 32) | (e.address() & 0xFFFF_FFFFL), e, WorkerProxy::better);
             }
         }
         return new ArrayList<>(best.values());

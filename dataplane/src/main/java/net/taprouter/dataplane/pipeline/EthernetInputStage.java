@@ -1,13 +1,15 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.MacAddress;
 
 /**
- * Entry of the graph. Input: a received frame. Accepts frames to the port's MAC and
- * broadcast/multicast (marking those {@code linkBroadcast}); dispatches on EtherType.
+ * Entry of the graph. Input: a received frame on an L2 port. Sets the ingress interface (the
+ * port's {@link Port#upper()}); accepts frames to the interface's MAC and broadcast/multicast
+ * (marking those {@code linkBroadcast}); dispatches on EtherType.
  * Next: {@link ArpInputStage}, {@link Ipv4InputStage}. Drops: port_down, frame_too_short,
  * ether_not_for_us, ipv6_not_routed, ether_unknown_type.
  */
@@ -41,12 +43,17 @@ public final class EthernetInputStage implements Stage {
         if (port == null || !port.isUp()) {
             return portDown;
         }
+        Interface iface = port.upper();
+        if (iface == null || !iface.isUp()) {
+            return portDown;
+        }
+        packet.ingressInterface = iface.index();
         EthernetView ethernet = packet.ethernet;
         if (!ethernet.wrap(context.buffer, packet.frameOffset, packet.frameLength)) {
             return tooShort;
         }
         long destination = ethernet.destination();
-        if (destination != port.mac()) {
+        if (destination != iface.mac()) {
             if (!MacAddress.isMulticast(destination)) {
                 return notForUs;
             }

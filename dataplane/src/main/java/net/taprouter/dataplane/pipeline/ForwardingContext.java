@@ -4,6 +4,8 @@ import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortTable;
@@ -15,7 +17,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
- * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
+ * interfaces, routes, next hops, settings: written by the control thread), the worker's own state (neighbour
  * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output (its
  * {@link Transmitter}: frames queued per batch, written per port). Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
@@ -26,6 +28,7 @@ public final class ForwardingContext {
     /** The pool's per-slot metadata: where a packet parked off the graph keeps its {@link Packet} fields. */
     public final PacketMetadata metadata;
     public final PortTable ports;
+    public final InterfaceTable interfaces;
     public final RouteTable routes;
     public final NextHops nextHops;
     public final NeighbourTable neighbours;
@@ -56,6 +59,7 @@ public final class ForwardingContext {
         this.buffer = pool.buffer();
         this.metadata = pool.metadata();
         this.ports = tables.ports();
+        this.interfaces = tables.interfaces();
         this.routes = tables.routes();
         this.nextHops = tables.nextHops();
         this.settings = tables.settings();
@@ -181,23 +185,46 @@ public final class ForwardingContext {
     }
 
     /**
-     * Queues the packet's frame (in its pool slot) for its egress port; the slot is released once
-     * it was written ({@link #flushTransmit}), and the packet counted then ({@link #ended}). See
+     * Queues the packet's frame (in its pool slot) for its egress port, choosing the port now if it
+     * is not chosen yet ({@link Packet#egressPort} -1: the egress interface's port); the slot is
+     * released once it was written ({@link #flushTransmit}), and the packet counted then
+     * ({@link #ended}). An egress interface that is gone or has no port: drop port_down. See
      * {@link Transmitter} for the counters.
      */
     public void transmit(Packet packet) {
-        transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength,
+        int port = packet.egressPort;
+        if (port < 0) {
+            port = egressPort(packet.egressInterface);
+            if (port < 0) {
+                drop(packet, DropReason.PORT_DOWN);
+                return;
+            }
+            packet.egressPort = port;
+        }
+        transmitter.enqueue(port, packet.slot, packet.frameOffset, packet.frameLength,
             packet.localOrigin, packet.ingressPort);
+    }
+
+    /** The L2 port a frame for interface {@code ifaceIndex} leaves through, or -1 (no such interface, no port). */
+    private int egressPort(int ifaceIndex) {
+        Interface out = interfaces.get(ifaceIndex);
+        Port port = out == null ? null : out.port();
+        return port == null ? -1 : port.index();
     }
 
     /**
      * Writes a frame from a buffer other than the pool (with
      * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
-     * {@code offset}) at once, after the queued frames. Returns null if it went out, else why not
-     * (port_down, tx_queue_full, tx_error): the caller counts it for the packet it belongs to.
+     * {@code offset}) out of interface {@code ifaceIndex} at once, after the queued frames. Returns
+     * null if it went out, else why not (port_down, tx_queue_full, tx_error): the caller counts it
+     * for the packet it belongs to.
      */
-    public DropReason transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
-        return transmitter.transmitNow(portIndex, frameBuffer, offset, length);
+    public DropReason transmit(int ifaceIndex, UnsafeBuffer frameBuffer, int offset, int length) {
+        int port = egressPort(ifaceIndex);
+        if (port < 0) {
+            return DropReason.PORT_DOWN;
+        }
+        return transmitter.transmitNow(port, frameBuffer, offset, length);
     }
 
     /** Writes the queued frames (the agent calls it after each batch); returns how many there were. */

@@ -2,7 +2,7 @@ package net.taprouter.dataplane.pipeline;
 
 import java.nio.ByteBuffer;
 import net.taprouter.dataplane.buffer.FramePool;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.EthernetView;
@@ -12,7 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * IPv4 fragmentation (RFC 791). Input: a packet without DF, Ethernet header written, larger than
- * the egress MTU. Output: fragments of at most MTU bytes written to the egress TAP, each built in
+ * the egress interface's MTU. Output: fragments of at most MTU bytes written out of the egress interface, each built in
  * a scratch frame: the Ethernet header, the IP header (options without the copy flag only in the
  * first fragment), a multiple of 8 data bytes. Counts event fragments_created; the packet once as
  * forwarded (origin.sent if the router originated it) when every fragment went out.
@@ -41,12 +41,12 @@ public final class FragmentStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
-        Port port = context.ports.get(packet.egressPort);
-        if (port == null) {
+        Interface out = context.interfaces.get(packet.egressInterface);
+        if (out == null) {
             return portDown; // removed since MtuStage looked (link del)
         }
         Ipv4View ip = packet.ip;
-        int mtu = port.mtu();
+        int mtu = out.mtu();
         int headerLength = ip.headerLength();
         int laterHeaderLength = buildLaterHeader(ip, headerLength);
         if (((mtu - headerLength) & ~7) < 8 || ((mtu - laterHeaderLength) & ~7) < 8) {
@@ -76,7 +76,7 @@ public final class FragmentStage implements Stage {
             int moreFragments = (!last || originalMoreFragments) ? 0x2000 : 0;
             fragmentHeader.flagsFragment(flagsKept | moreFragments | (baseOffset + position / 8));
             fragmentHeader.updateHeaderChecksum();
-            DropReason failed = context.transmit(packet.egressPort, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
+            DropReason failed = context.transmit(packet.egressInterface, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
             if (failed != null) {
                 context.drop(packet, failed); // the rest is useless without this fragment
                 return null;

@@ -1,11 +1,11 @@
 package net.taprouter.dataplane.pipeline;
 
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.EthernetView;
 
 /**
- * Egress MTU check. Input: a packet with its Ethernet header. Fits: {@link TransmitStage}.
+ * Egress MTU check (the egress interface's MTU). Input: a packet with its Ethernet header. Fits: {@link TransmitStage}.
  * Too big with DF: ICMP Fragmentation Needed carrying the next-hop MTU. Too big without DF:
  * {@link FragmentStage}. Drops: port_down.
  */
@@ -26,11 +26,11 @@ public final class MtuStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
-        Port port = context.ports.get(packet.egressPort);
-        if (port == null) {
+        Interface out = context.interfaces.get(packet.egressInterface);
+        if (out == null) {
             return portDown;
         }
-        int mtu = port.mtu();
+        int mtu = out.mtu();
         if (packet.frameLength - EthernetView.HEADER_LENGTH <= mtu) {
             return transmit;
         }

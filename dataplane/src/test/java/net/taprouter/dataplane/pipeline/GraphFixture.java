@@ -15,10 +15,12 @@ import net.taprouter.dataplane.agent.WorkerSizes;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
-import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.iface.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
@@ -33,8 +35,8 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  * {@link #tap1}, time only moves with {@link #timer}.
  *
  * <pre>
- *  host A 192.0.2.1 ── port 0 "tap0" 00:00:5e:00:53:12 192.0.2.254/24
- *  host B 198.51.100.1 ── port 1 "tap1" 00:00:5e:00:53:21 198.51.100.254/24
+ *  host A 192.0.2.1 ── port 0 "tap0" (interface 0) 00:00:5e:00:53:12 192.0.2.254/24
+ *  host B 198.51.100.1 ── port 1 "tap1" (interface 1) 00:00:5e:00:53:21 198.51.100.254/24
  *  gateway 198.51.100.2 on port 1: route 203.0.113.0/24
  * </pre>
  *
@@ -71,6 +73,7 @@ final class GraphFixture implements AutoCloseable {
     final FramePool pool;
     final SlotReturnRing slotReturns;
     final PortTable ports = new PortTable();
+    final InterfaceTable interfaces = new InterfaceTable();
     final RouteTable routes = new RouteTable(64, GracePeriod.NONE);
     final NextHops nextHops = new NextHops(1024, GracePeriod.NONE);
     final NeighbourTable neighbours;
@@ -82,6 +85,9 @@ final class GraphFixture implements AutoCloseable {
     final MemoryFrameIo tap1 = new MemoryFrameIo("tap1");
     final Port port0;
     final Port port1;
+    /** The PORT interfaces of port0 and port1 (same indices). */
+    final Interface iface0;
+    final Interface iface1;
 
     private final Packet packet = new Packet();
     private final List<PortCounters> portCounters = new ArrayList<>();
@@ -105,38 +111,43 @@ final class GraphFixture implements AutoCloseable {
         this.slots = slots;
         pool = new FramePool(slots, SLOT_SIZE);
         slotReturns = new SlotReturnRing(pool);
-        worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
+        worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pool, slotReturns, counterFile,
             new WorkerSizes(limits), hooks);
         neighbours = worker.neighbours();
         context = worker.context();
         graph = worker.graph();
         context.nowNanos = START;
-        port0 = addPort(0, tap0, PORT0_MAC, new InterfaceAddress(ROUTER0, 24));
-        port1 = addPort(1, tap1, PORT1_MAC, new InterfaceAddress(ROUTER1, 24));
+        iface0 = addPort(0, tap0, PORT0_MAC, new InterfaceAddress(ROUTER0, 24));
+        iface1 = addPort(1, tap1, PORT1_MAC, new InterfaceAddress(ROUTER1, 24));
+        port0 = iface0.port();
+        port1 = iface1.port();
         addRoute(Wire.ip("203.0.113.0"), 24, nextHops.acquire(NextHops.TYPE_GATEWAY, 1, GATEWAY));
         mark = snapshot();
     }
 
-    private Port addPort(int index, MemoryFrameIo io, long mac, InterfaceAddress address) {
+    /** A TAP-like port and its PORT interface, both at {@code index}, with one address. */
+    private Interface addPort(int index, MemoryFrameIo io, long mac, InterfaceAddress address) {
         PortCounters pc = new PortCounters(counterFile, io.ifname());
         portCounters.add(pc);
-        Port port = new Port(index, io.ifname(), io, mac, 1500, pc);
-        port.addresses(new InterfaceAddress[] {address});
+        Port port = new Port(index, io.ifname(), io, pc);
+        Interface iface = Interface.forPort(index, port, mac, 1500);
+        iface.addresses(new InterfaceAddress[] {address});
+        interfaces.put(iface);
         ports.put(port);
         // as routerd: connected subnet, the address itself, the subnet broadcast
         addRoute(address.network(), address.prefixLength(), nextHops.acquire(NextHops.TYPE_CONNECTED, index, 0));
         addRoute(address.address(), 32, nextHops.acquire(NextHops.TYPE_LOCAL, index, 0));
         addRoute(address.broadcast(), 32, nextHops.acquire(NextHops.TYPE_BROADCAST, index, 0));
-        return port;
+        return iface;
     }
 
     void addRoute(int prefix, int length, int nextHop) {
         routes.add(prefix, length, nextHop);
     }
 
-    /** A PERMANENT neighbour (like {@code neigh add}). */
-    void resolve(int port, int address, long mac) {
-        graph.resolver().addPermanent(port, address, mac);
+    /** A PERMANENT neighbour (like {@code neigh add}) on interface {@code iface}. */
+    void resolve(int iface, int address, long mac) {
+        graph.resolver().addPermanent(iface, address, mac);
         drain();
     }
 

@@ -153,8 +153,8 @@ class GraphFuzzTest {
     }
 
     private static void setPorts(GraphFixture fx, Ports p) {
-        fx.port0.mtu(p.mtu0());
-        fx.port1.mtu(p.mtu1());
+        fx.iface0.mtu(p.mtu0());
+        fx.iface1.mtu(p.mtu1());
         fx.tap0.full(p.full0());
         fx.tap1.full(p.full1());
         fx.port0.adminUp(!p.down0());
