@@ -88,6 +88,15 @@ public interface WorkerControl {
      */
     List<FdbEntry> fdb(int bridge);
 
+    /** The entries as they were before {@code change}, over all workers (port -1: there was none). */
+    default List<FdbEntry> fdbBefore(FdbChange change) {
+        List<FdbEntry> all = new java.util.ArrayList<>();
+        for (List<FdbEntry> entries : change.perWorker) {
+            all.addAll(entries);
+        }
+        return all;
+    }
+
     /** What an FDB change replaced or removed, per worker: for its undo. */
     final class FdbChange {
         /** Per worker: the entries as they were (port -1: there was none). */
