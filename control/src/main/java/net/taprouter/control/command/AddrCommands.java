@@ -37,7 +37,8 @@ public final class AddrCommands implements CommandGroup {
         switch (verb) {
             case "add" -> {
                 Prefix prefix = args.prefix("address", true);
-                Link link = dev(args);
+                args.expect("dev");
+                Link link = state.l3Link(args);
                 boolean prefixRoute = !args.accept("noprefixroute");
                 args.end();
                 checkUsable(args, prefix);

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import net.taprouter.control.model.AddressService;
+import net.taprouter.control.model.Bridge;
+import net.taprouter.control.model.BridgeService;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
@@ -24,7 +26,8 @@ import net.taprouter.dataplane.wire.MacAddress;
 
 /**
  * {@code link add|set|del|show}: router links. A TAP link is an L2 {@link Port} (its TAP, counters,
- * state) and its own L3 {@link Interface} (MAC, MTU, addresses), made and removed together.
+ * state) and its own L3 {@link Interface} (MAC, MTU, addresses), made and removed together. A
+ * bridge is an L3 interface over the ports that name it as master ({@link BridgeService}).
  */
 public final class LinkCommands implements CommandGroup {
     static final int DEFAULT_MTU = 1500;
@@ -33,11 +36,13 @@ public final class LinkCommands implements CommandGroup {
     private final RouterState state;
     private final RouteService routes;
     private final AddressService addresses;
+    private final BridgeService bridges;
 
     public LinkCommands(RouterState state, RouteService routes, AddressService addresses) {
         this.state = state;
         this.routes = routes;
         this.addresses = addresses;
+        this.bridges = new BridgeService(state);
     }
 
     @Override
@@ -49,7 +54,9 @@ public final class LinkCommands implements CommandGroup {
     public String help() {
         return String.join("\n",
             "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N]",
-            "link set NAME { up | down | address MAC | mtu N } ...",
+            "link add NAME type bridge [address MAC] [mtu N] [ageing SECONDS] [fdb_max N] [fdb_port_limit N]",
+            "link set NAME { up | down | address MAC | mtu N | master BRIDGE | nomaster } ...",
+            "link set BRIDGE { ageing SECONDS | fdb_max N | fdb_port_limit N } ...",
             "link del NAME",
             "link show [NAME] [-s]");
     }
@@ -85,10 +92,11 @@ public final class LinkCommands implements CommandGroup {
         args.expect("type");
         String type = args.next("link type");
         if (type.equals("bridge")) {
-            throw args.error("type bridge is not supported yet (bridging comes with a later release)");
+            addBridge(args, name);
+            return;
         }
         if (!type.equals("tap")) {
-            throw args.error("unknown link type \"" + type + "\" (tap)");
+            throw args.error("unknown link type \"" + type + "\" (tap, bridge)");
         }
         String ifname = null;
         String netns = null;
@@ -113,7 +121,7 @@ public final class LinkCommands implements CommandGroup {
             throw args.error("port \"" + name + "\" exists");
         }
         for (Link link : state.links().values()) {
-            if (link.ifname().equals(ifname) && java.util.Objects.equals(link.netns(), netns)) {
+            if (ifname.equals(link.ifname()) && java.util.Objects.equals(link.netns(), netns)) {
                 throw args.error("TAP \"" + ifname + "\" is already port \"" + link.name() + "\"");
             }
         }
@@ -165,6 +173,32 @@ public final class LinkCommands implements CommandGroup {
         state.links().put(name, new Link(iface, port, ifname, netns, attach));
     }
 
+    /** {@code link add NAME type bridge ...}: the bridge interface; its FDB on every worker. */
+    private void addBridge(Args args, String name) {
+        Long mac = null;
+        int mtu = DEFAULT_MTU;
+        Bridge settings = new Bridge();
+        while (args.hasNext()) {
+            String option = args.next("option");
+            switch (option) {
+                case "address" -> mac = args.mac();
+                case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                case "ageing", "ageing_time" -> settings.ageingSeconds(args.integer("ageing", 0, Bridge.MAX_AGEING_SECONDS));
+                case "fdb_max" -> settings.fdbMax(args.integer("fdb_max", 1, Bridge.MAX_FDB));
+                case "fdb_port_limit" -> settings.fdbPortLimit(args.integer("fdb_port_limit", 1, Bridge.MAX_FDB));
+                default -> throw args.error("unknown option \"" + option + "\"");
+            }
+        }
+        if (state.link(name) != null) {
+            throw args.error("port \"" + name + "\" exists");
+        }
+        int index = state.dataplane().interfaces().freeIndex();
+        if (index < 0) {
+            throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
+        }
+        bridges.create(Interface.bridge(index, name, mac != null ? mac : defaultMac(name), mtu), settings);
+    }
+
     private void set(Args args) {
         Link link = state.link(args);
         Interface iface = link.iface();
@@ -172,8 +206,13 @@ public final class LinkCommands implements CommandGroup {
         Boolean up = null;
         Long mac = null;
         Integer mtu = null;
+        Link master = null;
+        boolean nomaster = false;
+        Integer ageing = null;
+        Integer fdbMax = null;
+        Integer fdbPortLimit = null;
         if (!args.hasNext()) {
-            throw args.error("missing what to set (up, down, address MAC, mtu N)");
+            throw args.error("missing what to set (up, down, address MAC, mtu N, master BRIDGE, nomaster)");
         }
         while (args.hasNext()) {
             String option = args.next("option");
@@ -182,11 +221,44 @@ public final class LinkCommands implements CommandGroup {
                 case "down" -> up = false;
                 case "address" -> mac = args.mac();
                 case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
-                case "master", "nomaster" -> throw args.error("bridge ports are not supported yet");
+                case "master" -> {
+                    master = state.link(args);
+                    if (!master.isBridge()) {
+                        throw args.error("\"" + master.name() + "\" is not a bridge");
+                    }
+                }
+                case "nomaster" -> nomaster = true;
+                case "ageing", "ageing_time" -> ageing = args.integer("ageing", 0, Bridge.MAX_AGEING_SECONDS);
+                case "fdb_max" -> fdbMax = args.integer("fdb_max", 1, Bridge.MAX_FDB);
+                case "fdb_port_limit" -> fdbPortLimit = args.integer("fdb_port_limit", 1, Bridge.MAX_FDB);
                 default -> throw args.error("unknown option \"" + option + "\"");
             }
         }
-        if (up != null) {
+        if ((master != null || nomaster) && link.isBridge()) {
+            throw args.error(link.name() + " is a bridge: only a port can have a master");
+        }
+        if ((ageing != null || fdbMax != null || fdbPortLimit != null) && !link.isBridge()) {
+            throw args.error(link.name() + " is not a bridge (ageing, fdb_max and fdb_port_limit are a bridge's)");
+        }
+        if (nomaster) {
+            bridges.leave(link);
+        }
+        if (master != null) {
+            bridges.join(link, master, args.command());
+        }
+        if (ageing != null) {
+            bridges.ageing(link, ageing);
+        }
+        if (fdbMax != null || fdbPortLimit != null) {
+            Bridge settings = link.bridge();
+            bridges.bounds(link, fdbMax != null ? fdbMax : settings.fdbMax(),
+                fdbPortLimit != null ? fdbPortLimit : settings.fdbPortLimit(), args.command());
+        }
+        if (up != null && port == null) { // a bridge: its own admin state, no TAP
+            boolean before = iface.adminUp();
+            iface.adminUp(up);
+            state.transaction().onRollback(() -> iface.adminUp(before));
+        } else if (up != null) {
             boolean before = port.adminUp();
             if (up && port.carrierLost()) {
                 revive(args, link);
@@ -257,8 +329,13 @@ public final class LinkCommands implements CommandGroup {
     private void delete(Args args) {
         Link link = state.link(args);
         args.end();
+        if (link.isBridge()) {
+            deleteBridge(link);
+            return;
+        }
         Interface iface = link.iface();
         Port port = link.port();
+        bridges.leave(link);
         routes.removeRoutesVia(iface);
         addresses.removeAll(iface);
         Dataplane dataplane = state.dataplane();
@@ -276,6 +353,30 @@ public final class LinkCommands implements CommandGroup {
             dataplane.removePort(port);
             dataplane.removeInterface(iface);
         });
+    }
+
+    /**
+     * {@code link del BRIDGE}: its ports leave it (they stay, as ports of their own), its routes
+     * and addresses go, the interface is unpublished now and removed at commit (its neighbours
+     * and FDB dropped by the workers once no packet can hold it).
+     */
+    private void deleteBridge(Link link) {
+        Interface bridge = link.iface();
+        for (Link member : bridges.members(bridge)) {
+            bridges.leave(member);
+        }
+        routes.removeRoutesVia(bridge);
+        addresses.removeAll(bridge);
+        Dataplane dataplane = state.dataplane();
+        Map<String, Link> order = new LinkedHashMap<>(state.links());
+        state.links().remove(link.name());
+        dataplane.interfaces().unpublish(bridge);
+        state.transaction().onRollback(() -> {
+            dataplane.interfaces().put(bridge);
+            state.links().clear();
+            state.links().putAll(order);
+        });
+        state.transaction().onCommit(() -> dataplane.removeInterface(bridge));
     }
 
     private void show(Args args, Output out) {
@@ -307,11 +408,16 @@ public final class LinkCommands implements CommandGroup {
 
     /** ip-link style description (shared with addr show). */
     static Map<String, Object> describe(Link link, Output out, boolean stats) {
+        if (link.isBridge()) {
+            return describeBridge(link, out);
+        }
         Interface iface = link.iface();
         Port port = link.port();
+        Interface master = link.master();
         String flags = port.isUp() ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : port.adminUp() ? "<BROADCAST,MULTICAST,UP>" : "<BROADCAST,MULTICAST>";
         String operState = port.isUp() ? "UP" : port.carrierLost() ? "LOWERLAYERDOWN" : "DOWN";
-        Map<String, Object> row = out.row((iface.index() + 1) + ": " + iface.name() + ": " + flags + " mtu " + iface.mtu() + " state " + operState);
+        Map<String, Object> row = out.row((iface.index() + 1) + ": " + iface.name() + ": " + flags + " mtu " + iface.mtu()
+            + (master != null ? " master " + master.name() : "") + " state " + operState);
         out.line("    link/ether " + MacAddress.format(iface.mac()) + " brd ff:ff:ff:ff:ff:ff");
         out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : ""));
         row.put("ifindex", iface.index() + 1);
@@ -325,6 +431,9 @@ public final class LinkCommands implements CommandGroup {
         }
         row.put("flags", flagList);
         row.put("mtu", iface.mtu());
+        if (master != null) {
+            row.put("master", master.name());
+        }
         row.put("operstate", operState);
         row.put("link_type", "ether");
         row.put("address", MacAddress.format(iface.mac()));
@@ -351,6 +460,48 @@ public final class LinkCommands implements CommandGroup {
                 "rx", Map.of("bytes", rxBytes, "packets", rxPackets, "dropped", rxDrops),
                 "tx", Map.of("bytes", txBytes, "packets", txPackets, "dropped", txDrops)));
         }
+        return row;
+    }
+
+    /** A bridge in ip-link style, with its FDB settings as {@code link add} takes them. */
+    private static Map<String, Object> describeBridge(Link link, Output out) {
+        Interface bridge = link.iface();
+        boolean carrier = false;
+        for (Port member : bridge.members()) {
+            carrier |= member.isUp();
+        }
+        boolean up = bridge.adminUp();
+        String flags = !up ? "<BROADCAST,MULTICAST>" : carrier ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<NO-CARRIER,BROADCAST,MULTICAST,UP>";
+        String operState = up && carrier ? "UP" : "DOWN";
+        Bridge settings = link.bridge();
+        Map<String, Object> row = out.row((bridge.index() + 1) + ": " + bridge.name() + ": " + flags + " mtu " + bridge.mtu()
+            + " state " + operState);
+        out.line("    link/ether " + MacAddress.format(bridge.mac()) + " brd ff:ff:ff:ff:ff:ff");
+        out.line("    bridge ageing " + settings.ageingSeconds() + " fdb_max " + settings.fdbMax()
+            + " fdb_port_limit " + settings.fdbPortLimit());
+        row.put("ifindex", bridge.index() + 1);
+        row.put("ifname", bridge.name());
+        List<String> flagList = new ArrayList<>();
+        if (up && !carrier) {
+            flagList.add("NO-CARRIER");
+        }
+        flagList.addAll(List.of("BROADCAST", "MULTICAST"));
+        if (up) {
+            flagList.add("UP");
+        }
+        if (up && carrier) {
+            flagList.add("LOWER_UP");
+        }
+        row.put("flags", flagList);
+        row.put("mtu", bridge.mtu());
+        row.put("operstate", operState);
+        row.put("link_type", "ether");
+        row.put("address", MacAddress.format(bridge.mac()));
+        row.put("broadcast", "ff:ff:ff:ff:ff:ff");
+        row.put("kind", "bridge");
+        row.put("ageing", settings.ageingSeconds());
+        row.put("fdb_max", settings.fdbMax());
+        row.put("fdb_port_limit", settings.fdbPortLimit());
         return row;
     }
 }

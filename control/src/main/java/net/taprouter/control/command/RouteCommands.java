@@ -87,7 +87,7 @@ public final class RouteCommands implements CommandGroup {
                         throw args.error("bad gateway " + Ipv4Address.format(gateway));
                     }
                 }
-                case "dev" -> port = state.link(args).iface();
+                case "dev" -> port = state.l3Link(args).iface();
                 case "proto" -> {
                     String proto = args.next("protocol");
                     if (!proto.equals("kernel") && !proto.equals("static")) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import net.taprouter.control.model.Rib;
+import net.taprouter.control.model.Bridge;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
@@ -11,14 +12,15 @@ import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.iface.InterfaceAddress;
 import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.l2.FdbTables;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 
 /**
  * {@code save}: the running configuration as commands of the same grammar, in an order that
  * {@code routerd --config} replays to the same state (and whose replay saves to the very same
- * text): links, addresses, routes, static neighbours, link state, ICMP rate limit, forwarding
- * switch. Connected routes are left to {@code addr add} where that reproduces them, else saved
+ * text): links (bridges and TAPs in link order, then the bridge ports' masters), addresses,
+ * routes, static neighbours, static FDB entries, link state, ICMP rate limit, forwarding switch. Connected routes are left to {@code addr add} where that reproduces them, else saved
  * explicitly (see {@link #makesItsRoute}). ({@code routerctl save FILE} writes it client-side.)
  *
  * <p>The text is a cursor ({@link Output#streamLines}): as the last command of a request it is
@@ -31,10 +33,12 @@ import net.taprouter.dataplane.wire.MacAddress;
 public final class SaveCommand implements CommandGroup {
     private final RouterState state;
     private final NeighCommands neighbours;
+    private final FdbCommands fdb;
 
-    public SaveCommand(RouterState state, NeighCommands neighbours) {
+    public SaveCommand(RouterState state, NeighCommands neighbours, FdbCommands fdb) {
         this.state = state;
         this.neighbours = neighbours;
+        this.fdb = fdb;
     }
 
     @Override
@@ -93,9 +97,22 @@ public final class SaveCommand implements CommandGroup {
         out.line("# taprouter configuration (routerctl save)");
         for (Link link : state.links().values()) {
             Interface iface = link.iface();
+            if (link.isBridge()) {
+                Bridge b = link.bridge();
+                out.line("link add " + iface.name() + " type bridge address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu()
+                    + (b.ageingSeconds() != Bridge.DEFAULT_AGEING_SECONDS ? " ageing " + b.ageingSeconds() : "")
+                    + (b.fdbMax() != FdbTables.DEFAULT_MAX_ENTRIES ? " fdb_max " + b.fdbMax() : "")
+                    + (b.fdbPortLimit() != FdbTables.DEFAULT_PORT_LIMIT ? " fdb_port_limit " + b.fdbPortLimit() : ""));
+                continue;
+            }
             out.line("link add " + iface.name() + " type tap ifname " + link.ifname()
                 + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
                 + " address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu());
+        }
+        for (Link link : state.links().values()) {
+            if (link.master() != null) {
+                out.line("link set " + link.name() + " master " + link.master().name());
+            }
         }
         for (Link link : state.links().values()) {
             for (InterfaceAddress a : link.iface().addresses()) {
@@ -132,6 +149,11 @@ public final class SaveCommand implements CommandGroup {
         neighbourLines.sort(Comparator.<String[]>comparingInt(l -> linkOrder.indexOf(l[0])).thenComparingLong(l -> Long.parseLong(l[1])));
         for (String[] line : neighbourLines) {
             out.line(line[2]);
+        }
+        for (FdbCommands.Entry e : fdb.entries(null)) {
+            if (e.entry().isStatic()) {
+                out.line("fdb add " + MacAddress.format(e.entry().mac()) + " dev " + e.port().name());
+            }
         }
         for (Link link : state.links().values()) {
             if (!link.iface().adminUp()) {

@@ -6,12 +6,18 @@ import net.taprouter.dataplane.port.Port;
 /**
  * A link as configured: its L3 {@link Interface} (what addresses, routes and neighbours name) and,
  * for a TAP link, its L2 {@link Port} and how its TAP was made; a bridge has no port of its own
- * ({@code port} null, no TAP).
+ * ({@code port} null, no TAP) but its {@link Bridge} settings. A TAP link's port belongs to its
+ * own interface, or, while it is a bridge port, to the bridge ({@link Port#upper()}).
  */
-public record Link(Interface iface, Port port, String ifname, String netns, boolean attach) {
+public record Link(Interface iface, Port port, String ifname, String netns, boolean attach, Bridge bridge) {
+    /** A TAP link. */
+    public Link(Interface iface, Port port, String ifname, String netns, boolean attach) {
+        this(iface, port, ifname, netns, attach, null);
+    }
+
     /** A bridge: an interface over member ports. */
-    public static Link bridge(Interface iface) {
-        return new Link(iface, null, null, null, false);
+    public static Link bridge(Interface iface, Bridge settings) {
+        return new Link(iface, null, null, null, false, settings);
     }
 
     public String name() {
@@ -20,5 +26,10 @@ public record Link(Interface iface, Port port, String ifname, String netns, bool
 
     public boolean isBridge() {
         return iface.isBridge();
+    }
+
+    /** The bridge this TAP link's port is a member of, or null. */
+    public Interface master() {
+        return port != null && port.upper() != iface ? port.upper() : null;
     }
 }

@@ -67,6 +67,19 @@ public final class RouterState {
         return link;
     }
 
+    /**
+     * The link named by the next word of {@code args}, for an L3 use of it (an address, a route):
+     * a bridge port has none (its bridge has them), so it is refused.
+     */
+    public Link l3Link(Args args) {
+        Link link = link(args);
+        if (link.master() != null) {
+            throw args.error("port \"" + link.name() + "\" is a port of bridge " + link.master().name()
+                + " (addresses and routes go on the bridge)");
+        }
+        return link;
+    }
+
     public static long key(Prefix prefix) {
         return Rib.key(prefix);
     }

@@ -208,7 +208,8 @@ public final class Dataplane implements AutoCloseable {
      * Control thread: stop using a port for good (a committed {@code link del}, or the undo of a
      * {@code link add}). Never throws. Stops reading its TAP and unpublishes it (only if it is still
      * the port at its index: this never touches another port), then finishes the removal: after a
-     * grace period the TAP and counters are closed, and only then is its index free for a new port.
+     * grace period the TAP and counters are closed and every bridge forgets the port (FDB entries),
+     * and only then is its index free for a new port.
      * If the dataplane does not answer (a stuck thread), what is left is retried on the next removal
      * and done by {@link #close()}: the TAP is never leaked and the index never reused early.
      */
@@ -228,8 +229,8 @@ public final class Dataplane implements AutoCloseable {
     /**
      * Control thread: stop using an L3 interface for good (a committed {@code link del}, or the undo
      * of a {@code link add}). Never throws. Unpublishes it (only if it is still the one at its index),
-     * then, after a grace period, its neighbour entries are dropped on every worker, and only then
-     * is its index free for a new interface (retried as {@link #removePort} is).
+     * then, after a grace period, its neighbour entries (and a bridge's FDB) are dropped on every
+     * worker, and only then is its index free for a new interface (retried as {@link #removePort} is).
      */
     public void removeInterface(Interface iface) {
         interfaces.unpublish(iface);
@@ -269,6 +270,11 @@ public final class Dataplane implements AutoCloseable {
             try {
                 if (r.iface != null) {
                     workers.discardInterfaceNeighbours(r.iface.index());
+                    if (r.iface.isBridge()) {
+                        workers.dropFdb(r.iface.index());
+                    }
+                } else {
+                    workers.forgetFdbPort(r.port.index());
                 }
             } catch (RuntimeException e) {
                 System.err.println("routerd: " + r.name() + ": not forgotten by the workers yet (" + e.getMessage()

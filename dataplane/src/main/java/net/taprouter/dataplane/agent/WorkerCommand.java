@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.agent;
 
 import java.util.List;
+import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -96,6 +97,91 @@ public interface WorkerCommand<R> {
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onDiscardInterfaceNeighbours(this);
             return null;
+        }
+    }
+
+    /** A bridge is made: its FDB on this worker. */
+    record CreateFdb(int bridge, int maxEntries, int perPortLimit, long ageingMillis) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onCreateFdb(this);
+            return null;
+        }
+    }
+
+    /** A bridge's removal finished: its FDB goes. */
+    record DropFdb(int bridge) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onDropFdb(this);
+            return null;
+        }
+    }
+
+    /** {@code link set BRIDGE ageing S}: answers the previous ageing time (ms). */
+    record FdbAgeing(int bridge, long ageingMillis) implements WorkerCommand<Long> {
+        @Override
+        public Long applyTo(WorkerCommandHandler worker) {
+            return worker.onFdbAgeing(this);
+        }
+    }
+
+    /** {@code link set BRIDGE fdb_max N | fdb_port_limit N}: the FDB rebuilt with new bounds. */
+    record ResizeFdb(int bridge, int maxEntries, int perPortLimit) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onResizeFdb(this);
+            return null;
+        }
+    }
+
+    /** {@code fdb add}: a static entry; answers the entry as it was (port -1: none). */
+    record SetStaticFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+        @Override
+        public FdbEntry applyTo(WorkerCommandHandler worker) {
+            return worker.onSetStaticFdb(this);
+        }
+    }
+
+    /** {@code fdb del}: answers the entry removed, or null if the MAC is not on that port. */
+    record DeleteFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+        @Override
+        public FdbEntry applyTo(WorkerCommandHandler worker) {
+            return worker.onDeleteFdb(this);
+        }
+    }
+
+    /** {@code fdb flush}, a port leaving its bridge: answers the entries removed. */
+    record FlushFdb(int bridge, int port, boolean includeStatic) implements WorkerCommand<List<FdbEntry>> {
+        @Override
+        public List<FdbEntry> applyTo(WorkerCommandHandler worker) {
+            return worker.onFlushFdb(this);
+        }
+    }
+
+    /** Undo of an FDB change: the entries as they were (port -1: none). */
+    record RestoreFdb(List<FdbEntry> entries) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onRestoreFdb(this);
+            return null;
+        }
+    }
+
+    /** A port's removal finished: no bridge keeps an entry on it. */
+    record ForgetFdbPort(int port) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onForgetFdbPort(this);
+            return null;
+        }
+    }
+
+    /** {@code fdb show}: copies of this worker's entries of one bridge (-1: every bridge). */
+    record SnapshotFdb(int bridge) implements WorkerCommand<List<FdbEntry>> {
+        @Override
+        public List<FdbEntry> applyTo(WorkerCommandHandler worker) {
+            return worker.onSnapshotFdb(this);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
+import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -122,6 +123,89 @@ final class WorkerProxy implements WorkerControl {
     @Override
     public List<NeighbourEntry> neighbours() {
         return merge(send(w -> new WorkerCommand.SnapshotNeighbours()).get());
+    }
+
+    @Override
+    public void createFdb(int bridge, int maxEntries, int perPortLimit, long ageingMillis) {
+        send(w -> new WorkerCommand.CreateFdb(bridge, maxEntries, perPortLimit, ageingMillis)).get();
+    }
+
+    @Override
+    public void dropFdb(int bridge) {
+        send(w -> new WorkerCommand.DropFdb(bridge)).get();
+    }
+
+    @Override
+    public void fdbAgeing(int bridge, long ageingMillis) {
+        send(w -> new WorkerCommand.FdbAgeing(bridge, ageingMillis)).get();
+    }
+
+    @Override
+    public void resizeFdb(int bridge, int maxEntries, int perPortLimit) {
+        send(w -> new WorkerCommand.ResizeFdb(bridge, maxEntries, perPortLimit)).get();
+    }
+
+    @Override
+    public FdbChange setStaticFdb(int bridge, long mac, int port) {
+        Answers<FdbEntry> answers = send(w -> new WorkerCommand.SetStaticFdb(bridge, mac, port));
+        if (answers.failure != null) {
+            List<Integer> done = answers.succeeded();
+            if (!done.isEmpty()) {
+                RuntimeException undo = sendTo(done, w -> new WorkerCommand.RestoreFdb(List.of(answers.values.get(w)))).failure;
+                if (undo != null) {
+                    answers.failure.addSuppressed(undo);
+                }
+            }
+            throw answers.failure;
+        }
+        List<List<FdbEntry>> perWorker = new ArrayList<>();
+        for (FdbEntry before : answers.values) {
+            perWorker.add(List.of(before));
+        }
+        return new FdbChange(perWorker);
+    }
+
+    @Override
+    public FdbChange deleteFdb(int bridge, long mac, int port) {
+        List<List<FdbEntry>> perWorker = new ArrayList<>();
+        for (FdbEntry removed : send(w -> new WorkerCommand.DeleteFdb(bridge, mac, port)).get()) {
+            perWorker.add(removed == null ? List.of() : List.of(removed));
+        }
+        return new FdbChange(perWorker);
+    }
+
+    @Override
+    public FdbChange flushFdb(int bridge, int port, boolean includeStatic) {
+        return new FdbChange(send(w -> new WorkerCommand.FlushFdb(bridge, port, includeStatic)).get());
+    }
+
+    @Override
+    public void restoreFdb(FdbChange change) {
+        if (!change.isEmpty()) {
+            check(change.perWorker.size());
+            send(w -> new WorkerCommand.RestoreFdb(change.perWorker.get(w))).get();
+        }
+    }
+
+    @Override
+    public void forgetFdbPort(int port) {
+        send(w -> new WorkerCommand.ForgetFdbPort(port)).get();
+    }
+
+    @Override
+    public List<FdbEntry> fdb(int bridge) {
+        List<List<FdbEntry>> perWorker = send(w -> new WorkerCommand.SnapshotFdb(bridge)).get();
+        if (perWorker.size() == 1) {
+            return perWorker.get(0);
+        }
+        Map<String, FdbEntry> best = new HashMap<>();
+        for (List<FdbEntry> entries : perWorker) {
+            for (FdbEntry e : entries) {
+                best.merge(e.bridge() + "/" + e.vlan() + "/" + e.mac(), e,
+                    (a, b) -> a.isStatic() != b.isStatic() ? (a.isStatic() ? a : b) : (b.ageMillis() < a.ageMillis() ? b : a));
+            }
+        }
+        return new ArrayList<>(best.values());
     }
 
     /** Per (interface, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */

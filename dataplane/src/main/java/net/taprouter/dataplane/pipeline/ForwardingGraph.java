@@ -9,15 +9,21 @@ import net.taprouter.dataplane.wire.IcmpView;
  * Builds and wires the stages of one forwarding agent:
  *
  * <pre>
- *  EthernetInput ─┬─ ArpInput ─── (reply) ──────────────────────────────────────────────▶ Transmit
- *                 └─ Ipv4Input ── [PREROUTING] ── RouteLookup ─┬─ LocalDelivery ─┬─ RouteOutput ─┐
- *                                                              │       TcpReset ─┘   (echo reply, │
- *                                                              │                 ICMP error, RST) │
- *                                                              └─ Forward (TTL) ──────────────────┤
+ *  EthernetInput ─┬─ BridgeInput ─┬─ (known unicast) ──────────────────────────────────▶ Transmit
+ *                 │  (bridge port) ├─ (unknown: flooded, one slot to every other port) ▶ Transmit
+ *                 │                └─ (to the bridge's MAC, broadcast) ─┐ the bridge as ingress interface
+ *                 ├─ ArpInput ─── (reply) ◀─────────────────────────────┤ ─────────────▶ Transmit
+ *                 └─ Ipv4Input ◀────────────────────────────────────────┘
+ *                     └─ [PREROUTING] ── RouteLookup ─┬─ LocalDelivery ─┬─ RouteOutput ─┐
+ *                                                     │       TcpReset ─┘   (echo reply, │
+ *                                                     │                 ICMP error, RST) │
+ *                                                     └─ Forward (TTL) ──────────────────┤
  *    ┌────────────────────────────────────────────────────────────────────────────────────────────┘
  *    └─ [POSTROUTING] ── Adjacency ─┬──────────────────────── Mtu ─┬─ Transmit
  *                                   └─ ArpResolver (queue) ──┘     └─ Fragment
  *                                      resumes at Mtu
+ *  Transmit chooses the egress port of the egress interface: its port, or a bridge's by its FDB
+ *  (unknown destinations flooded to every member port).
  *  errors: IcmpError(type, code) ── RouteOutput;   every drop: DropStage(reason)
  * </pre>
  *
@@ -71,7 +77,8 @@ public final class ForwardingGraph {
         hooks.put(Hook.PREROUTING, prerouting);
         hooks.put(Hook.POSTROUTING, postrouting);
 
-        ethernetInput.next(arpInput, ipv4Input);
+        BridgeInputStage bridgeInput = new BridgeInputStage(context, this, ethernetInput);
+        ethernetInput.next(arpInput, ipv4Input, bridgeInput);
         ipv4Input.next(prerouting);
         prerouting.next(routeLookup);
         routeLookup.next(localDelivery, forward);

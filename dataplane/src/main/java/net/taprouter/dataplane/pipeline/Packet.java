@@ -22,9 +22,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  0 frameOffset       1 frameLength      2 ingressPort   3 ingressInterface
  *  4 egressInterface   5 egressPort       6 nextHop       7 neighbourAddress
  *  8 mtu               9 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
- * 10 flood references (not a packet field: the transmitter's count of the queued writes of one
- *    slot flooded to several ports, see {@link #FLOOD_REFS})
- * 11-15 free: conntrack entry, GSO type/size, header length, checksum start/offset
+ * 10 flood references, 11 flood result (not packet fields: kept by the context while one slot is
+ *    written to several ports, see {@link #FLOOD_REFS})
+ * 12-15 free: conntrack entry, GSO type/size, header length, checksum start/offset
  * </pre>
  *
  * Ports are L2 ports ({@code port.PortTable} indices), interfaces L3 interfaces
@@ -51,6 +51,8 @@ public final class Packet {
      * of {@link #save}/{@link #load}, and back at 0 whenever the slot is free.
      */
     static final int FLOOD_REFS = 10;
+    /** Word of a flooded slot's metadata: 0 no copy written yet, 1 one went out, else (drop reason ordinal + 2) of the last failure. */
+    static final int FLOOD_RESULT = 11;
     private static final int FLAG_LINK_BROADCAST = 1;
     private static final int FLAG_LOCAL_ORIGIN = 2;
 

@@ -40,6 +40,10 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  *  gateway 198.51.100.2 on port 1: route 203.0.113.0/24
  * </pre>
  *
+ * With {@link #addBridge}: a bridge "br0" (interface 2, 00:00:5e:00:53:b0, 198.18.0.254/24) over
+ * three more ports "b1", "b2", "b3" (ports 2, 3, 4, whose own interfaces are 3, 4, 5), as routerd
+ * sets up {@code link add br0 type bridge} + {@code link set bN master br0}.
+ *
  * Routes as routerd installs them: each connected /24 to a CONNECTED next hop, each router
  * address /32 to LOCAL, each subnet broadcast /32 to BROADCAST, the static route to a GATEWAY.
  * Counter checks are by name and by difference ({@link #assertCounters}); every slot taken from
@@ -51,6 +55,8 @@ final class GraphFixture implements AutoCloseable {
     static final int NEIGHBOURS = 16;
     static final int ARP_QUEUE = 4;
     static final long SECOND = 1_000_000_000L;
+    static final long BRIDGE_MAC = Wire.mac("00:00:5e:00:53:b0");
+    static final int BRIDGE_ADDRESS = Wire.ip("198.18.0.254");
     /** Clock at the start: not 0, so nothing can pass by a zero default. */
     static final long START = 1_000 * SECOND;
 
@@ -88,6 +94,13 @@ final class GraphFixture implements AutoCloseable {
     /** The PORT interfaces of port0 and port1 (same indices). */
     final Interface iface0;
     final Interface iface1;
+
+    /** The bridge and its member ports' devices, after {@link #addBridge}. */
+    Interface bridge;
+    final MemoryFrameIo b1 = new MemoryFrameIo("b1");
+    final MemoryFrameIo b2 = new MemoryFrameIo("b2");
+    final MemoryFrameIo b3 = new MemoryFrameIo("b3");
+    Port[] bridgePorts;
 
     private final Packet packet = new Packet();
     private final List<PortCounters> portCounters = new ArrayList<>();
@@ -141,6 +154,36 @@ final class GraphFixture implements AutoCloseable {
         return iface;
     }
 
+    /**
+     * Adds bridge "br0" over ports b1, b2, b3 (2, 3, 4) with {@code maxEntries} and
+     * {@code perPortLimit} FDB bounds and {@code ageingMillis}; its address 198.18.0.254/24 and
+     * routes as {@code addr add} makes them.
+     */
+    void addBridge(int maxEntries, int perPortLimit, long ageingMillis) {
+        bridge = Interface.bridge(2, "br0", BRIDGE_MAC, 1500);
+        InterfaceAddress address = new InterfaceAddress(BRIDGE_ADDRESS, 24);
+        bridge.addresses(new InterfaceAddress[] {address});
+        worker.context().fdbs.create(2, maxEntries, perPortLimit, ageingMillis);
+        interfaces.put(bridge);
+        MemoryFrameIo[] devices = {b1, b2, b3};
+        bridgePorts = new Port[3];
+        for (int i = 0; i < 3; i++) {
+            PortCounters pc = new PortCounters(counterFile, devices[i].ifname());
+            portCounters.add(pc);
+            Port port = new Port(2 + i, devices[i].ifname(), devices[i], pc);
+            interfaces.put(Interface.forPort(3 + i, port, 0x0200_0000_0b00L + i, 1500));
+            pc.enableBridge();
+            port.upper(bridge);
+            ports.put(port);
+            bridgePorts[i] = port;
+        }
+        bridge.members(bridgePorts.clone());
+        addRoute(address.network(), 24, nextHops.acquire(NextHops.TYPE_CONNECTED, 2, 0));
+        addRoute(address.address(), 32, nextHops.acquire(NextHops.TYPE_LOCAL, 2, 0));
+        addRoute(address.broadcast(), 32, nextHops.acquire(NextHops.TYPE_BROADCAST, 2, 0));
+        mark = snapshot();
+    }
+
     void addRoute(int prefix, int length, int nextHop) {
         routes.add(prefix, length, nextHop);
     }
@@ -183,6 +226,8 @@ final class GraphFixture implements AutoCloseable {
         long now = START + offsetNanos;
         context.nowNanos = now;
         int work = graph.resolver().onTimer(now);
+        int aged = context.fdbs.age(now / 1_000_000);
+        context.counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
         drain();
         return work;
     }
@@ -209,6 +254,9 @@ final class GraphFixture implements AutoCloseable {
     void assertNothingWritten() {
         assertEquals(List.of(), hexes(tap0.take()), "tap0 wrote");
         assertEquals(List.of(), hexes(tap1.take()), "tap1 wrote");
+        assertEquals(List.of(), hexes(b1.take()), "b1 wrote");
+        assertEquals(List.of(), hexes(b2.take()), "b2 wrote");
+        assertEquals(List.of(), hexes(b3.take()), "b3 wrote");
     }
 
     static List<String> hexes(List<byte[]> frames) {

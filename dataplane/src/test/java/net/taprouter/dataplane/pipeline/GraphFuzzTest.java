@@ -20,9 +20,11 @@ import net.jqwik.api.constraints.Size;
 /**
  * Fuzzing through the real stage graph (Agrona bounds checks on, as in every unit test): random
  * frames and seed frames (golden captures, a TCP SYN to the router, large UDP with and without
- * DF, a packet for an on-link host nobody answers for) with bytes flipped, cut or extended, from
- * either port, with the clock moving and the ports changing under them (MTU down to 28 bytes, TAP
- * queue full, port down). No stage may throw (internal_error stays 0), no slot may leak or be
+ * DF, a packet for an on-link host nobody answers for; bridged frames: unicast, broadcast, ARP for
+ * the bridge's address, a ping to it, a packet routed from the bridge) with bytes flipped, cut or
+ * extended, from either routed port or one of the three ports of a bridge (small FDB: full and
+ * per-port limits are reached), with the clock moving and the ports changing under them (MTU
+ * down to 28 bytes, TAP queue full, port down). No stage may throw (internal_error stays 0), no slot may leak or be
  * freed twice ({@link GraphFixture#close}), and the accounting rule of
  * {@link net.taprouter.dataplane.stats.DropReason} must hold exactly:
  * <ul>
@@ -40,8 +42,9 @@ class GraphFuzzTest {
 
     private static final List<byte[]> SEEDS = seeds();
 
-    /** Per step: the MTU of each port, whether its TAP queue is full, whether it is up. */
-    record Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1) {
+    /** Per step: the MTU of each port, whether its TAP queue is full, whether it is up (b2: bridge port b2; bridge: br0's MTU). */
+    record Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1, boolean fullB2, boolean downB2,
+                 int mtuBridge) {
     }
 
     record Input(int port, byte[] frame, long advanceMillis, Ports ports) {
@@ -72,6 +75,22 @@ class GraphFuzzTest {
             .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
         seeds.add(Wire.ipv4("198.51.100.1", "192.0.2.254").icmp(8, 0, 0x1234_0001, Wire.pattern(1000, 4))
             .frame(GraphFixture.PORT1_MAC, GraphFixture.HOST_B_MAC));
+        long h1 = Wire.mac("00:00:5e:00:53:a1");
+        long h2 = Wire.mac("00:00:5e:00:53:a2");
+        seeds.add(Wire.ipv4("198.18.0.1", "198.18.0.2").udp(40000, 9, Wire.pattern(60, 5)).frame(h2, h1));
+        seeds.add(Wire.ipv4("198.18.0.2", "198.18.0.1").udp(40000, 9, Wire.pattern(60, 6)).frame(h1, h2));
+        seeds.add(Wire.ether(GraphFixture.BROADCAST_MAC, h1, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, h1, Wire.ip("198.18.0.1"), 0, Wire.ip("198.18.0.2"))));
+        seeds.add(Wire.ether(GraphFixture.BROADCAST_MAC, h1, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, h1, Wire.ip("198.18.0.1"), 0, GraphFixture.BRIDGE_ADDRESS)));
+        seeds.add(Wire.ether(GraphFixture.BRIDGE_MAC, h2, Wire.ETHERTYPE_ARP,
+            Wire.arp(2, h2, Wire.ip("198.18.0.2"), GraphFixture.BRIDGE_MAC, GraphFixture.BRIDGE_ADDRESS)));
+        seeds.add(Wire.ipv4("198.18.0.1", "198.18.0.254").icmp(8, 0, 0x1234_0001, Wire.pattern(100, 7))
+            .frame(GraphFixture.BRIDGE_MAC, h1));
+        seeds.add(Wire.ipv4("198.18.0.1", "198.51.100.1").udp(40000, 9, Wire.pattern(1200, 8))
+            .frame(GraphFixture.BRIDGE_MAC, h1));
+        seeds.add(Wire.ipv4("192.0.2.1", "198.18.0.2").udp(40000, 9, Wire.pattern(1200, 9))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
         return seeds;
     }
 
@@ -89,8 +108,11 @@ class GraphFuzzTest {
             Tuple.of(1, Arbitraries.of(576, 68, 28)));
         Arbitrary<Boolean> rarely = Arbitraries.frequencyOf(Tuple.of(12, Arbitraries.just(false)),
             Tuple.of(1, Arbitraries.just(true)));
-        Arbitrary<Ports> ports = Combinators.combine(mtu, mtu, rarely, rarely, rarely, rarely).as(Ports::new);
-        return Combinators.combine(Arbitraries.integers().between(0, 1), frame,
+        Arbitrary<Ports> ports = Combinators.combine(mtu, mtu, rarely, rarely, rarely, rarely, rarely, rarely)
+            .as((m0, m1, f0, f1, d0, d1, fb, db) -> new Ports(m0, m1, f0, f1, d0, d1, fb, db, 1500));
+        ports = Combinators.combine(ports, mtu).as((p, mb) -> new Ports(p.mtu0(), p.mtu1(), p.full0(), p.full1(), p.down0(),
+            p.down1(), p.fullB2(), p.downB2(), mb));
+        return Combinators.combine(Arbitraries.integers().between(0, 4), frame,
                 Arbitraries.longs().between(0, 1500), ports).as(Input::new);
     }
 
@@ -122,6 +144,7 @@ class GraphFuzzTest {
     @Property
     void everyFrameHasExactlyOneDispositionAndNothingLeaks(@ForAll @Size(max = 30) List<@From("inputs") Input> inputs) {
         try (GraphFixture fx = new GraphFixture()) {
+            fx.addBridge(16, 6, 2_000);
             fx.resolve(0, GraphFixture.HOST_A, GraphFixture.HOST_A_MAC);
             long clock = 0;
             long received = 0;
@@ -141,8 +164,11 @@ class GraphFuzzTest {
                 assertOriginsAccounted(fx, "after " + Wire.hex(in.frame()));
                 fx.tap0.take();
                 fx.tap1.take();
+                fx.b1.take();
+                fx.b2.take();
+                fx.b3.take();
             }
-            setPorts(fx, new Ports(1500, 1500, false, false, false, false));
+            setPorts(fx, new Ports(1500, 1500, false, false, false, false, false, false, 1500));
             fx.graph.resolver().flush();
             fx.drain();
             assertEquals(received, fx.sum(DISPOSITION), "frames without a disposition after the ARP queues were flushed");
@@ -159,6 +185,9 @@ class GraphFuzzTest {
         fx.tap1.full(p.full1());
         fx.port0.adminUp(!p.down0());
         fx.port1.adminUp(!p.down1());
+        fx.b2.full(p.fullB2());
+        fx.bridgePorts[1].adminUp(!p.downB2());
+        fx.bridge.mtu(p.mtuBridge());
     }
 
     private static void assertOriginsAccounted(GraphFixture fx, String when) {
