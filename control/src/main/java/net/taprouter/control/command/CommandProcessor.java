@@ -39,6 +39,7 @@ public final class CommandProcessor {
         register(new IcmpCommands(state));
         register(new StatsCommand(state.dataplane().counterFile().reader()));
         register(new SaveCommand(state, neighbours));
+        register(new CaptureCommand(state));
     }
 
     /** Lines run by {@link RouteLineFastPath} so far (tests). */

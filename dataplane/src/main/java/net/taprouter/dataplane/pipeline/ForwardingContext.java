@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
@@ -52,6 +53,8 @@ public final class ForwardingContext {
     static final byte SLOT_PARKED = 2;
     /** Clock of the current batch (System.nanoTime at its start). */
     public long nowNanos;
+    /** This worker's capture points (issue 10): RX in the agent, TX in the {@link Transmitter}. */
+    public final CaptureTap capture = new CaptureTap();
 
     public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
                              NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
