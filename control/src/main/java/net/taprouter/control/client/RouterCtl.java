@@ -119,6 +119,30 @@ public final class RouterCtl {
                 // no counter file next to the socket (routerd --counters elsewhere): ask routerd
             }
         }
+        CaptureOutput capture = null;
+        if (batch == null && !words.isEmpty() && words.get(0).equals("capture")) {
+            int w = words.indexOf("-w");
+            String file = null;
+            if (w >= 0) {
+                if (w + 1 == words.size()) {
+                    return usage(err, "capture -w needs a file (or - for stdout)");
+                }
+                file = words.remove(w + 1);
+                words.remove(w);
+                words.add("--format");
+                words.add("pcap");
+            }
+            capture = new CaptureOutput(file);
+            try {
+                capture.open();
+            } catch (IOException e) {
+                err.println("routerctl: capture: cannot write " + file + ": " + reason(e));
+                return 1;
+            }
+            if (timeout < 0) {
+                timeout = 0; // a capture waits for frames as long as it takes
+            }
+        }
         String saveFile = null;
         String body;
         String source;
@@ -145,11 +169,63 @@ public final class RouterCtl {
             source = "-";
         }
         return exchange(socket, Wire.requestHeader(json, source) + body, timeout < 0 ? DEFAULT_TIMEOUT_SECONDS : timeout,
-            saveFile, out, err);
+            saveFile, capture, out, err);
+    }
+
+    /**
+     * Where {@code capture}'s pieces go: P (base64 pcap bytes) to the file or, for {@code -w -} or
+     * no -w, stdout; O (text) to stdout; E (text) to stderr. The file is opened on the first pcap
+     * bytes, with routerctl's permissions. Stops (false) when the output is gone (tcpdump exited).
+     */
+    private static final class CaptureOutput {
+        private final String file;
+        private java.io.OutputStream stream;
+
+        CaptureOutput(String file) {
+            this.file = file;
+        }
+
+        /** Creates the -w file now, so that a bad path fails before routerd captures anything. */
+        void open() throws IOException {
+            if (file != null && !file.equals("-")) {
+                stream = Files.newOutputStream(Path.of(file));
+            }
+        }
+
+        boolean piece(String piece, PrintStream out, PrintStream err) throws IOException {
+            if (piece.isEmpty()) {
+                return true;
+            }
+            char kind = piece.charAt(0);
+            String rest = piece.substring(1);
+            if (kind == 'P') {
+                if (stream == null) {
+                    stream = file == null || file.equals("-") ? out : Files.newOutputStream(Path.of(file));
+                }
+                stream.write(java.util.Base64.getDecoder().decode(rest));
+                stream.flush();
+                return !(stream == out && out.checkError());
+            }
+            if (kind == 'E') {
+                err.print(rest);
+                err.flush();
+                return true;
+            }
+            out.print(rest);
+            out.flush();
+            return !out.checkError();
+        }
+
+        void close() throws IOException {
+            if (stream != null && file != null && !file.equals("-")) {
+                stream.close();
+            }
+        }
     }
 
     /** Sends the request and prints the reply as its pieces arrive. */
-    private static int exchange(String socket, String request, double timeout, String saveFile, PrintStream out, PrintStream err) {
+    private static int exchange(String socket, String request, double timeout, String saveFile, CaptureOutput capture,
+                                PrintStream out, PrintStream err) {
         Watchdog watchdog = null;
         StringBuilder kept = new StringBuilder(); // an error message, or the text for save FILE
         String status = null;
@@ -174,7 +250,11 @@ public final class RouterCtl {
                     status = newline < 0 ? piece : piece.substring(0, newline);
                     piece = newline < 0 ? "" : piece.substring(newline + 1);
                 }
-                if (status.equals(Wire.OK) && saveFile == null) {
+                if (status.equals(Wire.OK) && capture != null) {
+                    if (!capture.piece(piece, out, err)) {
+                        return 0; // the reader of our output went away (tcpdump -c): so do we
+                    }
+                } else if (status.equals(Wire.OK) && saveFile == null) {
                     if (!piece.isEmpty()) {
                         out.print(piece);
                         last = piece.charAt(piece.length() - 1);
@@ -202,6 +282,15 @@ public final class RouterCtl {
             }
         }
         if (Wire.OK.equals(status)) {
+            if (capture != null) {
+                try {
+                    capture.close();
+                } catch (IOException e) {
+                    err.println("routerctl: capture: " + reason(e));
+                    return 1;
+                }
+                return 0;
+            }
             if (saveFile != null) {
                 try {
                     Files.writeString(Path.of(saveFile), kept);

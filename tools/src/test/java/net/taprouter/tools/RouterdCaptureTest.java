@@ -1,0 +1,191 @@
+package net.taprouter.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code routerctl capture} on the book topology (issue 10): what routerd sees on its side of gw1
+ * is what tcpdump sees inside ns2 on the other side of the TAP, frame for frame.
+ */
+@Tag("netns")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 120)
+class RouterdCaptureTest {
+    private BookTopology t;
+    private Path work;
+
+    @BeforeAll
+    void setUp() throws IOException {
+        Namespaces.assumeNetnsCapable();
+        work = Files.createTempDirectory("trt-capture-");
+        t = BookTopology.create(BookTopology.Kind.ROUTERD);
+    }
+
+    @AfterAll
+    void tearDown() throws IOException {
+        String problem = t == null ? null : t.stopAndCleanUp();
+        if (work != null) {
+            try (var s = Files.walk(work)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(Sh::deleteQuietly);
+            }
+        }
+        if (problem != null) {
+            fail(problem);
+        }
+    }
+
+    private List<String> ctl(String... args) {
+        List<String> argv = new ArrayList<>(List.of(Routerd.routerctlBin().toString(), "--socket", t.routerd.socket().toString()));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    private Bg pinging(String label) {
+        return Sh.ns(t.ns1, "ping", "-n", "-i0.1", "-c200", "-W1", "198.51.100.1").start(work, label);
+    }
+
+    @Test
+    @Order(1)
+    void captureToFileMatchesTcpdumpInsideNs2() throws IOException {
+        Path ours = work.resolve("f.pcap");
+        Path theirs = work.resolve("ns2.pcap");
+        Bg tcpdump = Sh.ns(t.ns2, "tcpdump", "-U", "-n", "--immediate-mode", "-i", t.if2, "-w", theirs.toString())
+            .start(work, "tcpdump-ns2");
+        Bg ping = null;
+        try {
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(10), () -> tcpdump.err().contains("listening on")),
+                "tcpdump did not start\n" + tcpdump.describe());
+            Bg capture = Sh.cmd(ctl("capture", "gw1", "-w", ours.toString(), "-c", "10")).start(work, "capture");
+            ping = pinging("ping1");
+            Integer rc = capture.waitExit(Duration.ofSeconds(30));
+            assertEquals(0, rc, "routerctl capture -c 10 did not end by itself\n" + capture.describe() + t.diag());
+            assertTrue(capture.err().contains("10 frames captured on gw1"), capture.describe());
+            Thread.sleep(500); // the last frames reach ns2's tcpdump
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (ping != null) {
+                ping.close();
+            }
+            tcpdump.stop(Duration.ofSeconds(3));
+        }
+        Sh.Result read = Sh.ok("tcpdump", "-r", ours.toString(), "-n");
+        long lines = read.out().lines().count();
+        assertEquals(10, lines, "tcpdump -r f.pcap should show 10 frames\n" + read.describe());
+        assertTrue(read.out().contains("198.51.100.1: ICMP echo request"), read.describe());
+        List<byte[]> captured = frames(ours);
+        assertEquals(10, captured.size());
+        Set<String> seenInNs2 = new HashSet<>();
+        for (byte[] f : frames(theirs)) {
+            seenInNs2.add(HexFormat.of().formatHex(f));
+        }
+        for (byte[] f : captured) {
+            assertTrue(seenInNs2.contains(HexFormat.of().formatHex(f)), "frame captured by routerd on gw1 not seen by tcpdump in ns2: "
+                + HexFormat.of().formatHex(f) + "\n" + Sh.ok("tcpdump", "-r", theirs.toString(), "-n").out());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void captureToStdoutPipesIntoTcpdump() {
+        Bg ping = pinging("ping2");
+        try {
+            String pipeline = String.join(" ", ctl("capture", "gw1", "-w", "-", "-c", "6", "--direction", "tx"))
+                + " | tcpdump -r - -n";
+            Sh.Result r = Sh.cmd("sh", "-c", pipeline).timeoutSeconds(30).run();
+            assertTrue(r.ok(), r.describe());
+            List<String> lines = r.out().lines().toList();
+            assertEquals(6, lines.size(), r.describe());
+            for (String line : lines) { // tx on gw1: what routerd sends towards ns2
+                assertTrue(line.contains("> 198.51.100.1") || line.contains("ARP"), line + "\n" + r.describe());
+            }
+        } finally {
+            ping.close();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void captureWithoutFilePrintsOneLinePerFrame() {
+        Bg ping = pinging("ping3");
+        try {
+            Sh.Result r = Sh.cmd(ctl("capture", "gw0", "-c", "3", "--direction", "rx")).timeoutSeconds(30).run();
+            assertTrue(r.ok(), r.describe());
+            List<String> lines = r.out().lines().toList();
+            assertEquals(3, lines.size(), r.describe());
+            Pattern p = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{6} gw0 In \\S+ > " + BookTopology.GW0_MAC
+                + ", IPv4 192\\.0\\.2\\.1 > 198\\.51\\.100\\.1, ttl 64, ICMP echo request, length 98$");
+            for (String line : lines) {
+                assertTrue(p.matcher(line).find() || line.contains("ARP"), line + "\n" + r.describe());
+            }
+        } finally {
+            ping.close();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void interruptedCaptureIsDisarmedAndRouterKeepsForwarding() {
+        Bg capture = Sh.cmd(ctl("capture", "gw1", "-w", work.resolve("stopped.pcap").toString())).start(work, "capture-int");
+        Bg ping = pinging("ping4");
+        try {
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(10), () -> work.resolve("stopped.pcap").toFile().length() > 24),
+                "capture wrote nothing\n" + capture.describe());
+            capture.stop(Duration.ofSeconds(3));
+        } finally {
+            ping.close();
+        }
+        Net.assertPingOk(Net.ping(t.ns1, "198.51.100.1", "-c3", "-i0.2", "-W1"), 63, t.diag());
+        Sh.Result bad = Sh.cmd(ctl("capture", "nosuch", "-c", "1")).run();
+        assertEquals(1, bad.exit(), bad.describe());
+        assertTrue(bad.err().contains("no such port"), bad.describe());
+        String err = t.routerd.stderr();
+        assertTrue(!err.contains("internal error") && !err.contains("disarming failed"), err);
+    }
+
+    /** The frames of a pcap file (either timestamp resolution, this machine's byte order). */
+    static List<byte[]> frames(Path pcap) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(pcap)).order(ByteOrder.LITTLE_ENDIAN);
+        int magic = b.getInt(0);
+        if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) {
+            fail("not a little-endian pcap file: " + pcap + String.format(" magic %08x", magic));
+        }
+        List<byte[]> frames = new ArrayList<>();
+        int at = 24;
+        while (at + 16 <= b.limit()) {
+            int caplen = b.getInt(at + 8);
+            if (at + 16 + caplen > b.limit()) {
+                break; // a record still being written
+            }
+            byte[] f = new byte[caplen];
+            b.get(at + 16, f);
+            frames.add(f);
+            at += 16 + caplen;
+        }
+        return frames;
+    }
+}
