@@ -107,6 +107,9 @@ public final class RouterCtl {
             }
             return waitForRouterd(socket, timeout < 0 ? DEFAULT_WAIT_SECONDS : timeout, waitPid, err);
         }
+        if (batch == null && words.size() >= 2 && words.get(0).equals("stats") && words.get(1).equals("--rates")) {
+            return rates(socket, words, json, out, err);
+        }
         if (batch == null && words.size() == 1 && words.get(0).equals("stats")) {
             // straight from routerd's shared-memory counters: works even while routerd is busy
             try (SocketChannel alive = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -306,6 +309,59 @@ public final class RouterCtl {
         }
         err.println("routerctl: " + kept.toString().strip());
         return 1;
+    }
+
+    /**
+     * {@code stats --rates [--interval S] [--count N]}: reads the counter file, waits S seconds
+     * (default 1), reads it again and prints each counter that changed as its change per second;
+     * N samples (default 1; 0 = until interrupted), each after a blank line.
+     */
+    private static int rates(String socket, List<String> words, boolean json, PrintStream out, PrintStream err) {
+        double interval = 1;
+        long count = 1;
+        for (int i = 2; i < words.size(); i++) {
+            String w = words.get(i);
+            String value = i + 1 < words.size() ? words.get(i + 1) : null;
+            if (w.equals("--interval") || w.equals("-i")) {
+                interval = seconds(value);
+                if (interval <= 0) {
+                    return usage(err, "stats --rates --interval takes seconds > 0, not \"" + value + "\"");
+                }
+            } else if (w.equals("--count") || w.equals("-c")) {
+                try {
+                    count = Long.parseLong(value == null ? "" : value);
+                } catch (NumberFormatException e) {
+                    count = -1;
+                }
+                if (count < 0) {
+                    return usage(err, "stats --rates --count takes a number of samples, not \"" + value + "\"");
+                }
+            } else {
+                return usage(err, "stats --rates takes [--interval SECONDS] [--count N], not \"" + w + "\"");
+            }
+            i++;
+        }
+        Path file = CounterSnapshot.defaultFile(socket);
+        try {
+            CounterSnapshot before = CounterSnapshot.read(file);
+            long t0 = System.nanoTime();
+            for (long n = 0; count == 0 || n < count; n++) {
+                LockSupport.parkNanos((long) (interval * 1e9));
+                CounterSnapshot now = CounterSnapshot.read(file);
+                long t1 = System.nanoTime();
+                if (n > 0 && !json) {
+                    out.println();
+                }
+                out.print(now.ratesSince(before, (t1 - t0) / 1e9).render(json));
+                out.flush();
+                before = now;
+                t0 = t1;
+            }
+            return 0;
+        } catch (IOException e) {
+            err.println("routerctl: stats --rates: cannot read routerd's counters " + file + ": " + reason(e));
+            return 1;
+        }
     }
 
     /** {@code routerctl wait}: polls until routerd answers an empty request. */

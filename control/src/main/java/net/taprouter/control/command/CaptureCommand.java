@@ -221,6 +221,8 @@ public final class CaptureCommand implements CommandGroup {
                     });
             } else if (type == 0x0806) {
                 out.append(", ARP");
+            } else if (type == 0x86DD) {
+                out.append(", IPv6");
             } else {
                 out.append(String.format(", ethertype 0x%04x", type));
             }
