@@ -192,6 +192,52 @@ class RouterdObserveTest {
         assertTrue(j.ok() && j.out().startsWith("[{\"name\":") && j.out().strip().endsWith("}]"), j.describe());
     }
 
+    @Test
+    @Order(6)
+    void monitorRouteSeesCommittedChangesOfOtherClients() throws IOException {
+        Bg monitor = Sh.cmd(ctl("monitor", "route")).start(work, "monitor");
+        Bg monitorJson = Sh.cmd(ctl("-j", "monitor", "route", "addr")).start(work, "monitor-json");
+        try {
+            String seen = null;
+            for (int i = 1; i <= 20 && seen == null; i++) { // until the monitors are subscribed
+                String line = "198.18." + i + ".0/24 via 198.51.100.1 dev gw1";
+                t.router.ctlOk("route", "add", "198.18." + i + ".0/24", "via", "198.51.100.1");
+                if (Sh.waitUntil(Duration.ofSeconds(1), () -> monitor.out().contains(line))) {
+                    seen = "198.18." + i + ".0/24";
+                }
+            }
+            assertTrue(seen != null, "monitor route never showed a route add\n" + monitor.describe());
+            String prefix = seen;
+            t.router.ctlOk("route", "del", prefix);
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitor.out().contains("Deleted " + prefix + " via 198.51.100.1 dev gw1\n")),
+                monitor.describe());
+            // a rolled-back batch shows nothing; the next committed change does
+            Path batch = work.resolve("rolled-back.batch");
+            Files.writeString(batch, "route add 198.18.100.0/24 via 198.51.100.1\nroute add 198.18.101.0/33 via 198.51.100.1\n");
+            assertEquals(1, t.router.ctl("-b", batch.toString()).exit());
+            t.router.ctlOk("route", "add", "198.18.102.0/24", "via", "198.51.100.1");
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitor.out().contains("198.18.102.0/24")), monitor.describe());
+            assertTrue(!monitor.out().contains("198.18.100.0/24"), "a rolled-back route was shown\n" + monitor.describe());
+            assertTrue(!monitor.out().contains("[ROUTE]"), "one kind: no labels\n" + monitor.describe());
+            t.router.ctlOk("addr", "add", "203.0.113.9/24", "dev", "gw1");
+            t.router.ctlOk("addr", "del", "203.0.113.9/24", "dev", "gw1");
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitorJson.out().contains(
+                "{\"object\":\"route\",\"deleted\":true,\"dst\":\"203.0.113.0/24\",\"dev\":\"gw1\",\"protocol\":\"kernel\"")),
+                monitorJson.describe());
+            assertTrue(monitorJson.out().contains("{\"object\":\"addr\",\"deleted\":false,\"text\":\"" + t.router.ctlOk("link", "show", "gw1").out().substring(0, 2) + " gw1    inet 203.0.113.9/24"),
+                monitorJson.describe());
+            assertTrue(monitor.alive() && monitorJson.alive(), monitor.describe());
+        } finally {
+            monitor.close();
+            monitorJson.close();
+            for (int i = 1; i <= 20; i++) {
+                t.router.ctl("route", "del", "198.18." + i + ".0/24");
+            }
+            t.router.ctl("route", "del", "198.18.102.0/24");
+        }
+        assertTrue(t.router.ctlOk("route", "show").out().lines().noneMatch(l -> l.startsWith("198.18.")));
+    }
+
     /** The frames of a pcap file (either timestamp resolution, this machine's byte order). */
     static List<byte[]> frames(Path pcap) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(pcap)).order(ByteOrder.LITTLE_ENDIAN);

@@ -146,6 +146,9 @@ public final class RouterCtl {
                 timeout = 0; // a capture waits for frames as long as it takes
             }
         }
+        if (batch == null && !words.isEmpty() && words.get(0).equals("monitor") && timeout < 0) {
+            timeout = 0; // a monitor waits for changes as long as it takes
+        }
         String saveFile = null;
         String body;
         String source;

@@ -40,6 +40,7 @@ public final class CommandProcessor {
         register(new StatsCommand(state.dataplane().counterFile().reader()));
         register(new SaveCommand(state, neighbours));
         register(new CaptureCommand(state));
+        register(new MonitorCommand(state));
     }
 
     /** Lines run by {@link RouteLineFastPath} so far (tests). */
