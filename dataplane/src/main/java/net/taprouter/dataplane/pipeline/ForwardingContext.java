@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
@@ -59,6 +60,8 @@ public final class ForwardingContext {
     public long nowNanos;
     private static final DropReason[] REASONS = DropReason.values();
     private final int[] words;
+    /** This worker's capture points (issue 10): RX in the agent, TX in the {@link Transmitter}. */
+    public final CaptureTap capture = new CaptureTap();
 
     public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
                              NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
