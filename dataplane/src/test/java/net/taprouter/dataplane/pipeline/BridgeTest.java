@@ -255,6 +255,31 @@ class BridgeTest {
     }
 
     @Test
+    void theBridgingPathAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        byte[] known = udp(H2, H1, "198.18.0.1", "198.18.0.2");
+        byte[] unknown = udp(H3 + 0x100, H1, "198.18.0.1", "198.18.0.9");
+        byte[] back = udp(H1, H2, "198.18.0.2", "198.18.0.1");
+        byte[] arp = Wire.ether(GraphFixture.BROADCAST_MAC, H1, Wire.ETHERTYPE_ARP, Wire.arp(1, H1, IP1, 0, IP2));
+        for (MemoryFrameIo port : new MemoryFrameIo[] {fx.b1, fx.b2, fx.b3}) {
+            port.keep(false);
+        }
+        long quietest = Long.MAX_VALUE;
+        for (int round = 0; round < 4; round++) { // the first rounds warm up (JIT), the quietest counts
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 5_000; i++) {
+                fx.receive(B2, back);
+                fx.receive(B1, known);
+                fx.receive(B1, unknown);
+                fx.receive(B1, arp);
+            }
+            quietest = Math.min(quietest, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertTrue(quietest < 1024, "20k bridged frames allocated " + quietest + " bytes");
+        fx.assertNoLeak();
+    }
+
+    @Test
     void aPortThatLeftTheBridgeIsNoMember() {
         fx.receive(B2, udp(H1, H2, "198.18.0.2", "198.18.0.1"));
         fx.b1.take();

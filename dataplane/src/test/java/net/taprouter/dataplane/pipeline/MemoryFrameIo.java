@@ -23,6 +23,7 @@ final class MemoryFrameIo implements FrameIo {
     private int batchCalls;
     private int headroom;
     private final List<Long> addresses = new ArrayList<>();
+    private boolean keep = true;
 
     MemoryFrameIo(String ifname) {
         this.ifname = ifname;
@@ -48,6 +49,11 @@ final class MemoryFrameIo implements FrameIo {
         this.headroom = bytes;
     }
 
+    /** False: frames written are accepted and forgotten (no copy: allocation tests). */
+    void keep(boolean keepFrames) {
+        this.keep = keepFrames;
+    }
+
     /** Native addresses of the frames written so far, oldest first. */
     List<Long> addresses() {
         return addresses;
@@ -71,6 +77,9 @@ final class MemoryFrameIo implements FrameIo {
         if (status < 0) {
             lastErrno = errno;
             return status;
+        }
+        if (!keep) {
+            return length;
         }
         addresses.add(address);
         byte[] copy = new byte[length];
