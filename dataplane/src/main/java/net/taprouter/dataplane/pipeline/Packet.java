@@ -21,8 +21,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <pre>
  *  0 frameOffset  1 frameLength  2 ingressPort  3 egressPort  4 nextHop  5 neighbourAddress
  *  6 mtu          7 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
- *  8-15 free: conntrack entry, GSO type/size, header length, checksum start/offset,
- *       a flood reference count (bridge: one slot written to several ports)
+ *  8-11 free: conntrack entry, NAT flags, a flood reference count (bridge: one slot written
+ *       to several ports)
+ * 12-14 {@link Offload}: virtio-net flags, GSO type and size, checksum start/offset, header length
+ *  15   free
  * </pre>
  */
 public final class Packet {
@@ -60,6 +62,9 @@ public final class Packet {
     /** Next-hop MTU for ICMP Fragmentation Needed. */
     public int mtu;
 
+    /** Offload state (partial checksum, GSO super-packet): words 12-14, saved and loaded by {@link Offload}. */
+    public final Offload offload = new Offload();
+
     public final EthernetView ethernet = new EthernetView();
     public final Ipv4View ip = new Ipv4View();
 
@@ -75,6 +80,7 @@ public final class Packet {
         this.egressPort = -1;
         this.neighbourAddress = 0;
         this.mtu = 0;
+        offload.clear();
     }
 
     /**
@@ -113,6 +119,7 @@ public final class Packet {
         words[at + NEIGHBOUR_ADDRESS] = neighbourAddress;
         words[at + MTU] = mtu;
         words[at + FLAGS] = (linkBroadcast ? FLAG_LINK_BROADCAST : 0) | (localOrigin ? FLAG_LOCAL_ORIGIN : 0);
+        offload.save(words, at);
     }
 
     /**
@@ -134,6 +141,7 @@ public final class Packet {
         int flags = words[at + FLAGS];
         linkBroadcast = (flags & FLAG_LINK_BROADCAST) != 0;
         localOrigin = (flags & FLAG_LOCAL_ORIGIN) != 0;
+        offload.load(words, at);
         if (ethernet.wrap(frames, frameOffset, frameLength) && ethernet.etherType() == EthernetView.ETHERTYPE_IPV4) {
             ip.wrap(frames, ipOffset(), frameLength - EthernetView.HEADER_LENGTH);
         }
