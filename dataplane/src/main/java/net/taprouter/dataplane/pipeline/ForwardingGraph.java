@@ -10,14 +10,15 @@ import net.taprouter.dataplane.wire.IcmpView;
  *
  * <pre>
  *  EthernetInput ─┬─ ArpInput ─── (reply) ──────────────────────────────────────────────▶ Transmit
- *                 └─ Ipv4Input ── [PREROUTING] ── RouteLookup ─┬─ LocalDelivery ─┬─ RouteOutput ─┐
- *                                                              │       TcpReset ─┘   (echo reply, │
- *                                                              │                 ICMP error, RST) │
- *                                                              └─ Forward (TTL) ──────────────────┤
- *    ┌────────────────────────────────────────────────────────────────────────────────────────────┘
- *    └─ [POSTROUTING] ── Adjacency ─┬──────────────────────── Mtu ─┬─ Transmit
- *                                   └─ ArpResolver (queue) ──┘     └─ Fragment
- *                                      resumes at Mtu
+ *                 └─ Ipv4Input ── GsoInput ── [PREROUTING] ── RouteLookup ─┬─ LocalDelivery ─┬─ RouteOutput ─┐
+ *                                                                          │       TcpReset ─┘   (echo reply, │
+ *                                                                          │                 ICMP error, RST) │
+ *                                                                          └─ Forward (TTL) ──────────────────┤
+ *    ┌────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+ *    └─ [POSTROUTING] ── Adjacency ─┬──────────────────────── Mtu ─┬─ OffloadOutput ─┬─ Transmit
+ *                                   └─ ArpResolver (queue) ──┘     │                 └─ Segment ─ (Fragment)
+ *                                      resumes at Mtu              ├─ Fragment (no DF)
+ *                                                                  └─ Segment (GSO, no DF)
  *  errors: IcmpError(type, code) ── RouteOutput;   every drop: DropStage(reason)
  * </pre>
  *
@@ -26,6 +27,10 @@ import net.taprouter.dataplane.wire.IcmpView;
  * prerouting (before the route lookup), SNAT/MASQUERADE at postrouting, which also sees what the
  * router originates (echo replies, ICMP errors, TCP resets) since {@link RouteOutputStage} leads
  * there too. Packets resumed from an ARP queue go on at Mtu (they passed postrouting already).
+ * Offloads: {@link GsoInputStage} checks what a TAP's virtio-net header said; a GSO super-packet
+ * goes through the graph whole (TTL, hooks once per super-packet), the MTU applies to its segments,
+ * and {@link OffloadOutputStage} sends it whole to a port with offloads or cuts it into segments
+ * ({@link SegmentStage}) for one without (a partial checksum is completed there).
  */
 public final class ForwardingGraph {
     private final ForwardingContext context;
@@ -66,13 +71,17 @@ public final class ForwardingGraph {
         AdjacencyStage adjacency = new AdjacencyStage(context, resolver);
         FragmentStage fragment = new FragmentStage(context, this);
         MtuStage mtu = new MtuStage(context, this, fragment);
+        GsoInputStage gsoInput = new GsoInputStage(context, this);
+        SegmentStage segment = new SegmentStage(context, this, fragment);
+        OffloadOutputStage offloadOutput = new OffloadOutputStage(context, this, segment);
         HookStage prerouting = hookStages.build(Hook.PREROUTING, context, this);
         HookStage postrouting = hookStages.build(Hook.POSTROUTING, context, this);
         hooks.put(Hook.PREROUTING, prerouting);
         hooks.put(Hook.POSTROUTING, postrouting);
 
         ethernetInput.next(arpInput, ipv4Input);
-        ipv4Input.next(prerouting);
+        ipv4Input.next(gsoInput);
+        gsoInput.next(prerouting);
         prerouting.next(routeLookup);
         routeLookup.next(localDelivery, forward);
         localDelivery.next(routeOutput, tcpReset);
@@ -81,6 +90,7 @@ public final class ForwardingGraph {
         routeOutput.next(postrouting);
         postrouting.next(adjacency);
         adjacency.next(mtu);
+        mtu.next(offloadOutput, segment);
         resolver.next(mtu, icmpError(DropReason.NEIGHBOUR_UNRESOLVED));
         for (IcmpErrorStage error : errors.values()) {
             error.next(routeOutput);
