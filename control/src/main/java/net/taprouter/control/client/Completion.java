@@ -46,7 +46,7 @@ final class Completion {
         "    fi",
         "    case \"$obj $verb\" in",
         "        \"link set\"|\"link del\"|\"link show\") COMPREPLY=($(compgen -W \"$(_routerctl_ports) up down address mtu -s\" -- \"$cur\"));;",
-        "        \"link add\") COMPREPLY=($(compgen -W \"type ifname netns attach address mtu\" -- \"$cur\"));;",
+        "        \"link add\") COMPREPLY=($(compgen -W \"type ifname netns attach address mtu offload\" -- \"$cur\"));;",
         "        \"addr \"*|\"neigh \"*) COMPREPLY=($(compgen -W \"dev lladdr\" -- \"$cur\"));;",
         "        \"route \"*) COMPREPLY=($(compgen -W \"default via dev\" -- \"$cur\"));;",
         "    esac",

@@ -43,7 +43,7 @@ public final class LinkCommands implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N]",
+            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N] [offload on|off]",
             "link set NAME { up | down | address MAC | mtu N } ...",
             "link del NAME",
             "link show [NAME] [-s]");
@@ -90,6 +90,7 @@ public final class LinkCommands implements CommandGroup {
         boolean attach = false;
         Long mac = null;
         int mtu = DEFAULT_MTU;
+        boolean offload = true;
         while (args.hasNext()) {
             String option = args.next("option");
             switch (option) {
@@ -98,6 +99,7 @@ public final class LinkCommands implements CommandGroup {
                 case "attach" -> attach = true;
                 case "address" -> mac = args.mac();
                 case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                case "offload" -> offload = onOff(args, "offload");
                 default -> throw args.error("unknown option \"" + option + "\"");
             }
         }
@@ -120,7 +122,7 @@ public final class LinkCommands implements CommandGroup {
         FrameIo tap;
         boolean absent = false;
         try {
-            tap = TapDevice.open(ifname, netns, attach);
+            tap = TapDevice.open(ifname, netns, attach, offload);
         } catch (IOException | RuntimeException e) {
             if (!state.startingUp() || netns == null || NetworkNamespace.exists(netns)) {
                 throw args.error(e.getMessage());
@@ -149,7 +151,28 @@ public final class LinkCommands implements CommandGroup {
             dataplane.removePort(port);
         });
         dataplane.addPort(port);
-        state.links().put(name, new Link(port, ifname, netns, attach));
+        state.links().put(name, new Link(port, ifname, netns, attach, offload));
+    }
+
+    private static boolean onOff(Args args, String what) {
+        String value = args.next(what + " on|off");
+        return switch (value) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw args.error("bad " + what + " \"" + value + "\" (on or off)");
+        };
+    }
+
+    /**
+     * What {@code link show} says of a port's offloads: "off" (asked off), the TUN_F offloads the
+     * kernel accepted ("csum tso4 tso6 uso4 uso6"), or "none" (asked on, nothing accepted or no TAP).
+     */
+    static String offloads(Link link) {
+        if (!link.offload()) {
+            return "off";
+        }
+        String accepted = TapDevice.describeOffloads(link.port().tap().offloads());
+        return accepted.isEmpty() ? "none" : accepted;
     }
 
     private void set(Args args) {
@@ -208,7 +231,7 @@ public final class LinkCommands implements CommandGroup {
     private void revive(Args args, Link link) {
         FrameIo device;
         try {
-            device = TapDevice.open(link.ifname(), link.netns(), link.attach());
+            device = TapDevice.open(link.ifname(), link.netns(), link.attach(), link.offload());
         } catch (IOException | RuntimeException e) {
             throw args.error("port " + link.name() + " is lost and cannot come back: " + e.getMessage());
         }
@@ -292,7 +315,9 @@ public final class LinkCommands implements CommandGroup {
         String operState = port.isUp() ? "UP" : port.carrierLost() ? "LOWERLAYERDOWN" : "DOWN";
         Map<String, Object> row = out.row((port.index() + 1) + ": " + port.name() + ": " + flags + " mtu " + port.mtu() + " state " + operState);
         out.line("    link/ether " + MacAddress.format(port.mac()) + " brd ff:ff:ff:ff:ff:ff");
-        out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : ""));
+        String offloads = offloads(link);
+        out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
+            + " offload " + offloads);
         row.put("ifindex", port.index() + 1);
         row.put("ifname", port.name());
         List<String> flagList = new ArrayList<>(List.of("BROADCAST", "MULTICAST"));
@@ -314,6 +339,8 @@ public final class LinkCommands implements CommandGroup {
             row.put("netns", link.netns());
         }
         row.put("attach", link.attach());
+        row.put("offload", link.offload());
+        row.put("offloads", link.offload() && !offloads.equals("none") ? List.of(offloads.split(" ")) : List.of());
         if (stats) {
             PortCounters c = port.counters(); // each sum over the shards (RX agent, workers)
             long rxBytes = c.rxBytes();

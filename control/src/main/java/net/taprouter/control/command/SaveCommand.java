@@ -95,7 +95,7 @@ public final class SaveCommand implements CommandGroup {
             Port port = link.port();
             out.line("link add " + port.name() + " type tap ifname " + link.ifname()
                 + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
-                + " address " + MacAddress.format(port.mac()) + " mtu " + port.mtu());
+                + " address " + MacAddress.format(port.mac()) + " mtu " + port.mtu() + (link.offload() ? "" : " offload off"));
         }
         for (Link link : state.links().values()) {
             for (InterfaceAddress a : link.port().addresses()) {

@@ -22,7 +22,9 @@ import net.jqwik.api.constraints.Size;
  * frames and seed frames (golden captures, a TCP SYN to the router, large UDP with and without
  * DF, a packet for an on-link host nobody answers for) with bytes flipped, cut or extended, from
  * either port, with the clock moving and the ports changing under them (MTU down to 28 bytes, TAP
- * queue full, port down). No stage may throw (internal_error stays 0), no slot may leak or be
+ * queue full, port down, offloads on or off), some with a virtio-net header as a TAP with offloads
+ * hands them over (GSO super-packets and partial checksums from kernel-made seeds, headers
+ * mutated too). No stage may throw (internal_error stays 0), no slot may leak or be
  * freed twice ({@link GraphFixture#close}), and the accounting rule of
  * {@link net.taprouter.dataplane.stats.DropReason} must hold exactly:
  * <ul>
@@ -40,12 +42,19 @@ class GraphFuzzTest {
 
     private static final List<byte[]> SEEDS = seeds();
 
-    /** Per step: the MTU of each port, whether its TAP queue is full, whether it is up. */
-    record Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1) {
+    /** Per step: the MTU of each port, whether its TAP queue is full, whether it is up, whether it takes a virtio-net header. */
+    record Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1, boolean offload0,
+                 boolean offload1) {
     }
 
-    record Input(int port, byte[] frame, long advanceMillis, Ports ports) {
+    /** A frame from a port; {@code vnet} its virtio-net header (null: from a TAP without offloads). */
+    record Input(int port, byte[] frame, byte[] vnet, long advanceMillis, Ports ports) {
     }
+
+    private static final List<byte[]> VNET_SEEDS = List.of(
+        Wire.unhex(net.taprouter.dataplane.offload.OffloadGolden.TCP_SUPER_VNET),
+        Wire.unhex(net.taprouter.dataplane.offload.OffloadGolden.UDP_SUPER_VNET),
+        Wire.unhex("01000000000022001000"), Wire.unhex("01000000000022000600"), new byte[10]);
 
     private static List<byte[]> seeds() {
         List<byte[]> seeds = new ArrayList<>();
@@ -72,6 +81,14 @@ class GraphFuzzTest {
             .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
         seeds.add(Wire.ipv4("198.51.100.1", "192.0.2.254").icmp(8, 0, 0x1234_0001, Wire.pattern(1000, 4))
             .frame(GraphFixture.PORT1_MAC, GraphFixture.HOST_B_MAC));
+        for (String golden : new String[] {net.taprouter.dataplane.offload.OffloadGolden.TCP_SUPER,
+            net.taprouter.dataplane.offload.OffloadGolden.UDP_SUPER, net.taprouter.dataplane.offload.OffloadGolden.TCP_PARTIAL,
+            net.taprouter.dataplane.offload.OffloadGolden.UDP_PARTIAL}) {
+            byte[] frame = Wire.unhex(golden);
+            Wire.putMac(frame, 0, GraphFixture.PORT0_MAC);
+            Wire.putMac(frame, 6, GraphFixture.HOST_A_MAC);
+            seeds.add(frame);
+        }
         return seeds;
     }
 
@@ -89,13 +106,21 @@ class GraphFuzzTest {
             Tuple.of(1, Arbitraries.of(576, 68, 28)));
         Arbitrary<Boolean> rarely = Arbitraries.frequencyOf(Tuple.of(12, Arbitraries.just(false)),
             Tuple.of(1, Arbitraries.just(true)));
-        Arbitrary<Ports> ports = Combinators.combine(mtu, mtu, rarely, rarely, rarely, rarely).as(Ports::new);
-        return Combinators.combine(Arbitraries.integers().between(0, 1), frame,
+        Arbitrary<Boolean> often = Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(false)),
+            Tuple.of(2, Arbitraries.just(true)));
+        Arbitrary<Ports> ports = Combinators.combine(mtu, mtu, rarely, rarely, rarely, rarely, often, often)
+            .as(Ports::new);
+        Arbitrary<byte[]> vnet = Arbitraries.frequencyOf(
+            Tuple.of(3, Arbitraries.just((byte[]) null)),
+            Tuple.of(3, Arbitraries.of(VNET_SEEDS)),
+            Tuple.of(1, Combinators.combine(Arbitraries.of(VNET_SEEDS), Arbitraries.integers().between(0, 9).list().ofMaxSize(2),
+                Arbitraries.bytes().list().ofSize(2)).as((seed, positions, values) -> mutate(seed, positions, values, 0))));
+        return Combinators.combine(Arbitraries.integers().between(0, 1), frame, vnet,
                 Arbitraries.longs().between(0, 1500), ports).as(Input::new);
     }
 
     private static byte[] mutate(byte[] frame, List<Integer> positions, List<Byte> values, int resize) {
-        int length = Math.max(0, Math.min(1600, frame.length + resize));
+        int length = Math.max(0, Math.min(Math.max(1600, frame.length), frame.length + resize));
         byte[] out = java.util.Arrays.copyOf(frame, length);
         for (int i = 0; i < positions.size(); i++) {
             if (length > 0) {
@@ -134,7 +159,15 @@ class GraphFuzzTest {
                 assertOriginsAccounted(fx, "after the timers");
                 setPorts(fx, in.ports());
                 before = fx.values();
-                fx.receive(in.port(), in.frame());
+                if (in.vnet() == null) { // a plain TAP is read into a small slot: a longer frame is cut
+                    byte[] frame = in.frame();
+                    fx.receive(in.port(), frame.length < fx.pool.frameCapacity() ? frame
+                        : java.util.Arrays.copyOf(frame, fx.pool.frameCapacity() - 1));
+                } else if (in.frame().length < fx.pool.frameCapacity() || fx.pool.freeLargeCount() > 0) {
+                    fx.receiveOffload(in.port(), in.frame(), in.vnet());
+                } else {
+                    continue; // every large slot waits for ARP: routerd would not read the TAP now
+                }
                 received++;
                 assertEquals(received, receivedAccounted(fx), "not exactly one disposition for " + in.ports() + " "
                     + Wire.hex(in.frame()) + ": " + changes(before, fx.values()));
@@ -142,7 +175,7 @@ class GraphFuzzTest {
                 fx.tap0.take();
                 fx.tap1.take();
             }
-            setPorts(fx, new Ports(1500, 1500, false, false, false, false));
+            setPorts(fx, new Ports(1500, 1500, false, false, false, false, false, false));
             fx.graph.resolver().flush();
             fx.drain();
             assertEquals(received, fx.sum(DISPOSITION), "frames without a disposition after the ARP queues were flushed");
@@ -159,6 +192,8 @@ class GraphFuzzTest {
         fx.tap1.full(p.full1());
         fx.port0.adminUp(!p.down0());
         fx.port1.adminUp(!p.down1());
+        fx.tap0.headroom(p.offload0() ? 10 : 0);
+        fx.tap1.headroom(p.offload1() ? 10 : 0);
     }
 
     private static void assertOriginsAccounted(GraphFixture fx, String when) {
