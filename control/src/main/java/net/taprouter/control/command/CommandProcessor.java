@@ -35,10 +35,11 @@ public final class CommandProcessor {
         register(new AddrCommands(state, addresses));
         register(new RouteCommands(state, routes));
         register(neighbours);
+        register(new FdbCommands(state));
         register(new ForwardingCommands(state));
         register(new IcmpCommands(state));
         register(new StatsCommand(state.dataplane().counterFile().reader()));
-        register(new SaveCommand(state, neighbours));
+        register(new SaveCommand(state, neighbours, new FdbCommands(state)));
     }
 
     /** Lines run by {@link RouteLineFastPath} so far (tests). */
@@ -188,8 +189,8 @@ public final class CommandProcessor {
             return;
         }
         CommandGroup group = groups.get(object);
-        if (group == null && (object.equals("fdb") || object.equals("nat") || object.equals("conntrack"))) {
-            throw new CommandException(object + ": not supported yet (bridging and NAT come with later releases)");
+        if (group == null && (object.equals("nat") || object.equals("conntrack"))) {
+            throw new CommandException(object + ": not supported yet (NAT comes with a later release)");
         }
         if (group == null) {
             throw new CommandException("unknown object \"" + words.get(0) + "\" (try: routerctl help)");

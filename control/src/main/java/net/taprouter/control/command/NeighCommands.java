@@ -8,7 +8,7 @@ import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 
@@ -53,7 +53,7 @@ public final class NeighCommands implements CommandGroup {
             case "del", "delete" -> {
                 int address = args.address("address");
                 args.expect("dev");
-                Port port = state.link(args).port();
+                Interface port = state.link(args).iface();
                 args.end();
                 WorkerControl.HeldNeighbours removed = workers().holdNeighbour(port.index(), address);
                 if (removed.isEmpty()) {
@@ -68,12 +68,12 @@ public final class NeighCommands implements CommandGroup {
     private void add(Args args) {
         int address = args.address("address");
         long mac = 0;
-        Port port = null;
+        Interface port = null;
         while (args.hasNext()) {
             String word = args.next("option");
             switch (word) {
                 case "lladdr" -> mac = args.mac();
-                case "dev" -> port = state.link(args).port();
+                case "dev" -> port = state.link(args).iface();
                 case "nud" -> args.expect("permanent");
                 default -> throw args.error("unknown option \"" + word + "\"");
             }
@@ -119,12 +119,12 @@ public final class NeighCommands implements CommandGroup {
         // same), then addresses; a port index says nothing a user can see and changes on replay
         Map<Integer, Integer> linkOrder = new java.util.HashMap<>();
         for (var link : state.links().values()) {
-            linkOrder.put(link.port().index(), linkOrder.size());
+            linkOrder.put(link.iface().index(), linkOrder.size());
         }
-        entries.sort(Comparator.<NeighbourEntry>comparingInt(e -> linkOrder.getOrDefault(e.port(), Integer.MAX_VALUE))
+        entries.sort(Comparator.<NeighbourEntry>comparingInt(e -> linkOrder.getOrDefault(e.iface(), Integer.MAX_VALUE))
             .thenComparingLong(e -> e.address() & 0xFFFF_FFFFL));
         for (NeighbourEntry e : entries) {
-            Port port = state.dataplane().ports().get(e.port());
+            Interface port = state.dataplane().interfaces().get(e.iface());
             if (port == null || only != null && !only.equals(port.name())) {
                 continue;
             }

@@ -6,7 +6,6 @@ import java.util.Map;
 import net.taprouter.control.command.Args;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.agent.Dataplane;
-import net.taprouter.dataplane.port.Port;
 
 /**
  * Everything the control thread knows: the links, the routing information base, and the
@@ -64,6 +63,19 @@ public final class RouterState {
         Link link = links.get(name);
         if (link == null) {
             throw args.error("no such port \"" + name + "\"");
+        }
+        return link;
+    }
+
+    /**
+     * The link named by the next word of {@code args}, for an L3 use of it (an address, a route):
+     * a bridge port has none (its bridge has them), so it is refused.
+     */
+    public Link l3Link(Args args) {
+        Link link = link(args);
+        if (link.master() != null) {
+            throw args.error("port \"" + link.name() + "\" is a port of bridge " + link.master().name()
+                + " (addresses and routes go on the bridge)");
         }
         return link;
     }

@@ -12,7 +12,8 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
- * Runs received frames through the forwarding graph, runs the neighbour timers, and applies
+ * Runs received frames through the forwarding graph, runs the neighbour timers and the FDB ageing
+ * (a bounded slice of every bridge's table per timer round: event fdb_aged), and applies
  * command messages from the control thread ({@link WorkerCommand}, sent by {@link WorkerProxy})
  * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. The frames a
  * round forwards are written at its end, one batch per egress port (the context's
@@ -64,6 +65,9 @@ public final class ForwardingAgent implements Agent {
             if (now - lastTimerNanos >= TIMER_NANOS) {
                 lastTimerNanos = now;
                 work += graph.resolver().onTimer(now);
+                int aged = graph.context().fdbs.age(now / 1_000_000);
+                graph.context().counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
+                work += aged;
             }
             graph.context().flushTransmit(); // what this round queued goes out, batched per port
             return work;

@@ -2,21 +2,21 @@ package net.taprouter.dataplane.pipeline;
 
 import java.nio.ByteBuffer;
 import net.taprouter.dataplane.buffer.FramePool;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.offload.PartialChecksum;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4View;
-import net.taprouter.dataplane.offload.PartialChecksum;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * IPv4 fragmentation (RFC 791). Input: a packet without DF, Ethernet header written, larger than
- * the egress MTU (a partial checksum is completed first: event checksums_completed); also, through
- * {@link #fragment}, the segments {@link SegmentStage} cuts from a super-packet without DF that are
- * still larger. Output: fragments of at most MTU bytes written to the egress TAP, each built in
+ * the egress interface's MTU (a partial checksum is completed first: event checksums_completed);
+ * also, through {@link #fragment}, the segments {@link SegmentStage} cuts from a super-packet
+ * without DF that are still larger. Output: fragments of at most MTU bytes written out of the egress interface, each built in
  * a scratch frame: the Ethernet header, the IP header (options without the copy flag only in the
  * first fragment), a multiple of 8 data bytes. Counts event fragments_created; the packet once as
  * forwarded (origin.sent if the router originated it) when every fragment went out.
@@ -52,7 +52,7 @@ public final class FragmentStage implements Stage {
             offload.clear();
             context.event(Event.CHECKSUMS_COMPLETED);
         }
-        DropReason failed = fragment(context.buffer, packet.frameOffset, packet.ip, packet.egressPort);
+        DropReason failed = fragment(context.buffer, packet.frameOffset, packet.ip, packet.egressInterface);
         if (failed == DropReason.PORT_DOWN) {
             return portDown;
         }
@@ -70,17 +70,18 @@ public final class FragmentStage implements Stage {
 
     /**
      * Writes the IPv4 packet {@code ip} (in {@code source}, its Ethernet header at
-     * {@code frameOffset}, DF clear, complete checksums) to port {@code egressPort} as fragments
-     * of at most the port's MTU; counts fragments_created. Returns null when every fragment went
-     * out, else why not (port_down, fragmentation_needed for an MTU too small for 8 data bytes,
-     * or the write's failure: the fragments after it are not sent). The caller counts the packet.
+     * {@code frameOffset}, DF clear, complete checksums) out of interface {@code egressInterface} as
+     * fragments of at most its MTU; counts fragments_created. Returns null when every fragment went
+     * out, else why not (port_down; fragmentation_needed for an MTU too small for 8 data bytes,
+     * before any fragment; or the write's failure: the fragments after it are not sent). The caller
+     * counts the packet.
      */
-    DropReason fragment(MutableDirectBuffer source, int frameOffset, Ipv4View ip, int egressPort) {
-        Port port = context.ports.get(egressPort);
-        if (port == null) {
+    DropReason fragment(MutableDirectBuffer source, int frameOffset, Ipv4View ip, int egressInterface) {
+        Interface out = context.interfaces.get(egressInterface);
+        if (out == null) {
             return DropReason.PORT_DOWN; // removed since MtuStage looked (link del)
         }
-        int mtu = port.mtu();
+        int mtu = out.mtu();
         int headerLength = ip.headerLength();
         int laterHeaderLength = buildLaterHeader(source, ip, headerLength);
         if (((mtu - headerLength) & ~7) < 8 || ((mtu - laterHeaderLength) & ~7) < 8) {
@@ -110,7 +111,7 @@ public final class FragmentStage implements Stage {
             int moreFragments = (!last || originalMoreFragments) ? 0x2000 : 0;
             fragmentHeader.flagsFragment(flagsKept | moreFragments | (baseOffset + position / 8));
             fragmentHeader.updateHeaderChecksum();
-            DropReason failed = context.transmit(egressPort, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
+            DropReason failed = context.transmit(egressInterface, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
             if (failed != null) {
                 return failed;
             }

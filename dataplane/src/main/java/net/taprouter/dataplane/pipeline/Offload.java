@@ -27,8 +27,8 @@ import org.agrona.MutableDirectBuffer;
  */
 public final class Offload {
     /** Index of this state's first word among a slot's metadata words (see {@link Packet}). */
-    static final int FIRST_WORD = 12;
-    /** Words it uses: [flags | gsoType << 8 | gsoSize << 16], [checksumStart | checksumOffset << 16], [headerLength]. */
+    static final int FIRST_WORD = 15;
+    /** Words it uses (15, 16, 17): [flags | gsoType << 8 | gsoSize << 16], [checksumStart | checksumOffset << 16], [headerLength]. */
     static final int WORDS = 3;
 
     /** virtio-net flags: {@link VirtioNetHeaderView#FLAG_NEEDS_CSUM} or 0. */
@@ -126,22 +126,19 @@ public final class Offload {
     }
 
     /**
-     * Writes this state as the virtio-net header in front of a frame for a device with
-     * {@code headroom} (&ge; 10) bytes there: the header in the first 10, zeros after (a 12-byte
-     * header's num_buffers). hdr_len: the headers of a GSO packet, up to the checksum field's end
-     * for a partial checksum, 0 for a plain frame.
+     * Writes this state as the 10-byte virtio-net header right in front of the frame at
+     * {@code frameOffset} (where a device with offloads, headroom 10, reads it; a device without
+     * ignores those bytes): all zeros for a plain frame. hdr_len: the headers of a GSO packet, up
+     * to the checksum field's end for a partial checksum.
      */
-    void writeHeader(MutableDirectBuffer buffer, int frameOffset, int headroom, VirtioNetHeaderView header) {
-        int at = frameOffset - headroom;
+    void writeHeader(MutableDirectBuffer buffer, int frameOffset, VirtioNetHeaderView header) {
+        int at = frameOffset - VirtioNetHeaderView.LENGTH;
         if (!any()) {
-            header.wrapNew(buffer, at, headroom);
+            header.wrapNew(buffer, at, VirtioNetHeaderView.LENGTH);
         } else {
-            header.wrap(buffer, at, headroom);
+            header.wrap(buffer, at, VirtioNetHeaderView.LENGTH);
             int hdrLen = isGso() ? headerLength : checksumStart + checksumOffset + 2;
             header.set(flags, gsoType, hdrLen, gsoSize, checksumStart, checksumOffset);
-        }
-        if (headroom > VirtioNetHeaderView.LENGTH) {
-            buffer.setMemory(at + VirtioNetHeaderView.LENGTH, headroom - VirtioNetHeaderView.LENGTH, (byte) 0);
         }
     }
 }

@@ -3,7 +3,7 @@ package net.taprouter.dataplane.pipeline;
 import java.nio.ByteBuffer;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.offload.GsoSegmenter;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.EthernetView;
@@ -16,7 +16,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * else done once for the whole) whose egress port has no offloads, or whose segments exceed the
  * egress MTU without DF. Output: its segments ({@link GsoSegmenter}: per-segment IP id, lengths,
  * TCP sequence number and flags, full checksums), each built in a scratch frame and written to the
- * egress port at once; a segment still larger than the MTU (no DF) goes out as fragments
+ * egress interface at once (a bridge's: to the port its FDB has, or flooded to every member); a
+ * segment still larger than the interface's MTU (no DF) goes out as fragments
  * ({@link FragmentStage#fragment}). Counts event gso_segmented once and gso_segments_created per
  * segment; the super-packet once as forwarded (origin.sent if the router originated it) when
  * every segment went out. Drops: port_down, offload_bad (not segmentable: cannot happen after
@@ -45,8 +46,8 @@ public final class SegmentStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
-        Port port = context.ports.get(packet.egressPort);
-        if (port == null) {
+        Interface out = context.interfaces.get(packet.egressInterface);
+        if (out == null) {
             return portDown;
         }
         Offload offload = packet.offload;
@@ -54,15 +55,15 @@ public final class SegmentStage implements Stage {
         if (count == 0) {
             return bad;
         }
-        int mtu = port.mtu();
+        int mtu = out.mtu();
         for (int i = 0; i < count; i++) {
             int length = segmenter.segment(i, scratch, AT);
             DropReason failed;
             if (length - EthernetView.HEADER_LENGTH > mtu) {
                 segmentIp.wrap(scratch, AT + EthernetView.HEADER_LENGTH, length - EthernetView.HEADER_LENGTH);
-                failed = fragment.fragment(scratch, AT, segmentIp, packet.egressPort);
+                failed = fragment.fragment(scratch, AT, segmentIp, packet.egressInterface);
             } else {
-                failed = context.transmit(packet.egressPort, scratch, AT, length);
+                failed = context.transmit(packet.egressInterface, scratch, AT, length);
             }
             if (failed != null) {
                 context.drop(packet, failed);

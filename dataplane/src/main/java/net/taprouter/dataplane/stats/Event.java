@@ -35,7 +35,19 @@ public enum Event {
     /** A packet parked in an ARP queue (not a disposition: it ends later). */
     NEIGHBOUR_QUEUED("neighbour_queued"),
     NEIGHBOUR_EVICTED("neighbour_evicted"),
-    NEIGHBOUR_REFUSED("neighbour_refused");
+    NEIGHBOUR_REFUSED("neighbour_refused"),
+    /** A bridge learned a new source MAC (on a port). */
+    FDB_LEARNED("fdb_learned"),
+    /** A learned MAC was seen on another port of its bridge: its entry moved. */
+    FDB_MOVED("fdb_moved"),
+    /** A source MAC not learned: the bridge's FDB is full (its frames to it are flooded). */
+    FDB_FULL("fdb_not_learned_full"),
+    /** A source MAC not learned: its port has as many learned entries as it may. */
+    FDB_PORT_LIMIT("fdb_not_learned_port_limit"),
+    /** A frame from a MAC with a static entry on another port (the entry does not move). */
+    FDB_STATIC_CONFLICT("fdb_static_conflict"),
+    /** Learned entries removed by ageing. */
+    FDB_AGED("fdb_aged");
 
     private final String counterName;
 

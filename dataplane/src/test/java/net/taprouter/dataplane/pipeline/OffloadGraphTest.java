@@ -138,12 +138,12 @@ class OffloadGraphTest extends GraphTestBase {
     void theMtuAppliesToGsoSizeNotToTheSuperPacket() {
         resolveHosts();
         // segments of 14 + 20 + 32 + 1000 bytes: IP length 1052
-        fx.port1.mtu(1052);
+        fx.iface1.mtu(1052);
         fx.receiveOffload(0, toPort0(OffloadGolden.TCP_SUPER), vnet(OffloadGolden.TCP_SUPER_VNET));
         assertEquals(OffloadGolden.TCP_SUPER.length() / 2, only(fx.tap1).length, "2752-byte packet through an MTU of 1052: whole");
         fx.assertCounters("event.gso_received", 1, "event.forwarded", 1, "port.tap1.tx_packets", 1, "port.tap1.tx_bytes", 2766);
 
-        fx.port1.mtu(1051); // DF: Fragmentation Needed with the MTU
+        fx.iface1.mtu(1051); // DF: Fragmentation Needed with the MTU
         fx.receiveOffload(0, toPort0(OffloadGolden.TCP_SUPER), vnet(OffloadGolden.TCP_SUPER_VNET));
         assertEquals(0, fx.tap1.pending(), "nothing forwarded");
         List<byte[]> headers = fx.tap0.headers();
@@ -166,7 +166,7 @@ class OffloadGraphTest extends GraphTestBase {
         Wire.put16(in, ETH + 6, 0); // no DF
         Wire.put16(in, ETH + 10, 0);
         Wire.put16(in, ETH + 10, Wire.ipHeaderChecksum(in, ETH));
-        fx.port1.mtu(576);
+        fx.iface1.mtu(576);
         fx.receiveOffload(0, in, vnet(OffloadGolden.TCP_SUPER_VNET));
         List<byte[]> frames = fx.tap1.take();
         // 3 segments (1052, 1052, 752 bytes of IP), each in 2 fragments of at most 576
@@ -208,7 +208,7 @@ class OffloadGraphTest extends GraphTestBase {
     void aSuperPacketOfOneSegmentIsOnlyAPartialChecksum() {
         resolveHosts();
         fx.tap1.headroom(0);
-        fx.port1.mtu(3000); // no longer a super-packet: the MTU applies to the whole packet
+        fx.iface1.mtu(3000); // no longer a super-packet: the MTU applies to the whole packet
         // TCP_SUPER has 2700 payload bytes: with gso_size 2700 it is one segment
         fx.receiveOffload(0, toPort0(OffloadGolden.TCP_SUPER), vnet("018142008c0a22001000"));
         byte[] out = only(fx.tap1);
