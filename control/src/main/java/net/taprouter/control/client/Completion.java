@@ -48,7 +48,7 @@ final class Completion {
         "    fi",
         "    case \"$obj $verb\" in",
         "        \"link set\"|\"link del\"|\"link show\") COMPREPLY=($(compgen -W \"$(_routerctl_ports) up down address mtu master nomaster ageing fdb_max fdb_port_limit -s\" -- \"$cur\"));;",
-        "        \"link add\") COMPREPLY=($(compgen -W \"type ifname netns attach address mtu ageing fdb_max fdb_port_limit\" -- \"$cur\"));;",
+        "        \"link add\") COMPREPLY=($(compgen -W \"type ifname netns attach address mtu offload ageing fdb_max fdb_port_limit\" -- \"$cur\"));;",
         "        \"fdb \"*) COMPREPLY=($(compgen -W \"dev br master\" -- \"$cur\"));;",
         "        \"addr \"*|\"neigh \"*) COMPREPLY=($(compgen -W \"dev lladdr\" -- \"$cur\"));;",
         "        \"route \"*) COMPREPLY=($(compgen -W \"default via dev\" -- \"$cur\"));;",

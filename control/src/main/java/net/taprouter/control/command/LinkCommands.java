@@ -54,7 +54,7 @@ public final class LinkCommands implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N]",
+            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N] [offload on|off]",
             "link add NAME type bridge [address MAC] [mtu N] [ageing SECONDS] [fdb_max N] [fdb_port_limit N]",
             "link set NAME { up | down | address MAC | mtu N | master BRIDGE | nomaster } ...",
             "link set BRIDGE { ageing SECONDS | fdb_max N | fdb_port_limit N } ...",
@@ -104,6 +104,7 @@ public final class LinkCommands implements CommandGroup {
         boolean attach = false;
         Long mac = null;
         int mtu = DEFAULT_MTU;
+        boolean offload = true;
         while (args.hasNext()) {
             String option = args.next("option");
             switch (option) {
@@ -112,6 +113,7 @@ public final class LinkCommands implements CommandGroup {
                 case "attach" -> attach = true;
                 case "address" -> mac = args.mac();
                 case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                case "offload" -> offload = onOff(args, "offload");
                 default -> throw args.error("unknown option \"" + option + "\"");
             }
         }
@@ -138,7 +140,7 @@ public final class LinkCommands implements CommandGroup {
         FrameIo tap;
         boolean absent = false;
         try {
-            tap = TapDevice.open(ifname, netns, attach);
+            tap = TapDevice.open(ifname, netns, attach, offload);
         } catch (IOException | RuntimeException e) {
             if (!state.startingUp() || netns == null || NetworkNamespace.exists(netns)) {
                 throw args.error(e.getMessage());
@@ -171,7 +173,7 @@ public final class LinkCommands implements CommandGroup {
         dataplane.addInterface(iface);
         dataplane.addPort(port);
         state.transaction().onCommit(() -> dataplane.startReading(port));
-        state.links().put(name, new Link(iface, port, ifname, netns, attach));
+        state.links().put(name, new Link(iface, port, ifname, netns, attach, offload));
         state.changed(ChangeEvents.Kind.LINK, false, state.link(name)); // monitor link
     }
 
@@ -199,6 +201,27 @@ public final class LinkCommands implements CommandGroup {
             throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
         }
         bridges.create(Interface.bridge(index, name, mac != null ? mac : defaultMac(name), mtu), settings);
+    }
+
+    private static boolean onOff(Args args, String what) {
+        String value = args.next(what + " on|off");
+        return switch (value) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw args.error("bad " + what + " \"" + value + "\" (on or off)");
+        };
+    }
+
+    /**
+     * What {@code link show} says of a port's offloads: "off" (asked off), the TUN_F offloads the
+     * kernel accepted ("csum tso4 tso6 uso4 uso6"), or "none" (asked on, nothing accepted or no TAP).
+     */
+    static String offloads(Link link) {
+        if (!link.offload()) {
+            return "off";
+        }
+        String accepted = TapDevice.describeOffloads(link.port().tap().offloads());
+        return accepted.isEmpty() ? "none" : accepted;
     }
 
     private void set(Args args) {
@@ -296,7 +319,7 @@ public final class LinkCommands implements CommandGroup {
     private void revive(Args args, Link link) {
         FrameIo device;
         try {
-            device = TapDevice.open(link.ifname(), link.netns(), link.attach());
+            device = TapDevice.open(link.ifname(), link.netns(), link.attach(), link.offload());
         } catch (IOException | RuntimeException e) {
             throw args.error("port " + link.name() + " is lost and cannot come back: " + e.getMessage());
         }
@@ -422,7 +445,9 @@ public final class LinkCommands implements CommandGroup {
         Map<String, Object> row = out.row((iface.index() + 1) + ": " + iface.name() + ": " + flags + " mtu " + iface.mtu()
             + (master != null ? " master " + master.name() : "") + " state " + operState);
         out.line("    link/ether " + MacAddress.format(iface.mac()) + " brd ff:ff:ff:ff:ff:ff");
-        out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : ""));
+        String offloads = offloads(link);
+        out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
+            + " offload " + offloads);
         row.put("ifindex", iface.index() + 1);
         row.put("ifname", iface.name());
         List<String> flagList = new ArrayList<>(List.of("BROADCAST", "MULTICAST"));
@@ -447,6 +472,8 @@ public final class LinkCommands implements CommandGroup {
             row.put("netns", link.netns());
         }
         row.put("attach", link.attach());
+        row.put("offload", link.offload());
+        row.put("offloads", link.offload() && !offloads.equals("none") ? List.of(offloads.split(" ")) : List.of());
         if (stats) {
             PortCounters c = port.counters(); // each sum over the shards (RX agent, workers)
             long rxBytes = c.rxBytes();

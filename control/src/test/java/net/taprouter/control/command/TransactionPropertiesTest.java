@@ -126,9 +126,10 @@ class TransactionPropertiesTest {
     }
 
     private Arbitrary<String> link(int i) {
-        return Combinators.combine(Arbitraries.of(MACS).injectNull(0.5), Arbitraries.of(1500, 1400, 9000, 576).injectNull(0.5))
-            .as((mac, mtu) -> "link add p" + i + " type tap ifname t" + i + " netns " + ns
-                + (mac != null ? " address " + mac : "") + (mtu != null ? " mtu " + mtu : ""));
+        return Combinators.combine(Arbitraries.of(MACS).injectNull(0.5), Arbitraries.of(1500, 1400, 9000, 576).injectNull(0.5),
+                Arbitraries.of("", "", " offload on", " offload off"))
+            .as((mac, mtu, offload) -> "link add p" + i + " type tap ifname t" + i + " netns " + ns
+                + (mac != null ? " address " + mac : "") + (mtu != null ? " mtu " + mtu : "") + offload);
     }
 
     private static Arbitrary<String> iface() {

@@ -69,9 +69,9 @@ public final class Dataplane implements AutoCloseable {
         this.epochs = new ReaderEpochs(2, poller::wakeup);
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
         this.nextHops = new NextHops(config.nextHops(), epochs);
-        FramePool pool = new FramePool(config.frameSlots(), config.slotSize());
+        FramePool pool = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
-        DescriptorRing ring = new DescriptorRing(config.frameSlots());
+        DescriptorRing ring = new DescriptorRing(pool.slotCount());
         Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pool, slotReturns, counterFile,
             WorkerSizes.of(config));
         worker.context().releaseToPool(!config.dedicatedThreads());

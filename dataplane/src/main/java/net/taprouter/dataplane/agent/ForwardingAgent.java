@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.capture.CaptureTap;
+import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.Packet;
 import net.taprouter.dataplane.stats.ForwardingLatency;
@@ -27,6 +28,7 @@ public final class ForwardingAgent implements Agent {
 
     private final DescriptorRing ring;
     private final FramePool pool;
+    private final int[] metadata;
     private final ForwardingGraph graph;
     private final ReaderEpochs epochs;
     private final int readerIndex;
@@ -49,6 +51,7 @@ public final class ForwardingAgent implements Agent {
         this.handler = handler;
         this.ring = ring;
         this.pool = pool;
+        this.metadata = pool.metadata().words();
         this.graph = graph;
         this.epochs = epochs;
         this.readerIndex = readerIndex;
@@ -78,6 +81,7 @@ public final class ForwardingAgent implements Agent {
 
     private void onFrame(int slot, int port, int length, long rxNanos) {
         packet.reset(slot, pool.frameOffset(slot), length, port);
+        packet.offload.load(metadata, PacketMetadata.base(slot)); // the device's virtio-net header, as RxAgent parsed it
         if (capture.armed) {
             capture.rx(port, pool.buffer(), packet.frameOffset, length);
         }

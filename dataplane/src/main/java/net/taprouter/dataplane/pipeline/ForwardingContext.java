@@ -49,6 +49,7 @@ public final class ForwardingContext {
     private final byte[] slotState;
     private boolean internalErrorLogged;
     private final Transmitter transmitter;
+    private final net.taprouter.dataplane.wire.VirtioNetHeaderView vnetHeader = new net.taprouter.dataplane.wire.VirtioNetHeaderView();
 
     /** The slot is not this agent's (free in the pool, or on its way back). */
     static final byte SLOT_ELSEWHERE = 0;
@@ -210,6 +211,7 @@ public final class ForwardingContext {
      * {@link Transmitter} for the counters.
      */
     public void transmit(Packet packet) {
+        packet.offload.writeHeader(buffer, packet.frameOffset, vnetHeader); // for ports with offloads (others skip it)
         int port = packet.egressPort;
         if (port < 0) {
             port = egressPort(packet.egressInterface, MacAddress.get(buffer, packet.frameOffset));
@@ -276,6 +278,7 @@ public final class ForwardingContext {
      * copies queued (0: none, nothing changed).
      */
     public int flood(Packet packet, Interface bridge, int exceptPort, boolean counted) {
+        offloadForFlood(packet);
         Port[] members = bridge.members();
         int copies = 0;
         for (Port m : members) {
@@ -294,6 +297,23 @@ public final class ForwardingContext {
             }
         }
         return copies;
+    }
+
+    /**
+     * Before one slot goes to several ports: a partial checksum is completed (members without
+     * offloads need a complete frame; event checksums_completed), and the virtio-net header for the
+     * members with offloads is written. A GSO super-packet is flooded whole: only members with
+     * offloads can take it (a bridge floods one only before its FDB knows the destination).
+     */
+    private void offloadForFlood(Packet packet) {
+        Offload offload = packet.offload;
+        if (offload.needsChecksum() && !offload.isGso()) {
+            net.taprouter.dataplane.offload.PartialChecksum.complete(buffer, packet.frameOffset, packet.frameLength,
+                offload.checksumStart, offload.checksumOffset);
+            offload.clear();
+            counters.event(Event.CHECKSUMS_COMPLETED);
+        }
+        offload.writeHeader(buffer, packet.frameOffset, vnetHeader);
     }
 
     /** The slot will be released {@code references} times (queued flood copies, and the caller) before it is free. */

@@ -24,7 +24,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  8 mtu               9 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
  * 10 flood references, 11 flood result (not packet fields: kept by the context while one slot is
  *    written to several ports, see {@link #FLOOD_REFS})
- * 12-15 free: conntrack entry, GSO type/size, header length, checksum start/offset
+ * 12-14 free: conntrack entry, NAT
+ * 15-17 {@link Offload}: virtio-net flags, GSO type and size, checksum start/offset, header length
  * </pre>
  *
  * Ports are L2 ports ({@code port.PortTable} indices), interfaces L3 interfaces
@@ -85,6 +86,9 @@ public final class Packet {
     /** Next-hop MTU for ICMP Fragmentation Needed. */
     public int mtu;
 
+    /** Offload state (partial checksum, GSO super-packet): words 15-17, saved and loaded by {@link Offload}. */
+    public final Offload offload = new Offload();
+
     public final EthernetView ethernet = new EthernetView();
     public final Ipv4View ip = new Ipv4View();
 
@@ -102,6 +106,7 @@ public final class Packet {
         this.egressPort = -1;
         this.neighbourAddress = 0;
         this.mtu = 0;
+        offload.clear();
     }
 
     /**
@@ -144,6 +149,7 @@ public final class Packet {
         words[at + NEIGHBOUR_ADDRESS] = neighbourAddress;
         words[at + MTU] = mtu;
         words[at + FLAGS] = (linkBroadcast ? FLAG_LINK_BROADCAST : 0) | (localOrigin ? FLAG_LOCAL_ORIGIN : 0);
+        offload.save(words, at);
     }
 
     /**
@@ -167,6 +173,7 @@ public final class Packet {
         int flags = words[at + FLAGS];
         linkBroadcast = (flags & FLAG_LINK_BROADCAST) != 0;
         localOrigin = (flags & FLAG_LOCAL_ORIGIN) != 0;
+        offload.load(words, at);
         if (ethernet.wrap(frames, frameOffset, frameLength) && ethernet.etherType() == EthernetView.ETHERTYPE_IPV4) {
             ip.wrap(frames, ipOffset(), frameLength - EthernetView.HEADER_LENGTH);
         }

@@ -173,7 +173,7 @@ public final class Transmitter {
     /**
      * Writes a frame that is not in a pool slot (its buffer keeps
      * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
-     * {@code offset}), after the queued ones. Returns null if it went out, else why not (the
+     * {@code offset}; the device's header there is zeroed: such a frame is complete), after the queued ones. Returns null if it went out, else why not (the
      * caller counts it for the packet it belongs to).
      */
     DropReason transmitNow(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
@@ -183,6 +183,10 @@ public final class Transmitter {
             return DropReason.PORT_DOWN;
         }
         FrameIo device = port.tap();
+        int headroom = device.headroom();
+        if (headroom > 0) { // a complete frame: a zero virtio-net header (no offload)
+            frameBuffer.setMemory(offset - headroom, headroom, (byte) 0);
+        }
         int result = device.write(frameBuffer.addressOffset() + offset, length);
         if (context.capture.armed && result >= 0) {
             context.capture.tx(portIndex, frameBuffer, offset, length);

@@ -66,6 +66,7 @@ public enum DropReason {
     IP_BAD_CHECKSUM("ip_bad_checksum", "header checksum wrong"),
     MARTIAN_SOURCE("martian_source", "source 0/8, 127/8, multicast, broadcast, 240/4, or an own address/subnet broadcast of the port"),
     MARTIAN_DESTINATION("martian_destination", "destination 0/8, 127/8 or 240/4"),
+    OFFLOAD_BAD("offload_bad", "virtio-net header that does not match the packet (GSO type, size or checksum position)"),
     IP_MULTICAST("ip_multicast", "multicast destination (no multicast routing)"),
     IP_BROADCAST("ip_broadcast", "broadcast to the router (ignored like icmp_echo_ignore_broadcasts)"),
     L2_BROADCAST_NOT_FORWARDED("l2_broadcast_not_forwarded", "unicast IP in a link-layer broadcast"),
@@ -108,7 +109,7 @@ public enum DropReason {
         FRAME_TOO_SHORT, FRAME_TOO_LONG, RX_NO_BUFFER, RX_RING_FULL, ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE,
         BRIDGE_BAD_SOURCE, BRIDGE_FILTERED, BRIDGE_NO_PORT,
         IPV6_NOT_ROUTED, ARP_MALFORMED, ARP_NOT_FOR_US, IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_LENGTH, IP_BAD_CHECKSUM,
-        MARTIAN_SOURCE, MARTIAN_DESTINATION, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
+        MARTIAN_SOURCE, MARTIAN_DESTINATION, OFFLOAD_BAD, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
         FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, LOCAL_FRAGMENT, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER));
 
     /** Reasons only a packet the router originates (or an ICMP error it owes) can be dropped for (no {@code drop} counter). */

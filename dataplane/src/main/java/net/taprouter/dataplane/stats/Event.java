@@ -24,6 +24,14 @@ public enum Event {
     ARP_REPLIES_RECEIVED("arp_replies_received"),
     ARP_LEARNED("arp_learned"),
     FRAGMENTS_CREATED("fragments_created"),
+    /** A GSO super-packet (TSO/USO, up to 64 KiB) came in from a TAP with offloads. */
+    GSO_RECEIVED("gso_received"),
+    /** A GSO super-packet was cut into segments in software (its egress port has no offloads, or the MTU). */
+    GSO_SEGMENTED("gso_segmented"),
+    /** Made: a segment of a super-packet segmented in software. */
+    GSO_SEGMENTS_CREATED("gso_segments_created"),
+    /** A partial checksum (virtio-net NEEDS_CSUM) was completed in software (egress port without offloads). */
+    CHECKSUMS_COMPLETED("checksums_completed"),
     /** A packet parked in an ARP queue (not a disposition: it ends later). */
     NEIGHBOUR_QUEUED("neighbour_queued"),
     NEIGHBOUR_EVICTED("neighbour_evicted"),

@@ -52,6 +52,8 @@ import net.taprouter.dataplane.wire.Ipv4Address;
 final class GraphFixture implements AutoCloseable {
     static final int SLOTS = 64;
     static final int SLOT_SIZE = 2048;
+    /** Large slots (64 KiB GSO super-packets) next to the small ones. */
+    static final int LARGE_SLOTS = 4;
     static final int NEIGHBOURS = 16;
     static final int ARP_QUEUE = 4;
     static final long SECOND = 1_000_000_000L;
@@ -122,7 +124,7 @@ final class GraphFixture implements AutoCloseable {
 
     GraphFixture(int slots, NeighbourLimits limits, Hooks hooks) {
         this.slots = slots;
-        pool = new FramePool(slots, SLOT_SIZE);
+        pool = new FramePool(slots, SLOT_SIZE, LARGE_SLOTS);
         slotReturns = new SlotReturnRing(pool);
         worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pool, slotReturns, counterFile,
             new WorkerSizes(limits), hooks);
@@ -217,6 +219,27 @@ final class GraphFixture implements AutoCloseable {
         graph.receive(packet);
     }
 
+    /**
+     * As routerd's RX and forwarding agents do for a frame read from a TAP with offloads:
+     * {@code frame} goes into a slot (a large one if it does not fit a small one) behind its
+     * 10-byte virtio-net header {@code vnet}, the header is parsed into the slot's metadata
+     * ({@link Offload#receive}) and loaded with the frame, which runs through the graph.
+     */
+    void receiveOffload(int port, byte[] frame, byte[] vnet) {
+        int slot = frame.length < pool.frameCapacity() ? pool.allocate() : pool.allocateLarge();
+        assertTrue(slot >= 0, "frame pool exhausted: a slot leaked");
+        int at = pool.frameOffset(slot);
+        pool.buffer().putBytes(at - vnet.length, vnet);
+        pool.buffer().putBytes(at, frame);
+        int base = net.taprouter.dataplane.buffer.PacketMetadata.base(slot);
+        Offload.receive(pool.metadata().words(), base, pool.buffer(), at, frame.length, vnet.length,
+            new net.taprouter.dataplane.wire.VirtioNetHeaderView());
+        packet.reset(slot, at, frame.length, port);
+        packet.offload.load(pool.metadata().words(), base);
+        graph.receive(packet);
+        drain();
+    }
+
     void receive(int port, String hex) {
         receive(port, Wire.unhex(hex));
     }
@@ -295,7 +318,7 @@ final class GraphFixture implements AutoCloseable {
     void assertNoLeak(int queued) {
         drain();
         assertEquals(queued, queuedSlots(), "slots waiting in ARP queues");
-        assertEquals(slots - queued, pool.freeCount(), "free slots (leak or double free)");
+        assertEquals(pool.slotCount() - queued, pool.freeCount(), "free slots (leak or double free)");
     }
 
     void assertNoLeak() {
@@ -374,14 +397,17 @@ final class GraphFixture implements AutoCloseable {
         drain();
         Set<Integer> slots = new HashSet<>();
         int free = pool.freeCount();
-        for (int i = 0; i < free; i++) {
-            slots.add(pool.allocate());
+        for (int slot = pool.allocate(); slot >= 0; slot = pool.allocate()) {
+            slots.add(slot);
+        }
+        for (int slot = pool.allocateLarge(); slot >= 0; slot = pool.allocateLarge()) {
+            slots.add(slot);
         }
         for (int slot : slots) {
             pool.free(slot);
         }
-        assertEquals(this.slots, free, "free slots after the test (leak or double free)");
-        assertEquals(this.slots, slots.size(), "distinct free slots");
+        assertEquals(pool.slotCount(), free, "free slots after the test (leak or double free)");
+        assertEquals(pool.slotCount(), slots.size(), "distinct free slots");
         for (PortCounters pc : portCounters) {
             pc.close();
         }
