@@ -60,7 +60,7 @@ public final class ForwardingAgent implements Agent {
             work += ring.poll(onFrame, FRAME_BATCH);
             if (now - lastTimerNanos >= TIMER_NANOS) {
                 lastTimerNanos = now;
-                work += graph.resolver().onTimer(now);
+                work += graph.onTimer(now);
             }
             graph.context().flushTransmit(); // what this round queued goes out, batched per port
             return work;

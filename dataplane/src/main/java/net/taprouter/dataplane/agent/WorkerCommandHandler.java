@@ -1,6 +1,9 @@
 package net.taprouter.dataplane.agent;
 
 import java.util.List;
+import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -8,7 +11,7 @@ import net.taprouter.dataplane.pipeline.ForwardingContext;
 
 /**
  * The worker side of the control proxy: applies each {@link WorkerCommand} to this worker's own
- * tables (its neighbour table and ARP queues, through its {@link ArpResolver}). Runs only on the
+ * tables (its neighbour table and ARP queues, through its {@link ArpResolver}; its conntrack table). Runs only on the
  * worker's thread, between frame batches ({@link ForwardingAgent} drains the command queue), so
  * the tables keep one writer. One method per command; the proxy ({@link WorkerProxy}) sends
  * every command to every worker and merges the answers.
@@ -60,5 +63,23 @@ public final class WorkerCommandHandler {
 
     List<NeighbourEntry> onSnapshotNeighbours(WorkerCommand.SnapshotNeighbours c) {
         return context.neighbours.snapshot(context.nowNanos);
+    }
+
+    ConntrackSlice onConntrackDump(WorkerCommand.ConntrackDump c) {
+        ConntrackTable table = context.conntrack;
+        return table.slice(c.filter(), c.from(), c.max(), c.delete(), table.seconds(context.nowNanos));
+    }
+
+    Integer onConntrackFlush(WorkerCommand.ConntrackFlush c) {
+        return context.conntrack.flush();
+    }
+
+    ConntrackStats onConntrackStatistics(WorkerCommand.ConntrackStatistics c) {
+        return context.conntrack.statistics();
+    }
+
+    void onConntrackResize(WorkerCommand.ConntrackResize c) {
+        ConntrackTable table = context.conntrack;
+        table.resize(c.table(), table.seconds(context.nowNanos));
     }
 }

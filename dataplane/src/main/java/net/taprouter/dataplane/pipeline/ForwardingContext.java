@@ -3,6 +3,7 @@ package net.taprouter.dataplane.pipeline;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
@@ -16,7 +17,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
  * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
- * table, counter shard, ICMP rate limiter), the clock of the current batch, and frame output (its
+ * table, counter shard, ICMP rate limiter, conntrack table), the clock of the current batch, and frame output (its
  * {@link Transmitter}: frames queued per batch, written per port). Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
@@ -32,6 +33,8 @@ public final class ForwardingContext {
     public final DataplaneCounters counters;
     public final DataplaneSettings settings;
     public final IcmpRateLimiter icmpLimiter;
+    /** This worker's connection-tracking table (its flows and NAT mappings). */
+    public final ConntrackTable conntrack;
     /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
     private final int shard;
     private final SlotReturnRing slotReturns;
@@ -51,7 +54,8 @@ public final class ForwardingContext {
     public long nowNanos;
 
     public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
-                             NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
+                             NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter,
+                             ConntrackTable conntrack) {
         this.pool = pool;
         this.buffer = pool.buffer();
         this.metadata = pool.metadata();
@@ -64,6 +68,7 @@ public final class ForwardingContext {
         this.counters = counters;
         this.shard = counters.shard();
         this.icmpLimiter = icmpLimiter;
+        this.conntrack = conntrack;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
         this.transmitter = new Transmitter(this);

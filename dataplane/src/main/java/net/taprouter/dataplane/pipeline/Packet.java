@@ -21,7 +21,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <pre>
  *  0 frameOffset  1 frameLength  2 ingressPort  3 egressPort  4 nextHop  5 neighbourAddress
  *  6 mtu          7 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
- *  8-15 free: conntrack entry, GSO type/size, header length, checksum start/offset,
+ *  8 ctFlow       9 ctOrigSrc  10 ctOrigDst  11 ctOrigPorts (conntrack)
+ *  12-15 free: GSO type/size, header length, checksum start/offset,
  *       a flood reference count (bridge: one slot written to several ports)
  * </pre>
  */
@@ -34,8 +35,12 @@ public final class Packet {
     private static final int NEIGHBOUR_ADDRESS = 5;
     private static final int MTU = 6;
     private static final int FLAGS = 7;
+    private static final int CT_FLOW = 8;
+    private static final int CT_ORIG_SRC = 9;
+    private static final int CT_ORIG_DST = 10;
+    private static final int CT_ORIG_PORTS = 11;
     /** Words of {@link PacketMetadata} this class uses (at most {@link PacketMetadata#WORDS_PER_SLOT}). */
-    static final int WORDS = 8;
+    static final int WORDS = 12;
     private static final int FLAG_LINK_BROADCAST = 1;
     private static final int FLAG_LOCAL_ORIGIN = 2;
 
@@ -59,6 +64,16 @@ public final class Packet {
     public int neighbourAddress;
     /** Next-hop MTU for ICMP Fragmentation Needed. */
     public int mtu;
+    /**
+     * Conntrack: the packet's flow as {@code flow << 1 | direction}, or one of
+     * {@code conntrack.ConntrackTable.CT_UNTRACKED} (-1, also before conntrack saw it),
+     * {@code CT_NEW}, {@code CT_INVALID}.
+     */
+    public int ctFlow;
+    /** Conntrack, a first packet ({@code CT_NEW}): its tuple as received (before DNAT): source, destination, ports. */
+    public int ctOrigSrc;
+    public int ctOrigDst;
+    public int ctOrigPorts;
 
     public final EthernetView ethernet = new EthernetView();
     public final Ipv4View ip = new Ipv4View();
@@ -75,6 +90,7 @@ public final class Packet {
         this.egressPort = -1;
         this.neighbourAddress = 0;
         this.mtu = 0;
+        this.ctFlow = -1;
     }
 
     /**
@@ -113,6 +129,10 @@ public final class Packet {
         words[at + NEIGHBOUR_ADDRESS] = neighbourAddress;
         words[at + MTU] = mtu;
         words[at + FLAGS] = (linkBroadcast ? FLAG_LINK_BROADCAST : 0) | (localOrigin ? FLAG_LOCAL_ORIGIN : 0);
+        words[at + CT_FLOW] = ctFlow;
+        words[at + CT_ORIG_SRC] = ctOrigSrc;
+        words[at + CT_ORIG_DST] = ctOrigDst;
+        words[at + CT_ORIG_PORTS] = ctOrigPorts;
     }
 
     /**
@@ -134,6 +154,10 @@ public final class Packet {
         int flags = words[at + FLAGS];
         linkBroadcast = (flags & FLAG_LINK_BROADCAST) != 0;
         localOrigin = (flags & FLAG_LOCAL_ORIGIN) != 0;
+        ctFlow = words[at + CT_FLOW];
+        ctOrigSrc = words[at + CT_ORIG_SRC];
+        ctOrigDst = words[at + CT_ORIG_DST];
+        ctOrigPorts = words[at + CT_ORIG_PORTS];
         if (ethernet.wrap(frames, frameOffset, frameLength) && ethernet.etherType() == EthernetView.ETHERTYPE_IPV4) {
             ip.wrap(frames, ipOffset(), frameLength - EthernetView.HEADER_LENGTH);
         }

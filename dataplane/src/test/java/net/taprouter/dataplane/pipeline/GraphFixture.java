@@ -171,7 +171,7 @@ final class GraphFixture implements AutoCloseable {
     int timer(long offsetNanos) {
         long now = START + offsetNanos;
         context.nowNanos = now;
-        int work = graph.resolver().onTimer(now);
+        int work = graph.onTimer(now);
         drain();
         return work;
     }

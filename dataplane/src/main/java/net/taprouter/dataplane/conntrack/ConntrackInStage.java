@@ -1,0 +1,80 @@
+package net.taprouter.dataplane.conntrack;
+
+import net.taprouter.dataplane.pipeline.ForwardingContext;
+import net.taprouter.dataplane.pipeline.HookStage;
+import net.taprouter.dataplane.pipeline.Packet;
+import net.taprouter.dataplane.pipeline.Stage;
+import net.taprouter.dataplane.wire.Ipv4View;
+
+/**
+ * Connection tracking at prerouting (first in the hook's chain): finds the packet's flow in the
+ * worker's {@link ConntrackTable} with one lookup (either direction), moves its state, refreshes
+ * its timeout, counts it, and undoes or applies the flow's destination NAT (the reply of a
+ * source-NATed flow goes back to the inside host; the original direction of a DNATed flow to its
+ * server) before the route lookup. A packet without a flow that may start one is marked
+ * {@code CT_NEW} with its tuple in the packet ({@code ctOrig*}): {@link DnatStage} may rewrite it,
+ * {@link ConntrackOutStage} makes its flow once it is routed.
+ *
+ * <p>Input: a checked IPv4 packet ({@link net.taprouter.dataplane.pipeline.Hook#PREROUTING}).
+ * Output: always {@link HookStage#ACCEPT}, with {@code Packet.ctFlow} set: a flow reference,
+ * {@code CT_NEW}, {@code CT_UNTRACKED} (later fragments, ICMP that is no query, query replies
+ * without a flow) or {@code CT_INVALID} (a truncated L4 header, a TCP segment the state machine
+ * refuses): an invalid packet is dropped if it is to be forwarded (conntrack_invalid, at
+ * postrouting), the router's own stages answer it if it is for the router. Counters: the
+ * table's statistics only.
+ */
+public final class ConntrackInStage implements Stage {
+    private final ForwardingContext context;
+    private final ConntrackTable table;
+    private final FlowKey key = new FlowKey();
+
+    public ConntrackInStage(ForwardingContext context) {
+        this.context = context;
+        this.table = context.conntrack;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        Ipv4View ip = packet.ip;
+        int kind = key.extract(context.buffer, ip);
+        if (kind != FlowKey.TRACKED) {
+            if (kind == FlowKey.MALFORMED) {
+                table.stats().invalid++;
+                packet.ctFlow = ConntrackTable.CT_INVALID;
+            } else {
+                packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+            }
+            return HookStage.ACCEPT;
+        }
+        int now = table.seconds(context.nowNanos);
+        int ref = table.lookup(key.protocol, key.source, key.destination, key.ports, now);
+        if (ref != FlowTable.NONE) {
+            ref = table.track(ref, key, ip.totalLength(), now);
+            if (ref >= 0) {
+                packet.ctFlow = ref;
+                table.translateDestination(ref, context.buffer, packet.ipOffset());
+                return HookStage.ACCEPT;
+            }
+            if (ref == ConntrackTable.CT_INVALID) {
+                packet.ctFlow = ConntrackTable.CT_INVALID;
+                return HookStage.ACCEPT;
+            }
+            // CT_NEW: a SYN reopened a closed flow, which is gone: a new one starts
+        }
+        if (!key.creates) {
+            packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+            return HookStage.ACCEPT;
+        }
+        if (key.protocol == NatRewrite.PROTO_TCP
+            && TcpStates.next(FlowTable.ORIGINAL, TcpStates.kind(key.tcpFlags), TcpStates.NONE) >= TcpStates.COUNT) {
+            table.stats().invalid++; // only a SYN (or, picked up mid-stream, an ACK) starts a TCP flow
+            packet.ctFlow = ConntrackTable.CT_INVALID;
+            return HookStage.ACCEPT;
+        }
+        packet.ctFlow = ConntrackTable.CT_NEW;
+        packet.ctOrigSrc = key.source;
+        packet.ctOrigDst = key.destination;
+        packet.ctOrigPorts = key.ports;
+        return HookStage.ACCEPT;
+    }
+}
