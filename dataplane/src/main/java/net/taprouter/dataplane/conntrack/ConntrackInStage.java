@@ -17,10 +17,13 @@ import net.taprouter.dataplane.wire.Ipv4View;
  *
  * <p>Input: a checked IPv4 packet ({@link net.taprouter.dataplane.pipeline.Hook#PREROUTING}).
  * Output: always {@link HookStage#ACCEPT}, with {@code Packet.ctFlow} set: a flow reference,
- * {@code CT_NEW}, {@code CT_UNTRACKED} (later fragments, ICMP that is no query, query replies
- * without a flow) or {@code CT_INVALID} (a truncated L4 header, a TCP segment the state machine
- * refuses): an invalid packet is dropped if it is to be forwarded (conntrack_invalid, at
- * postrouting), the router's own stages answer it if it is for the router. Counters: the
+ * {@code CT_NEW}, a flow reference with {@code CT_RELATED} (an ICMP error about a tracked flow:
+ * its quote and outer destination translated, {@link RelatedIcmp}), {@code CT_UNTRACKED} (ICMP
+ * that is no query, query replies and errors without a flow) or {@code CT_INVALID} (a truncated
+ * L4 header, a TCP segment the state machine refuses, a later fragment whose first was not seen
+ * while NAT rules are in force): an invalid packet is dropped if it is to be forwarded
+ * (conntrack_invalid, at postrouting), the router's own stages answer it if it is for the
+ * router. A later fragment gets its first fragment's flow ({@link FragmentFlows}). Counters: the
  * table's statistics only.
  */
 public final class ConntrackInStage implements Stage {
@@ -38,11 +41,19 @@ public final class ConntrackInStage implements Stage {
         Ipv4View ip = packet.ip;
         int kind = key.extract(context.buffer, ip);
         if (kind != FlowKey.TRACKED) {
-            if (kind == FlowKey.MALFORMED) {
-                table.stats().invalid++;
-                packet.ctFlow = ConntrackTable.CT_INVALID;
-            } else {
-                packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+            switch (kind) {
+                case FlowKey.MALFORMED -> {
+                    table.stats().invalid++;
+                    packet.ctFlow = ConntrackTable.CT_INVALID;
+                }
+                case FlowKey.ICMP_ERROR -> related(packet, ip);
+                default -> {
+                    if (ip.fragmentOffset() != 0) {
+                        laterFragment(packet, ip);
+                    } else {
+                        packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+                    }
+                }
             }
             return HookStage.ACCEPT;
         }
@@ -76,5 +87,38 @@ public final class ConntrackInStage implements Stage {
         packet.ctOrigDst = key.destination;
         packet.ctOrigPorts = key.ports;
         return HookStage.ACCEPT;
+    }
+
+    /** An ICMP error: RELATED to the flow of the packet it quotes (translated like it), else untracked. */
+    private void related(Packet packet, Ipv4View ip) {
+        int related = table.related(context.buffer, ip, table.seconds(context.nowNanos));
+        if (related == FlowTable.NONE) {
+            packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+            return;
+        }
+        packet.ctFlow = related;
+        table.translateRelatedIn(related, context.buffer, packet.ipOffset());
+    }
+
+    /**
+     * A later fragment: the flow its first fragment had ({@link ConntrackTable#laterFragment}). Without
+     * one it passes untracked, unless NAT rules are in force: then it would leave untranslated, so
+     * it is invalid (not forwarded).
+     */
+    private void laterFragment(Packet packet, Ipv4View ip) {
+        int ref = table.laterFragment(ip.source(), ip.destination(), ip.protocol(), ip.identification(), ip.totalLength(),
+            table.seconds(context.nowNanos));
+        if (ref >= 0) {
+            packet.ctFlow = ref;
+            table.translateDestination(ref, context.buffer, packet.ipOffset());
+            return;
+        }
+        NatRuleSet rules = table.config().rules();
+        if (rules.snatCount + rules.dnatCount > 0) {
+            table.stats().invalid++;
+            packet.ctFlow = ConntrackTable.CT_INVALID;
+        } else {
+            packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+        }
     }
 }

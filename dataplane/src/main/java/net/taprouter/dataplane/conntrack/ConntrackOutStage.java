@@ -22,8 +22,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       that was DNATed and comes from inside a rule's prefix but leaves through another port is
  *       hairpinned: source-NATed by that rule all the same, so the server's replies come back
  *       through the router (RFC 4787 REQ-9);</li>
+ *   <li>a RELATED ICMP error gets its outer source translated ({@link RelatedIcmp});</li>
  *   <li>an invalid packet ({@code CT_INVALID}) is dropped.</li>
  * </ul>
+ * A first fragment leaving with its flow is remembered, so its datagram's later fragments follow
+ * the same flow ({@link FragmentFlows}).
  * Packets the router originates (echo replies, ICMP errors, resets) pass untouched and untracked.
  *
  * <p>Input: a routed packet ({@link net.taprouter.dataplane.pipeline.Hook#POSTROUTING}). Output:
@@ -56,13 +59,26 @@ public final class ConntrackOutStage implements Stage {
         }
         int ref = packet.ctFlow;
         if (ref >= 0) {
+            if ((ref & ConntrackTable.CT_RELATED) != 0) {
+                table.translateRelatedOut(ref, buffer, packet.ipOffset());
+                return HookStage.ACCEPT;
+            }
             table.translateSource(ref, buffer, packet.ipOffset());
+            firstFragment(packet, ref);
             return HookStage.ACCEPT;
         }
         if (ref == ConntrackTable.CT_NEW) {
             return confirm(packet);
         }
         return ref == ConntrackTable.CT_INVALID ? invalid : HookStage.ACCEPT;
+    }
+
+    /** A first fragment going out: its datagram's later fragments will follow its flow. */
+    private void firstFragment(Packet packet, int ref) {
+        Ipv4View ip = packet.ip;
+        if (ip.moreFragments() && ip.fragmentOffset() == 0) {
+            table.firstFragment(ref, ip.identification(), table.seconds(context.nowNanos));
+        }
     }
 
     private Stage confirm(Packet packet) {
@@ -103,6 +119,7 @@ public final class ConntrackOutStage implements Stage {
         }
         packet.ctFlow = ref;
         table.translateSource(ref, buffer, packet.ipOffset());
+        firstFragment(packet, ref);
         return HookStage.ACCEPT;
     }
 }

@@ -37,6 +37,8 @@ public final class ConntrackTable {
     public static final int CT_UNTRACKED = -1;
     public static final int CT_NEW = -2;
     public static final int CT_INVALID = -3;
+    /** Bit of {@code Packet.ctFlow} for an ICMP error RELATED to flow {@code ctFlow & ~CT_RELATED} ({@link RelatedIcmp}). */
+    public static final int CT_RELATED = 1 << 30;
 
     /** Result of {@link #create}: no room even after early_drop. */
     public static final int FULL = -10;
@@ -64,6 +66,7 @@ public final class ConntrackTable {
     private final ConntrackConfig config;
     private final PortTable ports;
     private final Stats stats = new Stats();
+    private final FragmentFlows fragments = new FragmentFlows(4096);
     private final FlowTable.ExpiryListener onRemove = this::removing;
     private int sweepBudget;
     private long cachedNanos = Long.MIN_VALUE;
@@ -336,6 +339,48 @@ public final class ConntrackTable {
         int other = dir ^ 1;
         NatRewrite.source(buffer, ip, flows.destination(flow, other),
             FlowKey.destinationPort(flows.protocol(flow), flows.ports(flow, other)), false);
+    }
+
+    /** The flow of an ICMP error in {@code ip} ({@link RelatedIcmp#find}): {@code ref | CT_RELATED}, or {@link FlowTable#NONE}. */
+    public int related(MutableDirectBuffer buffer, net.taprouter.dataplane.wire.Ipv4View ip, int now) {
+        int ref = RelatedIcmp.find(this, buffer, ip, now);
+        return ref == FlowTable.NONE ? ref : ref | CT_RELATED;
+    }
+
+    /** A RELATED ICMP error at prerouting: its quote and outer destination translated ({@link RelatedIcmp}). */
+    public void translateRelatedIn(int related, MutableDirectBuffer buffer, int ip) {
+        RelatedIcmp.translateIn(flows, related & ~CT_RELATED, buffer, ip);
+    }
+
+    /** A RELATED ICMP error at postrouting: its outer source translated. */
+    public void translateRelatedOut(int related, MutableDirectBuffer buffer, int ip) {
+        RelatedIcmp.translateOut(flows, related & ~CT_RELATED, buffer, ip);
+    }
+
+    /** A first fragment of flow {@code ref} passed: its later fragments (same src, dst, protocol, id as received) follow it. */
+    public void firstFragment(int ref, int identification, int now) {
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        fragments.put(flows.source(flow, dir), flows.destination(flow, dir), flows.protocol(flow), identification, ref, now);
+    }
+
+    /**
+     * The flow of a later fragment (as received), counted, or {@link FlowTable#NONE}: its first
+     * fragment was not seen (or its flow is gone).
+     */
+    public int laterFragment(int src, int dst, int protocol, int identification, int length, int now) {
+        int ref = fragments.get(src, dst, protocol, identification, now);
+        if (ref == FlowTable.NONE) {
+            return ref;
+        }
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        if (!flows.alive(flow, now) || flows.protocol(flow) != protocol || flows.source(flow, dir) != src
+            || flows.destination(flow, dir) != dst) {
+            return FlowTable.NONE;
+        }
+        flows.account(flow, dir, length);
+        return ref;
     }
 
     /** Removes a flow now (its NAT mapping released). */

@@ -230,6 +230,144 @@ class NatGraphTest {
         fx.assertNoLeak();
     }
 
+    /** The IPv4 packet of a frame (no Ethernet header). */
+    static byte[] ipOf(byte[] frame) {
+        return Wire.slice(frame, 14, frame.length - 14);
+    }
+
+    /** Checks the quote of an ICMP error frame: its header checksum and (when quoted whole) its L4 checksum. */
+    static void assertQuoteChecksums(byte[] error) {
+        byte[] quote = Wire.slice(error, 14 + 20 + 8, error.length - 14 - 28);
+        assertEquals(Wire.ipHeaderChecksum(quote, 0), Wire.u16(quote, 10), "quoted IP header checksum");
+        Flows.assertChecksums(Wire.concat(new byte[14], quote));
+    }
+
+    @Test
+    void anIcmpErrorFromBeyondIsTranslatedBackToTheInsideHost() {
+        fx.receive(0, Flows.udp("192.0.2.1", 40000, "203.0.113.9", 33434, 12, P0, A_MAC));
+        byte[] probe = only(fx.tap1);
+        assertEquals(OUTSIDE, Flows.src(probe));
+        // the gateway answers it with Time Exceeded, quoting it as it saw it
+        byte[] error = Wire.ipv4("198.51.100.2", "198.51.100.254").icmp(11, 0, 0, ipOf(probe)).frame(P1, GW_MAC);
+        fx.receive(1, error);
+        byte[] back = only(fx.tap0);
+        assertEquals(A, Flows.dst(back), "the error goes to the inside host");
+        assertEquals(Wire.ip("198.51.100.2"), Flows.src(back), "from the router that sent it");
+        Flows.assertChecksums(back);
+        byte[] quote = Wire.slice(back, 14 + 28, back.length - 14 - 28);
+        assertEquals(A, Wire.u32(quote, 12), "quoted source: the inside host");
+        assertEquals(Wire.ip("203.0.113.9"), Wire.u32(quote, 16));
+        assertEquals(40000, Wire.u16(quote, 20), "quoted source port as the host sent it");
+        assertQuoteChecksums(back);
+        assertEquals(List.of("udp 192.0.2.1:40000>203.0.113.9:33434 | 203.0.113.9:33434>198.51.100.254:40000 UNREPLIED"), described(),
+            "a RELATED error does not count as a reply");
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void anIcmpErrorAboutAnEchoIsTranslatedWithItsIdentifier() {
+        fx.receive(0, Flows.echo("192.0.2.2", "203.0.113.9", 8, 77, 1, P0, C_MAC));
+        fx.receive(0, Flows.echo("192.0.2.1", "203.0.113.9", 8, 77, 1, P0, A_MAC));
+        byte[] second = fx.tap1.take().get(1);
+        int id = Flows.icmpId(second);
+        assertNotEquals(77, id);
+        fx.receive(1, Wire.ipv4("198.51.100.2", "198.51.100.254").icmp(11, 0, 0, ipOf(second)).frame(P1, GW_MAC));
+        byte[] back = only(fx.tap0);
+        assertEquals(A, Flows.dst(back));
+        Flows.assertChecksums(back);
+        byte[] quote = Wire.slice(back, 14 + 28, back.length - 14 - 28);
+        assertEquals(A, Wire.u32(quote, 12));
+        assertEquals(77, Wire.u16(quote, 20 + 4), "quoted echo identifier as the host sent it");
+        assertEquals(0, Wire.checksum(quote, 20, quote.length - 20), "quoted ICMP checksum");
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void anErrorForAForwardedPortShowsTheClientTheAddressItUsed() {
+        fx.receive(1, Flows.udp("198.51.100.1", 50000, "198.51.100.254", 5353, 8, P1, B_MAC));
+        fx.assertNothingWritten(); // no DNAT for 5353: unsolicited
+        table.config().rules(new NatRuleSet(List.of(NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1),
+            NatRule.dnat(2, 17, OUTSIDE, 5353, A, 53))));
+        fx.receive(1, Flows.udp("198.51.100.1", 50000, "198.51.100.254", 5353, 8, P1, B_MAC));
+        byte[] in = only(fx.tap0);
+        // the server has nothing on 53: port unreachable, quoting the packet as it got it
+        fx.receive(0, Wire.ipv4("192.0.2.1", "198.51.100.1").icmp(3, 3, 0, ipOf(in)).frame(P0, A_MAC));
+        byte[] back = only(fx.tap1);
+        assertEquals(B, Flows.dst(back));
+        assertEquals(OUTSIDE, Flows.src(back), "from the address the client sent to (the server is hidden)");
+        Flows.assertChecksums(back);
+        byte[] quote = Wire.slice(back, 14 + 28, back.length - 14 - 28);
+        assertEquals(OUTSIDE, Wire.u32(quote, 16));
+        assertEquals(5353, Wire.u16(quote, 22));
+        assertQuoteChecksums(back);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void theRoutersOwnErrorsQuoteThePacketAsReceived() {
+        // fragmentation needed after MASQUERADE rewrote the source
+        fx.port1.mtu(576);
+        fx.receive(0, Wire.ipv4("192.0.2.1", "198.51.100.1").flagsFragment(Wire.DF).udp(40000, 9, Wire.pattern(1000, 1))
+            .frame(P0, A_MAC));
+        byte[] fragNeeded = only(fx.tap0);
+        assertEquals(A, Flows.dst(fragNeeded), "to the inside host, not to the NAT address");
+        assertEquals(3, Wire.u8(fragNeeded, 14 + 20));
+        assertEquals(4, Wire.u8(fragNeeded, 14 + 21));
+        assertEquals(A, Wire.u32(fragNeeded, 14 + 28 + 12), "quoted source as sent");
+        assertEquals(40000, Wire.u16(fragNeeded, 14 + 28 + 20));
+        assertEquals(Wire.ipHeaderChecksum(fragNeeded, 14 + 28), Wire.u16(fragNeeded, 14 + 28 + 10));
+        fx.port1.mtu(1500);
+        // time exceeded after DNAT rewrote the destination
+        fx.receive(1, Wire.ipv4("198.51.100.1", "198.51.100.254").ttl(1)
+            .payload(Wire.PROTO_TCP, Wire.slice(Flows.tcp("198.51.100.1", 50000, "198.51.100.254", 8080, Flows.SYN, 1, 0, 0, P1, B_MAC),
+                34, 20)).frame(P1, B_MAC));
+        byte[] timeExceeded = only(fx.tap1);
+        assertEquals(B, Flows.dst(timeExceeded));
+        assertEquals(11, Wire.u8(timeExceeded, 14 + 20));
+        assertEquals(OUTSIDE, Wire.u32(timeExceeded, 14 + 28 + 16), "quoted destination as the client sent it");
+        assertEquals(8080, Wire.u16(timeExceeded, 14 + 28 + 22));
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void laterFragmentsFollowTheirFirstFragmentsFlow() {
+        byte[] datagram = Wire.udp(40000, 9, Wire.pattern(1200, 9));
+        Wire.put16(datagram, 6, Flows.l4Checksum(A, B, Wire.PROTO_UDP, datagram, true));
+        byte[] first = Wire.slice(datagram, 0, 800);
+        byte[] rest = Wire.slice(datagram, 800, datagram.length - 800);
+        fx.receive(0, Wire.ipv4("192.0.2.1", "198.51.100.1").id(0x4242).flagsFragment(Wire.MF).payload(Wire.PROTO_UDP, first)
+            .frame(P0, A_MAC));
+        fx.receive(0, Wire.ipv4("192.0.2.1", "198.51.100.1").id(0x4242).flagsFragment(800 / 8).payload(Wire.PROTO_UDP, rest)
+            .frame(P0, A_MAC));
+        List<byte[]> out = fx.tap1.take();
+        assertEquals(2, out.size());
+        assertEquals(OUTSIDE, Flows.src(out.get(0)));
+        assertEquals(OUTSIDE, Flows.src(out.get(1)), "the later fragment is translated too");
+        byte[] whole = Wire.concat(ipOf(out.get(0)), Wire.slice(ipOf(out.get(1)), 20, rest.length));
+        Wire.put16(whole, 2, whole.length);
+        Wire.put16(whole, 6, 0);
+        Wire.put16(whole, 10, Wire.ipHeaderChecksum(whole, 0));
+        Flows.assertChecksums(Wire.concat(new byte[14], whole));
+        // the reply, fragmented too, goes back to A whole
+        byte[] reply = Wire.udp(9, 40000, Wire.pattern(1200, 10));
+        Wire.put16(reply, 6, Flows.l4Checksum(B, OUTSIDE, Wire.PROTO_UDP, reply, true));
+        fx.receive(1, Wire.ipv4("198.51.100.1", "198.51.100.254").id(0x777).flagsFragment(Wire.MF)
+            .payload(Wire.PROTO_UDP, Wire.slice(reply, 0, 800)).frame(P1, B_MAC));
+        fx.receive(1, Wire.ipv4("198.51.100.1", "198.51.100.254").id(0x777).flagsFragment(100)
+            .payload(Wire.PROTO_UDP, Wire.slice(reply, 800, reply.length - 800)).frame(P1, B_MAC));
+        List<byte[]> back = fx.tap0.take();
+        assertEquals(2, back.size());
+        assertEquals(A, Flows.dst(back.get(0)));
+        assertEquals(A, Flows.dst(back.get(1)));
+        // a later fragment whose first was never seen is not forwarded while NAT rules are in force
+        fx.markCounters();
+        fx.receive(0, Wire.ipv4("192.0.2.1", "198.51.100.1").id(0x9999).flagsFragment(100).payload(Wire.PROTO_UDP, rest)
+            .frame(P0, A_MAC));
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.conntrack_invalid", 1, "port.tap0.rx_drops", 1);
+        fx.assertNoLeak();
+    }
+
     @Test
     void mappingsAreReleasedWithTheirFlows() {
         fx.receive(0, Flows.udp("192.0.2.2", 40000, "198.51.100.1", 9, 8, P0, C_MAC));
