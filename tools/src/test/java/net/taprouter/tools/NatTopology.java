@@ -10,7 +10,9 @@ package net.taprouter.tools;
  * </pre>
  *
  * The wan host has no route back to 192.0.2.0/24 (no default route at all), so only NAT can make
- * lan's traffic work. wan has a second address, 203.0.113.2, for a second server.
+ * lan's traffic work. wan has a second address, 203.0.113.2, for a second server, and is a kernel
+ * router to far (198.18.0.2/24, two hops beyond the NAT) over a veth of MTU 1400, so traceroute
+ * and path-MTU discovery through the NAT can be seen.
  */
 public final class NatTopology implements AutoCloseable {
     public static final String LAN_MAC = "00:00:5e:00:53:12";
@@ -20,6 +22,7 @@ public final class NatTopology implements AutoCloseable {
     public final String lan;
     public final String lan2;
     public final String wan;
+    public final String far;
     /** The TAP in lan's namespace (enslaved to its bridge), the TAP in wan's (wan's NIC). */
     public final String ifLan;
     public final String ifWan;
@@ -31,6 +34,7 @@ public final class NatTopology implements AutoCloseable {
             lan = names.create("lan");
             lan2 = names.create("lan2");
             wan = names.create("wan");
+            far = names.create("far");
             ifLan = names.ifname("lanv0");
             ifWan = names.ifname("wanv0");
             routerd = Routerd.start("nat", config(lan, ifLan, wan, ifWan));
@@ -47,6 +51,14 @@ public final class NatTopology implements AutoCloseable {
             Sh.ok("ip", "-n", wan, "addr", "add", "203.0.113.1/24", "dev", ifWan);
             Sh.ok("ip", "-n", wan, "addr", "add", "203.0.113.2/24", "dev", ifWan);
             Sh.ok("ip", "-n", wan, "link", "set", ifWan, "up");
+            // beyond wan: far, over a smaller MTU
+            Net.kernelForwarding(wan);
+            Net.veth(wan, "farp", far, "eth0");
+            Sh.ok("ip", "-n", wan, "link", "set", "farp", "mtu", "1400");
+            Sh.ok("ip", "-n", far, "link", "set", "eth0", "mtu", "1400");
+            Sh.ok("ip", "-n", wan, "addr", "add", "198.18.0.1/24", "dev", "farp");
+            Sh.ok("ip", "-n", wan, "link", "set", "farp", "up");
+            Net.host(far, "eth0", "198.18.0.2/24", "198.18.0.1");
             ok = true;
         } finally {
             if (!ok) {
@@ -65,6 +77,7 @@ public final class NatTopology implements AutoCloseable {
             + "link add wan type tap ifname " + ifWan + " netns " + wan + " address " + WAN_MAC + "\n"
             + "addr add 192.0.2.254/24 dev lan\n"
             + "addr add 203.0.113.254/24 dev wan\n"
+            + "route add 198.18.0.0/24 via 203.0.113.1\n"
             + "nat add masquerade src 192.0.2.0/24 out wan\n";
     }
 

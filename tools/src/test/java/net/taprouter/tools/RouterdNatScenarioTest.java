@@ -298,6 +298,66 @@ class RouterdNatScenarioTest {
     }
 
     @Test
+    @Order(32)
+    void tracerouteThroughTheNatShowsEveryHop() {
+        for (String mode : new String[] {"udp", "icmp"}) {
+            List<String> argv = new ArrayList<>(List.of("traceroute", "-n", "-q1", "-w2", "-m5"));
+            if (mode.equals("icmp")) {
+                argv.add("-I");
+            }
+            argv.add("198.18.0.2");
+            Sh.Result tr = Sh.ns(t.lan, argv.toArray(new String[0])).timeoutSeconds(60).run();
+            assertTrue(tr.ok(), "traceroute (" + mode + ") failed\n" + tr.describe() + t.diag());
+            for (String hop : new String[] {"1\\s+192\\.0\\.2\\.254", "2\\s+203\\.0\\.113\\.1", "3\\s+198\\.18\\.0\\.2"}) {
+                assertTrue(Pattern.compile("(?m)^\\s*" + hop + "\\s").matcher(tr.out()).find(),
+                    "traceroute (" + mode + ") misses hop " + hop + "\n" + tr.describe() + t.diag());
+            }
+            assertFalse(Pattern.compile("(?m)^\\s*4\\s").matcher(tr.out()).find(), "traceroute should stop at hop 3\n" + tr.describe());
+        }
+    }
+
+    @Test
+    @Order(33)
+    void pathMtuDiscoveryThroughTheNat() {
+        Sh.Result ping = Net.ping(t.lan, "198.18.0.2", "-M", "do", "-s", "1400", "-c", "2", "-W", "2");
+        assertTrue(Pattern.compile("mtu ?= ?1400").matcher(ping.out() + ping.err()).find(),
+            "no Fragmentation Needed (mtu 1400) came back through the NAT\n" + ping.describe() + t.diag());
+        Net.assertPingOk(Net.ping(t.lan, "198.18.0.2", "-M", "do", "-s", "1372", "-c", "2", "-W", "2"), 62, t.diag());
+    }
+
+    /** A UDP server on wan that answers each datagram with its length. */
+    private Bg udpLengths(int port) {
+        String script = "import socket\n"
+            + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            + "s.bind(('0.0.0.0', " + port + "))\n"
+            + "while True:\n"
+            + "    data, peer = s.recvfrom(65536)\n"
+            + "    s.sendto(str(len(data)).encode() + b' ' + data, peer)\n";
+        return Sh.ns(t.wan, PYTHON, "-u", "-c", script).start(work, "udp-lengths-" + port);
+    }
+
+    @Test
+    @Order(34)
+    void bigDatagramsAndPingsThroughTheNatArriveWhole() {
+        Net.assertPingOk(Net.ping(t.lan, "203.0.113.1", "-s", "4000", "-c", "3", "-i0.2", "-W2"), 63, t.diag());
+        Bg server = udpLengths(5557);
+        try {
+            Net.waitListening(t.wan, "udp", 5557, server);
+            String script = "import socket\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "s.settimeout(3)\n"
+                + "s.sendto(bytes(range(256)) * 15 + b'x' * 160, ('203.0.113.1', 5557))\n"
+                + "reply = s.recvfrom(65536)[0]\n"
+                + "print(reply.split(b' ')[0].decode(), len(reply))\n";
+            Sh.Result r = Sh.ns(t.lan, PYTHON, "-c", script).timeoutSeconds(20).run();
+            assertTrue(r.ok(), "no answer to a 4000-byte datagram\n" + r.describe() + server.describe() + t.diag());
+            assertEquals("4000 4005", r.out().strip(), "the server got it whole, and its whole answer came back");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     @Order(40)
     void countDeleteFlushAndStatistics() {
         int count = Integer.parseInt(t.ctlOk("conntrack", "-C").out().strip());
