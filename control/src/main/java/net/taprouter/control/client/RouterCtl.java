@@ -55,8 +55,9 @@ public final class RouterCtl {
             boolean leading = words.isEmpty();
             if (a.equals("-j") || a.equals("--json") || a.equals("-json")) {
                 json = true;
-            } else if (a.equals("-s") || a.equals("-stats") || a.equals("--stats")) {
-                stats = true;
+            } else if ((a.equals("-s") || a.equals("-stats") || a.equals("--stats"))
+                && !(!words.isEmpty() && words.get(0).equals("conntrack"))) {
+                stats = true; // for conntrack, -s is a source address filter and --stats is -S
             } else if (a.equals("--timeout") || a.startsWith("--timeout=")) {
                 String value = a.startsWith("--timeout=") ? a.substring("--timeout=".length()) : ++i < args.length ? args[i] : null;
                 timeout = seconds(value);
@@ -174,8 +175,78 @@ public final class RouterCtl {
             body = String.join(" ", words) + "\n";
             source = "-";
         }
-        return exchange(socket, Wire.requestHeader(json, source) + body, timeout < 0 ? DEFAULT_TIMEOUT_SECONDS : timeout,
-            saveFile, capture, out, err);
+        Printed printed = new Printed();
+        int status = exchange(socket, Wire.requestHeader(json, source) + body, timeout < 0 ? DEFAULT_TIMEOUT_SECONDS : timeout,
+            saveFile, capture, out, err, printed);
+        return batch == null && status == 0 ? conntrackTrailer(words, json, printed, err) : status;
+    }
+
+    /** conntrack-tools' version as the trailers name it. */
+    static final String CONNTRACK_VERSION = "conntrack v1.4.7 (taprouter)";
+
+    /**
+     * conntrack(8) prints a line on stderr after -L, -D and -F: the number of flows shown or
+     * deleted (counted here from what was printed), or that the table was emptied; -D that deleted
+     * nothing exits 1, as conntrack does.
+     */
+    private static int conntrackTrailer(List<String> words, boolean json, Printed printed, PrintStream err) {
+        if (words.isEmpty() || !words.get(0).equals("conntrack")) {
+            return 0;
+        }
+        String verb = words.size() > 1 ? words.get(1) : "show";
+        long n = json ? printed.objects : printed.lines;
+        switch (verb) {
+            case "-L", "--dump", "show", "list" -> err.println(CONNTRACK_VERSION + ": " + n + " flow entries have been shown.");
+            case "-D", "--delete" -> {
+                err.println(CONNTRACK_VERSION + ": " + n + " flow entries have been deleted.");
+                if (n == 0) {
+                    err.flush();
+                    return 1;
+                }
+            }
+            case "-F", "--flush" -> err.println(CONNTRACK_VERSION + ": connection tracking table has been emptied.");
+            default -> {
+                return 0;
+            }
+        }
+        err.flush();
+        return 0;
+    }
+
+    /** What a reply printed: lines, and JSON objects at the top level of an array. */
+    static final class Printed {
+        long lines;
+        long objects;
+        private int depth;
+        private boolean inString;
+        private boolean escaped;
+
+        void add(String piece) {
+            for (int i = 0; i < piece.length(); i++) {
+                char c = piece.charAt(i);
+                if (c == '\n') {
+                    lines++;
+                }
+                if (inString) {
+                    if (escaped) {
+                        escaped = false;
+                    } else if (c == '\\') {
+                        escaped = true;
+                    } else if (c == '"') {
+                        inString = false;
+                    }
+                } else if (c == '"') {
+                    inString = true;
+                } else if (c == '[' || c == '{') {
+                    if (c == '{' && depth == 1) {
+                        objects++;
+                    }
+                    depth++;
+                } else if (c == ']' || c == '}') {
+                    depth--;
+                }
+            }
+        }
     }
 
     /**
@@ -231,7 +302,7 @@ public final class RouterCtl {
 
     /** Sends the request and prints the reply as its pieces arrive. */
     private static int exchange(String socket, String request, double timeout, String saveFile, CaptureOutput capture,
-                                PrintStream out, PrintStream err) {
+                                PrintStream out, PrintStream err, Printed printed) {
         Watchdog watchdog = null;
         StringBuilder kept = new StringBuilder(); // an error message, or the text for save FILE
         String status = null;
@@ -263,6 +334,7 @@ public final class RouterCtl {
                 } else if (status.equals(Wire.OK) && saveFile == null) {
                     if (!piece.isEmpty()) {
                         out.print(piece);
+                        printed.add(piece);
                         last = piece.charAt(piece.length() - 1);
                     }
                 } else {

@@ -38,6 +38,8 @@ public final class CommandProcessor {
         register(new FdbCommands(state));
         register(new ForwardingCommands(state));
         register(new IcmpCommands(state));
+        register(new NatCommands(state));
+        register(new ConntrackCommands(state));
         register(new StatsCommand(state.dataplane().counterFile().reader()));
         register(new SaveCommand(state, neighbours, new FdbCommands(state)));
         register(new CaptureCommand(state));
@@ -191,9 +193,6 @@ public final class CommandProcessor {
             return;
         }
         CommandGroup group = groups.get(object);
-        if (group == null && (object.equals("nat") || object.equals("conntrack"))) {
-            throw new CommandException(object + ": not supported yet (NAT comes with a later release)");
-        }
         if (group == null) {
             throw new CommandException("unknown object \"" + words.get(0) + "\" (try: routerctl help)");
         }
@@ -218,9 +217,13 @@ public final class CommandProcessor {
 
     /**
      * {@code -s} (statistics) is accepted anywhere on the line, as ip takes it: moved to the end
-     * for {@code link} (whose show reads it there), ignored by the other objects.
+     * for {@code link} (whose show reads it there), ignored by the other objects; for
+     * {@code conntrack} it is conntrack(8)'s {@code -s ADDRESS} (a source filter), left in place.
      */
     private static List<String> statisticsLast(List<String> words) {
+        if (words.get(0).equals("conntrack")) {
+            return words;
+        }
         List<String> rest = new ArrayList<>(words.size());
         boolean stats = false;
         for (String w : words) {

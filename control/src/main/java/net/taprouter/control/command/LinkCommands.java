@@ -354,6 +354,10 @@ public final class LinkCommands implements CommandGroup {
     private void delete(Args args) {
         Link link = state.link(args);
         args.end();
+        int natRule = state.nat().usingPort(link.name());
+        if (natRule != 0) {
+            throw args.error("port " + link.name() + " is used by NAT rule " + natRule + " (nat del " + natRule + " first)");
+        }
         if (link.isBridge()) {
             deleteBridge(link);
             return;

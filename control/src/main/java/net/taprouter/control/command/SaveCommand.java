@@ -8,6 +8,8 @@ import net.taprouter.control.model.Bridge;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
+import net.taprouter.dataplane.conntrack.ConntrackTimeouts;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.iface.InterfaceAddress;
@@ -20,7 +22,8 @@ import net.taprouter.dataplane.wire.MacAddress;
  * {@code save}: the running configuration as commands of the same grammar, in an order that
  * {@code routerd --config} replays to the same state (and whose replay saves to the very same
  * text): links (bridges and TAPs in link order, then the bridge ports' masters), addresses,
- * routes, static neighbours, static FDB entries, link state, ICMP rate limit, forwarding switch. Connected routes are left to {@code addr add} where that reproduces them, else saved
+ * routes, static neighbours, static FDB entries, link state, ICMP rate limit, forwarding switch,
+ * conntrack size and timeouts (where not the defaults), NAT rules. Connected routes are left to {@code addr add} where that reproduces them, else saved
  * explicitly (see {@link #makesItsRoute}). ({@code routerctl save FILE} writes it client-side.)
  *
  * <p>The text is a cursor ({@link Output#streamLines}): as the last command of a request it is
@@ -163,6 +166,24 @@ public final class SaveCommand implements CommandGroup {
         var settings = state.dataplane().settings();
         out.line("icmp ratelimit " + settings.icmpRatePerSecond() + " burst " + settings.icmpBurst());
         out.line("forwarding " + (settings.forwarding() ? "on" : "off"));
+        conntrackAndNat(out);
+    }
+
+    /** {@code conntrack max} and timeouts that differ from the defaults, then the NAT rules in order. */
+    private void conntrackAndNat(Output out) {
+        var conntrack = state.conntrack();
+        if (conntrack.max() != ConntrackTable.DEFAULT_MAX) {
+            out.line("conntrack max " + conntrack.max());
+        }
+        ConntrackTimeouts timeouts = conntrack.timeouts();
+        for (String name : ConntrackTimeouts.names()) {
+            if (timeouts.get(name) != ConntrackTimeouts.DEFAULTS.get(name)) {
+                out.line("conntrack timeout " + name + " " + timeouts.get(name));
+            }
+        }
+        for (String line : NatCommands.saveLines(state)) {
+            out.line(line);
+        }
     }
 
     /**

@@ -21,9 +21,21 @@ public final class RouterState {
     private Transaction transaction = new Transaction();
     private boolean startingUp;
     private final ChangeEvents changes = new ChangeEvents();
+    private final NatRules nat = new NatRules(this);
+    private final ConntrackSettings conntrack = new ConntrackSettings(this);
 
     public RouterState(Dataplane dataplane) {
         this.dataplane = dataplane;
+    }
+
+    /** The NAT rules. */
+    public NatRules nat() {
+        return nat;
+    }
+
+    /** Conntrack table size and timeouts. */
+    public ConntrackSettings conntrack() {
+        return conntrack;
     }
 
     public Dataplane dataplane() {

@@ -103,6 +103,37 @@ class RouterCtlTest {
     }
 
     @Test
+    void conntrackKeepsMinusSAsItsSourceFilterAndPrintsItsTrailers() {
+        String line = "udp      17 29 src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=9 [UNREPLIED] src=203.0.113.1"
+            + " dst=203.0.113.254 sport=9 dport=40000 mark=0 use=1\n";
+        serve(List.of("ok\n" + line, line));
+        Run r = run("conntrack", "-L", "-s", "192.0.2.1", "-p", "udp");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("taprouter/2 json=0 source=-\nconntrack -L -s 192.0.2.1 -p udp\n", request.get());
+        assertEquals(line + line, r.out());
+        assertEquals("conntrack v1.4.7 (taprouter): 2 flow entries have been shown.\n", r.err());
+
+        serve(List.of("ok\n[{\"proto\":\"udp\",\"original\":{\"src\":\"192.0.2.1\"},\"reply\":{}}", ",{\"proto\":\"tcp\"}]\n"));
+        r = run("-j", "conntrack", "-L");
+        assertEquals("conntrack v1.4.7 (taprouter): 2 flow entries have been shown.\n", r.err());
+
+        serve(List.of("ok\n"));
+        r = run("conntrack", "-D", "--orig-src", "192.0.2.9");
+        assertEquals(1, r.exit(), "conntrack -D that deletes nothing exits 1");
+        assertEquals("conntrack v1.4.7 (taprouter): 0 flow entries have been deleted.\n", r.err());
+
+        serve(List.of("ok\n"));
+        r = run("conntrack", "-F");
+        assertEquals(0, r.exit());
+        assertEquals("conntrack v1.4.7 (taprouter): connection tracking table has been emptied.\n", r.err());
+
+        serve(List.of("ok\n0\n"));
+        r = run("-s", "conntrack", "-C");
+        assertEquals("taprouter/2 json=0 source=-\nconntrack -C -s\n", request.get(), "a leading -s is the statistics flag");
+        assertEquals("", r.err());
+    }
+
+    @Test
     void aReplyInManyPiecesIsPrintedWhole() {
         List<String> pieces = new ArrayList<>(List.of("ok\n["));
         StringBuilder expected = new StringBuilder("[");

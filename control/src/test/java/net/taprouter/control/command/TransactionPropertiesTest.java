@@ -177,7 +177,34 @@ class TransactionPropertiesTest {
             net.jqwik.api.Tuple.of(6, bridgeCommand()),
             net.jqwik.api.Tuple.of(1, Arbitraries.of("forwarding on", "forwarding off")),
             net.jqwik.api.Tuple.of(1, Combinators.combine(Arbitraries.of(0, 10, 1000), Arbitraries.of(1, 50, 200))
-                .as((rate, burst) -> "icmp ratelimit " + rate + " burst " + burst)));
+                .as((rate, burst) -> "icmp ratelimit " + rate + " burst " + burst)),
+            net.jqwik.api.Tuple.of(4, nat()),
+            net.jqwik.api.Tuple.of(2, conntrack()));
+    }
+
+    private static final String[] NAT_SOURCES = {"192.0.2.0/24", "10.0.0.0/8", "198.18.0.0/16", "0.0.0.0/0", "192.0.2.1/32"};
+    private static final String[] NAT_ADDRESSES = {"203.0.113.254", "198.51.100.254", "192.0.2.1", "198.18.0.1"};
+
+    /** nat add masquerade|snat|dnat (good and bad), nat del. */
+    private static Arbitrary<String> nat() {
+        return Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.of(NAT_SOURCES), port())
+                .as((src, p) -> "nat add masquerade src " + src + " out " + p)),
+            net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of(NAT_SOURCES), port(), Arbitraries.of(NAT_ADDRESSES))
+                .as((src, p, to) -> "nat add snat src " + src + " out " + p + " to " + to)),
+            net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.of("", " proto tcp", " proto udp"), Arbitraries.of(NAT_ADDRESSES),
+                Arbitraries.of(80, 8080, 54321), Arbitraries.of(NAT_ADDRESSES), Arbitraries.of("", ":80", ":22", ":0"))
+                .as((proto, dst, dport, to, toPort) -> "nat add dnat" + proto + " dst " + dst + " dport " + dport + " to " + to + toPort)),
+            net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(1, 5).map(id -> "nat del " + id)));
+    }
+
+    /** conntrack max and timeouts (and a bad one). */
+    private static Arbitrary<String> conntrack() {
+        return Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(1, Arbitraries.of(1024, 4096, 262144).map(n -> "conntrack max " + n)),
+            net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.of("tcp established", "tcp syn_sent", "udp unreplied",
+                "udp replied", "icmp", "generic", "tcp bogus"), Arbitraries.of(1, 30, 600, 7440, 432000))
+                .as((name, seconds) -> "conntrack timeout " + name + " " + seconds)));
     }
 
     // ---------------------------------------------------------------- observations
@@ -191,6 +218,8 @@ class TransactionPropertiesTest {
         s.append("## fdb show\n").append(r.ok("fdb show"));
         // link show without the interface numbers (a restored router numbers them without the holes)
         s.append("## link show\n").append(r.ok("link show").replaceAll("(?m)^[0-9]+: ", ""));
+        s.append("## nat show\n").append(r.ok("nat show"));
+        s.append("## conntrack\n").append(r.ok("conntrack max")).append(r.ok("conntrack timeout show"));
         s.append("## route get\n");
         for (String probe : PROBES) {
             try {

@@ -4,6 +4,8 @@ import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.conntrack.ConntrackConfig;
+import net.taprouter.dataplane.conntrack.ConntrackHooks;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceTable;
@@ -49,6 +51,7 @@ public final class Dataplane implements AutoCloseable {
     private final PortTable ports = new PortTable();
     private final InterfaceTable interfaces = new InterfaceTable();
     private final DataplaneSettings settings = new DataplaneSettings();
+    private final ConntrackConfig conntrack = new ConntrackConfig();
     private final ReaderEpochs epochs;
     private final RouteTable routes;
     private final NextHops nextHops;
@@ -72,8 +75,8 @@ public final class Dataplane implements AutoCloseable {
         FramePool pool = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
         DescriptorRing ring = new DescriptorRing(pool.slotCount());
-        Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pool, slotReturns, counterFile,
-            WorkerSizes.of(config));
+        Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings, conntrack), pool, slotReturns,
+            counterFile, WorkerSizes.of(config), ConntrackHooks.all());
         worker.context().releaseToPool(!config.dedicatedThreads());
         // the RX agent's counter shard after the worker's: readers list the names in the worker's order
         this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, DataplaneCounters.rx(counterFile), epochs, RX_READER);
@@ -140,6 +143,11 @@ public final class Dataplane implements AutoCloseable {
 
     public DataplaneSettings settings() {
         return settings;
+    }
+
+    /** NAT rules and conntrack timeouts, as the control thread publishes them to every worker. */
+    public ConntrackConfig conntrack() {
+        return conntrack;
     }
 
     /**

@@ -72,7 +72,7 @@ public final class JitWarmup {
             settings.icmpRateLimit(1_000_000, 1_000_000);
             // the worker (its counter shard) before the ports' counters
             Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pool, slotReturns, counterFile,
-                new WorkerSizes(NeighbourLimits.of(16, 4, pool.slotCount())));
+                new WorkerSizes(NeighbourLimits.of(16, 4, pool.slotCount())), net.taprouter.dataplane.conntrack.ConntrackHooks.all());
             Port port0 = new Port(0, "warm0", sink0, new PortCounters(counterFile, "warm0"));
             Port port1 = new Port(1, "warm1", sink1, new PortCounters(counterFile, "warm1"));
             Interface iface0 = Interface.forPort(0, port0, PORT0_MAC, 1500);

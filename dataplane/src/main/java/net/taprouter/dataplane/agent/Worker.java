@@ -3,6 +3,7 @@ package net.taprouter.dataplane.agent;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
@@ -15,7 +16,7 @@ import net.taprouter.dataplane.stats.ForwardingLatency;
 
 /**
  * One forwarding worker: its private state (neighbour table with its ARP queues, counters, ICMP
- * rate limiter; the graph's ARP request buckets) and its stage graph (with the stages registered
+ * rate limiter, conntrack table; the graph's ARP request buckets) and its stage graph (with the stages registered
  * at its hook points, {@link Hooks}), built over the
  * {@link PublishedTables} every worker shares. The one place where a forwarding graph is put
  * together: routerd ({@link Dataplane}), the JIT warm-up, the stage-graph tests and the
@@ -58,7 +59,8 @@ public final class Worker {
         DataplaneCounters counters = new DataplaneCounters(counterFile);
         NeighbourTable neighbours = new NeighbourTable(sizes.neighbours());
         IcmpRateLimiter icmpLimiter = new IcmpRateLimiter(tables.settings());
-        ForwardingContext context = new ForwardingContext(tables, pool, slotReturns, neighbours, counters, icmpLimiter);
+        ConntrackTable conntrack = new ConntrackTable(sizes.conntrack(), tables.conntrack(), tables.interfaces());
+        ForwardingContext context = new ForwardingContext(tables, pool, slotReturns, neighbours, counters, icmpLimiter, conntrack);
         return new Worker(context, new ForwardingGraph(context, hooks), neighbours, counters);
     }
 

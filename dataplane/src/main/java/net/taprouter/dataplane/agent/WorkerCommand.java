@@ -3,6 +3,10 @@ package net.taprouter.dataplane.agent;
 import java.util.List;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
+import net.taprouter.dataplane.conntrack.ConntrackFilter;
+import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.FlowTable;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -208,6 +212,39 @@ public interface WorkerCommand<R> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onDisarmCapture(this);
+            return null;
+        }
+    }
+
+    /** {@code conntrack -L/-D}: from flow {@code from}, up to {@code max} of this worker's flows matching {@code filter} (deleted if {@code delete}). */
+    record ConntrackDump(ConntrackFilter filter, int from, int max, boolean delete) implements WorkerCommand<ConntrackSlice> {
+        @Override
+        public ConntrackSlice applyTo(WorkerCommandHandler worker) {
+            return worker.onConntrackDump(this);
+        }
+    }
+
+    /** {@code conntrack -F}: every flow of this worker goes; answers how many. */
+    record ConntrackFlush() implements WorkerCommand<Integer> {
+        @Override
+        public Integer applyTo(WorkerCommandHandler worker) {
+            return worker.onConntrackFlush(this);
+        }
+    }
+
+    /** {@code conntrack -S/-C}: this worker's statistics and table size. */
+    record ConntrackStatistics() implements WorkerCommand<ConntrackStats> {
+        @Override
+        public ConntrackStats applyTo(WorkerCommandHandler worker) {
+            return worker.onConntrackStatistics(this);
+        }
+    }
+
+    /** {@code conntrack max}: this worker's flows move into {@code table} (new, empty, made by the control thread). */
+    record ConntrackResize(FlowTable table) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onConntrackResize(this);
             return null;
         }
     }

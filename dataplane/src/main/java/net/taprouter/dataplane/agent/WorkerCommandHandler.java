@@ -3,6 +3,9 @@ package net.taprouter.dataplane.agent;
 import java.util.List;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureTap;
+import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -11,7 +14,7 @@ import net.taprouter.dataplane.pipeline.ForwardingContext;
 /**
  * The worker side of the control proxy: applies each {@link WorkerCommand} to this worker's own
  * tables (its neighbour table and ARP queues, through its {@link ArpResolver}; the FDB of each
- * bridge, {@code l2.FdbTables}). Runs only on the
+ * bridge, {@code l2.FdbTables}; its conntrack table). Runs only on the
  * worker's thread, between frame batches ({@link ForwardingAgent} drains the command queue), so
  * the tables keep one writer. One method per command; the proxy ({@link WorkerProxy}) sends
  * every command to every worker and merges the answers.
@@ -111,5 +114,23 @@ public final class WorkerCommandHandler {
 
     void onDisarmCapture(WorkerCommand.DisarmCapture c) {
         context.capture.disarm(c.id());
+    }
+
+    ConntrackSlice onConntrackDump(WorkerCommand.ConntrackDump c) {
+        ConntrackTable table = context.conntrack;
+        return table.slice(c.filter(), c.from(), c.max(), c.delete(), table.seconds(context.nowNanos));
+    }
+
+    Integer onConntrackFlush(WorkerCommand.ConntrackFlush c) {
+        return context.conntrack.flush();
+    }
+
+    ConntrackStats onConntrackStatistics(WorkerCommand.ConntrackStatistics c) {
+        return context.conntrack.statistics();
+    }
+
+    void onConntrackResize(WorkerCommand.ConntrackResize c) {
+        ConntrackTable table = context.conntrack;
+        table.resize(c.table(), table.seconds(context.nowNanos));
     }
 }

@@ -3,6 +3,9 @@ package net.taprouter.dataplane.agent;
 import java.util.List;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
+import net.taprouter.dataplane.conntrack.ConntrackEntry;
+import net.taprouter.dataplane.conntrack.ConntrackFilter;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -129,6 +132,32 @@ public interface WorkerControl {
             }
             return true;
         }
+    }
+
+    /**
+     * {@code conntrack -L/-D}: the next page of the flows matching {@code filter}, worker by
+     * worker, from {@code cursor} (0 at the start; then the page's {@code next}, -1 after the
+     * last), at most {@code max} entries (a page may have fewer, even none, before the end: each
+     * worker looks at a bounded number of flows per call and goes back to forwarding). With
+     * {@code delete} the flows listed are removed.
+     */
+    ConntrackPage conntrackPage(ConntrackFilter filter, long cursor, int max, boolean delete);
+
+    /** {@code conntrack -F}: every flow of every worker goes; answers how many went. */
+    int conntrackFlush();
+
+    /** {@code conntrack -S}: per worker, its statistics and table size. */
+    List<ConntrackStats> conntrackStatistics();
+
+    /**
+     * {@code conntrack max}: every worker's table becomes one of {@code max} flows, its flows moved
+     * (made on the control thread; a worker only moves its flows over). Fails, changing nothing, if
+     * a worker holds more flows than that.
+     */
+    void conntrackResize(int max);
+
+    /** A page of a conntrack listing and the cursor after it (-1: none). */
+    record ConntrackPage(List<ConntrackEntry> entries, long next) {
     }
 
     /** What {@link #setPermanentNeighbour} replaced, per worker: for its undo. */

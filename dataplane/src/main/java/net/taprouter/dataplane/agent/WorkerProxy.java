@@ -11,6 +11,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
+import net.taprouter.dataplane.conntrack.ConntrackFilter;
+import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.FlowTable;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -223,6 +227,43 @@ final class WorkerProxy implements WorkerControl {
             }
         }
         return new ArrayList<>(best.values());
+    }
+
+    @Override
+    public ConntrackPage conntrackPage(ConntrackFilter filter, long cursor, int max, boolean delete) {
+        int worker = (int) (cursor >>> 32);
+        int from = (int) cursor;
+        if (cursor < 0 || worker >= workers.size()) {
+            return new ConntrackPage(List.of(), -1);
+        }
+        ConntrackSlice slice = sendTo(List.of(worker), w -> new WorkerCommand.ConntrackDump(filter, from, max, delete)).get()
+            .get(worker);
+        long next = slice.next() >= 0 ? (long) worker << 32 | slice.next()
+            : worker + 1 < workers.size() ? (long) (worker + 1) << 32 : -1;
+        return new ConntrackPage(slice.entries(), next);
+    }
+
+    @Override
+    public int conntrackFlush() {
+        int removed = 0;
+        for (int n : send(w -> new WorkerCommand.ConntrackFlush()).get()) {
+            removed += n;
+        }
+        return removed;
+    }
+
+    @Override
+    public List<ConntrackStats> conntrackStatistics() {
+        return send(w -> new WorkerCommand.ConntrackStatistics()).get();
+    }
+
+    @Override
+    public void conntrackResize(int max) {
+        List<FlowTable> tables = new ArrayList<>(workers.size());
+        for (int w = 0; w < workers.size(); w++) {
+            tables.add(new FlowTable(max)); // allocated here, not on a forwarding thread
+        }
+        send(w -> new WorkerCommand.ConntrackResize(tables.get(w))).get();
     }
 
     /** Per (interface, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */

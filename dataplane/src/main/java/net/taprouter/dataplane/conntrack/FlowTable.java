@@ -47,7 +47,7 @@ public final class FlowTable {
     private static final int ID = 8;
     private static final int PACKETS = 9;       // + direction
     private static final int BYTES = 11;        // long: + 2 * direction
-    /** Free list link while the flow is unused. */
+    /** Free list link while the flow is unused; the user's {@link #aux} word while it is in use. */
     private static final int NEXT_FREE = 15;
     /** Per direction 4 ints of TCP window tracking, for the protocol logic. */
     public static final int TCP_WORDS = 4;
@@ -131,6 +131,32 @@ public final class FlowTable {
     }
 
     /**
+     * The flow with this tuple in either direction, alive or not (expired, waiting for the sweep):
+     * {@code flow << 1 | direction}, or {@link #NONE}. The caller removes a dead one it finds, so
+     * that it never hides a new flow with the same tuple.
+     */
+    public int lookupAny(int src, int dst, int ports, int protocol) {
+        int hash = hash(src, dst, ports, protocol);
+        int tag = hash >>> TAG_SHIFT;
+        int slot = hash & mask;
+        while (true) {
+            int entry = index[slot];
+            if (entry == 0) {
+                return NONE;
+            }
+            if (entry >>> TAG_SHIFT == tag) {
+                int ref = (entry & REF_MASK) - 1;
+                int at = (ref >>> 1) * STRIDE + ((ref & 1) == 0 ? ORIG_SRC : REPLY_SRC);
+                if (flows[at] == src && flows[at + 1] == dst && flows[at + 2] == ports
+                    && (flows[(ref >>> 1) * STRIDE + META] >>> 24) == protocol) {
+                    return ref;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /**
      * A new flow. Returns its number, or {@link #NONE} when the table is full (the caller may
      * {@link #evictNear} and try again). The caller has checked that neither tuple is in use.
      */
@@ -190,12 +216,20 @@ public final class FlowTable {
      * Returns the evicted flow's number (its slot is free now) or {@link #NONE}.
      */
     public int evictNear(int src, int dst, int ports, int protocol, int now, int range) {
+        return evictNear(src, dst, ports, protocol, now, range, null);
+    }
+
+    /** {@link #evictNear}, telling {@code listener} (if not null) about the flow before it goes. */
+    public int evictNear(int src, int dst, int ports, int protocol, int now, int range, ExpiryListener listener) {
         int slot = hash(src, dst, ports, protocol) & mask;
         for (int i = 0; i < range; i++, slot = (slot + 1) & mask) {
             int entry = index[slot];
             if (entry != 0) {
                 int flow = ((entry & REF_MASK) - 1) >>> 1;
                 if (!alive(flow, now) || (flags(flow) & ASSURED) == 0) {
+                    if (listener != null) {
+                        listener.expired(flow);
+                    }
                     remove(flow);
                     return flow;
                 }
@@ -264,6 +298,49 @@ public final class FlowTable {
 
     public void addFlags(int flow, int flags) {
         flows[flow * STRIDE + META] |= flags & 0xFFFF;
+    }
+
+    public void clearFlags(int flow, int flags) {
+        flows[flow * STRIDE + META] &= ~(flags & 0xFFFF);
+    }
+
+    /** A word of the table's user while the flow is in use ({@link #NONE} after {@link #insert}): e.g. its NAT mapping. */
+    public int aux(int flow) {
+        return flows[flow * STRIDE + NEXT_FREE];
+    }
+
+    public void aux(int flow, int value) {
+        flows[flow * STRIDE + NEXT_FREE] = value;
+    }
+
+    /** The first flow number at or after {@code from} that is in use, or {@link #NONE} (listings: a cursor). */
+    public int nextInUse(int from) {
+        for (int flow = Math.max(0, from); flow < maxFlows; flow++) {
+            if (flows[flow * STRIDE + EXPIRES] != Integer.MIN_VALUE) {
+                return flow;
+            }
+        }
+        return NONE;
+    }
+
+    /**
+     * Copies flow {@code flow} of {@code from} (every word: tuples, state, counters, TCP words, aux;
+     * its id too) into a new flow of this table and indexes it; returns its number here, or
+     * {@link #NONE} if this table is full. For a resize ({@code conntrack max}).
+     */
+    public int copyOf(FlowTable from, int flow) {
+        if (freeHead == NONE) {
+            return NONE;
+        }
+        int copy = freeHead;
+        int base = copy * STRIDE;
+        freeHead = flows[base + NEXT_FREE];
+        System.arraycopy(from.flows, flow * STRIDE, flows, base, STRIDE);
+        link(copy, ORIGINAL);
+        link(copy, REPLY);
+        size++;
+        nextId = Math.max(nextId, from.nextId);
+        return copy;
     }
 
     public int expires(int flow) {

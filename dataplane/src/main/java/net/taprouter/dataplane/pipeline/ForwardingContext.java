@@ -4,6 +4,7 @@ import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceTable;
@@ -22,7 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
  * interfaces, routes, next hops, settings: written by the control thread), the worker's own state (neighbour
- * table, the FDB of each bridge, counter shard, ICMP rate limiter), the clock of the current batch, and frame output (its
+ * table, the FDB of each bridge, counter shard, ICMP rate limiter, conntrack table), the clock of the current batch, and frame output (its
  * {@link Transmitter}: frames queued per batch, written per port). Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
@@ -41,6 +42,8 @@ public final class ForwardingContext {
     public final DataplaneCounters counters;
     public final DataplaneSettings settings;
     public final IcmpRateLimiter icmpLimiter;
+    /** This worker's connection-tracking table (its flows and NAT mappings). */
+    public final ConntrackTable conntrack;
     /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
     private final int shard;
     private final SlotReturnRing slotReturns;
@@ -65,7 +68,8 @@ public final class ForwardingContext {
     public final CaptureTap capture = new CaptureTap();
 
     public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
-                             NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
+                             NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter,
+                             ConntrackTable conntrack) {
         this.pool = pool;
         this.buffer = pool.buffer();
         this.metadata = pool.metadata();
@@ -79,6 +83,7 @@ public final class ForwardingContext {
         this.counters = counters;
         this.shard = counters.shard();
         this.icmpLimiter = icmpLimiter;
+        this.conntrack = conntrack;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
         this.words = metadata.words();

@@ -133,6 +133,14 @@ public final class ForwardingGraph {
         }
     }
 
+    /**
+     * The worker's timers (the agent calls it every few tens of ms): neighbour aging and ARP
+     * retries, then the conntrack sweep. Returns the work done.
+     */
+    public int onTimer(long nowNanos) {
+        return resolver.onTimer(nowNanos) + context.conntrack.onTimer(nowNanos);
+    }
+
     /** The hook stage of a hook point. */
     public HookStage hook(Hook hook) {
         return hooks.get(hook);

@@ -20,7 +20,8 @@ import net.taprouter.dataplane.wire.Ipv4View;
  *   after:  [eth][IP][ICMP][ offending IP header | data (quote) ]
  * </pre>
  *
- * Input: an IPv4 packet (view wrapped) that is dropped for {@code reason}. Never answers an ICMP
+ * Input: an IPv4 packet (view wrapped) that is dropped for {@code reason}; what NAT did to it is
+ * undone first ({@code conntrack.QuoteRestore}), so the error quotes it as received. Never answers an ICMP
  * error, a non-first fragment, a link-layer broadcast, a packet from a broadcast/multicast/zero
  * source, or a packet the router originated; rate-limited per destination ({@link IcmpRateLimiter}),
  * except Fragmentation Needed, which is never limited. Source address:
@@ -66,6 +67,7 @@ public final class IcmpErrorStage implements Stage {
             context.release(packet.slot); // no error about the router's own packets: none is owed
             return null;
         }
+        net.taprouter.dataplane.conntrack.QuoteRestore.apply(context, packet); // the quote as the sender sent it
         Ipv4View ip = packet.ip;
         int source = ip.source();
         if (packet.linkBroadcast || ip.fragmentOffset() != 0 || !isUnicast(source)
@@ -103,6 +105,9 @@ public final class IcmpErrorStage implements Stage {
         }
         icmp.updateChecksum();
         packet.frameOffset = newIp - EthernetView.HEADER_LENGTH;
+        // an IPv4 frame from here on, even before the adjacency writes its addresses: a packet parked
+        // for ARP is reloaded by its EtherType (the headroom held anything)
+        context.buffer.putShort(newIp - 2, (short) EthernetView.ETHERTYPE_IPV4, java.nio.ByteOrder.BIG_ENDIAN);
         packet.frameLength = EthernetView.HEADER_LENGTH + totalLength;
         packet.localOrigin = true;
         context.event(Event.ICMP_ERRORS);

@@ -92,6 +92,10 @@ public enum DropReason {
     OUTPUT_TO_SELF("output_to_self", "router-originated packet routed to the router"),
     TX_QUEUE_FULL("tx_queue_full", "TAP write would block"),
     TX_ERROR("tx_error", "TAP write failed (port gone)"),
+    CONNTRACK_INVALID("conntrack_invalid", "conntrack INVALID, not forwarded: a truncated TCP/UDP/ICMP header, or a TCP segment its flow's state refuses"),
+    CONNTRACK_TABLE_FULL("conntrack_table_full", "a new flow, but the conntrack table is full and no unassured flow near it could give way"),
+    NAT_UNSOLICITED("nat_unsolicited", "a new flow to a NAT address on its outside port that no DNAT rule forwards (never answered)"),
+    NAT_NO_MAPPING("nat_no_mapping", "source NAT found no free outside port (or the MASQUERADE port has no address)"),
     INTERNAL_ERROR("internal_error", "a stage failed on this packet (a bug: logged once with its stack)");
 
     /**
@@ -102,7 +106,7 @@ public enum DropReason {
     private static final Set<DropReason> EXPECTED = Collections.unmodifiableSet(EnumSet.of(
         ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE, IPV6_NOT_ROUTED, BRIDGE_FILTERED, BRIDGE_NO_PORT, ARP_NOT_FOR_US, IP_MULTICAST, IP_BROADCAST,
         L2_BROADCAST_NOT_FORWARDED, FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, FRAGMENTATION_NEEDED,
-        NEIGHBOUR_UNRESOLVED, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER, ICMP_ERROR_SUPPRESSED));
+        NEIGHBOUR_UNRESOLVED, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER, ICMP_ERROR_SUPPRESSED, NAT_UNSOLICITED));
 
     /** Reasons only a received frame can be dropped for (no {@code origin.drop} counter). */
     private static final Set<DropReason> RECEIVED_ONLY = Collections.unmodifiableSet(EnumSet.of(
@@ -110,7 +114,8 @@ public enum DropReason {
         BRIDGE_BAD_SOURCE, BRIDGE_FILTERED, BRIDGE_NO_PORT,
         IPV6_NOT_ROUTED, ARP_MALFORMED, ARP_NOT_FOR_US, IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_LENGTH, IP_BAD_CHECKSUM,
         MARTIAN_SOURCE, MARTIAN_DESTINATION, OFFLOAD_BAD, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
-        FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, LOCAL_FRAGMENT, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER));
+        FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, LOCAL_FRAGMENT, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER,
+        CONNTRACK_INVALID, CONNTRACK_TABLE_FULL, NAT_UNSOLICITED, NAT_NO_MAPPING));
 
     /** Reasons only a packet the router originates (or an ICMP error it owes) can be dropped for (no {@code drop} counter). */
     private static final Set<DropReason> ORIGINATED_ONLY = Collections.unmodifiableSet(EnumSet.of(

@@ -115,6 +115,23 @@ class GraphFuzzTest {
             Wire.putMac(bridged, 6, h1);
             seeds.add(bridged);
         }
+        // conntrack and NAT (the second property has MASQUERADE out port 1 and a DNAT of R1:8080 to A:80)
+        long p0 = GraphFixture.PORT0_MAC;
+        long p1 = GraphFixture.PORT1_MAC;
+        long a = GraphFixture.HOST_A_MAC;
+        long b = GraphFixture.HOST_B_MAC;
+        seeds.add(Flows.tcp("192.0.2.1", 40000, "198.51.100.1", 80, Flows.SYN, 1, 0, 0, p0, a));
+        seeds.add(Flows.tcp("198.51.100.1", 80, "198.51.100.254", 40000, Flows.SYN | Flows.ACK, 1, 2, 0, p1, b));
+        seeds.add(Flows.tcp("192.0.2.1", 40000, "198.51.100.1", 80, Flows.ACK, 2, 2, 20, p0, a));
+        seeds.add(Flows.tcp("198.51.100.1", 80, "198.51.100.254", 40000, Flows.FIN | Flows.ACK, 2, 22, 0, p1, b));
+        seeds.add(Flows.tcp("198.51.100.1", 50000, "198.51.100.254", 8080, Flows.SYN, 1, 0, 0, p1, b));
+        seeds.add(Flows.tcp("192.0.2.1", 80, "198.51.100.1", 50000, Flows.SYN | Flows.ACK, 1, 2, 0, p0, a));
+        seeds.add(Flows.udp("198.51.100.1", 9, "198.51.100.254", 40000, 40, p1, b));
+        seeds.add(Flows.udp("198.51.100.1", 9, "198.51.100.254", 53, 40, p1, b));
+        seeds.add(Flows.echo("192.0.2.1", "198.51.100.1", 8, 9, 1, p0, a));
+        seeds.add(Flows.echo("198.51.100.1", "198.51.100.254", 0, 9, 1, p1, b));
+        seeds.add(Wire.ipv4("192.0.2.1", "198.51.100.1").flagsFragment(0x2000).udp(40000, 9, Wire.pattern(64, 5))
+            .frame(p0, a));
         return seeds;
     }
 
@@ -174,6 +191,24 @@ class GraphFuzzTest {
     @Property
     void everyFrameHasExactlyOneDispositionAndNothingLeaks(@ForAll @Size(max = 30) List<@From("inputs") Input> inputs) {
         try (GraphFixture fx = new GraphFixture()) {
+            run(fx, inputs);
+        }
+    }
+
+    /** The same with connection tracking and NAT at the hooks (MASQUERADE out port 1, a DNAT to host A). */
+    @Property
+    void everyFrameHasExactlyOneDispositionWithConntrackAndNat(@ForAll @Size(max = 30) List<@From("inputs") Input> inputs) {
+        try (GraphFixture fx = new GraphFixture(net.taprouter.dataplane.conntrack.ConntrackHooks.all())) {
+            fx.context.conntrack.config().rules(new net.taprouter.dataplane.conntrack.NatRuleSet(List.of(
+                net.taprouter.dataplane.conntrack.NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1),
+                net.taprouter.dataplane.conntrack.NatRule.dnat(2, 0, GraphFixture.ROUTER1, 8080, GraphFixture.HOST_A, 80))));
+            fx.resolve(1, GraphFixture.HOST_B, GraphFixture.HOST_B_MAC);
+            run(fx, inputs);
+        }
+    }
+
+    private static void run(GraphFixture fx, List<Input> inputs) {
+        {
             fx.addBridge(16, 6, 2_000);
             fx.resolve(0, GraphFixture.HOST_A, GraphFixture.HOST_A_MAC);
             long clock = 0;

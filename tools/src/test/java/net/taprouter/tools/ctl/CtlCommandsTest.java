@@ -120,7 +120,6 @@ class CtlCommandsTest {
         refused("link set gw0 master gw1", "\"gw1\" is not a bridge");
         refused("link set gw0 ageing 10", "gw0 is not a bridge");
         refused("fdb add 00:00:5e:00:53:01 dev gw0", "\"gw0\" is not a bridge port");
-        refused("nat show", "not supported yet");
         refused("link frobnicate", "unknown command", "frobnicate");
     }
 

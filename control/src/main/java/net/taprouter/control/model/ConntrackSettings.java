@@ -1,0 +1,63 @@
+package net.taprouter.control.model;
+
+import net.taprouter.control.command.CommandException;
+import net.taprouter.dataplane.conntrack.ConntrackConfig;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
+import net.taprouter.dataplane.conntrack.ConntrackTimeouts;
+import net.taprouter.dataplane.conntrack.FlowTable;
+
+/**
+ * {@code conntrack max} and {@code conntrack timeout}: the table size (per worker) and the
+ * timeouts, undoable. A timeout change is published at once (the workers read it per packet);
+ * a new size is checked at once (the flows in the table must fit) and applied at commit: the
+ * workers then move their flows into tables of the new size, made on the control thread. Control
+ * thread only.
+ */
+public final class ConntrackSettings {
+    private final RouterState state;
+    private int max = ConntrackTable.DEFAULT_MAX;
+
+    ConntrackSettings(RouterState state) {
+        this.state = state;
+    }
+
+    private ConntrackConfig config() {
+        return state.dataplane().conntrack();
+    }
+
+    /** Flows the table holds at most (as the last {@code conntrack max} set it). */
+    public int max() {
+        return max;
+    }
+
+    public ConntrackTimeouts timeouts() {
+        return config().timeouts();
+    }
+
+    /** {@code conntrack max N}: checked now, applied when the request commits. */
+    public void max(int value, String command) {
+        if (value < 1 || value > FlowTable.MAX_FLOWS) {
+            throw new CommandException(command + ": " + value + " out of range 1.." + FlowTable.MAX_FLOWS);
+        }
+        if (value == max) {
+            return;
+        }
+        for (ConntrackStats s : state.dataplane().workers().conntrackStatistics()) {
+            if (s.count() > value) {
+                throw new CommandException(command + ": the table holds " + s.count() + " flows (conntrack -F or -D first)");
+            }
+        }
+        int old = max;
+        max = value;
+        state.transaction().onRollback(() -> max = old);
+        state.transaction().onCommit(() -> state.dataplane().workers().conntrackResize(value));
+    }
+
+    /** {@code conntrack timeout NAME SECONDS} ({@link ConntrackTimeouts#names()}). */
+    public void timeout(String name, int seconds) {
+        ConntrackTimeouts before = config().timeouts();
+        config().timeouts(before.with(name, seconds));
+        state.transaction().onRollback(() -> config().timeouts(before));
+    }
+}

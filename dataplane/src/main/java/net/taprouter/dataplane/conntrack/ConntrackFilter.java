@@ -1,0 +1,75 @@
+package net.taprouter.dataplane.conntrack;
+
+/**
+ * Which flows a {@code conntrack -L/-D} means, as conntrack(8)'s filters: protocol ({@code -p}),
+ * original source and destination ({@code -s}, {@code -d}), reply source and destination
+ * ({@code -r}, {@code -q}), the original and reply ports ({@code --sport}, {@code --dport},
+ * {@code --reply-port-src}, {@code --reply-port-dst}: TCP and UDP flows only), TCP state
+ * ({@code --state}) and status ({@code -u ASSURED|SEEN_REPLY|UNREPLIED|SRC_NAT|DST_NAT}). Only
+ * the fields named in {@code set} (bits {@code F_*}) are compared. Plain data: sent to the workers.
+ */
+public record ConntrackFilter(int set, int protocol, int origSource, int origDestination, int replySource, int replyDestination,
+                              int origSport, int origDport, int replySport, int replyDport, int state, int status) {
+    public static final int F_PROTOCOL = 1;
+    public static final int F_ORIG_SRC = 1 << 1;
+    public static final int F_ORIG_DST = 1 << 2;
+    public static final int F_REPLY_SRC = 1 << 3;
+    public static final int F_REPLY_DST = 1 << 4;
+    public static final int F_ORIG_SPORT = 1 << 5;
+    public static final int F_ORIG_DPORT = 1 << 6;
+    public static final int F_REPLY_SPORT = 1 << 7;
+    public static final int F_REPLY_DPORT = 1 << 8;
+    public static final int F_STATE = 1 << 9;
+    public static final int F_STATUS = 1 << 10;
+    /** Status value meaning "no reply seen" (conntrack's UNREPLIED, the absence of SEEN_REPLY). */
+    public static final int UNREPLIED = 1 << 16;
+
+    /** Every flow. */
+    public static final ConntrackFilter ALL = new ConntrackFilter(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /** True if flow {@code flow} of {@code flows} passes every filter set. */
+    public boolean matches(FlowTable flows, int flow) {
+        if (set == 0) {
+            return true;
+        }
+        int proto = flows.protocol(flow);
+        if ((set & F_PROTOCOL) != 0 && proto != protocol) {
+            return false;
+        }
+        if ((set & F_ORIG_SRC) != 0 && flows.source(flow, FlowTable.ORIGINAL) != origSource) {
+            return false;
+        }
+        if ((set & F_ORIG_DST) != 0 && flows.destination(flow, FlowTable.ORIGINAL) != origDestination) {
+            return false;
+        }
+        if ((set & F_REPLY_SRC) != 0 && flows.source(flow, FlowTable.REPLY) != replySource) {
+            return false;
+        }
+        if ((set & F_REPLY_DST) != 0 && flows.destination(flow, FlowTable.REPLY) != replyDestination) {
+            return false;
+        }
+        if ((set & (F_ORIG_SPORT | F_ORIG_DPORT | F_REPLY_SPORT | F_REPLY_DPORT)) != 0) {
+            if (proto != NatRewrite.PROTO_TCP && proto != NatRewrite.PROTO_UDP) {
+                return false;
+            }
+            int orig = flows.ports(flow, FlowTable.ORIGINAL);
+            int reply = flows.ports(flow, FlowTable.REPLY);
+            if ((set & F_ORIG_SPORT) != 0 && orig >>> 16 != origSport
+                || (set & F_ORIG_DPORT) != 0 && (orig & 0xFFFF) != origDport
+                || (set & F_REPLY_SPORT) != 0 && reply >>> 16 != replySport
+                || (set & F_REPLY_DPORT) != 0 && (reply & 0xFFFF) != replyDport) {
+                return false;
+            }
+        }
+        if ((set & F_STATE) != 0 && (proto != NatRewrite.PROTO_TCP || flows.state(flow) != state)) {
+            return false;
+        }
+        if ((set & F_STATUS) != 0) {
+            int flags = flows.flags(flow);
+            if (status == UNREPLIED ? (flags & FlowTable.SEEN_REPLY) != 0 : (flags & status) != status) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,124 @@
+package net.taprouter.dataplane.conntrack;
+
+import net.taprouter.dataplane.pipeline.ForwardingContext;
+import net.taprouter.dataplane.pipeline.HookStage;
+import net.taprouter.dataplane.pipeline.Packet;
+import net.taprouter.dataplane.pipeline.Stage;
+import net.taprouter.dataplane.wire.Ipv4View;
+
+/**
+ * Connection tracking at prerouting (first in the hook's chain): finds the packet's flow in the
+ * worker's {@link ConntrackTable} with one lookup (either direction), moves its state, refreshes
+ * its timeout, counts it, and undoes or applies the flow's destination NAT (the reply of a
+ * source-NATed flow goes back to the inside host; the original direction of a DNATed flow to its
+ * server) before the route lookup. A packet without a flow that may start one is marked
+ * {@code CT_NEW} with its tuple in the packet ({@code ctOrig*}): {@link DnatStage} may rewrite it,
+ * {@link ConntrackOutStage} makes its flow once it is routed.
+ *
+ * <p>Input: a checked IPv4 packet ({@link net.taprouter.dataplane.pipeline.Hook#PREROUTING}).
+ * Output: always {@link HookStage#ACCEPT}, with {@code Packet.ctFlow} set: a flow reference,
+ * {@code CT_NEW}, a flow reference with {@code CT_RELATED} (an ICMP error about a tracked flow:
+ * its quote and outer destination translated, {@link RelatedIcmp}), {@code CT_UNTRACKED} (ICMP
+ * that is no query, query replies and errors without a flow) or {@code CT_INVALID} (a truncated
+ * L4 header, a TCP segment the state machine refuses, a later fragment whose first was not seen
+ * while NAT rules are in force): an invalid packet is dropped if it is to be forwarded
+ * (conntrack_invalid, at postrouting), the router's own stages answer it if it is for the
+ * router. A later fragment gets its first fragment's flow ({@link FragmentFlows}). Counters: the
+ * table's statistics only.
+ */
+public final class ConntrackInStage implements Stage {
+    private final ForwardingContext context;
+    private final ConntrackTable table;
+    private final FlowKey key = new FlowKey();
+
+    public ConntrackInStage(ForwardingContext context) {
+        this.context = context;
+        this.table = context.conntrack;
+    }
+
+    @Override
+    public Stage process(Packet packet) {
+        Ipv4View ip = packet.ip;
+        int kind = key.extract(context.buffer, ip);
+        if (kind != FlowKey.TRACKED) {
+            switch (kind) {
+                case FlowKey.MALFORMED -> {
+                    table.stats().invalid++;
+                    packet.ctFlow = ConntrackTable.CT_INVALID;
+                }
+                case FlowKey.ICMP_ERROR -> related(packet, ip);
+                default -> {
+                    if (ip.fragmentOffset() != 0) {
+                        laterFragment(packet, ip);
+                    } else {
+                        packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+                    }
+                }
+            }
+            return HookStage.ACCEPT;
+        }
+        int now = table.seconds(context.nowNanos);
+        int ref = table.lookup(key.protocol, key.source, key.destination, key.ports, now);
+        if (ref != FlowTable.NONE) {
+            ref = table.track(ref, key, ip.totalLength(), now);
+            if (ref >= 0) {
+                packet.ctFlow = ref;
+                table.translateDestination(ref, context.buffer, packet.ipOffset());
+                return HookStage.ACCEPT;
+            }
+            if (ref == ConntrackTable.CT_INVALID) {
+                packet.ctFlow = ConntrackTable.CT_INVALID;
+                return HookStage.ACCEPT;
+            }
+            // CT_NEW: a SYN reopened a closed flow, which is gone: a new one starts
+        }
+        if (!key.creates) {
+            packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+            return HookStage.ACCEPT;
+        }
+        if (key.protocol == NatRewrite.PROTO_TCP
+            && TcpStates.next(FlowTable.ORIGINAL, TcpStates.kind(key.tcpFlags), TcpStates.NONE) >= TcpStates.COUNT) {
+            table.stats().invalid++; // only a SYN (or, picked up mid-stream, an ACK) starts a TCP flow
+            packet.ctFlow = ConntrackTable.CT_INVALID;
+            return HookStage.ACCEPT;
+        }
+        packet.ctFlow = ConntrackTable.CT_NEW;
+        packet.ctOrigSrc = key.source;
+        packet.ctOrigDst = key.destination;
+        packet.ctOrigPorts = key.ports;
+        return HookStage.ACCEPT;
+    }
+
+    /** An ICMP error: RELATED to the flow of the packet it quotes (translated like it), else untracked. */
+    private void related(Packet packet, Ipv4View ip) {
+        int related = table.related(context.buffer, ip, table.seconds(context.nowNanos));
+        if (related == FlowTable.NONE) {
+            packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+            return;
+        }
+        packet.ctFlow = related;
+        table.translateRelatedIn(related, context.buffer, packet.ipOffset());
+    }
+
+    /**
+     * A later fragment: the flow its first fragment had ({@link ConntrackTable#laterFragment}). Without
+     * one it passes untracked, unless NAT rules are in force: then it would leave untranslated, so
+     * it is invalid (not forwarded).
+     */
+    private void laterFragment(Packet packet, Ipv4View ip) {
+        int ref = table.laterFragment(ip.source(), ip.destination(), ip.protocol(), ip.identification(), ip.totalLength(),
+            table.seconds(context.nowNanos));
+        if (ref >= 0) {
+            packet.ctFlow = ref;
+            table.translateDestination(ref, context.buffer, packet.ipOffset());
+            return;
+        }
+        NatRuleSet rules = table.config().rules();
+        if (rules.snatCount + rules.dnatCount > 0) {
+            table.stats().invalid++;
+            packet.ctFlow = ConntrackTable.CT_INVALID;
+        } else {
+            packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+        }
+    }
+}

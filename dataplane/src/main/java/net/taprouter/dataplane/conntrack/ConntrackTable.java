@@ -1,0 +1,526 @@
+package net.taprouter.dataplane.conntrack;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.taprouter.dataplane.iface.InterfaceTable;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * One worker's connection-tracking table: the flows it owns ({@link FlowTable}), their source-NAT
+ * mappings ({@link NatMappings}), the protocol logic (TCP states as nf_conntrack moves them, UDP
+ * unreplied/stream, ICMP queries, other protocols), timeouts ({@link ConntrackConfig#timeouts}),
+ * expiry by an incremental sweep on the worker's timer (a bounded number of flows per tick, never
+ * a full scan per packet), the kernel's early_drop when full, the flush of MASQUERADE flows whose
+ * address went, and the statistics {@code conntrack -S} shows. Single writer: the worker's thread
+ * (the stages, its timer, and the control commands it applies between batches). No allocation
+ * on the packet path.
+ *
+ * <p>A packet's flow travels between the stages as {@code flow << 1 | direction}
+ * ({@code Packet.ctFlow}), or one of {@link #CT_UNTRACKED}, {@link #CT_NEW} (a first packet: the
+ * flow is made — "confirmed" — at postrouting, once the packet is routed and its NAT chosen, so a
+ * packet dropped before that leaves nothing behind, as the kernel's unconfirmed entries), and
+ * {@link #CT_INVALID}.
+ *
+ * <p>NAT is in the tuples, as nf_nat keeps it: a flow's reply tuple is the inverse of its original
+ * as it leaves the router, so a packet in one direction is translated into the inverse of the other
+ * direction's tuple ({@link #translateDestination} at prerouting, {@link #translateSource} at
+ * postrouting). Flags (in {@link FlowTable#flags}): its own {@link FlowTable#ASSURED},
+ * {@link FlowTable#SEEN_REPLY}, {@link FlowTable#SRC_NAT}, {@link FlowTable#DST_NAT}, plus
+ * {@link #MASQUERADE}, {@link #PICKUP} and the MASQUERADE flow's out port in bits 8-15. The flow's
+ * {@link FlowTable#aux} word holds its NAT mapping (or -1); TCP word 0 of the original direction
+ * holds a UDP flow's creation time.
+ */
+public final class ConntrackTable {
+    /** {@code conntrack max}'s default (nf_conntrack_max on a machine with more than 4 GiB). */
+    public static final int DEFAULT_MAX = 262_144;
+
+    public static final int CT_UNTRACKED = -1;
+    public static final int CT_NEW = -2;
+    public static final int CT_INVALID = -3;
+    /** Bit of {@code Packet.ctFlow} for an ICMP error RELATED to flow {@code ctFlow & ~CT_RELATED} ({@link RelatedIcmp}). */
+    public static final int CT_RELATED = 1 << 30;
+
+    /** Result of {@link #create}: no room even after early_drop. */
+    public static final int FULL = -10;
+    /** Result of {@link #create}: no NAT port free (or the tuple it gives is taken). */
+    public static final int NO_MAPPING = -11;
+
+    /** Flow flag: source NAT by a MASQUERADE rule (flushed when its port loses the address). */
+    public static final int MASQUERADE = 1 << 4;
+    /** Flow flag: a TCP flow picked up mid-stream (no SYN seen). */
+    public static final int PICKUP = 1 << 5;
+    private static final int PORT_SHIFT = 8;
+
+    /** Index slots early_drop looks at from the new tuple's (nf_conntrack: 8 buckets). */
+    static final int EVICTION_RANGE = 32;
+    /** Source-NAT mappings and external addresses a worker holds at most. */
+    static final int MAX_MAPPINGS = 65_536;
+    static final int NAT_ADDRESSES = 16;
+    /** Flows a listing slice looks at, at most, per command (the worker goes back to forwarding in between). */
+    static final int SCAN_LIMIT = 65_536;
+    /** UDP: replied flows still alive this long after their start become streams (ASSURED, longer timeout). */
+    private static final int UDP_STREAM_AFTER = 2;
+
+    private FlowTable flows;
+    private final NatMappings mappings;
+    private final ConntrackConfig config;
+    private final InterfaceTable ports;
+    private final Stats stats = new Stats();
+    private final FragmentFlows fragments = new FragmentFlows(4096);
+    private final FlowTable.ExpiryListener onRemove = this::removing;
+    private int sweepBudget;
+    private long cachedNanos = Long.MIN_VALUE;
+    private int cachedSeconds;
+    // MASQUERADE address watch
+    private final Object[] seenAddresses = new Object[InterfaceTable.MAX_INTERFACES];
+    private int masqueradeFlows;
+    private int masqueradeCursor = -1;
+
+    /** The statistics of {@code conntrack -S}, as the kernel names them. Worker thread writes; others read a snapshot. */
+    public static final class Stats {
+        public long searched;
+        public long found;
+        public long created;
+        public long invalid;
+        public long ignore;
+        public long delete;
+        public long insert;
+        public long insertFailed;
+        public long drop;
+        public long earlyDrop;
+        public long error;
+    }
+
+    public ConntrackTable(int maxFlows, ConntrackConfig config, InterfaceTable ports) {
+        this.flows = new FlowTable(maxFlows);
+        this.mappings = new NatMappings(Math.min(MAX_MAPPINGS, Math.max(1024, maxFlows)), NAT_ADDRESSES);
+        this.config = config;
+        this.ports = ports;
+        this.sweepBudget = budget(maxFlows);
+    }
+
+    private static int budget(int maxFlows) {
+        return Math.max(256, maxFlows / 64);
+    }
+
+    public ConntrackConfig config() {
+        return config;
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    public int size() {
+        return flows.size();
+    }
+
+    public int maxFlows() {
+        return flows.maxFlows();
+    }
+
+    /** The flow storage (tests, listings). */
+    public FlowTable flows() {
+        return flows;
+    }
+
+    /** Whole seconds of {@code nanos} (the conntrack clock), cached per batch clock value. */
+    public int seconds(long nanos) {
+        if (nanos != cachedNanos) {
+            cachedNanos = nanos;
+            cachedSeconds = (int) Math.floorDiv(nanos, 1_000_000_000L);
+        }
+        return cachedSeconds;
+    }
+
+    // ---- packet path
+
+    /**
+     * The live flow with this tuple ({@code flow << 1 | direction}) or {@link FlowTable#NONE}. A
+     * dead flow found on the way (expired, not swept yet) is removed now, so it never hides a new one.
+     */
+    public int lookup(int protocol, int source, int destination, int ports, int now) {
+        stats.searched++;
+        int ref = flows.lookupAny(source, destination, ports, protocol);
+        if (ref == FlowTable.NONE) {
+            return FlowTable.NONE;
+        }
+        if (!flows.alive(ref >>> 1, now)) {
+            remove(ref >>> 1);
+            return FlowTable.NONE;
+        }
+        stats.found++;
+        return ref;
+    }
+
+    /**
+     * A packet of {@code length} bytes of flow {@code ref} ({@link #lookup}): moves its state,
+     * refreshes its timeout and counts it. Returns {@code ref}, {@link #CT_INVALID} (a TCP segment
+     * the state machine refuses: its flow is left as it was) or {@link #CT_NEW} (a SYN reopening a
+     * flow in TIME_WAIT or CLOSE: the old flow is gone, the packet starts a new one).
+     */
+    public int track(int ref, FlowKey key, int length, int now) {
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        ConntrackTimeouts timeouts = config.timeouts();
+        int flags = flows.flags(flow);
+        boolean seenReply = (flags & FlowTable.SEEN_REPLY) != 0;
+        int timeout;
+        switch (key.protocol) {
+            case NatRewrite.PROTO_TCP -> {
+                int kind = TcpStates.kind(key.tcpFlags);
+                int old = flows.state(flow);
+                if (dir == FlowTable.ORIGINAL && kind == TcpStates.SEG_SYN
+                    && (old == TcpStates.TIME_WAIT || old == TcpStates.CLOSE)) {
+                    remove(flow); // the kernel kills the old entry and tracks the SYN as new
+                    return CT_NEW;
+                }
+                int next = TcpStates.next(dir, kind, old);
+                if (next == TcpStates.INVALID) {
+                    stats.invalid++;
+                    return CT_INVALID;
+                }
+                if (next == TcpStates.IGNORE) {
+                    stats.ignore++;
+                    flows.account(flow, dir, length);
+                    return ref;
+                }
+                flows.state(flow, next);
+                timeout = timeouts.tcp(next);
+                if (!seenReply) {
+                    if (kind == TcpStates.SEG_RST) {
+                        // "if the only reply is a RST" the connection never was: gone at once (this packet still passes, translated)
+                        flows.account(flow, dir, length);
+                        flows.expires(flow, now);
+                        return ref;
+                    }
+                    if (kind == TcpStates.SEG_SYN && old == TcpStates.SYN_SENT) {
+                        flows.account(flow, dir, length); // a retransmitted SYN does not renew the timeout
+                        return ref;
+                    }
+                    if (next == TcpStates.ESTABLISHED) {
+                        timeout = Math.min(timeout, timeouts.tcp(ConntrackTimeouts.TCP_UNACKNOWLEDGED));
+                    }
+                } else if ((flags & FlowTable.ASSURED) == 0 && next == TcpStates.ESTABLISHED
+                    && (old == TcpStates.SYN_RECV || old == TcpStates.ESTABLISHED)) {
+                    flows.addFlags(flow, FlowTable.ASSURED);
+                }
+            }
+            case NatRewrite.PROTO_UDP -> {
+                if (seenReply && now - flows.tcp(flow, FlowTable.ORIGINAL, 0) >= UDP_STREAM_AFTER) {
+                    timeout = timeouts.udp(true);
+                    flows.addFlags(flow, FlowTable.ASSURED);
+                } else {
+                    timeout = timeouts.udp(false);
+                }
+            }
+            case NatRewrite.PROTO_ICMP -> timeout = timeouts.icmp();
+            default -> timeout = timeouts.generic();
+        }
+        if (dir == FlowTable.REPLY && !seenReply) {
+            flows.addFlags(flow, FlowTable.SEEN_REPLY);
+        }
+        flows.expires(flow, now + timeout);
+        flows.account(flow, dir, length);
+        return ref;
+    }
+
+    /**
+     * Makes ("confirms") the flow of a first packet as it leaves: original tuple
+     * {@code (origSource, origDestination, origPorts)} as received; {@code destination} and
+     * {@code ports} as the packet now is (after DNAT, before source NAT); {@code external} the
+     * source address to give it (0: none), {@code natFlags} {@link #MASQUERADE} and
+     * {@link #masqueradePort} for a MASQUERADE rule's flow. A source NAT keeps the source port if
+     * it is free on the external address, else takes one of its class (an endpoint-independent
+     * mapping, {@link NatMappings}). Table full: nf_conntrack's early_drop (a flow that is not
+     * assured, near the new tuple, gives way), else {@link #FULL}. Returns {@code flow << 1}
+     * (direction original), {@link #FULL} or {@link #NO_MAPPING}.
+     */
+    public int create(int protocol, int origSource, int origDestination, int origPorts, int destination, int ports, int external,
+                      int natFlags, int tcpFlags, int length, int now) {
+        int mapping = FlowTable.NONE;
+        int source = origSource;
+        int outPorts = ports;
+        if (external != 0) {
+            if (FlowKey.hasPorts(protocol)) {
+                mapping = mappings.acquire(protocol, origSource, FlowKey.sourcePort(ports), external);
+                if (mapping == NatMappings.NONE) {
+                    stats.insertFailed++;
+                    return NO_MAPPING;
+                }
+                outPorts = FlowKey.withSourcePort(ports, mappings.externalPort(mapping));
+            }
+            source = external;
+        }
+        int replyPorts = FlowKey.reversePorts(protocol, outPorts);
+        if (lookup(protocol, destination, source, replyPorts, now) != FlowTable.NONE) {
+            // the reply tuple belongs to another flow (e.g. inbound through a DNAT port that the mapping chose)
+            if (mapping != FlowTable.NONE) {
+                mappings.release(mapping);
+            }
+            stats.insertFailed++;
+            return NO_MAPPING;
+        }
+        int state = TcpStates.NONE;
+        int timeout;
+        ConntrackTimeouts timeouts = config.timeouts();
+        switch (protocol) {
+            case NatRewrite.PROTO_TCP -> {
+                state = TcpStates.next(FlowTable.ORIGINAL, TcpStates.kind(tcpFlags), TcpStates.NONE);
+                timeout = timeouts.tcp(state);
+                if (state == TcpStates.ESTABLISHED) {
+                    natFlags |= PICKUP;
+                    timeout = Math.min(timeout, timeouts.tcp(ConntrackTimeouts.TCP_UNACKNOWLEDGED));
+                }
+            }
+            case NatRewrite.PROTO_UDP -> timeout = timeouts.udp(false);
+            case NatRewrite.PROTO_ICMP -> timeout = timeouts.icmp();
+            default -> timeout = timeouts.generic();
+        }
+        int flow = flows.insert(origSource, origDestination, origPorts, destination, source, replyPorts, protocol, now + timeout);
+        if (flow == FlowTable.NONE) {
+            if (flows.evictNear(origSource, origDestination, origPorts, protocol, now, EVICTION_RANGE, onRemove) == FlowTable.NONE) {
+                if (mapping != FlowTable.NONE) {
+                    mappings.release(mapping);
+                }
+                stats.drop++;
+                return FULL;
+            }
+            stats.earlyDrop++;
+            flow = flows.insert(origSource, origDestination, origPorts, destination, source, replyPorts, protocol, now + timeout);
+        }
+        int flags = natFlags & (MASQUERADE | PICKUP | 0xFF << PORT_SHIFT);
+        if (external != 0) {
+            flags |= FlowTable.SRC_NAT;
+        }
+        if (destination != origDestination || ports != origPorts) {
+            flags |= FlowTable.DST_NAT;
+        }
+        if ((flags & MASQUERADE) != 0) {
+            masqueradeFlows++;
+        }
+        flows.addFlags(flow, flags);
+        flows.state(flow, state);
+        flows.aux(flow, mapping);
+        if (protocol == NatRewrite.PROTO_UDP) {
+            flows.tcp(flow, FlowTable.ORIGINAL, 0, now);
+        }
+        flows.account(flow, FlowTable.ORIGINAL, length);
+        stats.created++;
+        stats.insert++;
+        return flow << 1;
+    }
+
+    /** The flag bits that name a MASQUERADE flow's out port for {@link #create}. */
+    public static int masqueradePort(int port) {
+        return MASQUERADE | (port & 0xFF) << PORT_SHIFT;
+    }
+
+    /** Destination NAT of a packet of flow {@code ref} at prerouting (original with DNAT, reply with SNAT). */
+    public void translateDestination(int ref, MutableDirectBuffer buffer, int ip) {
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        int flags = flows.flags(flow);
+        if ((flags & (dir == FlowTable.ORIGINAL ? FlowTable.DST_NAT : FlowTable.SRC_NAT)) == 0) {
+            return;
+        }
+        int other = dir ^ 1;
+        NatRewrite.destination(buffer, ip, flows.source(flow, other), FlowKey.sourcePort(flows.ports(flow, other)), false);
+    }
+
+    /** Source NAT of a packet of flow {@code ref} at postrouting (original with SNAT, reply with DNAT). */
+    public void translateSource(int ref, MutableDirectBuffer buffer, int ip) {
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        int flags = flows.flags(flow);
+        if ((flags & (dir == FlowTable.ORIGINAL ? FlowTable.SRC_NAT : FlowTable.DST_NAT)) == 0) {
+            return;
+        }
+        int other = dir ^ 1;
+        NatRewrite.source(buffer, ip, flows.destination(flow, other),
+            FlowKey.destinationPort(flows.protocol(flow), flows.ports(flow, other)), false);
+    }
+
+    /** The flow of an ICMP error in {@code ip} ({@link RelatedIcmp#find}): {@code ref | CT_RELATED}, or {@link FlowTable#NONE}. */
+    public int related(MutableDirectBuffer buffer, net.taprouter.dataplane.wire.Ipv4View ip, int now) {
+        int ref = RelatedIcmp.find(this, buffer, ip, now);
+        return ref == FlowTable.NONE ? ref : ref | CT_RELATED;
+    }
+
+    /** A RELATED ICMP error at prerouting: its quote and outer destination translated ({@link RelatedIcmp}). */
+    public void translateRelatedIn(int related, MutableDirectBuffer buffer, int ip) {
+        RelatedIcmp.translateIn(flows, related & ~CT_RELATED, buffer, ip);
+    }
+
+    /** A RELATED ICMP error at postrouting: its outer source translated. */
+    public void translateRelatedOut(int related, MutableDirectBuffer buffer, int ip) {
+        RelatedIcmp.translateOut(flows, related & ~CT_RELATED, buffer, ip);
+    }
+
+    /** A first fragment of flow {@code ref} passed: its later fragments (same src, dst, protocol, id as received) follow it. */
+    public void firstFragment(int ref, int identification, int now) {
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        fragments.put(flows.source(flow, dir), flows.destination(flow, dir), flows.protocol(flow), identification, ref, now);
+    }
+
+    /**
+     * The flow of a later fragment (as received), counted, or {@link FlowTable#NONE}: its first
+     * fragment was not seen (or its flow is gone).
+     */
+    public int laterFragment(int src, int dst, int protocol, int identification, int length, int now) {
+        int ref = fragments.get(src, dst, protocol, identification, now);
+        if (ref == FlowTable.NONE) {
+            return ref;
+        }
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        if (!flows.alive(flow, now) || flows.protocol(flow) != protocol || flows.source(flow, dir) != src
+            || flows.destination(flow, dir) != dst) {
+            return FlowTable.NONE;
+        }
+        flows.account(flow, dir, length);
+        return ref;
+    }
+
+    /** Removes a flow now (its NAT mapping released). */
+    public void remove(int flow) {
+        removing(flow);
+        flows.remove(flow);
+    }
+
+    /** A flow is about to go (sweep, eviction, delete): what it holds is given back. */
+    private void removing(int flow) {
+        int mapping = flows.aux(flow);
+        if (mapping >= 0) {
+            mappings.release(mapping);
+        }
+        if ((flows.flags(flow) & MASQUERADE) != 0) {
+            masqueradeFlows--;
+        }
+    }
+
+    // ---- timer
+
+    /**
+     * The worker's timer: expires up to a budget of flows (a full pass over the table takes ~64
+     * ticks) and flushes MASQUERADE flows whose port no longer has their address. Returns the work done.
+     */
+    public int onTimer(long nowNanos) {
+        int now = seconds(nowNanos);
+        int work = 0;
+        if (flows.size() > 0) {
+            work += flows.sweep(now, sweepBudget, onRemove);
+        }
+        return work + watchMasquerade();
+    }
+
+    /** An address list of a port changed: scan for MASQUERADE flows that lost theirs (budgeted per tick). */
+    private int watchMasquerade() {
+        boolean changed = false;
+        for (int port = 0; port < InterfaceTable.MAX_INTERFACES; port++) {
+            Object addresses = NatAddresses.addressesOf(ports, port);
+            if (addresses != seenAddresses[port]) {
+                seenAddresses[port] = addresses;
+                changed = true;
+            }
+        }
+        if (changed && masqueradeFlows > 0) {
+            masqueradeCursor = 0;
+        }
+        if (masqueradeCursor < 0) {
+            return 0;
+        }
+        int max = flows.maxFlows();
+        int end = Math.min(max, masqueradeCursor + Math.max(sweepBudget, 16_384));
+        int removed = 0;
+        for (int flow = masqueradeCursor; flow < end; flow++) {
+            if (flows.inUse(flow) && (flows.flags(flow) & MASQUERADE) != 0
+                && !NatAddresses.stillOwned(ports, (flows.flags(flow) >>> PORT_SHIFT) & 0xFF, flows.destination(flow, FlowTable.REPLY))) {
+                remove(flow);
+                removed++;
+            }
+        }
+        masqueradeCursor = end == max || masqueradeFlows == 0 ? -1 : end;
+        return removed;
+    }
+
+    // ---- control commands (worker thread, between batches)
+
+    /** {@code conntrack -F}: every flow goes. Returns how many. */
+    public int flush() {
+        int removed = 0;
+        for (int flow = flows.nextInUse(0); flow != FlowTable.NONE; flow = flows.nextInUse(flow + 1)) {
+            remove(flow);
+            removed++;
+        }
+        stats.delete += removed;
+        return removed;
+    }
+
+    /**
+     * {@code conntrack -L/-D}: from flow number {@code from}, the live flows that match {@code filter}
+     * (at most {@code max}, looking at no more than {@link #SCAN_LIMIT} flow numbers), deleted if
+     * {@code delete}. The slice's {@code next} is where to go on, -1 at the end.
+     */
+    public ConntrackSlice slice(ConntrackFilter filter, int from, int max, boolean delete, int now) {
+        List<ConntrackEntry> entries = new ArrayList<>(Math.min(max, 512));
+        int limit = flows.maxFlows();
+        int end = (int) Math.min(limit, (long) from + SCAN_LIMIT);
+        int flow = Math.max(0, from);
+        for (; flow < end && entries.size() < max; flow++) {
+            if (flows.alive(flow, now) && filter.matches(flows, flow)) {
+                entries.add(entry(flow, now));
+                if (delete) {
+                    remove(flow);
+                    stats.delete++;
+                }
+            }
+        }
+        return new ConntrackSlice(entries, flow >= limit ? -1 : flow);
+    }
+
+    /** A copy of a flow as {@code conntrack -L} shows it. */
+    public ConntrackEntry entry(int flow, int now) {
+        return new ConntrackEntry(flows.id(flow), flows.protocol(flow), flows.state(flow), Math.max(0, flows.expires(flow) - now),
+            flows.source(flow, FlowTable.ORIGINAL), flows.destination(flow, FlowTable.ORIGINAL), flows.ports(flow, FlowTable.ORIGINAL),
+            flows.source(flow, FlowTable.REPLY), flows.destination(flow, FlowTable.REPLY), flows.ports(flow, FlowTable.REPLY),
+            flows.flags(flow), flows.packets(flow, FlowTable.ORIGINAL), flows.bytes(flow, FlowTable.ORIGINAL),
+            flows.packets(flow, FlowTable.REPLY), flows.bytes(flow, FlowTable.REPLY));
+    }
+
+    /** {@code conntrack -S}: this worker's statistics now. */
+    public ConntrackStats statistics() {
+        return new ConntrackStats(flows.size(), flows.maxFlows(), stats.searched, stats.found, stats.created, stats.invalid,
+            stats.ignore, stats.delete, stats.insert, stats.insertFailed, stats.drop, stats.earlyDrop, stats.error);
+    }
+
+    /**
+     * {@code conntrack max}: moves every live flow into {@code table} (new, empty, made by the
+     * control thread) and keeps it. Fails, changing nothing, if they do not fit.
+     */
+    public void resize(FlowTable table, int now) {
+        if (table.size() != 0) {
+            throw new IllegalArgumentException("a conntrack table to move into must be empty");
+        }
+        int live = 0;
+        for (int flow = flows.nextInUse(0); flow != FlowTable.NONE; flow = flows.nextInUse(flow + 1)) {
+            if (flows.alive(flow, now)) {
+                live++;
+            }
+        }
+        if (live > table.maxFlows()) {
+            throw new IllegalStateException("conntrack max " + table.maxFlows() + ": the table holds " + live + " flows");
+        }
+        for (int flow = flows.nextInUse(0); flow != FlowTable.NONE; flow = flows.nextInUse(flow + 1)) {
+            if (flows.alive(flow, now)) {
+                table.copyOf(flows, flow);
+            } else {
+                removing(flow); // dead: not moved, its mapping goes
+            }
+        }
+        flows = table;
+        sweepBudget = budget(table.maxFlows());
+        masqueradeCursor = masqueradeFlows > 0 ? 0 : -1;
+    }
+}
