@@ -16,10 +16,11 @@ class ParkedIcmpErrorTest extends GraphTestBase {
         fx.resolve(0, A, A_MAC);
         fx.markCounters();
         // slots reused: their headroom holds anything (here: no EtherType IPv4 anywhere)
-        int[] slots = new int[fx.pool.freeCount()];
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = fx.pool.allocate();
-            int start = fx.pool.frameOffset(slots[i]) - net.taprouter.dataplane.buffer.FramePool.HEADROOM;
+        // (small slots only: allocate() hands out no large ones, which freeCount() also counts)
+        java.util.List<Integer> slots = new java.util.ArrayList<>();
+        for (int slot = fx.pool.allocate(); slot >= 0; slot = fx.pool.allocate()) {
+            slots.add(slot);
+            int start = fx.pool.frameOffset(slot) - net.taprouter.dataplane.buffer.FramePool.HEADROOM;
             fx.pool.buffer().setMemory(start, net.taprouter.dataplane.buffer.FramePool.HEADROOM, (byte) 0xEE);
         }
         for (int slot : slots) {
