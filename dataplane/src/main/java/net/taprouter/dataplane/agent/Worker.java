@@ -58,6 +58,7 @@ public final class Worker {
                                WorkerSizes sizes, Hooks hooks) {
         DataplaneCounters counters = new DataplaneCounters(counterFile);
         NeighbourTable neighbours = new NeighbourTable(sizes.neighbours());
+        neighbours.largeSlots(pool.slotCount() - pool.largeSlotCount(), pool.largeSlotCount());
         IcmpRateLimiter icmpLimiter = new IcmpRateLimiter(tables.settings());
         ConntrackTable conntrack = new ConntrackTable(sizes.conntrack(), tables.conntrack(), tables.interfaces());
         ForwardingContext context = new ForwardingContext(tables, pool, slotReturns, neighbours, counters, icmpLimiter, conntrack);

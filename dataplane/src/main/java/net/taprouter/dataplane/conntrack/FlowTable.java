@@ -110,24 +110,8 @@ public final class FlowTable {
      * {@link #NONE}. A flow past its expiry is not found.
      */
     public int lookup(int src, int dst, int ports, int protocol, int now) {
-        int hash = hash(src, dst, ports, protocol);
-        int tag = hash >>> TAG_SHIFT;
-        int slot = hash & mask;
-        while (true) {
-            int entry = index[slot];
-            if (entry == 0) {
-                return NONE;
-            }
-            if (entry >>> TAG_SHIFT == tag) {
-                int ref = (entry & REF_MASK) - 1;
-                int at = (ref >>> 1) * STRIDE + ((ref & 1) == 0 ? ORIG_SRC : REPLY_SRC);
-                if (flows[at] == src && flows[at + 1] == dst && flows[at + 2] == ports
-                    && (flows[(ref >>> 1) * STRIDE + META] >>> 24) == protocol) {
-                    return alive(ref >>> 1, now) ? ref : NONE;
-                }
-            }
-            slot = (slot + 1) & mask;
-        }
+        int ref = lookupAny(src, dst, ports, protocol);
+        return ref != NONE && alive(ref >>> 1, now) ? ref : NONE;
     }
 
     /**

@@ -45,6 +45,12 @@ public final class NeighbourTable {
     private final int[] incompleteByInterface = new int[InterfaceTable.MAX_INTERFACES];
     private final int[] queuedByIngress = new int[PortTable.MAX_PORTS + 1];
     private int queuedTotal;
+    // large (GSO) slots are few: they get bounds of their own (see largeSlots)
+    private final int[] queuedLargeByIngress = new int[PortTable.MAX_PORTS + 1];
+    private int queuedLarge;
+    private int firstLargeSlot = Integer.MAX_VALUE;
+    private int queuedLargeLimit;
+    private int queuedLargePerPortLimit;
     private int hand;
     private DataplaneCounters counters;
     private final Long2LongHashMap index;
@@ -88,6 +94,18 @@ public final class NeighbourTable {
         queueSlot = new int[capacity * queueLimit];
         queueHead = new int[capacity];
         queueCount = new int[capacity];
+    }
+
+    /**
+     * Slots from {@code firstLarge} on are the pool's {@code count} large (GSO) slots: at most a
+     * quarter of them may wait for ARP, and a quarter of that from one ingress port (at least one
+     * each), so super-packets to dead addresses never take the large slots every offload port
+     * reads into. Before this is called no slot counts as large.
+     */
+    public void largeSlots(int firstLarge, int count) {
+        firstLargeSlot = firstLarge;
+        queuedLargeLimit = Math.max(1, count / 4);
+        queuedLargePerPortLimit = Math.max(1, queuedLargeLimit / 4);
     }
 
     /** Where evictions are counted (event neighbour_evicted); null: not counted. */
@@ -333,7 +351,7 @@ public final class NeighbourTable {
      * {@code localOrigin} say whose share the frame takes; {@link #dequeue} must be told the same.
      */
     public int enqueue(int e, int slot, int ingressPort, boolean localOrigin) {
-        int room = queueRoom(e, ingressPort, localOrigin);
+        int room = queueRoom(e, slot, ingressPort, localOrigin);
         if (room != QUEUED) {
             return room;
         }
@@ -343,18 +361,24 @@ public final class NeighbourTable {
         queueCount[e]++;
         queuedByIngress[from]++;
         queuedTotal++;
+        if (slot >= firstLargeSlot) {
+            queuedLargeByIngress[from]++;
+            queuedLarge++;
+        }
         return QUEUED;
     }
 
-    /** What {@link #enqueue} would answer now ({@code e} -1: a neighbour not created yet). */
-    public int queueRoom(int e, int ingressPort, boolean localOrigin) {
+    /** What {@link #enqueue} of {@code slot} would answer now ({@code e} -1: a neighbour not created yet). */
+    public int queueRoom(int e, int slot, int ingressPort, boolean localOrigin) {
         if (e >= 0 && queueCount[e] == queueLimit) {
             return QUEUE_FULL;
         }
-        if (queuedByIngress[ingressBucket(ingressPort, localOrigin)] >= limits.queuedFramesPerPort()) {
+        int from = ingressBucket(ingressPort, localOrigin);
+        if (queuedByIngress[from] >= limits.queuedFramesPerPort()
+            || slot >= firstLargeSlot && queuedLargeByIngress[from] >= queuedLargePerPortLimit) {
             return QUEUE_PORT_LIMIT;
         }
-        if (queuedTotal >= limits.queuedFrames()) {
+        if (queuedTotal >= limits.queuedFrames() || slot >= firstLargeSlot && queuedLarge >= queuedLargeLimit) {
             return QUEUE_TOTAL_LIMIT;
         }
         return QUEUED;
@@ -388,8 +412,13 @@ public final class NeighbourTable {
      * are the ones it was {@link #enqueue queued} with (its saved metadata), whose share it frees.
      */
     public void dequeue(int e, int ingressPort, boolean localOrigin) {
-        queuedByIngress[ingressBucket(ingressPort, localOrigin)]--;
+        int from = ingressBucket(ingressPort, localOrigin);
+        queuedByIngress[from]--;
         queuedTotal--;
+        if (queueSlot[e * queueLimit + queueHead[e]] >= firstLargeSlot) {
+            queuedLargeByIngress[from]--;
+            queuedLarge--;
+        }
         queueHead[e] = (queueHead[e] + 1) % queueLimit;
         queueCount[e]--;
     }

@@ -95,7 +95,7 @@ public final class ArpResolver {
         if (entry >= 0 && neighbours.state(entry) == NeighbourState.FAILED) {
             return unresolved; // being failed right now (see fail)
         }
-        int room = neighbours.queueRoom(entry, packet.ingressPort, packet.localOrigin);
+        int room = neighbours.queueRoom(entry, packet.slot, packet.ingressPort, packet.localOrigin);
         if (room != NeighbourTable.QUEUED) {
             return queueRefused[room];
         }

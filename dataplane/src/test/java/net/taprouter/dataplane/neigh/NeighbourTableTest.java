@@ -42,6 +42,28 @@ class NeighbourTableTest {
     }
 
     @Test
+    void largeSlotsWaitingForArpHaveBoundsOfTheirOwn() {
+        // 8 frames may wait in all, 4 per port; of 16 large slots (100..115) only 4 in all, 1 per port
+        NeighbourTable t = new NeighbourTable(new NeighbourLimits(64, 2, 8, 4, 4, 64));
+        t.largeSlots(100, 16);
+        int[] dead = new int[8];
+        for (int i = 0; i < dead.length; i++) {
+            dead[i] = t.create(0, 200 + i, NeighbourState.INCOMPLETE, 0, 0);
+        }
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(dead[0], 100, 1, false));
+        assertEquals(NeighbourTable.QUEUE_PORT_LIMIT, t.enqueue(dead[1], 101, 1, false), "a second large slot from port 1");
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(dead[1], 7, 1, false), "small slots still have port 1's share");
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(dead[2], 102, 2, false));
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(dead[3], 103, 3, false));
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(dead[4], 104, 4, false));
+        assertEquals(NeighbourTable.QUEUE_TOTAL_LIMIT, t.enqueue(dead[5], 105, 5, false), "a fifth large slot in all");
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(dead[5], 8, 5, false), "small slots still have room");
+        t.dequeue(dead[0], 1, false); // port 1's large slot resumes: its share comes back
+        assertEquals(NeighbourTable.QUEUED, t.enqueue(dead[6], 106, 1, false));
+        assertEquals(6, t.queuedTotal());
+    }
+
+    @Test
     void permanentEntriesAndEntriesWithWaitingFramesAreNeverEvicted() {
         NeighbourTable t = table(4, 4);
         t.create(0, 1, NeighbourState.PERMANENT, 0, 0);
