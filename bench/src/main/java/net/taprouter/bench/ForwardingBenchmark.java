@@ -191,9 +191,9 @@ public class ForwardingBenchmark {
         InterfaceTable interfaces = new InterfaceTable();
         RouteTable routes = new RouteTable(defaults.tbl8Groups(), GracePeriod.NONE);
         NextHops nextHops = new NextHops(defaults.nextHops(), GracePeriod.NONE);
-        // the worker (its counter shard) before the ports' counters
+        // the worker (its counter shard) before the ports' counters; with conntrack at its hooks, as routerd runs
         Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, new DataplaneSettings()), pool, slotReturns,
-            counterFile, WorkerSizes.of(defaults));
+            counterFile, WorkerSizes.of(defaults), net.taprouter.dataplane.conntrack.ConntrackHooks.all());
         sinkIn = new MemoryFrameSink("ns1-veth0");
         sinkOut = new MemoryFrameSink("ns2-veth0");
         Port gw0 = new Port(PORT_IN, "gw0", sinkIn, new PortCounters(counterFile, "gw0"));
