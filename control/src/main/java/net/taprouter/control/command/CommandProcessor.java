@@ -40,6 +40,8 @@ public final class CommandProcessor {
         register(new IcmpCommands(state));
         register(new StatsCommand(state.dataplane().counterFile().reader()));
         register(new SaveCommand(state, neighbours, new FdbCommands(state)));
+        register(new CaptureCommand(state));
+        register(new MonitorCommand(state));
     }
 
     /** Lines run by {@link RouteLineFastPath} so far (tests). */

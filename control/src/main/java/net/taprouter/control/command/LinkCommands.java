@@ -9,6 +9,7 @@ import java.util.zip.CRC32;
 import net.taprouter.control.model.AddressService;
 import net.taprouter.control.model.Bridge;
 import net.taprouter.control.model.BridgeService;
+import net.taprouter.control.model.ChangeEvents;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
@@ -173,6 +174,7 @@ public final class LinkCommands implements CommandGroup {
         dataplane.addPort(port);
         state.transaction().onCommit(() -> dataplane.startReading(port));
         state.links().put(name, new Link(iface, port, ifname, netns, attach, offload));
+        state.changed(ChangeEvents.Kind.LINK, false, state.link(name)); // monitor link
     }
 
     /** {@code link add NAME type bridge ...}: the bridge interface; its FDB on every worker. */
@@ -364,6 +366,7 @@ public final class LinkCommands implements CommandGroup {
         Dataplane dataplane = state.dataplane();
         Map<String, Link> order = new LinkedHashMap<>(state.links());
         state.links().remove(link.name());
+        state.changed(ChangeEvents.Kind.LINK, true, link); // monitor link
         dataplane.ports().unpublish(port);
         dataplane.interfaces().unpublish(iface);
         state.transaction().onRollback(() -> {

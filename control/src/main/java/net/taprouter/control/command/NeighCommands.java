@@ -3,6 +3,7 @@ package net.taprouter.control.command;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import net.taprouter.control.model.ChangeEvents;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.WorkerControl;
@@ -59,6 +60,7 @@ public final class NeighCommands implements CommandGroup {
                 if (removed.isEmpty()) {
                     throw args.error("no neighbour " + Ipv4Address.format(address) + " on " + port.name());
                 }
+                state.changed(ChangeEvents.Kind.NEIGH, true, Ipv4Address.format(address) + " dev " + port.name());
                 held(removed);
             }
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl neigh help)");
@@ -89,6 +91,8 @@ public final class NeighCommands implements CommandGroup {
         }
         WorkerControl.PermanentNeighbour change = workers().setPermanentNeighbour(port.index(), address, mac);
         state.transaction().onRollback(() -> workers().unsetPermanentNeighbour(change));
+        state.changed(ChangeEvents.Kind.NEIGH, false,
+            Ipv4Address.format(address) + " dev " + port.name() + " lladdr " + MacAddress.format(mac) + " PERMANENT");
     }
 
     /** Entries a command took out: back on rollback, their slots freed at commit. */

@@ -55,6 +55,7 @@ public final class AddressService {
         after[before.length] = address;
         port.addresses(after);
         state.transaction().onRollback(() -> port.addresses(before));
+        addressChanged(port, address, false);
         routes.syncLocal(command);
         if (needsRoute && existing == null) {
             routes.add(network, 0, port, true, address.address(), command);
@@ -89,6 +90,7 @@ public final class AddressService {
         remaining.remove(address);
         port.addresses(remaining.toArray(new InterfaceAddress[0]));
         state.transaction().onRollback(() -> port.addresses(before));
+        addressChanged(port, address, true);
         Prefix network = new Prefix(address.network(), address.prefixLength());
         Route connected = state.route(network);
         boolean stillCovered = remaining.stream().anyMatch(a -> a.network() == address.network() && a.prefixLength() == address.prefixLength());
@@ -102,5 +104,13 @@ public final class AddressService {
             }
         }
         routes.removeUnreachableGateways(port);
+    }
+
+    /** For {@code monitor addr}: the address as {@code ip monitor address} prints it. */
+    private void addressChanged(Interface port, InterfaceAddress address, boolean deleted) {
+        if (state.changes().wants(ChangeEvents.Kind.ADDR)) {
+            state.changed(ChangeEvents.Kind.ADDR, deleted, (port.index() + 1) + ": " + port.name() + "    inet "
+                + Ipv4Address.format(address.address()) + "/" + address.prefixLength() + " scope global " + port.name());
+        }
     }
 }

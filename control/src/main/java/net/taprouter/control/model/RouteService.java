@@ -70,6 +70,9 @@ public final class RouteService {
         install(network, length, nextHop, command);
         state.routes().put(key, kernel, gateway, port, source, nextHop);
         state.transaction().onRollback(removeNow, key);
+        if (state.changes().wants(ChangeEvents.Kind.ROUTE)) {
+            state.changed(ChangeEvents.Kind.ROUTE, false, state.routes().get(key));
+        }
     }
 
     /** Deletes a route; fails if there is none. */
@@ -95,6 +98,9 @@ public final class RouteService {
         install(prefix.network(), prefix.length(), nextHop, command);
         Route route = new Route(prefix, kernel, gateway, port, source, nextHop);
         state.routes().put(route);
+        if (state.changes().wants(ChangeEvents.Kind.ROUTE)) {
+            state.changed(ChangeEvents.Kind.ROUTE, false, route);
+        }
         // the old next hop stays referenced until the commit, so the undo only points back to it
         state.transaction().onCommit(() -> nextHops().release(old.nextHop()));
         state.transaction().onRollback(() -> {
@@ -107,6 +113,9 @@ public final class RouteService {
     /** Removes a route (undoable: its next hop is released only at commit). */
     public void remove(Route route) {
         state.routes().remove(RouterState.key(route.prefix()));
+        if (state.changes().wants(ChangeEvents.Kind.ROUTE)) {
+            state.changed(ChangeEvents.Kind.ROUTE, true, route);
+        }
         table().remove(route.prefix().network(), route.prefix().length());
         state.transaction().onCommit(() -> nextHops().release(route.nextHop()));
         state.transaction().onRollback(() -> {

@@ -20,6 +20,7 @@ public final class RouterState {
     private final Map<Integer, Integer> localEntries = new LinkedHashMap<>();
     private Transaction transaction = new Transaction();
     private boolean startingUp;
+    private final ChangeEvents changes = new ChangeEvents();
 
     public RouterState(Dataplane dataplane) {
         this.dataplane = dataplane;
@@ -27,6 +28,16 @@ public final class RouterState {
 
     public Dataplane dataplane() {
         return dataplane;
+    }
+
+    /** What {@code monitor} reports: changes published when their transaction commits. */
+    public ChangeEvents changes() {
+        return changes;
+    }
+
+    /** A change made by the current transaction, for the monitors (see {@link ChangeEvents}). */
+    public void changed(ChangeEvents.Kind kind, boolean deleted, Object subject) {
+        changes.emit(transaction, new ChangeEvents.Change(kind, deleted, subject));
     }
 
     public Transaction transaction() {

@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.Packet;
@@ -41,10 +42,12 @@ public final class ForwardingAgent implements Agent {
     private long lastTimerNanos;
     private long frames;
     private final ForwardingLatency latency;
+    private final CaptureTap capture;
 
     ForwardingAgent(DescriptorRing ring, FramePool pool, ForwardingGraph graph, WorkerCommandHandler handler, ReaderEpochs epochs,
                     int readerIndex, ForwardingLatency latency) {
         this.latency = latency;
+        this.capture = graph.context().capture;
         this.handler = handler;
         this.ring = ring;
         this.pool = pool;
@@ -79,6 +82,9 @@ public final class ForwardingAgent implements Agent {
     private void onFrame(int slot, int port, int length, long rxNanos) {
         packet.reset(slot, pool.frameOffset(slot), length, port);
         packet.offload.load(metadata, PacketMetadata.base(slot)); // the device's virtio-net header, as RxAgent parsed it
+        if (capture.armed) {
+            capture.rx(port, pool.buffer(), packet.frameOffset, length);
+        }
         graph.receive(packet);
         if ((++frames & LATENCY_SAMPLE_MASK) == 0) {
             latency.record(System.nanoTime() - rxNanos);

@@ -2,6 +2,7 @@ package net.taprouter.dataplane.agent;
 
 import java.util.List;
 import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -190,6 +191,24 @@ public interface WorkerCommand<R> {
         @Override
         public List<NeighbourEntry> applyTo(WorkerCommandHandler worker) {
             return worker.onSnapshotNeighbours(this);
+        }
+    }
+
+    /** {@code capture}: session {@code id} copies frames of {@code port} in {@code directions} into {@code ring}. */
+    record ArmCapture(int id, int port, int directions, CaptureRing ring, long epochOffsetNanos) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onArmCapture(this);
+            return null;
+        }
+    }
+
+    /** End of capture session {@code id}. */
+    record DisarmCapture(int id) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onDisarmCapture(this);
+            return null;
         }
     }
 }

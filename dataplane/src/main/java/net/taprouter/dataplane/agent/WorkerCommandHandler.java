@@ -2,6 +2,7 @@ package net.taprouter.dataplane.agent;
 
 import java.util.List;
 import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -102,5 +103,13 @@ public final class WorkerCommandHandler {
 
     List<NeighbourEntry> onSnapshotNeighbours(WorkerCommand.SnapshotNeighbours c) {
         return context.neighbours.snapshot(context.nowNanos);
+    }
+
+    void onArmCapture(WorkerCommand.ArmCapture c) {
+        context.capture.arm(new CaptureTap.Session(c.id(), c.port(), c.directions(), c.ring(), c.epochOffsetNanos()));
+    }
+
+    void onDisarmCapture(WorkerCommand.DisarmCapture c) {
+        context.capture.disarm(c.id());
     }
 }

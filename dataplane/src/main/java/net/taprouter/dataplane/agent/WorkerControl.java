@@ -2,6 +2,7 @@ package net.taprouter.dataplane.agent;
 
 import java.util.List;
 import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -20,6 +21,19 @@ import net.taprouter.dataplane.pipeline.ArpResolver;
  * control plane's {@code Transaction}.
  */
 public interface WorkerControl {
+
+    /** How many workers there are (one capture ring each). */
+    int workerCount();
+
+    /**
+     * {@code capture}: arms capture session {@code id} on every worker: frames of {@code port} in
+     * {@code directions} ({@code CaptureTap.DIRECTION_*} bits) go to that worker's ring
+     * ({@code rings.get(w)}; each worker is the single writer of its ring). Not transactional.
+     */
+    void armCapture(int id, int port, int directions, List<CaptureRing> rings, long epochOffsetNanos);
+
+    /** Ends capture session {@code id} on every worker (nothing where it is not armed). */
+    void disarmCapture(int id);
 
     /** {@code neigh add|replace}: (interface, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
     PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac);

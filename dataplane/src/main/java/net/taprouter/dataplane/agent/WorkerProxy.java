@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -46,8 +47,24 @@ final class WorkerProxy implements WorkerControl {
         this.timeoutNanos = timeoutNanos;
     }
 
-    int workerCount() {
+    @Override
+    public int workerCount() {
         return workers.size();
+    }
+
+    @Override
+    public void armCapture(int id, int port, int directions, List<CaptureRing> rings, long epochOffsetNanos) {
+        check(rings.size());
+        Answers<Void> answers = send(w -> new WorkerCommand.ArmCapture(id, port, directions, rings.get(w), epochOffsetNanos));
+        if (answers.failure != null) {
+            sendTo(answers.succeeded(), w -> new WorkerCommand.DisarmCapture(id));
+            throw answers.failure;
+        }
+    }
+
+    @Override
+    public void disarmCapture(int id) {
+        send(w -> new WorkerCommand.DisarmCapture(id)).get();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
@@ -60,6 +61,8 @@ public final class ForwardingContext {
     public long nowNanos;
     private static final DropReason[] REASONS = DropReason.values();
     private final int[] words;
+    /** This worker's capture points (issue 10): RX in the agent, TX in the {@link Transmitter}. */
+    public final CaptureTap capture = new CaptureTap();
 
     public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
                              NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter) {
@@ -232,7 +235,8 @@ public final class ForwardingContext {
     /**
      * The L2 port a frame for interface {@code ifaceIndex} to {@code destination} leaves through:
      * a PORT interface's port; a bridge's port for that MAC in its FDB. -1: flood it (a bridge
-     * that does not know the MAC, or broadcast/multicast); {@link #NO_EGRESS}: no such interface.
+     * that does not know the MAC, or broadcast/multicast); {@link #NO_EGRESS}: no such interface,
+     * or a bridge that is down.
      */
     private int egressPort(int ifaceIndex, long destination) {
         Interface out = interfaces.get(ifaceIndex);
@@ -243,7 +247,7 @@ public final class ForwardingContext {
         if (port != null) {
             return port.index();
         }
-        return out.isBridge() ? bridgePort(out, destination) : NO_EGRESS;
+        return out.isBridge() && out.isUp() ? bridgePort(out, destination) : NO_EGRESS;
     }
 
     private static final int NO_EGRESS = -2;

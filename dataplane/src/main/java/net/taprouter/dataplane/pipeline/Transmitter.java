@@ -148,6 +148,13 @@ public final class Transmitter {
             context.logInternalError(e);
             return;
         }
+        if (context.capture.armed) {
+            for (int k = 0; k < count; k++) {
+                if (batch.result(k) >= 0) {
+                    context.capture.tx(portIndex, context.buffer, queuedOffset[batch.tag(k)], batch.length(k));
+                }
+            }
+        }
         for (int k = 0; k < count; k++) {
             end(batch.tag(k), count(port, device, batch.result(k), batch.length(k)));
         }
@@ -180,7 +187,11 @@ public final class Transmitter {
         if (headroom > 0) { // a complete frame: a zero virtio-net header (no offload)
             frameBuffer.setMemory(offset - headroom, headroom, (byte) 0);
         }
-        return count(port, device, device.write(frameBuffer.addressOffset() + offset, length), length);
+        int result = device.write(frameBuffer.addressOffset() + offset, length);
+        if (context.capture.armed && result >= 0) {
+            context.capture.tx(portIndex, frameBuffer, offset, length);
+        }
+        return count(port, device, result, length);
     }
 
     /** Counts the port's tx counters for one write; returns null (sent) or why it failed. */

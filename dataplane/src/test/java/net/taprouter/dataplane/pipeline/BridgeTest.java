@@ -244,6 +244,21 @@ class BridgeTest {
     }
 
     @Test
+    void aBridgeThatIsDownNeitherBridgesNorSends() {
+        fx.resolve(2, IP2, H2);
+        fx.resolve(0, GraphFixture.HOST_A, GraphFixture.HOST_A_MAC);
+        fx.markCounters();
+        fx.bridge.adminUp(false);
+        fx.receive(B1, udp(H2, H1, "198.18.0.1", "198.18.0.2"));
+        fx.receive(0, Wire.ipv4("192.0.2.1", "198.18.0.2").udp(40000, 9, Wire.pattern(40, 3))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.port_down", 2, "port.b1.rx_drops", 1, "port.tap0.rx_drops", 1);
+        fx.bridge.adminUp(true);
+        fx.assertNoLeak();
+    }
+
+    @Test
     void linkLocalGroupsAndBadSourcesAreNotFlooded() {
         fx.receive(B1, Wire.ether(Wire.mac("01:80:c2:00:00:00"), H1, 0x0027, new byte[46])); // STP BPDU (802.3 length)
         fx.assertNothingWritten();
@@ -251,6 +266,31 @@ class BridgeTest {
         fx.assertNothingWritten();
         fx.assertCounters("event.fdb_learned", 1, "drop.ether_unknown_type", 1, "drop.bridge_bad_source", 1,
             "port.b1.rx_drops", 2);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void theBridgingPathAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        byte[] known = udp(H2, H1, "198.18.0.1", "198.18.0.2");
+        byte[] unknown = udp(H3 + 0x100, H1, "198.18.0.1", "198.18.0.9");
+        byte[] back = udp(H1, H2, "198.18.0.2", "198.18.0.1");
+        byte[] arp = Wire.ether(GraphFixture.BROADCAST_MAC, H1, Wire.ETHERTYPE_ARP, Wire.arp(1, H1, IP1, 0, IP2));
+        for (MemoryFrameIo port : new MemoryFrameIo[] {fx.b1, fx.b2, fx.b3}) {
+            port.keep(false);
+        }
+        long quietest = Long.MAX_VALUE;
+        for (int round = 0; round < 4; round++) { // the first rounds warm up (JIT), the quietest counts
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 5_000; i++) {
+                fx.receive(B2, back);
+                fx.receive(B1, known);
+                fx.receive(B1, unknown);
+                fx.receive(B1, arp);
+            }
+            quietest = Math.min(quietest, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertTrue(quietest < 1024, "20k bridged frames allocated " + quietest + " bytes");
         fx.assertNoLeak();
     }
 

@@ -23,6 +23,7 @@ final class MemoryFrameIo implements FrameIo {
     private int batchCalls;
     private int headroom;
     private final List<Long> addresses = new ArrayList<>();
+    private boolean keep = true;
     private final List<byte[]> headers = new ArrayList<>();
 
     MemoryFrameIo(String ifname) {
@@ -49,6 +50,11 @@ final class MemoryFrameIo implements FrameIo {
         this.headroom = bytes;
     }
 
+    /** False: frames written are accepted and forgotten (no copy: allocation tests). */
+    void keep(boolean keepFrames) {
+        this.keep = keepFrames;
+    }
+
     /** Native addresses of the frames written so far, oldest first. */
     List<Long> addresses() {
         return addresses;
@@ -72,6 +78,9 @@ final class MemoryFrameIo implements FrameIo {
         if (status < 0) {
             lastErrno = errno;
             return status;
+        }
+        if (!keep) {
+            return length;
         }
         addresses.add(address);
         byte[] copy = new byte[length];
