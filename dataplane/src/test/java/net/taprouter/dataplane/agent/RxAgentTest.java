@@ -62,7 +62,11 @@ class RxAgentTest {
     }
 
     private void build(int slots) {
-        pool = new FramePool(slots, 2048);
+        build(slots, 0);
+    }
+
+    private void build(int slots, int largeSlots) {
+        pool = new FramePool(slots, 2048, largeSlots);
         ring = new DescriptorRing(slots);
         device = new ScriptedDevice(pipe.get(0).intValue());
         port = new Port(3, "p3", device, new PortCounters(counterFile, "p3." + slots));
@@ -147,6 +151,42 @@ class RxAgentTest {
         assertEquals(0, pool.freeCount());
     }
 
+    /**
+     * A device that may deliver GSO super-packets (offloads TSO/USO, a virtio-net header) is read
+     * into large slots; a frame that fits a small slot is copied into one (header and all) and its
+     * large slot reused; a super-packet stays in its large slot; each slot's metadata holds what
+     * the header said (plain for a non-IPv4 frame).
+     */
+    @Test
+    void anOffloadDeviceIsReadIntoLargeSlotsAndSmallFramesAreCopiedOut() {
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        build(SLOTS, 4);
+        device.offloads = 0x02 | 0x20; // TSO4, USO4
+        device.frames(100, 5000, 60);
+        assertEquals(3, rx.doWork());
+        assertEquals(4, device.lastBatchSize, "a batch of the large slots free");
+        List<Integer> slots = new ArrayList<>();
+        net.taprouter.dataplane.pipeline.Offload offload = new net.taprouter.dataplane.pipeline.Offload();
+        List<String> states = new ArrayList<>();
+        ring.poll((slot, portIndex, length, rxNanos) -> {
+            slots.add(slot);
+            int at = pool.frameOffset(slot);
+            assertEquals(length & 0xFF, pool.buffer().getByte(at) & 0xFF, "frame in its slot");
+            assertEquals((byte) 0xEE, pool.buffer().getByte(at + length - 1), "its last byte too");
+            offload.load(pool.metadata().words(), net.taprouter.dataplane.buffer.PacketMetadata.base(slot));
+            states.add(offload.flags + "/" + offload.gsoType + "/" + offload.gsoSize + "/" + offload.checksumStart
+                + "/" + offload.checksumOffset);
+        }, 16);
+        assertFalse(pool.isLarge(slots.get(0)), "100 bytes: copied into a small slot");
+        assertTrue(pool.isLarge(slots.get(1)), "5,000 bytes: stays in its large slot");
+        assertFalse(pool.isLarge(slots.get(2)), "60 bytes: small");
+        assertEquals(List.of("1/0/0/34/6", "1/5/1000/34/6", "0/0/0/0/0"), states,
+            "the headers as parsed (the 60-byte frame is ARP: its header is ignored)");
+        assertEquals(SLOTS - 2, pool.freeCount() - pool.freeLargeCount());
+        assertEquals(3, pool.freeLargeCount());
+    }
+
     private static String logOf(Runnable run) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream original = System.err;
@@ -165,6 +205,7 @@ class RxAgentTest {
         private final java.util.ArrayDeque<Integer> frames = new java.util.ArrayDeque<>();
         private final org.agrona.concurrent.UnsafeBuffer view = new org.agrona.concurrent.UnsafeBuffer(0, 0);
         private int status = WOULD_BLOCK;
+        int offloads;
         private int errno;
         private int lastErrno;
         int batchReads;
@@ -203,11 +244,31 @@ class RxAgentTest {
         }
 
         @Override
+        public int headroom() {
+            return offloads != 0 ? 10 : 0;
+        }
+
+        @Override
+        public int offloads() {
+            return offloads;
+        }
+
+        @Override
         public int read(long address, int capacity) {
             Integer length = frames.poll();
             if (length != null) {
                 view.wrap(address, capacity);
                 view.putByte(0, (byte) (int) length);
+                view.putByte(length - 1, (byte) 0xEE);
+                if (offloads != 0) { // IPv4 (ARP for 60 bytes), behind a header: partial checksum, GSO from 2,000 bytes
+                    view.putShort(12, (short) (length == 60 ? 0x0608 : 0x0008));
+                    view.wrap(address - 10, 10);
+                    view.putByte(0, (byte) 1);
+                    view.putByte(1, (byte) (length > 2000 ? 5 : 0));
+                    view.putShort(4, (short) (length > 2000 ? 1000 : 0));
+                    view.putShort(6, (short) 34);
+                    view.putShort(8, (short) 6);
+                }
                 return length;
             }
             if (status != WOULD_BLOCK) {

@@ -129,6 +129,71 @@ class TapDeviceTest {
         assertEquals(hostMac, mac(Frames.arpSha(reply)));
     }
 
+    /**
+     * A TAP opened with offloads: a 10-byte virtio-net header in front of each frame, the five
+     * offloads accepted (Linux 6.2+), and the host's UDP GSO send (UDP_SEGMENT 1000, 8,000 bytes)
+     * read as ONE super-packet with NEEDS_CSUM, gso UDP_L4, gso_size 1000, checksum at 34 + 6; a
+     * frame written back with a zero header arrives as a plain frame (the host answers ARP).
+     */
+    @Test
+    void offloadTapHandsOverAUdpSuperPacketWhole() throws Exception {
+        TapDevice tap = track(TapDevice.open("to0", ns.name, false, true));
+        assertEquals(10, tap.headroom());
+        assertEquals(TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6 | TapDevice.TUN_F_USO4
+            | TapDevice.TUN_F_USO6, tap.offloads());
+        assertEquals("csum tso4 tso6 uso4 uso6", TapDevice.describeOffloads(tap.offloads()));
+        String features = ns.exec("ip", "-d", "link", "show", "to0");
+        assertTrue(features.contains("tun type tap"), features);
+        configureHost("to0");
+        ns.exec("ip", "neigh", "add", "192.0.2.2", "lladdr", "02:00:00:00:00:fe", "dev", "to0", "nud", "permanent");
+        Poller poller = pollerFor(tap);
+        long frame = Pointer.nativeValue(buf) + 16; // the header goes into the 10 bytes before
+        Process sender = ns.start("/usr/bin/python3", "-c", "import socket\n"
+            + "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.setsockopt(socket.SOL_UDP,103,1000)\n"
+            + "s.sendto(bytes(8000),('192.0.2.2',9))\n");
+        try {
+            byte[] got = awaitAt(tap, poller, frame, f -> Frames.etherType(f) == 0x0800);
+            assertNotNull(got, "no IPv4 frame from the host");
+            assertEquals(14 + 20 + 8 + 8000, got.length, "one super-packet, not 8 datagrams");
+            byte[] header = buf.getByteArray(6, 10);
+            assertEquals(1, header[0], "NEEDS_CSUM");
+            assertEquals(5, header[1], "gso_type UDP_L4");
+            assertEquals(1000, (header[4] & 0xFF) | (header[5] & 0xFF) << 8, "gso_size, little-endian");
+            assertEquals(34, (header[6] & 0xFF) | (header[7] & 0xFF) << 8, "csum_start");
+            assertEquals(6, (header[8] & 0xFF) | (header[9] & 0xFF) << 8, "csum_offset");
+        } finally {
+            sender.destroy();
+            sender.waitFor(5, TimeUnit.SECONDS);
+        }
+        // writing: a zero header = a plain frame
+        buf.clear(16);
+        byte[] arp = Frames.arpRequest(ROUTER_MAC, ROUTER_IP, HOST_IP);
+        buf.write(16, arp, 0, arp.length);
+        assertEquals(arp.length, tap.write(frame, arp.length));
+        byte[] reply = awaitAt(tap, poller, frame, f -> Frames.arpOp(f) == 2 && Arrays.equals(Frames.arpSpa(f), HOST_IP));
+        assertNotNull(reply, "no ARP reply through the offload TAP");
+        assertEquals(0, buf.getByte(6), "the reply came with a zero header (no offload)");
+    }
+
+    /** As Frames.awaitFrame, reading at {@code address} (inside {@link #buf}, room in front for a header). */
+    private byte[] awaitAt(TapDevice tap, Poller poller, long address, java.util.function.Predicate<byte[]> want) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        int offset = (int) (address - Pointer.nativeValue(buf));
+        while (System.nanoTime() < deadline) {
+            if (poller.poll(100) == 0) {
+                continue;
+            }
+            int len;
+            while ((len = tap.read(address, (int) buf.size() - offset)) > 0) {
+                byte[] f = buf.getByteArray(offset, len);
+                if (want.test(f)) {
+                    return f;
+                }
+            }
+        }
+        return null;
+    }
+
     @Test
     void kernelArpRequestArrivesOnRead() throws Exception {
         TapDevice tap = openInto("tt1");
