@@ -480,6 +480,79 @@ public final class ConntrackTable {
         return new ConntrackSlice(entries, flow >= limit ? -1 : flow);
     }
 
+    /**
+     * The state file's export: from flow number {@code from}, up to {@code max} live flows with
+     * the seconds each has left ({@link ConntrackState}).
+     */
+    public ConntrackState export(int from, int max, int now) {
+        int[] out = new int[Math.min(max, flows.size()) * ConntrackState.STRIDE];
+        int n = 0;
+        int limit = flows.maxFlows();
+        int flow = Math.max(0, from);
+        for (; flow < limit && n * ConntrackState.STRIDE < out.length; flow++) {
+            if (flows.alive(flow, now)) {
+                int at = n * ConntrackState.STRIDE;
+                flows.words(flow, out, at);
+                out[at + FlowTable.WORDS] = flows.expires(flow) - now;
+                if (flows.protocol(flow) == NatRewrite.PROTO_UDP) { // its start, as an age: clocks differ
+                    out[at + FlowTable.tcpWordAt(FlowTable.ORIGINAL, 0)] -= now;
+                }
+                n++;
+            }
+        }
+        flow = flows.nextInUse(flow);
+        return new ConntrackState(out, n, flow == FlowTable.NONE ? -1 : flow);
+    }
+
+    /**
+     * The state file's import: each flow of {@code state} that fits is made again, its timeout
+     * continued from {@code now}; a source-NAT flow takes its outside port again (exactly: its
+     * replies are addressed to it). A flow is left out if one of its tuples is in use, its port is
+     * taken, or the table is full. Returns how many were made.
+     */
+    public int restore(ConntrackState state, int now) {
+        int made = 0;
+        int[] w = state.flows();
+        for (int i = 0; i < state.count(); i++) {
+            int at = i * ConntrackState.STRIDE;
+            int protocol = state.protocol(i);
+            if (lookup(protocol, state.source(i, FlowTable.ORIGINAL), state.destination(i, FlowTable.ORIGINAL),
+                    state.ports(i, FlowTable.ORIGINAL), now) != FlowTable.NONE
+                || lookup(protocol, state.source(i, FlowTable.REPLY), state.destination(i, FlowTable.REPLY),
+                    state.ports(i, FlowTable.REPLY), now) != FlowTable.NONE) {
+                continue;
+            }
+            int flags = state.flags(i);
+            int mapping = FlowTable.NONE;
+            if ((flags & FlowTable.SRC_NAT) != 0 && FlowKey.hasPorts(protocol)) {
+                int origPorts = state.ports(i, FlowTable.ORIGINAL);
+                int replyPorts = state.ports(i, FlowTable.REPLY);
+                mapping = mappings.acquireExact(protocol, state.source(i, FlowTable.ORIGINAL), FlowKey.sourcePort(origPorts),
+                    state.destination(i, FlowTable.REPLY), FlowKey.destinationPort(protocol, replyPorts));
+                if (mapping == NatMappings.NONE) {
+                    continue;
+                }
+            }
+            int flow = flows.insertWords(w, at, now + Math.max(1, state.secondsLeft(i)));
+            if (flow == FlowTable.NONE) {
+                if (mapping != FlowTable.NONE) {
+                    mappings.release(mapping);
+                }
+                break;
+            }
+            flows.aux(flow, mapping);
+            if (protocol == NatRewrite.PROTO_UDP) {
+                flows.tcp(flow, FlowTable.ORIGINAL, 0, now + w[at + FlowTable.tcpWordAt(FlowTable.ORIGINAL, 0)]);
+            }
+            if ((flags & MASQUERADE) != 0) {
+                masqueradeFlows++;
+            }
+            made++;
+        }
+        stats.insert += made;
+        return made;
+    }
+
     /** A copy of a flow as {@code conntrack -L} shows it. */
     public ConntrackEntry entry(int flow, int now) {
         return new ConntrackEntry(flows.id(flow), flows.protocol(flow), flows.state(flow), Math.max(0, flows.expires(flow) - now),
