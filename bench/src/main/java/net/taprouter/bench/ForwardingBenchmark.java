@@ -19,7 +19,9 @@ import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.Packet;
 import net.taprouter.dataplane.pipeline.PublishedTables;
-import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceAddress;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
@@ -186,17 +188,22 @@ public class ForwardingBenchmark {
         slotReturns = new SlotReturnRing(pool);
         CounterFile counterFile = CounterFile.create(null, defaults.maxCounters());
         PortTable ports = new PortTable();
+        InterfaceTable interfaces = new InterfaceTable();
         RouteTable routes = new RouteTable(defaults.tbl8Groups(), GracePeriod.NONE);
         NextHops nextHops = new NextHops(defaults.nextHops(), GracePeriod.NONE);
         // the worker (its counter shard) before the ports' counters
-        Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, new DataplaneSettings()), pool, slotReturns,
+        Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, new DataplaneSettings()), pool, slotReturns,
             counterFile, WorkerSizes.of(defaults));
         sinkIn = new MemoryFrameSink("ns1-veth0");
         sinkOut = new MemoryFrameSink("ns2-veth0");
-        Port gw0 = new Port(PORT_IN, "gw0", sinkIn, MAC_GW0, 1500, new PortCounters(counterFile, "gw0"));
-        Port gw1 = new Port(PORT_OUT, "gw1", sinkOut, MAC_GW1, 1500, new PortCounters(counterFile, "gw1"));
-        gw0.addresses(new InterfaceAddress[]{new InterfaceAddress(GW0, 24)});
-        gw1.addresses(new InterfaceAddress[]{new InterfaceAddress(GW1, 24)});
+        Port gw0 = new Port(PORT_IN, "gw0", sinkIn, new PortCounters(counterFile, "gw0"));
+        Port gw1 = new Port(PORT_OUT, "gw1", sinkOut, new PortCounters(counterFile, "gw1"));
+        Interface if0 = Interface.forPort(PORT_IN, gw0, MAC_GW0, 1500);
+        Interface if1 = Interface.forPort(PORT_OUT, gw1, MAC_GW1, 1500);
+        if0.addresses(new InterfaceAddress[]{new InterfaceAddress(GW0, 24)});
+        if1.addresses(new InterfaceAddress[]{new InterfaceAddress(GW1, 24)});
+        interfaces.put(if0);
+        interfaces.put(if1);
         ports.put(gw0);
         ports.put(gw1);
 

@@ -30,7 +30,7 @@ class LabScriptTest {
     @AfterEach
     void tearDown() {
         lab("down");
-        for (String role : new String[] {"ns1", "ns2", "mid"}) {
+        for (String role : new String[] {"ns1", "ns2", "ns3", "mid"}) {
             Sh.run("ip", "netns", "del", prefix + "-" + role);
         }
         Sh.run("rm", "-rf", state.toString());
@@ -76,9 +76,38 @@ class LabScriptTest {
     }
 
     @Test
+    void bridgeUpPingFdbDown() {
+        Sh.Result up = labOk("up", "bridge");
+        assertTrue(up.out().contains("fdb show"), "hints\n" + up.describe());
+        Net.assertPingOk(Net.ping(prefix + "-ns1", "192.0.2.2", "-c2", "-i0.2", "-W1"), 64, "");
+        Net.assertPingOk(Net.ping(prefix + "-ns3", "192.0.2.1", "-c2", "-i0.2", "-W1"), 64, "");
+        Sh.Result fdb = Sh.ok(Routerd.routerctlBin().toString(), "--socket", state.resolve("bridge/routerd.sock").toString(),
+            "fdb", "show");
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(fdb.out().contains("00:00:5e:00:53:0" + i + " dev p" + i + " master br0"), fdb.describe());
+        }
+        assertTrue(labOk("status").out().contains("bridge: up"));
+        labOk("down", "bridge");
+        assertFalse(Namespaces.exists(prefix + "-ns3"), "lab down left " + prefix + "-ns3");
+    }
+
+    @Test
+    void homeRouterUpPingDown() {
+        labOk("up", "home-router");
+        Net.assertPingOk(Net.ping(prefix + "-ns1", "192.0.2.2", "-c2", "-i0.2", "-W1"), 64, "");
+        Net.assertPingOk(Net.ping(prefix + "-ns1", "198.51.100.1", "-c2", "-i0.2", "-W1"), 63, "");
+        Net.assertPingOk(Net.ping(prefix + "-ns3", "192.0.2.2", "-c2", "-i0.2", "-W1"), 63, "");
+        Net.assertPingOk(Net.ping(prefix + "-ns2", "192.0.2.254", "-c1", "-W1"), 64, "");
+        assertTrue(Sh.ok("ip", "-n", prefix + "-ns2", "neigh", "show", "192.0.2.254").out().contains("00:00:5e:00:53:b0"),
+            "the router answers ARP on the bridge with the bridge's MAC");
+        labOk("down");
+        assertFalse(Namespaces.exists(prefix + "-ns1"), "lab down left " + prefix + "-ns1");
+    }
+
+    @Test
     void laterTopologiesAreRefusedClearly() {
-        Sh.Result r = lab("up", "bridge");
+        Sh.Result r = lab("up", "nat");
         assertNotEquals(0, r.exit());
-        assertTrue(r.err().contains("bridge and nat topologies come with later issues"), r.describe());
+        assertTrue(r.err().contains("nat and vlan topologies come with later issues"), r.describe());
     }
 }

@@ -108,6 +108,9 @@ public final class RouterCtl {
             }
             return waitForRouterd(socket, timeout < 0 ? DEFAULT_WAIT_SECONDS : timeout, waitPid, err);
         }
+        if (batch == null && words.size() >= 2 && words.get(0).equals("stats") && words.get(1).equals("--rates")) {
+            return rates(socket, words, json, out, err);
+        }
         if (batch == null && words.size() == 1 && words.get(0).equals("stats")) {
             // straight from routerd's shared-memory counters: works even while routerd is busy
             try (SocketChannel alive = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -119,6 +122,33 @@ public final class RouterCtl {
             } catch (IOException | RuntimeException e) {
                 // no counter file next to the socket (routerd --counters elsewhere): ask routerd
             }
+        }
+        CaptureOutput capture = null;
+        if (batch == null && !words.isEmpty() && words.get(0).equals("capture")) {
+            int w = words.indexOf("-w");
+            String file = null;
+            if (w >= 0) {
+                if (w + 1 == words.size()) {
+                    return usage(err, "capture -w needs a file (or - for stdout)");
+                }
+                file = words.remove(w + 1);
+                words.remove(w);
+                words.add("--format");
+                words.add("pcap");
+            }
+            capture = new CaptureOutput(file);
+            try {
+                capture.open();
+            } catch (IOException e) {
+                err.println("routerctl: capture: cannot write " + file + ": " + reason(e));
+                return 1;
+            }
+            if (timeout < 0) {
+                timeout = 0; // a capture waits for frames as long as it takes
+            }
+        }
+        if (batch == null && !words.isEmpty() && words.get(0).equals("monitor") && timeout < 0) {
+            timeout = 0; // a monitor waits for changes as long as it takes
         }
         String saveFile = null;
         String body;
@@ -147,10 +177,9 @@ public final class RouterCtl {
         }
         Printed printed = new Printed();
         int status = exchange(socket, Wire.requestHeader(json, source) + body, timeout < 0 ? DEFAULT_TIMEOUT_SECONDS : timeout,
-            saveFile, out, err, printed);
+            saveFile, capture, out, err, printed);
         return batch == null && status == 0 ? conntrackTrailer(words, json, printed, err) : status;
     }
-
     /** conntrack-tools' version as the trailers name it. */
     static final String CONNTRACK_VERSION = "conntrack v1.4.7 (taprouter)";
 
@@ -219,9 +248,61 @@ public final class RouterCtl {
         }
     }
 
+
+    /**
+     * Where {@code capture}'s pieces go: P (base64 pcap bytes) to the file or, for {@code -w -} or
+     * no -w, stdout; O (text) to stdout; E (text) to stderr. The file is opened on the first pcap
+     * bytes, with routerctl's permissions. Stops (false) when the output is gone (tcpdump exited).
+     */
+    private static final class CaptureOutput {
+        private final String file;
+        private java.io.OutputStream stream;
+
+        CaptureOutput(String file) {
+            this.file = file;
+        }
+
+        /** Creates the -w file now, so that a bad path fails before routerd captures anything. */
+        void open() throws IOException {
+            if (file != null && !file.equals("-")) {
+                stream = Files.newOutputStream(Path.of(file));
+            }
+        }
+
+        boolean piece(String piece, PrintStream out, PrintStream err) throws IOException {
+            if (piece.isEmpty()) {
+                return true;
+            }
+            char kind = piece.charAt(0);
+            String rest = piece.substring(1);
+            if (kind == 'P') {
+                if (stream == null) {
+                    stream = file == null || file.equals("-") ? out : Files.newOutputStream(Path.of(file));
+                }
+                stream.write(java.util.Base64.getDecoder().decode(rest));
+                stream.flush();
+                return !(stream == out && out.checkError());
+            }
+            if (kind == 'E') {
+                err.print(rest);
+                err.flush();
+                return true;
+            }
+            out.print(rest);
+            out.flush();
+            return !out.checkError();
+        }
+
+        void close() throws IOException {
+            if (stream != null && file != null && !file.equals("-")) {
+                stream.close();
+            }
+        }
+    }
+
     /** Sends the request and prints the reply as its pieces arrive. */
-    private static int exchange(String socket, String request, double timeout, String saveFile, PrintStream out, PrintStream err,
-                                Printed printed) {
+    private static int exchange(String socket, String request, double timeout, String saveFile, CaptureOutput capture,
+                                PrintStream out, PrintStream err, Printed printed) {
         Watchdog watchdog = null;
         StringBuilder kept = new StringBuilder(); // an error message, or the text for save FILE
         String status = null;
@@ -246,7 +327,11 @@ public final class RouterCtl {
                     status = newline < 0 ? piece : piece.substring(0, newline);
                     piece = newline < 0 ? "" : piece.substring(newline + 1);
                 }
-                if (status.equals(Wire.OK) && saveFile == null) {
+                if (status.equals(Wire.OK) && capture != null) {
+                    if (!capture.piece(piece, out, err)) {
+                        return 0; // the reader of our output went away (tcpdump -c): so do we
+                    }
+                } else if (status.equals(Wire.OK) && saveFile == null) {
                     if (!piece.isEmpty()) {
                         out.print(piece);
                         printed.add(piece);
@@ -275,6 +360,15 @@ public final class RouterCtl {
             }
         }
         if (Wire.OK.equals(status)) {
+            if (capture != null) {
+                try {
+                    capture.close();
+                } catch (IOException e) {
+                    err.println("routerctl: capture: " + reason(e));
+                    return 1;
+                }
+                return 0;
+            }
             if (saveFile != null) {
                 try {
                     Files.writeString(Path.of(saveFile), kept);
@@ -290,6 +384,59 @@ public final class RouterCtl {
         }
         err.println("routerctl: " + kept.toString().strip());
         return 1;
+    }
+
+    /**
+     * {@code stats --rates [--interval S] [--count N]}: reads the counter file, waits S seconds
+     * (default 1), reads it again and prints each counter that changed as its change per second;
+     * N samples (default 1; 0 = until interrupted), each after a blank line.
+     */
+    private static int rates(String socket, List<String> words, boolean json, PrintStream out, PrintStream err) {
+        double interval = 1;
+        long count = 1;
+        for (int i = 2; i < words.size(); i++) {
+            String w = words.get(i);
+            String value = i + 1 < words.size() ? words.get(i + 1) : null;
+            if (w.equals("--interval") || w.equals("-i")) {
+                interval = seconds(value);
+                if (interval <= 0) {
+                    return usage(err, "stats --rates --interval takes seconds > 0, not \"" + value + "\"");
+                }
+            } else if (w.equals("--count") || w.equals("-c")) {
+                try {
+                    count = Long.parseLong(value == null ? "" : value);
+                } catch (NumberFormatException e) {
+                    count = -1;
+                }
+                if (count < 0) {
+                    return usage(err, "stats --rates --count takes a number of samples, not \"" + value + "\"");
+                }
+            } else {
+                return usage(err, "stats --rates takes [--interval SECONDS] [--count N], not \"" + w + "\"");
+            }
+            i++;
+        }
+        Path file = CounterSnapshot.defaultFile(socket);
+        try {
+            CounterSnapshot before = CounterSnapshot.read(file);
+            long t0 = System.nanoTime();
+            for (long n = 0; count == 0 || n < count; n++) {
+                LockSupport.parkNanos((long) (interval * 1e9));
+                CounterSnapshot now = CounterSnapshot.read(file);
+                long t1 = System.nanoTime();
+                if (n > 0 && !json) {
+                    out.println();
+                }
+                out.print(now.ratesSince(before, (t1 - t0) / 1e9).render(json));
+                out.flush();
+                before = now;
+                t0 = t1;
+            }
+            return 0;
+        } catch (IOException e) {
+            err.println("routerctl: stats --rates: cannot read routerd's counters " + file + ": " + reason(e));
+            return 1;
+        }
     }
 
     /** {@code routerctl wait}: polls until routerd answers an empty request. */

@@ -6,7 +6,7 @@ import java.util.Map;
 import net.taprouter.control.model.AddressService;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouterState;
-import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.iface.InterfaceAddress;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
 /** {@code addr add|del|show}: the router's own addresses. */
@@ -37,17 +37,18 @@ public final class AddrCommands implements CommandGroup {
         switch (verb) {
             case "add" -> {
                 Prefix prefix = args.prefix("address", true);
-                Link link = dev(args);
+                args.expect("dev");
+                Link link = state.l3Link(args);
                 boolean prefixRoute = !args.accept("noprefixroute");
                 args.end();
                 checkUsable(args, prefix);
-                addresses.add(link.port(), prefix, prefixRoute, args.command());
+                addresses.add(link.iface(), prefix, prefixRoute, args.command());
             }
             case "del", "delete" -> {
                 Prefix prefix = args.prefix("address", true);
                 Link link = dev(args);
                 args.end();
-                addresses.delete(link.port(), prefix, args.command());
+                addresses.delete(link.iface(), prefix, args.command());
             }
             case "show", "list" -> show(args, out);
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl addr help)");
@@ -88,7 +89,7 @@ public final class AddrCommands implements CommandGroup {
             }
             Map<String, Object> row = LinkCommands.describe(link, out, false);
             List<Map<String, Object>> infos = new ArrayList<>();
-            for (InterfaceAddress a : link.port().addresses()) {
+            for (InterfaceAddress a : link.iface().addresses()) {
                 int broadcast = a.broadcast();
                 out.line("    inet " + a + (broadcast != 0 ? " brd " + Ipv4Address.format(broadcast) : "") + " scope global " + link.name());
                 Map<String, Object> info = new java.util.LinkedHashMap<>();

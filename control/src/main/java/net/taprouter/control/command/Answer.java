@@ -27,6 +27,7 @@ public final class Answer {
     private Listing listing;
     private boolean rowsWritten;
     private String tail;
+    private LiveStream live;
 
     /**
      * @param head        rendered text so far (for a JSON listing: "[" and the rows already made)
@@ -35,6 +36,12 @@ public final class Answer {
      * @param tail        what follows the listing ("]\n" closes a JSON array), or ""
      */
     Answer(boolean json, String head, Listing listing, boolean rowsWritten, String tail) {
+        this(json, head, listing, rowsWritten, tail, null);
+    }
+
+    /** As above, then {@code live}'s pieces ({@link LiveStream}: "" = nothing right now). */
+    Answer(boolean json, String head, Listing listing, boolean rowsWritten, String tail, LiveStream live) {
+        this.live = live;
         this.json = json;
         this.head = head;
         this.listing = listing;
@@ -47,7 +54,7 @@ public final class Answer {
         return new Answer(false, text, null, false, "");
     }
 
-    /** The next piece (never empty), or null when the answer is complete. */
+    /** The next piece (never empty, but "" while a live stream has nothing right now), or null when the answer is complete. */
     public String next() {
         while (true) {
             if (head != null) {
@@ -61,6 +68,13 @@ public final class Answer {
                     return piece;
                 }
                 head = null;
+            }
+            if (live != null) {
+                String piece = live.next();
+                if (piece == null) {
+                    close();
+                }
+                return piece;
             }
             if (listing == null) {
                 String last = tail;
@@ -80,8 +94,18 @@ public final class Answer {
         }
     }
 
+    /** The client went away or the answer ended: a live stream releases what it holds. */
+    public void close() {
+        LiveStream l = live;
+        live = null;
+        if (l != null) {
+            l.close();
+        }
+    }
+
     /** The whole answer as one string (config files, tests: small outputs). */
     public String text() {
+        close(); // a live stream needs a client (routerctl): not in a config file or a test's text
         StringBuilder all = new StringBuilder();
         for (String piece; (piece = next()) != null;) {
             all.append(piece);

@@ -35,12 +35,15 @@ public final class CommandProcessor {
         register(new AddrCommands(state, addresses));
         register(new RouteCommands(state, routes));
         register(neighbours);
+        register(new FdbCommands(state));
         register(new ForwardingCommands(state));
         register(new IcmpCommands(state));
         register(new NatCommands(state));
         register(new ConntrackCommands(state));
         register(new StatsCommand(state.dataplane().counterFile().reader()));
-        register(new SaveCommand(state, neighbours));
+        register(new SaveCommand(state, neighbours, new FdbCommands(state)));
+        register(new CaptureCommand(state));
+        register(new MonitorCommand(state));
     }
 
     /** Lines run by {@link RouteLineFastPath} so far (tests). */
@@ -190,9 +193,6 @@ public final class CommandProcessor {
             return;
         }
         CommandGroup group = groups.get(object);
-        if (group == null && object.equals("fdb")) {
-            throw new CommandException(object + ": not supported yet (bridging comes with a later release)");
-        }
         if (group == null) {
             throw new CommandException("unknown object \"" + words.get(0) + "\" (try: routerctl help)");
         }

@@ -7,10 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import net.taprouter.control.model.AddressService;
+import net.taprouter.control.model.Bridge;
+import net.taprouter.control.model.BridgeService;
+import net.taprouter.control.model.ChangeEvents;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.Dataplane;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.port.AbsentDevice;
 import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
@@ -20,7 +25,11 @@ import net.taprouter.dataplane.tap.NetworkNamespace;
 import net.taprouter.dataplane.tap.TapDevice;
 import net.taprouter.dataplane.wire.MacAddress;
 
-/** {@code link add|set|del|show}: router ports on TAP devices. */
+/**
+ * {@code link add|set|del|show}: router links. A TAP link is an L2 {@link Port} (its TAP, counters,
+ * state) and its own L3 {@link Interface} (MAC, MTU, addresses), made and removed together. A
+ * bridge is an L3 interface over the ports that name it as master ({@link BridgeService}).
+ */
 public final class LinkCommands implements CommandGroup {
     static final int DEFAULT_MTU = 1500;
     static final int MIN_MTU = 68;
@@ -28,11 +37,13 @@ public final class LinkCommands implements CommandGroup {
     private final RouterState state;
     private final RouteService routes;
     private final AddressService addresses;
+    private final BridgeService bridges;
 
     public LinkCommands(RouterState state, RouteService routes, AddressService addresses) {
         this.state = state;
         this.routes = routes;
         this.addresses = addresses;
+        this.bridges = new BridgeService(state);
     }
 
     @Override
@@ -43,8 +54,10 @@ public final class LinkCommands implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N]",
-            "link set NAME { up | down | address MAC | mtu N } ...",
+            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N] [offload on|off]",
+            "link add NAME type bridge [address MAC] [mtu N] [ageing SECONDS] [fdb_max N] [fdb_port_limit N]",
+            "link set NAME { up | down | address MAC | mtu N | master BRIDGE | nomaster } ...",
+            "link set BRIDGE { ageing SECONDS | fdb_max N | fdb_port_limit N } ...",
             "link del NAME",
             "link show [NAME] [-s]");
     }
@@ -80,16 +93,18 @@ public final class LinkCommands implements CommandGroup {
         args.expect("type");
         String type = args.next("link type");
         if (type.equals("bridge")) {
-            throw args.error("type bridge is not supported yet (bridging comes with a later release)");
+            addBridge(args, name);
+            return;
         }
         if (!type.equals("tap")) {
-            throw args.error("unknown link type \"" + type + "\" (tap)");
+            throw args.error("unknown link type \"" + type + "\" (tap, bridge)");
         }
         String ifname = null;
         String netns = null;
         boolean attach = false;
         Long mac = null;
         int mtu = DEFAULT_MTU;
+        boolean offload = true;
         while (args.hasNext()) {
             String option = args.next("option");
             switch (option) {
@@ -98,6 +113,7 @@ public final class LinkCommands implements CommandGroup {
                 case "attach" -> attach = true;
                 case "address" -> mac = args.mac();
                 case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                case "offload" -> offload = onOff(args, "offload");
                 default -> throw args.error("unknown option \"" + option + "\"");
             }
         }
@@ -108,7 +124,7 @@ public final class LinkCommands implements CommandGroup {
             throw args.error("port \"" + name + "\" exists");
         }
         for (Link link : state.links().values()) {
-            if (link.ifname().equals(ifname) && java.util.Objects.equals(link.netns(), netns)) {
+            if (ifname.equals(link.ifname()) && java.util.Objects.equals(link.netns(), netns)) {
                 throw args.error("TAP \"" + ifname + "\" is already port \"" + link.name() + "\"");
             }
         }
@@ -117,10 +133,14 @@ public final class LinkCommands implements CommandGroup {
         if (index < 0) {
             throw args.error("too many ports (at most " + PortTable.MAX_PORTS + ")");
         }
+        int ifaceIndex = dataplane.interfaces().freeIndex();
+        if (ifaceIndex < 0) {
+            throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
+        }
         FrameIo tap;
         boolean absent = false;
         try {
-            tap = TapDevice.open(ifname, netns, attach);
+            tap = TapDevice.open(ifname, netns, attach, offload);
         } catch (IOException | RuntimeException e) {
             if (!state.startingUp() || netns == null || NetworkNamespace.exists(netns)) {
                 throw args.error(e.getMessage());
@@ -138,28 +158,86 @@ public final class LinkCommands implements CommandGroup {
             tap.close();
             throw args.error("no room for the port's counters: " + e.getMessage());
         }
-        Port port = new Port(index, name, tap, mac != null ? mac : defaultMac(name), mtu, counters);
+        Port port = new Port(index, name, tap, counters);
         if (absent) {
             port.markCarrierLost();
         }
+        Interface iface = Interface.forPort(ifaceIndex, port, mac != null ? mac : defaultMac(name), mtu);
         // the undo first: if addPort fails half-way (epoll), the rollback still closes the TAP,
-        // frees the counters and the index (removePort never throws and touches only this port)
+        // frees the counters and the indices (removePort/removeInterface never throw and touch only these)
         state.transaction().onRollback(() -> {
             state.links().remove(name);
             dataplane.removePort(port);
+            dataplane.removeInterface(iface);
         });
+        dataplane.addInterface(iface);
         dataplane.addPort(port);
-        state.links().put(name, new Link(port, ifname, netns, attach));
+        state.transaction().onCommit(() -> dataplane.startReading(port));
+        state.links().put(name, new Link(iface, port, ifname, netns, attach, offload));
+        state.changed(ChangeEvents.Kind.LINK, false, state.link(name)); // monitor link
+    }
+
+    /** {@code link add NAME type bridge ...}: the bridge interface; its FDB on every worker. */
+    private void addBridge(Args args, String name) {
+        Long mac = null;
+        int mtu = DEFAULT_MTU;
+        Bridge settings = new Bridge();
+        while (args.hasNext()) {
+            String option = args.next("option");
+            switch (option) {
+                case "address" -> mac = args.mac();
+                case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                case "ageing", "ageing_time" -> settings.ageingSeconds(args.integer("ageing", 0, Bridge.MAX_AGEING_SECONDS));
+                case "fdb_max" -> settings.fdbMax(args.integer("fdb_max", 1, Bridge.MAX_FDB));
+                case "fdb_port_limit" -> settings.fdbPortLimit(args.integer("fdb_port_limit", 1, Bridge.MAX_FDB));
+                default -> throw args.error("unknown option \"" + option + "\"");
+            }
+        }
+        if (state.link(name) != null) {
+            throw args.error("port \"" + name + "\" exists");
+        }
+        int index = state.dataplane().interfaces().freeIndex();
+        if (index < 0) {
+            throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
+        }
+        bridges.create(Interface.bridge(index, name, mac != null ? mac : defaultMac(name), mtu), settings);
+    }
+
+    private static boolean onOff(Args args, String what) {
+        String value = args.next(what + " on|off");
+        return switch (value) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw args.error("bad " + what + " \"" + value + "\" (on or off)");
+        };
+    }
+
+    /**
+     * What {@code link show} says of a port's offloads: "off" (asked off), the TUN_F offloads the
+     * kernel accepted ("csum tso4 tso6 uso4 uso6"), or "none" (asked on, nothing accepted or no TAP).
+     */
+    static String offloads(Link link) {
+        if (!link.offload()) {
+            return "off";
+        }
+        String accepted = TapDevice.describeOffloads(link.port().tap().offloads());
+        return accepted.isEmpty() ? "none" : accepted;
     }
 
     private void set(Args args) {
         Link link = state.link(args);
+        Interface iface = link.iface();
         Port port = link.port();
         Boolean up = null;
         Long mac = null;
         Integer mtu = null;
+        Link master = null;
+        boolean nomaster = false;
+        Integer ageing = null;
+        Integer fdbMax = null;
+        Integer fdbPortLimit = null;
         if (!args.hasNext()) {
-            throw args.error("missing what to set (up, down, address MAC, mtu N)");
+            throw args.error("missing what to set (up, down, address MAC, mtu N, master BRIDGE, nomaster)");
         }
         while (args.hasNext()) {
             String option = args.next("option");
@@ -168,11 +246,44 @@ public final class LinkCommands implements CommandGroup {
                 case "down" -> up = false;
                 case "address" -> mac = args.mac();
                 case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
-                case "master", "nomaster" -> throw args.error("bridge ports are not supported yet");
+                case "master" -> {
+                    master = state.link(args);
+                    if (!master.isBridge()) {
+                        throw args.error("\"" + master.name() + "\" is not a bridge");
+                    }
+                }
+                case "nomaster" -> nomaster = true;
+                case "ageing", "ageing_time" -> ageing = args.integer("ageing", 0, Bridge.MAX_AGEING_SECONDS);
+                case "fdb_max" -> fdbMax = args.integer("fdb_max", 1, Bridge.MAX_FDB);
+                case "fdb_port_limit" -> fdbPortLimit = args.integer("fdb_port_limit", 1, Bridge.MAX_FDB);
                 default -> throw args.error("unknown option \"" + option + "\"");
             }
         }
-        if (up != null) {
+        if ((master != null || nomaster) && link.isBridge()) {
+            throw args.error(link.name() + " is a bridge: only a port can have a master");
+        }
+        if ((ageing != null || fdbMax != null || fdbPortLimit != null) && !link.isBridge()) {
+            throw args.error(link.name() + " is not a bridge (ageing, fdb_max and fdb_port_limit are a bridge's)");
+        }
+        if (nomaster) {
+            bridges.leave(link);
+        }
+        if (master != null) {
+            bridges.join(link, master, args.command());
+        }
+        if (ageing != null) {
+            bridges.ageing(link, ageing);
+        }
+        if (fdbMax != null || fdbPortLimit != null) {
+            Bridge settings = link.bridge();
+            bridges.bounds(link, fdbMax != null ? fdbMax : settings.fdbMax(),
+                fdbPortLimit != null ? fdbPortLimit : settings.fdbPortLimit(), args.command());
+        }
+        if (up != null && port == null) { // a bridge: its own admin state, no TAP
+            boolean before = iface.adminUp();
+            iface.adminUp(up);
+            state.transaction().onRollback(() -> iface.adminUp(before));
+        } else if (up != null) {
             boolean before = port.adminUp();
             if (up && port.carrierLost()) {
                 revive(args, link);
@@ -189,14 +300,14 @@ public final class LinkCommands implements CommandGroup {
             });
         }
         if (mtu != null) {
-            int before = port.mtu();
-            port.mtu(mtu);
-            state.transaction().onRollback(() -> port.mtu(before));
+            int before = iface.mtu();
+            iface.mtu(mtu);
+            state.transaction().onRollback(() -> iface.mtu(before));
         }
-        if (mac != null && mac != port.mac()) {
-            long before = port.mac();
-            setMac(port, mac);
-            state.transaction().onRollback(() -> setMac(port, before));
+        if (mac != null && mac != iface.mac()) {
+            long before = iface.mac();
+            setMac(iface, mac);
+            state.transaction().onRollback(() -> setMac(iface, before));
         }
     }
 
@@ -208,7 +319,7 @@ public final class LinkCommands implements CommandGroup {
     private void revive(Args args, Link link) {
         FrameIo device;
         try {
-            device = TapDevice.open(link.ifname(), link.netns(), link.attach());
+            device = TapDevice.open(link.ifname(), link.netns(), link.attach(), link.offload());
         } catch (IOException | RuntimeException e) {
             throw args.error("port " + link.name() + " is lost and cannot come back: " + e.getMessage());
         }
@@ -228,17 +339,17 @@ public final class LinkCommands implements CommandGroup {
         port.adminUp(up);
     }
 
-    /** A new port MAC; the neighbour entries stay (permanent ones too), their prebuilt headers follow. */
-    private void setMac(Port port, long mac) {
-        port.mac(mac);
-        state.dataplane().workers().portMacChanged(port.index(), mac);
+    /** A new interface MAC; the neighbour entries stay (permanent ones too), their prebuilt headers follow. */
+    private void setMac(Interface iface, long mac) {
+        iface.mac(mac);
+        state.dataplane().workers().interfaceMacChanged(iface.index(), mac);
     }
 
     /**
-     * Takes the port out of service now (unpublished, its routes and addresses gone) and closes it
-     * at commit. Until then everything that can come back stays: the TAP, the port's index
-     * (reserved: a {@code link add} in the same request gets another), its neighbour entries
-     * (permanent ones included) and its place in the link order.
+     * Takes the link out of service now (port and interface unpublished, its routes and addresses
+     * gone) and closes it at commit. Until then everything that can come back stays: the TAP, the
+     * port's and the interface's indices (reserved: a {@code link add} in the same request gets
+     * others), its neighbour entries (permanent ones included) and its place in the link order.
      */
     private void delete(Args args) {
         Link link = state.link(args);
@@ -247,19 +358,55 @@ public final class LinkCommands implements CommandGroup {
         if (natRule != 0) {
             throw args.error("port " + link.name() + " is used by NAT rule " + natRule + " (nat del " + natRule + " first)");
         }
+        if (link.isBridge()) {
+            deleteBridge(link);
+            return;
+        }
+        Interface iface = link.iface();
         Port port = link.port();
-        routes.removeRoutesVia(port);
-        addresses.removeAll(port);
+        bridges.leave(link);
+        routes.removeRoutesVia(iface);
+        addresses.removeAll(iface);
         Dataplane dataplane = state.dataplane();
         Map<String, Link> order = new LinkedHashMap<>(state.links());
         state.links().remove(link.name());
+        state.changed(ChangeEvents.Kind.LINK, true, link); // monitor link
         dataplane.ports().unpublish(port);
+        dataplane.interfaces().unpublish(iface);
         state.transaction().onRollback(() -> {
+            dataplane.interfaces().put(iface);
             dataplane.ports().put(port);
             state.links().clear();
             state.links().putAll(order);
         });
-        state.transaction().onCommit(() -> dataplane.removePort(port));
+        state.transaction().onCommit(() -> {
+            dataplane.removePort(port);
+            dataplane.removeInterface(iface);
+        });
+    }
+
+    /**
+     * {@code link del BRIDGE}: its ports leave it (they stay, as ports of their own), its routes
+     * and addresses go, the interface is unpublished now and removed at commit (its neighbours
+     * and FDB dropped by the workers once no packet can hold it).
+     */
+    private void deleteBridge(Link link) {
+        Interface bridge = link.iface();
+        for (Link member : bridges.members(bridge)) {
+            bridges.leave(member);
+        }
+        routes.removeRoutesVia(bridge);
+        addresses.removeAll(bridge);
+        Dataplane dataplane = state.dataplane();
+        Map<String, Link> order = new LinkedHashMap<>(state.links());
+        state.links().remove(link.name());
+        dataplane.interfaces().unpublish(bridge);
+        state.transaction().onRollback(() -> {
+            dataplane.interfaces().put(bridge);
+            state.links().clear();
+            state.links().putAll(order);
+        });
+        state.transaction().onCommit(() -> dataplane.removeInterface(bridge));
     }
 
     private void show(Args args, Output out) {
@@ -291,14 +438,22 @@ public final class LinkCommands implements CommandGroup {
 
     /** ip-link style description (shared with addr show). */
     static Map<String, Object> describe(Link link, Output out, boolean stats) {
+        if (link.isBridge()) {
+            return describeBridge(link, out);
+        }
+        Interface iface = link.iface();
         Port port = link.port();
+        Interface master = link.master();
         String flags = port.isUp() ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : port.adminUp() ? "<BROADCAST,MULTICAST,UP>" : "<BROADCAST,MULTICAST>";
         String operState = port.isUp() ? "UP" : port.carrierLost() ? "LOWERLAYERDOWN" : "DOWN";
-        Map<String, Object> row = out.row((port.index() + 1) + ": " + port.name() + ": " + flags + " mtu " + port.mtu() + " state " + operState);
-        out.line("    link/ether " + MacAddress.format(port.mac()) + " brd ff:ff:ff:ff:ff:ff");
-        out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : ""));
-        row.put("ifindex", port.index() + 1);
-        row.put("ifname", port.name());
+        Map<String, Object> row = out.row((iface.index() + 1) + ": " + iface.name() + ": " + flags + " mtu " + iface.mtu()
+            + (master != null ? " master " + master.name() : "") + " state " + operState);
+        out.line("    link/ether " + MacAddress.format(iface.mac()) + " brd ff:ff:ff:ff:ff:ff");
+        String offloads = offloads(link);
+        out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
+            + " offload " + offloads);
+        row.put("ifindex", iface.index() + 1);
+        row.put("ifname", iface.name());
         List<String> flagList = new ArrayList<>(List.of("BROADCAST", "MULTICAST"));
         if (port.adminUp()) {
             flagList.add("UP");
@@ -307,10 +462,13 @@ public final class LinkCommands implements CommandGroup {
             flagList.add("LOWER_UP");
         }
         row.put("flags", flagList);
-        row.put("mtu", port.mtu());
+        row.put("mtu", iface.mtu());
+        if (master != null) {
+            row.put("master", master.name());
+        }
         row.put("operstate", operState);
         row.put("link_type", "ether");
-        row.put("address", MacAddress.format(port.mac()));
+        row.put("address", MacAddress.format(iface.mac()));
         row.put("broadcast", "ff:ff:ff:ff:ff:ff");
         row.put("kind", "tap");
         row.put("tap_ifname", link.ifname());
@@ -318,6 +476,8 @@ public final class LinkCommands implements CommandGroup {
             row.put("netns", link.netns());
         }
         row.put("attach", link.attach());
+        row.put("offload", link.offload());
+        row.put("offloads", link.offload() && !offloads.equals("none") ? List.of(offloads.split(" ")) : List.of());
         if (stats) {
             PortCounters c = port.counters(); // each sum over the shards (RX agent, workers)
             long rxBytes = c.rxBytes();
@@ -334,6 +494,48 @@ public final class LinkCommands implements CommandGroup {
                 "rx", Map.of("bytes", rxBytes, "packets", rxPackets, "dropped", rxDrops),
                 "tx", Map.of("bytes", txBytes, "packets", txPackets, "dropped", txDrops)));
         }
+        return row;
+    }
+
+    /** A bridge in ip-link style, with its FDB settings as {@code link add} takes them. */
+    private static Map<String, Object> describeBridge(Link link, Output out) {
+        Interface bridge = link.iface();
+        boolean carrier = false;
+        for (Port member : bridge.members()) {
+            carrier |= member.isUp();
+        }
+        boolean up = bridge.adminUp();
+        String flags = !up ? "<BROADCAST,MULTICAST>" : carrier ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<NO-CARRIER,BROADCAST,MULTICAST,UP>";
+        String operState = up && carrier ? "UP" : "DOWN";
+        Bridge settings = link.bridge();
+        Map<String, Object> row = out.row((bridge.index() + 1) + ": " + bridge.name() + ": " + flags + " mtu " + bridge.mtu()
+            + " state " + operState);
+        out.line("    link/ether " + MacAddress.format(bridge.mac()) + " brd ff:ff:ff:ff:ff:ff");
+        out.line("    bridge ageing " + settings.ageingSeconds() + " fdb_max " + settings.fdbMax()
+            + " fdb_port_limit " + settings.fdbPortLimit());
+        row.put("ifindex", bridge.index() + 1);
+        row.put("ifname", bridge.name());
+        List<String> flagList = new ArrayList<>();
+        if (up && !carrier) {
+            flagList.add("NO-CARRIER");
+        }
+        flagList.addAll(List.of("BROADCAST", "MULTICAST"));
+        if (up) {
+            flagList.add("UP");
+        }
+        if (up && carrier) {
+            flagList.add("LOWER_UP");
+        }
+        row.put("flags", flagList);
+        row.put("mtu", bridge.mtu());
+        row.put("operstate", operState);
+        row.put("link_type", "ether");
+        row.put("address", MacAddress.format(bridge.mac()));
+        row.put("broadcast", "ff:ff:ff:ff:ff:ff");
+        row.put("kind", "bridge");
+        row.put("ageing", settings.ageingSeconds());
+        row.put("fdb_max", settings.fdbMax());
+        row.put("fdb_port_limit", settings.fdbPortLimit());
         return row;
     }
 }

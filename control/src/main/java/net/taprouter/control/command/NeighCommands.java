@@ -3,12 +3,13 @@ package net.taprouter.control.command;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import net.taprouter.control.model.ChangeEvents;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 
@@ -53,12 +54,13 @@ public final class NeighCommands implements CommandGroup {
             case "del", "delete" -> {
                 int address = args.address("address");
                 args.expect("dev");
-                Port port = state.link(args).port();
+                Interface port = state.link(args).iface();
                 args.end();
                 WorkerControl.HeldNeighbours removed = workers().holdNeighbour(port.index(), address);
                 if (removed.isEmpty()) {
                     throw args.error("no neighbour " + Ipv4Address.format(address) + " on " + port.name());
                 }
+                state.changed(ChangeEvents.Kind.NEIGH, true, Ipv4Address.format(address) + " dev " + port.name());
                 held(removed);
             }
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl neigh help)");
@@ -68,12 +70,12 @@ public final class NeighCommands implements CommandGroup {
     private void add(Args args) {
         int address = args.address("address");
         long mac = 0;
-        Port port = null;
+        Interface port = null;
         while (args.hasNext()) {
             String word = args.next("option");
             switch (word) {
                 case "lladdr" -> mac = args.mac();
-                case "dev" -> port = state.link(args).port();
+                case "dev" -> port = state.link(args).iface();
                 case "nud" -> args.expect("permanent");
                 default -> throw args.error("unknown option \"" + word + "\"");
             }
@@ -89,6 +91,8 @@ public final class NeighCommands implements CommandGroup {
         }
         WorkerControl.PermanentNeighbour change = workers().setPermanentNeighbour(port.index(), address, mac);
         state.transaction().onRollback(() -> workers().unsetPermanentNeighbour(change));
+        state.changed(ChangeEvents.Kind.NEIGH, false,
+            Ipv4Address.format(address) + " dev " + port.name() + " lladdr " + MacAddress.format(mac) + " PERMANENT");
     }
 
     /** Entries a command took out: back on rollback, their slots freed at commit. */
@@ -119,12 +123,12 @@ public final class NeighCommands implements CommandGroup {
         // same), then addresses; a port index says nothing a user can see and changes on replay
         Map<Integer, Integer> linkOrder = new java.util.HashMap<>();
         for (var link : state.links().values()) {
-            linkOrder.put(link.port().index(), linkOrder.size());
+            linkOrder.put(link.iface().index(), linkOrder.size());
         }
-        entries.sort(Comparator.<NeighbourEntry>comparingInt(e -> linkOrder.getOrDefault(e.port(), Integer.MAX_VALUE))
+        entries.sort(Comparator.<NeighbourEntry>comparingInt(e -> linkOrder.getOrDefault(e.iface(), Integer.MAX_VALUE))
             .thenComparingLong(e -> e.address() & 0xFFFF_FFFFL));
         for (NeighbourEntry e : entries) {
-            Port port = state.dataplane().ports().get(e.port());
+            Interface port = state.dataplane().interfaces().get(e.iface());
             if (port == null || only != null && !only.equals(port.name())) {
                 continue;
             }

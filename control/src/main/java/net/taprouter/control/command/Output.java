@@ -12,6 +12,7 @@ import java.util.Map;
  */
 public final class Output {
     private final boolean json;
+    private LiveStream live;
     private final StringBuilder text = new StringBuilder();
     /** JSON mode: the rows written so far, comma-separated ({@link #row} writes each when the next starts). */
     private final StringBuilder jsonRows = new StringBuilder();
@@ -79,8 +80,17 @@ public final class Output {
         pendingLines = true;
     }
 
+    /** The answer goes on as things happen ({@code capture}): only as the last command of a request. */
+    public void live(LiveStream stream) {
+        settle();
+        live = stream;
+    }
+
     /** Produces a pending listing in full now (another command follows it). */
     public void settle() {
+        if (live != null) {
+            throw new CommandException("a live command (capture) must be the last of a request");
+        }
         Listing l = pending;
         pending = null;
         pendingLines = false;
@@ -103,6 +113,9 @@ public final class Output {
 
     /** Everything printed so far, then the pending listing (if any) piece by piece. */
     public Answer answer() {
+        if (live != null) {
+            return new Answer(false, raw.toString() + text, null, false, "", live);
+        }
         if (raw.length() > 0) {
             pending = null; // pre-rendered output replaces the listing: not made at all
             pendingLines = false;

@@ -7,8 +7,8 @@ import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouteService;
 import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.fib.NextHops;
-import net.taprouter.dataplane.port.InterfaceAddress;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.InterfaceAddress;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
@@ -65,7 +65,7 @@ public final class RouteCommands implements CommandGroup {
             if (word.equals("via")) {
                 args.address("gateway");
             } else if (word.equals("dev")) {
-                state.link(args).port();
+                state.link(args).iface();
             } else {
                 throw args.error("unexpected \"" + word + "\"");
             }
@@ -75,7 +75,7 @@ public final class RouteCommands implements CommandGroup {
     private void addOrReplace(Args args, boolean replace) {
         Prefix prefix = args.routePrefix();
         int gateway = 0;
-        Port port = null;
+        Interface port = null;
         boolean kernel = false;
         int source = 0;
         while (args.hasNext()) {
@@ -87,7 +87,7 @@ public final class RouteCommands implements CommandGroup {
                         throw args.error("bad gateway " + Ipv4Address.format(gateway));
                     }
                 }
-                case "dev" -> port = state.link(args).port();
+                case "dev" -> port = state.l3Link(args).iface();
                 case "proto" -> {
                     String proto = args.next("protocol");
                     if (!proto.equals("kernel") && !proto.equals("static")) {
@@ -139,7 +139,7 @@ public final class RouteCommands implements CommandGroup {
      * when it cannot leave it to {@code addr add}: on-link, its source an address of the port on
      * exactly that subnet.
      */
-    private static void checkConnected(Args args, Prefix prefix, int gateway, Port port, int source) {
+    private static void checkConnected(Args args, Prefix prefix, int gateway, Interface port, int source) {
         if (gateway != 0 || port == null) {
             throw args.error("proto kernel routes are on-link: \"dev NAME\" without \"via\"");
         }
@@ -182,7 +182,7 @@ public final class RouteCommands implements CommandGroup {
         if (route.gateway() != 0) {
             s.append(" via ").append(Ipv4Address.format(route.gateway()));
         }
-        s.append(" dev ").append(route.port().name());
+        s.append(" dev ").append(route.iface().name());
         if (route.kernel()) {
             s.append(" proto kernel");
         }
@@ -201,7 +201,7 @@ public final class RouteCommands implements CommandGroup {
         if (route.gateway() != 0) {
             row.put("gateway", Ipv4Address.format(route.gateway()));
         }
-        row.put("dev", route.port().name());
+        row.put("dev", route.iface().name());
         row.put("protocol", route.kernel() ? "kernel" : "static");
         row.put("scope", route.gateway() == 0 ? "link" : "global");
         if (route.source() != 0) {
@@ -220,7 +220,7 @@ public final class RouteCommands implements CommandGroup {
         if (nextHop == RouteTable.NO_ROUTE) {
             throw args.error("network unreachable: no route to " + Ipv4Address.format(destination));
         }
-        Port port = state.dataplane().ports().get(nextHops.port(nextHop));
+        Interface port = state.dataplane().interfaces().get(nextHops.iface(nextHop));
         String dst = Ipv4Address.format(destination);
         String portName = port == null ? "?" : port.name();
         Map<String, Object> row;

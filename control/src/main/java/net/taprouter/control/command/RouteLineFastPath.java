@@ -1,7 +1,7 @@
 package net.taprouter.control.command;
 
 import net.taprouter.control.model.RouteService;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
 /**
@@ -15,7 +15,7 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  * network, no comment): for anything else {@link #run} does nothing and returns
  * false, and the line goes the ordinary way ({@link CommandProcessor}), which then reports the
  * error exactly as before. What is run here is what the ordinary path runs for the same line
- * ({@link RouteService#add(int, int, int, Port, boolean, int, String) RouteService.add} /
+ * ({@link RouteService#add(int, int, int, Interface, boolean, int, String) RouteService.add} /
  * {@link RouteService#delete}), so its results and errors ("route ... exists") are the same.
  */
 final class RouteLineFastPath {
@@ -27,7 +27,7 @@ final class RouteLineFastPath {
     private final RouteService routes;
     /** The gateway resolved last and its port, while only lines of this class ran (they change no address). */
     private int knownGateway;
-    private Port knownPort;
+    private Interface knownPort;
     /** Parse results (one line at a time, control thread only). */
     private int parsed;
     /** The words of the line being tried: {@code b[wordStart[k], wordEnd[k])}; a line of more than 5 is not one of ours. */
@@ -116,7 +116,7 @@ final class RouteLineFastPath {
                 return false;
             }
             int gateway = parsed;
-            Port port = portFor(gateway);
+            Interface port = portFor(gateway);
             if (port == null) {
                 return false;
             }
@@ -156,14 +156,14 @@ final class RouteLineFastPath {
     }
 
     /** The port a static route via {@code gateway} goes out of, or null if the ordinary path would refuse it. */
-    private Port portFor(int gateway) {
+    private Interface portFor(int gateway) {
         if (knownPort != null && gateway == knownGateway) {
             return knownPort;
         }
         if (gateway == 0 || Ipv4Address.isMulticast(gateway) || Ipv4Address.isLimitedBroadcast(gateway) || routes.isLocal(gateway)) {
             return null;
         }
-        Port port = routes.portForGateway(gateway);
+        Interface port = routes.portForGateway(gateway);
         if (port != null) {
             knownGateway = gateway;
             knownPort = port;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import net.taprouter.control.model.Rib;
+import net.taprouter.control.model.Bridge;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
@@ -11,16 +12,18 @@ import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.conntrack.ConntrackTimeouts;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
-import net.taprouter.dataplane.port.InterfaceAddress;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.InterfaceAddress;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.l2.FdbTables;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 
 /**
  * {@code save}: the running configuration as commands of the same grammar, in an order that
  * {@code routerd --config} replays to the same state (and whose replay saves to the very same
- * text): links, addresses, routes, static neighbours, link state, ICMP rate limit, forwarding
- * switch, conntrack size and timeouts (where not the defaults), NAT rules. Connected routes are left to {@code addr add} where that reproduces them, else saved
+ * text): links (bridges and TAPs in link order, then the bridge ports' masters), addresses,
+ * routes, static neighbours, static FDB entries, link state, ICMP rate limit, forwarding switch,
+ * conntrack size and timeouts (where not the defaults), NAT rules. Connected routes are left to {@code addr add} where that reproduces them, else saved
  * explicitly (see {@link #makesItsRoute}). ({@code routerctl save FILE} writes it client-side.)
  *
  * <p>The text is a cursor ({@link Output#streamLines}): as the last command of a request it is
@@ -33,10 +36,12 @@ import net.taprouter.dataplane.wire.MacAddress;
 public final class SaveCommand implements CommandGroup {
     private final RouterState state;
     private final NeighCommands neighbours;
+    private final FdbCommands fdb;
 
-    public SaveCommand(RouterState state, NeighCommands neighbours) {
+    public SaveCommand(RouterState state, NeighCommands neighbours, FdbCommands fdb) {
         this.state = state;
         this.neighbours = neighbours;
+        this.fdb = fdb;
     }
 
     @Override
@@ -94,14 +99,27 @@ public final class SaveCommand implements CommandGroup {
     private void head(Output out) {
         out.line("# taprouter configuration (routerctl save)");
         for (Link link : state.links().values()) {
-            Port port = link.port();
-            out.line("link add " + port.name() + " type tap ifname " + link.ifname()
+            Interface iface = link.iface();
+            if (link.isBridge()) {
+                Bridge b = link.bridge();
+                out.line("link add " + iface.name() + " type bridge address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu()
+                    + (b.ageingSeconds() != Bridge.DEFAULT_AGEING_SECONDS ? " ageing " + b.ageingSeconds() : "")
+                    + (b.fdbMax() != FdbTables.DEFAULT_MAX_ENTRIES ? " fdb_max " + b.fdbMax() : "")
+                    + (b.fdbPortLimit() != FdbTables.DEFAULT_PORT_LIMIT ? " fdb_port_limit " + b.fdbPortLimit() : ""));
+                continue;
+            }
+            out.line("link add " + iface.name() + " type tap ifname " + link.ifname()
                 + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
-                + " address " + MacAddress.format(port.mac()) + " mtu " + port.mtu());
+                + " address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu() + (link.offload() ? "" : " offload off"));
         }
         for (Link link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
-                out.line("addr add " + a + " dev " + link.name() + (makesItsRoute(link.port(), a) ? "" : " noprefixroute"));
+            if (link.master() != null) {
+                out.line("link set " + link.name() + " master " + link.master().name());
+            }
+        }
+        for (Link link : state.links().values()) {
+            for (InterfaceAddress a : link.iface().addresses()) {
+                out.line("addr add " + a + " dev " + link.name() + (makesItsRoute(link.iface(), a) ? "" : " noprefixroute"));
             }
         }
     }
@@ -110,13 +128,13 @@ public final class SaveCommand implements CommandGroup {
     private void route(Route route, Output out) {
         if (route.kernel()) {
             if (!leftToAddrAdd(route)) {
-                out.line("route add " + route.prefix().toRouteString() + " dev " + route.port().name()
+                out.line("route add " + route.prefix().toRouteString() + " dev " + route.iface().name()
                     + " proto kernel scope link src " + Ipv4Address.format(route.source()));
             }
             return;
         }
         out.line("route add " + route.prefix().toRouteString()
-            + (route.gateway() != 0 ? " via " + Ipv4Address.format(route.gateway()) : "") + " dev " + route.port().name());
+            + (route.gateway() != 0 ? " via " + Ipv4Address.format(route.gateway()) : "") + " dev " + route.iface().name());
     }
 
     /** Static neighbours, link state and settings (bounded by the neighbour table's limit). */
@@ -124,7 +142,7 @@ public final class SaveCommand implements CommandGroup {
         List<String> linkOrder = new ArrayList<>(state.links().keySet());
         List<String[]> neighbourLines = new ArrayList<>();
         for (NeighbourEntry e : neighbours.entries()) {
-            Port port = state.dataplane().ports().get(e.port());
+            Interface port = state.dataplane().interfaces().get(e.iface());
             if (e.state() == NeighbourState.PERMANENT && port != null && state.link(port.name()) != null) {
                 neighbourLines.add(new String[] {port.name(), Long.toString(e.address() & 0xFFFF_FFFFL),
                     "neigh add " + Ipv4Address.format(e.address()) + " lladdr " + MacAddress.format(e.mac()) + " dev " + port.name()});
@@ -135,8 +153,13 @@ public final class SaveCommand implements CommandGroup {
         for (String[] line : neighbourLines) {
             out.line(line[2]);
         }
+        for (FdbCommands.Entry e : fdb.entries(null)) {
+            if (e.entry().isStatic()) {
+                out.line("fdb add " + MacAddress.format(e.entry().mac()) + " dev " + e.port().name());
+            }
+        }
         for (Link link : state.links().values()) {
-            if (!link.port().adminUp()) {
+            if (!link.iface().adminUp()) {
                 out.line("link set " + link.name() + " down");
             }
         }
@@ -172,7 +195,7 @@ public final class SaveCommand implements CommandGroup {
      * any (replaced by a static one, or connected with another source), is saved as such; a
      * deleted connected route stays deleted.
      */
-    private boolean makesItsRoute(Port port, InterfaceAddress address) {
+    private boolean makesItsRoute(Interface port, InterfaceAddress address) {
         if (address.prefixLength() == 32) {
             return true;
         }
@@ -184,11 +207,11 @@ public final class SaveCommand implements CommandGroup {
     private boolean leftToAddrAdd(Route route) {
         Integer first = null;
         for (Link link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
+            for (InterfaceAddress a : link.iface().addresses()) {
                 if (a.network() != route.prefix().network() || a.prefixLength() != route.prefix().length()) {
                     continue;
                 }
-                if (link.port() != route.port()) {
+                if (link.iface() != route.iface()) {
                     return false;
                 }
                 if (first == null) {

@@ -25,19 +25,19 @@ import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.conntrack.FlowKey;
 import net.taprouter.dataplane.conntrack.FlowTable;
 import net.taprouter.dataplane.conntrack.NatRule;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 
 /**
  * The conntrack/NAT table across a restart (the kernel needs conntrackd for this): on SIGTERM
  * routerd writes every flow to its state file (next to the socket, {@code NAME.state}, or
  * {@code --state FILE}), and at start, once its configuration is applied, reads it back: each flow
  * is made again with the time it had left, a source-NATed one with its outside port. A flow that
- * no longer matches the configuration — its MASQUERADE port is gone or has lost the address, no
+ * no longer matches the configuration — its MASQUERADE interface is gone or has lost the address, no
  * SNAT rule gives its address, no DNAT rule its server — is left out and counted, as is one that
  * does not fit. The file is removed once read (an older state is never applied twice).
  *
  * <p>Format (text, mode 0600, written to a temporary file and renamed into place): a header line,
- * then one line per flow: {@code flow PORT W0 ... W24} — the MASQUERADE port's name (or {@code -})
+ * then one line per flow: {@code flow IFACE W0 ... W24} — the MASQUERADE interface's name (or {@code -})
  * and the flow's words in hex ({@link ConntrackState}: its table's layout and the seconds left). A
  * file of another format version is refused as a whole.
  */
@@ -74,8 +74,8 @@ final class ConntrackStateFile {
                 for (int i = 0; i < s.count(); i++) {
                     String port = "-";
                     if ((s.flags(i) & ConntrackTable.MASQUERADE) != 0) {
-                        Port p = state.dataplane().ports().get(s.masqueradePort(i));
-                        port = p == null ? "?" : p.name();
+                        Interface iface = state.dataplane().interfaces().get(s.masqueradeInterface(i));
+                        port = iface == null ? "?" : iface.name();
                     }
                     StringBuilder line = new StringBuilder(256).append("flow ").append(port);
                     for (int k = 0; k < ConntrackState.STRIDE; k++) {
@@ -156,8 +156,8 @@ final class ConntrackStateFile {
     }
 
     /**
-     * Does flow {@code i} still fit the configuration? Its MASQUERADE port (renumbered to the
-     * port's index now) must exist and have the flow's outside address; an SNAT flow needs a rule
+     * Does flow {@code i} still fit the configuration? Its MASQUERADE interface (renumbered to the
+     * interface's index now) must exist and have the flow's outside address; an SNAT flow needs a rule
      * giving its address, a DNAT flow a rule sending to its server.
      */
     private static boolean matches(ConntrackState s, int i, String portName, RouterState state) {
@@ -165,10 +165,10 @@ final class ConntrackStateFile {
         int external = s.destination(i, FlowTable.REPLY);
         if ((flags & ConntrackTable.MASQUERADE) != 0) {
             Link link = state.link(portName);
-            if (link == null || !link.port().ownsAddress(external)) {
+            if (link == null || !link.iface().ownsAddress(external)) {
                 return false;
             }
-            s.masqueradePort(i, link.port().index());
+            s.masqueradeInterface(i, link.iface().index());
         } else if ((flags & FlowTable.SRC_NAT) != 0 && !hasRule(state, NatRule.SNAT, external, 0, 0)) {
             return false;
         }

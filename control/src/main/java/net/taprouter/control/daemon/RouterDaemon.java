@@ -219,14 +219,22 @@ public final class RouterDaemon {
             return ControlServer.Reply.of(Wire.ERROR + "\n" + e.getMessage());
         }
         String[] status = {Wire.OK + "\n"};
-        return () -> {
-            String first = status[0];
-            if (first == null) {
-                return answer.next();
+        return new ControlServer.Reply() {
+            @Override
+            public String next() {
+                String first = status[0];
+                if (first == null) {
+                    return answer.next();
+                }
+                status[0] = null;
+                String piece = answer.next();
+                return piece == null ? first : first + piece;
             }
-            status[0] = null;
-            String piece = answer.next();
-            return piece == null ? first : first + piece;
+
+            @Override
+            public void close() {
+                answer.close();
+            }
         };
     }
 

@@ -5,12 +5,12 @@ import java.util.Arrays;
 import java.util.List;
 import net.taprouter.control.command.CommandException;
 import net.taprouter.control.command.Prefix;
-import net.taprouter.dataplane.port.InterfaceAddress;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.InterfaceAddress;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
 /**
- * Router addresses on ports. Adding one adds its local /32 (and subnet broadcast) and, unless
+ * Router addresses on interfaces. Adding one adds its local /32 (and subnet broadcast) and, unless
  * {@code noprefixroute}, the connected route "proto kernel scope link src ADDRESS"; removing one
  * takes them away again, with static routes whose gateway is no longer on-link. Control thread
  * only; undoable.
@@ -29,10 +29,10 @@ public final class AddressService {
      * connected route is made: {@code save} uses it, with explicit routes, for subnets whose
      * connected route was replaced or deleted.
      */
-    public void add(Port port, Prefix prefix, boolean prefixRoute, String command) {
+    public void add(Interface port, Prefix prefix, boolean prefixRoute, String command) {
         InterfaceAddress address = new InterfaceAddress(prefix.address(), prefix.length());
         for (var link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
+            for (InterfaceAddress a : link.iface().addresses()) {
                 if (a.address() == address.address()) {
                     throw new CommandException(command + ": address " + Ipv4Address.format(a.address()) + " exists on " + link.name());
                 }
@@ -46,22 +46,23 @@ public final class AddressService {
         Prefix network = new Prefix(prefix.network(), prefix.length());
         Route existing = state.route(network);
         boolean needsRoute = prefixRoute && prefix.length() < 32;
-        if (needsRoute && existing != null && !(existing.kernel() && existing.port() == port)) {
+        if (needsRoute && existing != null && !(existing.kernel() && existing.iface() == port)) {
             throw new CommandException(command + ": route " + network + " exists"
-                + (existing.port() != port ? " via port " + existing.port().name() : ""));
+                + (existing.iface() != port ? " via port " + existing.iface().name() : ""));
         }
         InterfaceAddress[] before = port.addresses();
         InterfaceAddress[] after = Arrays.copyOf(before, before.length + 1);
         after[before.length] = address;
         port.addresses(after);
         state.transaction().onRollback(() -> port.addresses(before));
+        addressChanged(port, address, false);
         routes.syncLocal(command);
         if (needsRoute && existing == null) {
             routes.add(network, 0, port, true, address.address(), command);
         }
     }
 
-    public void delete(Port port, Prefix prefix, String command) {
+    public void delete(Interface port, Prefix prefix, String command) {
         InterfaceAddress target = null;
         for (InterfaceAddress a : port.addresses()) {
             if (a.address() == prefix.address() && a.prefixLength() == prefix.length()) {
@@ -75,24 +76,25 @@ public final class AddressService {
         routes.syncLocal(command);
     }
 
-    /** Removes every address of a port (its link is going away). */
-    public void removeAll(Port port) {
+    /** Removes every address of an interface (its link is going away). */
+    public void removeAll(Interface port) {
         for (InterfaceAddress a : port.addresses()) {
             remove(port, a);
         }
         routes.syncLocal("link del");
     }
 
-    private void remove(Port port, InterfaceAddress address) {
+    private void remove(Interface port, InterfaceAddress address) {
         InterfaceAddress[] before = port.addresses();
         List<InterfaceAddress> remaining = new ArrayList<>(Arrays.asList(before));
         remaining.remove(address);
         port.addresses(remaining.toArray(new InterfaceAddress[0]));
         state.transaction().onRollback(() -> port.addresses(before));
+        addressChanged(port, address, true);
         Prefix network = new Prefix(address.network(), address.prefixLength());
         Route connected = state.route(network);
         boolean stillCovered = remaining.stream().anyMatch(a -> a.network() == address.network() && a.prefixLength() == address.prefixLength());
-        if (connected != null && connected.kernel() && connected.port() == port) {
+        if (connected != null && connected.kernel() && connected.iface() == port) {
             if (!stillCovered) {
                 routes.remove(connected);
             } else if (connected.source() == address.address()) {
@@ -102,5 +104,13 @@ public final class AddressService {
             }
         }
         routes.removeUnreachableGateways(port);
+    }
+
+    /** For {@code monitor addr}: the address as {@code ip monitor address} prints it. */
+    private void addressChanged(Interface port, InterfaceAddress address, boolean deleted) {
+        if (state.changes().wants(ChangeEvents.Kind.ADDR)) {
+            state.changed(ChangeEvents.Kind.ADDR, deleted, (port.index() + 1) + ": " + port.name() + "    inet "
+                + Ipv4Address.format(address.address()) + "/" + address.prefixLength() + " scope global " + port.name());
+        }
     }
 }

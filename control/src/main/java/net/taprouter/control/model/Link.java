@@ -1,10 +1,42 @@
 package net.taprouter.control.model;
 
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.port.Port;
 
-/** A router port as configured: its dataplane {@link Port} and how its TAP was made. */
-public record Link(Port port, String ifname, String netns, boolean attach) {
+/**
+ * A link as configured: its L3 {@link Interface} (what addresses, routes and neighbours name) and,
+ * for a TAP link, its L2 {@link Port} and how its TAP was made ({@code offload}: asked for with a
+ * virtio-net header and offloads, the default; what the kernel accepted is the device's
+ * {@code offloads()}); a bridge has no port of its own ({@code port} null, no TAP) but its
+ * {@link Bridge} settings. A TAP link's port belongs to its own interface, or, while it is a
+ * bridge port, to the bridge ({@link Port#upper()}).
+ */
+public record Link(Interface iface, Port port, String ifname, String netns, boolean attach, boolean offload, Bridge bridge) {
+    /** A TAP link. */
+    public Link(Interface iface, Port port, String ifname, String netns, boolean attach, boolean offload) {
+        this(iface, port, ifname, netns, attach, offload, null);
+    }
+
+    /** A TAP link with offloads on (the default). */
+    public Link(Interface iface, Port port, String ifname, String netns, boolean attach) {
+        this(iface, port, ifname, netns, attach, true, null);
+    }
+
+    /** A bridge: an interface over member ports. */
+    public static Link bridge(Interface iface, Bridge settings) {
+        return new Link(iface, null, null, null, false, false, settings);
+    }
+
     public String name() {
-        return port.name();
+        return iface.name();
+    }
+
+    public boolean isBridge() {
+        return iface.isBridge();
+    }
+
+    /** The bridge this TAP link's port is a member of, or null. */
+    public Interface master() {
+        return port != null && port.upper() != iface ? port.upper() : null;
     }
 }

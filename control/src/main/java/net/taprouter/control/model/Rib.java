@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import net.taprouter.control.command.Prefix;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 
 /**
  * The main table (routing information base), compact: one open-addressing hash table (linear
@@ -22,11 +22,11 @@ public final class Rib {
     private static final int MIN_CAPACITY = 64;
     private static final long KEY_BITS = (1L << 38) - 1;
     private static final long KERNEL = 1L << 38;
-    private static final int PORT_SHIFT = 39;
+    private static final int IFACE_SHIFT = 39;
 
     /**
      * Two longs per slot, in one cache line (an insert into a large table costs one miss, not one
-     * per field): {@code [2i]} = key + 1 (38 bits) | kernel (bit 38) | port id (bits 39..63);
+     * per field): {@code [2i]} = key + 1 (38 bits) | kernel (bit 38) | interface id (bits 39..63);
      * {@code [2i + 1]} = gateway, or for a connected (kernel) route its source (which a static
      * route does not have), in the high 32 bits | next hop in the low 32.
      */
@@ -38,11 +38,15 @@ public final class Rib {
     /** The keys in order, or null when a route was added or removed since they were sorted. */
     private long[] sorted;
 
-    /** Ports by id (0: none), with the number of routes through each; ids are reused once free. */
-    private Port[] portById = new Port[8];
-    private int[] portRoutes = new int[8];
-    private final java.util.IdentityHashMap<Port, Integer> portIds = new java.util.IdentityHashMap<>();
-    private int portTop = 1;
+    /**
+     * Egress interfaces by small id (0: none), with the number of routes through each; ids are
+     * reused once free. A route stores the id (25 bits of its slot word), this maps it back to the
+     * {@link Interface} object.
+     */
+    private Interface[] ifaceById = new Interface[8];
+    private int[] ifaceRoutes = new int[8];
+    private final java.util.IdentityHashMap<Interface, Integer> ifaceIds = new java.util.IdentityHashMap<>();
+    private int ifaceTop = 1;
 
     public Rib() {
         allocate(MIN_CAPACITY);
@@ -89,7 +93,7 @@ public final class Rib {
      * Adds the route, or overwrites the route with the same key. A connected route ({@code kernel})
      * has no gateway, a static one no source.
      */
-    public void put(long key, boolean isKernel, int gateway, Port port, int source, int nextHop) {
+    public void put(long key, boolean isKernel, int gateway, Interface iface, int source, int nextHop) {
         if (isKernel ? gateway != 0 : source != 0) {
             throw new IllegalArgumentException("a connected route has no gateway, a static one no source");
         }
@@ -103,14 +107,14 @@ public final class Rib {
             size++;
             sorted = null;
         } else {
-            releasePort((int) (slots[2 * i] >>> PORT_SHIFT));
+            releaseIface((int) (slots[2 * i] >>> IFACE_SHIFT));
         }
-        slots[2 * i] = (key + 1) | (isKernel ? KERNEL : 0) | ((long) portId(port) << PORT_SHIFT);
+        slots[2 * i] = (key + 1) | (isKernel ? KERNEL : 0) | ((long) ifaceId(iface) << IFACE_SHIFT);
         slots[2 * i + 1] = ((long) (isKernel ? source : gateway) << 32) | (nextHop & 0xFFFF_FFFFL);
     }
 
     public void put(Route route) {
-        put(key(route.prefix()), route.kernel(), route.gateway(), route.port(), route.source(), route.nextHop());
+        put(key(route.prefix()), route.kernel(), route.gateway(), route.iface(), route.source(), route.nextHop());
     }
 
     /** Removes the route with this key; false if there is none. */
@@ -119,7 +123,7 @@ public final class Rib {
         if (i < 0) {
             return false;
         }
-        releasePort((int) (slots[2 * i] >>> PORT_SHIFT));
+        releaseIface((int) (slots[2 * i] >>> IFACE_SHIFT));
         int mask = capacity - 1;
         // backward shift: move each later entry of the probe run into the hole if its home allows
         int hole = i;
@@ -173,16 +177,16 @@ public final class Rib {
         return list;
     }
 
-    /** The routes through {@code port}, in key order. */
-    public List<Route> routesVia(Port port) {
+    /** The routes through interface {@code iface}, in key order. */
+    public List<Route> routesVia(Interface iface) {
         List<Route> list = new ArrayList<>();
-        Integer id = portIds.get(port);
+        Integer id = ifaceIds.get(iface);
         if (id == null) {
             return list;
         }
         for (long key : sortedKeys()) {
             int i = slot(key);
-            if ((int) (slots[2 * i] >>> PORT_SHIFT) == id) {
+            if ((int) (slots[2 * i] >>> IFACE_SHIFT) == id) {
                 list.add(route(i));
             }
         }
@@ -216,38 +220,38 @@ public final class Rib {
         boolean isKernel = (word & KERNEL) != 0;
         int address = (int) (slots[2 * i + 1] >>> 32);
         return new Route(new Prefix(network(key), length(key)), isKernel, isKernel ? 0 : address,
-            portById[(int) (word >>> PORT_SHIFT)], isKernel ? address : 0, (int) slots[2 * i + 1]);
+            ifaceById[(int) (word >>> IFACE_SHIFT)], isKernel ? address : 0, (int) slots[2 * i + 1]);
     }
 
-    private int portId(Port port) {
-        if (port == null) {
+    private int ifaceId(Interface iface) {
+        if (iface == null) {
             return 0;
         }
-        Integer id = portIds.get(port);
+        Integer id = ifaceIds.get(iface);
         if (id == null) {
             int free = 1;
-            while (free < portTop && portById[free] != null) {
+            while (free < ifaceTop && ifaceById[free] != null) {
                 free++;
             }
-            if (free == portTop) {
-                if (portTop == portById.length) {
-                    portById = Arrays.copyOf(portById, portTop * 2);
-                    portRoutes = Arrays.copyOf(portRoutes, portTop * 2);
+            if (free == ifaceTop) {
+                if (ifaceTop == ifaceById.length) {
+                    ifaceById = Arrays.copyOf(ifaceById, ifaceTop * 2);
+                    ifaceRoutes = Arrays.copyOf(ifaceRoutes, ifaceTop * 2);
                 }
-                portTop++;
+                ifaceTop++;
             }
             id = free;
-            portById[free] = port;
-            portIds.put(port, id);
+            ifaceById[free] = iface;
+            ifaceIds.put(iface, id);
         }
-        portRoutes[id]++;
+        ifaceRoutes[id]++;
         return id;
     }
 
-    private void releasePort(int id) {
-        if (id != 0 && --portRoutes[id] == 0) {
-            portIds.remove(portById[id]);
-            portById[id] = null;
+    private void releaseIface(int id) {
+        if (id != 0 && --ifaceRoutes[id] == 0) {
+            ifaceIds.remove(ifaceById[id]);
+            ifaceById[id] = null;
         }
     }
 

@@ -7,8 +7,8 @@ import java.util.function.LongConsumer;
 import net.taprouter.control.command.CommandException;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.fib.NextHops;
-import net.taprouter.dataplane.port.InterfaceAddress;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.InterfaceAddress;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
@@ -32,8 +32,8 @@ public final class RouteService {
         return state.dataplane().nextHops();
     }
 
-    /** A reference to the next hop of a route: on-link (gateway 0) or via a gateway, on a port. */
-    private int acquire(int gateway, Port port) {
+    /** A reference to the next hop of a route: on-link (gateway 0) or via a gateway, on an interface. */
+    private int acquire(int gateway, Interface port) {
         return nextHops().acquire(gateway == 0 ? NextHops.TYPE_CONNECTED : NextHops.TYPE_GATEWAY, port.index(), gateway);
     }
 
@@ -50,15 +50,15 @@ public final class RouteService {
     // ---- main table
 
     /** Adds a route; fails if the prefix exists (like "File exists"). */
-    public void add(Prefix prefix, int gateway, Port port, boolean kernel, int source, String command) {
+    public void add(Prefix prefix, int gateway, Interface port, boolean kernel, int source, String command) {
         add(prefix.network(), prefix.length(), gateway, port, kernel, source, command);
     }
 
     /**
-     * As {@link #add(Prefix, int, Port, boolean, int, String)}, from the network and length: no object
+     * As {@link #add(Prefix, int, Interface, boolean, int, String)}, from the network and length: no object
      * is made for a route added (its undo is a value of one shared step).
      */
-    public void add(int network, int length, int gateway, Port port, boolean kernel, int source, String command) {
+    public void add(int network, int length, int gateway, Interface port, boolean kernel, int source, String command) {
         long key = Rib.key(network, length);
         if (state.routes().contains(key)) {
             throw new CommandException(command + ": route " + new Prefix(network, length).toRouteString() + " exists");
@@ -70,6 +70,9 @@ public final class RouteService {
         install(network, length, nextHop, command);
         state.routes().put(key, kernel, gateway, port, source, nextHop);
         state.transaction().onRollback(removeNow, key);
+        if (state.changes().wants(ChangeEvents.Kind.ROUTE)) {
+            state.changed(ChangeEvents.Kind.ROUTE, false, state.routes().get(key));
+        }
     }
 
     /** Deletes a route; fails if there is none. */
@@ -85,7 +88,7 @@ public final class RouteService {
      * Replaces (or adds) a route in one step: packets never see the prefix missing. A static
      * route unless {@code kernel} (a connected route, as {@code addr add} makes: {@code proto kernel}).
      */
-    public void replace(Prefix prefix, int gateway, Port port, boolean kernel, int source, String command) {
+    public void replace(Prefix prefix, int gateway, Interface port, boolean kernel, int source, String command) {
         Route old = state.route(prefix);
         if (old == null) {
             add(prefix, gateway, port, kernel, source, command);
@@ -95,6 +98,9 @@ public final class RouteService {
         install(prefix.network(), prefix.length(), nextHop, command);
         Route route = new Route(prefix, kernel, gateway, port, source, nextHop);
         state.routes().put(route);
+        if (state.changes().wants(ChangeEvents.Kind.ROUTE)) {
+            state.changed(ChangeEvents.Kind.ROUTE, false, route);
+        }
         // the old next hop stays referenced until the commit, so the undo only points back to it
         state.transaction().onCommit(() -> nextHops().release(old.nextHop()));
         state.transaction().onRollback(() -> {
@@ -107,6 +113,9 @@ public final class RouteService {
     /** Removes a route (undoable: its next hop is released only at commit). */
     public void remove(Route route) {
         state.routes().remove(RouterState.key(route.prefix()));
+        if (state.changes().wants(ChangeEvents.Kind.ROUTE)) {
+            state.changed(ChangeEvents.Kind.ROUTE, true, route);
+        }
         table().remove(route.prefix().network(), route.prefix().length());
         state.transaction().onCommit(() -> nextHops().release(route.nextHop()));
         state.transaction().onRollback(() -> {
@@ -128,15 +137,15 @@ public final class RouteService {
         nextHops().release(nextHop);
     }
 
-    /** Removes every route through a port (its link is going away). */
-    public void removeRoutesVia(Port port) {
+    /** Removes every route through an interface (its link is going away). */
+    public void removeRoutesVia(Interface port) {
         for (Route route : state.routes().routesVia(port)) {
             remove(route);
         }
     }
 
     /** Removes static routes whose gateway is no longer on a connected subnet of their port. */
-    public void removeUnreachableGateways(Port port) {
+    public void removeUnreachableGateways(Interface port) {
         for (Route route : state.routes().routesVia(port)) {
             if (route.gateway() != 0 && !port.isOnLink(route.gateway())) {
                 remove(route);
@@ -144,14 +153,14 @@ public final class RouteService {
         }
     }
 
-    /** The port whose connected subnet holds {@code gateway} (longest match), or null. */
-    public Port portForGateway(int gateway) {
-        Port best = null;
+    /** The interface whose connected subnet holds {@code gateway} (longest match), or null. */
+    public Interface portForGateway(int gateway) {
+        Interface best = null;
         int bestLength = -1;
         for (Link link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
+            for (InterfaceAddress a : link.iface().addresses()) {
                 if (a.contains(gateway) && a.prefixLength() > bestLength) {
-                    best = link.port();
+                    best = link.iface();
                     bestLength = a.prefixLength();
                 }
             }
@@ -176,27 +185,27 @@ public final class RouteService {
      * Makes the local entries what the addresses say, whatever order they came in (so that a
      * saved configuration reloads to the same table): a LOCAL /32 for every router address, and a
      * BROADCAST /32 for every subnet broadcast that is not itself a router address, on the first
-     * port (in link order) that has it. Call after any change of addresses or links. Undoable.
+     * interface (in link order) that has it. Call after any change of addresses or links. Undoable.
      */
     public void syncLocal(String command) {
         Map<Integer, long[]> desired = new LinkedHashMap<>();
         for (Link link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
-                desired.put(a.address(), new long[] {NextHops.TYPE_LOCAL, link.port().index()});
+            for (InterfaceAddress a : link.iface().addresses()) {
+                desired.put(a.address(), new long[] {NextHops.TYPE_LOCAL, link.iface().index()});
             }
         }
         for (Link link : state.links().values()) {
-            for (InterfaceAddress a : link.port().addresses()) {
+            for (InterfaceAddress a : link.iface().addresses()) {
                 int broadcast = a.broadcast();
                 if (broadcast != 0) {
-                    desired.putIfAbsent(broadcast, new long[] {NextHops.TYPE_BROADCAST, link.port().index()});
+                    desired.putIfAbsent(broadcast, new long[] {NextHops.TYPE_BROADCAST, link.iface().index()});
                 }
             }
         }
         for (Map.Entry<Integer, Integer> e : new ArrayList<>(state.localEntries().entrySet())) {
             long[] want = desired.get(e.getKey());
             int nextHop = e.getValue();
-            if (want == null || want[0] != nextHops().type(nextHop) || want[1] != nextHops().port(nextHop)) {
+            if (want == null || want[0] != nextHops().type(nextHop) || want[1] != nextHops().iface(nextHop)) {
                 removeLocalEntryUndoable(e.getKey());
             }
         }
@@ -207,11 +216,11 @@ public final class RouteService {
         }
     }
 
-    private void addLocalEntry(int address, int type, int portIndex, String command) {
+    private void addLocalEntry(int address, int type, int ifaceIndex, String command) {
         if (state.route(new Prefix(address, 32)) != null) {
             throw new CommandException(command + ": a /32 route to " + Ipv4Address.format(address) + " exists");
         }
-        int nextHop = nextHops().acquire(type, portIndex, 0);
+        int nextHop = nextHops().acquire(type, ifaceIndex, 0);
         install(address, 32, nextHop, command);
         state.localEntries().put(address, nextHop);
         state.transaction().onRollback(() -> removeLocalEntry(address));

@@ -6,7 +6,6 @@ import java.util.Map;
 import net.taprouter.control.command.Args;
 import net.taprouter.control.command.Prefix;
 import net.taprouter.dataplane.agent.Dataplane;
-import net.taprouter.dataplane.port.Port;
 
 /**
  * Everything the control thread knows: the links, the routing information base, and the
@@ -23,6 +22,7 @@ public final class RouterState {
     private boolean startingUp;
     private final NatRules nat = new NatRules(this);
     private final ConntrackSettings conntrack = new ConntrackSettings(this);
+    private final ChangeEvents changes = new ChangeEvents();
 
     public RouterState(Dataplane dataplane) {
         this.dataplane = dataplane;
@@ -40,6 +40,16 @@ public final class RouterState {
 
     public Dataplane dataplane() {
         return dataplane;
+    }
+
+    /** What {@code monitor} reports: changes published when their transaction commits. */
+    public ChangeEvents changes() {
+        return changes;
+    }
+
+    /** A change made by the current transaction, for the monitors (see {@link ChangeEvents}). */
+    public void changed(ChangeEvents.Kind kind, boolean deleted, Object subject) {
+        changes.emit(transaction, new ChangeEvents.Change(kind, deleted, subject));
     }
 
     public Transaction transaction() {
@@ -76,6 +86,19 @@ public final class RouterState {
         Link link = links.get(name);
         if (link == null) {
             throw args.error("no such port \"" + name + "\"");
+        }
+        return link;
+    }
+
+    /**
+     * The link named by the next word of {@code args}, for an L3 use of it (an address, a route):
+     * a bridge port has none (its bridge has them), so it is refused.
+     */
+    public Link l3Link(Args args) {
+        Link link = link(args);
+        if (link.master() != null) {
+            throw args.error("port \"" + link.name() + "\" is a port of bridge " + link.master().name()
+                + " (addresses and routes go on the bridge)");
         }
         return link;
     }

@@ -109,6 +109,26 @@ public final class CounterSnapshot {
         return list;
     }
 
+    /**
+     * {@code stats --rates}: per counter name, its change from {@code earlier} to this snapshot
+     * per second over {@code seconds} (rounded), only the counters that changed (a counter new
+     * since {@code earlier} counts from 0), in this snapshot's order; render it as any snapshot.
+     */
+    public CounterSnapshot ratesSince(CounterSnapshot earlier, double seconds) {
+        java.util.Map<String, Long> before = new java.util.HashMap<>();
+        for (int i = 0; i < earlier.labels.size(); i++) {
+            before.put(earlier.labels.get(i), earlier.values.get(i));
+        }
+        CounterSnapshot rates = new CounterSnapshot();
+        for (int i = 0; i < labels.size(); i++) {
+            long delta = values.get(i) - before.getOrDefault(labels.get(i), 0L);
+            if (delta != 0) {
+                rates.add(labels.get(i), Math.round(delta / seconds), types.get(i));
+            }
+        }
+        return rates;
+    }
+
     /** Reads the counter file; IOException if it is missing or not a counter file. */
     public static CounterSnapshot read(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -56,8 +56,15 @@ public final class ControlServer implements AutoCloseable {
     /** A reply produced a piece at a time on the control thread. */
     @FunctionalInterface
     public interface Reply {
-        /** The next piece, or null when the reply is complete. */
+        /**
+         * The next piece, or null when the reply is complete; "" when a live reply ({@code capture})
+         * has nothing right now: asked again after {@link #LIVE_POLL_MILLIS}.
+         */
         String next();
+
+        /** The reply ended or its client went away (called once). */
+        default void close() {
+        }
 
         static Reply of(String text) {
             String[] once = {text};
@@ -89,6 +96,8 @@ public final class ControlServer implements AutoCloseable {
     static final int REQUEST_TIMEOUT_SECONDS = 30;
     /** A client that takes no byte of its reply for this long is disconnected. */
     static final int STALL_TIMEOUT_SECONDS = 60;
+    /** How soon a live reply that had nothing is asked again. */
+    static final int LIVE_POLL_MILLIS = 20;
     static final int LOW_WATER_MARK = 64 * 1024;
     static final int HIGH_WATER_MARK = 256 * 1024;
 
@@ -185,6 +194,7 @@ public final class ControlServer implements AutoCloseable {
         private long lastProgress;
         private ScheduledFuture<?> timer;
         private boolean counted;
+        private boolean pollScheduled;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
@@ -268,6 +278,7 @@ public final class ControlServer implements AutoCloseable {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (ctx.channel().isWritable()) {
+                lastProgress = System.nanoTime();
                 pump(ctx);
             }
         }
@@ -275,7 +286,7 @@ public final class ControlServer implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             release();
-            reply = null;
+            endReply();
             if (timer != null) {
                 timer.cancel(false);
             }
@@ -288,8 +299,21 @@ public final class ControlServer implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             release();
-            reply = null;
+            endReply();
             ctx.close();
+        }
+
+        /** The reply is done with (complete, failed, or its client gone): it releases what it holds. */
+        private void endReply() {
+            Reply r = reply;
+            reply = null;
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (RuntimeException e) {
+                    System.err.println("routerd: internal error closing a reply: " + e);
+                }
+            }
         }
 
         private void release() {
@@ -314,6 +338,7 @@ public final class ControlServer implements AutoCloseable {
             if (timer != null) {
                 timer.cancel(false);
             }
+            endReply();
             reply = r;
             lastProgress = System.nanoTime();
             // runs until the channel is closed, also after the last piece: a client that never
@@ -334,7 +359,6 @@ public final class ControlServer implements AutoCloseable {
          * Every piece the socket takes counts as progress (see {@link #written}).
          */
         private void pump(ChannelHandlerContext ctx) {
-            lastProgress = System.nanoTime();
             Channel ch = ctx.channel();
             while (reply != null && ch.isWritable()) {
                 String piece;
@@ -343,19 +367,33 @@ public final class ControlServer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     System.err.println("routerd: internal error while writing a reply (connection closed):");
                     e.printStackTrace();
-                    reply = null;
+                    endReply();
                     ctx.close();
                     return;
                 }
                 if (piece == null) {
-                    reply = null;
+                    endReply();
                     ByteBuf end = ctx.alloc().buffer(4);
                     end.writeInt(0);
                     ctx.writeAndFlush(end).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
-                if (piece.isEmpty()) {
-                    continue; // a 0-length frame would end the reply on the client
+                if (piece.isEmpty()) { // a 0-length frame would end the reply on the client
+                    // a live reply with nothing right now: ask again soon; a client that has taken
+                    // everything written so far is waiting for us, not stalled
+                    if (ch.unsafe().outboundBuffer() == null || ch.unsafe().outboundBuffer().totalPendingWriteBytes() == 0) {
+                        lastProgress = System.nanoTime();
+                    }
+                    if (!pollScheduled) {
+                        pollScheduled = true;
+                        ctx.executor().schedule(() -> {
+                            pollScheduled = false;
+                            if (ctx.channel().isActive()) {
+                                pump(ctx);
+                            }
+                        }, LIVE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    }
+                    break;
                 }
                 ByteBuf out = ctx.alloc().buffer(4 + piece.length());
                 out.writeInt(0);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 import net.taprouter.control.model.Link;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.stats.CounterFile;
@@ -61,7 +62,8 @@ class CounterReadersTest {
             c.worker(0).txBytes.getAndAddRelease(400);
             c.worker(1).txBytes.getAndAddRelease(500);
             c.worker(1).txDrops.getAndAddRelease(6);
-            Link link = new Link(new Port(0, "gw0", sink, 0x0200_0000_0001L, 1500, c), "t0", null, false);
+            Port port = new Port(0, "gw0", sink, c);
+            Link link = new Link(Interface.forPort(0, port, 0x0200_0000_0001L, 1500), port, "t0", null, false);
             Output out = new Output(false);
             LinkCommands.describe(link, out, true);
             String text = out.render();

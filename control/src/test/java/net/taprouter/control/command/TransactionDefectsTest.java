@@ -71,6 +71,15 @@ class TransactionDefectsTest {
         Port p3 = r.state.link("p3").port();
         assertSame(p3, r.dataplane.ports().get(p3.index()));
         assertSame(p2, r.dataplane.ports().get(p2.index()));
+        // and so for their L3 interfaces
+        for (String name : new String[] {"p2", "p3"}) {
+            var iface = r.state.link(name).iface();
+            assertSame(iface, r.dataplane.interfaces().get(iface.index()), "interface of " + name);
+            assertSame(iface, r.state.link(name).port().upper(), "port " + name + " belongs to its interface");
+        }
+        for (var i : r.dataplane.interfaces().snapshot()) {
+            assertTrue(i == null || r.state.link(i.name()) != null && r.state.link(i.name()).iface() == i, "a stale interface");
+        }
     }
 
     @Test

@@ -42,6 +42,8 @@ class TransactionPropertiesTest {
     }
 
     private static final String[] PORTS = {"p0", "p1", "p2"};
+    /** Where addresses, routes and neighbours go: the ports and the bridge. */
+    private static final String[] INTERFACES = {"p0", "p1", "p2", "br0"};
     private static final String[] ADDRESSES = {"192.0.2.254/24", "192.0.2.253/24", "192.0.2.130/25", "198.51.100.254/24",
         "198.51.100.1/24", "203.0.113.254/24", "203.0.113.10/28", "198.18.0.1/16", "198.18.5.5/32", "100.64.0.1/10"};
     private static final String[] PREFIXES = {"default", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.128/25",
@@ -72,17 +74,42 @@ class TransactionPropertiesTest {
 
     // ---------------------------------------------------------------- generators
 
-    /** Three ports (random MAC and MTU), then random commands, addresses and routes first. */
+    /** Three ports (random MAC and MTU), maybe a bridge, then random commands, addresses and routes first. */
     @Provide
     Arbitrary<List<String>> setups() {
-        return Combinators.combine(link(0), link(1), link(2), address().list().ofMinSize(1).ofMaxSize(6),
+        return Combinators.combine(link(0), link(1), link(2), bridge().injectNull(0.4), address().list().ofMinSize(1).ofMaxSize(6),
                 command().list().ofMinSize(3).ofMaxSize(25))
-            .as((l0, l1, l2, addresses, rest) -> {
+            .as((l0, l1, l2, br, addresses, rest) -> {
                 List<String> all = new ArrayList<>(List.of(l0, l1, l2));
+                if (br != null) {
+                    all.add(br);
+                }
                 all.addAll(addresses);
                 all.addAll(rest);
                 return all;
             });
+    }
+
+    private static Arbitrary<String> bridge() {
+        return Combinators.combine(Arbitraries.of(MACS).injectNull(0.5), Arbitraries.of(0, 10, 300).injectNull(0.5),
+                Arbitraries.of(4, 65536).injectNull(0.5), Arbitraries.of(2, 8192).injectNull(0.6))
+            .as((mac, ageing, max, limit) -> "link add br0 type bridge" + (mac != null ? " address " + mac : "")
+                + (ageing != null ? " ageing " + ageing : "") + (max != null ? " fdb_max " + max : "")
+                + (limit != null ? " fdb_port_limit " + limit : ""));
+    }
+
+    private static Arbitrary<String> bridgeCommand() {
+        return Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(2, bridge()),
+            net.jqwik.api.Tuple.of(1, Arbitraries.just("link del br0")),
+            net.jqwik.api.Tuple.of(5, port().map(p -> "link set " + p + " master br0")),
+            net.jqwik.api.Tuple.of(2, port().map(p -> "link set " + p + " nomaster")),
+            net.jqwik.api.Tuple.of(2, Arbitraries.of("link set br0 ageing 0", "link set br0 ageing 30", "link set br0 fdb_max 2",
+                "link set br0 fdb_max 100 fdb_port_limit 3", "link set br0 down", "link set br0 up", "link set br0 mtu 9000",
+                "link set br0 address 02:00:00:00:00:bb")),
+            net.jqwik.api.Tuple.of(4, Combinators.combine(Arbitraries.of("add", "add", "del"), Arbitraries.of(MACS), port())
+                .as((verb, mac, p) -> "fdb " + verb + " " + mac + " dev " + p)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.of("fdb flush", "fdb flush dev p0", "fdb flush br br0")));
     }
 
     @Provide
@@ -99,13 +126,18 @@ class TransactionPropertiesTest {
     }
 
     private Arbitrary<String> link(int i) {
-        return Combinators.combine(Arbitraries.of(MACS).injectNull(0.5), Arbitraries.of(1500, 1400, 9000, 576).injectNull(0.5))
-            .as((mac, mtu) -> "link add p" + i + " type tap ifname t" + i + " netns " + ns
-                + (mac != null ? " address " + mac : "") + (mtu != null ? " mtu " + mtu : ""));
+        return Combinators.combine(Arbitraries.of(MACS).injectNull(0.5), Arbitraries.of(1500, 1400, 9000, 576).injectNull(0.5),
+                Arbitraries.of("", "", " offload on", " offload off"))
+            .as((mac, mtu, offload) -> "link add p" + i + " type tap ifname t" + i + " netns " + ns
+                + (mac != null ? " address " + mac : "") + (mtu != null ? " mtu " + mtu : "") + offload);
+    }
+
+    private static Arbitrary<String> iface() {
+        return Arbitraries.of(INTERFACES);
     }
 
     private Arbitrary<String> address() {
-        return Combinators.combine(Arbitraries.of(ADDRESSES), port(), Arbitraries.of("", "", "", " noprefixroute"))
+        return Combinators.combine(Arbitraries.of(ADDRESSES), iface(), Arbitraries.of("", "", "", " noprefixroute"))
             .as((a, p, flag) -> "addr add " + a + " dev " + p + flag);
     }
 
@@ -120,16 +152,16 @@ class TransactionPropertiesTest {
                     default -> what;
                 })),
             net.jqwik.api.Tuple.of(5, address()),
-            net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.of(ADDRESSES), port()).as((a, p) -> "addr del " + a + " dev " + p)),
+            net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.of(ADDRESSES), iface()).as((a, p) -> "addr del " + a + " dev " + p)),
             net.jqwik.api.Tuple.of(8, Combinators.combine(Arbitraries.of("add", "replace", "replace", "del"), Arbitraries.of(PREFIXES),
-                Arbitraries.of(GATEWAYS).injectNull(0.4), port().injectNull(0.3)).as((verb, prefix, via, dev) -> {
+                Arbitraries.of(GATEWAYS).injectNull(0.4), iface().injectNull(0.3)).as((verb, prefix, via, dev) -> {
                     if (verb.equals("del")) {
                         return "route del " + prefix;
                     }
                     String how = (via != null ? " via " + via : "") + (dev != null ? " dev " + dev : "");
                     return "route " + verb + " " + prefix + (how.isEmpty() ? " dev p0" : how);
                 })),
-            net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("add", "replace"), Arbitraries.of(ADDRESSES), port())
+            net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("add", "replace"), Arbitraries.of(ADDRESSES), iface())
                 .as((verb, a, p) -> {
                     String[] parts = a.split("/");
                     int length = Integer.parseInt(parts[1]);
@@ -139,9 +171,10 @@ class TransactionPropertiesTest {
                         + " dev " + p + " proto kernel scope link src " + parts[0];
                 })),
             net.jqwik.api.Tuple.of(4, Combinators.combine(Arbitraries.of("add", "replace", "del"), Arbitraries.of(NEIGHBOURS),
-                Arbitraries.of(MACS), port()).as((verb, a, mac, p) -> "neigh " + verb + " " + a
+                Arbitraries.of(MACS), iface()).as((verb, a, mac, p) -> "neigh " + verb + " " + a
                     + (verb.equals("del") ? "" : " lladdr " + mac) + " dev " + p)),
             net.jqwik.api.Tuple.of(1, Arbitraries.just("neigh flush")),
+            net.jqwik.api.Tuple.of(6, bridgeCommand()),
             net.jqwik.api.Tuple.of(1, Arbitraries.of("forwarding on", "forwarding off")),
             net.jqwik.api.Tuple.of(1, Combinators.combine(Arbitraries.of(0, 10, 1000), Arbitraries.of(1, 50, 200))
                 .as((rate, burst) -> "icmp ratelimit " + rate + " burst " + burst)),
@@ -182,6 +215,9 @@ class TransactionPropertiesTest {
         s.append("## save\n").append(r.save());
         s.append("## route show\n").append(r.ok("route show"));
         s.append("## neigh show\n").append(r.ok("neigh show"));
+        s.append("## fdb show\n").append(r.ok("fdb show"));
+        // link show without the interface numbers (a restored router numbers them without the holes)
+        s.append("## link show\n").append(r.ok("link show").replaceAll("(?m)^[0-9]+: ", ""));
         s.append("## nat show\n").append(r.ok("nat show"));
         s.append("## conntrack\n").append(r.ok("conntrack max")).append(r.ok("conntrack timeout show"));
         s.append("## route get\n");

@@ -7,16 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import net.taprouter.control.command.Prefix;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.port.Port;
 import org.junit.jupiter.api.Test;
 
 /** {@link Rib} against a TreeMap of records under random adds, overwrites and removes (backward-shift deletion, growth). */
 class RibTest {
-    /** Ports are compared by identity; null stands for "no port" in some routes. */
-    private static final Port[] PORTS = {null, port("p0", 0), port("p1", 1)};
+    /** Interfaces are compared by identity; null stands for "no interface" in some routes. */
+    private static final Interface[] PORTS = {null, iface("p0", 0), iface("p1", 1)};
 
-    private static Port port(String name, int index) {
-        return new Port(index, name, null, 0x00005e005301L + index, 1500, null);
+    private static Interface iface(String name, int index) {
+        return Interface.forPort(index, new Port(index, name, null, null), 0x00005e005301L + index, 1500);
     }
 
     @Test
@@ -61,9 +62,9 @@ class RibTest {
             assertEquals(e.getValue().nextHop(), rib.nextHop(e.getKey()));
         }
         assertNull(rib.get(Rib.key(0x0A0B0C00, 31)));
-        for (Port port : PORTS) {
+        for (Interface port : PORTS) {
             if (port != null) {
-                assertEquals(reference.values().stream().filter(r -> r.port() == port).toList(), rib.routesVia(port));
+                assertEquals(reference.values().stream().filter(r -> r.iface() == port).toList(), rib.routesVia(port));
             }
         }
         assertEquals(reference.values().stream().toList(), rib.routes());

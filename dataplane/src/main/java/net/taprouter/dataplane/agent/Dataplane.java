@@ -7,6 +7,8 @@ import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.conntrack.ConntrackConfig;
 import net.taprouter.dataplane.conntrack.ConntrackHooks;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.PublishedTables;
 import net.taprouter.dataplane.port.FrameIo;
@@ -29,7 +31,7 @@ import org.agrona.concurrent.CompositeAgent;
  *   TAPs ─epoll─▶ RxAgent ──descriptor ring──▶ ForwardingAgent ──write──▶ TAPs
  *                   ▲                               │ (stage graph, neighbour table)
  *                   └──────── slot return ring ─────┘
- *   control thread: writes PortTable, RouteTable, NextHops, settings; sends command messages to
+ *   control thread: writes PortTable, InterfaceTable, RouteTable, NextHops, settings; sends command messages to
  *   every worker ({@link #workers()}: a typed proxy over their command queues) for the tables
  *   each worker owns (neighbours); waits out grace periods via ReaderEpochs.
  *   counters: each agent writes its own shard of the counter file; readers sum the shards.
@@ -47,6 +49,7 @@ public final class Dataplane implements AutoCloseable {
     private final CounterFile counterFile;
     private final Poller poller;
     private final PortTable ports = new PortTable();
+    private final InterfaceTable interfaces = new InterfaceTable();
     private final DataplaneSettings settings = new DataplaneSettings();
     private final ConntrackConfig conntrack = new ConntrackConfig();
     private final ReaderEpochs epochs;
@@ -59,7 +62,7 @@ public final class Dataplane implements AutoCloseable {
     private volatile Consumer<Throwable> fatalHandler = t -> { };
     private AgentRunner rxRunner;
     private AgentRunner forwardingRunner;
-    /** Control thread: removed ports whose removal has not finished (see {@link #removePort}). */
+    /** Control thread: removed ports and interfaces whose removal has not finished (see {@link #removePort}). */
     private final java.util.List<Retiring> retiring = new java.util.ArrayList<>();
 
     public Dataplane(DataplaneConfig config) {
@@ -69,10 +72,10 @@ public final class Dataplane implements AutoCloseable {
         this.epochs = new ReaderEpochs(2, poller::wakeup);
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
         this.nextHops = new NextHops(config.nextHops(), epochs);
-        FramePool pool = new FramePool(config.frameSlots(), config.slotSize());
+        FramePool pool = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
-        DescriptorRing ring = new DescriptorRing(config.frameSlots());
-        Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings, conntrack), pool, slotReturns,
+        DescriptorRing ring = new DescriptorRing(pool.slotCount());
+        Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings, conntrack), pool, slotReturns,
             counterFile, WorkerSizes.of(config), ConntrackHooks.all());
         worker.context().releaseToPool(!config.dedicatedThreads());
         // the RX agent's counter shard after the worker's: readers list the names in the worker's order
@@ -126,6 +129,10 @@ public final class Dataplane implements AutoCloseable {
         return ports;
     }
 
+    public InterfaceTable interfaces() {
+        return interfaces;
+    }
+
     public RouteTable routes() {
         return routes;
     }
@@ -165,12 +172,35 @@ public final class Dataplane implements AutoCloseable {
         return counterFile;
     }
 
-    /** Control thread: publish a port and start reading its TAP. */
+    /** Control thread: publish an L3 interface (a TAP link's own one before its port, or a bridge). */
+    public void addInterface(Interface iface) {
+        interfaces.put(iface);
+    }
+
+    /** Control thread: publish a port (its {@link Port#upper()} interface published already) and register its TAP, not read yet: see {@link #startReading}. */
     public void addPort(Port port) {
         checkHeadroom(port.tap());
         ports.put(port);
         if (port.tap().fd() >= 0) {
-            poller.add(port.tap().fd(), port.index());
+            poller.addPaused(port.tap().fd(), port.index());
+        }
+    }
+
+    /**
+     * Control thread: start reading a port added with {@link #addPort} (when its transaction
+     * commits). Until then what its host sends waits in the TAP's queue: an ARP request that
+     * arrives between {@code link add} and {@code addr add} of one config is answered, not dropped
+     * (the host would retry only a second later). Never throws: a failure takes the port down.
+     */
+    public void startReading(Port port) {
+        if (port.tap().fd() < 0 || ports.get(port.index()) != port) {
+            return;
+        }
+        try {
+            poller.resume(port.tap().fd(), port.index());
+        } catch (RuntimeException e) {
+            System.err.println("routerd: port " + port.name() + ": " + e.getMessage() + " (port down)");
+            port.markCarrierLost();
         }
     }
 
@@ -186,10 +216,10 @@ public final class Dataplane implements AutoCloseable {
      * Control thread: stop using a port for good (a committed {@code link del}, or the undo of a
      * {@code link add}). Never throws. Stops reading its TAP and unpublishes it (only if it is still
      * the port at its index: this never touches another port), then finishes the removal: after a
-     * grace period the TAP and counters are closed, then its neighbour entries are dropped on the
-     * forwarding thread, and only then is its index free for a new port. If the dataplane does not
-     * answer (a stuck thread), what is left is retried on the next removal and done by {@link #close()}:
-     * the TAP is never leaked and the index never reused early.
+     * grace period the TAP and counters are closed and every bridge forgets the port (FDB entries),
+     * and only then is its index free for a new port.
+     * If the dataplane does not answer (a stuck thread), what is left is retried on the next removal
+     * and done by {@link #close()}: the TAP is never leaked and the index never reused early.
      */
     public void removePort(Port port) {
         if (port.tap().fd() >= 0) {
@@ -200,17 +230,35 @@ public final class Dataplane implements AutoCloseable {
             }
         }
         ports.unpublish(port);
-        retiring.add(new Retiring(port));
+        retiring.add(new Retiring(port, null));
         finishRemovals();
     }
 
-    /** A port on its way out: unpublished, its index reserved until its neighbour entries are gone. */
+    /**
+     * Control thread: stop using an L3 interface for good (a committed {@code link del}, or the undo
+     * of a {@code link add}). Never throws. Unpublishes it (only if it is still the one at its index),
+     * then, after a grace period, its neighbour entries (and a bridge's FDB) are dropped on every
+     * worker, and only then is its index free for a new interface (retried as {@link #removePort} is).
+     */
+    public void removeInterface(Interface iface) {
+        interfaces.unpublish(iface);
+        retiring.add(new Retiring(null, iface));
+        finishRemovals();
+    }
+
+    /** A port or an interface on its way out: unpublished, its index reserved until the workers forgot it. */
     private static final class Retiring {
         final Port port;
+        final Interface iface;
         boolean closed;
 
-        Retiring(Port port) {
+        Retiring(Port port, Interface iface) {
             this.port = port;
+            this.iface = iface;
+        }
+
+        String name() {
+            return port != null ? "port " + port.name() : "interface " + iface.name();
         }
     }
 
@@ -219,7 +267,7 @@ public final class Dataplane implements AutoCloseable {
             return;
         }
         try {
-            epochs.await(); // no dataplane thread holds an unpublished port (or its TAP) any more
+            epochs.await(); // no dataplane thread holds an unpublished port (or its TAP) or interface any more
         } catch (RuntimeException e) {
             System.err.println("routerd: removing ports deferred: " + e.getMessage());
             return;
@@ -228,19 +276,30 @@ public final class Dataplane implements AutoCloseable {
             Retiring r = it.next();
             closeOnce(r);
             try {
-                workers.discardPortNeighbours(r.port.index());
+                if (r.iface != null) {
+                    workers.discardInterfaceNeighbours(r.iface.index());
+                    if (r.iface.isBridge()) {
+                        workers.dropFdb(r.iface.index());
+                    }
+                } else {
+                    workers.forgetFdbPort(r.port.index());
+                }
             } catch (RuntimeException e) {
-                System.err.println("routerd: port " + r.port.name() + ": neighbour entries not dropped yet (" + e.getMessage()
+                System.err.println("routerd: " + r.name() + ": not forgotten by the workers yet (" + e.getMessage()
                     + "); its index stays reserved");
                 continue;
             }
-            ports.release(r.port.index());
+            if (r.port != null) {
+                ports.release(r.port.index());
+            } else {
+                interfaces.release(r.iface.index());
+            }
             it.remove();
         }
     }
 
     private static void closeOnce(Retiring r) {
-        if (!r.closed) {
+        if (!r.closed && r.port != null) {
             r.closed = true;
             r.port.tap().close();
             r.port.counters().close();
@@ -249,8 +308,8 @@ public final class Dataplane implements AutoCloseable {
 
     /**
      * Control thread: brings a lost port back on a new device (its TAP re-created or re-opened):
-     * the new fd is polled, the neighbours learned through the old device are forgotten (the host
-     * behind it may have a new MAC; PERMANENT entries stay), and once no dataplane thread can still
+     * the new fd is polled, the neighbours learned through the old device on the port's own
+     * interface are forgotten (the host behind it may have a new MAC; PERMANENT entries stay), and once no dataplane thread can still
      * hold the old device it is closed.
      */
     public void revivePort(Port port, FrameIo device) {
@@ -260,7 +319,10 @@ public final class Dataplane implements AutoCloseable {
             poller.remove(old.fd());
         }
         port.device(device);
-        workers.forgetLearnedNeighbours(port.index());
+        Interface upper = port.upper();
+        if (upper != null && upper.port() == port) {
+            workers.forgetLearnedNeighbours(upper.index());
+        }
         port.carrierRestored();
         if (device.fd() >= 0) {
             poller.add(device.fd(), port.index());

@@ -21,6 +21,14 @@ public record DataplaneConfig(int frameSlots, int slotSize, int neighbours, int 
         return new DataplaneConfig(1024, 16384, 4096, 16, 4096, 65536, false, counterFile, 4096);
     }
 
+    /**
+     * Large frame slots (64 KiB GSO super-packets, {@code buffer.FramePool}) next to the
+     * {@code frameSlots} small ones: one in eight, at least 16 (1024 slots: 128, 8 MiB).
+     */
+    public int largeSlots() {
+        return Math.max(16, frameSlots / 8);
+    }
+
     public DataplaneConfig withDedicatedThreads(boolean dedicated) {
         return new DataplaneConfig(frameSlots, slotSize, neighbours, arpQueue, tbl8Groups, nextHops, dedicated, counterFile, maxCounters);
     }

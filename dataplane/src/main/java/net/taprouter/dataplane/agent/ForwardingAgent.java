@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.capture.CaptureTap;
+import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.Packet;
 import net.taprouter.dataplane.stats.ForwardingLatency;
@@ -11,7 +13,8 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
- * Runs received frames through the forwarding graph, runs the neighbour timers, and applies
+ * Runs received frames through the forwarding graph, runs the neighbour timers and the FDB ageing
+ * (a bounded slice of every bridge's table per timer round: event fdb_aged), and applies
  * command messages from the control thread ({@link WorkerCommand}, sent by {@link WorkerProxy})
  * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. The frames a
  * round forwards are written at its end, one batch per egress port (the context's
@@ -25,6 +28,7 @@ public final class ForwardingAgent implements Agent {
 
     private final DescriptorRing ring;
     private final FramePool pool;
+    private final int[] metadata;
     private final ForwardingGraph graph;
     private final ReaderEpochs epochs;
     private final int readerIndex;
@@ -38,13 +42,16 @@ public final class ForwardingAgent implements Agent {
     private long lastTimerNanos;
     private long frames;
     private final ForwardingLatency latency;
+    private final CaptureTap capture;
 
     ForwardingAgent(DescriptorRing ring, FramePool pool, ForwardingGraph graph, WorkerCommandHandler handler, ReaderEpochs epochs,
                     int readerIndex, ForwardingLatency latency) {
         this.latency = latency;
+        this.capture = graph.context().capture;
         this.handler = handler;
         this.ring = ring;
         this.pool = pool;
+        this.metadata = pool.metadata().words();
         this.graph = graph;
         this.epochs = epochs;
         this.readerIndex = readerIndex;
@@ -60,7 +67,10 @@ public final class ForwardingAgent implements Agent {
             work += ring.poll(onFrame, FRAME_BATCH);
             if (now - lastTimerNanos >= TIMER_NANOS) {
                 lastTimerNanos = now;
-                work += graph.onTimer(now);
+                work += graph.onTimer(now); // neighbours, conntrack
+                int aged = graph.context().fdbs.age(now / 1_000_000);
+                graph.context().counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
+                work += aged;
             }
             graph.context().flushTransmit(); // what this round queued goes out, batched per port
             return work;
@@ -71,6 +81,10 @@ public final class ForwardingAgent implements Agent {
 
     private void onFrame(int slot, int port, int length, long rxNanos) {
         packet.reset(slot, pool.frameOffset(slot), length, port);
+        packet.offload.load(metadata, PacketMetadata.base(slot)); // the device's virtio-net header, as RxAgent parsed it
+        if (capture.armed) {
+            capture.rx(port, pool.buffer(), packet.frameOffset, length);
+        }
         graph.receive(packet);
         if ((++frames & LATENCY_SAMPLE_MASK) == 0) {
             latency.record(System.nanoTime() - rxNanos);

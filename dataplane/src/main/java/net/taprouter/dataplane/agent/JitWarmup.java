@@ -8,7 +8,9 @@ import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.PublishedTables;
-import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.iface.InterfaceAddress;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
@@ -60,17 +62,22 @@ public final class JitWarmup {
              TapDevice sink0 = TapDevice.discarding();
              TapDevice sink1 = TapDevice.discarding()) {
             PortTable ports = new PortTable();
+            InterfaceTable interfaces = new InterfaceTable();
             RouteTable routes = new RouteTable(4, GracePeriod.NONE);
             NextHops nextHops = new NextHops(16, GracePeriod.NONE);
             DataplaneSettings settings = new DataplaneSettings();
             settings.icmpRateLimit(1_000_000, 1_000_000);
             // the worker (its counter shard) before the ports' counters
-            Worker worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
+            Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pool, slotReturns, counterFile,
                 new WorkerSizes(NeighbourLimits.of(16, 4, pool.slotCount())), net.taprouter.dataplane.conntrack.ConntrackHooks.all());
-            Port port0 = new Port(0, "warm0", sink0, PORT0_MAC, 1500, new PortCounters(counterFile, "warm0"));
-            Port port1 = new Port(1, "warm1", sink1, PORT1_MAC, 1500, new PortCounters(counterFile, "warm1"));
-            port0.addresses(new InterfaceAddress[] {new InterfaceAddress(ROUTER0, 24)});
-            port1.addresses(new InterfaceAddress[] {new InterfaceAddress(ROUTER1, 24)});
+            Port port0 = new Port(0, "warm0", sink0, new PortCounters(counterFile, "warm0"));
+            Port port1 = new Port(1, "warm1", sink1, new PortCounters(counterFile, "warm1"));
+            Interface iface0 = Interface.forPort(0, port0, PORT0_MAC, 1500);
+            Interface iface1 = Interface.forPort(1, port1, PORT1_MAC, 1500);
+            iface0.addresses(new InterfaceAddress[] {new InterfaceAddress(ROUTER0, 24)});
+            iface1.addresses(new InterfaceAddress[] {new InterfaceAddress(ROUTER1, 24)});
+            interfaces.put(iface0);
+            interfaces.put(iface1);
             ports.put(port0);
             ports.put(port1);
             routes.add(ROUTER0 & 0xFFFF_FF00, 24, nextHops.acquire(NextHops.TYPE_CONNECTED, 0, 0));

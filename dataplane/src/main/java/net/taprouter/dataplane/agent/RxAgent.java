@@ -2,6 +2,7 @@ package net.taprouter.dataplane.agent;
 
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.port.FrameBatch;
 import net.taprouter.dataplane.port.FrameIo;
@@ -10,7 +11,9 @@ import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.pipeline.Offload;
 import net.taprouter.dataplane.tap.Poller;
+import net.taprouter.dataplane.wire.VirtioNetHeaderView;
 import org.agrona.concurrent.Agent;
 
 /**
@@ -22,6 +25,14 @@ import org.agrona.concurrent.Agent;
  * ports go on. A port the transmit path found lost leaves the poller here (the
  * poller's owner), else its level-triggered EPOLLERR would wake the loop forever. Counters (its own
  * shard, {@code DataplaneCounters.rx}): port rx_packets/rx_bytes; drops rx_no_buffer, rx_ring_full, frame_too_long.
+ *
+ * <p><b>Offloads.</b> A device that may deliver GSO super-packets ({@link FrameIo#offloads()} has
+ * TSO/USO) is read into the pool's large slots; then every frame that fits a small slot is copied
+ * into one and its large slot reused at once (copy-break: at most a small slot's worth of bytes,
+ * and small-packet traffic never holds large slots), so only super-packets stay in large slots.
+ * Without a free small slot a frame stays where it is. The virtio-net header of a device that
+ * has one is parsed for every frame into its slot's metadata ({@code pipeline.Offload#receive};
+ * the forwarding agent loads it with the frame).
  */
 public final class RxAgent implements Agent {
     /** Frames read from one port before looking at the others. */
@@ -36,9 +47,11 @@ public final class RxAgent implements Agent {
     /** This agent's copy of each port's counters ({@code PortCounters.rx(shard)}). */
     private final int shard;
     private final ReaderEpochs epochs;
+    private final PacketMetadata metadata;
     private final int readerIndex;
     private int readyFromIdle = -1;
     private final FrameBatch batch = new FrameBatch(READ_BATCH);
+    private final VirtioNetHeaderView header = new VirtioNetHeaderView();
 
     public RxAgent(Poller poller, PortTable ports, FramePool pool, SlotReturnRing slotReturns, DescriptorRing ring,
                    DataplaneCounters counters, ReaderEpochs epochs, int readerIndex) {
@@ -51,6 +64,7 @@ public final class RxAgent implements Agent {
         this.shard = counters.shard();
         this.epochs = epochs;
         this.readerIndex = readerIndex;
+        this.metadata = pool.metadata();
     }
 
     @Override
@@ -89,14 +103,16 @@ public final class RxAgent implements Agent {
      */
     private int readPort(Port port) {
         FrameIo device = port.tap();
-        int capacity = pool.frameCapacity();
+        int headroom = device.headroom();
+        boolean large = (device.offloads() & FrameIo.GSO_OFFLOADS) != 0 && pool.largeSlotCount() > 0;
+        int capacity = large ? FramePool.LARGE_FRAME_CAPACITY : pool.frameCapacity();
         FrameBatch batch = this.batch;
         batch.clear();
         while (!batch.isFull()) {
-            int slot = pool.allocate();
+            int slot = large ? pool.allocateLarge() : pool.allocate();
             if (slot < 0) {
                 slotReturns.drain();
-                slot = pool.allocate();
+                slot = large ? pool.allocateLarge() : pool.allocate();
                 if (slot < 0) {
                     break;
                 }
@@ -127,7 +143,14 @@ public final class RxAgent implements Agent {
             if (length >= capacity) {
                 counters.drop(DropReason.FRAME_TOO_LONG);
                 pool.free(slot);
-            } else if (!ring.offer(slot, port.index(), length, rxNanos)) {
+                continue;
+            }
+            if (large && length < pool.frameCapacity()) {
+                slot = copyBreak(slot, length, headroom);
+            }
+            Offload.receive(metadata.words(), PacketMetadata.base(slot), pool.buffer(), pool.frameOffset(slot), length,
+                headroom, header);
+            if (!ring.offer(slot, port.index(), length, rxNanos)) {
                 counters.drop(DropReason.RX_RING_FULL);
                 pool.free(slot);
             }
@@ -142,6 +165,22 @@ public final class RxAgent implements Agent {
             counters.drop(DropReason.RX_NO_BUFFER); // the pool ran dry before the port did
         }
         return frames;
+    }
+
+    /**
+     * The frame (and the device header in front of it) of large slot {@code slot} copied into a
+     * small slot, the large one freed: returns the slot now holding the frame (the large one if no
+     * small slot is free).
+     */
+    private int copyBreak(int slot, int length, int headroom) {
+        int small = pool.allocate();
+        if (small < 0) {
+            return slot;
+        }
+        pool.buffer().putBytes(pool.frameOffset(small) - headroom, pool.buffer(), pool.frameOffset(slot) - headroom,
+            headroom + length);
+        pool.free(slot);
+        return small;
     }
 
     private void portLost(Port port, FrameIo device) {

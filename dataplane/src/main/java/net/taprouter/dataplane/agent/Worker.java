@@ -59,7 +59,7 @@ public final class Worker {
         DataplaneCounters counters = new DataplaneCounters(counterFile);
         NeighbourTable neighbours = new NeighbourTable(sizes.neighbours());
         IcmpRateLimiter icmpLimiter = new IcmpRateLimiter(tables.settings());
-        ConntrackTable conntrack = new ConntrackTable(sizes.conntrack(), tables.conntrack(), tables.ports());
+        ConntrackTable conntrack = new ConntrackTable(sizes.conntrack(), tables.conntrack(), tables.interfaces());
         ForwardingContext context = new ForwardingContext(tables, pool, slotReturns, neighbours, counters, icmpLimiter, conntrack);
         return new Worker(context, new ForwardingGraph(context, hooks), neighbours, counters);
     }

@@ -6,6 +6,8 @@ import net.taprouter.dataplane.conntrack.ConntrackSlice;
 import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.FlowTable;
+import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -16,7 +18,7 @@ import net.taprouter.dataplane.pipeline.ArpResolver;
  * batches) and applied by the worker's {@link WorkerCommandHandler} to the worker's own tables.
  * Control plane only: a record per command is fine here, it is never per packet.
  *
- * <p>A message is plain data (port indices, addresses, MACs, what an earlier reply of the same
+ * <p>A message is plain data (interface indices, addresses, MACs, what an earlier reply of the same
  * worker returned): it reaches no table itself. {@link #applyTo} only picks the handler method.
  *
  * @param <R> what the worker answers (Void: nothing)
@@ -26,8 +28,8 @@ public interface WorkerCommand<R> {
     /** Runs on the worker's thread: hands the message to its handler method. */
     R applyTo(WorkerCommandHandler worker);
 
-    /** {@code neigh add|replace}: (port, address) becomes PERMANENT; answers the entry as it was (null: none). */
-    record SetPermanentNeighbour(int port, int address, long mac) implements WorkerCommand<NeighbourTable.Saved> {
+    /** {@code neigh add|replace}: (interface, address) becomes PERMANENT; answers the entry as it was (null: none). */
+    record SetPermanentNeighbour(int iface, int address, long mac) implements WorkerCommand<NeighbourTable.Saved> {
         @Override
         public NeighbourTable.Saved applyTo(WorkerCommandHandler worker) {
             return worker.onSetPermanentNeighbour(this);
@@ -35,7 +37,7 @@ public interface WorkerCommand<R> {
     }
 
     /** Undo of {@link SetPermanentNeighbour} on the worker that answered {@code previous}. */
-    record UnsetPermanentNeighbour(int port, int address, NeighbourTable.Saved previous) implements WorkerCommand<Void> {
+    record UnsetPermanentNeighbour(int iface, int address, NeighbourTable.Saved previous) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onUnsetPermanentNeighbour(this);
@@ -44,7 +46,7 @@ public interface WorkerCommand<R> {
     }
 
     /** {@code neigh del} in a transaction: the entry out but held; answers it, or null if there is none. */
-    record HoldNeighbour(int port, int address) implements WorkerCommand<ArpResolver.Held> {
+    record HoldNeighbour(int iface, int address) implements WorkerCommand<ArpResolver.Held> {
         @Override
         public ArpResolver.Held applyTo(WorkerCommandHandler worker) {
             return worker.onHoldNeighbour(this);
@@ -77,17 +79,17 @@ public interface WorkerCommand<R> {
         }
     }
 
-    /** A port's MAC changed: its entries stay, their prebuilt headers get the new source MAC. */
-    record PortMacChanged(int port, long mac) implements WorkerCommand<Void> {
+    /** An interface's MAC changed: its entries stay, their prebuilt headers get the new source MAC. */
+    record InterfaceMacChanged(int iface, long mac) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
-            worker.onPortMacChanged(this);
+            worker.onInterfaceMacChanged(this);
             return null;
         }
     }
 
-    /** A port's device was replaced: the neighbours learned on it go (PERMANENT ones stay). */
-    record ForgetLearnedNeighbours(int port) implements WorkerCommand<Void> {
+    /** The device of an interface's port was replaced: the neighbours learned on it go (PERMANENT ones stay). */
+    record ForgetLearnedNeighbours(int iface) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onForgetLearnedNeighbours(this);
@@ -95,12 +97,97 @@ public interface WorkerCommand<R> {
         }
     }
 
-    /** A port's removal: every entry of the port goes (its waiting packets dropped as neighbour_flushed). */
-    record DiscardPortNeighbours(int port) implements WorkerCommand<Void> {
+    /** An interface's removal: every entry of it goes (its waiting packets dropped as neighbour_flushed). */
+    record DiscardInterfaceNeighbours(int iface) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
-            worker.onDiscardPortNeighbours(this);
+            worker.onDiscardInterfaceNeighbours(this);
             return null;
+        }
+    }
+
+    /** A bridge is made: its FDB on this worker. */
+    record CreateFdb(int bridge, int maxEntries, int perPortLimit, long ageingMillis) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onCreateFdb(this);
+            return null;
+        }
+    }
+
+    /** A bridge's removal finished: its FDB goes. */
+    record DropFdb(int bridge) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onDropFdb(this);
+            return null;
+        }
+    }
+
+    /** {@code link set BRIDGE ageing S}: answers the previous ageing time (ms). */
+    record FdbAgeing(int bridge, long ageingMillis) implements WorkerCommand<Long> {
+        @Override
+        public Long applyTo(WorkerCommandHandler worker) {
+            return worker.onFdbAgeing(this);
+        }
+    }
+
+    /** {@code link set BRIDGE fdb_max N | fdb_port_limit N}: the FDB rebuilt with new bounds. */
+    record ResizeFdb(int bridge, int maxEntries, int perPortLimit) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onResizeFdb(this);
+            return null;
+        }
+    }
+
+    /** {@code fdb add}: a static entry; answers the entry as it was (port -1: none). */
+    record SetStaticFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+        @Override
+        public FdbEntry applyTo(WorkerCommandHandler worker) {
+            return worker.onSetStaticFdb(this);
+        }
+    }
+
+    /** {@code fdb del}: answers the entry removed, or null if the MAC is not on that port. */
+    record DeleteFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+        @Override
+        public FdbEntry applyTo(WorkerCommandHandler worker) {
+            return worker.onDeleteFdb(this);
+        }
+    }
+
+    /** {@code fdb flush}, a port leaving its bridge: answers the entries removed. */
+    record FlushFdb(int bridge, int port, boolean includeStatic) implements WorkerCommand<List<FdbEntry>> {
+        @Override
+        public List<FdbEntry> applyTo(WorkerCommandHandler worker) {
+            return worker.onFlushFdb(this);
+        }
+    }
+
+    /** Undo of an FDB change: the entries as they were (port -1: none). */
+    record RestoreFdb(List<FdbEntry> entries) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onRestoreFdb(this);
+            return null;
+        }
+    }
+
+    /** A port's removal finished: no bridge keeps an entry on it. */
+    record ForgetFdbPort(int port) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onForgetFdbPort(this);
+            return null;
+        }
+    }
+
+    /** {@code fdb show}: copies of this worker's entries of one bridge (-1: every bridge). */
+    record SnapshotFdb(int bridge) implements WorkerCommand<List<FdbEntry>> {
+        @Override
+        public List<FdbEntry> applyTo(WorkerCommandHandler worker) {
+            return worker.onSnapshotFdb(this);
         }
     }
 
@@ -109,6 +196,24 @@ public interface WorkerCommand<R> {
         @Override
         public List<NeighbourEntry> applyTo(WorkerCommandHandler worker) {
             return worker.onSnapshotNeighbours(this);
+        }
+    }
+
+    /** {@code capture}: session {@code id} copies frames of {@code port} in {@code directions} into {@code ring}. */
+    record ArmCapture(int id, int port, int directions, CaptureRing ring, long epochOffsetNanos) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onArmCapture(this);
+            return null;
+        }
+    }
+
+    /** End of capture session {@code id}. */
+    record DisarmCapture(int id) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onDisarmCapture(this);
+            return null;
         }
     }
 

@@ -5,6 +5,8 @@ import net.taprouter.dataplane.conntrack.ConntrackSlice;
 import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
+import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -12,7 +14,8 @@ import net.taprouter.dataplane.pipeline.ForwardingContext;
 
 /**
  * The worker side of the control proxy: applies each {@link WorkerCommand} to this worker's own
- * tables (its neighbour table and ARP queues, through its {@link ArpResolver}; its conntrack table). Runs only on the
+ * tables (its neighbour table and ARP queues, through its {@link ArpResolver}; the FDB of each
+ * bridge, {@code l2.FdbTables}; its conntrack table). Runs only on the
  * worker's thread, between frame batches ({@link ForwardingAgent} drains the command queue), so
  * the tables keep one writer. One method per command; the proxy ({@link WorkerProxy}) sends
  * every command to every worker and merges the answers.
@@ -27,15 +30,15 @@ public final class WorkerCommandHandler {
     }
 
     NeighbourTable.Saved onSetPermanentNeighbour(WorkerCommand.SetPermanentNeighbour c) {
-        return resolver.setPermanent(c.port(), c.address(), c.mac());
+        return resolver.setPermanent(c.iface(), c.address(), c.mac());
     }
 
     void onUnsetPermanentNeighbour(WorkerCommand.UnsetPermanentNeighbour c) {
-        resolver.unsetPermanent(c.port(), c.address(), c.previous());
+        resolver.unsetPermanent(c.iface(), c.address(), c.previous());
     }
 
     ArpResolver.Held onHoldNeighbour(WorkerCommand.HoldNeighbour c) {
-        return resolver.hold(c.port(), c.address());
+        return resolver.hold(c.iface(), c.address());
     }
 
     List<ArpResolver.Held> onHoldDynamicNeighbours(WorkerCommand.HoldDynamicNeighbours c) {
@@ -50,20 +53,68 @@ public final class WorkerCommandHandler {
         resolver.release(c.held());
     }
 
-    void onPortMacChanged(WorkerCommand.PortMacChanged c) {
-        resolver.portMacChanged(c.port(), c.mac());
+    void onInterfaceMacChanged(WorkerCommand.InterfaceMacChanged c) {
+        resolver.interfaceMacChanged(c.iface(), c.mac());
     }
 
     void onForgetLearnedNeighbours(WorkerCommand.ForgetLearnedNeighbours c) {
-        resolver.forgetLearned(c.port());
+        resolver.forgetLearned(c.iface());
     }
 
-    void onDiscardPortNeighbours(WorkerCommand.DiscardPortNeighbours c) {
-        resolver.discardPort(c.port());
+    void onDiscardInterfaceNeighbours(WorkerCommand.DiscardInterfaceNeighbours c) {
+        resolver.discardInterface(c.iface());
+    }
+
+    void onCreateFdb(WorkerCommand.CreateFdb c) {
+        context.fdbs.create(c.bridge(), c.maxEntries(), c.perPortLimit(), c.ageingMillis());
+    }
+
+    void onDropFdb(WorkerCommand.DropFdb c) {
+        context.fdbs.drop(c.bridge());
+    }
+
+    long onFdbAgeing(WorkerCommand.FdbAgeing c) {
+        return context.fdbs.ageing(c.bridge(), c.ageingMillis());
+    }
+
+    void onResizeFdb(WorkerCommand.ResizeFdb c) {
+        context.fdbs.resize(c.bridge(), c.maxEntries(), c.perPortLimit());
+    }
+
+    FdbEntry onSetStaticFdb(WorkerCommand.SetStaticFdb c) {
+        return context.fdbs.setStatic(c.bridge(), c.mac(), c.port());
+    }
+
+    FdbEntry onDeleteFdb(WorkerCommand.DeleteFdb c) {
+        return context.fdbs.delete(c.bridge(), c.mac(), c.port());
+    }
+
+    List<FdbEntry> onFlushFdb(WorkerCommand.FlushFdb c) {
+        return context.fdbs.flush(c.bridge(), c.port(), c.includeStatic());
+    }
+
+    void onRestoreFdb(WorkerCommand.RestoreFdb c) {
+        context.fdbs.restore(c.entries());
+    }
+
+    void onForgetFdbPort(WorkerCommand.ForgetFdbPort c) {
+        context.fdbs.forgetPort(c.port());
+    }
+
+    List<FdbEntry> onSnapshotFdb(WorkerCommand.SnapshotFdb c) {
+        return context.fdbs.snapshot(c.bridge(), context.nowNanos / 1_000_000);
     }
 
     List<NeighbourEntry> onSnapshotNeighbours(WorkerCommand.SnapshotNeighbours c) {
         return context.neighbours.snapshot(context.nowNanos);
+    }
+
+    void onArmCapture(WorkerCommand.ArmCapture c) {
+        context.capture.arm(new CaptureTap.Session(c.id(), c.port(), c.directions(), c.ring(), c.epochOffsetNanos()));
+    }
+
+    void onDisarmCapture(WorkerCommand.DisarmCapture c) {
+        context.capture.disarm(c.id());
     }
 
     ConntrackSlice onConntrackDump(WorkerCommand.ConntrackDump c) {

@@ -5,13 +5,16 @@ import net.taprouter.dataplane.conntrack.ConntrackEntry;
 import net.taprouter.dataplane.conntrack.ConntrackFilter;
 import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
 
 /**
  * What the control thread may ask of the forwarding workers: one method per command, each sent
- * to every worker (each owns its neighbour table) and the answers merged. Implemented by
+ * to every worker (each owns its neighbour table and its replica of every bridge's FDB) and the
+ * answers merged. Implemented by
  * {@link WorkerProxy} over the workers' command queues; {@code Dataplane.workers()} gives it.
  *
  * <p>Every call waits for every worker, at most 5 s in all: a worker that does not answer (a
@@ -23,14 +26,27 @@ import net.taprouter.dataplane.pipeline.ArpResolver;
  */
 public interface WorkerControl {
 
-    /** {@code neigh add|replace}: (port, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
-    PermanentNeighbour setPermanentNeighbour(int port, int address, long mac);
+    /** How many workers there are (one capture ring each). */
+    int workerCount();
+
+    /**
+     * {@code capture}: arms capture session {@code id} on every worker: frames of {@code port} in
+     * {@code directions} ({@code CaptureTap.DIRECTION_*} bits) go to that worker's ring
+     * ({@code rings.get(w)}; each worker is the single writer of its ring). Not transactional.
+     */
+    void armCapture(int id, int port, int directions, List<CaptureRing> rings, long epochOffsetNanos);
+
+    /** Ends capture session {@code id} on every worker (nothing where it is not armed). */
+    void disarmCapture(int id);
+
+    /** {@code neigh add|replace}: (interface, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
+    PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac);
 
     /** Undo of {@link #setPermanentNeighbour}: each worker's entry as it was (gone if it was new). */
     void unsetPermanentNeighbour(PermanentNeighbour change);
 
     /** {@code neigh del} in a transaction: the entry out of every worker but held; empty if no worker has it. */
-    HeldNeighbours holdNeighbour(int port, int address);
+    HeldNeighbours holdNeighbour(int iface, int address);
 
     /** {@code neigh flush} in a transaction: every entry that is not PERMANENT out of every worker, held. */
     HeldNeighbours holdDynamicNeighbours();
@@ -41,21 +57,83 @@ public interface WorkerControl {
     /** Commit of a hold: the held entries are freed. */
     void releaseNeighbours(HeldNeighbours held);
 
-    /** The port's MAC changed: its neighbour entries stay, their prebuilt headers follow. */
-    void portMacChanged(int port, long mac);
+    /** The interface's MAC changed: its neighbour entries stay, their prebuilt headers follow. */
+    void interfaceMacChanged(int iface, long mac);
 
-    /** The port's device was replaced: the neighbours learned through it are forgotten; PERMANENT ones stay. */
-    void forgetLearnedNeighbours(int port);
+    /** The device of the interface's port was replaced: the neighbours learned through it are forgotten; PERMANENT ones stay. */
+    void forgetLearnedNeighbours(int iface);
 
-    /** The port is being removed: all its neighbour entries go. */
-    void discardPortNeighbours(int port);
+    /** The interface is being removed: all its neighbour entries go. */
+    void discardInterfaceNeighbours(int iface);
 
     /**
-     * Every neighbour, merged over the workers per (port, address): the entry of the most useful
+     * Every neighbour, merged over the workers per (interface, address): the entry of the most useful
      * state (PERMANENT, REACHABLE, PROBE, STALE, INCOMPLETE, FAILED in that order), the most
      * recently confirmed among equals. Unordered.
      */
     List<NeighbourEntry> neighbours();
+
+    /** A bridge is made: an empty FDB with these bounds on every worker. */
+    void createFdb(int bridge, int maxEntries, int perPortLimit, long ageingMillis);
+
+    /** A bridge's removal finished: its FDB goes from every worker. */
+    void dropFdb(int bridge);
+
+    /** The bridge's ageing time (ms; 0 = never). */
+    void fdbAgeing(int bridge, long ageingMillis);
+
+    /** New bounds of the bridge's FDB (entries kept as they fit; fails, changing nothing, if the static ones do not). */
+    void resizeFdb(int bridge, int maxEntries, int perPortLimit);
+
+    /** {@code fdb add}: (vlan 0, mac) static on {@code port}; the token undoes it ({@link #restoreFdb}). */
+    FdbChange setStaticFdb(int bridge, long mac, int port);
+
+    /** {@code fdb del}: the entry of {@code mac} if it is on {@code port}; an empty token if no worker had it there. */
+    FdbChange deleteFdb(int bridge, long mac, int port);
+
+    /** {@code fdb flush}, or a port leaving its bridge: its entries (-1: every port's) go; static ones too if asked. */
+    FdbChange flushFdb(int bridge, int port, boolean includeStatic);
+
+    /** Undo of an FDB change: every worker's entries as they were. */
+    void restoreFdb(FdbChange change);
+
+    /** A port's removal finished: every worker's bridges forget it. */
+    void forgetFdbPort(int port);
+
+    /**
+     * The FDB entries of a bridge (-1: of every bridge), merged over the workers per (bridge, vlan,
+     * MAC): a static entry, else the most recently seen one. Unordered.
+     */
+    List<FdbEntry> fdb(int bridge);
+
+    /** The entries as they were before {@code change}, over all workers (port -1: there was none). */
+    default List<FdbEntry> fdbBefore(FdbChange change) {
+        List<FdbEntry> all = new java.util.ArrayList<>();
+        for (List<FdbEntry> entries : change.perWorker) {
+            all.addAll(entries);
+        }
+        return all;
+    }
+
+    /** What an FDB change replaced or removed, per worker: for its undo. */
+    final class FdbChange {
+        /** Per worker: the entries as they were (port -1: there was none). */
+        final List<List<FdbEntry>> perWorker;
+
+        FdbChange(List<List<FdbEntry>> perWorker) {
+            this.perWorker = perWorker;
+        }
+
+        /** True if no worker changed anything. */
+        public boolean isEmpty() {
+            for (List<FdbEntry> entries : perWorker) {
+                if (!entries.isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
 
     /**
      * {@code conntrack -L/-D}: the next page of the flows matching {@code filter}, worker by
@@ -98,13 +176,13 @@ public interface WorkerControl {
 
     /** What {@link #setPermanentNeighbour} replaced, per worker: for its undo. */
     final class PermanentNeighbour {
-        final int port;
+        final int iface;
         final int address;
         /** Per worker: its entry as it was, null if it had none. */
         final List<NeighbourTable.Saved> previous;
 
-        PermanentNeighbour(int port, int address, List<NeighbourTable.Saved> previous) {
-            this.port = port;
+        PermanentNeighbour(int iface, int address, List<NeighbourTable.Saved> previous) {
+            this.iface = iface;
             this.address = address;
             this.previous = previous;
         }

@@ -3,17 +3,19 @@ package net.taprouter.dataplane.agent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import net.taprouter.dataplane.conntrack.ConntrackFilter;
+import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackState;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.FlowTable;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
-import net.taprouter.dataplane.conntrack.ConntrackFilter;
-import net.taprouter.dataplane.conntrack.ConntrackSlice;
-import net.taprouter.dataplane.conntrack.ConntrackState;
-import net.taprouter.dataplane.conntrack.ConntrackStats;
-import net.taprouter.dataplane.conntrack.FlowTable;
+import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -50,18 +52,34 @@ final class WorkerProxy implements WorkerControl {
         this.timeoutNanos = timeoutNanos;
     }
 
-    int workerCount() {
+    @Override
+    public int workerCount() {
         return workers.size();
     }
 
     @Override
-    public PermanentNeighbour setPermanentNeighbour(int port, int address, long mac) {
-        Answers<NeighbourTable.Saved> answers = send(w -> new WorkerCommand.SetPermanentNeighbour(port, address, mac));
+    public void armCapture(int id, int port, int directions, List<CaptureRing> rings, long epochOffsetNanos) {
+        check(rings.size());
+        Answers<Void> answers = send(w -> new WorkerCommand.ArmCapture(id, port, directions, rings.get(w), epochOffsetNanos));
+        if (answers.failure != null) {
+            sendTo(answers.succeeded(), w -> new WorkerCommand.DisarmCapture(id));
+            throw answers.failure;
+        }
+    }
+
+    @Override
+    public void disarmCapture(int id) {
+        send(w -> new WorkerCommand.DisarmCapture(id)).get();
+    }
+
+    @Override
+    public PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac) {
+        Answers<NeighbourTable.Saved> answers = send(w -> new WorkerCommand.SetPermanentNeighbour(iface, address, mac));
         if (answers.failure != null) {
             // undo it where it was done (FIFO queues: after the set), then fail as if nothing happened
             List<Integer> done = answers.succeeded();
             if (!done.isEmpty()) {
-                RuntimeException undo = sendTo(done, w -> new WorkerCommand.UnsetPermanentNeighbour(port, address, answers.values.get(w)))
+                RuntimeException undo = sendTo(done, w -> new WorkerCommand.UnsetPermanentNeighbour(iface, address, answers.values.get(w)))
                     .failure;
                 if (undo != null) {
                     answers.failure.addSuppressed(undo);
@@ -69,18 +87,18 @@ final class WorkerProxy implements WorkerControl {
             }
             throw answers.failure;
         }
-        return new PermanentNeighbour(port, address, answers.values);
+        return new PermanentNeighbour(iface, address, answers.values);
     }
 
     @Override
     public void unsetPermanentNeighbour(PermanentNeighbour change) {
         check(change.previous.size());
-        send(w -> new WorkerCommand.UnsetPermanentNeighbour(change.port, change.address, change.previous.get(w))).get();
+        send(w -> new WorkerCommand.UnsetPermanentNeighbour(change.iface, change.address, change.previous.get(w))).get();
     }
 
     @Override
-    public HeldNeighbours holdNeighbour(int port, int address) {
-        List<ArpResolver.Held> held = send(w -> new WorkerCommand.HoldNeighbour(port, address)).get();
+    public HeldNeighbours holdNeighbour(int iface, int address) {
+        List<ArpResolver.Held> held = send(w -> new WorkerCommand.HoldNeighbour(iface, address)).get();
         List<List<ArpResolver.Held>> perWorker = new ArrayList<>(held.size());
         for (ArpResolver.Held h : held) {
             perWorker.add(h == null ? List.of() : List.of(h));
@@ -110,23 +128,106 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public void portMacChanged(int port, long mac) {
-        send(w -> new WorkerCommand.PortMacChanged(port, mac)).get();
+    public void interfaceMacChanged(int iface, long mac) {
+        send(w -> new WorkerCommand.InterfaceMacChanged(iface, mac)).get();
     }
 
     @Override
-    public void forgetLearnedNeighbours(int port) {
-        send(w -> new WorkerCommand.ForgetLearnedNeighbours(port)).get();
+    public void forgetLearnedNeighbours(int iface) {
+        send(w -> new WorkerCommand.ForgetLearnedNeighbours(iface)).get();
     }
 
     @Override
-    public void discardPortNeighbours(int port) {
-        send(w -> new WorkerCommand.DiscardPortNeighbours(port)).get();
+    public void discardInterfaceNeighbours(int iface) {
+        send(w -> new WorkerCommand.DiscardInterfaceNeighbours(iface)).get();
     }
 
     @Override
     public List<NeighbourEntry> neighbours() {
         return merge(send(w -> new WorkerCommand.SnapshotNeighbours()).get());
+    }
+
+    @Override
+    public void createFdb(int bridge, int maxEntries, int perPortLimit, long ageingMillis) {
+        send(w -> new WorkerCommand.CreateFdb(bridge, maxEntries, perPortLimit, ageingMillis)).get();
+    }
+
+    @Override
+    public void dropFdb(int bridge) {
+        send(w -> new WorkerCommand.DropFdb(bridge)).get();
+    }
+
+    @Override
+    public void fdbAgeing(int bridge, long ageingMillis) {
+        send(w -> new WorkerCommand.FdbAgeing(bridge, ageingMillis)).get();
+    }
+
+    @Override
+    public void resizeFdb(int bridge, int maxEntries, int perPortLimit) {
+        send(w -> new WorkerCommand.ResizeFdb(bridge, maxEntries, perPortLimit)).get();
+    }
+
+    @Override
+    public FdbChange setStaticFdb(int bridge, long mac, int port) {
+        Answers<FdbEntry> answers = send(w -> new WorkerCommand.SetStaticFdb(bridge, mac, port));
+        if (answers.failure != null) {
+            List<Integer> done = answers.succeeded();
+            if (!done.isEmpty()) {
+                RuntimeException undo = sendTo(done, w -> new WorkerCommand.RestoreFdb(List.of(answers.values.get(w)))).failure;
+                if (undo != null) {
+                    answers.failure.addSuppressed(undo);
+                }
+            }
+            throw answers.failure;
+        }
+        List<List<FdbEntry>> perWorker = new ArrayList<>();
+        for (FdbEntry before : answers.values) {
+            perWorker.add(List.of(before));
+        }
+        return new FdbChange(perWorker);
+    }
+
+    @Override
+    public FdbChange deleteFdb(int bridge, long mac, int port) {
+        List<List<FdbEntry>> perWorker = new ArrayList<>();
+        for (FdbEntry removed : send(w -> new WorkerCommand.DeleteFdb(bridge, mac, port)).get()) {
+            perWorker.add(removed == null ? List.of() : List.of(removed));
+        }
+        return new FdbChange(perWorker);
+    }
+
+    @Override
+    public FdbChange flushFdb(int bridge, int port, boolean includeStatic) {
+        return new FdbChange(send(w -> new WorkerCommand.FlushFdb(bridge, port, includeStatic)).get());
+    }
+
+    @Override
+    public void restoreFdb(FdbChange change) {
+        if (!change.isEmpty()) {
+            check(change.perWorker.size());
+            send(w -> new WorkerCommand.RestoreFdb(change.perWorker.get(w))).get();
+        }
+    }
+
+    @Override
+    public void forgetFdbPort(int port) {
+        send(w -> new WorkerCommand.ForgetFdbPort(port)).get();
+    }
+
+    @Override
+    public List<FdbEntry> fdb(int bridge) {
+        List<List<FdbEntry>> perWorker = send(w -> new WorkerCommand.SnapshotFdb(bridge)).get();
+        if (perWorker.size() == 1) {
+            return perWorker.get(0);
+        }
+        Map<String, FdbEntry> best = new HashMap<>();
+        for (List<FdbEntry> entries : perWorker) {
+            for (FdbEntry e : entries) {
+                best.merge(e.bridge() + "/" + e.vlan() + "/" + e.mac(), e,
+                    (a, b) -> a.isStatic() != b.isStatic() ? (a.isStatic() ? a : b) : (b.ageMillis() < a.ageMillis() ? b : a));
+            }
+        }
+        return new ArrayList<>(best.values());
     }
 
     @Override
@@ -184,7 +285,7 @@ final class WorkerProxy implements WorkerControl {
         send(w -> new WorkerCommand.ConntrackResize(tables.get(w))).get();
     }
 
-    /** Per (port, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */
+    /** Per (interface, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */
     static List<NeighbourEntry> merge(List<List<NeighbourEntry>> perWorker) {
         if (perWorker.size() == 1) {
             return perWorker.get(0);
@@ -192,7 +293,7 @@ final class WorkerProxy implements WorkerControl {
         Map<Long, NeighbourEntry> best = new HashMap<>();
         for (List<NeighbourEntry> entries : perWorker) {
             for (NeighbourEntry e : entries) {
-                best.merge(((long) e.port() << 32) | (e.address() & 0xFFFF_FFFFL), e, WorkerProxy::better);
+                best.merge(((long) e.iface() << 32) | (e.address() & 0xFFFF_FFFFL), e, WorkerProxy::better);
             }
         }
         return new ArrayList<>(best.values());

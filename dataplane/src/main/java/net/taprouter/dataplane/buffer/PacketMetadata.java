@@ -2,7 +2,7 @@ package net.taprouter.dataplane.buffer;
 
 /**
  * Per-slot packet metadata of one {@link FramePool}: a slab of {@link #WORDS_PER_SLOT} ints per
- * slot (64 bytes: one cache line per slot), allocated once with the pool. It holds what a packet
+ * slot (128 bytes: two cache lines per slot), allocated once with the pool. It holds what a packet
  * carries between stages (ports, next hop, flags...) while its slot is <em>not</em> on the
  * run-to-completion path: parked in an ARP queue (later: a flood, a reassembly or a TX batch), so
  * such a queue holds nothing but slot indices and a packet resumes with exactly its metadata.
@@ -19,8 +19,11 @@ package net.taprouter.dataplane.buffer;
  * over orders the writes before the reads, as it does for the frame bytes.
  */
 public final class PacketMetadata {
-    /** Ints of metadata per slot: 16 = 64 bytes. */
-    public static final int WORDS_PER_SLOT = 16;
+    /**
+     * Ints of metadata per slot: 32 = 128 bytes. Interfaces, conntrack and offload fields together
+     * need 18 words; a packet saves only the words it uses.
+     */
+    public static final int WORDS_PER_SLOT = 32;
 
     private final int[] words;
 

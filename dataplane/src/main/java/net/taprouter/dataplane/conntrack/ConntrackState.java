@@ -41,14 +41,14 @@ public record ConntrackState(int[] flows, int count, int next) {
         return flows[i * STRIDE + FlowTable.WORDS];
     }
 
-    /** The out port index of a MASQUERADE flow (its flags' bits 8-15). */
-    public int masqueradePort(int i) {
-        return (flags(i) >>> 8) & 0xFF;
+    /** The out interface index of a MASQUERADE flow. */
+    public int masqueradeInterface(int i) {
+        return ConntrackTable.masqueradeInterfaceOf(flags(i));
     }
 
-    /** Sets a MASQUERADE flow's out port index (a restored router may number its ports otherwise). */
-    public void masqueradePort(int i, int port) {
-        flags(i, (flags(i) & 0x00FF) | (port & 0xFF) << 8);
+    /** Sets a MASQUERADE flow's out interface index (a restored router may number its interfaces otherwise). */
+    public void masqueradeInterface(int i, int iface) {
+        flags(i, ConntrackTable.withMasqueradeInterface(flags(i), iface));
     }
 
     /** The flows at {@code indices} only, in that order. */

@@ -11,11 +11,17 @@ import org.agrona.collections.Long2LongHashMap;
  * only after a grace period, so a reader holding it mid-packet never sees another meaning.
  *
  * <pre>
- *  type       port   address
- *  CONNECTED  p      -          destination is on port p's link: ARP for the destination
- *  GATEWAY    p      g          send to gateway g on port p
- *  LOCAL      p      -          one of the router's own addresses (on port p)
- *  BROADCAST  p      -          the directed broadcast of a subnet of port p
+ *  type       iface  address
+ *  CONNECTED  i      -          destination is on interface i's link: ARP for the destination
+ *  GATEWAY    i      g          send to gateway g on interface i
+ *  LOCAL      i      -          one of the router's own addresses (on interface i)
+ *  BROADCAST  i      -          the directed broadcast of a subnet of interface i
+ * </pre>
+ *
+ * The interface is an L3 interface index ({@code iface.InterfaceTable}): a TAP link's own
+ * interface or a bridge; which L2 port a frame leaves through is decided at transmit.
+ *
+ * <pre>
  * </pre>
  */
 public final class NextHops {
@@ -26,7 +32,7 @@ public final class NextHops {
     public static final int TYPE_BROADCAST = 4;
 
     private final int[] type;
-    private final int[] port;
+    private final int[] iface;
     private final int[] address;
     private final int[] references;
     private final int[] freeList;
@@ -34,13 +40,13 @@ public final class NextHops {
     private final int[] pending;
     private int pendingCount;
     private int highWater;
-    /** {@link #key}(type, port, address) -> index (no String per lookup: a full table is 900,000 acquires). */
+    /** {@link #key}(type, iface, address) -> index (no String per lookup: a full table is 900,000 acquires). */
     private final Long2LongHashMap interned;
     private final GracePeriod gracePeriod;
 
     public NextHops(int capacity, GracePeriod gracePeriod) {
         type = new int[capacity];
-        port = new int[capacity];
+        iface = new int[capacity];
         address = new int[capacity];
         references = new int[capacity];
         freeList = new int[capacity];
@@ -53,22 +59,23 @@ public final class NextHops {
         return type[nextHop];
     }
 
-    public int port(int nextHop) {
-        return port[nextHop];
+    /** The L3 interface index of the next hop. */
+    public int iface(int nextHop) {
+        return iface[nextHop];
     }
 
     public int address(int nextHop) {
         return address[nextHop];
     }
 
-    /** Control thread: a reference to the next hop (type, port, address), creating it if needed. */
-    public int acquire(int nhType, int nhPort, int nhAddress) {
-        long key = key(nhType, nhPort, nhAddress);
+    /** Control thread: a reference to the next hop (type, interface, address), creating it if needed. */
+    public int acquire(int nhType, int nhIface, int nhAddress) {
+        long key = key(nhType, nhIface, nhAddress);
         int id = (int) interned.get(key);
         if (id < 0) {
             id = allocate();
             type[id] = nhType;
-            port[id] = nhPort;
+            iface[id] = nhIface;
             address[id] = nhAddress;
             interned.put(key, id);
         }
@@ -79,14 +86,14 @@ public final class NextHops {
     /** Control thread: drop a reference; the last one frees the index after a grace period. */
     public void release(int id) {
         if (--references[id] == 0) {
-            interned.remove(key(type[id], port[id], address[id]));
+            interned.remove(key(type[id], iface[id], address[id]));
             type[id] = TYPE_FREE;
             pending[pendingCount++] = id;
         }
     }
 
-    private static long key(int nhType, int nhPort, int nhAddress) {
-        return ((long) nhType << 56) ^ ((long) nhPort << 32) ^ (nhAddress & 0xFFFF_FFFFL);
+    private static long key(int nhType, int nhIface, int nhAddress) {
+        return ((long) nhType << 56) ^ ((long) nhIface << 32) ^ (nhAddress & 0xFFFF_FFFFL);
     }
 
     /** Number of next hops in use. */

@@ -239,6 +239,60 @@ public final class Fdb {
         return removed;
     }
 
+    /**
+     * The packed entry of (vlan, mac) ({@link #valuePort}, {@link #valueStatic}, {@link #valueLastSeen}),
+     * or -1 if there is none: what {@link #restore} puts back (control transactions).
+     */
+    public long value(int vlan, long mac) {
+        int at = find(key(vlan, mac));
+        return at < 0 ? -1 : table[at + 1];
+    }
+
+    public static int valuePort(long value) {
+        return (int) (value & PORT_MASK);
+    }
+
+    public static boolean valueStatic(long value) {
+        return (value & STATIC_FLAG) != 0;
+    }
+
+    /** Last seen (ms) of a learned entry; 0 for a static one. */
+    public static long valueLastSeen(long value) {
+        return value >>> TIME_SHIFT;
+    }
+
+    /** A packed value, as {@link #value} answers it: for {@link #restore}. */
+    public static long pack(int port, boolean isStatic, long lastSeenMillis) {
+        return value(port, isStatic, isStatic ? 0 : lastSeenMillis);
+    }
+
+    /**
+     * Puts (vlan, mac) back exactly as {@link #value} gave it (-1: removes it), whatever the bounds
+     * say: the undo of a control change, which must not fail (the bounds hold again as entries age).
+     */
+    public void restore(int vlan, long mac, long value) {
+        long key = key(vlan, mac);
+        int at = find(key);
+        if (at >= 0) {
+            remove(at);
+        }
+        if (value == -1) {
+            return;
+        }
+        if (size + 1 > mask) {
+            throw new IllegalStateException("FDB slots exhausted"); // never: size stays near maxEntries, slots >= 2x
+        }
+        insert(key, value);
+        if ((value & STATIC_FLAG) == 0) {
+            learnedPerPort[(int) (value & PORT_MASK)]++;
+        }
+    }
+
+    /** The per-port learning limit. */
+    public int perPortLimit() {
+        return perPortLimit;
+    }
+
     /** Receives the entries of {@link #forEach}. */
     @FunctionalInterface
     public interface EntryVisitor {

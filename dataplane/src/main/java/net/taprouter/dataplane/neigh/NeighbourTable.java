@@ -2,6 +2,7 @@ package net.taprouter.dataplane.neigh;
 
 import java.util.ArrayList;
 import java.util.List;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.Event;
@@ -12,14 +13,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * The ARP cache and adjacencies of one forwarding agent (its single writer and reader).
  *
- * <p>Key: (port index, IPv4 address). Each entry holds a prebuilt Ethernet header (destination
- * MAC, port MAC, type IPv4) that the adjacency stage copies in front of a packet, and a bounded
+ * <p>Key: (L3 interface index, IPv4 address). Each entry holds a prebuilt Ethernet header (destination
+ * MAC, the interface's MAC, type IPv4) that the adjacency stage copies in front of a packet, and a bounded
  * queue of packets waiting for resolution: frame slot indices only (the rest of a waiting packet
  * is in its slot's {@code PacketMetadata}). Fixed capacity, no allocation after construction.
  *
  * <p>Bounded against hostile hosts ({@link NeighbourLimits}): the frames waiting for ARP in all
- * and per ingress port, the INCOMPLETE entries per egress port, the entries per port. A full table
- * (or port) makes room like the kernel's forced garbage collection: the least recently used entry
+ * and per ingress (L2) port, the INCOMPLETE entries per egress interface, the entries per interface. A full table
+ * (or interface) makes room like the kernel's forced garbage collection: the least recently used entry
  * that is not PERMANENT and holds no waiting frames is evicted (a clock: an entry used for
  * forwarding since the hand last passed gets a second chance). Counter: event neighbour_evicted.
  */
@@ -40,14 +41,14 @@ public final class NeighbourTable {
     private final int capacity;
     private final int queueLimit;
     private final boolean[] referenced;
-    private final int[] entriesByPort = new int[PortTable.MAX_PORTS];
-    private final int[] incompleteByPort = new int[PortTable.MAX_PORTS];
+    private final int[] entriesByInterface = new int[InterfaceTable.MAX_INTERFACES];
+    private final int[] incompleteByInterface = new int[InterfaceTable.MAX_INTERFACES];
     private final int[] queuedByIngress = new int[PortTable.MAX_PORTS + 1];
     private int queuedTotal;
     private int hand;
     private DataplaneCounters counters;
     private final Long2LongHashMap index;
-    private final int[] port;
+    private final int[] iface;
     private final int[] address;
     private final long[] mac;
     private final int[] state;
@@ -71,7 +72,7 @@ public final class NeighbourTable {
         this.queueLimit = limits.queuePerNeighbour();
         referenced = new boolean[capacity];
         this.index = new Long2LongHashMap(capacity * 4, 0.5f, -1L);
-        port = new int[capacity];
+        iface = new int[capacity];
         address = new int[capacity];
         mac = new long[capacity];
         state = new int[capacity];
@@ -98,23 +99,24 @@ public final class NeighbourTable {
         return limits;
     }
 
-    private static long key(int portIndex, int ip) {
-        return ((long) portIndex << 32) | (ip & 0xFFFF_FFFFL);
+    private static long key(int ifaceIndex, int ip) {
+        return ((long) ifaceIndex << 32) | (ip & 0xFFFF_FFFFL);
     }
 
-    /** The entry for (port, address), or -1. */
-    public int find(int portIndex, int ip) {
-        return (int) index.get(key(portIndex, ip));
+    /** The entry for (interface, address), or -1. */
+    public int find(int ifaceIndex, int ip) {
+        return (int) index.get(key(ifaceIndex, ip));
     }
 
     /**
-     * Creates an entry in {@code newState} (mac 0 if unknown); -1 if there is no room. A port at
-     * its {@link NeighbourLimits#entriesPerPort} limit makes room among its own entries; a full
-     * table among all. PERMANENT entries are not held to the per-port limit.
+     * Creates an entry in {@code newState} (mac 0 if unknown) on interface {@code ifaceIndex}, whose
+     * MAC is {@code ifaceMac}; -1 if there is no room. An interface at its
+     * {@link NeighbourLimits#entriesPerInterface} limit makes room among its own entries; a full
+     * table among all. PERMANENT entries are not held to the per-interface limit.
      */
-    public int create(int portIndex, int ip, int newState, long portMac, long nowNanos) {
-        if (newState != NeighbourState.PERMANENT && entriesByPort[portIndex] >= limits.entriesPerPort()) {
-            if (!evict(portIndex)) {
+    public int create(int ifaceIndex, int ip, int newState, long ifaceMac, long nowNanos) {
+        if (newState != NeighbourState.PERMANENT && entriesByInterface[ifaceIndex] >= limits.entriesPerInterface()) {
+            if (!evict(ifaceIndex)) {
                 return -1;
             }
         }
@@ -122,7 +124,7 @@ public final class NeighbourTable {
             return -1;
         }
         int e = freeEntries[--freeCount];
-        port[e] = portIndex;
+        iface[e] = ifaceIndex;
         address[e] = ip;
         state[e] = NeighbourState.FREE;
         mac[e] = 0;
@@ -132,26 +134,26 @@ public final class NeighbourTable {
         queueHead[e] = 0;
         queueCount[e] = 0;
         referenced[e] = false;
-        writeHeader(e, 0, portMac);
-        index.put(key(portIndex, ip), e);
-        entriesByPort[portIndex]++;
+        writeHeader(e, 0, ifaceMac);
+        index.put(key(ifaceIndex, ip), e);
+        entriesByInterface[ifaceIndex]++;
         size++;
         state(e, newState);
         return e;
     }
 
     /**
-     * Evicts one entry (of {@code onlyPort}, or of any port if -1): the next one under the clock
+     * Evicts one entry (of interface {@code only}, or of any if -1): the next one under the clock
      * hand that is not PERMANENT, holds no waiting frames and was not used since the hand last
      * passed. False if there is none.
      */
-    private boolean evict(int onlyPort) {
+    private boolean evict(int only) {
         for (int step = 0, n = 2 * capacity; step < n; step++) {
             int e = hand;
             hand = e + 1 == capacity ? 0 : e + 1;
             int s = state[e];
             if (s == NeighbourState.FREE || s == NeighbourState.PERMANENT || queueCount[e] > 0
-                || (onlyPort >= 0 && port[e] != onlyPort)) {
+                || (only >= 0 && iface[e] != only)) {
                 continue;
             }
             if (referenced[e]) {
@@ -174,37 +176,37 @@ public final class NeighbourTable {
         }
     }
 
-    /** True if the port may have one more neighbour being resolved. */
-    public boolean mayResolve(int portIndex) {
-        return incompleteByPort[portIndex] < limits.incompletePerPort();
+    /** True if the interface may have one more neighbour being resolved. */
+    public boolean mayResolve(int ifaceIndex) {
+        return incompleteByInterface[ifaceIndex] < limits.incompletePerInterface();
     }
 
     /** Removes an entry; its queue must be empty (drain it first). */
     public void remove(int e) {
-        index.remove(key(port[e], address[e]));
+        index.remove(key(iface[e], address[e]));
         state(e, NeighbourState.FREE);
-        entriesByPort[port[e]]--;
+        entriesByInterface[iface[e]]--;
         freeEntries[freeCount++] = e;
         size--;
     }
 
     /** A copy of an entry's contents (not its waiting packets), to put back exactly: control transactions. */
-    public record Saved(int port, int address, long mac, int state, long confirmedNanos, long probeNanos, int probes) {
+    public record Saved(int iface, int address, long mac, int state, long confirmedNanos, long probeNanos, int probes) {
     }
 
     /** The contents of entry e. */
     public Saved save(int e) {
-        return new Saved(port[e], address[e], mac[e], state[e], confirmedNanos[e], probeNanos[e], probes[e]);
+        return new Saved(iface[e], address[e], mac[e], state[e], confirmedNanos[e], probeNanos[e], probes[e]);
     }
 
-    /** Puts saved contents back into entry e, which has the same key; rebuilds its header with {@code portMac}. */
-    public void restore(int e, Saved saved, long portMac) {
+    /** Puts saved contents back into entry e, which has the same key; rebuilds its header with {@code ifaceMac}. */
+    public void restore(int e, Saved saved, long ifaceMac) {
         mac[e] = saved.mac();
         state[e] = saved.state();
         confirmedNanos[e] = saved.confirmedNanos();
         probeNanos[e] = saved.probeNanos();
         probes[e] = saved.probes();
-        writeHeader(e, saved.mac(), portMac);
+        writeHeader(e, saved.mac(), ifaceMac);
     }
 
     /**
@@ -213,7 +215,7 @@ public final class NeighbourTable {
      * ({@link #unhold}) whatever was created meanwhile; {@link #release} frees it for good.
      */
     public void hold(int e) {
-        index.remove(key(port[e], address[e]));
+        index.remove(key(iface[e], address[e]));
         state[e] = NeighbourState.FREE;
         size--;
     }
@@ -221,7 +223,7 @@ public final class NeighbourTable {
     /** Puts a held entry back under its key (which must be free) with its saved state. */
     public void unhold(int e, Saved saved) {
         state[e] = saved.state();
-        index.put(key(port[e], address[e]), e);
+        index.put(key(iface[e], address[e]), e);
         size++;
     }
 
@@ -230,26 +232,26 @@ public final class NeighbourTable {
         freeEntries[freeCount++] = e;
     }
 
-    /** The port's MAC changed: rewrite the source address of entry e's prebuilt header. */
-    public void portMac(int e, long portMac) {
-        MacAddress.put(headers, e * HEADER_STRIDE + 6, portMac);
+    /** The interface's MAC changed: rewrite the source address of entry e's prebuilt header. */
+    public void ifaceMac(int e, long ifaceMac) {
+        MacAddress.put(headers, e * HEADER_STRIDE + 6, ifaceMac);
     }
 
     /** Records a confirmed link-layer address (from ARP) and rebuilds the prebuilt header. */
-    public void confirm(int e, long neighbourMac, long portMac, long nowNanos) {
+    public void confirm(int e, long neighbourMac, long ifaceMac, long nowNanos) {
         mac[e] = neighbourMac;
         if (state[e] != NeighbourState.PERMANENT) {
             state(e, NeighbourState.REACHABLE);
         }
         confirmedNanos[e] = nowNanos;
         probes[e] = 0;
-        writeHeader(e, neighbourMac, portMac);
+        writeHeader(e, neighbourMac, ifaceMac);
     }
 
-    private void writeHeader(int e, long neighbourMac, long portMac) {
+    private void writeHeader(int e, long neighbourMac, long ifaceMac) {
         int at = e * HEADER_STRIDE;
         MacAddress.put(headers, at, neighbourMac);
-        MacAddress.put(headers, at + 6, portMac);
+        MacAddress.put(headers, at + 6, ifaceMac);
         headers.putShort(at + 12, (short) 0x0800, java.nio.ByteOrder.BIG_ENDIAN);
     }
 
@@ -265,26 +267,27 @@ public final class NeighbourTable {
     public void state(int e, int newState) {
         int old = state[e];
         if (old == NeighbourState.INCOMPLETE) {
-            incompleteByPort[port[e]]--;
+            incompleteByInterface[iface[e]]--;
         }
         if (newState == NeighbourState.INCOMPLETE) {
-            incompleteByPort[port[e]]++;
+            incompleteByInterface[iface[e]]++;
         }
         state[e] = newState;
     }
 
-    /** Neighbours being resolved on a port. */
-    public int incomplete(int portIndex) {
-        return incompleteByPort[portIndex];
+    /** Neighbours being resolved on an interface. */
+    public int incomplete(int ifaceIndex) {
+        return incompleteByInterface[ifaceIndex];
     }
 
-    /** Entries (of any state) on a port. */
-    public int entries(int portIndex) {
-        return entriesByPort[portIndex];
+    /** Entries (of any state) on an interface. */
+    public int entries(int ifaceIndex) {
+        return entriesByInterface[ifaceIndex];
     }
 
-    public int port(int e) {
-        return port[e];
+    /** The interface index of entry e. */
+    public int iface(int e) {
+        return iface[e];
     }
 
     public int address(int e) {
@@ -401,7 +404,7 @@ public final class NeighbourTable {
         List<NeighbourEntry> list = new ArrayList<>();
         for (int e = 0; e < capacity; e++) {
             if (state[e] != NeighbourState.FREE) {
-                list.add(new NeighbourEntry(port[e], address[e], mac[e], state[e], (nowNanos - confirmedNanos[e]) / 1_000_000));
+                list.add(new NeighbourEntry(iface[e], address[e], mac[e], state[e], (nowNanos - confirmedNanos[e]) / 1_000_000));
             }
         }
         return list;

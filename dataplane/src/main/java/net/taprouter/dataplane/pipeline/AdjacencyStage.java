@@ -6,7 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Adjacency: puts the neighbour's prebuilt Ethernet header in front of the packet.
- * Input: a routed packet with egressPort and neighbourAddress. Next: {@link MtuStage}. An
+ * Input: a routed packet with egressInterface and neighbourAddress. Next: {@link MtuStage}. An
  * unresolved neighbour hands the packet to the {@link ArpResolver} (queued, ARP request sent);
  * a stale one is used and probed.
  */
@@ -27,7 +27,7 @@ public final class AdjacencyStage implements Stage {
     @Override
     public Stage process(Packet packet) {
         NeighbourTable neighbours = context.neighbours;
-        int entry = neighbours.find(packet.egressPort, packet.neighbourAddress);
+        int entry = neighbours.find(packet.egressInterface, packet.neighbourAddress);
         if (entry >= 0) {
             int state = neighbours.state(entry);
             if (state == NeighbourState.REACHABLE || state == NeighbourState.PERMANENT

@@ -1,7 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.neigh.NeighbourState;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.ArpView;
@@ -9,10 +9,10 @@ import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.MacAddress;
 
 /**
- * ARP (RFC 826). Input: an ARP frame on a port. Learns the sender's address if it is on the
- * port's link (updating an existing entry, or creating one when the request/reply is aimed at
+ * ARP (RFC 826). Input: an ARP frame on an interface. Learns the sender's address if it is on the
+ * interface's link (updating an existing entry, or creating one when the request/reply is aimed at
  * us), releases packets that waited for it, and answers requests for the port's own addresses
- * by turning the request into the reply in place.
+ * by turning the request into the reply in place (it leaves through the port the request came in on).
  * Next: {@link TransmitStage} (reply: an originated packet, event arp_replies_sent). Drops:
  * arp_malformed, arp_not_for_us, port_down. Requests and replies for the port's addresses are
  * consumed: event local_delivered (replies also arp_replies_received).
@@ -45,22 +45,23 @@ public final class ArpInputStage implements Stage {
         if (MacAddress.isMulticast(senderMac) || senderMac == 0) {
             return malformed;
         }
-        Port port = context.ports.get(packet.ingressPort);
-        if (port == null) {
+        Interface iface = context.interfaces.get(packet.ingressInterface);
+        if (iface == null) {
             return portDown; // removed since EthernetInput looked (link del)
         }
         int senderIp = arp.senderIp();
         int targetIp = arp.targetIp();
-        boolean forUs = port.ownsAddress(targetIp);
-        if (senderIp != 0 && port.isOnLink(senderIp)) {
-            learn(port, senderIp, senderMac, forUs);
+        boolean forUs = iface.ownsAddress(targetIp);
+        if (senderIp != 0 && iface.isOnLink(senderIp)) {
+            learn(iface, senderIp, senderMac, forUs);
         }
         int operation = arp.operation();
         if (operation == ArpView.OP_REQUEST && forUs) {
-            arp.build(ArpView.OP_REPLY, port.mac(), targetIp, senderMac, senderIp);
+            arp.build(ArpView.OP_REPLY, iface.mac(), targetIp, senderMac, senderIp);
             ethernet.destination(senderMac);
-            ethernet.source(port.mac());
+            ethernet.source(iface.mac());
             packet.frameLength = EthernetView.HEADER_LENGTH + ArpView.LENGTH;
+            packet.egressInterface = packet.ingressInterface;
             packet.egressPort = packet.ingressPort;
             context.event(Event.LOCAL_DELIVERED); // the request ends here; the slot is now the reply
             packet.localOrigin = true;
@@ -76,13 +77,13 @@ public final class ArpInputStage implements Stage {
         return notForUs;
     }
 
-    private void learn(Port port, int senderIp, long senderMac, boolean forUs) {
-        int entry = context.neighbours.find(port.index(), senderIp);
+    private void learn(Interface iface, int senderIp, long senderMac, boolean forUs) {
+        int entry = context.neighbours.find(iface.index(), senderIp);
         if (entry < 0) {
             if (!forUs) {
                 return;
             }
-            entry = context.neighbours.create(port.index(), senderIp, NeighbourState.REACHABLE, port.mac(), context.nowNanos);
+            entry = context.neighbours.create(iface.index(), senderIp, NeighbourState.REACHABLE, iface.mac(), context.nowNanos);
             if (entry < 0) {
                 context.event(Event.NEIGHBOUR_REFUSED);
                 return;
@@ -91,6 +92,6 @@ public final class ArpInputStage implements Stage {
         if (context.neighbours.state(entry) == NeighbourState.PERMANENT) {
             return;
         }
-        resolver.resolved(entry, senderMac, port.mac());
+        resolver.resolved(entry, senderMac, iface.mac());
     }
 }

@@ -6,8 +6,8 @@ import java.util.List;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
-import net.taprouter.dataplane.port.Port;
-import net.taprouter.dataplane.port.PortTable;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.ArpView;
@@ -23,9 +23,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  * entries: REACHABLE becomes STALE after {@link #REACHABLE_NANOS}; a STALE entry in use is probed
  * (unicast) and removed if the probes go unanswered; unused STALE entries are collected.
  *
+ * <p>Neighbours are per L3 interface (a TAP link's own interface, or a bridge: the requests of a
+ * bridge are flooded to its ports, a reply learns the FDB like any frame).
+ *
  * <p>Against floods to addresses nobody answers: a new neighbour needs a token of its egress
- * port's ARP request bucket ({@link #REQUESTS_PER_SECOND}, burst {@link #REQUEST_BURST}) and room
- * under the port's INCOMPLETE limit; waiting frames are bounded per neighbour, per ingress port and
+ * interface's ARP request bucket ({@link #REQUESTS_PER_SECOND}, burst {@link #REQUEST_BURST}) and room
+ * under the interface's INCOMPLETE limit; waiting frames are bounded per neighbour, per ingress port and
  * in all ({@link net.taprouter.dataplane.neigh.NeighbourLimits}). Retransmissions are bounded by
  * the INCOMPLETE limit. Drops: arp_queue_full, arp_queue_port_limit, arp_queue_total_limit,
  * arp_request_rate_limited, neighbour_incomplete_limit, neighbour_table_full, port_down,
@@ -40,7 +43,7 @@ public final class ArpResolver {
     public static final long RETRANSMIT_NANOS = 1_000_000_000L;
     public static final long REACHABLE_NANOS = 30_000_000_000L;
     public static final long STALE_GC_NANOS = 300_000_000_000L;
-    /** New neighbours (broadcast ARP requests) per second and egress port. */
+    /** New neighbours (broadcast ARP requests) per second and egress interface. */
     public static final int REQUESTS_PER_SECOND = 100;
     public static final int REQUEST_BURST = 100;
 
@@ -59,7 +62,7 @@ public final class ArpResolver {
     private final Stage incompleteLimit;
     private final Stage rateLimited;
     private final Stage portDown;
-    private final TokenBuckets requestTokens = new TokenBuckets(PortTable.MAX_PORTS);
+    private final TokenBuckets requestTokens = new TokenBuckets(InterfaceTable.MAX_INTERFACES);
     private Stage mtu;
     private Stage hostUnreachable;
 
@@ -98,9 +101,9 @@ public final class ArpResolver {
         }
         boolean fresh = entry < 0;
         if (fresh) {
-            int egress = packet.egressPort;
-            Port port = context.ports.get(egress);
-            if (port == null) {
+            int egress = packet.egressInterface;
+            Interface iface = context.interfaces.get(egress);
+            if (iface == null) {
                 return portDown;
             }
             if (!neighbours.mayResolve(egress)) {
@@ -109,7 +112,7 @@ public final class ArpResolver {
             if (!requestTokens.tryAcquire(egress, context.nowNanos, REQUESTS_PER_SECOND, REQUEST_BURST)) {
                 return rateLimited;
             }
-            entry = neighbours.create(egress, packet.neighbourAddress, NeighbourState.INCOMPLETE, port.mac(), context.nowNanos);
+            entry = neighbours.create(egress, packet.neighbourAddress, NeighbourState.INCOMPLETE, iface.mac(), context.nowNanos);
             if (entry < 0) {
                 return tableFull;
             }
@@ -125,8 +128,8 @@ public final class ArpResolver {
     }
 
     /** ARP told us the neighbour's MAC: confirm it and send whatever waited for it. */
-    void resolved(int entry, long mac, long portMac) {
-        neighbours.confirm(entry, mac, portMac, context.nowNanos);
+    void resolved(int entry, long mac, long ifaceMac) {
+        neighbours.confirm(entry, mac, ifaceMac, context.nowNanos);
         context.event(Event.ARP_LEARNED);
         sendWaiting(entry);
     }
@@ -205,20 +208,20 @@ public final class ArpResolver {
         }
     }
 
-    /** Control command: forget every neighbour learned on a port (port removed or its MAC changed). */
-    public void discardPort(int port) {
+    /** Control command: forget every neighbour on an interface (it is being removed). */
+    public void discardInterface(int iface) {
         for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
-            if (neighbours.state(e) != NeighbourState.FREE && neighbours.port(e) == port) {
+            if (neighbours.state(e) != NeighbourState.FREE && neighbours.iface(e) == iface) {
                 discard(e);
             }
         }
     }
 
-    /** Control command: forget the neighbours learned on a port (its device was replaced); PERMANENT ones stay. */
-    public void forgetLearned(int port) {
+    /** Control command: forget the neighbours learned on an interface (its port's device was replaced); PERMANENT ones stay. */
+    public void forgetLearned(int iface) {
         for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
             int state = neighbours.state(e);
-            if (state != NeighbourState.FREE && state != NeighbourState.PERMANENT && neighbours.port(e) == port) {
+            if (state != NeighbourState.FREE && state != NeighbourState.PERMANENT && neighbours.iface(e) == iface) {
                 discard(e);
             }
         }
@@ -238,8 +241,8 @@ public final class ArpResolver {
     }
 
     /** Control command: {@code neigh add}: a PERMANENT entry; packets waiting for it go out. */
-    public void addPermanent(int port, int address, long mac) {
-        setPermanent(port, address, mac);
+    public void addPermanent(int iface, int address, long mac) {
+        setPermanent(iface, address, mac);
     }
 
     // ---- control transactions: every change returns what its undo needs, and no undo can fail
@@ -249,19 +252,19 @@ public final class ArpResolver {
     }
 
     /**
-     * Control command: {@code neigh add|replace}: (port, address) becomes PERMANENT with {@code mac};
+     * Control command: {@code neigh add|replace}: (interface, address) becomes PERMANENT with {@code mac};
      * packets waiting for it go out. Returns the entry as it was (null: there was none), for
      * {@link #unsetPermanent}. Fails only if the table is full (nothing changed then).
      */
-    public NeighbourTable.Saved setPermanent(int port, int address, long mac) {
-        Port p = context.ports.get(port);
-        if (p == null) {
-            throw new IllegalArgumentException("no such port index " + port);
+    public NeighbourTable.Saved setPermanent(int iface, int address, long mac) {
+        Interface i = context.interfaces.get(iface);
+        if (i == null) {
+            throw new IllegalArgumentException("no such interface index " + iface);
         }
-        int entry = neighbours.find(port, address);
+        int entry = neighbours.find(iface, address);
         NeighbourTable.Saved previous = null;
         if (entry < 0) {
-            entry = neighbours.create(port, address, NeighbourState.PERMANENT, p.mac(), context.nowNanos);
+            entry = neighbours.create(iface, address, NeighbourState.PERMANENT, i.mac(), context.nowNanos);
             if (entry < 0) {
                 throw new IllegalStateException("neighbour table full (capacity " + neighbours.capacity() + ")");
             }
@@ -269,7 +272,7 @@ public final class ArpResolver {
             previous = neighbours.save(entry);
         }
         neighbours.state(entry, NeighbourState.PERMANENT);
-        resolved(entry, mac, p.mac());
+        resolved(entry, mac, i.mac());
         return previous;
     }
 
@@ -277,8 +280,8 @@ public final class ArpResolver {
      * Undo of {@link #setPermanent}: the entry as it was (old MAC, state and times), or gone if it
      * was new. In place: a PERMANENT entry stays in the table until then (no ageing touches it).
      */
-    public void unsetPermanent(int port, int address, NeighbourTable.Saved previous) {
-        int entry = neighbours.find(port, address);
+    public void unsetPermanent(int iface, int address, NeighbourTable.Saved previous) {
+        int entry = neighbours.find(iface, address);
         if (previous == null) {
             if (entry >= 0) {
                 discard(entry);
@@ -286,17 +289,17 @@ public final class ArpResolver {
             return;
         }
         if (entry < 0) {
-            throw new IllegalStateException("neighbour " + address + " on port " + port + " vanished during its transaction");
+            throw new IllegalStateException("neighbour " + address + " on interface " + iface + " vanished during its transaction");
         }
-        neighbours.restore(entry, previous, portMac(port, entry));
+        neighbours.restore(entry, previous, ifaceMac(iface, entry));
         if (hasMac(previous.state())) {
             sendWaiting(entry);
         }
     }
 
     /** Control command: {@code neigh del}: takes the entry out (its waiting packets are dropped) but holds it; null if none. */
-    public Held hold(int port, int address) {
-        int entry = neighbours.find(port, address);
+    public Held hold(int iface, int address) {
+        int entry = neighbours.find(iface, address);
         return entry < 0 ? null : hold(entry);
     }
 
@@ -328,13 +331,13 @@ public final class ArpResolver {
         for (int i = held.size() - 1; i >= 0; i--) {
             Held h = held.get(i);
             NeighbourTable.Saved saved = h.saved();
-            int existing = neighbours.find(saved.port(), saved.address());
+            int existing = neighbours.find(saved.iface(), saved.address());
             if (existing < 0) {
                 neighbours.unhold(h.entry(), saved);
                 continue;
             }
             neighbours.release(h.entry());
-            neighbours.restore(existing, saved, portMac(saved.port(), existing));
+            neighbours.restore(existing, saved, ifaceMac(saved.iface(), existing));
             if (hasMac(saved.state())) {
                 sendWaiting(existing);
             }
@@ -348,19 +351,19 @@ public final class ArpResolver {
         }
     }
 
-    /** Control command: a port's MAC changed; every entry of the port keeps its neighbour, its header gets the new source. */
-    public void portMacChanged(int port, long mac) {
+    /** Control command: an interface's MAC changed; every entry of it keeps its neighbour, its header gets the new source. */
+    public void interfaceMacChanged(int iface, long mac) {
         for (int e = 0, n = neighbours.scanLimit(); e < n; e++) {
-            if (neighbours.state(e) != NeighbourState.FREE && neighbours.port(e) == port) {
-                neighbours.portMac(e, mac);
+            if (neighbours.state(e) != NeighbourState.FREE && neighbours.iface(e) == iface) {
+                neighbours.ifaceMac(e, mac);
             }
         }
     }
 
-    /** The port's MAC for a header, or the one entry e's header has if the port is gone. */
-    private long portMac(int port, int entry) {
-        Port p = context.ports.get(port);
-        return p != null ? p.mac() : MacAddress.get(neighbours.headers(), entry * NeighbourTable.HEADER_STRIDE + 6);
+    /** The interface's MAC for a header, or the one entry e's header has if the interface is gone. */
+    private long ifaceMac(int iface, int entry) {
+        Interface i = context.interfaces.get(iface);
+        return i != null ? i.mac() : MacAddress.get(neighbours.headers(), entry * NeighbourTable.HEADER_STRIDE + 6);
     }
 
     private static boolean hasMac(int state) {
@@ -368,8 +371,8 @@ public final class ArpResolver {
     }
 
     /** Control command: remove one entry; false if there is none. */
-    public boolean remove(int port, int address) {
-        int entry = neighbours.find(port, address);
+    public boolean remove(int iface, int address) {
+        int entry = neighbours.find(iface, address);
         if (entry < 0) {
             return false;
         }
@@ -392,20 +395,20 @@ public final class ArpResolver {
 
     /** Who-has for the entry's address: broadcast, or unicast to the known MAC when probing. */
     private void sendRequest(int entry, boolean unicast) {
-        Port port = context.ports.get(neighbours.port(entry));
+        Interface iface = context.interfaces.get(neighbours.iface(entry));
         neighbours.probed(entry, context.nowNanos);
-        if (port == null || !port.isUp()) {
+        if (iface == null || !iface.isUp()) {
             return;
         }
         int target = neighbours.address(entry);
         ethernet.wrap(request, REQUEST_AT, EthernetView.HEADER_LENGTH + ArpView.LENGTH);
         ethernet.destination(unicast ? neighbours.mac(entry) : MacAddress.BROADCAST);
-        ethernet.source(port.mac());
+        ethernet.source(iface.mac());
         ethernet.etherType(EthernetView.ETHERTYPE_ARP);
         arp.wrap(request, REQUEST_AT + EthernetView.HEADER_LENGTH, ArpView.LENGTH);
-        arp.build(ArpView.OP_REQUEST, port.mac(), port.sourceAddressFor(target), 0L, target);
+        arp.build(ArpView.OP_REQUEST, iface.mac(), iface.sourceAddressFor(target), 0L, target);
         context.event(Event.ARP_REQUESTS_SENT);
-        DropReason failed = context.transmit(port.index(), request, REQUEST_AT, EthernetView.HEADER_LENGTH + ArpView.LENGTH);
+        DropReason failed = context.transmit(iface.index(), request, REQUEST_AT, EthernetView.HEADER_LENGTH + ArpView.LENGTH);
         if (failed == null) {
             context.counters.originSent();
         } else {

@@ -1,10 +1,15 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.buffer.FramePool;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
+import net.taprouter.dataplane.l2.Fdb;
+import net.taprouter.dataplane.l2.FdbTables;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortTable;
@@ -12,12 +17,13 @@ import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.wire.MacAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * What the stages of one forwarding agent share: the frame pool, the published tables (ports,
- * routes, next hops, settings: written by the control thread), the worker's own state (neighbour
- * table, counter shard, ICMP rate limiter, conntrack table), the clock of the current batch, and frame output (its
+ * interfaces, routes, next hops, settings: written by the control thread), the worker's own state (neighbour
+ * table, the FDB of each bridge, counter shard, ICMP rate limiter, conntrack table), the clock of the current batch, and frame output (its
  * {@link Transmitter}: frames queued per batch, written per port). Owned by
  * one thread; built by {@code agent.Worker.build}. Stages keep direct references to its fields.
  */
@@ -27,9 +33,12 @@ public final class ForwardingContext {
     /** The pool's per-slot metadata: where a packet parked off the graph keeps its {@link Packet} fields. */
     public final PacketMetadata metadata;
     public final PortTable ports;
+    public final InterfaceTable interfaces;
     public final RouteTable routes;
     public final NextHops nextHops;
     public final NeighbourTable neighbours;
+    /** This worker's FDB of each bridge (its single writer: the forwarding path and its commands). */
+    public final FdbTables fdbs = new FdbTables();
     public final DataplaneCounters counters;
     public final DataplaneSettings settings;
     public final IcmpRateLimiter icmpLimiter;
@@ -43,6 +52,7 @@ public final class ForwardingContext {
     private final byte[] slotState;
     private boolean internalErrorLogged;
     private final Transmitter transmitter;
+    private final net.taprouter.dataplane.wire.VirtioNetHeaderView vnetHeader = new net.taprouter.dataplane.wire.VirtioNetHeaderView();
 
     /** The slot is not this agent's (free in the pool, or on its way back). */
     static final byte SLOT_ELSEWHERE = 0;
@@ -52,6 +62,10 @@ public final class ForwardingContext {
     static final byte SLOT_PARKED = 2;
     /** Clock of the current batch (System.nanoTime at its start). */
     public long nowNanos;
+    private static final DropReason[] REASONS = DropReason.values();
+    private final int[] words;
+    /** This worker's capture points (issue 10): RX in the agent, TX in the {@link Transmitter}. */
+    public final CaptureTap capture = new CaptureTap();
 
     public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
                              NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter,
@@ -60,6 +74,7 @@ public final class ForwardingContext {
         this.buffer = pool.buffer();
         this.metadata = pool.metadata();
         this.ports = tables.ports();
+        this.interfaces = tables.interfaces();
         this.routes = tables.routes();
         this.nextHops = tables.nextHops();
         this.settings = tables.settings();
@@ -71,6 +86,7 @@ public final class ForwardingContext {
         this.conntrack = conntrack;
         this.slotReturns = slotReturns;
         this.slotState = new byte[pool.slotCount()];
+        this.words = metadata.words();
         this.transmitter = new Transmitter(this);
     }
 
@@ -98,6 +114,12 @@ public final class ForwardingContext {
             internalError(null, new IllegalStateException("frame slot " + slot + " released but not held"));
             return;
         }
+        int refs = PacketMetadata.base(slot) + Packet.FLOOD_REFS;
+        if (words[refs] > 1) {
+            words[refs]--; // a flooded slot: more writes of it are still queued
+            return;
+        }
+        words[refs] = 0;
         slotState[slot] = SLOT_ELSEWHERE;
         if (releaseToPool) {
             pool.free(slot);
@@ -186,23 +208,171 @@ public final class ForwardingContext {
     }
 
     /**
-     * Queues the packet's frame (in its pool slot) for its egress port; the slot is released once
-     * it was written ({@link #flushTransmit}), and the packet counted then ({@link #ended}). See
+     * Queues the packet's frame (in its pool slot) for its egress port, choosing the port now if it
+     * is not chosen yet ({@link Packet#egressPort} -1: a PORT interface's port; a bridge's port for
+     * the frame's destination MAC in its FDB, or every member port up: {@link #flood}); the slot is
+     * released once it was written ({@link #flushTransmit}), and the packet counted then
+     * ({@link #ended}). An egress interface that is gone or has no port: drop port_down. See
      * {@link Transmitter} for the counters.
      */
     public void transmit(Packet packet) {
-        transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength,
+        packet.offload.writeHeader(buffer, packet.frameOffset, vnetHeader); // for ports with offloads (others skip it)
+        int port = packet.egressPort;
+        if (port < 0) {
+            port = egressPort(packet.egressInterface, MacAddress.get(buffer, packet.frameOffset));
+            if (port == -1) { // a bridge floods what its FDB does not know
+                Interface bridge = interfaces.get(packet.egressInterface);
+                if (bridge == null || flood(packet, bridge, -1, true) == 0) {
+                    drop(packet, DropReason.PORT_DOWN);
+                }
+                return;
+            }
+            if (port < 0) {
+                drop(packet, DropReason.PORT_DOWN);
+                return;
+            }
+            packet.egressPort = port;
+        }
+        transmitter.enqueue(port, packet.slot, packet.frameOffset, packet.frameLength,
             packet.localOrigin, packet.ingressPort);
+    }
+
+    /**
+     * The L2 port a frame for interface {@code ifaceIndex} to {@code destination} leaves through:
+     * a PORT interface's port; a bridge's port for that MAC in its FDB. -1: flood it (a bridge
+     * that does not know the MAC, or broadcast/multicast); {@link #NO_EGRESS}: no such interface.
+     */
+    private int egressPort(int ifaceIndex, long destination) {
+        Interface out = interfaces.get(ifaceIndex);
+        if (out == null) {
+            return NO_EGRESS;
+        }
+        Port port = out.port();
+        if (port != null) {
+            return port.index();
+        }
+        return out.isBridge() ? bridgePort(out, destination) : NO_EGRESS;
+    }
+
+    private static final int NO_EGRESS = -2;
+
+    /**
+     * The member port of {@code bridge} where its FDB has {@code destination}, or -1 (unknown, a
+     * broadcast/multicast MAC, or an entry for a port that is not a member any more).
+     */
+    public int bridgePort(Interface bridge, long destination) {
+        if (MacAddress.isMulticast(destination)) {
+            return -1;
+        }
+        Fdb fdb = fdbs.get(bridge.index());
+        int port = fdb == null ? Fdb.NONE : fdb.lookup(0, destination);
+        if (port < 0) {
+            return -1;
+        }
+        Port p = ports.get(port);
+        return p != null && p.upper() == bridge ? port : -1;
+    }
+
+    /**
+     * Queues the packet's slot for every member port of {@code bridge} that is up, but
+     * {@code exceptPort} (the ingress port of a bridged frame; -1: none), without copying it: the
+     * slot is freed once, after its last write. {@code counted}: the flood is the packet's
+     * disposition (counted once at the last write: forwarded if any copy went out, else the last
+     * failure); else the caller keeps the slot too (one more reference) and gives the packet its
+     * end itself, after flushing the copies out ({@link #flushTransmit}). Returns the number of
+     * copies queued (0: none, nothing changed).
+     */
+    public int flood(Packet packet, Interface bridge, int exceptPort, boolean counted) {
+        offloadForFlood(packet);
+        Port[] members = bridge.members();
+        int copies = 0;
+        for (Port m : members) {
+            if (m.index() != exceptPort && m.isUp()) {
+                copies++;
+            }
+        }
+        if (copies == 0) {
+            return 0;
+        }
+        shareSlot(packet.slot, counted ? copies : copies + 1);
+        for (Port m : members) {
+            if (m.index() != exceptPort && m.isUp()) {
+                transmitter.enqueueCopy(m.index(), packet.slot, packet.frameOffset, packet.frameLength, packet.localOrigin,
+                    packet.ingressPort, counted);
+            }
+        }
+        return copies;
+    }
+
+    /**
+     * Before one slot goes to several ports: a partial checksum is completed (members without
+     * offloads need a complete frame; event checksums_completed), and the virtio-net header for the
+     * members with offloads is written. A GSO super-packet is flooded whole: only members with
+     * offloads can take it (a bridge floods one only before its FDB knows the destination).
+     */
+    private void offloadForFlood(Packet packet) {
+        Offload offload = packet.offload;
+        if (offload.needsChecksum() && !offload.isGso()) {
+            net.taprouter.dataplane.offload.PartialChecksum.complete(buffer, packet.frameOffset, packet.frameLength,
+                offload.checksumStart, offload.checksumOffset);
+            offload.clear();
+            counters.event(Event.CHECKSUMS_COMPLETED);
+        }
+        offload.writeHeader(buffer, packet.frameOffset, vnetHeader);
+    }
+
+    /** The slot will be released {@code references} times (queued flood copies, and the caller) before it is free. */
+    void shareSlot(int slot, int references) {
+        int at = PacketMetadata.base(slot);
+        words[at + Packet.FLOOD_REFS] = references;
+        words[at + Packet.FLOOD_RESULT] = 0;
+    }
+
+    /**
+     * A counted flood copy of {@code slot} was written ({@code reason} null) or not: at the last
+     * one (its release follows) the frame is counted once, forwarded if any copy went out.
+     */
+    void floodCopyDone(int slot, boolean originated, int ingressPort, DropReason reason) {
+        int at = PacketMetadata.base(slot);
+        if (reason == null) {
+            words[at + Packet.FLOOD_RESULT] = 1;
+        } else if (words[at + Packet.FLOOD_RESULT] != 1) {
+            words[at + Packet.FLOOD_RESULT] = reason.ordinal() + 2;
+        }
+        if (words[at + Packet.FLOOD_REFS] <= 1) {
+            int result = words[at + Packet.FLOOD_RESULT];
+            words[at + Packet.FLOOD_RESULT] = 0;
+            ended(originated, ingressPort, result == 1 ? null : REASONS[result - 2]);
+        }
     }
 
     /**
      * Writes a frame from a buffer other than the pool (with
      * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
-     * {@code offset}) at once, after the queued frames. Returns null if it went out, else why not
-     * (port_down, tx_queue_full, tx_error): the caller counts it for the packet it belongs to.
+     * {@code offset}) out of interface {@code ifaceIndex} at once, after the queued frames (a
+     * bridge: to the port its FDB has for the destination, else to every member port up).
+     * Returns null if it went out (on a bridge: to at least one port), else why not (port_down,
+     * tx_queue_full, tx_error): the caller counts it for the packet it belongs to.
      */
-    public DropReason transmit(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
-        return transmitter.transmitNow(portIndex, frameBuffer, offset, length);
+    public DropReason transmit(int ifaceIndex, UnsafeBuffer frameBuffer, int offset, int length) {
+        int port = egressPort(ifaceIndex, MacAddress.get(frameBuffer, offset));
+        if (port >= 0) {
+            return transmitter.transmitNow(port, frameBuffer, offset, length);
+        }
+        Interface bridge = port == NO_EGRESS ? null : interfaces.get(ifaceIndex);
+        if (bridge == null) {
+            return DropReason.PORT_DOWN;
+        }
+        DropReason last = DropReason.PORT_DOWN;
+        boolean sent = false;
+        for (Port m : bridge.members()) {
+            if (m.isUp()) {
+                DropReason failed = transmitter.transmitNow(m.index(), frameBuffer, offset, length);
+                sent |= failed == null;
+                last = failed == null ? last : failed;
+            }
+        }
+        return sent ? null : last;
     }
 
     /** Writes the queued frames (the agent calls it after each batch); returns how many there were. */

@@ -9,15 +9,24 @@ import net.taprouter.dataplane.wire.IcmpView;
  * Builds and wires the stages of one forwarding agent:
  *
  * <pre>
- *  EthernetInput ─┬─ ArpInput ─── (reply) ──────────────────────────────────────────────▶ Transmit
- *                 └─ Ipv4Input ── [PREROUTING] ── RouteLookup ─┬─ LocalDelivery ─┬─ RouteOutput ─┐
- *                                                              │       TcpReset ─┘   (echo reply, │
- *                                                              │                 ICMP error, RST) │
- *                                                              └─ Forward (TTL) ──────────────────┤
- *    ┌────────────────────────────────────────────────────────────────────────────────────────────┘
+ *  EthernetInput ─┬─ BridgeInput ─┬─ (known unicast) ──────────────────────────────────▶ Transmit
+ *                 │  (bridge port) ├─ (unknown: flooded, one slot to every other port) ▶ Transmit
+ *                 │                └─ (to the bridge's MAC, broadcast) ─┐ the bridge as ingress interface
+ *                 ├─ ArpInput ─── (reply) ◀─────────────────────────────┤ ─────────────▶ Transmit
+ *                 └─ Ipv4Input ◀────────────────────────────────────────┘
+ *                     └─ GsoInput ── [PREROUTING] ── RouteLookup ─┬─ LocalDelivery ─┬─ RouteOutput ─┐
+ *                                                                 │       TcpReset ─┘   (echo reply, │
+ *                                                                 │                 ICMP error, RST) │
+ *                                                                 └─ Forward (TTL) ──────────────────┤
+ *    ┌────────────────────────────────────────────────────────────────────────────────────────────────┘
  *    └─ [POSTROUTING] ── Adjacency ─┬──────────────────────── Mtu ─┬─ Transmit
- *                                   └─ ArpResolver (queue) ──┘     └─ Fragment
- *                                      resumes at Mtu
+ *                                   └─ ArpResolver (queue) ──┘     ├─ Fragment (no DF)
+ *                                      resumes at Mtu              └─ Segment (GSO, no DF) ─ (Fragment)
+ *  Transmit (every ▶ above) is OffloadOutput, then the TransmitStage: a packet with offload state
+ *  (a GSO super-packet, a partial checksum) leaves whole only for a port with offloads; for any
+ *  other (a port without, a bridge) it is cut into segments (Segment) or its checksum completed.
+ *  TransmitStage chooses the egress port of the egress interface: its port, or a bridge's by its FDB
+ *  (unknown destinations flooded to every member port).
  *  errors: IcmpError(type, code) ── RouteOutput;   every drop: DropStage(reason)
  * </pre>
  *
@@ -26,12 +35,17 @@ import net.taprouter.dataplane.wire.IcmpView;
  * prerouting (before the route lookup), SNAT/MASQUERADE at postrouting, which also sees what the
  * router originates (echo replies, ICMP errors, TCP resets) since {@link RouteOutputStage} leads
  * there too. Packets resumed from an ARP queue go on at Mtu (they passed postrouting already).
+ * Offloads: {@link GsoInputStage} checks what a TAP's virtio-net header said; a GSO super-packet
+ * goes through the graph whole (TTL, hooks once per super-packet), and the MTU applies to its
+ * segments.
  */
 public final class ForwardingGraph {
     private final ForwardingContext context;
     private final Map<DropReason, DropStage> drops = new EnumMap<>(DropReason.class);
     private final Map<DropReason, IcmpErrorStage> errors = new EnumMap<>(DropReason.class);
-    private final TransmitStage transmit;
+    private final TransmitStage transmitStage;
+    /** What every stage that sends a packet goes to: offload handling, then {@link #transmitStage}. */
+    private final OffloadOutputStage transmit;
     private final EthernetInputStage ethernetInput;
     private final ArpResolver resolver;
     private final RouteOutputStage routeOutput;
@@ -48,7 +62,10 @@ public final class ForwardingGraph {
         for (DropReason reason : DropReason.values()) {
             drops.put(reason, new DropStage(context, reason));
         }
-        transmit = new TransmitStage(context);
+        transmitStage = new TransmitStage(context);
+        FragmentStage fragment = new FragmentStage(context, this);
+        SegmentStage segment = new SegmentStage(context, this, fragment);
+        transmit = new OffloadOutputStage(context, this, transmitStage, segment);
         routeOutput = new RouteOutputStage(context, this);
         resolver = new ArpResolver(context, this);
         icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_NET_UNREACHABLE, DropReason.NO_ROUTE);
@@ -64,15 +81,17 @@ public final class ForwardingGraph {
         TcpResetStage tcpReset = new TcpResetStage(context, this);
         ForwardStage forward = new ForwardStage(context, this);
         AdjacencyStage adjacency = new AdjacencyStage(context, resolver);
-        FragmentStage fragment = new FragmentStage(context, this);
         MtuStage mtu = new MtuStage(context, this, fragment);
+        GsoInputStage gsoInput = new GsoInputStage(context, this);
         HookStage prerouting = hookStages.build(Hook.PREROUTING, context, this);
         HookStage postrouting = hookStages.build(Hook.POSTROUTING, context, this);
         hooks.put(Hook.PREROUTING, prerouting);
         hooks.put(Hook.POSTROUTING, postrouting);
 
-        ethernetInput.next(arpInput, ipv4Input);
-        ipv4Input.next(prerouting);
+        BridgeInputStage bridgeInput = new BridgeInputStage(context, this, ethernetInput);
+        ethernetInput.next(arpInput, ipv4Input, bridgeInput);
+        ipv4Input.next(gsoInput);
+        gsoInput.next(prerouting);
         prerouting.next(routeLookup);
         routeLookup.next(localDelivery, forward);
         localDelivery.next(routeOutput, tcpReset);
@@ -81,6 +100,7 @@ public final class ForwardingGraph {
         routeOutput.next(postrouting);
         postrouting.next(adjacency);
         adjacency.next(mtu);
+        mtu.next(segment);
         resolver.next(mtu, icmpError(DropReason.NEIGHBOUR_UNRESOLVED));
         for (IcmpErrorStage error : errors.values()) {
             error.next(routeOutput);

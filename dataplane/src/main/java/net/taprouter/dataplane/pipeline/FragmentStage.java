@@ -2,17 +2,21 @@ package net.taprouter.dataplane.pipeline;
 
 import java.nio.ByteBuffer;
 import net.taprouter.dataplane.buffer.FramePool;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
+import net.taprouter.dataplane.offload.PartialChecksum;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4View;
 import org.agrona.BufferUtil;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * IPv4 fragmentation (RFC 791). Input: a packet without DF, Ethernet header written, larger than
- * the egress MTU. Output: fragments of at most MTU bytes written to the egress TAP, each built in
+ * the egress interface's MTU (a partial checksum is completed first: event checksums_completed);
+ * also, through {@link #fragment}, the segments {@link SegmentStage} cuts from a super-packet
+ * without DF that are still larger. Output: fragments of at most MTU bytes written out of the egress interface, each built in
  * a scratch frame: the Ethernet header, the IP header (options without the copy flag only in the
  * first fragment), a multiple of 8 data bytes. Counts event fragments_created; the packet once as
  * forwarded (origin.sent if the router originated it) when every fragment went out.
@@ -41,16 +45,47 @@ public final class FragmentStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
-        Port port = context.ports.get(packet.egressPort);
-        if (port == null) {
-            return portDown; // removed since MtuStage looked (link del)
+        Offload offload = packet.offload;
+        if (offload.needsChecksum()) { // fragments cannot carry a partial checksum: complete it first
+            PartialChecksum.complete(context.buffer, packet.frameOffset, packet.frameLength, offload.checksumStart,
+                offload.checksumOffset);
+            offload.clear();
+            context.event(Event.CHECKSUMS_COMPLETED);
         }
-        Ipv4View ip = packet.ip;
-        int mtu = port.mtu();
-        int headerLength = ip.headerLength();
-        int laterHeaderLength = buildLaterHeader(ip, headerLength);
-        if (((mtu - headerLength) & ~7) < 8 || ((mtu - laterHeaderLength) & ~7) < 8) {
+        DropReason failed = fragment(context.buffer, packet.frameOffset, packet.ip, packet.egressInterface);
+        if (failed == DropReason.PORT_DOWN) {
+            return portDown;
+        }
+        if (failed == DropReason.FRAGMENTATION_NEEDED) {
             return tooSmall;
+        }
+        if (failed != null) {
+            context.drop(packet, failed); // the rest is useless without this fragment
+            return null;
+        }
+        context.sent(packet);
+        context.release(packet.slot);
+        return null;
+    }
+
+    /**
+     * Writes the IPv4 packet {@code ip} (in {@code source}, its Ethernet header at
+     * {@code frameOffset}, DF clear, complete checksums) out of interface {@code egressInterface} as
+     * fragments of at most its MTU; counts fragments_created. Returns null when every fragment went
+     * out, else why not (port_down; fragmentation_needed for an MTU too small for 8 data bytes,
+     * before any fragment; or the write's failure: the fragments after it are not sent). The caller
+     * counts the packet.
+     */
+    DropReason fragment(MutableDirectBuffer source, int frameOffset, Ipv4View ip, int egressInterface) {
+        Interface out = context.interfaces.get(egressInterface);
+        if (out == null) {
+            return DropReason.PORT_DOWN; // removed since MtuStage looked (link del)
+        }
+        int mtu = out.mtu();
+        int headerLength = ip.headerLength();
+        int laterHeaderLength = buildLaterHeader(source, ip, headerLength);
+        if (((mtu - headerLength) & ~7) < 8 || ((mtu - laterHeaderLength) & ~7) < 8) {
+            return DropReason.FRAGMENTATION_NEEDED;
         }
         int dataStart = ip.payloadOffset();
         int dataLength = ip.totalLength() - headerLength;
@@ -63,41 +98,38 @@ public final class FragmentStage implements Stage {
             int thisHeaderLength = first ? headerLength : laterHeaderLength;
             int chunk = Math.min(dataLength - position, (mtu - thisHeaderLength) & ~7);
             boolean last = position + chunk == dataLength;
-            scratch.putBytes(AT, context.buffer, packet.frameOffset, EthernetView.HEADER_LENGTH);
+            scratch.putBytes(AT, source, frameOffset, EthernetView.HEADER_LENGTH);
             int ipAt = AT + EthernetView.HEADER_LENGTH;
             if (first) {
-                scratch.putBytes(ipAt, context.buffer, packet.ipOffset(), headerLength);
+                scratch.putBytes(ipAt, source, ip.offset(), headerLength);
             } else {
                 scratch.putBytes(ipAt, laterHeader, 0, laterHeaderLength);
             }
-            scratch.putBytes(ipAt + thisHeaderLength, context.buffer, dataStart + position, chunk);
+            scratch.putBytes(ipAt + thisHeaderLength, source, dataStart + position, chunk);
             fragmentHeader.wrap(scratch, ipAt, thisHeaderLength + chunk);
             fragmentHeader.totalLength(thisHeaderLength + chunk);
             int moreFragments = (!last || originalMoreFragments) ? 0x2000 : 0;
             fragmentHeader.flagsFragment(flagsKept | moreFragments | (baseOffset + position / 8));
             fragmentHeader.updateHeaderChecksum();
-            DropReason failed = context.transmit(packet.egressPort, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
+            DropReason failed = context.transmit(egressInterface, scratch, AT, EthernetView.HEADER_LENGTH + thisHeaderLength + chunk);
             if (failed != null) {
-                context.drop(packet, failed); // the rest is useless without this fragment
-                return null;
+                return failed;
             }
             context.event(Event.FRAGMENTS_CREATED);
             position += chunk;
             first = false;
         }
-        context.sent(packet);
-        context.release(packet.slot);
         return null;
     }
 
     /** Header for fragments after the first: options with the copy flag only. Returns its length. */
-    private int buildLaterHeader(Ipv4View ip, int headerLength) {
+    private int buildLaterHeader(MutableDirectBuffer source, Ipv4View ip, int headerLength) {
         int at = ip.offset();
-        context.buffer.getBytes(at, laterHeader, 0, Ipv4View.MIN_HEADER_LENGTH);
+        source.getBytes(at, laterHeader, 0, Ipv4View.MIN_HEADER_LENGTH);
         int out = Ipv4View.MIN_HEADER_LENGTH;
         int i = Ipv4View.MIN_HEADER_LENGTH;
         while (i < headerLength) {
-            int type = context.buffer.getByte(at + i) & 0xFF;
+            int type = source.getByte(at + i) & 0xFF;
             if (type == 0) {
                 break;
             }
@@ -108,12 +140,12 @@ public final class FragmentStage implements Stage {
             if (i + 1 >= headerLength) {
                 break;
             }
-            int length = context.buffer.getByte(at + i + 1) & 0xFF;
+            int length = source.getByte(at + i + 1) & 0xFF;
             if (length < 2 || i + length > headerLength) {
                 break;
             }
             if ((type & 0x80) != 0) {
-                context.buffer.getBytes(at + i, laterHeader, out, length);
+                source.getBytes(at + i, laterHeader, out, length);
                 out += length;
             }
             i += length;

@@ -11,8 +11,9 @@ package net.taprouter.dataplane.pipeline;
  *   <li>{@link #POSTROUTING}: every IPv4 packet about to leave, after its route (and, when
  *       forwarded, the TTL decrement) and before the adjacency: forwarded packets and the ones
  *       the router originates (echo replies, ICMP errors, TCP resets), so a stage here that
- *       rewrites the source (SNAT, MASQUERADE) covers both. {@code egressPort},
- *       {@code neighbourAddress} and {@code nextHop} are set. A packet parked for ARP after this
+ *       rewrites the source (SNAT, MASQUERADE) covers both. {@code egressInterface},
+ *       {@code neighbourAddress} and {@code nextHop} are set; {@code egressPort} is not chosen
+ *       yet (transmit does, from the egress interface). A packet parked for ARP after this
  *       hook does not pass it again when it resumes. Fragmentation comes after it.</li>
  * </ul>
  *

@@ -1,7 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.fib.NextHops;
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
@@ -25,7 +25,7 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * error, a non-first fragment, a link-layer broadcast, a packet from a broadcast/multicast/zero
  * source, or a packet the router originated; rate-limited per destination ({@link IcmpRateLimiter}),
  * except Fragmentation Needed, which is never limited. Source address:
- * that of the port the error leaves through (as Linux), else the ingress port's.
+ * that of the interface the error leaves through (as Linux), else the ingress interface's.
  * Next: {@link RouteOutputStage} (the slot is now an originated packet: {@code localOrigin}).
  * Counters (the accounting rule of {@link DropReason}): the packet's end, drop.{reason} (or
  * origin.drop.{reason} for a packet the router originated, which gets no error); then event
@@ -74,7 +74,7 @@ public final class IcmpErrorStage implements Stage {
             || !isUnicast(ip.destination()) || isIcmpError(ip)) {
             return notSent(packet, DropReason.ICMP_ERROR_SUPPRESSED);
         }
-        int errorSource = sourceToward(source, context.ports.get(packet.ingressPort));
+        int errorSource = sourceToward(source, context.interfaces.get(packet.ingressInterface));
         if (errorSource == 0) {
             return notSent(packet, DropReason.ICMP_NO_SOURCE);
         }
@@ -123,14 +123,14 @@ public final class IcmpErrorStage implements Stage {
 
     /**
      * The error's source address: like Linux (icmp_errors_use_inbound_ifaddr=0), the address of
-     * the port the error leaves through toward {@code destination}; if that has none, the
-     * ingress port's. (The error path only: one extra LPM lookup.)
+     * the interface the error leaves through toward {@code destination}; if that has none, the
+     * ingress interface's. (The error path only: one extra LPM lookup.)
      */
-    private int sourceToward(int destination, Port ingress) {
+    private int sourceToward(int destination, Interface ingress) {
         int nextHop = context.routes.lookup(destination);
         if (nextHop != RouteTable.NO_ROUTE) {
             int type = context.nextHops.type(nextHop);
-            Port out = context.ports.get(context.nextHops.port(nextHop));
+            Interface out = context.interfaces.get(context.nextHops.iface(nextHop));
             if (out != null && (type == NextHops.TYPE_CONNECTED || type == NextHops.TYPE_GATEWAY)) {
                 int address = out.sourceAddressFor(type == NextHops.TYPE_GATEWAY ? context.nextHops.address(nextHop) : destination);
                 if (address != 0) {

@@ -1,6 +1,6 @@
 package net.taprouter.dataplane.pipeline;
 
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4Address;
@@ -8,8 +8,8 @@ import net.taprouter.dataplane.wire.Ipv4View;
 
 /**
  * IPv4 input checks (RFC 1812 section 5.2.2): header present, version 4, IHL >= 5, total length
- * between header length and the frame, header checksum; martian sources (also the ingress port's
- * own addresses and subnet broadcasts) and destinations.
+ * between header length and the frame, header checksum; martian sources (also the ingress
+ * interface's own addresses and subnet broadcasts) and destinations.
  * Trims Ethernet padding. Input: an IPv4 frame. Next: the prerouting hook ({@link Hook}), then
  * the route lookup.
  * Drops: ip_truncated, ip_bad_version, ip_bad_length, ip_bad_checksum, martian_source, martian_destination.
@@ -57,7 +57,7 @@ public final class Ipv4InputStage implements Stage {
         if (!ip.isHeaderChecksumValid()) {
             return badChecksum;
         }
-        Port in = context.ports.get(packet.ingressPort);
+        Interface in = context.interfaces.get(packet.ingressInterface);
         if (in == null) {
             return portDown; // removed since EthernetInput looked (link del)
         }

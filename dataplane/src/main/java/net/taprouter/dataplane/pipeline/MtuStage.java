@@ -1,18 +1,22 @@
 package net.taprouter.dataplane.pipeline;
 
-import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.EthernetView;
 
 /**
- * Egress MTU check. Input: a packet with its Ethernet header. Fits: {@link TransmitStage}.
- * Too big with DF: ICMP Fragmentation Needed carrying the next-hop MTU. Too big without DF:
- * {@link FragmentStage}. Drops: port_down.
+ * Egress MTU check (the egress interface's MTU). Input: a packet with its Ethernet header. The MTU
+ * applies to the packet, or to each segment of a GSO super-packet ({@link Offload#segmentIpLength}),
+ * never to the super-packet itself. Fits: the graph's transmit ({@link OffloadOutputStage}, then
+ * {@link TransmitStage}). Too big with DF: ICMP Fragmentation Needed carrying the next-hop MTU.
+ * Too big without DF: {@link FragmentStage}, or for a super-packet {@link SegmentStage} (which
+ * fragments the segments still too big). Drops: port_down.
  */
 public final class MtuStage implements Stage {
     private final ForwardingContext context;
     private final Stage transmit;
     private final Stage fragment;
+    private Stage segment;
     private final Stage fragmentationNeeded;
     private final Stage portDown;
 
@@ -24,20 +28,27 @@ public final class MtuStage implements Stage {
         this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
+    /** Where a super-packet too big without DF goes ({@link SegmentStage}). */
+    void next(Stage segmentStage) {
+        this.segment = segmentStage;
+    }
+
     @Override
     public Stage process(Packet packet) {
-        Port port = context.ports.get(packet.egressPort);
-        if (port == null) {
+        Interface out = context.interfaces.get(packet.egressInterface);
+        if (out == null) {
             return portDown;
         }
-        int mtu = port.mtu();
-        if (packet.frameLength - EthernetView.HEADER_LENGTH <= mtu) {
+        int mtu = out.mtu();
+        boolean gso = packet.offload.isGso();
+        int length = gso ? packet.offload.segmentIpLength() : packet.frameLength - EthernetView.HEADER_LENGTH;
+        if (length <= mtu) {
             return transmit;
         }
         if (packet.ip.dontFragment()) {
             packet.mtu = mtu;
             return fragmentationNeeded;
         }
-        return fragment;
+        return gso ? segment : fragment;
     }
 }

@@ -19,28 +19,44 @@ import org.agrona.concurrent.UnsafeBuffer;
  * (PacketTest fails for a field that does not survive the round trip). Words in use:
  *
  * <pre>
- *  0 frameOffset  1 frameLength  2 ingressPort  3 egressPort  4 nextHop  5 neighbourAddress
- *  6 mtu          7 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
- *  8 ctFlow       9 ctOrigSrc  10 ctOrigDst  11 ctOrigPorts (conntrack)
- *  12-15 free: GSO type/size, header length, checksum start/offset,
- *       a flood reference count (bridge: one slot written to several ports)
+ *  0 frameOffset       1 frameLength      2 ingressPort   3 ingressInterface
+ *  4 egressInterface   5 egressPort       6 nextHop       7 neighbourAddress
+ *  8 mtu               9 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
+ * 10 flood references, 11 flood result (not packet fields: kept by the context while one slot is
+ *    written to several ports, see {@link #FLOOD_REFS})
+ * 12 ctFlow            13 ctOrigDst       14 ctOrigPorts (conntrack: see {@link #ctFlow})
+ * 15-17 {@link Offload}: virtio-net flags, GSO type and size, checksum start/offset, header length
  * </pre>
+ *
+ * Ports are L2 ports ({@code port.PortTable} indices), interfaces L3 interfaces
+ * ({@code iface.InterfaceTable}): a frame comes in on a port that belongs to an interface (its own
+ * PORT interface, or a bridge); routing picks an egress interface, and the egress port is chosen at
+ * transmit, after the postrouting hook (a PORT interface's one port; a bridge's from its FDB).
  */
 public final class Packet {
     private static final int FRAME_OFFSET = 0;
     private static final int FRAME_LENGTH = 1;
     private static final int INGRESS_PORT = 2;
-    private static final int EGRESS_PORT = 3;
-    private static final int NEXT_HOP = 4;
-    private static final int NEIGHBOUR_ADDRESS = 5;
-    private static final int MTU = 6;
-    private static final int FLAGS = 7;
-    private static final int CT_FLOW = 8;
-    private static final int CT_ORIG_SRC = 9;
-    private static final int CT_ORIG_DST = 10;
-    private static final int CT_ORIG_PORTS = 11;
-    /** Words of {@link PacketMetadata} this class uses (at most {@link PacketMetadata#WORDS_PER_SLOT}). */
-    static final int WORDS = 12;
+    private static final int INGRESS_INTERFACE = 3;
+    private static final int EGRESS_INTERFACE = 4;
+    private static final int EGRESS_PORT = 5;
+    private static final int NEXT_HOP = 6;
+    private static final int NEIGHBOUR_ADDRESS = 7;
+    private static final int MTU = 8;
+    private static final int FLAGS = 9;
+    private static final int CT_FLOW = 12;
+    private static final int CT_ORIG_DST = 13;
+    private static final int CT_ORIG_PORTS = 14;
+    /** Words of {@link PacketMetadata} {@link #save} and {@link #load} use (at most {@link PacketMetadata#WORDS_PER_SLOT}). */
+    static final int WORDS = 15;
+    /**
+     * Word of a slot's metadata counting the writes still queued for it when one slot is written to
+     * several ports (a bridge flood): 0 or 1 = one owner. Kept by {@link ForwardingContext}; not part
+     * of {@link #save}/{@link #load}, and back at 0 whenever the slot is free.
+     */
+    static final int FLOOD_REFS = 10;
+    /** Word of a flooded slot's metadata: 0 no copy written yet, 1 one went out, else (drop reason ordinal + 2) of the last failure. */
+    static final int FLOOD_RESULT = 11;
     private static final int FLAG_LINK_BROADCAST = 1;
     private static final int FLAG_LOCAL_ORIGIN = 2;
 
@@ -50,30 +66,43 @@ public final class Packet {
     public int frameOffset;
     /** Frame length in bytes (Ethernet header included). */
     public int frameLength;
-    /** Port the frame arrived on; -1 for packets the router originated itself. */
+    /** L2 port the frame arrived on; -1 for packets the router originated itself. */
     public int ingressPort;
+    /** L3 interface the frame arrived on (the ingress port's interface, or its bridge); -1 until known. */
+    public int ingressInterface;
     /** The Ethernet destination was broadcast or multicast. */
     public boolean linkBroadcast;
     /** The router created this packet (echo reply, ICMP error): no TTL decrement, forwarding switch ignored. */
     public boolean localOrigin;
     /** Next-hop index from the route lookup. */
     public int nextHop;
-    /** Egress port chosen by the route lookup. */
+    /** Egress L3 interface chosen by the route lookup (or the ARP input: the ingress interface). */
+    public int egressInterface;
+    /**
+     * Egress L2 port: -1 until transmit chooses it from {@link #egressInterface} (after the
+     * postrouting hook); set before only where the port is known already (an ARP reply leaves
+     * through the port its request came in on).
+     */
     public int egressPort;
-    /** Address to resolve with ARP on the egress port (gateway, or the destination if on-link). */
+    /** Address to resolve with ARP on the egress interface (gateway, or the destination if on-link). */
     public int neighbourAddress;
     /** Next-hop MTU for ICMP Fragmentation Needed. */
     public int mtu;
     /**
-     * Conntrack: the packet's flow as {@code flow << 1 | direction}, or one of
-     * {@code conntrack.ConntrackTable.CT_UNTRACKED} (-1, also before conntrack saw it),
-     * {@code CT_NEW}, {@code CT_INVALID}.
+     * Conntrack: the packet's flow as {@code flow << 1 | direction} (with {@code CT_RELATED} for an
+     * ICMP error about it), or one of {@code conntrack.ConntrackTable.CT_UNTRACKED} (-1, also before
+     * conntrack saw it), {@code CT_NEW}, {@code CT_INVALID}.
      */
     public int ctFlow;
-    /** Conntrack, a first packet ({@code CT_NEW}): its tuple as received (before DNAT): source, destination, ports. */
-    public int ctOrigSrc;
+    /**
+     * Conntrack, a first packet ({@code CT_NEW}): its destination and ports as received (before
+     * DNAT); its source is the packet's own until source NAT, which makes the flow.
+     */
     public int ctOrigDst;
     public int ctOrigPorts;
+
+    /** Offload state (partial checksum, GSO super-packet): words 15-17, saved and loaded by {@link Offload}. */
+    public final Offload offload = new Offload();
 
     public final EthernetView ethernet = new EthernetView();
     public final Ipv4View ip = new Ipv4View();
@@ -84,18 +113,22 @@ public final class Packet {
         this.frameOffset = frameOffset;
         this.frameLength = frameLength;
         this.ingressPort = ingressPort;
+        this.ingressInterface = -1;
         this.linkBroadcast = false;
         this.localOrigin = false;
         this.nextHop = -1;
+        this.egressInterface = -1;
         this.egressPort = -1;
         this.neighbourAddress = 0;
         this.mtu = 0;
+        offload.clear();
         this.ctFlow = -1;
     }
 
     /**
      * Takes the route's next hop if it leads out of a port (CONNECTED: ARP for the destination
-     * itself; GATEWAY: for the gateway): sets nextHop, egressPort, neighbourAddress. False for
+     * itself; GATEWAY: for the gateway): sets nextHop, egressInterface, neighbourAddress (and
+     * egressPort to -1: transmit chooses it). False for
      * LOCAL and BROADCAST next hops, which do not leave the router.
      */
     public boolean routeVia(NextHops nextHops, int nextHop, int destination) {
@@ -110,7 +143,8 @@ public final class Packet {
                 return false;
         }
         this.nextHop = nextHop;
-        this.egressPort = nextHops.port(nextHop);
+        this.egressInterface = nextHops.iface(nextHop);
+        this.egressPort = -1;
         return true;
     }
 
@@ -124,13 +158,15 @@ public final class Packet {
         words[at + FRAME_OFFSET] = frameOffset;
         words[at + FRAME_LENGTH] = frameLength;
         words[at + INGRESS_PORT] = ingressPort;
+        words[at + INGRESS_INTERFACE] = ingressInterface;
+        words[at + EGRESS_INTERFACE] = egressInterface;
         words[at + EGRESS_PORT] = egressPort;
         words[at + NEXT_HOP] = nextHop;
         words[at + NEIGHBOUR_ADDRESS] = neighbourAddress;
         words[at + MTU] = mtu;
         words[at + FLAGS] = (linkBroadcast ? FLAG_LINK_BROADCAST : 0) | (localOrigin ? FLAG_LOCAL_ORIGIN : 0);
+        offload.save(words, at);
         words[at + CT_FLOW] = ctFlow;
-        words[at + CT_ORIG_SRC] = ctOrigSrc;
         words[at + CT_ORIG_DST] = ctOrigDst;
         words[at + CT_ORIG_PORTS] = ctOrigPorts;
     }
@@ -147,6 +183,8 @@ public final class Packet {
         frameOffset = words[at + FRAME_OFFSET];
         frameLength = words[at + FRAME_LENGTH];
         ingressPort = words[at + INGRESS_PORT];
+        ingressInterface = words[at + INGRESS_INTERFACE];
+        egressInterface = words[at + EGRESS_INTERFACE];
         egressPort = words[at + EGRESS_PORT];
         nextHop = words[at + NEXT_HOP];
         neighbourAddress = words[at + NEIGHBOUR_ADDRESS];
@@ -154,8 +192,8 @@ public final class Packet {
         int flags = words[at + FLAGS];
         linkBroadcast = (flags & FLAG_LINK_BROADCAST) != 0;
         localOrigin = (flags & FLAG_LOCAL_ORIGIN) != 0;
+        offload.load(words, at);
         ctFlow = words[at + CT_FLOW];
-        ctOrigSrc = words[at + CT_ORIG_SRC];
         ctOrigDst = words[at + CT_ORIG_DST];
         ctOrigPorts = words[at + CT_ORIG_PORTS];
         if (ethernet.wrap(frames, frameOffset, frameLength) && ethernet.etherType() == EthernetView.ETHERTYPE_IPV4) {

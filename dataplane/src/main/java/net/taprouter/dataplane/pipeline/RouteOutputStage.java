@@ -26,6 +26,7 @@ public final class RouteOutputStage implements Stage {
 
     @Override
     public Stage process(Packet packet) {
+        packet.offload.clear(); // built here: a complete packet, whatever the frame it was made from had
         int destination = packet.ip.destination();
         int nextHop = context.routes.lookup(destination);
         if (nextHop == RouteTable.NO_ROUTE) {

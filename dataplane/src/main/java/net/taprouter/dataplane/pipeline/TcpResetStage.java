@@ -43,7 +43,7 @@ public final class TcpResetStage implements Stage {
         int segmentLength = ip.totalLength() - ip.headerLength();
         int source = ip.source();
         int destination = ip.destination();
-        if (!tcp.wrap(context.buffer, ip.payloadOffset(), segmentLength) || !tcp.isChecksumValid(source, destination)) {
+        if (!tcp.wrap(context.buffer, ip.payloadOffset(), segmentLength) || (!packet.offload.needsChecksum() && !tcp.isChecksumValid(source, destination))) {
             return noAnswer;
         }
         int flags = tcp.flags();

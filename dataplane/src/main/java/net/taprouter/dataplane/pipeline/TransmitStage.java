@@ -2,7 +2,8 @@ package net.taprouter.dataplane.pipeline;
 
 /**
  * Terminal stage. Input: a complete frame at (frameOffset, frameLength) with its Ethernet header
- * written, egressPort set. Output: the frame queued for the egress port's device (written with
+ * written, egressInterface set (egressPort, if not chosen yet, is chosen here: the interface's port).
+ * Output: the frame queued for the egress port's device (written with
  * the rest of the batch by {@link Transmitter#flush}, which then frees the slot).
  * Counters (at the flush): event forwarded (a received frame) or origin.sent (one the router
  * originated); port tx_packets/tx_bytes; drops port_down, tx_queue_full, tx_error (drop.* or origin.drop.*).

@@ -28,6 +28,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * the flush by the accounting rule of {@link DropReason}: event forwarded or drop.* for a received
  * frame, origin.sent or origin.drop.* for one the router originated; a frame written at once is
  * counted by its caller.
+ *
+ * <p>Flooding (a bridge): one slot is queued for several ports ({@link #enqueueCopy}) and freed
+ * once, after its last write (the context counts the writes still due in the slot's metadata,
+ * {@link ForwardingContext#shareSlot}). A counted flood copy ({@code counted} true) ends the frame
+ * once, at its last write: forwarded (origin.sent) if any copy went out, else the last copy's drop
+ * reason; an uncounted copy (a broadcast that the router also processes itself, which gives the
+ * frame its disposition) counts only on the port's tx counters.
  */
 public final class Transmitter {
     /** Frames queued before a flush is forced (the agent's batch is at most this). */
@@ -46,7 +53,12 @@ public final class Transmitter {
     /** Whose frame it is, for its count at the flush (the accounting rule of {@link DropReason}). */
     private final boolean[] queuedOriginated = new boolean[QUEUE];
     private final int[] queuedIngress = new int[QUEUE];
+    /** {@link #SINGLE}, {@link #FLOOD_COUNTED} or {@link #FLOOD_UNCOUNTED}. */
+    private final byte[] queuedMode = new byte[QUEUE];
     private int queued;
+    private static final byte SINGLE = 0;
+    private static final byte FLOOD_COUNTED = 1;
+    private static final byte FLOOD_UNCOUNTED = 2;
     private final FrameBatch batch = new FrameBatch(QUEUE);
 
     Transmitter(ForwardingContext context) {
@@ -63,10 +75,23 @@ public final class Transmitter {
      * origin.drop.*; else event forwarded, or drop.* and {@code ingressPort}'s rx_drops).
      */
     void enqueue(int port, int slot, int offset, int length, boolean originated, int ingressPort) {
+        queue(port, slot, offset, length, originated, ingressPort, SINGLE);
+    }
+
+    /**
+     * Queues one copy of a flooded slot for {@code port} (the slot shared first:
+     * {@link ForwardingContext#shareSlot}); {@code counted}: the flood is the frame's disposition.
+     */
+    void enqueueCopy(int port, int slot, int offset, int length, boolean originated, int ingressPort, boolean counted) {
+        queue(port, slot, offset, length, originated, ingressPort, counted ? FLOOD_COUNTED : FLOOD_UNCOUNTED);
+    }
+
+    private void queue(int port, int slot, int offset, int length, boolean originated, int ingressPort, byte mode) {
         if (queued == QUEUE) {
             flush();
         }
         int i = queued++;
+        queuedMode[i] = mode;
         queuedPort[i] = port;
         queuedSlot[i] = slot;
         queuedOffset[i] = offset;
@@ -123,6 +148,13 @@ public final class Transmitter {
             context.logInternalError(e);
             return;
         }
+        if (context.capture.armed) {
+            for (int k = 0; k < count; k++) {
+                if (batch.result(k) >= 0) {
+                    context.capture.tx(portIndex, context.buffer, queuedOffset[batch.tag(k)], batch.length(k));
+                }
+            }
+        }
         for (int k = 0; k < count; k++) {
             end(batch.tag(k), count(port, device, batch.result(k), batch.length(k)));
         }
@@ -130,14 +162,18 @@ public final class Transmitter {
 
     /** Queue entry i is done: counted as sent (null) or dropped for {@code reason}; its slot goes back. */
     private void end(int i, DropReason reason) {
-        context.ended(queuedOriginated[i], queuedIngress[i], reason);
+        switch (queuedMode[i]) {
+            case FLOOD_COUNTED -> context.floodCopyDone(queuedSlot[i], queuedOriginated[i], queuedIngress[i], reason);
+            case FLOOD_UNCOUNTED -> { } // the port's tx counters have it; the frame's end is counted elsewhere
+            default -> context.ended(queuedOriginated[i], queuedIngress[i], reason);
+        }
         context.release(queuedSlot[i]);
     }
 
     /**
      * Writes a frame that is not in a pool slot (its buffer keeps
      * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
-     * {@code offset}), after the queued ones. Returns null if it went out, else why not (the
+     * {@code offset}; the device's header there is zeroed: such a frame is complete), after the queued ones. Returns null if it went out, else why not (the
      * caller counts it for the packet it belongs to).
      */
     DropReason transmitNow(int portIndex, UnsafeBuffer frameBuffer, int offset, int length) {
@@ -147,7 +183,15 @@ public final class Transmitter {
             return DropReason.PORT_DOWN;
         }
         FrameIo device = port.tap();
-        return count(port, device, device.write(frameBuffer.addressOffset() + offset, length), length);
+        int headroom = device.headroom();
+        if (headroom > 0) { // a complete frame: a zero virtio-net header (no offload)
+            frameBuffer.setMemory(offset - headroom, headroom, (byte) 0);
+        }
+        int result = device.write(frameBuffer.addressOffset() + offset, length);
+        if (context.capture.armed && result >= 0) {
+            context.capture.tx(portIndex, frameBuffer, offset, length);
+        }
+        return count(port, device, result, length);
     }
 
     /** Counts the port's tx counters for one write; returns null (sent) or why it failed. */

@@ -44,10 +44,28 @@ public interface FrameIo extends AutoCloseable {
     /** Name of the device (the TAP's interface name). */
     String ifname();
 
-    /** Bytes this device uses in front of each frame (its virtio-net header); 0 for a plain TAP. */
+    /**
+     * Bytes this device uses in front of each frame; 0 for a plain TAP. A device with 10 or more
+     * takes a virtio-net header there (its first 10 bytes, zeros after): on read it describes the
+     * frame (partial checksum, GSO super-packet), on write the graph fills it
+     * ({@code pipeline.TransmitStage}), and frames with a partial checksum or GSO super-packets may
+     * be written to it whole.
+     */
     default int headroom() {
         return 0;
     }
+
+    /**
+     * The TUN_F_* offload flags the device accepted ({@code TapDevice.TUN_F_CSUM}, {@code _TSO4},
+     * {@code _TSO6}, {@code _USO4}, {@code _USO6}): what its reads may deliver (partial checksums,
+     * super-packets of up to 64 KiB). 0 for a device without offloads.
+     */
+    default int offloads() {
+        return 0;
+    }
+
+    /** TSO4|TSO6|USO4|USO6: flags with which a read may deliver a GSO super-packet (up to 64 KiB). */
+    int GSO_OFFLOADS = 0x02 | 0x04 | 0x20 | 0x40;
 
     /**
      * Reads one frame into {@code [address, address + capacity)} (its header, if any, in the

@@ -1,36 +1,34 @@
 package net.taprouter.dataplane.port;
 
-
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.table.IndexedTable;
 
 /**
- * A router port: the routerd end of a TAP device whose kernel end is a host's NIC.
+ * An L2 router port: the routerd end of a TAP device whose kernel end is a host's NIC. It moves
+ * frames: its device, its counters, its admin and carrier state, and the L3 interface it belongs
+ * to ({@link #upper()}: its own PORT interface, or the bridge it is a member of). MAC, MTU and
+ * addresses are the interface's ({@link Interface}).
  *
- * <p>Immutable identity (index, name); the device is replaced only when a lost port is revived; the mutable parts (MAC, MTU, up/down, addresses) are
- * written by the control thread and read by the dataplane: MTU and state are volatile, the
- * address list is an immutable array replaced on change.
+ * <p>Immutable identity (index, name); the device is replaced only when a lost port is revived;
+ * state and upper are volatile, written by the control thread and read by the dataplane.
  */
-public final class Port {
-    private static final InterfaceAddress[] NO_ADDRESSES = new InterfaceAddress[0];
-
+public final class Port implements IndexedTable.Indexed {
     private final int index;
     private final String name;
     private volatile FrameIo tap;
     private final PortCounters counters;
-    private volatile long mac;
-    private volatile int mtu;
     private volatile boolean adminUp = true;
     private volatile boolean carrierLost;
-    private volatile InterfaceAddress[] addresses = NO_ADDRESSES;
+    private volatile Interface upper;
 
-    public Port(int index, String name, FrameIo tap, long mac, int mtu, PortCounters counters) {
+    public Port(int index, String name, FrameIo tap, PortCounters counters) {
         this.index = index;
         this.name = name;
         this.tap = tap;
-        this.mac = mac;
-        this.mtu = mtu;
         this.counters = counters;
     }
 
+    @Override
     public int index() {
         return index;
     }
@@ -53,20 +51,14 @@ public final class Port {
         return counters;
     }
 
-    public long mac() {
-        return mac;
+    /** The L3 interface whose frames this port carries: its own PORT interface, or its bridge. */
+    public Interface upper() {
+        return upper;
     }
 
-    public void mac(long mac) {
-        this.mac = mac;
-    }
-
-    public int mtu() {
-        return mtu;
-    }
-
-    public void mtu(int mtu) {
-        this.mtu = mtu;
+    /** Control thread: the port joins (or leaves, back to its own interface) a bridge. */
+    public void upper(Interface iface) {
+        this.upper = iface;
     }
 
     public boolean adminUp() {
@@ -94,57 +86,5 @@ public final class Port {
     /** Forwarding uses the port only when it is administratively up and its TAP works. */
     public boolean isUp() {
         return adminUp && !carrierLost;
-    }
-
-    public InterfaceAddress[] addresses() {
-        return addresses;
-    }
-
-    public void addresses(InterfaceAddress[] addresses) {
-        this.addresses = addresses;
-    }
-
-    /** True if {@code address} is one of this port's own addresses. */
-    public boolean ownsAddress(int address) {
-        for (InterfaceAddress a : addresses) {
-            if (a.address() == address) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The port's address on the subnet containing {@code peer}; else its first address; else 0. */
-    public int sourceAddressFor(int peer) {
-        InterfaceAddress[] list = addresses;
-        for (InterfaceAddress a : list) {
-            if (a.contains(peer)) {
-                return a.address();
-            }
-        }
-        return list.length > 0 ? list[0].address() : 0;
-    }
-
-    /**
-     * True if a packet arriving on this port cannot really come from {@code source}: it is one of
-     * the port's own addresses or the directed broadcast of one of its subnets.
-     */
-    public boolean isMartianSource(int source) {
-        for (InterfaceAddress a : addresses) {
-            if (a.address() == source || a.broadcast() == source) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** True if {@code peer} is on one of this port's connected subnets. */
-    public boolean isOnLink(int peer) {
-        for (InterfaceAddress a : addresses) {
-            if (a.contains(peer)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -10,6 +10,11 @@ import org.agrona.concurrent.status.AtomicCounter;
  * {@code tx_drops} ({@link #worker}). A writer reaches its copy by its shard index (no allocation);
  * readers take the sums ({@link #rxPackets()}...). Made over the shards that exist at the time:
  * the workers and the RX agent are built before the first port.
+ *
+ * <p>A port that joins a bridge also gets, once ({@link #enableBridge}), per worker shard the
+ * bridge counters of the frames it received: {@code flooded} (unknown unicast, broadcast and
+ * multicast sent to the other ports), {@code forwarded} (known unicast sent to its one port) and
+ * {@code filtered} (the destination is on this very port: dropped).
  */
 public final class PortCounters implements AutoCloseable {
     /** One RX agent's copy. */
@@ -38,8 +43,25 @@ public final class PortCounters implements AutoCloseable {
         }
     }
 
+    /** One forwarding worker's copy of the bridge counters. */
+    public static final class Bridge {
+        public final AtomicCounter flooded;
+        public final AtomicCounter forwarded;
+        public final AtomicCounter filtered;
+
+        Bridge(AtomicCounter flooded, AtomicCounter forwarded, AtomicCounter filtered) {
+            this.flooded = flooded;
+            this.forwarded = forwarded;
+            this.filtered = filtered;
+        }
+    }
+
     private final Rx[] rx;
     private final Worker[] workers;
+    private final CounterFile file;
+    private final String prefix;
+    /** Per worker shard, once the port was a bridge port; null before. */
+    private volatile Bridge[] bridge;
 
     /**
      * Registers the port's counters for every shard of {@code file}, name by name (so the names
@@ -47,7 +69,9 @@ public final class PortCounters implements AutoCloseable {
      */
     public PortCounters(CounterFile file, String port) {
         file.fixShards();
+        this.file = file;
         String prefix = "port." + port + ".";
+        this.prefix = prefix;
         int rxShards = file.shards(CounterFile.ShardRole.RX);
         int workerShards = file.shards(CounterFile.ShardRole.WORKER);
         AtomicCounter[] rxPackets = register(file, prefix + "rx_packets", CounterFile.ShardRole.RX, rxShards);
@@ -82,6 +106,43 @@ public final class PortCounters implements AutoCloseable {
     /** The copy forwarding worker shard {@code shard} writes. */
     public Worker worker(int shard) {
         return workers[shard];
+    }
+
+    /**
+     * Control thread, before the port joins a bridge: registers its bridge counters (once; they
+     * stay until the port goes, so a port that leaves and joins again keeps counting).
+     */
+    public void enableBridge() {
+        if (bridge != null) {
+            return;
+        }
+        int shards = workers.length;
+        AtomicCounter[] flooded = register(file, prefix + "flooded", CounterFile.ShardRole.WORKER, shards);
+        AtomicCounter[] forwarded = register(file, prefix + "forwarded", CounterFile.ShardRole.WORKER, shards);
+        AtomicCounter[] filtered = register(file, prefix + "filtered", CounterFile.ShardRole.WORKER, shards);
+        Bridge[] copies = new Bridge[shards];
+        for (int s = 0; s < shards; s++) {
+            copies[s] = new Bridge(flooded[s], forwarded[s], filtered[s]);
+        }
+        bridge = copies;
+    }
+
+    /** The bridge counters worker shard {@code shard} writes; null if the port never was a bridge port. */
+    public Bridge bridge(int shard) {
+        Bridge[] copies = bridge;
+        return copies == null ? null : copies[shard];
+    }
+
+    /** Sum over the shards of the bridge counter {@code which} (0 flooded, 1 forwarded, 2 filtered); 0 if none. */
+    public long bridgeSum(int which) {
+        Bridge[] copies = bridge;
+        long sum = 0;
+        if (copies != null) {
+            for (Bridge b : copies) {
+                sum += (which == 0 ? b.flooded : which == 1 ? b.forwarded : b.filtered).get();
+            }
+        }
+        return sum;
     }
 
     public long rxPackets() {
@@ -155,6 +216,18 @@ public final class PortCounters implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.txDrops.close();
+        }
+        Bridge[] copies = bridge;
+        if (copies != null) {
+            for (Bridge b : copies) {
+                b.flooded.close();
+            }
+            for (Bridge b : copies) {
+                b.forwarded.close();
+            }
+            for (Bridge b : copies) {
+                b.filtered.close();
+            }
         }
     }
 }

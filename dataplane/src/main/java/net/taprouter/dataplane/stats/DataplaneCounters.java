@@ -107,6 +107,13 @@ public final class DataplaneCounters {
         events[event.ordinal()].incrementRelease();
     }
 
+    /** {@code count} occurrences of {@code event} at once (ageing removes entries by the hundred). */
+    public void event(Event event, int count) {
+        if (count > 0) {
+            events[event.ordinal()].getAndAddRelease(count);
+        }
+    }
+
     /** This shard's count of received frames dropped for {@code reason} (0 if not counted here; the total over shards: {@link CounterFile#totals}). */
     public long drops(DropReason reason) {
         AtomicCounter counter = drops[reason.ordinal()];

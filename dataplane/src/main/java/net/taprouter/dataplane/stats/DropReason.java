@@ -21,7 +21,13 @@ import java.util.Set;
  *       {@code no_route}, {@code local_no_listener}...): the answer is a packet of its own.</li>
  * </ul>
  * A frame parked in an ARP queue ({@code event.neighbour_queued}) has none yet: it ends later in
- * one of those. The one counter that is not a disposition is {@code drop.rx_no_buffer}: it counts
+ * one of those. A frame received on a bridge port: a known unicast one is forwarded (or filtered:
+ * {@code drop.bridge_filtered}); an unknown unicast one is flooded to the bridge's other ports and
+ * counts once, as forwarded if at least one copy went out (else the last copy's drop reason, or
+ * {@code drop.bridge_no_port}); one to the bridge's own MAC, or a broadcast/multicast one, is
+ * processed by the router as on any interface and ends as that processing says (a broadcast is
+ * also flooded to the other ports: those copies count on the ports' tx counters and the ingress
+ * port's {@code flooded}, not as a disposition). The one counter that is not a disposition is {@code drop.rx_no_buffer}: it counts
  * reads not made (no free slot; the frame waits in the TAP's queue).
  *
  * <p>Packets the router originates (ICMP errors, echo replies, TCP resets, ARP replies and
@@ -49,6 +55,9 @@ public enum DropReason {
     ETHER_NOT_FOR_US("ether_not_for_us", "unicast frame to another MAC"),
     ETHER_UNKNOWN_TYPE("ether_unknown_type", "neither IPv4, ARP nor IPv6"),
     IPV6_NOT_ROUTED("ipv6_not_routed", "IPv6 frame (routerd routes IPv4 only; hosts send IPv6 neighbour discovery on their own)"),
+    BRIDGE_BAD_SOURCE("bridge_bad_source", "bridged frame from a multicast or all-zero source MAC"),
+    BRIDGE_FILTERED("bridge_filtered", "bridged frame whose destination MAC is on the port it came in on"),
+    BRIDGE_NO_PORT("bridge_no_port", "unknown destination and no other bridge port up to flood to"),
     ARP_MALFORMED("arp_malformed", "ARP frame not Ethernet/IPv4 or truncated"),
     ARP_NOT_FOR_US("arp_not_for_us", "ARP for an address that is not ours"),
     IP_TRUNCATED("ip_truncated", "IPv4 header shorter than 20 bytes or its IHL"),
@@ -57,6 +66,7 @@ public enum DropReason {
     IP_BAD_CHECKSUM("ip_bad_checksum", "header checksum wrong"),
     MARTIAN_SOURCE("martian_source", "source 0/8, 127/8, multicast, broadcast, 240/4, or an own address/subnet broadcast of the port"),
     MARTIAN_DESTINATION("martian_destination", "destination 0/8, 127/8 or 240/4"),
+    OFFLOAD_BAD("offload_bad", "virtio-net header that does not match the packet (GSO type, size or checksum position)"),
     IP_MULTICAST("ip_multicast", "multicast destination (no multicast routing)"),
     IP_BROADCAST("ip_broadcast", "broadcast to the router (ignored like icmp_echo_ignore_broadcasts)"),
     L2_BROADCAST_NOT_FORWARDED("l2_broadcast_not_forwarded", "unicast IP in a link-layer broadcast"),
@@ -94,15 +104,16 @@ public enum DropReason {
      * or a failure.
      */
     private static final Set<DropReason> EXPECTED = Collections.unmodifiableSet(EnumSet.of(
-        ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE, IPV6_NOT_ROUTED, ARP_NOT_FOR_US, IP_MULTICAST, IP_BROADCAST,
+        ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE, IPV6_NOT_ROUTED, BRIDGE_FILTERED, BRIDGE_NO_PORT, ARP_NOT_FOR_US, IP_MULTICAST, IP_BROADCAST,
         L2_BROADCAST_NOT_FORWARDED, FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, FRAGMENTATION_NEEDED,
         NEIGHBOUR_UNRESOLVED, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER, ICMP_ERROR_SUPPRESSED, NAT_UNSOLICITED));
 
     /** Reasons only a received frame can be dropped for (no {@code origin.drop} counter). */
     private static final Set<DropReason> RECEIVED_ONLY = Collections.unmodifiableSet(EnumSet.of(
         FRAME_TOO_SHORT, FRAME_TOO_LONG, RX_NO_BUFFER, RX_RING_FULL, ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE,
+        BRIDGE_BAD_SOURCE, BRIDGE_FILTERED, BRIDGE_NO_PORT,
         IPV6_NOT_ROUTED, ARP_MALFORMED, ARP_NOT_FOR_US, IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_LENGTH, IP_BAD_CHECKSUM,
-        MARTIAN_SOURCE, MARTIAN_DESTINATION, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
+        MARTIAN_SOURCE, MARTIAN_DESTINATION, OFFLOAD_BAD, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
         FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, LOCAL_FRAGMENT, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER,
         CONNTRACK_INVALID, CONNTRACK_TABLE_FULL, NAT_UNSOLICITED, NAT_NO_MAPPING));
 

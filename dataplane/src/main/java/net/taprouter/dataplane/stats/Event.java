@@ -24,10 +24,30 @@ public enum Event {
     ARP_REPLIES_RECEIVED("arp_replies_received"),
     ARP_LEARNED("arp_learned"),
     FRAGMENTS_CREATED("fragments_created"),
+    /** A GSO super-packet (TSO/USO, up to 64 KiB) came in from a TAP with offloads. */
+    GSO_RECEIVED("gso_received"),
+    /** A GSO super-packet was cut into segments in software (its egress port has no offloads, or the MTU). */
+    GSO_SEGMENTED("gso_segmented"),
+    /** Made: a segment of a super-packet segmented in software. */
+    GSO_SEGMENTS_CREATED("gso_segments_created"),
+    /** A partial checksum (virtio-net NEEDS_CSUM) was completed in software (egress port without offloads). */
+    CHECKSUMS_COMPLETED("checksums_completed"),
     /** A packet parked in an ARP queue (not a disposition: it ends later). */
     NEIGHBOUR_QUEUED("neighbour_queued"),
     NEIGHBOUR_EVICTED("neighbour_evicted"),
-    NEIGHBOUR_REFUSED("neighbour_refused");
+    NEIGHBOUR_REFUSED("neighbour_refused"),
+    /** A bridge learned a new source MAC (on a port). */
+    FDB_LEARNED("fdb_learned"),
+    /** A learned MAC was seen on another port of its bridge: its entry moved. */
+    FDB_MOVED("fdb_moved"),
+    /** A source MAC not learned: the bridge's FDB is full (its frames to it are flooded). */
+    FDB_FULL("fdb_not_learned_full"),
+    /** A source MAC not learned: its port has as many learned entries as it may. */
+    FDB_PORT_LIMIT("fdb_not_learned_port_limit"),
+    /** A frame from a MAC with a static entry on another port (the entry does not move). */
+    FDB_STATIC_CONFLICT("fdb_static_conflict"),
+    /** Learned entries removed by ageing. */
+    FDB_AGED("fdb_aged");
 
     private final String counterName;
 

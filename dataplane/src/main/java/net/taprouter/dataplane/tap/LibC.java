@@ -56,6 +56,14 @@ final class LibC {
     static final short IFF_NO_PI = 0x1000;
     static final short IFF_PERSIST = 0x0800;
     static final short IFF_TUN_EXCL = (short) 0x8000;
+    /** A virtio-net header in front of every frame (Linux 2.6.27+). */
+    static final short IFF_VNET_HDR = 0x4000;
+    /** _IOW('T', 208, unsigned int), the flags passed by value: what offloads the reader accepts. */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** _IOW('T', 216, int): the virtio-net header's size (10, or 12 with num_buffers). */
+    static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    /** _IOW('T', 220, int): the virtio-net header is little-endian whatever the host's order. */
+    static final long TUNSETVNETLE = 0x400454dcL;
     static final int IFNAMSIZ = 16;
     static final int IFREQ_SIZE = 40;
     static final int IFREQ_FLAGS_OFFSET = 16;

@@ -92,6 +92,28 @@ public final class Poller implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers {@code fd} without EPOLLIN: its frames wait in the device's queue until
+     * {@link #resume}; only errors and hang-ups are reported meanwhile.
+     */
+    public void addPaused(int fd, int token) {
+        try {
+            ctl(epfd, LibC.EPOLL_CTL_ADD, fd, 0, USER_TAG | (token & 0xffffffffL));
+        } catch (LastErrorException e) {
+            String why = e.getErrorCode() == LibC.EEXIST ? "already registered" : LibC.describe(e.getErrorCode());
+            throw new UncheckedIOException(new IOException("cannot add fd " + fd + " to poller: " + why));
+        }
+    }
+
+    /** Starts watching a {@link #addPaused paused} {@code fd} for EPOLLIN. */
+    public void resume(int fd, int token) {
+        try {
+            ctl(epfd, LibC.EPOLL_CTL_MOD, fd, LibC.EPOLLIN, USER_TAG | (token & 0xffffffffL));
+        } catch (LastErrorException e) {
+            throw new UncheckedIOException(new IOException("cannot watch fd " + fd + ": " + LibC.describe(e.getErrorCode())));
+        }
+    }
+
     /** Stops watching {@code fd}; ENOENT (not registered) and EBADF (already closed) are ignored. */
     public void remove(int fd) {
         try {

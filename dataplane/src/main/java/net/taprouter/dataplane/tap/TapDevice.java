@@ -3,6 +3,7 @@ package net.taprouter.dataplane.tap;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import net.taprouter.dataplane.port.FrameIo;
+import net.taprouter.dataplane.wire.VirtioNetHeaderView;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,6 +33,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>The kernel side starts administratively down; the host brings it up ({@code ip link set X up}); until then a
  * write fails with EIO ({@link #FAILED}: the port is still fine). Reads need a buffer of at least MTU + 18 bytes
  * (Ethernet header plus a VLAN tag), or frames are truncated.
+ *
+ * <p><b>Offloads</b> ({@code offload=true} in {@link #open(String, String, boolean, boolean)}): the TAP is opened
+ * with {@code IFF_VNET_HDR} and a 10-byte virtio-net header ({@code TUNSETVNETHDRSZ 10}, little-endian:
+ * {@code TUNSETVNETLE}; see {@link net.taprouter.dataplane.wire.VirtioNetHeaderView}) in front of every frame read
+ * or written ({@link #headroom()} = 10), and {@code TUNSETOFFLOAD} declares what routerd accepts on read:
+ * {@code TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6|TUN_F_USO4|TUN_F_USO6}, or, where the kernel refuses USO (before 6.2),
+ * {@code CSUM|TSO4|TSO6}, or {@code CSUM}, or nothing; {@link #offloads()} tells which was accepted. The host's stack
+ * then hands over frames with partial checksums and TCP/UDP super-packets of up to 64 KiB; written frames may be
+ * either whatever {@link #offloads()} says (the kernel takes any GSO type on write). 10 bytes and not the 12 of
+ * {@code virtio_net_hdr_v1}: the kernel neither writes nor reads {@code num_buffers} on a TAP.
  *
  * <p>{@link #read} and {@link #write} return status codes and allocate nothing, failures included (see
  * {@link FrameIo}); one system call per frame (the batch calls loop). They call Netty's JNI functions behind
@@ -58,12 +70,20 @@ public final class TapDevice implements FrameIo {
     private final String netns;
     private final boolean attached;
     /** Bytes of the device's own header in front of each frame (virtio-net); 0 without IFF_VNET_HDR. */
-    private final int headroom = 0;
+    private final int headroom;
+    /** The TUN_F_* flags TUNSETOFFLOAD accepted (0: none, or no offload asked for). */
+    private final int offloads;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** errno << 1 | (1 if a write), of the last failure: for {@link #lastFailure()} only. */
     private int lastError;
 
     private TapDevice(int fd, String ifname, String netns, boolean attached) {
+        this(fd, ifname, netns, attached, 0, 0);
+    }
+
+    private TapDevice(int fd, String ifname, String netns, boolean attached, int headroom, int offloads) {
+        this.headroom = headroom;
+        this.offloads = offloads;
         this.fd = fd;
         this.ifname = ifname;
         this.netns = netns;
@@ -102,28 +122,105 @@ public final class TapDevice implements FrameIo {
      *         {@code no persistent TAP "x" in namespace "ns1"}, {@code cannot open /dev/net/tun: ...}
      */
     public static TapDevice open(String ifname, String netns, boolean attach) throws IOException {
+        return open(ifname, netns, attach, false);
+    }
+
+    /**
+     * As {@link #open(String, String, boolean)}; with {@code offload}, the TAP is opened with a
+     * virtio-net header and the offloads the kernel accepts (see the class comment).
+     */
+    public static TapDevice open(String ifname, String netns, boolean attach, boolean offload) throws IOException {
         checkIfname(ifname);
+        short vnet = offload ? LibC.IFF_VNET_HDR : 0;
         if (netns != null && !NetworkNamespace.isValidName(netns)) {
             throw new IOException("invalid network namespace name \"" + netns + "\"");
         }
         int fd;
         if (attach) {
             if (netns == null) {
-                fd = attachHere(ifname, null);
+                fd = attachHere(ifname, null, vnet);
             } else {
                 int nsFd = NetworkNamespace.openFd(netns);
                 try {
-                    fd = NetworkNamespace.callWithFd(nsFd, netns, () -> attachHere(ifname, netns));
+                    fd = NetworkNamespace.callWithFd(nsFd, netns, () -> attachHere(ifname, netns, vnet));
                 } finally {
                     LibC.closeQuietly(nsFd);
                 }
             }
         } else if (netns == null) {
-            fd = createHere(ifname);
+            fd = createHere(ifname, vnet);
         } else {
-            fd = createInto(ifname, netns);
+            fd = createInto(ifname, netns, vnet);
         }
-        return new TapDevice(fd, ifname, netns, attach);
+        if (!offload) {
+            return new TapDevice(fd, ifname, netns, attach);
+        }
+        try {
+            setVnetHeader(fd, ifname, netns);
+        } catch (IOException e) {
+            LibC.closeQuietly(fd);
+            throw e;
+        }
+        return new TapDevice(fd, ifname, netns, attach, VirtioNetHeaderView.LENGTH, setOffloads(fd));
+    }
+
+    /** TUN_F_* of TUNSETOFFLOAD. */
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_USO4 = 0x20;
+    public static final int TUN_F_USO6 = 0x40;
+    /** What routerd asks for, then falls back from, in order (USO needs Linux 6.2; TSO needs CSUM). */
+    private static final int[] OFFLOAD_CHOICES = {
+        TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+        TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+        TUN_F_CSUM,
+    };
+
+    /** TUNSETVNETHDRSZ 10 and TUNSETVNETLE (a persistent TAP keeps what its last user set: set both). */
+    private static void setVnetHeader(int fd, String ifname, String netns) throws IOException {
+        Memory value = new Memory(4);
+        value.setInt(0, VirtioNetHeaderView.LENGTH);
+        try {
+            LibC.ioctl(fd, LibC.TUNSETVNETHDRSZ, value);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot set the virtio-net header size of TAP \"" + ifname + "\" " + where(netns) + ": "
+                + LibC.describe(e.getErrorCode()));
+        }
+        value.setInt(0, 1);
+        try {
+            LibC.ioctl(fd, LibC.TUNSETVNETLE, value);
+        } catch (LastErrorException e) {
+            if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+                throw new IOException("TAP \"" + ifname + "\" " + where(netns) + ": no little-endian virtio-net header: "
+                    + LibC.describe(e.getErrorCode()));
+            } // little-endian host: the header is little-endian anyway
+        }
+    }
+
+    /** The first of {@link #OFFLOAD_CHOICES} TUNSETOFFLOAD accepts (0 if none: plain frames behind a zero header). */
+    private static int setOffloads(int fd) {
+        for (int flags : OFFLOAD_CHOICES) {
+            try {
+                LibC.ioctl(fd, LibC.TUNSETOFFLOAD, Pointer.createConstant(flags));
+                return flags;
+            } catch (LastErrorException e) {
+                // EINVAL: a flag this kernel does not know; try the next choice
+            }
+        }
+        return 0;
+    }
+
+    /** The offloads in {@code flags} as words: "csum tso4 tso6 uso4 uso6" ("" for none). */
+    public static String describeOffloads(int flags) {
+        StringBuilder s = new StringBuilder();
+        String[] names = {"csum", "tso4", "tso6", null, null, "uso4", "uso6"};
+        for (int bit = 0; bit < names.length; bit++) {
+            if (names[bit] != null && (flags & (1 << bit)) != 0) {
+                s.append(s.length() == 0 ? "" : " ").append(names[bit]);
+            }
+        }
+        return s.toString();
     }
 
     /**
@@ -163,10 +260,16 @@ public final class TapDevice implements FrameIo {
         return !closed.get();
     }
 
-    /** {@inheritDoc} Always 0 today: TAPs are opened without IFF_VNET_HDR. */
+    /** {@inheritDoc} 10 (the virtio-net header) for a TAP opened with offloads, else 0. */
     @Override
     public int headroom() {
         return headroom;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int offloads() {
+        return offloads;
     }
 
     /**
@@ -323,7 +426,7 @@ public final class TapDevice implements FrameIo {
     @Override
     public String toString() {
         return "TapDevice[" + ifname + (netns == null ? "" : " in " + netns) + ", fd " + fd
-                + (attached ? ", attached" : "") + (closed.get() ? ", closed" : "") + "]";
+                + (attached ? ", attached" : "") + (headroom > 0 ? ", offload " + describeOffloads(offloads) : "") + (closed.get() ? ", closed" : "") + "]";
     }
 
     /** One line for a log on a failed {@code op} with {@code errno}. */
@@ -396,9 +499,9 @@ public final class TapDevice implements FrameIo {
     }
 
     /** Creates a new non-persistent TAP in the calling thread's namespace; EBUSY: the name is taken. */
-    private static int createHere(String ifname) throws IOException {
+    private static int createHere(String ifname, short vnet) throws IOException {
         int fd = openTun();
-        int err = tunSetIff(fd, ifname, (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | LibC.IFF_TUN_EXCL));
+        int err = tunSetIff(fd, ifname, (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | LibC.IFF_TUN_EXCL | vnet));
         if (err == 0) {
             return fd;
         }
@@ -413,13 +516,13 @@ public final class TapDevice implements FrameIo {
      * Creates the TAP in routerd's namespace under a temporary name, then moves+renames it into {@code netns}. The
      * tun file (and so its socket) belongs to routerd's namespace and does not pin {@code netns}.
      */
-    private static int createInto(String ifname, String netns) throws IOException {
+    private static int createInto(String ifname, String netns, short vnet) throws IOException {
         int nsFd = NetworkNamespace.openFd(netns);
         try {
             for (int attempt = 0; attempt < 32; attempt++) {
                 String tmp = String.format("trt%05d", ThreadLocalRandom.current().nextInt(100_000));
                 int fd = openTun();
-                int err = tunSetIff(fd, tmp, (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | LibC.IFF_TUN_EXCL));
+                int err = tunSetIff(fd, tmp, (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | LibC.IFF_TUN_EXCL | vnet));
                 if (err == LibC.EBUSY) {
                     LibC.closeQuietly(fd);
                     continue;
@@ -458,7 +561,7 @@ public final class TapDevice implements FrameIo {
     }
 
     /** Attaches to an existing persistent TAP in the calling thread's namespace. */
-    private static int attachHere(String ifname, String netns) throws IOException {
+    private static int attachHere(String ifname, String netns, short vnet) throws IOException {
         String noSuch = "no persistent TAP \"" + ifname + "\" " + where(netns);
         if (LibC.if_nametoindex(ifname) == 0) {
             throw new IOException(noSuch);
@@ -466,7 +569,7 @@ public final class TapDevice implements FrameIo {
         int fd = openTun();
         boolean ok = false;
         try {
-            int err = tunSetIff(fd, ifname, (short) (LibC.IFF_TAP | LibC.IFF_NO_PI));
+            int err = tunSetIff(fd, ifname, (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | vnet));
             if (err == LibC.EBUSY) {
                 throw new IOException("TAP \"" + ifname + "\" " + where(netns)
                         + " is busy (already attached by another process)");

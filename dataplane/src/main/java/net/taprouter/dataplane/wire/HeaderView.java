@@ -16,7 +16,7 @@ import org.agrona.MutableDirectBuffer;
  * {@code length()} is the header's Length field) and its own header layout.
  */
 public abstract sealed class HeaderView
-        permits EthernetView, VlanView, ArpView, Ipv4View, IcmpView, UdpView, TcpView {
+        permits EthernetView, VlanView, ArpView, Ipv4View, IcmpView, UdpView, TcpView, VirtioNetHeaderView {
     MutableDirectBuffer buffer;
     int offset;
     /** Length of the wrapped region, header included. */

@@ -8,7 +8,8 @@
  * {@code [offset, offset + length)}. Accessors never allocate, so one instance per stage can be
  * reused for every packet.
  *
- * <p>All multi-byte fields are big-endian (network order). 16-bit and 8-bit fields are returned as
+ * <p>All multi-byte fields are big-endian (network order; the one exception is the virtio-net header
+ * a TAP puts in front of a frame, {@link VirtioNetHeaderView}, in the host's order). 16-bit and 8-bit fields are returned as
  * non-negative {@code int}s. MAC addresses travel as the low 48 bits of a {@code long}, IPv4
  * addresses as an {@code int} whose value is the address in network order (192.0.2.1 is
  * {@code 0xC0000201}).

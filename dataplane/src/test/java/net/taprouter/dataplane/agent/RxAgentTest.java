@@ -65,7 +65,7 @@ class RxAgentTest {
         pool = new FramePool(slots, 2048);
         ring = new DescriptorRing(slots);
         device = new ScriptedDevice(pipe.get(0).intValue());
-        port = new Port(3, "p3", device, 0x0200_0000_0003L, 1500, new PortCounters(counterFile, "p3." + slots));
+        port = new Port(3, "p3", device, new PortCounters(counterFile, "p3." + slots));
         ports.put(port);
         poller.add(device.fd(), port.index());
         rx = new RxAgent(poller, ports, pool, new SlotReturnRing(pool), ring, counters, new ReaderEpochs(1, () -> { }), 0);

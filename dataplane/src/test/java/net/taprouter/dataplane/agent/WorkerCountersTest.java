@@ -12,10 +12,12 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.PublishedTables;
-import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.iface.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
@@ -49,9 +51,10 @@ class WorkerCountersTest {
     private static final int FRAME = 60;
 
     private final PortTable ports = new PortTable();
+    private final InterfaceTable interfaces = new InterfaceTable();
     private final RouteTable routes = new RouteTable(4, GracePeriod.NONE);
     private final NextHops nextHops = new NextHops(16, GracePeriod.NONE);
-    private final PublishedTables tables = new PublishedTables(ports, routes, nextHops, new DataplaneSettings());
+    private final PublishedTables tables = new PublishedTables(ports, interfaces, routes, nextHops, new DataplaneSettings());
     private final FramePool pool = new FramePool(32, 2048);
     private final SlotReturnRing returns = new SlotReturnRing(pool);
     private final WorkerSizes sizes = new WorkerSizes(NeighbourLimits.of(8, 2, pool.slotCount()));
@@ -136,8 +139,10 @@ class WorkerCountersTest {
     }
 
     private Port port(CounterFile file, int index, String name, TapDevice sink, long mac, int address) {
-        Port port = new Port(index, name, sink, mac, 1500, new PortCounters(file, name));
-        port.addresses(new InterfaceAddress[] {new InterfaceAddress(address, 24)});
+        Port port = new Port(index, name, sink, new PortCounters(file, name));
+        Interface iface = Interface.forPort(index, port, mac, 1500);
+        iface.addresses(new InterfaceAddress[] {new InterfaceAddress(address, 24)});
+        interfaces.put(iface);
         ports.put(port);
         routes.add(address & 0xFFFF_FF00, 24, nextHops.acquire(NextHops.TYPE_CONNECTED, index, 0));
         routes.add(address, 32, nextHops.acquire(NextHops.TYPE_LOCAL, index, 0));

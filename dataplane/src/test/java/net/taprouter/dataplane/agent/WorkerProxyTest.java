@@ -16,6 +16,8 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourState;
@@ -54,7 +56,8 @@ class WorkerProxyTest {
     private static final long MAC2 = 0x0200_0000_00B2L;
 
     private final PortTable ports = new PortTable();
-    private final PublishedTables tables = new PublishedTables(ports, new RouteTable(4, GracePeriod.NONE),
+    private final InterfaceTable interfaces = new InterfaceTable();
+    private final PublishedTables tables = new PublishedTables(ports, interfaces, new RouteTable(4, GracePeriod.NONE),
         new NextHops(16, GracePeriod.NONE), new DataplaneSettings());
     private final FramePool pool = new FramePool(16, 2048);
     private final SlotReturnRing returns = new SlotReturnRing(pool);
@@ -73,7 +76,9 @@ class WorkerProxyTest {
         sink = TapDevice.discarding();
         a = Worker.build(tables, pool, returns, file, sizes);
         b = Worker.build(tables, pool, returns, file, sizes);
-        ports.put(new Port(PORT, "p1", sink, PORT_MAC, 1500, new PortCounters(file, "p1")));
+        Port port = new Port(PORT, "p1", sink, new PortCounters(file, "p1"));
+        interfaces.put(Interface.forPort(PORT, port, PORT_MAC, 1500));
+        ports.put(port);
         agentA = agent(a);
         agentB = agent(b);
     }
@@ -109,7 +114,7 @@ class WorkerProxyTest {
     }
 
     private static NeighbourEntry find(List<NeighbourEntry> entries, int address) {
-        return entries.stream().filter(e -> e.port() == PORT && e.address() == address).findFirst().orElse(null);
+        return entries.stream().filter(e -> e.iface() == PORT && e.address() == address).findFirst().orElse(null);
     }
 
     @Test
@@ -125,7 +130,7 @@ class WorkerProxyTest {
         }
         assertEquals(1, proxy.neighbours().size(), "one merged entry per (port, address)");
 
-        proxy.portMacChanged(PORT, PORT_MAC + 1); // reaches both without error
+        proxy.interfaceMacChanged(PORT, PORT_MAC + 1); // reaches both without error
 
         WorkerControl.HeldNeighbours held = proxy.holdNeighbour(PORT, X);
         assertFalse(held.isEmpty());
@@ -211,7 +216,7 @@ class WorkerProxyTest {
         run(agentA); // b's thread never runs
         WorkerProxy proxy = new WorkerProxy(List.of(agentA, agentB), () -> { }, TimeUnit.MILLISECONDS.toNanos(300));
         long start = System.nanoTime();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> proxy.portMacChanged(PORT, PORT_MAC));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> proxy.interfaceMacChanged(PORT, PORT_MAC));
         assertEquals("dataplane did not answer within 0.3 s (worker 1)", e.getMessage());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3), "one deadline for all workers");
     }

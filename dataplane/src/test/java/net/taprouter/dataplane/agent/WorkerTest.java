@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.PublishedTables;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class WorkerTest {
     private static final int HOST = Ipv4Address.parse("192.0.2.1");
 
-    private final PublishedTables tables = new PublishedTables(new PortTable(), new RouteTable(4, GracePeriod.NONE),
+    private final PublishedTables tables = new PublishedTables(new PortTable(), new InterfaceTable(), new RouteTable(4, GracePeriod.NONE),
         new NextHops(16, GracePeriod.NONE), new DataplaneSettings());
 
     @Test
@@ -43,6 +45,7 @@ class WorkerTest {
             Worker b = Worker.build(tables, pool, returns, fileB, sizes);
             for (Worker w : new Worker[] {a, b}) {
                 assertSame(tables.ports(), w.context().ports);
+                assertSame(tables.interfaces(), w.context().interfaces);
                 assertSame(tables.routes(), w.context().routes);
                 assertSame(tables.nextHops(), w.context().nextHops);
                 assertSame(tables.settings(), w.context().settings);
@@ -56,7 +59,9 @@ class WorkerTest {
             assertNotSame(a.context().icmpLimiter, b.context().icmpLimiter);
 
             // a port the control thread publishes after the workers exist is seen by both
-            tables.ports().put(new Port(0, "p0", sink, 0x0200_0000_00FEL, 1500, new PortCounters(fileA, "p0")));
+            Port port = new Port(0, "p0", sink, new PortCounters(fileA, "p0"));
+            tables.interfaces().put(Interface.forPort(0, port, 0x0200_0000_00FEL, 1500));
+            tables.ports().put(port);
             a.graph().resolver().addPermanent(0, HOST, 0x0200_0000_0001L);
             assertTrue(a.neighbours().find(0, HOST) >= 0, "worker a learned its neighbour");
             assertEquals(-1, b.neighbours().find(0, HOST), "worker b's neighbour table is its own");
@@ -73,6 +78,8 @@ class WorkerTest {
     @Test
     void aMissingTableIsRefused() {
         assertThrows(IllegalArgumentException.class,
-            () -> new PublishedTables(tables.ports(), null, tables.nextHops(), tables.settings()));
+            () -> new PublishedTables(tables.ports(), tables.interfaces(), null, tables.nextHops(), tables.settings()));
+        assertThrows(IllegalArgumentException.class,
+            () -> new PublishedTables(tables.ports(), null, tables.routes(), tables.nextHops(), tables.settings()));
     }
 }

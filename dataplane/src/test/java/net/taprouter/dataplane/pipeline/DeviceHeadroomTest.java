@@ -24,7 +24,7 @@ class DeviceHeadroomTest extends GraphTestBase {
         fx.receive(0, Golden.UDP_TTL1);          // time exceeded: prepended in the slot's headroom
         fx.receive(0, Golden.ECHO_REQUEST);      // echo reply, in its slot
         fx.receive(0, Golden.UDP_A_TO_REMOTE);   // the gateway's ARP request, from a scratch buffer
-        fx.port1.mtu(48);
+        fx.iface1.mtu(48);
         fx.receive(0, Golden.UDP_A_TO_B);        // two fragments, from a scratch buffer
         long poolStart = fx.pool.address(0);
         long poolEnd = poolStart + (long) fx.slots * GraphFixture.SLOT_SIZE;

@@ -15,10 +15,12 @@ import net.taprouter.dataplane.agent.WorkerSizes;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourLimits;
 import net.taprouter.dataplane.neigh.NeighbourTable;
-import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.iface.InterfaceAddress;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
@@ -33,10 +35,14 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  * {@link #tap1}, time only moves with {@link #timer}.
  *
  * <pre>
- *  host A 192.0.2.1 ── port 0 "tap0" 00:00:5e:00:53:12 192.0.2.254/24
- *  host B 198.51.100.1 ── port 1 "tap1" 00:00:5e:00:53:21 198.51.100.254/24
+ *  host A 192.0.2.1 ── port 0 "tap0" (interface 0) 00:00:5e:00:53:12 192.0.2.254/24
+ *  host B 198.51.100.1 ── port 1 "tap1" (interface 1) 00:00:5e:00:53:21 198.51.100.254/24
  *  gateway 198.51.100.2 on port 1: route 203.0.113.0/24
  * </pre>
+ *
+ * With {@link #addBridge}: a bridge "br0" (interface 2, 00:00:5e:00:53:b0, 198.18.0.254/24) over
+ * three more ports "b1", "b2", "b3" (ports 2, 3, 4, whose own interfaces are 3, 4, 5), as routerd
+ * sets up {@code link add br0 type bridge} + {@code link set bN master br0}.
  *
  * Routes as routerd installs them: each connected /24 to a CONNECTED next hop, each router
  * address /32 to LOCAL, each subnet broadcast /32 to BROADCAST, the static route to a GATEWAY.
@@ -46,9 +52,13 @@ import net.taprouter.dataplane.wire.Ipv4Address;
 final class GraphFixture implements AutoCloseable {
     static final int SLOTS = 64;
     static final int SLOT_SIZE = 2048;
+    /** Large slots (64 KiB GSO super-packets) next to the small ones. */
+    static final int LARGE_SLOTS = 4;
     static final int NEIGHBOURS = 16;
     static final int ARP_QUEUE = 4;
     static final long SECOND = 1_000_000_000L;
+    static final long BRIDGE_MAC = Wire.mac("00:00:5e:00:53:b0");
+    static final int BRIDGE_ADDRESS = Wire.ip("198.18.0.254");
     /** Clock at the start: not 0, so nothing can pass by a zero default. */
     static final long START = 1_000 * SECOND;
 
@@ -71,6 +81,7 @@ final class GraphFixture implements AutoCloseable {
     final FramePool pool;
     final SlotReturnRing slotReturns;
     final PortTable ports = new PortTable();
+    final InterfaceTable interfaces = new InterfaceTable();
     final RouteTable routes = new RouteTable(64, GracePeriod.NONE);
     final NextHops nextHops = new NextHops(1024, GracePeriod.NONE);
     final NeighbourTable neighbours;
@@ -82,6 +93,16 @@ final class GraphFixture implements AutoCloseable {
     final MemoryFrameIo tap1 = new MemoryFrameIo("tap1");
     final Port port0;
     final Port port1;
+    /** The PORT interfaces of port0 and port1 (same indices). */
+    final Interface iface0;
+    final Interface iface1;
+
+    /** The bridge and its member ports' devices, after {@link #addBridge}. */
+    Interface bridge;
+    final MemoryFrameIo b1 = new MemoryFrameIo("b1");
+    final MemoryFrameIo b2 = new MemoryFrameIo("b2");
+    final MemoryFrameIo b3 = new MemoryFrameIo("b3");
+    Port[] bridgePorts;
 
     private final Packet packet = new Packet();
     private final List<PortCounters> portCounters = new ArrayList<>();
@@ -103,40 +124,75 @@ final class GraphFixture implements AutoCloseable {
 
     GraphFixture(int slots, NeighbourLimits limits, Hooks hooks) {
         this.slots = slots;
-        pool = new FramePool(slots, SLOT_SIZE);
+        pool = new FramePool(slots, SLOT_SIZE, LARGE_SLOTS);
         slotReturns = new SlotReturnRing(pool);
-        worker = Worker.build(new PublishedTables(ports, routes, nextHops, settings), pool, slotReturns, counterFile,
+        worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pool, slotReturns, counterFile,
             new WorkerSizes(limits), hooks);
         neighbours = worker.neighbours();
         context = worker.context();
         graph = worker.graph();
         context.nowNanos = START;
-        port0 = addPort(0, tap0, PORT0_MAC, new InterfaceAddress(ROUTER0, 24));
-        port1 = addPort(1, tap1, PORT1_MAC, new InterfaceAddress(ROUTER1, 24));
+        iface0 = addPort(0, tap0, PORT0_MAC, new InterfaceAddress(ROUTER0, 24));
+        iface1 = addPort(1, tap1, PORT1_MAC, new InterfaceAddress(ROUTER1, 24));
+        port0 = iface0.port();
+        port1 = iface1.port();
         addRoute(Wire.ip("203.0.113.0"), 24, nextHops.acquire(NextHops.TYPE_GATEWAY, 1, GATEWAY));
         mark = snapshot();
     }
 
-    private Port addPort(int index, MemoryFrameIo io, long mac, InterfaceAddress address) {
+    /** A TAP-like port and its PORT interface, both at {@code index}, with one address. */
+    private Interface addPort(int index, MemoryFrameIo io, long mac, InterfaceAddress address) {
         PortCounters pc = new PortCounters(counterFile, io.ifname());
         portCounters.add(pc);
-        Port port = new Port(index, io.ifname(), io, mac, 1500, pc);
-        port.addresses(new InterfaceAddress[] {address});
+        Port port = new Port(index, io.ifname(), io, pc);
+        Interface iface = Interface.forPort(index, port, mac, 1500);
+        iface.addresses(new InterfaceAddress[] {address});
+        interfaces.put(iface);
         ports.put(port);
         // as routerd: connected subnet, the address itself, the subnet broadcast
         addRoute(address.network(), address.prefixLength(), nextHops.acquire(NextHops.TYPE_CONNECTED, index, 0));
         addRoute(address.address(), 32, nextHops.acquire(NextHops.TYPE_LOCAL, index, 0));
         addRoute(address.broadcast(), 32, nextHops.acquire(NextHops.TYPE_BROADCAST, index, 0));
-        return port;
+        return iface;
+    }
+
+    /**
+     * Adds bridge "br0" over ports b1, b2, b3 (2, 3, 4) with {@code maxEntries} and
+     * {@code perPortLimit} FDB bounds and {@code ageingMillis}; its address 198.18.0.254/24 and
+     * routes as {@code addr add} makes them.
+     */
+    void addBridge(int maxEntries, int perPortLimit, long ageingMillis) {
+        bridge = Interface.bridge(2, "br0", BRIDGE_MAC, 1500);
+        InterfaceAddress address = new InterfaceAddress(BRIDGE_ADDRESS, 24);
+        bridge.addresses(new InterfaceAddress[] {address});
+        worker.context().fdbs.create(2, maxEntries, perPortLimit, ageingMillis);
+        interfaces.put(bridge);
+        MemoryFrameIo[] devices = {b1, b2, b3};
+        bridgePorts = new Port[3];
+        for (int i = 0; i < 3; i++) {
+            PortCounters pc = new PortCounters(counterFile, devices[i].ifname());
+            portCounters.add(pc);
+            Port port = new Port(2 + i, devices[i].ifname(), devices[i], pc);
+            interfaces.put(Interface.forPort(3 + i, port, 0x0200_0000_0b00L + i, 1500));
+            pc.enableBridge();
+            port.upper(bridge);
+            ports.put(port);
+            bridgePorts[i] = port;
+        }
+        bridge.members(bridgePorts.clone());
+        addRoute(address.network(), 24, nextHops.acquire(NextHops.TYPE_CONNECTED, 2, 0));
+        addRoute(address.address(), 32, nextHops.acquire(NextHops.TYPE_LOCAL, 2, 0));
+        addRoute(address.broadcast(), 32, nextHops.acquire(NextHops.TYPE_BROADCAST, 2, 0));
+        mark = snapshot();
     }
 
     void addRoute(int prefix, int length, int nextHop) {
         routes.add(prefix, length, nextHop);
     }
 
-    /** A PERMANENT neighbour (like {@code neigh add}). */
-    void resolve(int port, int address, long mac) {
-        graph.resolver().addPermanent(port, address, mac);
+    /** A PERMANENT neighbour (like {@code neigh add}) on interface {@code iface}. */
+    void resolve(int iface, int address, long mac) {
+        graph.resolver().addPermanent(iface, address, mac);
         drain();
     }
 
@@ -163,6 +219,27 @@ final class GraphFixture implements AutoCloseable {
         graph.receive(packet);
     }
 
+    /**
+     * As routerd's RX and forwarding agents do for a frame read from a TAP with offloads:
+     * {@code frame} goes into a slot (a large one if it does not fit a small one) behind its
+     * 10-byte virtio-net header {@code vnet}, the header is parsed into the slot's metadata
+     * ({@link Offload#receive}) and loaded with the frame, which runs through the graph.
+     */
+    void receiveOffload(int port, byte[] frame, byte[] vnet) {
+        int slot = frame.length < pool.frameCapacity() ? pool.allocate() : pool.allocateLarge();
+        assertTrue(slot >= 0, "frame pool exhausted: a slot leaked");
+        int at = pool.frameOffset(slot);
+        pool.buffer().putBytes(at - vnet.length, vnet);
+        pool.buffer().putBytes(at, frame);
+        int base = net.taprouter.dataplane.buffer.PacketMetadata.base(slot);
+        Offload.receive(pool.metadata().words(), base, pool.buffer(), at, frame.length, vnet.length,
+            new net.taprouter.dataplane.wire.VirtioNetHeaderView());
+        packet.reset(slot, at, frame.length, port);
+        packet.offload.load(pool.metadata().words(), base);
+        graph.receive(packet);
+        drain();
+    }
+
     void receive(int port, String hex) {
         receive(port, Wire.unhex(hex));
     }
@@ -171,7 +248,9 @@ final class GraphFixture implements AutoCloseable {
     int timer(long offsetNanos) {
         long now = START + offsetNanos;
         context.nowNanos = now;
-        int work = graph.onTimer(now);
+        int work = graph.onTimer(now); // neighbours, conntrack
+        int aged = context.fdbs.age(now / 1_000_000);
+        context.counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
         drain();
         return work;
     }
@@ -198,6 +277,9 @@ final class GraphFixture implements AutoCloseable {
     void assertNothingWritten() {
         assertEquals(List.of(), hexes(tap0.take()), "tap0 wrote");
         assertEquals(List.of(), hexes(tap1.take()), "tap1 wrote");
+        assertEquals(List.of(), hexes(b1.take()), "b1 wrote");
+        assertEquals(List.of(), hexes(b2.take()), "b2 wrote");
+        assertEquals(List.of(), hexes(b3.take()), "b3 wrote");
     }
 
     static List<String> hexes(List<byte[]> frames) {
@@ -236,7 +318,7 @@ final class GraphFixture implements AutoCloseable {
     void assertNoLeak(int queued) {
         drain();
         assertEquals(queued, queuedSlots(), "slots waiting in ARP queues");
-        assertEquals(slots - queued, pool.freeCount(), "free slots (leak or double free)");
+        assertEquals(pool.slotCount() - queued, pool.freeCount(), "free slots (leak or double free)");
     }
 
     void assertNoLeak() {
@@ -315,14 +397,17 @@ final class GraphFixture implements AutoCloseable {
         drain();
         Set<Integer> slots = new HashSet<>();
         int free = pool.freeCount();
-        for (int i = 0; i < free; i++) {
-            slots.add(pool.allocate());
+        for (int slot = pool.allocate(); slot >= 0; slot = pool.allocate()) {
+            slots.add(slot);
+        }
+        for (int slot = pool.allocateLarge(); slot >= 0; slot = pool.allocateLarge()) {
+            slots.add(slot);
         }
         for (int slot : slots) {
             pool.free(slot);
         }
-        assertEquals(this.slots, free, "free slots after the test (leak or double free)");
-        assertEquals(this.slots, slots.size(), "distinct free slots");
+        assertEquals(pool.slotCount(), free, "free slots after the test (leak or double free)");
+        assertEquals(pool.slotCount(), slots.size(), "distinct free slots");
         for (PortCounters pc : portCounters) {
             pc.close();
         }

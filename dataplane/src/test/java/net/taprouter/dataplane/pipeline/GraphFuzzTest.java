@@ -20,9 +20,13 @@ import net.jqwik.api.constraints.Size;
 /**
  * Fuzzing through the real stage graph (Agrona bounds checks on, as in every unit test): random
  * frames and seed frames (golden captures, a TCP SYN to the router, large UDP with and without
- * DF, a packet for an on-link host nobody answers for) with bytes flipped, cut or extended, from
- * either port, with the clock moving and the ports changing under them (MTU down to 28 bytes, TAP
- * queue full, port down). No stage may throw (internal_error stays 0), no slot may leak or be
+ * DF, a packet for an on-link host nobody answers for; bridged frames: unicast, broadcast, ARP for
+ * the bridge's address, a ping to it, a packet routed from the bridge) with bytes flipped, cut or
+ * extended, from either routed port or one of the three ports of a bridge (small FDB: full and
+ * per-port limits are reached), with the clock moving and the ports changing under them (MTU
+ * down to 28 bytes, TAP queue full, port down, offloads on or off), some with a virtio-net header as
+ * a TAP with offloads hands them over (GSO super-packets and partial checksums from kernel-made
+ * seeds, headers mutated too). No stage may throw (internal_error stays 0), no slot may leak or be
  * freed twice ({@link GraphFixture#close}), and the accounting rule of
  * {@link net.taprouter.dataplane.stats.DropReason} must hold exactly:
  * <ul>
@@ -40,12 +44,23 @@ class GraphFuzzTest {
 
     private static final List<byte[]> SEEDS = seeds();
 
-    /** Per step: the MTU of each port, whether its TAP queue is full, whether it is up. */
-    record Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1) {
+    /**
+     * Per step: the MTU of each port, whether its TAP queue is full, whether it is up (b2: bridge
+     * port b2; bridge: br0's MTU); {@code offloads}: bit i set if port i (tap0, tap1, b1, b2, b3)
+     * takes a virtio-net header.
+     */
+    record Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1, boolean fullB2, boolean downB2,
+                 int mtuBridge, int offloads) {
     }
 
-    record Input(int port, byte[] frame, long advanceMillis, Ports ports) {
+    /** A frame from a port; {@code vnet} its virtio-net header (null: from a TAP without offloads). */
+    record Input(int port, byte[] frame, byte[] vnet, long advanceMillis, Ports ports) {
     }
+
+    private static final List<byte[]> VNET_SEEDS = List.of(
+        Wire.unhex(net.taprouter.dataplane.offload.OffloadGolden.TCP_SUPER_VNET),
+        Wire.unhex(net.taprouter.dataplane.offload.OffloadGolden.UDP_SUPER_VNET),
+        Wire.unhex("01000000000022001000"), Wire.unhex("01000000000022000600"), new byte[10]);
 
     private static List<byte[]> seeds() {
         List<byte[]> seeds = new ArrayList<>();
@@ -89,6 +104,34 @@ class GraphFuzzTest {
         seeds.add(Flows.echo("198.51.100.1", "198.51.100.254", 0, 9, 1, p1, b));
         seeds.add(Wire.ipv4("192.0.2.1", "198.51.100.1").flagsFragment(0x2000).udp(40000, 9, Wire.pattern(64, 5))
             .frame(p0, a));
+        long h1 = Wire.mac("00:00:5e:00:53:a1");
+        long h2 = Wire.mac("00:00:5e:00:53:a2");
+        seeds.add(Wire.ipv4("198.18.0.1", "198.18.0.2").udp(40000, 9, Wire.pattern(60, 5)).frame(h2, h1));
+        seeds.add(Wire.ipv4("198.18.0.2", "198.18.0.1").udp(40000, 9, Wire.pattern(60, 6)).frame(h1, h2));
+        seeds.add(Wire.ether(GraphFixture.BROADCAST_MAC, h1, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, h1, Wire.ip("198.18.0.1"), 0, Wire.ip("198.18.0.2"))));
+        seeds.add(Wire.ether(GraphFixture.BROADCAST_MAC, h1, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, h1, Wire.ip("198.18.0.1"), 0, GraphFixture.BRIDGE_ADDRESS)));
+        seeds.add(Wire.ether(GraphFixture.BRIDGE_MAC, h2, Wire.ETHERTYPE_ARP,
+            Wire.arp(2, h2, Wire.ip("198.18.0.2"), GraphFixture.BRIDGE_MAC, GraphFixture.BRIDGE_ADDRESS)));
+        seeds.add(Wire.ipv4("198.18.0.1", "198.18.0.254").icmp(8, 0, 0x1234_0001, Wire.pattern(100, 7))
+            .frame(GraphFixture.BRIDGE_MAC, h1));
+        seeds.add(Wire.ipv4("198.18.0.1", "198.51.100.1").udp(40000, 9, Wire.pattern(1200, 8))
+            .frame(GraphFixture.BRIDGE_MAC, h1));
+        seeds.add(Wire.ipv4("192.0.2.1", "198.18.0.2").udp(40000, 9, Wire.pattern(1200, 9))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
+        for (String golden : new String[] {net.taprouter.dataplane.offload.OffloadGolden.TCP_SUPER,
+            net.taprouter.dataplane.offload.OffloadGolden.UDP_SUPER, net.taprouter.dataplane.offload.OffloadGolden.TCP_PARTIAL,
+            net.taprouter.dataplane.offload.OffloadGolden.UDP_PARTIAL}) {
+            byte[] frame = Wire.unhex(golden);
+            Wire.putMac(frame, 0, GraphFixture.PORT0_MAC);
+            Wire.putMac(frame, 6, GraphFixture.HOST_A_MAC);
+            seeds.add(frame);
+            byte[] bridged = frame.clone(); // the same between two hosts on the bridge
+            Wire.putMac(bridged, 0, h2);
+            Wire.putMac(bridged, 6, h1);
+            seeds.add(bridged);
+        }
         return seeds;
     }
 
@@ -106,13 +149,22 @@ class GraphFuzzTest {
             Tuple.of(1, Arbitraries.of(576, 68, 28)));
         Arbitrary<Boolean> rarely = Arbitraries.frequencyOf(Tuple.of(12, Arbitraries.just(false)),
             Tuple.of(1, Arbitraries.just(true)));
-        Arbitrary<Ports> ports = Combinators.combine(mtu, mtu, rarely, rarely, rarely, rarely).as(Ports::new);
-        return Combinators.combine(Arbitraries.integers().between(0, 1), frame,
+        Arbitrary<Ports> ports = Combinators.combine(mtu, mtu, rarely, rarely, rarely, rarely, rarely, rarely)
+            .as((m0, m1, f0, f1, d0, d1, fb, db) -> new Ports(m0, m1, f0, f1, d0, d1, fb, db, 1500, 0));
+        ports = Combinators.combine(ports, mtu, Arbitraries.integers().between(0, 31))
+            .as((p, mb, offloads) -> new Ports(p.mtu0(), p.mtu1(), p.full0(), p.full1(), p.down0(),
+            p.down1(), p.fullB2(), p.downB2(), mb, offloads));
+        Arbitrary<byte[]> vnet = Arbitraries.frequencyOf(
+            Tuple.of(3, Arbitraries.just((byte[]) null)),
+            Tuple.of(3, Arbitraries.of(VNET_SEEDS)),
+            Tuple.of(1, Combinators.combine(Arbitraries.of(VNET_SEEDS), Arbitraries.integers().between(0, 9).list().ofMaxSize(2),
+                Arbitraries.bytes().list().ofSize(2)).as((seed, positions, values) -> mutate(seed, positions, values, 0))));
+        return Combinators.combine(Arbitraries.integers().between(0, 4), frame, vnet,
                 Arbitraries.longs().between(0, 1500), ports).as(Input::new);
     }
 
     private static byte[] mutate(byte[] frame, List<Integer> positions, List<Byte> values, int resize) {
-        int length = Math.max(0, Math.min(1600, frame.length + resize));
+        int length = Math.max(0, Math.min(Math.max(1600, frame.length), frame.length + resize));
         byte[] out = java.util.Arrays.copyOf(frame, length);
         for (int i = 0; i < positions.size(); i++) {
             if (length > 0) {
@@ -139,6 +191,7 @@ class GraphFuzzTest {
     @Property
     void everyFrameHasExactlyOneDispositionAndNothingLeaks(@ForAll @Size(max = 30) List<@From("inputs") Input> inputs) {
         try (GraphFixture fx = new GraphFixture()) {
+            fx.addBridge(16, 6, 2_000);
             run(fx, inputs);
         }
     }
@@ -150,6 +203,7 @@ class GraphFuzzTest {
             fx.context.conntrack.config().rules(new net.taprouter.dataplane.conntrack.NatRuleSet(List.of(
                 net.taprouter.dataplane.conntrack.NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1),
                 net.taprouter.dataplane.conntrack.NatRule.dnat(2, 0, GraphFixture.ROUTER1, 8080, GraphFixture.HOST_A, 80))));
+            fx.addBridge(16, 6, 2_000);
             fx.resolve(1, GraphFixture.HOST_B, GraphFixture.HOST_B_MAC);
             run(fx, inputs);
         }
@@ -169,15 +223,26 @@ class GraphFuzzTest {
                 assertOriginsAccounted(fx, "after the timers");
                 setPorts(fx, in.ports());
                 before = fx.values();
-                fx.receive(in.port(), in.frame());
+                if (in.vnet() == null) { // a plain TAP is read into a small slot: a longer frame is cut
+                    byte[] frame = in.frame();
+                    fx.receive(in.port(), frame.length < fx.pool.frameCapacity() ? frame
+                        : java.util.Arrays.copyOf(frame, fx.pool.frameCapacity() - 1));
+                } else if (in.frame().length < fx.pool.frameCapacity() || fx.pool.freeLargeCount() > 0) {
+                    fx.receiveOffload(in.port(), in.frame(), in.vnet());
+                } else {
+                    continue; // every large slot waits for ARP: routerd would not read the TAP now
+                }
                 received++;
                 assertEquals(received, receivedAccounted(fx), "not exactly one disposition for " + in.ports() + " "
                     + Wire.hex(in.frame()) + ": " + changes(before, fx.values()));
                 assertOriginsAccounted(fx, "after " + Wire.hex(in.frame()));
                 fx.tap0.take();
                 fx.tap1.take();
+                fx.b1.take();
+                fx.b2.take();
+                fx.b3.take();
             }
-            setPorts(fx, new Ports(1500, 1500, false, false, false, false));
+            setPorts(fx, new Ports(1500, 1500, false, false, false, false, false, false, 1500, 0));
             fx.graph.resolver().flush();
             fx.drain();
             assertEquals(received, fx.sum(DISPOSITION), "frames without a disposition after the ARP queues were flushed");
@@ -188,12 +253,19 @@ class GraphFuzzTest {
     }
 
     private static void setPorts(GraphFixture fx, Ports p) {
-        fx.port0.mtu(p.mtu0());
-        fx.port1.mtu(p.mtu1());
+        fx.iface0.mtu(p.mtu0());
+        fx.iface1.mtu(p.mtu1());
         fx.tap0.full(p.full0());
         fx.tap1.full(p.full1());
         fx.port0.adminUp(!p.down0());
         fx.port1.adminUp(!p.down1());
+        fx.b2.full(p.fullB2());
+        fx.bridgePorts[1].adminUp(!p.downB2());
+        fx.bridge.mtu(p.mtuBridge());
+        MemoryFrameIo[] devices = {fx.tap0, fx.tap1, fx.b1, fx.b2, fx.b3};
+        for (int i = 0; i < devices.length; i++) {
+            devices[i].headroom((p.offloads() & 1 << i) != 0 ? 10 : 0);
+        }
     }
 
     private static void assertOriginsAccounted(GraphFixture fx, String when) {

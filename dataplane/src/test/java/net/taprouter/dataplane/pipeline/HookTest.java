@@ -18,13 +18,14 @@ class HookTest {
     static final int REMOTE = Wire.ip("203.0.113.9");
 
     /** What a hook saw of one packet. */
-    record Seen(String hook, boolean localOrigin, int protocol, int icmpType, int destination, int ingress, int egress,
-                int nextHop, int neighbour, int slot, int frameOffset, int frameLength, boolean linkBroadcast, int mtu) {
+    record Seen(String hook, boolean localOrigin, int protocol, int icmpType, int destination, int ingressPort,
+                int ingressInterface, int egress, int egressPort, int nextHop, int neighbour, int slot, int frameOffset,
+                int frameLength, boolean linkBroadcast, int mtu) {
         static Seen of(String hook, Packet p) {
             Ipv4View ip = p.ip;
             int icmpType = ip.protocol() == Ipv4View.PROTO_ICMP ? ip.buffer().getByte(ip.payloadOffset()) & 0xFF : -1;
-            return new Seen(hook, p.localOrigin, ip.protocol(), icmpType, ip.destination(), p.ingressPort, p.egressPort,
-                p.nextHop, p.neighbourAddress, p.slot, p.frameOffset, p.frameLength, p.linkBroadcast, p.mtu);
+            return new Seen(hook, p.localOrigin, ip.protocol(), icmpType, ip.destination(), p.ingressPort, p.ingressInterface,
+                p.egressInterface, p.egressPort, p.nextHop, p.neighbourAddress, p.slot, p.frameOffset, p.frameLength, p.linkBroadcast, p.mtu);
         }
     }
 
@@ -99,8 +100,10 @@ class HookTest {
                 if (s.hook().equals("post")) {
                     post.add((s.localOrigin() ? "originated " : "forwarded ") + s.protocol() + "/" + s.icmpType()
                         + " out " + s.egress());
+                    assertEquals(-1, s.egressPort(), "the egress port is chosen at transmit, after postrouting");
                 } else {
                     assertEquals(false, s.localOrigin(), "prerouting sees received packets only");
+                    assertEquals(0, s.ingressInterface(), "prerouting: the ingress interface is known");
                 }
             }
             assertEquals(List.of(
@@ -175,7 +178,11 @@ class HookTest {
             fx.receive(1, Golden.ARP_REPLY_FROM_B);
 
             Seen resumed = Seen.of("post", fx.graph.resolver().resumed());
-            assertEquals(parked, resumed);
+            assertEquals(1, resumed.egressPort(), "transmit chose the egress interface's port");
+            assertEquals(parked, new Seen(resumed.hook(), resumed.localOrigin(), resumed.protocol(), resumed.icmpType(),
+                resumed.destination(), resumed.ingressPort(), resumed.ingressInterface(), resumed.egress(), -1, resumed.nextHop(),
+                resumed.neighbour(), resumed.slot(), resumed.frameOffset(), resumed.frameLength(), resumed.linkBroadcast(),
+                resumed.mtu()), "as parked, but for the egress port chosen at transmit");
             assertEquals(Golden.UDP_A_TO_B_OUT, Wire.hex(fx.tap1.take().get(1)), "the ARP request, then the packet");
             fx.assertNoLeak();
         }

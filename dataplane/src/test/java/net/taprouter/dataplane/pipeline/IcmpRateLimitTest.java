@@ -37,7 +37,7 @@ class IcmpRateLimitTest extends GraphTestBase {
         assertEquals(1, fx.tap1.take().size(), "host B's time exceeded");
 
         // and host A itself still learns the path MTU
-        fx.port1.mtu(576);
+        fx.iface1.mtu(576);
         for (int i = 0; i < 3; i++) {
             byte[] big = Wire.ipv4("192.0.2.1", "198.51.100.1").flagsFragment(0x4000).id(100 + i)
                 .udp(40000, 9, Wire.pattern(1000, i)).build();

@@ -23,6 +23,8 @@ final class MemoryFrameIo implements FrameIo {
     private int batchCalls;
     private int headroom;
     private final List<Long> addresses = new ArrayList<>();
+    private boolean keep = true;
+    private final List<byte[]> headers = new ArrayList<>();
 
     MemoryFrameIo(String ifname) {
         this.ifname = ifname;
@@ -46,6 +48,11 @@ final class MemoryFrameIo implements FrameIo {
     /** The room this device says it needs in front of each frame (a virtio-net header's). */
     void headroom(int bytes) {
         this.headroom = bytes;
+    }
+
+    /** False: frames written are accepted and forgotten (no copy: allocation tests). */
+    void keep(boolean keepFrames) {
+        this.keep = keepFrames;
     }
 
     /** Native addresses of the frames written so far, oldest first. */
@@ -72,11 +79,20 @@ final class MemoryFrameIo implements FrameIo {
             lastErrno = errno;
             return status;
         }
+        if (!keep) {
+            return length;
+        }
         addresses.add(address);
         byte[] copy = new byte[length];
         view.wrap(address, length);
         view.getBytes(0, copy);
         written.add(copy);
+        byte[] header = new byte[headroom];
+        if (headroom > 0) {
+            view.wrap(address - headroom, headroom);
+            view.getBytes(0, header);
+        }
+        headers.add(header);
         return length;
     }
 
@@ -122,11 +138,20 @@ final class MemoryFrameIo implements FrameIo {
         return batchCalls;
     }
 
-    /** Frames written since the last {@link #take()}, oldest first; clears the list. */
+    /** Frames written since the last {@link #take()}, oldest first; clears the list (and the headers'). */
     List<byte[]> take() {
         List<byte[]> frames = new ArrayList<>(written);
         written.clear();
+        headers.clear();
         return frames;
+    }
+
+    /**
+     * The device headers ({@link #headroom} bytes in front of each frame, as the device would have
+     * sent them) of the frames not yet taken, oldest first; call before {@link #take()}.
+     */
+    List<byte[]> headers() {
+        return new ArrayList<>(headers);
     }
 
     /** Number of frames written and not yet taken. */

@@ -21,7 +21,7 @@ class MtuFragmentTest extends GraphTestBase {
     @BeforeEach
     void setUp() {
         resolveHosts();
-        fx.port1.mtu(MTU);
+        fx.iface1.mtu(MTU);
     }
 
     @Test

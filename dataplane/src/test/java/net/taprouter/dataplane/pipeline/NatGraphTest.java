@@ -13,7 +13,7 @@ import net.taprouter.dataplane.conntrack.ConntrackHooks;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.conntrack.NatRule;
 import net.taprouter.dataplane.conntrack.NatRuleSet;
-import net.taprouter.dataplane.port.InterfaceAddress;
+import net.taprouter.dataplane.iface.InterfaceAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -222,7 +222,7 @@ class NatGraphTest {
         fx.receive(0, Flows.tcp("192.0.2.1", 40000, "203.0.113.1", 80, Flows.SYN, 1, 0, 0, P0, A_MAC));
         only(fx.tap1);
         assertEquals(2, table.size());
-        fx.port1.addresses(new InterfaceAddress[] {new InterfaceAddress(Wire.ip("198.51.100.253"), 24)});
+        fx.iface1.addresses(new InterfaceAddress[] {new InterfaceAddress(Wire.ip("198.51.100.253"), 24)});
         fx.timer(50_000_000L);
         assertEquals(0, table.size(), "MASQUERADE flows of the old address flushed");
         fx.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 8, P0, A_MAC));
@@ -306,7 +306,7 @@ class NatGraphTest {
     @Test
     void theRoutersOwnErrorsQuoteThePacketAsReceived() {
         // fragmentation needed after MASQUERADE rewrote the source
-        fx.port1.mtu(576);
+        fx.iface1.mtu(576);
         fx.receive(0, Wire.ipv4("192.0.2.1", "198.51.100.1").flagsFragment(Wire.DF).udp(40000, 9, Wire.pattern(1000, 1))
             .frame(P0, A_MAC));
         byte[] fragNeeded = only(fx.tap0);
@@ -316,7 +316,7 @@ class NatGraphTest {
         assertEquals(A, Wire.u32(fragNeeded, 14 + 28 + 12), "quoted source as sent");
         assertEquals(40000, Wire.u16(fragNeeded, 14 + 28 + 20));
         assertEquals(Wire.ipHeaderChecksum(fragNeeded, 14 + 28), Wire.u16(fragNeeded, 14 + 28 + 10));
-        fx.port1.mtu(1500);
+        fx.iface1.mtu(1500);
         // time exceeded after DNAT rewrote the destination
         fx.receive(1, Wire.ipv4("198.51.100.1", "198.51.100.254").ttl(1)
             .payload(Wire.PROTO_TCP, Wire.slice(Flows.tcp("198.51.100.1", 50000, "198.51.100.254", 8080, Flows.SYN, 1, 0, 0, P1, B_MAC),

@@ -16,10 +16,10 @@ class ParkedIcmpErrorTest extends GraphTestBase {
         fx.resolve(0, A, A_MAC);
         fx.markCounters();
         // slots reused: their headroom holds anything (here: no EtherType IPv4 anywhere)
-        int[] slots = new int[fx.pool.freeCount()];
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = fx.pool.allocate();
-            int start = fx.pool.frameOffset(slots[i]) - net.taprouter.dataplane.buffer.FramePool.HEADROOM;
+        java.util.List<Integer> slots = new java.util.ArrayList<>();
+        for (int slot = fx.pool.allocate(); slot >= 0; slot = fx.pool.allocate()) {
+            slots.add(slot);
+            int start = fx.pool.frameOffset(slot) - net.taprouter.dataplane.buffer.FramePool.HEADROOM;
             fx.pool.buffer().setMemory(start, net.taprouter.dataplane.buffer.FramePool.HEADROOM, (byte) 0xEE);
         }
         for (int slot : slots) {
@@ -29,7 +29,7 @@ class ParkedIcmpErrorTest extends GraphTestBase {
         fx.receive(1, Wire.ipv4("198.51.100.1", "198.51.100.254").udp(5000, 53, Wire.pattern(20, 1)).frame(P1_MAC, B_MAC));
         byte[] arpRequest = only(fx.tap1);
         assertEquals(0x0806, Wire.u16(arpRequest, 12));
-        fx.port1.mtu(68); // the resumed error is fragmented: the stages after the ARP queue read its IPv4 header
+        fx.iface1.mtu(68); // the resumed error is fragmented: the stages after the ARP queue read its IPv4 header
         fx.receive(1, Golden.ARP_REPLY_FROM_B);
         java.util.List<byte[]> fragments = fx.tap1.take();
         assertEquals(2, fragments.size(), "the error in two fragments");

@@ -83,7 +83,7 @@ class StageFailureTest extends GraphTestBase {
 
         Packet big = ipPacketFrom(0, Wire.unhex(Golden.UDP_A_TO_B));
         big.ip.wrap(fx.pool.buffer(), big.ipOffset(), big.frameLength - 14);
-        big.egressPort = 7;
+        big.egressInterface = 7;
         assertSame(portDown, new FragmentStage(fx.context, graph).process(big));
         portDown.process(big);
 

@@ -115,8 +115,13 @@ class CtlCommandsTest {
         refused("link add gw2 type tap ifname IF3 netns NS3 address zz", "bad MAC", "zz");
         refused("link add gw2/x type tap ifname IF3 netns NS3", "gw2/x");
         assertFalse(t.tapInNs3(), "a refused 'link add' created the TAP");
-        refused("link add br0 type bridge", "not supported yet");
-        refused("link set gw0 master br0", "not supported yet");
+        refused("link add br0 type bridge ageing -1", "ageing -1 out of range");
+        refused("link set gw0 master br0", "no such port \"br0\"");
+        refused("link set gw0 master gw1", "\"gw1\" is not a bridge");
+        refused("link set gw0 ageing 10", "gw0 is not a bridge");
+        refused("fdb add 00:00:5e:00:53:01 dev gw0", "\"gw0\" is not a bridge port");
+        refused("nat add masquerade src 192.0.2.0/24 out gw9", "no such port \"gw9\"");
+        refused("conntrack -L -p bogus", "bad protocol \"bogus\"");
         refused("link frobnicate", "unknown command", "frobnicate");
     }
 

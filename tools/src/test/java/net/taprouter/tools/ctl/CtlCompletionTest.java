@@ -35,5 +35,8 @@ class CtlCompletionTest {
         for (String v : new String[] {"add", "replace", "del", "show", "get"}) {
             assertTrue((" " + verbs + " ").contains(" " + v + " "), "route verbs offered: " + verbs);
         }
+        assertEquals("fdb", Sh.ok("bash", "-c", String.format(complete, "routerctl fd", 1)).out().strip());
+        String fdbVerbs = Sh.ok("bash", "-c", String.format(complete, "routerctl fdb ''", 2)).out().strip();
+        assertEquals("show add del flush help", fdbVerbs);
     }
 }

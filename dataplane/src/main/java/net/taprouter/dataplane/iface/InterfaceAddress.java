@@ -1,8 +1,8 @@
-package net.taprouter.dataplane.port;
+package net.taprouter.dataplane.iface;
 
 import net.taprouter.dataplane.wire.Ipv4Address;
 
-/** A router address on a port: {@code address/prefixLength}. Immutable. */
+/** A router address on an interface: {@code address/prefixLength}. Immutable. */
 public record InterfaceAddress(int address, int prefixLength) {
     public int network() {
         return address & Ipv4Address.mask(prefixLength);

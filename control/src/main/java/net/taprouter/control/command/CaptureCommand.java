@@ -1,0 +1,271 @@
+package net.taprouter.control.command;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import net.taprouter.control.model.Link;
+import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.agent.WorkerControl;
+import net.taprouter.dataplane.capture.CaptureRing;
+import net.taprouter.dataplane.capture.CaptureTap;
+import net.taprouter.dataplane.capture.Pcap;
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.wire.Ipv4Address;
+import net.taprouter.dataplane.wire.MacAddress;
+import org.agrona.DirectBuffer;
+
+/**
+ * {@code capture PORT [-c N] [--direction rx|tx|both] [-s SNAPLEN] [--format pcap|text]}: what
+ * routerd sees on its side of a port, as it happens. Each forwarding worker copies the port's
+ * frames into a preallocated ring of its own ({@code CaptureTap}, armed through the typed worker
+ * proxy); this live answer ({@link LiveStream}) drains the rings on the control thread while the
+ * client reads, and ends after N frames or when the client goes away (the session is disarmed
+ * then). A slow reader loses capture frames (counted, reported at the end), never router frames.
+ *
+ * <p>Pieces (routerctl decodes them): {@code P} + base64 of pcap bytes (the file header first),
+ * {@code O} + text for stdout (one line per frame with {@code --format text}), {@code E} + text
+ * for stderr (the summary). routerctl's {@code -w FILE|-} asks for pcap and writes the file
+ * itself (with the client's permissions, never routerd's). Arming happens when the answer is
+ * first pulled, after the request committed: a rolled-back request never arms anything.
+ */
+public final class CaptureCommand implements CommandGroup {
+    /** Ring per worker; holds ~700 full-size frames. */
+    static final int RING_BYTES = 1 << 20;
+    public static final int DEFAULT_SNAP = 65535;
+    /** Frames drained into one piece at most. */
+    static final int FRAMES_PER_PIECE = 128;
+    private static int nextId = 1;
+
+    private final RouterState state;
+
+    public CaptureCommand(RouterState state) {
+        this.state = state;
+    }
+
+    @Override
+    public String object() {
+        return "capture";
+    }
+
+    @Override
+    public String help() {
+        return String.join("\n",
+            "capture PORT [-w FILE|-] [-c N] [--direction rx|tx|both] [-s SNAPLEN]   # frames as pcap (-w) or one line each",
+            "        (routerctl capture gw0 -w - | tcpdump -r - -n); ends after N frames or on Ctrl-C");
+    }
+
+    @Override
+    public void execute(String verb, Args args, Output out) {
+        if (verb.equals("show") || verb.equals("drops")) {
+            throw args.error(verb.equals("drops") ? "capturing drops is not supported yet" : "missing port name");
+        }
+        Link link = state.link(verb);
+        if (link == null || link.port() == null) {
+            throw args.error(link == null ? "no such port \"" + verb + "\"" : verb + " is not a port (capture its member ports)");
+        }
+        long count = 0;
+        int directions = CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX;
+        int snap = DEFAULT_SNAP;
+        boolean pcap = false;
+        while (args.hasNext()) {
+            String option = args.next("option");
+            switch (option) {
+                case "-c", "count" -> count = args.integer("frame count", 1, Integer.MAX_VALUE);
+                case "-s", "snaplen" -> snap = args.integer("snap length", 1, DEFAULT_SNAP);
+                case "--direction", "-Q", "direction" -> {
+                    String d = args.next("direction");
+                    directions = switch (d) {
+                        case "rx", "in" -> CaptureTap.DIRECTION_RX;
+                        case "tx", "out" -> CaptureTap.DIRECTION_TX;
+                        case "both", "inout" -> CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX;
+                        default -> throw args.error("direction is rx, tx or both, not \"" + d + "\"");
+                    };
+                }
+                case "--format" -> {
+                    String f = args.next("format");
+                    if (!f.equals("pcap") && !f.equals("text")) {
+                        throw args.error("format is pcap or text, not \"" + f + "\"");
+                    }
+                    pcap = f.equals("pcap");
+                }
+                case "-w" -> throw args.error("-w is routerctl's (it writes the file): use --format pcap");
+                default -> throw args.error("unexpected \"" + option + "\"");
+            }
+        }
+        out.live(new Stream(state, link, directions, snap, count, pcap));
+    }
+
+    /** One capture session, from arming to disarming. */
+    static final class Stream implements LiveStream {
+        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneId.systemDefault());
+
+        private final RouterState state;
+        private final Link link;
+        private final Port port;
+        private final int directions;
+        private final int snap;
+        private final long limit;
+        private final boolean pcap;
+        private final int id = nextId++;
+        private final List<CaptureRing> rings = new ArrayList<>();
+        private WorkerControl workers;
+        private boolean armed;
+        private boolean done;
+        private long captured;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final StringBuilder text = new StringBuilder();
+        private final CaptureRing.FrameConsumer onFrame = this::frame;
+
+        Stream(RouterState state, Link link, int directions, int snap, long limit, boolean pcap) {
+            this.state = state;
+            this.link = link;
+            this.port = link.port();
+            this.directions = directions;
+            this.snap = snap;
+            this.limit = limit;
+            this.pcap = pcap;
+        }
+
+        @Override
+        public String next() {
+            if (done) {
+                return null;
+            }
+            if (!armed) {
+                try {
+                    workers = state.dataplane().workers();
+                    for (int w = 0; w < workers.workerCount(); w++) {
+                        rings.add(new CaptureRing(RING_BYTES, snap));
+                    }
+                    Instant now = Instant.now();
+                    long epochOffset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+                    workers.armCapture(id, port.index(), directions, rings, epochOffset);
+                } catch (RuntimeException e) {
+                    done = true;
+                    return "Ecapture " + link.name() + ": " + e.getMessage() + "\n";
+                }
+                armed = true;
+                return pcap ? "P" + Base64.getEncoder().encodeToString(Pcap.fileHeader(snap)) : "";
+            }
+            for (CaptureRing ring : rings) {
+                long left = limit > 0 ? limit - captured : FRAMES_PER_PIECE;
+                if (left <= 0) {
+                    break;
+                }
+                ring.drain(onFrame, (int) Math.min(FRAMES_PER_PIECE, left));
+            }
+            if (bytes.size() > 0 || text.length() > 0) {
+                String piece = pcap ? "P" + Base64.getEncoder().encodeToString(bytes.toByteArray()) : "O" + text;
+                bytes.reset();
+                text.setLength(0);
+                return piece;
+            }
+            boolean gone = state.link(link.name()) != link;
+            if ((limit > 0 && captured >= limit) || gone) {
+                done = true;
+                disarm();
+                return "E" + summary() + (gone ? " (" + link.name() + " was removed)" : "") + "\n";
+            }
+            return "";
+        }
+
+        private String summary() {
+            long lost = 0;
+            for (CaptureRing ring : rings) {
+                lost += ring.lost();
+            }
+            return captured + " frame" + (captured == 1 ? "" : "s") + " captured on " + link.name()
+                + (lost > 0 ? ", " + lost + " lost (reader too slow; routerd forwarded them)" : "");
+        }
+
+        private void frame(long epochNanos, int portIndex, int direction, int reason, int wireLength, DirectBuffer buffer,
+                           int offset, int length) {
+            if (limit > 0 && captured >= limit) {
+                return;
+            }
+            captured++;
+            if (pcap) {
+                bytes.writeBytes(Pcap.record(epochNanos, wireLength, buffer, offset, length));
+            } else {
+                describe(text, epochNanos, direction, wireLength, buffer, offset, length);
+            }
+        }
+
+        /** One line per frame, tcpdump-like: time, port, direction, addresses, protocol, length. */
+        private void describe(StringBuilder out, long epochNanos, int direction, int wireLength, DirectBuffer b, int at,
+                              int length) {
+            out.append(TIME.format(Instant.ofEpochSecond(0, epochNanos))).append(' ').append(link.name())
+                .append(direction == CaptureRing.RX ? " In " : " Out ");
+            if (length < 14) {
+                out.append("truncated frame, length ").append(wireLength).append('\n');
+                return;
+            }
+            out.append(MacAddress.format(mac(b, at + 6))).append(" > ").append(MacAddress.format(mac(b, at)));
+            int type = Short.toUnsignedInt(b.getShort(at + 12, ByteOrder.BIG_ENDIAN));
+            if (type == 0x0800 && length >= 34) {
+                int ihl = (b.getByte(at + 14) & 0x0F) * 4;
+                int proto = b.getByte(at + 23) & 0xFF;
+                out.append(", IPv4 ").append(Ipv4Address.format(b.getInt(at + 26, ByteOrder.BIG_ENDIAN)))
+                    .append(" > ").append(Ipv4Address.format(b.getInt(at + 30, ByteOrder.BIG_ENDIAN)))
+                    .append(", ttl ").append(b.getByte(at + 22) & 0xFF).append(", ")
+                    .append(switch (proto) {
+                        case 1 -> icmp(b, at + 14 + ihl, length - 14 - ihl);
+                        case 6 -> "TCP";
+                        case 17 -> "UDP";
+                        default -> "proto " + proto;
+                    });
+            } else if (type == 0x0806) {
+                out.append(", ARP");
+            } else if (type == 0x86DD) {
+                out.append(", IPv6");
+            } else {
+                out.append(String.format(", ethertype 0x%04x", type));
+            }
+            out.append(", length ").append(wireLength).append('\n');
+        }
+
+        private static String icmp(DirectBuffer b, int at, int available) {
+            if (available < 2) {
+                return "ICMP";
+            }
+            int type = b.getByte(at) & 0xFF;
+            return switch (type) {
+                case 0 -> "ICMP echo reply";
+                case 8 -> "ICMP echo request";
+                case 3 -> "ICMP unreachable code " + (b.getByte(at + 1) & 0xFF);
+                case 11 -> "ICMP time exceeded";
+                default -> "ICMP type " + type;
+            };
+        }
+
+        private static long mac(DirectBuffer b, int at) {
+            long mac = 0;
+            for (int i = 0; i < 6; i++) {
+                mac = (mac << 8) | (b.getByte(at + i) & 0xFF);
+            }
+            return mac;
+        }
+
+        private void disarm() {
+            if (armed) {
+                armed = false;
+                workers.disarmCapture(id);
+            }
+        }
+
+        @Override
+        public void close() {
+            done = true;
+            try {
+                disarm();
+            } catch (RuntimeException e) {
+                System.err.println("routerd: capture " + link.name() + ": disarming failed: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package net.taprouter.dataplane.capture;
+
+import java.util.Arrays;
+import org.agrona.DirectBuffer;
+
+/**
+ * One worker's capture points: the RX path ({@code ForwardingAgent}) and the transmit path
+ * ({@code Transmitter}) hand every frame to {@link #rx}/{@link #tx} only while {@link #armed} is
+ * true (one predictable branch per frame when nothing is armed). Each armed session names a port
+ * and directions and owns a {@link CaptureRing} whose write side this worker's thread holds; a
+ * matching frame is copied into it (up to the snap length; no allocation; a full ring loses the
+ * capture frame, counted in the ring, never the router frame).
+ *
+ * <p>Sessions are armed and disarmed by command messages ({@code WorkerCommand.ArmCapture},
+ * {@code DisarmCapture}) on the worker's thread, between batches: the session array is replaced
+ * then (control plane, not per packet). Worker thread only.
+ */
+public final class CaptureTap {
+    public static final int DIRECTION_RX = 1;
+    public static final int DIRECTION_TX = 2;
+
+    /** An armed capture: frames of {@code port} in {@code directions} go to {@code ring}. */
+    public record Session(int id, int port, int directions, CaptureRing ring, long epochOffsetNanos) {
+    }
+
+    private static final Session[] NONE = new Session[0];
+    private Session[] sessions = NONE;
+    /** True while any session is armed: the only test on the per-frame path otherwise. */
+    public boolean armed;
+
+    /** Arms {@code session} (replacing one of the same id). */
+    public void arm(Session session) {
+        disarm(session.id());
+        Session[] grown = Arrays.copyOf(sessions, sessions.length + 1);
+        grown[sessions.length] = session;
+        sessions = grown;
+        armed = true;
+    }
+
+    /** Disarms session {@code id} (nothing if it is not armed). */
+    public void disarm(int id) {
+        Session[] kept = new Session[sessions.length];
+        int n = 0;
+        for (Session s : sessions) {
+            if (s.id() != id) {
+                kept[n++] = s;
+            }
+        }
+        sessions = n == 0 ? NONE : Arrays.copyOf(kept, n);
+        armed = n > 0;
+    }
+
+    /** Sessions armed (tests). */
+    public int sessions() {
+        return sessions.length;
+    }
+
+    /** A frame received on {@code port}. */
+    public void rx(int port, DirectBuffer buffer, int offset, int length) {
+        offer(port, DIRECTION_RX, CaptureRing.RX, buffer, offset, length);
+    }
+
+    /** A frame written to {@code port}. */
+    public void tx(int port, DirectBuffer buffer, int offset, int length) {
+        offer(port, DIRECTION_TX, CaptureRing.TX, buffer, offset, length);
+    }
+
+    private void offer(int port, int directionBit, int direction, DirectBuffer buffer, int offset, int length) {
+        Session[] all = sessions;
+        for (int i = 0; i < all.length; i++) {
+            Session s = all[i];
+            if (s.port() == port && (s.directions() & directionBit) != 0) {
+                s.ring().offer(s.epochOffsetNanos() + System.nanoTime(), port, direction, -1, buffer, offset, length);
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package net.taprouter.dataplane.iface;
+
+import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.table.IndexedTable;
+
+/**
+ * An L3 interface of the router: what routes, next hops and neighbours refer to. It has a name, a
+ * MAC (the source of the frames the router sends on it, the destination it accepts), an MTU, the
+ * router's addresses on it and an up state; it stands on L2 {@link Port}s: a {@link
+ * InterfaceKind#PORT PORT} interface on exactly one port (a TAP link: frames go out of that port),
+ * a {@link InterfaceKind#BRIDGE BRIDGE} on its member ports (the worker's FDB picks the port of a
+ * frame; unknown destinations are flooded). A port names the interface it belongs to with
+ * {@link Port#upper()}.
+ *
+ * <p>Immutable identity (index, kind, name, the port of a PORT interface); the mutable parts are
+ * written by the control thread and read by the dataplane: MAC, MTU and state are volatile, the
+ * address list and the member list are immutable arrays replaced on change.
+ */
+public final class Interface implements IndexedTable.Indexed {
+    private static final InterfaceAddress[] NO_ADDRESSES = new InterfaceAddress[0];
+    private static final Port[] NO_PORTS = new Port[0];
+
+    private final int index;
+    private final InterfaceKind kind;
+    private final String name;
+    /** PORT: its one port; BRIDGE: null. */
+    private final Port port;
+    private volatile Port[] members = NO_PORTS;
+    private volatile long mac;
+    private volatile int mtu;
+    /** BRIDGE: its own admin state (a PORT interface's is its port's). */
+    private volatile boolean adminUp = true;
+    private volatile InterfaceAddress[] addresses = NO_ADDRESSES;
+
+    private Interface(int index, InterfaceKind kind, String name, Port port, long mac, int mtu) {
+        this.index = index;
+        this.kind = kind;
+        this.name = name;
+        this.port = port;
+        this.mac = mac;
+        this.mtu = mtu;
+    }
+
+    /** The PORT interface of {@code port} (same name); the port's {@link Port#upper()} becomes it. */
+    public static Interface forPort(int index, Port port, long mac, int mtu) {
+        Interface iface = new Interface(index, InterfaceKind.PORT, port.name(), port, mac, mtu);
+        port.upper(iface);
+        return iface;
+    }
+
+    /** A bridge interface with no member ports yet. */
+    public static Interface bridge(int index, String name, long mac, int mtu) {
+        return new Interface(index, InterfaceKind.BRIDGE, name, null, mac, mtu);
+    }
+
+    @Override
+    public int index() {
+        return index;
+    }
+
+    public InterfaceKind kind() {
+        return kind;
+    }
+
+    public boolean isBridge() {
+        return kind == InterfaceKind.BRIDGE;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The port of a PORT interface; null for a bridge. */
+    public Port port() {
+        return port;
+    }
+
+    /** A bridge's member ports (control thread replaces the array); empty for a PORT interface. */
+    public Port[] members() {
+        return members;
+    }
+
+    public void members(Port[] ports) {
+        this.members = ports;
+    }
+
+    public long mac() {
+        return mac;
+    }
+
+    public void mac(long mac) {
+        this.mac = mac;
+    }
+
+    public int mtu() {
+        return mtu;
+    }
+
+    public void mtu(int mtu) {
+        this.mtu = mtu;
+    }
+
+    /** Administratively up: a PORT interface's is its port's ({@code link set NAME up|down}). */
+    public boolean adminUp() {
+        return port != null ? port.adminUp() : adminUp;
+    }
+
+    public void adminUp(boolean up) {
+        if (port != null) {
+            port.adminUp(up);
+        } else {
+            this.adminUp = up;
+        }
+    }
+
+    /** Usable: a PORT interface when its port is up (admin up, TAP working); a bridge when admin up. */
+    public boolean isUp() {
+        return port != null ? port.isUp() : adminUp;
+    }
+
+    public InterfaceAddress[] addresses() {
+        return addresses;
+    }
+
+    public void addresses(InterfaceAddress[] addresses) {
+        this.addresses = addresses;
+    }
+
+    /** True if {@code address} is one of this interface's own addresses. */
+    public boolean ownsAddress(int address) {
+        for (InterfaceAddress a : addresses) {
+            if (a.address() == address) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The interface's address on the subnet containing {@code peer}; else its first address; else 0. */
+    public int sourceAddressFor(int peer) {
+        InterfaceAddress[] list = addresses;
+        for (InterfaceAddress a : list) {
+            if (a.contains(peer)) {
+                return a.address();
+            }
+        }
+        return list.length > 0 ? list[0].address() : 0;
+    }
+
+    /**
+     * True if a packet arriving on this interface cannot really come from {@code source}: it is one
+     * of the interface's own addresses or the directed broadcast of one of its subnets.
+     */
+    public boolean isMartianSource(int source) {
+        for (InterfaceAddress a : addresses) {
+            if (a.address() == source || a.broadcast() == source) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True if {@code peer} is on one of this interface's connected subnets. */
+    public boolean isOnLink(int peer) {
+        for (InterfaceAddress a : addresses) {
+            if (a.contains(peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + kind + " " + index + ")";
+    }
+}

@@ -1,0 +1,63 @@
+package net.taprouter.dataplane.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+/** The worker's capture points: port and direction matching, arming and disarming, counted loss. */
+class CaptureTapTest {
+    private final UnsafeBuffer frame = new UnsafeBuffer(new byte[200]);
+
+    private static List<String> drain(CaptureRing ring) {
+        List<String> seen = new ArrayList<>();
+        ring.drain((t, port, direction, reason, wire, bytes, offset, length) ->
+            seen.add(port + "/" + direction + "/" + wire + "/" + length + "/" + bytes.getByte(offset)), 100);
+        return seen;
+    }
+
+    @Test
+    void onlyTheArmedPortAndDirectionsAreCopied() {
+        CaptureTap tap = new CaptureTap();
+        assertFalse(tap.armed);
+        CaptureRing rxOnly = new CaptureRing(4096, 64);
+        CaptureRing both = new CaptureRing(4096, 64);
+        tap.arm(new CaptureTap.Session(1, 3, CaptureTap.DIRECTION_RX, rxOnly, 0));
+        tap.arm(new CaptureTap.Session(2, 4, CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX, both, 0));
+        assertTrue(tap.armed);
+        frame.putByte(10, (byte) 7);
+        tap.rx(3, frame, 10, 100);
+        tap.tx(3, frame, 10, 100);
+        tap.rx(4, frame, 10, 50);
+        tap.tx(4, frame, 10, 60);
+        tap.rx(5, frame, 10, 60);
+        assertEquals(List.of("3/0/100/64/7"), drain(rxOnly), "snap length 64, rx only");
+        assertEquals(List.of("4/0/50/50/7", "4/1/60/60/7"), drain(both));
+
+        tap.disarm(1);
+        assertTrue(tap.armed);
+        tap.rx(3, frame, 10, 100);
+        assertEquals(List.of(), drain(rxOnly));
+        tap.disarm(2);
+        assertFalse(tap.armed);
+        assertEquals(0, tap.sessions());
+    }
+
+    @Test
+    void aFullRingLosesCaptureFramesCounted() {
+        CaptureTap tap = new CaptureTap();
+        CaptureRing ring = new CaptureRing(4096, 400);
+        tap.arm(new CaptureTap.Session(1, 0, CaptureTap.DIRECTION_TX, ring, 0));
+        UnsafeBuffer big = new UnsafeBuffer(new byte[400]);
+        for (int i = 0; i < 20; i++) {
+            tap.tx(0, big, 0, 400);
+        }
+        int kept = drain(ring).size();
+        assertTrue(kept > 0 && kept < 20, "kept " + kept);
+        assertEquals(20 - kept, ring.lost());
+    }
+}
