@@ -520,10 +520,13 @@ public final class ConntrackTable {
     }
 
     /**
-     * The state file's import: each flow of {@code state} that fits is made again, its timeout
-     * continued from {@code now}; a source-NAT flow takes its outside port again (exactly: its
-     * replies are addressed to it). A flow is left out if one of its tuples is in use, its port is
-     * taken, or the table is full. Returns how many were made.
+     * The state file's import: each flow of {@code state} is made again, its timeout continued from
+     * {@code now}; a source-NAT flow takes its outside port again (exactly: its replies are
+     * addressed to it). The state file wins over what this routerd made since it started (routerd
+     * forwards while it applies its configuration, and a TCP flow's next segment may have been
+     * picked up by then, maybe with another outside port): a flow with one of the same tuples, or
+     * holding the outside port or the inside endpoint's mapping, gives way. A flow is left out only
+     * when the table is full. Returns how many were made.
      */
     public int restore(ConntrackState state, int now) {
         int made = 0;
@@ -531,19 +534,25 @@ public final class ConntrackTable {
         for (int i = 0; i < state.count(); i++) {
             int at = i * ConntrackState.STRIDE;
             int protocol = state.protocol(i);
-            if (lookup(protocol, state.source(i, FlowTable.ORIGINAL), state.destination(i, FlowTable.ORIGINAL),
-                    state.ports(i, FlowTable.ORIGINAL), now) != FlowTable.NONE
-                || lookup(protocol, state.source(i, FlowTable.REPLY), state.destination(i, FlowTable.REPLY),
-                    state.ports(i, FlowTable.REPLY), now) != FlowTable.NONE) {
-                continue;
+            for (int dir = FlowTable.ORIGINAL; dir <= FlowTable.REPLY; dir++) {
+                int ref = lookup(protocol, state.source(i, dir), state.destination(i, dir), state.ports(i, dir), now);
+                if (ref != FlowTable.NONE) {
+                    remove(ref >>> 1);
+                }
             }
             int flags = state.flags(i);
             int mapping = FlowTable.NONE;
             if ((flags & FlowTable.SRC_NAT) != 0 && FlowKey.hasPorts(protocol)) {
-                int origPorts = state.ports(i, FlowTable.ORIGINAL);
-                int replyPorts = state.ports(i, FlowTable.REPLY);
-                mapping = mappings.acquireExact(protocol, state.source(i, FlowTable.ORIGINAL), FlowKey.sourcePort(origPorts),
-                    state.destination(i, FlowTable.REPLY), FlowKey.destinationPort(protocol, replyPorts));
+                int inside = state.source(i, FlowTable.ORIGINAL);
+                int insidePort = FlowKey.sourcePort(state.ports(i, FlowTable.ORIGINAL));
+                int external = state.destination(i, FlowTable.REPLY);
+                int externalPort = FlowKey.destinationPort(protocol, state.ports(i, FlowTable.REPLY));
+                mapping = mappings.acquireExact(protocol, inside, insidePort, external, externalPort);
+                if (mapping == NatMappings.NONE) {
+                    removeFlowsOf(mappings.lookupExternal(protocol, external, externalPort));
+                    removeFlowsOf(mappings.lookupInternal(protocol, inside, insidePort, external));
+                    mapping = mappings.acquireExact(protocol, inside, insidePort, external, externalPort);
+                }
                 if (mapping == NatMappings.NONE) {
                     continue;
                 }
@@ -566,6 +575,18 @@ public final class ConntrackTable {
         }
         stats.insert += made;
         return made;
+    }
+
+    /** Removes every flow that uses NAT mapping {@code mapping} (a scan: the restore at start only). */
+    private void removeFlowsOf(int mapping) {
+        if (mapping == NatMappings.NONE) {
+            return;
+        }
+        for (int flow = flows.nextInUse(0); flow != FlowTable.NONE; flow = flows.nextInUse(flow + 1)) {
+            if (flows.aux(flow) == mapping) {
+                remove(flow);
+            }
+        }
     }
 
     /** A copy of a flow as {@code conntrack -L} shows it. */

@@ -146,6 +146,16 @@ public final class NatMappings {
         freeList[freeCount++] = mapping;
     }
 
+    /** The mapping of internal {@code (protocol, address, port)} on external address {@code external}, or {@link #NONE}. */
+    public int lookupInternal(int protocol, int address, int port, int external) {
+        for (int slot = 0; slot < addressCount; slot++) {
+            if (addresses[slot] == external) {
+                return (int) byInternal.get((long) slot << 50 | key(protocolIndex(protocol), address, port));
+            }
+        }
+        return NONE;
+    }
+
     /** The mapping a reply to external {@code (protocol, address, port)} belongs to, or {@link #NONE}. */
     public int lookupExternal(int protocol, int address, int port) {
         return (int) byExternal.get(key(protocolIndex(protocol), address, port));

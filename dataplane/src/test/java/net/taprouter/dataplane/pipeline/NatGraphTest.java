@@ -407,7 +407,10 @@ class NatGraphTest {
             int third = Flows.sport(only(other.tap1));
             assertNotEquals(40000, third);
             assertNotEquals(outside, third);
-            assertEquals(0, restored.restore(state, later), "the same flows twice: their tuples are in use");
+            // what was made since the start gives way: A's UDP 40000 picked up with another port
+            restored.restore(new net.taprouter.dataplane.conntrack.ConntrackState(new int[0], 0, -1), later);
+            assertEquals(3, restored.restore(state, later), "the same flows again: the state file wins");
+            assertEquals(4, restored.size());
             other.assertNoLeak();
         }
         fx.assertNoLeak();
