@@ -20,9 +20,9 @@ public final class RouterState {
     private final Map<Integer, Integer> localEntries = new LinkedHashMap<>();
     private Transaction transaction = new Transaction();
     private boolean startingUp;
+    private final ChangeEvents changes = new ChangeEvents();
     private final NatRules nat = new NatRules(this);
     private final ConntrackSettings conntrack = new ConntrackSettings(this);
-    private final ChangeEvents changes = new ChangeEvents();
 
     public RouterState(Dataplane dataplane) {
         this.dataplane = dataplane;

@@ -67,7 +67,7 @@ public final class ForwardingAgent implements Agent {
             work += ring.poll(onFrame, FRAME_BATCH);
             if (now - lastTimerNanos >= TIMER_NANOS) {
                 lastTimerNanos = now;
-                work += graph.onTimer(now); // neighbours, conntrack
+                work += graph.onTimer(now); // the ARP resolver's timer and conntrack's expiry
                 int aged = graph.context().fdbs.age(now / 1_000_000);
                 graph.context().counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
                 work += aged;

@@ -32,8 +32,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Compiles the forwarding path before the first real packet. Without it the first pings through
  * a fresh routerd run interpreted and take ~4x their warm time. A private copy of the dataplane
  * (its own pool, ring, tables, counters; two ports writing to /dev/null through the real
- * {@link TapDevice} write path) forwards synthetic frames of each common kind: forwarded UDP, an
- * echo request to the router, an ARP request for it, a TTL-expired packet. Nothing reaches any
+ * {@link TapDevice} write path, and two more as the ports of a bridge) forwards synthetic frames of
+ * each common kind: forwarded UDP, an echo request to the router, an ARP request for it, a
+ * TTL-expired packet, bridged unicast to a known and to an unknown MAC. Nothing reaches any
  * network, nothing of the real dataplane is touched.
  */
 public final class JitWarmup {
@@ -58,9 +59,11 @@ public final class JitWarmup {
         FramePool pool = new FramePool(64, 2048);
         DescriptorRing ring = new DescriptorRing(64);
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
-        try (CounterFile counterFile = CounterFile.create(null, DataplaneCounters.COUNTERS + 2 * PORT_COUNTERS);
+        try (CounterFile counterFile = CounterFile.create(null, DataplaneCounters.COUNTERS + 4 * PORT_COUNTERS);
              TapDevice sink0 = TapDevice.discarding();
-             TapDevice sink1 = TapDevice.discarding()) {
+             TapDevice sink1 = TapDevice.discarding();
+             TapDevice sink2 = TapDevice.discarding();
+             TapDevice sink3 = TapDevice.discarding()) {
             PortTable ports = new PortTable();
             InterfaceTable interfaces = new InterfaceTable();
             RouteTable routes = new RouteTable(4, GracePeriod.NONE);
@@ -80,6 +83,21 @@ public final class JitWarmup {
             interfaces.put(iface1);
             ports.put(port0);
             ports.put(port1);
+            // a bridge (interface 2) over ports 2 and 3, HOST_A_MAC learned on port 3
+            Interface bridge = Interface.bridge(2, "warmbr", PORT0_MAC + 2, 1500);
+            worker.context().fdbs.create(2, 64, 64, 300_000);
+            interfaces.put(bridge);
+            Port[] members = new Port[2];
+            TapDevice[] bridgeSinks = {sink2, sink3};
+            for (int i = 0; i < 2; i++) {
+                PortCounters counters = new PortCounters(counterFile, "warmb" + i);
+                counters.enableBridge();
+                members[i] = new Port(2 + i, "warmb" + i, bridgeSinks[i], counters);
+                interfaces.put(Interface.forPort(3 + i, members[i], PORT0_MAC + 3 + i, 1500));
+                members[i].upper(bridge);
+                ports.put(members[i]);
+            }
+            bridge.members(members);
             routes.add(ROUTER0 & 0xFFFF_FF00, 24, nextHops.acquire(NextHops.TYPE_CONNECTED, 0, 0));
             routes.add(ROUTER1 & 0xFFFF_FF00, 24, nextHops.acquire(NextHops.TYPE_CONNECTED, 1, 0));
             routes.add(ROUTER0, 32, nextHops.acquire(NextHops.TYPE_LOCAL, 0, 0));
@@ -91,11 +109,12 @@ public final class JitWarmup {
             ForwardingAgent agent = worker.agent(ring, new ReaderEpochs(1, () -> { }), 0, new ForwardingLatency());
             UnsafeBuffer[] templates = templates();
             for (int i = 0; i < frames; i++) {
-                UnsafeBuffer template = templates[i & 3];
+                int kind = i % templates.length;
+                UnsafeBuffer template = templates[kind];
                 int slot = pool.allocate();
                 int offset = pool.frameOffset(slot);
                 pool.buffer().putBytes(offset, template, 0, template.capacity());
-                ring.offer(slot, 0, template.capacity(), System.nanoTime());
+                ring.offer(slot, kind < 4 ? 0 : kind == 4 ? 3 : 2, template.capacity(), System.nanoTime());
                 if ((i & 15) == 15) {
                     agent.doWork();
                 }
@@ -105,7 +124,10 @@ public final class JitWarmup {
         return (System.nanoTime() - start) / 1_000_000;
     }
 
-    /** Forwarded UDP, echo request to the router, ARP request for it, UDP with TTL 1. */
+    /**
+     * On port 0: forwarded UDP, echo request to the router, ARP request for it, UDP with TTL 1; on
+     * the bridge: from A on port 3 (learned there), from B on port 2 to A (known) and to an unknown MAC.
+     */
     private static UnsafeBuffer[] templates() {
         UnsafeBuffer udp = ipv4Frame(HOST_B, 64, Ipv4View.PROTO_UDP);
         UnsafeBuffer expiring = ipv4Frame(HOST_B, 1, Ipv4View.PROTO_UDP);
@@ -125,7 +147,18 @@ public final class JitWarmup {
         ArpView view = new ArpView();
         view.wrap(arp, EthernetView.HEADER_LENGTH, ArpView.LENGTH);
         view.build(ArpView.OP_REQUEST, HOST_A_MAC, HOST_A, 0, ROUTER0);
-        return new UnsafeBuffer[] {udp, echo, arp, expiring};
+        UnsafeBuffer fromA = ipv4Frame(HOST_B, 64, Ipv4View.PROTO_UDP);
+        ethernet.wrap(fromA, 0, FRAME);
+        ethernet.destination(HOST_B_MAC);
+        UnsafeBuffer toA = ipv4Frame(HOST_A, 64, Ipv4View.PROTO_UDP);
+        ethernet.wrap(toA, 0, FRAME);
+        ethernet.destination(HOST_A_MAC);
+        ethernet.source(HOST_B_MAC);
+        UnsafeBuffer toUnknown = ipv4Frame(HOST_A, 64, Ipv4View.PROTO_UDP);
+        ethernet.wrap(toUnknown, 0, FRAME);
+        ethernet.destination(HOST_A_MAC + 0x100);
+        ethernet.source(HOST_B_MAC);
+        return new UnsafeBuffer[] {udp, echo, arp, expiring, fromA, toA, toUnknown};
     }
 
     private static UnsafeBuffer ipv4Frame(int destination, int ttl, int protocol) {

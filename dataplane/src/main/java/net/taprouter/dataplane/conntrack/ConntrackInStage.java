@@ -83,6 +83,7 @@ public final class ConntrackInStage implements Stage {
             return HookStage.ACCEPT;
         }
         packet.ctFlow = ConntrackTable.CT_NEW;
+        packet.ctOrigSrc = key.source;
         packet.ctOrigDst = key.destination;
         packet.ctOrigPorts = key.ports;
         return HookStage.ACCEPT;

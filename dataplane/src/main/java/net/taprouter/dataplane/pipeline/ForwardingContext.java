@@ -240,7 +240,8 @@ public final class ForwardingContext {
     /**
      * The L2 port a frame for interface {@code ifaceIndex} to {@code destination} leaves through:
      * a PORT interface's port; a bridge's port for that MAC in its FDB. -1: flood it (a bridge
-     * that does not know the MAC, or broadcast/multicast); {@link #NO_EGRESS}: no such interface.
+     * that does not know the MAC, or broadcast/multicast); {@link #NO_EGRESS}: no such interface,
+     * or a bridge that is down.
      */
     private int egressPort(int ifaceIndex, long destination) {
         Interface out = interfaces.get(ifaceIndex);
@@ -251,7 +252,7 @@ public final class ForwardingContext {
         if (port != null) {
             return port.index();
         }
-        return out.isBridge() ? bridgePort(out, destination) : NO_EGRESS;
+        return out.isBridge() && out.isUp() ? bridgePort(out, destination) : NO_EGRESS;
     }
 
     private static final int NO_EGRESS = -2;

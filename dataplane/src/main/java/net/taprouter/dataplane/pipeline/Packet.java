@@ -24,8 +24,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  8 mtu               9 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
  * 10 flood references, 11 flood result (not packet fields: kept by the context while one slot is
  *    written to several ports, see {@link #FLOOD_REFS})
- * 12 ctFlow            13 ctOrigDst       14 ctOrigPorts (conntrack: see {@link #ctFlow})
+ * 12-14 free
  * 15-17 {@link Offload}: virtio-net flags, GSO type and size, checksum start/offset, header length
+ * 18 ctFlow  19 ctOrigSrc  20 ctOrigDst  21 ctOrigPorts (conntrack)
+ * 22-31 free
  * </pre>
  *
  * Ports are L2 ports ({@code port.PortTable} indices), interfaces L3 interfaces
@@ -44,11 +46,8 @@ public final class Packet {
     private static final int NEIGHBOUR_ADDRESS = 7;
     private static final int MTU = 8;
     private static final int FLAGS = 9;
-    private static final int CT_FLOW = 12;
-    private static final int CT_ORIG_DST = 13;
-    private static final int CT_ORIG_PORTS = 14;
-    /** Words of {@link PacketMetadata} {@link #save} and {@link #load} use (at most {@link PacketMetadata#WORDS_PER_SLOT}). */
-    static final int WORDS = 15;
+    /** Leading words of {@link PacketMetadata} {@link #save} and {@link #load} use (then {@link Offload}'s and conntrack's, at most {@link PacketMetadata#WORDS_PER_SLOT}). */
+    static final int WORDS = 10;
     /**
      * Word of a slot's metadata counting the writes still queued for it when one slot is written to
      * several ports (a bridge flood): 0 or 1 = one owner. Kept by {@link ForwardingContext}; not part
@@ -57,6 +56,11 @@ public final class Packet {
     static final int FLOOD_REFS = 10;
     /** Word of a flooded slot's metadata: 0 no copy written yet, 1 one went out, else (drop reason ordinal + 2) of the last failure. */
     static final int FLOOD_RESULT = 11;
+    /** Conntrack's words (after {@link Offload}'s 15-17): the flow and the tuple as received. */
+    private static final int CT_FLOW = 18;
+    private static final int CT_ORIG_SRC = 19;
+    private static final int CT_ORIG_DST = 20;
+    private static final int CT_ORIG_PORTS = 21;
     private static final int FLAG_LINK_BROADCAST = 1;
     private static final int FLAG_LOCAL_ORIGIN = 2;
 
@@ -89,15 +93,13 @@ public final class Packet {
     /** Next-hop MTU for ICMP Fragmentation Needed. */
     public int mtu;
     /**
-     * Conntrack: the packet's flow as {@code flow << 1 | direction} (with {@code CT_RELATED} for an
-     * ICMP error about it), or one of {@code conntrack.ConntrackTable.CT_UNTRACKED} (-1, also before
-     * conntrack saw it), {@code CT_NEW}, {@code CT_INVALID}.
+     * Conntrack: the packet's flow as {@code flow << 1 | direction}, or one of
+     * {@code conntrack.ConntrackTable.CT_UNTRACKED} (-1, also before conntrack saw it),
+     * {@code CT_NEW}, {@code CT_INVALID}.
      */
     public int ctFlow;
-    /**
-     * Conntrack, a first packet ({@code CT_NEW}): its destination and ports as received (before
-     * DNAT); its source is the packet's own until source NAT, which makes the flow.
-     */
+    /** Conntrack, a first packet ({@code CT_NEW}): its tuple as received (before DNAT): source, destination, ports. */
+    public int ctOrigSrc;
     public int ctOrigDst;
     public int ctOrigPorts;
 
@@ -167,6 +169,7 @@ public final class Packet {
         words[at + FLAGS] = (linkBroadcast ? FLAG_LINK_BROADCAST : 0) | (localOrigin ? FLAG_LOCAL_ORIGIN : 0);
         offload.save(words, at);
         words[at + CT_FLOW] = ctFlow;
+        words[at + CT_ORIG_SRC] = ctOrigSrc;
         words[at + CT_ORIG_DST] = ctOrigDst;
         words[at + CT_ORIG_PORTS] = ctOrigPorts;
     }
@@ -194,6 +197,7 @@ public final class Packet {
         localOrigin = (flags & FLAG_LOCAL_ORIGIN) != 0;
         offload.load(words, at);
         ctFlow = words[at + CT_FLOW];
+        ctOrigSrc = words[at + CT_ORIG_SRC];
         ctOrigDst = words[at + CT_ORIG_DST];
         ctOrigPorts = words[at + CT_ORIG_PORTS];
         if (ethernet.wrap(frames, frameOffset, frameLength) && ethernet.etherType() == EthernetView.ETHERTYPE_IPV4) {

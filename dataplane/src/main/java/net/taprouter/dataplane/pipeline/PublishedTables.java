@@ -8,13 +8,13 @@ import net.taprouter.dataplane.route.RouteTable;
 
 /**
  * The tables the control thread writes and every forwarding worker reads: L2 ports, L3 interfaces
- * (with their addresses), routes, next hops, settings, and the conntrack/NAT configuration (NAT
- * rules, timeouts). One instance per dataplane, shared by
- * all its workers; a worker's private state (neighbours, counters, rate limiters) is built next
- * to it by {@code agent.Worker}. A new table that the control thread publishes is added here.
+ * (with their addresses), routes, next hops, settings, and the conntrack/NAT configuration (rules,
+ * timeouts). One instance per dataplane, shared by all its workers; a worker's private state
+ * (neighbours, counters, rate limiters, conntrack table) is built next to it by {@code agent.Worker}.
+ * A new table that the control thread publishes is added here.
  */
-public record PublishedTables(PortTable ports, InterfaceTable interfaces, RouteTable routes, NextHops nextHops, DataplaneSettings settings,
-                              ConntrackConfig conntrack) {
+public record PublishedTables(PortTable ports, InterfaceTable interfaces, RouteTable routes, NextHops nextHops,
+                              DataplaneSettings settings, ConntrackConfig conntrack) {
     public PublishedTables {
         if (ports == null || interfaces == null || routes == null || nextHops == null || settings == null || conntrack == null) {
             throw new IllegalArgumentException("a published table is missing");

@@ -244,6 +244,21 @@ class BridgeTest {
     }
 
     @Test
+    void aBridgeThatIsDownNeitherBridgesNorSends() {
+        fx.resolve(2, IP2, H2);
+        fx.resolve(0, GraphFixture.HOST_A, GraphFixture.HOST_A_MAC);
+        fx.markCounters();
+        fx.bridge.adminUp(false);
+        fx.receive(B1, udp(H2, H1, "198.18.0.1", "198.18.0.2"));
+        fx.receive(0, Wire.ipv4("192.0.2.1", "198.18.0.2").udp(40000, 9, Wire.pattern(40, 3))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.port_down", 2, "port.b1.rx_drops", 1, "port.tap0.rx_drops", 1);
+        fx.bridge.adminUp(true);
+        fx.assertNoLeak();
+    }
+
+    @Test
     void linkLocalGroupsAndBadSourcesAreNotFlooded() {
         fx.receive(B1, Wire.ether(Wire.mac("01:80:c2:00:00:00"), H1, 0x0027, new byte[46])); // STP BPDU (802.3 length)
         fx.assertNothingWritten();

@@ -248,7 +248,7 @@ final class GraphFixture implements AutoCloseable {
     int timer(long offsetNanos) {
         long now = START + offsetNanos;
         context.nowNanos = now;
-        int work = graph.onTimer(now); // neighbours, conntrack
+        int work = graph.onTimer(now); // the ARP resolver's timer and conntrack's expiry
         int aged = context.fdbs.age(now / 1_000_000);
         context.counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
         drain();

@@ -87,23 +87,6 @@ class GraphFuzzTest {
             .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
         seeds.add(Wire.ipv4("198.51.100.1", "192.0.2.254").icmp(8, 0, 0x1234_0001, Wire.pattern(1000, 4))
             .frame(GraphFixture.PORT1_MAC, GraphFixture.HOST_B_MAC));
-        // conntrack and NAT (the second property has MASQUERADE out port 1 and a DNAT of R1:8080 to A:80)
-        long p0 = GraphFixture.PORT0_MAC;
-        long p1 = GraphFixture.PORT1_MAC;
-        long a = GraphFixture.HOST_A_MAC;
-        long b = GraphFixture.HOST_B_MAC;
-        seeds.add(Flows.tcp("192.0.2.1", 40000, "198.51.100.1", 80, Flows.SYN, 1, 0, 0, p0, a));
-        seeds.add(Flows.tcp("198.51.100.1", 80, "198.51.100.254", 40000, Flows.SYN | Flows.ACK, 1, 2, 0, p1, b));
-        seeds.add(Flows.tcp("192.0.2.1", 40000, "198.51.100.1", 80, Flows.ACK, 2, 2, 20, p0, a));
-        seeds.add(Flows.tcp("198.51.100.1", 80, "198.51.100.254", 40000, Flows.FIN | Flows.ACK, 2, 22, 0, p1, b));
-        seeds.add(Flows.tcp("198.51.100.1", 50000, "198.51.100.254", 8080, Flows.SYN, 1, 0, 0, p1, b));
-        seeds.add(Flows.tcp("192.0.2.1", 80, "198.51.100.1", 50000, Flows.SYN | Flows.ACK, 1, 2, 0, p0, a));
-        seeds.add(Flows.udp("198.51.100.1", 9, "198.51.100.254", 40000, 40, p1, b));
-        seeds.add(Flows.udp("198.51.100.1", 9, "198.51.100.254", 53, 40, p1, b));
-        seeds.add(Flows.echo("192.0.2.1", "198.51.100.1", 8, 9, 1, p0, a));
-        seeds.add(Flows.echo("198.51.100.1", "198.51.100.254", 0, 9, 1, p1, b));
-        seeds.add(Wire.ipv4("192.0.2.1", "198.51.100.1").flagsFragment(0x2000).udp(40000, 9, Wire.pattern(64, 5))
-            .frame(p0, a));
         long h1 = Wire.mac("00:00:5e:00:53:a1");
         long h2 = Wire.mac("00:00:5e:00:53:a2");
         seeds.add(Wire.ipv4("198.18.0.1", "198.18.0.2").udp(40000, 9, Wire.pattern(60, 5)).frame(h2, h1));
@@ -132,6 +115,23 @@ class GraphFuzzTest {
             Wire.putMac(bridged, 6, h1);
             seeds.add(bridged);
         }
+        // conntrack and NAT (the second property has MASQUERADE out port 1 and a DNAT of R1:8080 to A:80)
+        long p0 = GraphFixture.PORT0_MAC;
+        long p1 = GraphFixture.PORT1_MAC;
+        long a = GraphFixture.HOST_A_MAC;
+        long b = GraphFixture.HOST_B_MAC;
+        seeds.add(Flows.tcp("192.0.2.1", 40000, "198.51.100.1", 80, Flows.SYN, 1, 0, 0, p0, a));
+        seeds.add(Flows.tcp("198.51.100.1", 80, "198.51.100.254", 40000, Flows.SYN | Flows.ACK, 1, 2, 0, p1, b));
+        seeds.add(Flows.tcp("192.0.2.1", 40000, "198.51.100.1", 80, Flows.ACK, 2, 2, 20, p0, a));
+        seeds.add(Flows.tcp("198.51.100.1", 80, "198.51.100.254", 40000, Flows.FIN | Flows.ACK, 2, 22, 0, p1, b));
+        seeds.add(Flows.tcp("198.51.100.1", 50000, "198.51.100.254", 8080, Flows.SYN, 1, 0, 0, p1, b));
+        seeds.add(Flows.tcp("192.0.2.1", 80, "198.51.100.1", 50000, Flows.SYN | Flows.ACK, 1, 2, 0, p0, a));
+        seeds.add(Flows.udp("198.51.100.1", 9, "198.51.100.254", 40000, 40, p1, b));
+        seeds.add(Flows.udp("198.51.100.1", 9, "198.51.100.254", 53, 40, p1, b));
+        seeds.add(Flows.echo("192.0.2.1", "198.51.100.1", 8, 9, 1, p0, a));
+        seeds.add(Flows.echo("198.51.100.1", "198.51.100.254", 0, 9, 1, p1, b));
+        seeds.add(Wire.ipv4("192.0.2.1", "198.51.100.1").flagsFragment(0x2000).udp(40000, 9, Wire.pattern(64, 5))
+            .frame(p0, a));
         return seeds;
     }
 
@@ -191,7 +191,6 @@ class GraphFuzzTest {
     @Property
     void everyFrameHasExactlyOneDispositionAndNothingLeaks(@ForAll @Size(max = 30) List<@From("inputs") Input> inputs) {
         try (GraphFixture fx = new GraphFixture()) {
-            fx.addBridge(16, 6, 2_000);
             run(fx, inputs);
         }
     }
@@ -203,7 +202,6 @@ class GraphFuzzTest {
             fx.context.conntrack.config().rules(new net.taprouter.dataplane.conntrack.NatRuleSet(List.of(
                 net.taprouter.dataplane.conntrack.NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1),
                 net.taprouter.dataplane.conntrack.NatRule.dnat(2, 0, GraphFixture.ROUTER1, 8080, GraphFixture.HOST_A, 80))));
-            fx.addBridge(16, 6, 2_000);
             fx.resolve(1, GraphFixture.HOST_B, GraphFixture.HOST_B_MAC);
             run(fx, inputs);
         }
@@ -211,6 +209,7 @@ class GraphFuzzTest {
 
     private static void run(GraphFixture fx, List<Input> inputs) {
         {
+            fx.addBridge(16, 6, 2_000);
             fx.resolve(0, GraphFixture.HOST_A, GraphFixture.HOST_A_MAC);
             long clock = 0;
             long received = 0;

@@ -16,6 +16,7 @@ class ParkedIcmpErrorTest extends GraphTestBase {
         fx.resolve(0, A, A_MAC);
         fx.markCounters();
         // slots reused: their headroom holds anything (here: no EtherType IPv4 anywhere)
+        // (small slots only: allocate() hands out no large ones, which freeCount() also counts)
         java.util.List<Integer> slots = new java.util.ArrayList<>();
         for (int slot = fx.pool.allocate(); slot >= 0; slot = fx.pool.allocate()) {
             slots.add(slot);
