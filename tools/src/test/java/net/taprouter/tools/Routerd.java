@@ -197,6 +197,26 @@ public final class Routerd implements AutoCloseable {
         return exitStatus == null ? Integer.MIN_VALUE : exitStatus;
     }
 
+    /**
+     * SIGTERM, then the same routerd again (same config, socket, pid file and state file) once
+     * it answers; fails unless the first one exited 0. What the first wrote on stderr stays in
+     * {@link #previousStderr}.
+     */
+    public void restart() {
+        stopCleanly();
+        previousStderr = stderr();
+        exitStatus = null;
+        launch();
+        awaitReady();
+    }
+
+    /** The stderr of the routerd before the last {@link #restart}. */
+    public String previousStderr() {
+        return previousStderr;
+    }
+
+    private String previousStderr = "";
+
     /** Stops routerd and fails unless it exited 0. */
     public void stopCleanly() {
         boolean wasAlive = alive();

@@ -180,7 +180,6 @@ public final class RouterCtl {
             saveFile, capture, out, err, printed);
         return batch == null && status == 0 ? conntrackTrailer(words, json, printed, err) : status;
     }
-
     /** conntrack-tools' version as the trailers name it. */
     static final String CONNTRACK_VERSION = "conntrack v1.4.7 (taprouter)";
 
@@ -248,6 +247,7 @@ public final class RouterCtl {
             }
         }
     }
+
 
     /**
      * Where {@code capture}'s pieces go: P (base64 pcap bytes) to the file or, for {@code -w -} or

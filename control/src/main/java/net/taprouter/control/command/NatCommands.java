@@ -90,9 +90,13 @@ public final class NatCommands implements CommandGroup {
                     }
                 }
                 args.end();
-                int port = link.iface().index();
-                NatRule rule = kind.equals("snat") ? NatRule.snat(id, src.address(), src.length(), port, to)
-                    : NatRule.masquerade(id, src.address(), src.length(), port);
+                if (link.master() != null) {
+                    throw args.error("port " + link.name() + " is a port of bridge " + link.master().name()
+                        + " (NAT applies to the interface traffic is routed out of: the bridge)");
+                }
+                int iface = link.iface().index();
+                NatRule rule = kind.equals("snat") ? NatRule.snat(id, src.address(), src.length(), iface, to)
+                    : NatRule.masquerade(id, src.address(), src.length(), iface);
                 String text = kind + " src " + src + " out " + link.name() + (kind.equals("snat") ? " to " + Ipv4Address.format(to) : "");
                 rules.add(new NatRules.Entry(rule, text, link.name()), command);
             }

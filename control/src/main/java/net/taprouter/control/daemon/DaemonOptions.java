@@ -11,6 +11,8 @@ public final class DaemonOptions {
     String pidfile;
     String group;
     String counters;
+    /** Where the conntrack/NAT table is written on SIGTERM and read at start (ConntrackStateFile). */
+    String state;
     String metrics;
     int warmupFrames = 30_000;
     boolean dedicatedThreads;
@@ -28,6 +30,7 @@ public final class DaemonOptions {
                 case "--pidfile" -> o.pidfile = value(args, ++i, a);
                 case "--group" -> o.group = value(args, ++i, a);
                 case "--counters" -> o.counters = value(args, ++i, a);
+                case "--state" -> o.state = value(args, ++i, a);
                 case "--metrics" -> o.metrics = value(args, ++i, a);
                 case "--warmup" -> {
                     String frames = value(args, ++i, a);
@@ -57,6 +60,9 @@ public final class DaemonOptions {
         if (o.counters == null) {
             o.counters = o.socket.endsWith(".sock") ? o.socket.substring(0, o.socket.length() - 5) + ".counters" : o.socket + ".counters";
         }
+        if (o.state == null) {
+            o.state = ConntrackStateFile.defaultPath(o.socket);
+        }
         return o;
     }
 
@@ -83,7 +89,7 @@ public final class DaemonOptions {
 
     static String usage() {
         return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
-            + " [--counters PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--warmup FRAMES]"
+            + " [--counters PATH] [--state PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--warmup FRAMES]"
             + " [--max-clients N] [--max-request BYTES] [--daemon [--log FILE]]";
     }
 }

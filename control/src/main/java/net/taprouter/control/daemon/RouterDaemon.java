@@ -115,6 +115,15 @@ public final class RouterDaemon {
                     state.startingUp(false);
                 }
             }
+            try {
+                ConntrackStateFile.Restored restored = server.onControlThread(
+                    () -> ConntrackStateFile.restore(Path.of(options.state), state));
+                if (restored != null) {
+                    System.err.println("routerd: conntrack state " + options.state + ": " + restored);
+                }
+            } catch (IOException e) {
+                System.err.println("routerd: " + e.getMessage());
+            }
             if (options.metrics != null) {
                 metrics = new MetricsServer(options.metrics, dataplane.counterFile().reader(), dataplane.latency());
             }
@@ -143,6 +152,9 @@ public final class RouterDaemon {
                 metrics.close();
             }
             server.close();
+            if (status == 0 && !dataplaneDied.get() && socketKey != null) {
+                saveConntrackState(options.state, state);
+            }
             dataplane.close();
             try {
                 RuntimeFiles.deleteSocketIfOurs(socket, socketKey); // another routerd's socket stays
@@ -154,6 +166,20 @@ public final class RouterDaemon {
             }
         }
         return status;
+    }
+
+    /**
+     * On a clean stop: the conntrack/NAT table to the state file ({@link ConntrackStateFile}), so a
+     * routerd started with the same configuration continues its flows. The control server is
+     * closed already: this thread is the only caller of the workers now.
+     */
+    private static void saveConntrackState(String path, RouterState state) {
+        try {
+            int flows = ConntrackStateFile.save(Path.of(path), state);
+            System.err.println("routerd: conntrack state: " + flows + " flows written to " + path);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("routerd: conntrack state not written to " + path + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -91,7 +91,7 @@ public final class NatRules {
         List<NatRule> list = new ArrayList<>(rules.size());
         for (int i = 0; i < rules.size(); i++) {
             NatRule r = rules.get(i).rule();
-            list.add(new NatRule(i + 1, r.kind(), r.protocol(), r.srcNetwork(), r.srcLength(), r.outPort(), r.to(), r.dst(), r.dport(),
+            list.add(new NatRule(i + 1, r.kind(), r.protocol(), r.srcNetwork(), r.srcLength(), r.outInterface(), r.to(), r.dst(), r.dport(),
                 r.toPort()));
         }
         config().rules(new NatRuleSet(list));

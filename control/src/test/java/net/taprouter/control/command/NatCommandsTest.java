@@ -56,7 +56,7 @@ class NatCommandsTest {
         List<NatRule> published = r.dataplane.conntrack().rules().rules();
         assertEquals(4, published.size());
         assertEquals(NatRule.MASQUERADE, published.get(0).kind());
-        assertEquals(r.state.link("wan").port().index(), published.get(0).outPort());
+        assertEquals(r.state.link("wan").iface().index(), published.get(0).outInterface());
         assertEquals(6, published.get(1).protocol());
         assertEquals(80, published.get(1).toPort());
         assertEquals(0, published.get(3).protocol(), "no proto: TCP and UDP");

@@ -1,12 +1,13 @@
 package net.taprouter.dataplane.agent;
 
 import java.util.List;
-import net.taprouter.dataplane.l2.FdbEntry;
-import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.conntrack.ConntrackFilter;
 import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.FlowTable;
+import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -246,6 +247,22 @@ public interface WorkerCommand<R> {
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onConntrackResize(this);
             return null;
+        }
+    }
+
+    /** The state file: from flow {@code from}, up to {@code max} of this worker's flows with their seconds left. */
+    record ConntrackExport(int from, int max) implements WorkerCommand<ConntrackState> {
+        @Override
+        public ConntrackState applyTo(WorkerCommandHandler worker) {
+            return worker.onConntrackExport(this);
+        }
+    }
+
+    /** The state file read back: the flows that fit are made again; answers how many. */
+    record ConntrackRestore(ConntrackState state) implements WorkerCommand<Integer> {
+        @Override
+        public Integer applyTo(WorkerCommandHandler worker) {
+            return worker.onConntrackRestore(this);
         }
     }
 }

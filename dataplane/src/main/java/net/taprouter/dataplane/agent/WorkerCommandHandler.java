@@ -1,11 +1,12 @@
 package net.taprouter.dataplane.agent;
 
 import java.util.List;
-import net.taprouter.dataplane.l2.FdbEntry;
-import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
+import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -132,5 +133,15 @@ public final class WorkerCommandHandler {
     void onConntrackResize(WorkerCommand.ConntrackResize c) {
         ConntrackTable table = context.conntrack;
         table.resize(c.table(), table.seconds(context.nowNanos));
+    }
+
+    ConntrackState onConntrackExport(WorkerCommand.ConntrackExport c) {
+        ConntrackTable table = context.conntrack;
+        return table.export(c.from(), c.max(), table.seconds(context.nowNanos));
+    }
+
+    Integer onConntrackRestore(WorkerCommand.ConntrackRestore c) {
+        ConntrackTable table = context.conntrack;
+        return table.restore(c.state(), table.seconds(context.nowNanos));
     }
 }

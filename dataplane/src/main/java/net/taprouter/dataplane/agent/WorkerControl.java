@@ -1,11 +1,12 @@
 package net.taprouter.dataplane.agent;
 
 import java.util.List;
-import net.taprouter.dataplane.l2.FdbEntry;
-import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.conntrack.ConntrackEntry;
 import net.taprouter.dataplane.conntrack.ConntrackFilter;
+import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -155,6 +156,19 @@ public interface WorkerControl {
      * a worker holds more flows than that.
      */
     void conntrackResize(int max);
+
+    /**
+     * The state file: the next piece of every worker's flows (with their seconds left), from
+     * {@code cursor} as {@link #conntrackPage} pages; the piece's {@code next} goes on (-1: done).
+     */
+    ConntrackStatePage conntrackExport(long cursor, int max);
+
+    /** The state file read back: the flows that fit are made again (on the first worker); answers how many. */
+    int conntrackRestore(ConntrackState state);
+
+    /** A piece of an export and the cursor after it (-1: none). */
+    record ConntrackStatePage(ConntrackState state, long next) {
+    }
 
     /** A page of a conntrack listing and the cursor after it (-1: none). */
     record ConntrackPage(List<ConntrackEntry> entries, long next) {

@@ -3,6 +3,11 @@ package net.taprouter.dataplane.agent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import net.taprouter.dataplane.conntrack.ConntrackFilter;
+import net.taprouter.dataplane.conntrack.ConntrackSlice;
+import net.taprouter.dataplane.conntrack.ConntrackState;
+import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.FlowTable;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -11,10 +16,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
-import net.taprouter.dataplane.conntrack.ConntrackFilter;
-import net.taprouter.dataplane.conntrack.ConntrackSlice;
-import net.taprouter.dataplane.conntrack.ConntrackStats;
-import net.taprouter.dataplane.conntrack.FlowTable;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -241,6 +242,24 @@ final class WorkerProxy implements WorkerControl {
         long next = slice.next() >= 0 ? (long) worker << 32 | slice.next()
             : worker + 1 < workers.size() ? (long) (worker + 1) << 32 : -1;
         return new ConntrackPage(slice.entries(), next);
+    }
+
+    @Override
+    public ConntrackStatePage conntrackExport(long cursor, int max) {
+        int worker = (int) (cursor >>> 32);
+        int from = (int) cursor;
+        if (cursor < 0 || worker >= workers.size()) {
+            return new ConntrackStatePage(new ConntrackState(new int[0], 0, -1), -1);
+        }
+        ConntrackState state = sendTo(List.of(worker), w -> new WorkerCommand.ConntrackExport(from, max)).get().get(worker);
+        long next = state.next() >= 0 ? (long) worker << 32 | state.next()
+            : worker + 1 < workers.size() ? (long) (worker + 1) << 32 : -1;
+        return new ConntrackStatePage(state, next);
+    }
+
+    @Override
+    public int conntrackRestore(ConntrackState state) {
+        return sendTo(List.of(0), w -> new WorkerCommand.ConntrackRestore(state)).get().get(0);
     }
 
     @Override

@@ -63,7 +63,7 @@ public final class ConntrackInStage implements Stage {
             ref = table.track(ref, key, ip.totalLength(), now);
             if (ref >= 0) {
                 packet.ctFlow = ref;
-                table.translateDestination(ref, context.buffer, packet.ipOffset());
+                table.translateDestination(ref, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
                 return HookStage.ACCEPT;
             }
             if (ref == ConntrackTable.CT_INVALID) {
@@ -110,7 +110,7 @@ public final class ConntrackInStage implements Stage {
             table.seconds(context.nowNanos));
         if (ref >= 0) {
             packet.ctFlow = ref;
-            table.translateDestination(ref, context.buffer, packet.ipOffset());
+            table.translateDestination(ref, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
             return;
         }
         NatRuleSet rules = table.config().rules();

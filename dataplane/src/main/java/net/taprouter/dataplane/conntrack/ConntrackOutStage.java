@@ -17,9 +17,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   <li>a packet of a flow gets the flow's source NAT (the original direction of a source-NATed
  *       flow its outside address and port; the reply of a DNATed flow the address it was sent to);</li>
  *   <li>a first packet ({@code CT_NEW}) gets its flow made ({@link ConntrackTable#create}): the
- *       first MASQUERADE or SNAT rule for its source and out port gives the outside address (a
- *       MASQUERADE rule: the out port's address toward the next hop, {@link NatAddresses}); a flow
- *       that was DNATed and comes from inside a rule's prefix but leaves through another port is
+ *       first MASQUERADE or SNAT rule for its source and out interface gives the outside address (a
+ *       MASQUERADE rule: the out interface's address toward the next hop, {@link NatAddresses}); a
+ *       flow that was DNATed and comes from inside a rule's prefix but leaves through another one is
  *       hairpinned: source-NATed by that rule all the same, so the server's replies come back
  *       through the router (RFC 4787 REQ-9);</li>
  *   <li>a RELATED ICMP error gets its outer source translated ({@link RelatedIcmp});</li>
@@ -31,12 +31,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Input: a routed packet ({@link net.taprouter.dataplane.pipeline.Hook#POSTROUTING}). Output:
  * {@link HookStage#ACCEPT}, or the drops conntrack_invalid, conntrack_table_full (no room even
- * after early_drop), nat_no_mapping (no outside port free, or no address on a MASQUERADE port).
+ * after early_drop), nat_no_mapping (no outside port free, or no address on a MASQUERADE interface).
  */
 public final class ConntrackOutStage implements Stage {
     private final ForwardingContext context;
     private final ConntrackTable table;
-    private final InterfaceTable ports;
+    private final InterfaceTable interfaces;
     private final UnsafeBuffer buffer;
     private final Stage invalid;
     private final Stage tableFull;
@@ -45,7 +45,7 @@ public final class ConntrackOutStage implements Stage {
     public ConntrackOutStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
         this.table = context.conntrack;
-        this.ports = context.interfaces;
+        this.interfaces = context.interfaces;
         this.buffer = context.buffer;
         this.invalid = graph.drop(DropReason.CONNTRACK_INVALID);
         this.tableFull = graph.drop(DropReason.CONNTRACK_TABLE_FULL);
@@ -63,7 +63,7 @@ public final class ConntrackOutStage implements Stage {
                 table.translateRelatedOut(ref, buffer, packet.ipOffset());
                 return HookStage.ACCEPT;
             }
-            table.translateSource(ref, buffer, packet.ipOffset());
+            table.translateSource(ref, buffer, packet.ipOffset(), packet.offload.needsChecksum());
             firstFragment(packet, ref);
             return HookStage.ACCEPT;
         }
@@ -89,36 +89,37 @@ public final class ConntrackOutStage implements Stage {
         int tuplePorts = ports16 ? buffer.getInt(l4, ByteOrder.BIG_ENDIAN) : packet.ctOrigPorts;
         int tcpFlags = protocol == NatRewrite.PROTO_TCP ? buffer.getByte(l4 + 13) & 0xFF : 0;
         int destination = ip.destination();
+        int source = ip.source(); // as received: only source NAT, below, changes it
         int external = 0;
         int natFlags = 0;
         NatRuleSet rules = table.config().rules();
         if (rules.snatCount > 0) {
-            int rule = rules.matchSource(packet.ctOrigSrc, packet.egressInterface);
+            int rule = rules.matchSource(source, packet.egressInterface);
             if (rule < 0 && (destination != packet.ctOrigDst || tuplePorts != packet.ctOrigPorts)) {
-                rule = rules.matchSourceAnyPort(packet.ctOrigSrc); // hairpin: a DNATed flow from inside
+                rule = rules.matchSourceAnyInterface(source); // hairpin: a DNATed flow from inside
             }
             if (rule >= 0) {
                 if (rules.snatKind[rule] == NatRule.MASQUERADE) {
-                    int port = rules.snatPort[rule];
-                    external = NatAddresses.masqueradeSource(ports, port,
-                        port == packet.egressInterface ? packet.neighbourAddress : destination);
+                    int iface = rules.snatInterface[rule];
+                    external = NatAddresses.masqueradeSource(interfaces, iface,
+                        iface == packet.egressInterface ? packet.neighbourAddress : destination);
                     if (external == 0) {
                         table.stats().insertFailed++;
                         return noMapping;
                     }
-                    natFlags = ConntrackTable.masqueradePort(port);
+                    natFlags = ConntrackTable.masqueradeInterface(iface);
                 } else {
                     external = rules.snatTo[rule];
                 }
             }
         }
-        int ref = table.create(protocol, packet.ctOrigSrc, packet.ctOrigDst, packet.ctOrigPorts, destination, tuplePorts, external,
+        int ref = table.create(protocol, source, packet.ctOrigDst, packet.ctOrigPorts, destination, tuplePorts, external,
             natFlags, tcpFlags, ip.totalLength(), table.seconds(context.nowNanos));
         if (ref < 0) {
             return ref == ConntrackTable.FULL ? tableFull : noMapping;
         }
         packet.ctFlow = ref;
-        table.translateSource(ref, buffer, packet.ipOffset());
+        table.translateSource(ref, buffer, packet.ipOffset(), packet.offload.needsChecksum());
         firstFragment(packet, ref);
         return HookStage.ACCEPT;
     }

@@ -26,7 +26,7 @@ import org.agrona.MutableDirectBuffer;
  * direction's tuple ({@link #translateDestination} at prerouting, {@link #translateSource} at
  * postrouting). Flags (in {@link FlowTable#flags}): its own {@link FlowTable#ASSURED},
  * {@link FlowTable#SEEN_REPLY}, {@link FlowTable#SRC_NAT}, {@link FlowTable#DST_NAT}, plus
- * {@link #MASQUERADE}, {@link #PICKUP} and the MASQUERADE flow's out port in bits 8-15. The flow's
+ * {@link #MASQUERADE}, {@link #PICKUP} and the MASQUERADE flow's out interface in bits 6-15. The flow's
  * {@link FlowTable#aux} word holds its NAT mapping (or -1); TCP word 0 of the original direction
  * holds a UDP flow's creation time.
  */
@@ -45,11 +45,13 @@ public final class ConntrackTable {
     /** Result of {@link #create}: no NAT port free (or the tuple it gives is taken). */
     public static final int NO_MAPPING = -11;
 
-    /** Flow flag: source NAT by a MASQUERADE rule (flushed when its port loses the address). */
+    /** Flow flag: source NAT by a MASQUERADE rule (flushed when its interface loses the address). */
     public static final int MASQUERADE = 1 << 4;
     /** Flow flag: a TCP flow picked up mid-stream (no SYN seen). */
     public static final int PICKUP = 1 << 5;
-    private static final int PORT_SHIFT = 8;
+    /** Flags bits 6-15: a MASQUERADE flow's out interface. */
+    private static final int IFACE_SHIFT = 6;
+    private static final int IFACE_MASK = 0x3FF;
 
     /** Index slots early_drop looks at from the new tuple's (nf_conntrack: 8 buckets). */
     static final int EVICTION_RANGE = 32;
@@ -64,7 +66,7 @@ public final class ConntrackTable {
     private FlowTable flows;
     private final NatMappings mappings;
     private final ConntrackConfig config;
-    private final InterfaceTable ports;
+    private final InterfaceTable interfaces;
     private final Stats stats = new Stats();
     private final FragmentFlows fragments = new FragmentFlows(4096);
     private final FlowTable.ExpiryListener onRemove = this::removing;
@@ -91,11 +93,11 @@ public final class ConntrackTable {
         public long error;
     }
 
-    public ConntrackTable(int maxFlows, ConntrackConfig config, InterfaceTable ports) {
+    public ConntrackTable(int maxFlows, ConntrackConfig config, InterfaceTable interfaces) {
         this.flows = new FlowTable(maxFlows);
         this.mappings = new NatMappings(Math.min(MAX_MAPPINGS, Math.max(1024, maxFlows)), NAT_ADDRESSES);
         this.config = config;
-        this.ports = ports;
+        this.interfaces = interfaces;
         this.sweepBudget = budget(maxFlows);
     }
 
@@ -289,7 +291,7 @@ public final class ConntrackTable {
             stats.earlyDrop++;
             flow = flows.insert(origSource, origDestination, origPorts, destination, source, replyPorts, protocol, now + timeout);
         }
-        int flags = natFlags & (MASQUERADE | PICKUP | 0xFF << PORT_SHIFT);
+        int flags = natFlags & (MASQUERADE | PICKUP | IFACE_MASK << IFACE_SHIFT);
         if (external != 0) {
             flags |= FlowTable.SRC_NAT;
         }
@@ -311,13 +313,26 @@ public final class ConntrackTable {
         return flow << 1;
     }
 
-    /** The flag bits that name a MASQUERADE flow's out port for {@link #create}. */
-    public static int masqueradePort(int port) {
-        return MASQUERADE | (port & 0xFF) << PORT_SHIFT;
+    /** The flag bits that name a MASQUERADE flow and its out interface, for {@link #create}. */
+    public static int masqueradeInterface(int iface) {
+        return MASQUERADE | (iface & IFACE_MASK) << IFACE_SHIFT;
     }
 
-    /** Destination NAT of a packet of flow {@code ref} at prerouting (original with DNAT, reply with SNAT). */
-    public void translateDestination(int ref, MutableDirectBuffer buffer, int ip) {
+    /** A MASQUERADE flow's out interface, from its flags. */
+    public static int masqueradeInterfaceOf(int flags) {
+        return (flags >>> IFACE_SHIFT) & IFACE_MASK;
+    }
+
+    /** {@code flags} with a MASQUERADE flow's out interface set to {@code iface}. */
+    public static int withMasqueradeInterface(int flags, int iface) {
+        return (flags & ~(IFACE_MASK << IFACE_SHIFT)) | (iface & IFACE_MASK) << IFACE_SHIFT;
+    }
+
+    /**
+     * Destination NAT of a packet of flow {@code ref} at prerouting (original with DNAT, reply with
+     * SNAT). {@code partial}: its L4 checksum is a partial one (offload, {@link NatRewrite}).
+     */
+    public void translateDestination(int ref, MutableDirectBuffer buffer, int ip, boolean partial) {
         int flow = ref >>> 1;
         int dir = ref & 1;
         int flags = flows.flags(flow);
@@ -325,11 +340,11 @@ public final class ConntrackTable {
             return;
         }
         int other = dir ^ 1;
-        NatRewrite.destination(buffer, ip, flows.source(flow, other), FlowKey.sourcePort(flows.ports(flow, other)), false);
+        NatRewrite.destination(buffer, ip, flows.source(flow, other), FlowKey.sourcePort(flows.ports(flow, other)), partial);
     }
 
-    /** Source NAT of a packet of flow {@code ref} at postrouting (original with SNAT, reply with DNAT). */
-    public void translateSource(int ref, MutableDirectBuffer buffer, int ip) {
+    /** Source NAT of a packet of flow {@code ref} at postrouting (original with SNAT, reply with DNAT); {@code partial} as above. */
+    public void translateSource(int ref, MutableDirectBuffer buffer, int ip, boolean partial) {
         int flow = ref >>> 1;
         int dir = ref & 1;
         int flags = flows.flags(flow);
@@ -338,7 +353,7 @@ public final class ConntrackTable {
         }
         int other = dir ^ 1;
         NatRewrite.source(buffer, ip, flows.destination(flow, other),
-            FlowKey.destinationPort(flows.protocol(flow), flows.ports(flow, other)), false);
+            FlowKey.destinationPort(flows.protocol(flow), flows.ports(flow, other)), partial);
     }
 
     /** The flow of an ICMP error in {@code ip} ({@link RelatedIcmp#find}): {@code ref | CT_RELATED}, or {@link FlowTable#NONE}. */
@@ -415,13 +430,13 @@ public final class ConntrackTable {
         return work + watchMasquerade();
     }
 
-    /** An address list of a port changed: scan for MASQUERADE flows that lost theirs (budgeted per tick). */
+    /** An address list of an interface changed: scan for MASQUERADE flows that lost theirs (budgeted per tick). */
     private int watchMasquerade() {
         boolean changed = false;
-        for (int port = 0; port < InterfaceTable.MAX_INTERFACES; port++) {
-            Object addresses = NatAddresses.addressesOf(ports, port);
-            if (addresses != seenAddresses[port]) {
-                seenAddresses[port] = addresses;
+        for (int iface = 0; iface < InterfaceTable.MAX_INTERFACES; iface++) {
+            Object addresses = NatAddresses.addressesOf(interfaces, iface);
+            if (addresses != seenAddresses[iface]) {
+                seenAddresses[iface] = addresses;
                 changed = true;
             }
         }
@@ -436,7 +451,7 @@ public final class ConntrackTable {
         int removed = 0;
         for (int flow = masqueradeCursor; flow < end; flow++) {
             if (flows.inUse(flow) && (flows.flags(flow) & MASQUERADE) != 0
-                && !NatAddresses.stillOwned(ports, (flows.flags(flow) >>> PORT_SHIFT) & 0xFF, flows.destination(flow, FlowTable.REPLY))) {
+                && !NatAddresses.stillOwned(interfaces, masqueradeInterfaceOf(flows.flags(flow)), flows.destination(flow, FlowTable.REPLY))) {
                 remove(flow);
                 removed++;
             }
@@ -478,6 +493,100 @@ public final class ConntrackTable {
             }
         }
         return new ConntrackSlice(entries, flow >= limit ? -1 : flow);
+    }
+
+    /**
+     * The state file's export: from flow number {@code from}, up to {@code max} live flows with
+     * the seconds each has left ({@link ConntrackState}).
+     */
+    public ConntrackState export(int from, int max, int now) {
+        int[] out = new int[Math.min(max, flows.size()) * ConntrackState.STRIDE];
+        int n = 0;
+        int limit = flows.maxFlows();
+        int flow = Math.max(0, from);
+        for (; flow < limit && n * ConntrackState.STRIDE < out.length; flow++) {
+            if (flows.alive(flow, now)) {
+                int at = n * ConntrackState.STRIDE;
+                flows.words(flow, out, at);
+                out[at + FlowTable.WORDS] = flows.expires(flow) - now;
+                if (flows.protocol(flow) == NatRewrite.PROTO_UDP) { // its start, as an age: clocks differ
+                    out[at + FlowTable.tcpWordAt(FlowTable.ORIGINAL, 0)] -= now;
+                }
+                n++;
+            }
+        }
+        flow = flows.nextInUse(flow);
+        return new ConntrackState(out, n, flow == FlowTable.NONE ? -1 : flow);
+    }
+
+    /**
+     * The state file's import: each flow of {@code state} is made again, its timeout continued from
+     * {@code now}; a source-NAT flow takes its outside port again (exactly: its replies are
+     * addressed to it). The state file wins over what this routerd made since it started (routerd
+     * forwards while it applies its configuration, and a TCP flow's next segment may have been
+     * picked up by then, maybe with another outside port): a flow with one of the same tuples, or
+     * holding the outside port or the inside endpoint's mapping, gives way. A flow is left out only
+     * when the table is full. Returns how many were made.
+     */
+    public int restore(ConntrackState state, int now) {
+        int made = 0;
+        int[] w = state.flows();
+        for (int i = 0; i < state.count(); i++) {
+            int at = i * ConntrackState.STRIDE;
+            int protocol = state.protocol(i);
+            for (int dir = FlowTable.ORIGINAL; dir <= FlowTable.REPLY; dir++) {
+                int ref = lookup(protocol, state.source(i, dir), state.destination(i, dir), state.ports(i, dir), now);
+                if (ref != FlowTable.NONE) {
+                    remove(ref >>> 1);
+                }
+            }
+            int flags = state.flags(i);
+            int mapping = FlowTable.NONE;
+            if ((flags & FlowTable.SRC_NAT) != 0 && FlowKey.hasPorts(protocol)) {
+                int inside = state.source(i, FlowTable.ORIGINAL);
+                int insidePort = FlowKey.sourcePort(state.ports(i, FlowTable.ORIGINAL));
+                int external = state.destination(i, FlowTable.REPLY);
+                int externalPort = FlowKey.destinationPort(protocol, state.ports(i, FlowTable.REPLY));
+                mapping = mappings.acquireExact(protocol, inside, insidePort, external, externalPort);
+                if (mapping == NatMappings.NONE) {
+                    removeFlowsOf(mappings.lookupExternal(protocol, external, externalPort));
+                    removeFlowsOf(mappings.lookupInternal(protocol, inside, insidePort, external));
+                    mapping = mappings.acquireExact(protocol, inside, insidePort, external, externalPort);
+                }
+                if (mapping == NatMappings.NONE) {
+                    continue;
+                }
+            }
+            int flow = flows.insertWords(w, at, now + Math.max(1, state.secondsLeft(i)));
+            if (flow == FlowTable.NONE) {
+                if (mapping != FlowTable.NONE) {
+                    mappings.release(mapping);
+                }
+                break;
+            }
+            flows.aux(flow, mapping);
+            if (protocol == NatRewrite.PROTO_UDP) {
+                flows.tcp(flow, FlowTable.ORIGINAL, 0, now + w[at + FlowTable.tcpWordAt(FlowTable.ORIGINAL, 0)]);
+            }
+            if ((flags & MASQUERADE) != 0) {
+                masqueradeFlows++;
+            }
+            made++;
+        }
+        stats.insert += made;
+        return made;
+    }
+
+    /** Removes every flow that uses NAT mapping {@code mapping} (a scan: the restore at start only). */
+    private void removeFlowsOf(int mapping) {
+        if (mapping == NatMappings.NONE) {
+            return;
+        }
+        for (int flow = flows.nextInUse(0); flow != FlowTable.NONE; flow = flows.nextInUse(flow + 1)) {
+            if (flows.aux(flow) == mapping) {
+                remove(flow);
+            }
+        }
     }
 
     /** A copy of a flow as {@code conntrack -L} shows it. */

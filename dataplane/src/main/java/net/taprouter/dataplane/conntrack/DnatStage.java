@@ -16,8 +16,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@code CT_NEW}) only: the first DNAT rule for its protocol, destination and port rewrites the
  * destination (address, and port if the rule gives one; checksums updated incrementally) before
  * the route lookup. Without a DNAT rule, a TCP or UDP (or other non-ICMP) packet to a NAT address
- * — the address of a MASQUERADE rule's out port, or an SNAT rule's address — arriving on that
- * rule's out port is unsolicited: dropped and counted, never answered (RFC 5382 REQ-4: no reset
+ * — the address of a MASQUERADE rule's out interface, or an SNAT rule's address — arriving on that
+ * rule's out interface is unsolicited: dropped and counted, never answered (RFC 5382 REQ-4: no reset
  * for an unsolicited SYN). ICMP queries to the router's addresses are still answered.
  *
  * <p>Input: a packet marked by {@link ConntrackInStage}. Output: {@link HookStage#ACCEPT}, or the
@@ -26,14 +26,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class DnatStage implements Stage {
     private final ForwardingContext context;
     private final ConntrackConfig config;
-    private final InterfaceTable ports;
+    private final InterfaceTable interfaces;
     private final UnsafeBuffer buffer;
     private final Stage unsolicited;
 
     public DnatStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
         this.config = context.conntrack.config();
-        this.ports = context.interfaces;
+        this.interfaces = context.interfaces;
         this.buffer = context.buffer;
         this.unsolicited = graph.drop(DropReason.NAT_UNSOLICITED);
     }
@@ -52,7 +52,8 @@ public final class DnatStage implements Stage {
             int rule = rules.matchDestination(protocol, destination, port);
             if (rule >= 0) {
                 int toPort = rules.dnatToPort[rule];
-                NatRewrite.destination(buffer, packet.ipOffset(), rules.dnatTo[rule], toPort != 0 ? toPort : port, false);
+                NatRewrite.destination(buffer, packet.ipOffset(), rules.dnatTo[rule], toPort != 0 ? toPort : port,
+                    packet.offload.needsChecksum());
                 return HookStage.ACCEPT;
             }
         }
@@ -62,13 +63,13 @@ public final class DnatStage implements Stage {
         return HookStage.ACCEPT;
     }
 
-    /** Is {@code address} the outside address of a source-NAT rule whose out port the packet came in on? */
-    private boolean isNatAddress(NatRuleSet rules, int address, int ingressPort) {
+    /** Is {@code address} the outside address of a source-NAT rule whose out interface the packet came in on? */
+    private boolean isNatAddress(NatRuleSet rules, int address, int ingressInterface) {
         for (int i = 0; i < rules.snatCount; i++) {
-            if (rules.snatPort[i] != ingressPort) {
+            if (rules.snatInterface[i] != ingressInterface) {
                 continue;
             }
-            if (rules.snatKind[i] == NatRule.MASQUERADE ? NatAddresses.stillOwned(ports, ingressPort, address)
+            if (rules.snatKind[i] == NatRule.MASQUERADE ? NatAddresses.stillOwned(interfaces, ingressInterface, address)
                 : rules.snatTo[i] == address) {
                 return true;
             }

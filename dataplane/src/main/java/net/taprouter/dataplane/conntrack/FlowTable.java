@@ -307,6 +307,66 @@ public final class FlowTable {
         return NONE;
     }
 
+    /** Words of a flow as {@link #words}/{@link #insertWords} move them. */
+    public static final int WORDS = STRIDE;
+
+    /** Copies flow {@code flow}'s words (its whole state, the layout of this class) into {@code to} at {@code at}. */
+    public void words(int flow, int[] to, int at) {
+        System.arraycopy(flows, flow * STRIDE, to, at, STRIDE);
+    }
+
+    /**
+     * A flow from {@link #words} (of this or another table with this layout), expiring at
+     * {@code expires}: indexed under its two tuples, given a new id. Returns its number, or
+     * {@link #NONE} if the table is full. The caller has checked that neither tuple is in use.
+     */
+    public int insertWords(int[] from, int at, int expires) {
+        if (freeHead == NONE) {
+            return NONE;
+        }
+        int flow = freeHead;
+        int base = flow * STRIDE;
+        freeHead = flows[base + NEXT_FREE];
+        System.arraycopy(from, at, flows, base, STRIDE);
+        flows[base + EXPIRES] = expires;
+        flows[base + ID] = nextId++;
+        flows[base + NEXT_FREE] = NONE;
+        link(flow, ORIGINAL);
+        link(flow, REPLY);
+        size++;
+        return flow;
+    }
+
+    /** Where TCP tracking word {@code word} of {@code direction} is among a flow's {@link #words}. */
+    public static int tcpWordAt(int direction, int word) {
+        return TCP + direction * TCP_WORDS + word;
+    }
+
+    /** Fields of a flow's words (see {@link #words}): protocol, flags, source/destination/ports of a direction. */
+    public static int wordsProtocol(int[] w, int at) {
+        return w[at + META] >>> 24;
+    }
+
+    public static int wordsFlags(int[] w, int at) {
+        return w[at + META] & 0xFFFF;
+    }
+
+    public static void wordsFlags(int[] w, int at, int flags) {
+        w[at + META] = (w[at + META] & 0xFFFF_0000) | (flags & 0xFFFF);
+    }
+
+    public static int wordsSource(int[] w, int at, int direction) {
+        return w[at + (direction == ORIGINAL ? ORIG_SRC : REPLY_SRC)];
+    }
+
+    public static int wordsDestination(int[] w, int at, int direction) {
+        return w[at + (direction == ORIGINAL ? ORIG_DST : REPLY_DST)];
+    }
+
+    public static int wordsPorts(int[] w, int at, int direction) {
+        return w[at + (direction == ORIGINAL ? ORIG_PORTS : REPLY_PORTS)];
+    }
+
     /**
      * Copies flow {@code flow} of {@code from} (every word: tuples, state, counters, TCP words, aux;
      * its id too) into a new flow of this table and indexes it; returns its number here, or

@@ -99,6 +99,40 @@ public final class NatMappings {
         return mapping;
     }
 
+    /**
+     * As {@link #acquire}, but the mapping must be to {@code externalPort} (a flow restored from a
+     * state file keeps its outside port): if the internal endpoint has a mapping to another port on
+     * {@code external}, or the port is taken, {@link #NONE}.
+     */
+    public int acquireExact(int protocol, int address, int port, int external, int externalPort) {
+        int proto = protocolIndex(protocol);
+        int slot = addressSlot(external);
+        if (slot < 0) {
+            return NONE;
+        }
+        long internal = (long) slot << 50 | key(proto, address, port);
+        long found = byInternal.get(internal);
+        if (found != NONE) {
+            int mapping = (int) found;
+            if (externalPort(mapping) != externalPort) {
+                return NONE;
+            }
+            references[mapping]++;
+            return mapping;
+        }
+        if (freeCount == 0 || isUsed(slot, proto, externalPort)) {
+            return NONE;
+        }
+        int mapping = freeList[--freeCount];
+        markUsed(slot, proto, externalPort, true);
+        internalKey[mapping] = internal;
+        externalKey[mapping] = key(proto, external, externalPort);
+        references[mapping] = 1;
+        byInternal.put(internal, mapping);
+        byExternal.put(externalKey[mapping], mapping);
+        return mapping;
+    }
+
     /** One flow less uses the mapping; the last one frees its port. */
     public void release(int mapping) {
         if (--references[mapping] > 0) {
@@ -110,6 +144,16 @@ public final class NatMappings {
         int proto = (int) (external >>> 48);
         markUsed(addressSlot((int) (external >>> 16)), proto, (int) (external & 0xFFFF), false);
         freeList[freeCount++] = mapping;
+    }
+
+    /** The mapping of internal {@code (protocol, address, port)} on external address {@code external}, or {@link #NONE}. */
+    public int lookupInternal(int protocol, int address, int port, int external) {
+        for (int slot = 0; slot < addressCount; slot++) {
+            if (addresses[slot] == external) {
+                return (int) byInternal.get((long) slot << 50 | key(protocolIndex(protocol), address, port));
+            }
+        }
+        return NONE;
     }
 
     /** The mapping a reply to external {@code (protocol, address, port)} belongs to, or {@link #NONE}. */

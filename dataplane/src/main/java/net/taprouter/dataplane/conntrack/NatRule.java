@@ -4,8 +4,8 @@ package net.taprouter.dataplane.conntrack;
  * One NAT rule as the dataplane applies it (the control plane keeps the words it was made of).
  *
  * <ul>
- *   <li>{@link #MASQUERADE}: a new flow from {@code srcNetwork/srcLength} leaving through port
- *       {@code outPort} gets that port's current address as its source
+ *   <li>{@link #MASQUERADE}: a new flow from {@code srcNetwork/srcLength} leaving through
+ *       interface {@code outInterface} gets that interface's current address as its source
  *       ({@link NatAddresses#masqueradeSource}), ports kept when free;</li>
  *   <li>{@link #SNAT}: the same with the fixed address {@code to};</li>
  *   <li>{@link #DNAT}: a new flow to {@code dst:dport} ({@code protocol} TCP or UDP, 0 = both)
@@ -14,18 +14,18 @@ package net.taprouter.dataplane.conntrack;
  *
  * @param id the number {@code nat show} and {@code nat del} use
  */
-public record NatRule(int id, int kind, int protocol, int srcNetwork, int srcLength, int outPort, int to, int dst, int dport,
+public record NatRule(int id, int kind, int protocol, int srcNetwork, int srcLength, int outInterface, int to, int dst, int dport,
                       int toPort) {
     public static final int MASQUERADE = 1;
     public static final int SNAT = 2;
     public static final int DNAT = 3;
 
-    public static NatRule masquerade(int id, int srcNetwork, int srcLength, int outPort) {
-        return new NatRule(id, MASQUERADE, 0, srcNetwork, srcLength, outPort, 0, 0, 0, 0);
+    public static NatRule masquerade(int id, int srcNetwork, int srcLength, int outInterface) {
+        return new NatRule(id, MASQUERADE, 0, srcNetwork, srcLength, outInterface, 0, 0, 0, 0);
     }
 
-    public static NatRule snat(int id, int srcNetwork, int srcLength, int outPort, int to) {
-        return new NatRule(id, SNAT, 0, srcNetwork, srcLength, outPort, to, 0, 0, 0);
+    public static NatRule snat(int id, int srcNetwork, int srcLength, int outInterface, int to) {
+        return new NatRule(id, SNAT, 0, srcNetwork, srcLength, outInterface, to, 0, 0, 0);
     }
 
     public static NatRule dnat(int id, int protocol, int dst, int dport, int to, int toPort) {

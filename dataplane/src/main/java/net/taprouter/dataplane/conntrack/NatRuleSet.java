@@ -18,7 +18,7 @@ public final class NatRuleSet {
     final int[] snatKind;
     final int[] snatNetwork;
     final int[] snatMask;
-    final int[] snatPort;
+    final int[] snatInterface;
     final int[] snatTo;
     // DNAT rules
     final int dnatCount;
@@ -44,7 +44,7 @@ public final class NatRuleSet {
         snatKind = new int[snat];
         snatNetwork = new int[snat];
         snatMask = new int[snat];
-        snatPort = new int[snat];
+        snatInterface = new int[snat];
         snatTo = new int[snat];
         dnatProtocol = new int[dnat];
         dnatDst = new int[dnat];
@@ -65,7 +65,7 @@ public final class NatRuleSet {
                 snatKind[s] = r.kind();
                 snatMask[s] = r.srcMask();
                 snatNetwork[s] = r.srcNetwork() & r.srcMask();
-                snatPort[s] = r.outPort();
+                snatInterface[s] = r.outInterface();
                 snatTo[s] = r.to();
                 s++;
             }
@@ -77,18 +77,18 @@ public final class NatRuleSet {
         return rules;
     }
 
-    /** The first source-NAT rule (its index among them) for a flow from {@code source} leaving through {@code port}, or -1. */
-    int matchSource(int source, int port) {
+    /** The first source-NAT rule (its index among them) for a flow from {@code source} leaving through interface {@code iface}, or -1. */
+    int matchSource(int source, int iface) {
         for (int i = 0; i < snatCount; i++) {
-            if (snatPort[i] == port && (source & snatMask[i]) == snatNetwork[i]) {
+            if (snatInterface[i] == iface && (source & snatMask[i]) == snatNetwork[i]) {
                 return i;
             }
         }
         return -1;
     }
 
-    /** The first source-NAT rule whose prefix holds {@code source}, whatever its port (hairpinning), or -1. */
-    int matchSourceAnyPort(int source) {
+    /** The first source-NAT rule whose prefix holds {@code source}, whatever its interface (hairpinning), or -1. */
+    int matchSourceAnyInterface(int source) {
         for (int i = 0; i < snatCount; i++) {
             if ((source & snatMask[i]) == snatNetwork[i]) {
                 return i;

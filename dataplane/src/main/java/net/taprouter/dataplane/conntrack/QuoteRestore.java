@@ -26,7 +26,7 @@ public final class QuoteRestore {
         int dst;
         int ports;
         if (ref == ConntrackTable.CT_NEW) {
-            src = packet.ctOrigSrc;
+            src = ip.source(); // DNAT leaves the source as it was
             dst = packet.ctOrigDst;
             ports = packet.ctOrigPorts;
         } else if (ref >= 0 && (ref & ConntrackTable.CT_RELATED) == 0) {
@@ -50,10 +50,10 @@ public final class QuoteRestore {
         int current = first && FlowKey.hasPorts(protocol) && ip.totalLength() - ip.headerLength() >= 8
             ? currentPorts(buffer, ip, protocol) : ports;
         if (ip.source() != src || FlowKey.sourcePort(current) != FlowKey.sourcePort(ports)) {
-            NatRewrite.source(buffer, at, src, FlowKey.sourcePort(ports), false);
+            NatRewrite.source(buffer, at, src, FlowKey.sourcePort(ports), packet.offload.needsChecksum());
         }
         if (ip.destination() != dst || FlowKey.destinationPort(protocol, current) != FlowKey.destinationPort(protocol, ports)) {
-            NatRewrite.destination(buffer, at, dst, FlowKey.destinationPort(protocol, ports), false);
+            NatRewrite.destination(buffer, at, dst, FlowKey.destinationPort(protocol, ports), packet.offload.needsChecksum());
         }
     }
 

@@ -369,6 +369,54 @@ class NatGraphTest {
     }
 
     @Test
+    void flowsExportedAndRestoredKeepTheirOutsidePortsAndTimeLeft() {
+        fx.receive(0, Flows.udp("192.0.2.2", 40000, "198.51.100.1", 9, 8, P0, C_MAC));
+        fx.receive(0, Flows.tcp("192.0.2.1", 40000, "198.51.100.1", 80, Flows.SYN, 1, 0, 0, P0, A_MAC));
+        fx.tap1.take();
+        fx.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 8, P0, A_MAC));
+        int outside = Flows.sport(only(fx.tap1));
+        assertNotEquals(40000, outside);
+        fx.timer(10 * SECOND);
+        int now = table.seconds(fx.context.nowNanos);
+        net.taprouter.dataplane.conntrack.ConntrackState state = table.export(0, 100, now);
+        assertEquals(3, state.count());
+        List<String> before = described();
+
+        try (GraphFixture other = new GraphFixture(ConntrackHooks.all())) {
+            ConntrackTable restored = other.context.conntrack;
+            restored.config().rules(table.config().rules());
+            other.resolve(0, A, A_MAC);
+            other.resolve(1, B, B_MAC);
+            other.context.nowNanos = GraphFixture.START + 500 * SECOND; // another clock
+            int later = restored.seconds(other.context.nowNanos);
+            assertEquals(3, restored.restore(state, later));
+            List<String> after = new ArrayList<>();
+            for (ConntrackEntry e : restored.slice(ConntrackFilter.ALL, 0, 100, false, later).entries()) {
+                after.add(Flows.describe(e));
+                assertEquals(e.protocol() == 17 ? 20 : 110, e.timeout(), "time left continued: " + Flows.describe(e));
+            }
+            assertEquals(before, after);
+            // A's reply still finds A through the outside port the first table chose
+            other.receive(1, Flows.udp("198.51.100.1", 9, "198.51.100.254", outside, 8, P1, B_MAC));
+            byte[] toA = only(other.tap0);
+            assertEquals(A, Flows.dst(toA));
+            assertEquals(40000, Flows.dport(toA));
+            // and the outside ports are held again: a new host with 40000 gets neither
+            other.resolve(0, Wire.ip("192.0.2.3"), Wire.mac("00:00:5e:00:53:05"));
+            other.receive(0, Flows.udp("192.0.2.3", 40000, "198.51.100.1", 9, 8, P0, Wire.mac("00:00:5e:00:53:05")));
+            int third = Flows.sport(only(other.tap1));
+            assertNotEquals(40000, third);
+            assertNotEquals(outside, third);
+            // what was made since the start gives way: A's UDP 40000 picked up with another port
+            restored.restore(new net.taprouter.dataplane.conntrack.ConntrackState(new int[0], 0, -1), later);
+            assertEquals(3, restored.restore(state, later), "the same flows again: the state file wins");
+            assertEquals(4, restored.size());
+            other.assertNoLeak();
+        }
+        fx.assertNoLeak();
+    }
+
+    @Test
     void mappingsAreReleasedWithTheirFlows() {
         fx.receive(0, Flows.udp("192.0.2.2", 40000, "198.51.100.1", 9, 8, P0, C_MAC));
         only(fx.tap1);

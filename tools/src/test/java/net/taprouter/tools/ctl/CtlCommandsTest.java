@@ -120,6 +120,8 @@ class CtlCommandsTest {
         refused("link set gw0 master gw1", "\"gw1\" is not a bridge");
         refused("link set gw0 ageing 10", "gw0 is not a bridge");
         refused("fdb add 00:00:5e:00:53:01 dev gw0", "\"gw0\" is not a bridge port");
+        refused("nat add masquerade src 192.0.2.0/24 out gw9", "no such port \"gw9\"");
+        refused("conntrack -L -p bogus", "bad protocol \"bogus\"");
         refused("link frobnicate", "unknown command", "frobnicate");
     }
 
