@@ -6,7 +6,9 @@ import net.taprouter.dataplane.pipeline.Hooks;
 /**
  * The stages connection tracking and NAT register at the graph's hooks, for every worker: at
  * prerouting {@link ConntrackInStage} then {@link DnatStage}; at postrouting
- * {@link ConntrackOutStage}. Each works on its worker's own {@link ConntrackTable}.
+ * {@link ConntrackOutStage}. Each works on its worker's own {@link ConntrackTable}. They are
+ * registered dormant ({@link Hooks#withDormant}): a worker runs them from the first NAT rule on
+ * ({@code WorkerControl.conntrackStart}), so a router that does not NAT pays nothing for them.
  */
 public final class ConntrackHooks {
     private ConntrackHooks() {
@@ -15,9 +17,9 @@ public final class ConntrackHooks {
     /** {@code hooks} plus the conntrack and NAT stages. */
     public static Hooks with(Hooks hooks) {
         return hooks
-            .with(Hook.PREROUTING, (context, graph) -> new ConntrackInStage(context))
-            .with(Hook.PREROUTING, DnatStage::new)
-            .with(Hook.POSTROUTING, ConntrackOutStage::new);
+            .withDormant(Hook.PREROUTING, (context, graph) -> new ConntrackInStage(context))
+            .withDormant(Hook.PREROUTING, DnatStage::new)
+            .withDormant(Hook.POSTROUTING, ConntrackOutStage::new);
     }
 
     /** Only the conntrack and NAT stages. */
