@@ -355,7 +355,7 @@ public class ForwardingBenchmark {
             if (sinkOut.lastLength != frameSize
                 || !ip.wrap(out, EthernetView.HEADER_LENGTH, frameSize - EthernetView.HEADER_LENGTH)
                 || ip.ttl() != TTL - 1 || !ip.isHeaderChecksumValid()
-                || ip.destination() != expectedDestination || ip.source() != HOST1
+                || ip.destination() != expectedDestination || ip.source() != (restoreSource ? GW1 : HOST1)
                 || MacAddress.get(out, 6) != MAC_GW1
                 || (MacAddress.get(out, 0) - MAC_HOST2) < 0 || (MacAddress.get(out, 0) - MAC_HOST2) >= GATEWAYS) {
                 throw new IllegalStateException("ForwardingBenchmark: bad forwarded frame: length " + sinkOut.lastLength

@@ -86,7 +86,7 @@ class ConntrackGraphTest {
             idle.worker.startConntrack();
             assertTrue(notStarted.started());
             assertEquals(max, notStarted.flows().maxFlows());
-            assertEquals(2, idle.graph.hook(Hook.PREROUTING).runningLength());
+            assertEquals(1, idle.graph.hook(Hook.PREROUTING).runningLength());
             assertEquals(1, idle.graph.hook(Hook.POSTROUTING).runningLength());
             idle.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 20, P0, A_MAC));
             only(idle.tap1);
