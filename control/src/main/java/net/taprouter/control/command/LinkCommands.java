@@ -482,17 +482,19 @@ public final class LinkCommands implements CommandGroup {
             PortCounters c = port.counters(); // each sum over the shards (RX agent, workers)
             long rxBytes = c.rxBytes();
             long rxPackets = c.rxPackets();
-            long rxDrops = c.rxDrops();
+            long rxErrors = c.rxErrors();
+            long rxDropped = c.rxDrops() - rxErrors; // ip -s link: errors apart from drops
             long txBytes = c.txBytes();
             long txPackets = c.txPackets();
-            long txDrops = c.txDrops();
-            out.line("    RX:  bytes packets dropped");
-            out.line(String.format("    %10d %7d %7d", rxBytes, rxPackets, rxDrops));
-            out.line("    TX:  bytes packets dropped");
-            out.line(String.format("    %10d %7d %7d", txBytes, txPackets, txDrops));
+            long txErrors = c.txErrors();
+            long txDropped = c.txDrops() - txErrors;
+            out.line("    RX:  bytes packets errors dropped");
+            out.line(String.format("    %10d %7d %6d %7d", rxBytes, rxPackets, rxErrors, rxDropped));
+            out.line("    TX:  bytes packets errors dropped");
+            out.line(String.format("    %10d %7d %6d %7d", txBytes, txPackets, txErrors, txDropped));
             row.put("stats64", Map.of(
-                "rx", Map.of("bytes", rxBytes, "packets", rxPackets, "dropped", rxDrops),
-                "tx", Map.of("bytes", txBytes, "packets", txPackets, "dropped", txDrops)));
+                "rx", Map.of("bytes", rxBytes, "packets", rxPackets, "errors", rxErrors, "dropped", rxDropped),
+                "tx", Map.of("bytes", txBytes, "packets", txPackets, "errors", txErrors, "dropped", txDropped)));
         }
         return row;
     }

@@ -62,18 +62,20 @@ class CounterReadersTest {
             c.worker(0).txBytes.getAndAddRelease(400);
             c.worker(1).txBytes.getAndAddRelease(500);
             c.worker(1).txDrops.getAndAddRelease(6);
+            c.worker(1).rxErrors.getAndAddRelease(1); // one of the 3 rx drops was a malformed frame
+            c.worker(0).txErrors.getAndAddRelease(2); // two of the 6 tx drops were failed writes
             Port port = new Port(0, "gw0", sink, c);
             Link link = new Link(Interface.forPort(0, port, 0x0200_0000_0001L, 1500), port, "t0", null, false);
             Output out = new Output(false);
             LinkCommands.describe(link, out, true);
             String text = out.render();
-            assertTrue(text.contains("    RX:  bytes packets dropped\n           700       7       3\n"), text);
-            assertTrue(text.contains("    TX:  bytes packets dropped\n           900       9       6\n"), text);
+            assertTrue(text.contains("    RX:  bytes packets errors dropped\n           700       7      1       2\n"), text);
+            assertTrue(text.contains("    TX:  bytes packets errors dropped\n           900       9      2       4\n"), text);
             Output json = new Output(true);
             LinkCommands.describe(link, json, true);
             String j = json.render();
-            assertTrue(j.contains("\"rx\":{") && j.contains("\"packets\":7") && j.contains("\"dropped\":3"), j);
-            assertTrue(j.contains("\"bytes\":900") && j.contains("\"packets\":9") && j.contains("\"dropped\":6"), j);
+            assertTrue(j.contains("\"rx\":{") && j.contains("\"packets\":7") && j.contains("\"errors\":1") && j.contains("\"dropped\":2"), j);
+            assertTrue(j.contains("\"bytes\":900") && j.contains("\"packets\":9") && j.contains("\"errors\":2") && j.contains("\"dropped\":4"), j);
         }
     }
 }

@@ -92,7 +92,7 @@ class CounterSnapshotTest {
                 }
             }
             List<String> expected = new ArrayList<>(List.of("port.gw0.rx_packets", "port.gw0.rx_bytes", "port.gw0.rx_drops",
-                "port.gw0.tx_packets", "port.gw0.tx_bytes", "port.gw0.tx_drops"));
+                "port.gw0.tx_packets", "port.gw0.tx_bytes", "port.gw0.tx_drops", "port.gw0.rx_errors", "port.gw0.tx_errors"));
             for (Event e : Event.values()) {
                 expected.add("event." + e.counterName());
             }

@@ -12,6 +12,7 @@ import net.taprouter.dataplane.l2.Fdb;
 import net.taprouter.dataplane.l2.FdbTables;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
@@ -194,7 +195,11 @@ public final class ForwardingContext {
             counters.drop(reason);
             Port in = ports.get(ingressPort);
             if (in != null) {
-                in.counters().worker(shard).rxDrops.incrementRelease();
+                PortCounters.Worker portCounters = in.counters().worker(shard);
+                portCounters.rxDrops.incrementRelease();
+                if (reason.isError()) {
+                    portCounters.rxErrors.incrementRelease();
+                }
             }
         }
     }

@@ -206,6 +206,7 @@ public final class Transmitter {
         if (result == FrameIo.WOULD_BLOCK) {
             return DropReason.TX_QUEUE_FULL;
         }
+        portCounters.txErrors.incrementRelease();
         if (result == FrameIo.GONE && !port.carrierLost()) {
             port.markCarrierLost();
             System.err.println("routerd: port " + port.name() + " down: " + device.lastFailure());

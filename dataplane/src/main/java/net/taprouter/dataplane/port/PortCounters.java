@@ -6,8 +6,11 @@ import org.agrona.concurrent.status.AtomicCounter;
 /**
  * Per-port counters in the shared counter file, one copy per writer ({@link CounterFile.Shard}):
  * each RX shard has the port's {@code rx_packets} and {@code rx_bytes} ({@link #rx}), each
- * forwarding worker's shard its {@code rx_drops}, {@code tx_packets}, {@code tx_bytes} and
- * {@code tx_drops} ({@link #worker}). A writer reaches its copy by its shard index (no allocation);
+ * forwarding worker's shard its {@code rx_drops}, {@code tx_packets}, {@code tx_bytes},
+ * {@code tx_drops}, {@code rx_errors} and {@code tx_errors} ({@link #worker}). The errors are a part
+ * of the drops, as {@code ip -s link} tells them apart: rx_errors the received frames dropped as
+ * malformed ({@code DropReason.isError}), tx_errors the writes the device failed (not the ones
+ * that would block, which are only dropped). A writer reaches its copy by its shard index (no allocation);
  * readers take the sums ({@link #rxPackets()}...). Made over the shards that exist at the time:
  * the workers and the RX agent are built before the first port.
  *
@@ -34,12 +37,17 @@ public final class PortCounters implements AutoCloseable {
         public final AtomicCounter txPackets;
         public final AtomicCounter txBytes;
         public final AtomicCounter txDrops;
+        public final AtomicCounter rxErrors;
+        public final AtomicCounter txErrors;
 
-        Worker(AtomicCounter rxDrops, AtomicCounter txPackets, AtomicCounter txBytes, AtomicCounter txDrops) {
+        Worker(AtomicCounter rxDrops, AtomicCounter txPackets, AtomicCounter txBytes, AtomicCounter txDrops, AtomicCounter rxErrors,
+               AtomicCounter txErrors) {
             this.rxDrops = rxDrops;
             this.txPackets = txPackets;
             this.txBytes = txBytes;
             this.txDrops = txDrops;
+            this.rxErrors = rxErrors;
+            this.txErrors = txErrors;
         }
     }
 
@@ -65,7 +73,8 @@ public final class PortCounters implements AutoCloseable {
 
     /**
      * Registers the port's counters for every shard of {@code file}, name by name (so the names
-     * first appear in the order rx_packets, rx_bytes, rx_drops, tx_packets, tx_bytes, tx_drops).
+     * first appear in the order rx_packets, rx_bytes, rx_drops, tx_packets, tx_bytes, tx_drops,
+     * rx_errors, tx_errors).
      */
     public PortCounters(CounterFile file, String port) {
         file.fixShards();
@@ -80,13 +89,15 @@ public final class PortCounters implements AutoCloseable {
         AtomicCounter[] txPackets = register(file, prefix + "tx_packets", CounterFile.ShardRole.WORKER, workerShards);
         AtomicCounter[] txBytes = register(file, prefix + "tx_bytes", CounterFile.ShardRole.WORKER, workerShards);
         AtomicCounter[] txDrops = register(file, prefix + "tx_drops", CounterFile.ShardRole.WORKER, workerShards);
+        AtomicCounter[] rxErrors = register(file, prefix + "rx_errors", CounterFile.ShardRole.WORKER, workerShards);
+        AtomicCounter[] txErrors = register(file, prefix + "tx_errors", CounterFile.ShardRole.WORKER, workerShards);
         rx = new Rx[rxShards];
         for (int s = 0; s < rxShards; s++) {
             rx[s] = new Rx(rxPackets[s], rxBytes[s]);
         }
         workers = new Worker[workerShards];
         for (int s = 0; s < workerShards; s++) {
-            workers[s] = new Worker(rxDrops[s], txPackets[s], txBytes[s], txDrops[s]);
+            workers[s] = new Worker(rxDrops[s], txPackets[s], txBytes[s], txDrops[s], rxErrors[s], txErrors[s]);
         }
     }
 
@@ -193,6 +204,22 @@ public final class PortCounters implements AutoCloseable {
         return sum;
     }
 
+    public long rxErrors() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.rxErrors.get();
+        }
+        return sum;
+    }
+
+    public long txErrors() {
+        long sum = 0;
+        for (Worker w : workers) {
+            sum += w.txErrors.get();
+        }
+        return sum;
+    }
+
     /**
      * Frees the counters (control thread, after the port left the dataplane), in the order they
      * were made: a port made later reuses the records in the same name order.
@@ -216,6 +243,12 @@ public final class PortCounters implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.txDrops.close();
+        }
+        for (Worker w : workers) {
+            w.rxErrors.close();
+        }
+        for (Worker w : workers) {
+            w.txErrors.close();
         }
         Bridge[] copies = bridge;
         if (copies != null) {

@@ -108,6 +108,13 @@ public enum DropReason {
         L2_BROADCAST_NOT_FORWARDED, FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, FRAGMENTATION_NEEDED,
         NEIGHBOUR_UNRESOLVED, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER, ICMP_ERROR_SUPPRESSED, NAT_UNSOLICITED));
 
+    /**
+     * Malformed received frames: counted also as their ingress port's {@code rx_errors} (the
+     * errors column of {@code link show -s}, as the kernel counts length and checksum errors).
+     */
+    private static final Set<DropReason> ERRORS = Collections.unmodifiableSet(EnumSet.of(
+        FRAME_TOO_SHORT, FRAME_TOO_LONG, ARP_MALFORMED, IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_LENGTH, IP_BAD_CHECKSUM, OFFLOAD_BAD));
+
     /** Reasons only a received frame can be dropped for (no {@code origin.drop} counter). */
     private static final Set<DropReason> RECEIVED_ONLY = Collections.unmodifiableSet(EnumSet.of(
         FRAME_TOO_SHORT, FRAME_TOO_LONG, RX_NO_BUFFER, RX_RING_FULL, ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE,
@@ -130,6 +137,11 @@ public enum DropReason {
     }
 
     /** The name shown in stats, e.g. {@code ip_bad_checksum}. */
+    /** Is it a malformed received frame (also a port's {@code rx_errors})? */
+    public boolean isError() {
+        return ERRORS.contains(this);
+    }
+
     public String counterName() {
         return counterName;
     }

@@ -77,8 +77,8 @@ class WorkerCountersTest {
             assertTrue(labels.contains("drop.ip_bad_checksum@worker0") && labels.contains("drop.ip_bad_checksum@worker1"), labels.toString());
             assertTrue(labels.contains("drop.rx_no_buffer@rx0") && labels.contains("port.p0.rx_packets@rx0"), labels.toString());
             assertTrue(labels.contains("port.p1.tx_packets@worker0") && labels.contains("port.p1.tx_packets@worker1"), labels.toString());
-            // per worker all drops and events, the RX agent its drops; per port 2 RX counters + 4 per worker
-            assertEquals(2 * DataplaneCounters.COUNTERS + DataplaneCounters.RX_COUNTERS + 2 * (2 + 2 * 4), labels.size(), labels.toString());
+            // per worker all drops and events, the RX agent its drops; per port 2 RX counters + 6 per worker
+            assertEquals(2 * DataplaneCounters.COUNTERS + DataplaneCounters.RX_COUNTERS + 2 * (2 + 2 * 6), labels.size(), labels.toString());
 
             ForwardingAgent agentA = started(a);
             ForwardingAgent agentB = started(b);
@@ -110,7 +110,8 @@ class WorkerCountersTest {
             List<String> names = new ArrayList<>(totals.keySet());
             assertEquals("drop." + DropReason.values()[0].counterName(), names.get(0));
             assertEquals(List.of("port.p0.rx_packets", "port.p0.rx_bytes", "port.p0.rx_drops", "port.p0.tx_packets",
-                "port.p0.tx_bytes", "port.p0.tx_drops"), names.subList(names.indexOf("port.p0.rx_packets"), names.indexOf("port.p0.rx_packets") + 6));
+                "port.p0.tx_bytes", "port.p0.tx_drops", "port.p0.rx_errors", "port.p0.tx_errors"),
+                names.subList(names.indexOf("port.p0.rx_packets"), names.indexOf("port.p0.rx_packets") + 8));
         }
     }
 
@@ -133,8 +134,8 @@ class WorkerCountersTest {
             new PortCounters(file, "old").close();
             new PortCounters(file, "new");
             assertEquals(List.of("port.new.rx_packets", "port.new.rx_bytes", "port.new.rx_drops", "port.new.tx_packets",
-                "port.new.tx_bytes", "port.new.tx_drops"),
-                new ArrayList<>(file.totals().keySet()).subList(DataplaneCounters.COUNTERS, DataplaneCounters.COUNTERS + 6));
+                "port.new.tx_bytes", "port.new.tx_drops", "port.new.rx_errors", "port.new.tx_errors"),
+                new ArrayList<>(file.totals().keySet()).subList(DataplaneCounters.COUNTERS, DataplaneCounters.COUNTERS + 8));
         }
     }
 

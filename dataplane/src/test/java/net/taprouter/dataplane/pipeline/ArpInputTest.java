@@ -101,7 +101,7 @@ class ArpInputTest extends GraphTestBase {
 
         fx.assertNothingWritten();
         assertEquals(-1, fx.neighbour(0, A));
-        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1, "port.tap0.rx_errors", 1);
         fx.assertNoLeak();
     }
 
@@ -114,7 +114,7 @@ class ArpInputTest extends GraphTestBase {
 
         fx.assertNothingWritten();
         assertEquals(-1, fx.neighbour(0, A));
-        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1, "port.tap0.rx_errors", 1);
         fx.assertNoLeak();
     }
 
@@ -126,7 +126,7 @@ class ArpInputTest extends GraphTestBase {
         fx.receive(0, request);
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1, "port.tap0.rx_errors", 1);
         fx.assertNoLeak();
     }
 
@@ -139,7 +139,7 @@ class ArpInputTest extends GraphTestBase {
 
         fx.assertNothingWritten();
         assertEquals(-1, fx.neighbour(0, A));
-        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.arp_malformed", 1, "port.tap0.rx_drops", 1, "port.tap0.rx_errors", 1);
         fx.assertNoLeak();
     }
 }

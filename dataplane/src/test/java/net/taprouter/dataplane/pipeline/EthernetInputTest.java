@@ -45,7 +45,7 @@ class EthernetInputTest extends GraphTestBase {
         fx.receive(0, frame);
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.frame_too_short", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.frame_too_short", 1, "port.tap0.rx_drops", 1, "port.tap0.rx_errors", 1);
         fx.assertNoLeak();
     }
 
@@ -56,7 +56,7 @@ class EthernetInputTest extends GraphTestBase {
         fx.receive(0, frame);
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ip_truncated", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.ip_truncated", 1, "port.tap0.rx_drops", 1, "port.tap0.rx_errors", 1);
         fx.assertNoLeak();
     }
 

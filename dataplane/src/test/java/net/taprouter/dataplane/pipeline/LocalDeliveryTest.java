@@ -115,7 +115,7 @@ class LocalDeliveryTest extends GraphTestBase {
         fx.receive(0, echo);
 
         fx.assertNothingWritten();
-        fx.assertCounters("drop.ip_bad_checksum", 1, "port.tap0.rx_drops", 1);
+        fx.assertCounters("drop.ip_bad_checksum", 1, "port.tap0.rx_drops", 1, "port.tap0.rx_errors", 1);
         fx.assertNoLeak();
     }
 

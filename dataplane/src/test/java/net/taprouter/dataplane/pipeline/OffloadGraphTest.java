@@ -201,7 +201,7 @@ class OffloadGraphTest extends GraphTestBase {
             fx.receiveOffload(0, toPort0(OffloadGolden.TCP_SUPER), vnet(header));
         }
         fx.assertNothingWritten();
-        fx.assertCounters("drop.offload_bad", bad.length, "port.tap0.rx_drops", bad.length);
+        fx.assertCounters("drop.offload_bad", bad.length, "port.tap0.rx_drops", bad.length, "port.tap0.rx_errors", bad.length);
     }
 
     @Test

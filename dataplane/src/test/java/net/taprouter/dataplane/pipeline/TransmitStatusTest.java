@@ -48,7 +48,7 @@ class TransmitStatusTest extends GraphTestBase {
                 fx.receive(0, Golden.UDP_A_TO_B);
                 fx.receive(0, Golden.UDP_A_TO_B);
             });
-            fx.assertCounters("drop.tx_error", 2, "port.tap0.rx_drops", 2, "port.tap1.tx_drops", 2);
+            fx.assertCounters("drop.tx_error", 2, "port.tap0.rx_drops", 2, "port.tap1.tx_drops", 2, "port.tap1.tx_errors", 2);
             assertTrue(fx.port1.isUp(), "errno " + errno + " took the port down");
             assertEquals("", log, "errno " + errno + " logged");
             fx.assertNoLeak();
@@ -73,7 +73,7 @@ class TransmitStatusTest extends GraphTestBase {
                 "errno " + errno + ": one log line");
             // the second frame found the port down already
             fx.assertCounters("drop.port_down", 1, "drop.tx_error", 1, "port.tap0.rx_drops", 2,
-                "port.tap1.tx_drops", 1);
+                "port.tap1.tx_drops", 1, "port.tap1.tx_errors", 1);
             assertEquals(1, fx.tap1.writeCalls(), "frames written to a lost port");
             fx.assertNoLeak();
         }

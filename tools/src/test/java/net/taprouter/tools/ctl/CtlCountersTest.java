@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 90)
 class CtlCountersTest {
-    private static final Pattern NUMS = Pattern.compile("^\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
+    private static final Pattern NUMS = Pattern.compile("^\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*$");
 
     private CtlTopology t;
     private CtlDaemon d;
@@ -65,17 +65,17 @@ class CtlCountersTest {
     private long[] linkStats(String port) {
         String out = d.ctlOk("link", "show", port, "-s").out();
         List<String> l = CtlCheck.lines(out);
-        long[] v = new long[6];
+        long[] v = new long[8]; // RX bytes packets errors dropped, TX bytes packets errors dropped
         int found = 0;
         for (int i = 0; i + 1 < l.size(); i++) {
             String head = l.get(i).trim();
-            if (head.matches("(RX|TX):\\s+bytes\\s+packets\\s+dropped")) {
+            if (head.matches("(RX|TX):\\s+bytes\\s+packets\\s+errors\\s+dropped")) {
                 Matcher m = NUMS.matcher(l.get(i + 1));
                 if (!m.matches()) {
                     fail("no numbers under '" + head + "'\n" + out);
                 }
-                int base = head.startsWith("RX") ? 0 : 3;
-                for (int k = 0; k < 3; k++) {
+                int base = head.startsWith("RX") ? 0 : 4;
+                for (int k = 0; k < 4; k++) {
                     v[base + k] = Long.parseLong(m.group(k + 1));
                 }
                 found++;
@@ -89,12 +89,12 @@ class CtlCountersTest {
     @Order(1)
     void linkShowStatisticsPerPort() {
         String all = d.ctlOk("link", "show", "-s").out();
-        assertEquals(2, Pattern.compile("(?m)^\\s+RX:\\s+bytes\\s+packets\\s+dropped$").matcher(all).results().count(), all);
-        assertEquals(2, Pattern.compile("(?m)^\\s+TX:\\s+bytes\\s+packets\\s+dropped$").matcher(all).results().count(), all);
+        assertEquals(2, Pattern.compile("(?m)^\\s+RX:\\s+bytes\\s+packets\\s+errors\\s+dropped$").matcher(all).results().count(), all);
+        assertEquals(2, Pattern.compile("(?m)^\\s+TX:\\s+bytes\\s+packets\\s+errors\\s+dropped$").matcher(all).results().count(), all);
         for (String port : List.of("gw0", "gw1")) {
             long[] v = linkStats(port);
             assertTrue(v[0] > 0 && v[1] >= 20, port + " rx bytes/packets after 20 pings: " + java.util.Arrays.toString(v));
-            assertTrue(v[3] > 0 && v[4] >= 20, port + " tx bytes/packets after 20 pings: " + java.util.Arrays.toString(v));
+            assertTrue(v[4] > 0 && v[5] >= 20, port + " tx bytes/packets after 20 pings: " + java.util.Arrays.toString(v));
         }
     }
 
@@ -109,7 +109,7 @@ class CtlCountersTest {
         long bad0 = CtlCheck.counter(s1, "drop.ip_bad_checksum");
         long notUs0 = CtlCheck.counter(s1, "drop.ether_not_for_us");
         long rxDrops0 = CtlCheck.counter(s1, "port.gw0.rx_drops");
-        long linkDropped0 = linkStats("gw0")[2];
+        long[] link0 = linkStats("gw0");
         Sh.Result scapy = Sh.ns(t.ns1, "/usr/bin/python3", "-c", "from scapy.all import *\n"
                 + "sendp(Ether(dst='00:00:5e:00:53:12')/IP(src='192.0.2.1',dst='198.51.100.1',chksum=0x1234)/ICMP(),"
                 + " iface='" + t.if1 + "', count=3, verbose=0)\n"
@@ -126,7 +126,9 @@ class CtlCountersTest {
                 "drop.ether_not_for_us " + notUs0 + " -> " + CtlCheck.counter(s2, "drop.ether_not_for_us") + "\n" + s2);
         assertTrue(CtlCheck.counter(s2, "port.gw0.rx_drops") >= rxDrops0 + 5,
                 "port.gw0.rx_drops " + rxDrops0 + " -> " + CtlCheck.counter(s2, "port.gw0.rx_drops") + "\n" + s2);
-        assertTrue(linkStats("gw0")[2] >= linkDropped0 + 5, "link show -s: gw0 RX dropped did not grow by 5");
+        long[] link1 = linkStats("gw0");
+        assertTrue(link1[2] >= link0[2] + 3, "link show -s: gw0 RX errors (bad checksums) did not grow by 3");
+        assertTrue(link1[3] >= link0[3] + 2, "link show -s: gw0 RX dropped (not for us) did not grow by 2");
         assertEquals("true", CtlCheck.python(d.ctlOk("-j", "stats").out(),
                 "[r['value'] for r in d if r['name']=='drop.ip_bad_checksum'][0] >= " + (bad0 + 3)));
     }
