@@ -67,8 +67,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       FDB's 2 MiB array is read as a busy switch reads it.</li>
  * </ul>
  *
- * <p>{@code bridge}: the path; {@code harnessOnly}: what the benchmark does around the graph (slot
- * allocation, address restore, release), to subtract. Setup checks that a frame comes out of p1
+ * <p>{@code bridge}: the path (Agrona's bounds checks on); {@code bridgeNoBoundsChecks}: the same
+ * as routerd runs it (bounds checks off); {@code harnessOnly}: what the benchmark does around the
+ * graph (slot allocation, address restore, release), to subtract. Setup checks that a frame comes out of p1
  * unchanged and nothing out of p0; teardown that every frame was forwarded (event and port
  * counter), none flooded, nothing dropped, nothing newly learned. Either fails the run.
  * <pre>
@@ -290,6 +291,16 @@ public class BridgeBenchmark {
         prepare();
         graph.receive(packet);
         received++;
+    }
+
+    /**
+     * {@link #bridge} in a JVM started with {@code -Dagrona.disable.bounds.checks=true}, as
+     * {@code bin/routerd} runs: the figure to hold against the target.
+     */
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = "-Dagrona.disable.bounds.checks=true")
+    public void bridgeNoBoundsChecks() {
+        bridge();
     }
 
     /** Control: {@link #prepare} and the slot's release without the graph. */
