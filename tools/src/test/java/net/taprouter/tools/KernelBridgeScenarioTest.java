@@ -1,5 +1,6 @@
 package net.taprouter.tools;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * Control of {@link RouterdBridgeScenarioTest}: the same host-side checks ({@link BridgeChecks})
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * {@link BridgeTopology} (same namespaces' roles, addresses, MACs), joined by veth pairs to a
  * "switch" namespace that holds {@code br0} ({@code ip link add type bridge}, STP off, the
  * bridge's MAC and 192.0.2.254/24 on it) and the routed port gw1 198.51.100.254/24 to ns4, with
- * {@code ip_forward=1}.
+ * {@code ip_forward=1}. The last test turns the bridge into a hub and shows that the checks then
+ * fail.
  */
 @Tag("netns")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -117,5 +120,24 @@ class KernelBridgeScenarioTest {
     @Order(5)
     void theRoutersAddressOnTheBridgeAnswersAndRoutes() {
         checks().theRoutersAddressOnTheBridgeAnswersAndRoutes();
+    }
+
+    /**
+     * The checks tell a learning bridge from a hub: with {@code ageing_time 0} every FDB entry of
+     * the Linux bridge expires at once, so it floods every frame; then ns3 sees ns1's and ns2's
+     * ICMP and the ARP reply meant for ns1, and those two checks fail.
+     */
+    @Test
+    @Order(6)
+    void theChecksFailOnAHub() {
+        Sh.ok("ip", "-n", sw, "link", "set", "br0", "type", "bridge", "ageing_time", "0");
+        try {
+            assertThrows(AssertionFailedError.class, () -> checks().onceLearnedNs3SeesNoneOfTheIcmpBetweenNs1AndNs2());
+            assertThrows(AssertionFailedError.class, () -> checks().anArpRequestReachesEveryHostAndItsReplyOnlyTheAsker());
+            checks().bridgedHostsPingEachOtherWithTtl64(); // a hub still connects them
+        } finally {
+            Sh.ok("ip", "-n", sw, "link", "set", "br0", "type", "bridge", "ageing_time", "30000");
+        }
+        checks().onceLearnedNs3SeesNoneOfTheIcmpBetweenNs1AndNs2();
     }
 }
