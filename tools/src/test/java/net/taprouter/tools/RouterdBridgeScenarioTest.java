@@ -55,13 +55,9 @@ class RouterdBridgeScenarioTest {
         return t.routerd.ctlOk(args);
     }
 
-    /** tcpdump of what host {@code host} receives (-Q in: not what it sends itself). */
-    private Bg tcpdump(int host, String filter, String label) {
-        Bg dump = Sh.ns(ns(host), "tcpdump", "-l", "-n", "-e", "-Q", "in", "--immediate-mode", "-i", t.ifs[host], filter)
-            .start(work, label);
-        assertTrue(Sh.waitUntil(Duration.ofSeconds(10), () -> dump.err().contains("listening on")),
-            "tcpdump did not start\n" + dump.describe());
-        return dump;
+    /** The host-side checks, shared with the Linux-bridge control {@link KernelBridgeScenarioTest}. */
+    private BridgeChecks checks() {
+        return new BridgeChecks(t.ns, t.ifs, work, t::diag);
     }
 
     private static long counter(String stats, String name) {
@@ -77,9 +73,7 @@ class RouterdBridgeScenarioTest {
     @Test
     @Order(1)
     void bridgedHostsPingEachOtherWithTtl64() {
-        Net.assertPingOk(Net.ping(ns(1), "192.0.2.2", "-c2", "-i0.2", "-W1"), 64, t.diag());
-        Net.assertPingOk(Net.ping(ns(1), "192.0.2.3", "-c2", "-i0.2", "-W1"), 64, t.diag());
-        Net.assertPingOk(Net.ping(ns(2), "192.0.2.3", "-c2", "-i0.2", "-W1"), 64, t.diag());
+        checks().bridgedHostsPingEachOtherWithTtl64();
     }
 
     @Test
@@ -97,59 +91,22 @@ class RouterdBridgeScenarioTest {
     @Test
     @Order(3)
     void onceLearnedNs3SeesNoneOfTheIcmpBetweenNs1AndNs2() {
-        Net.assertPingOk(Net.ping(ns(1), "192.0.2.2", "-c1", "-W1"), 64, t.diag()); // both learned (again)
-        Bg dump = tcpdump(3, "icmp", "ns3-icmp");
-        try {
-            Net.assertPingOk(Net.ping(ns(1), "192.0.2.2", "-c5", "-i0.2", "-W1"), 64, t.diag());
-            dump.stop(Duration.ofSeconds(3));
-            assertFalse(dump.out().contains("ICMP"), "ns3 saw ICMP between ns1 and ns2\n" + dump.describe() + t.diag());
-            assertTrue(dump.err().contains("0 packets captured"), dump.describe());
-        } finally {
-            dump.close();
-        }
+        checks().onceLearnedNs3SeesNoneOfTheIcmpBetweenNs1AndNs2();
     }
 
     @Test
     @Order(4)
     void anArpRequestReachesEveryHostAndItsReplyOnlyTheAsker() {
-        Sh.ok("ip", "-n", ns(1), "neigh", "flush", "all");
-        Sh.ok("ip", "-n", ns(2), "neigh", "flush", "all");
-        Bg[] dumps = {null, tcpdump(1, "arp", "arp1"), tcpdump(2, "arp", "arp2"), tcpdump(3, "arp", "arp3")};
-        try {
-            Net.assertPingOk(Net.ping(ns(1), "192.0.2.2", "-c1", "-W1"), 64, t.diag());
-            String request = "Request who-has 192.0.2.2 tell 192.0.2.1";
-            String reply = "Reply 192.0.2.2 is-at 00:00:5e:00:53:02";
-            assertTrue(Sh.waitUntil(Duration.ofSeconds(3), () -> dumps[1].out().contains(reply)
-                && dumps[2].out().contains(request) && dumps[3].out().contains(request)), "who-has not seen everywhere\n"
-                + dumps[1].describe() + dumps[2].describe() + dumps[3].describe() + t.diag());
-            for (int i = 1; i <= 3; i++) {
-                dumps[i].stop(Duration.ofSeconds(3));
-            }
-            // (ns3 may probe its own stale neighbours meanwhile: only frames to ns1 matter here)
-            assertTrue(dumps[1].out().contains("00:00:5e:00:53:02 > 00:00:5e:00:53:01, ethertype ARP (0x0806), length 42: " + reply),
-                dumps[1].describe());
-            assertFalse(dumps[3].out().contains("> 00:00:5e:00:53:01"), "ns3 saw a frame meant for ns1\n" + dumps[3].describe());
-        } finally {
-            for (int i = 1; i <= 3; i++) {
-                dumps[i].close();
-            }
-        }
+        checks().anArpRequestReachesEveryHostAndItsReplyOnlyTheAsker();
     }
 
     @Test
     @Order(5)
     void theRoutersAddressOnTheBridgeAnswersAndRoutes() {
-        Net.assertPingOk(Net.ping(ns(1), "192.0.2.254", "-c2", "-i0.2", "-W1"), 64, t.diag());
-        Net.assertPingOk(Net.ping(ns(1), "198.51.100.1", "-c3", "-i0.2", "-W1"), 63, t.diag());
-        Net.assertPingOk(Net.ping(ns(4), "192.0.2.3", "-c3", "-i0.2", "-W1"), 63, t.diag());
+        checks().theRoutersAddressOnTheBridgeAnswersAndRoutes();
         String neigh = ctl("neigh", "show").out();
         assertTrue(neigh.contains("192.0.2.1 dev br0 lladdr 00:00:5e:00:53:01"), neigh);
         assertTrue(neigh.contains("192.0.2.3 dev br0 lladdr 00:00:5e:00:53:03"), neigh);
-        Sh.Result arp = Sh.ok("ip", "-n", ns(2), "neigh", "show", "192.0.2.254");
-        Sh.Result ping = Net.ping(ns(2), "192.0.2.254", "-c1", "-W1");
-        Net.assertPingOk(ping, 64, t.diag());
-        assertTrue(Sh.ok("ip", "-n", ns(2), "neigh", "show", "192.0.2.254").out().contains(BridgeTopology.BRIDGE_MAC),
-            "the router answered ARP on the bridge with the bridge's MAC\n" + arp.out());
     }
 
     @Test
