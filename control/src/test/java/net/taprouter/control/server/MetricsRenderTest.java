@@ -49,4 +49,36 @@ class MetricsRenderTest {
             assertTrue(m.contains("\ntaprouter_origin_sent_total 0\n"), m);
         }
     }
+
+    @Test
+    void ratesArePerSecondGaugesOfWhatChangedAndEveryFamilyIsTyped() {
+        try (CounterFile file = CounterFile.create(null, 4096)) {
+            DataplaneCounters w0 = new DataplaneCounters(file);
+            DataplaneCounters.rx(file);
+            PortCounters gw0 = new PortCounters(file, "gw0");
+            net.taprouter.control.protocol.CounterSnapshot before = new net.taprouter.control.protocol.CounterSnapshot();
+            file.reader().forEach((value, id, label) -> before.add(label, value, file.reader().getCounterTypeId(id)));
+            gw0.rx(0).packets.getAndAddRelease(300);
+            gw0.worker(0).rxErrors.getAndAddRelease(2);
+            w0.drop(DropReason.IP_BAD_CHECKSUM);
+            w0.drop(DropReason.IP_BAD_CHECKSUM);
+            net.taprouter.control.protocol.CounterSnapshot after = new net.taprouter.control.protocol.CounterSnapshot();
+            file.reader().forEach((value, id, label) -> after.add(label, value, file.reader().getCounterTypeId(id)));
+            String m = MetricsServer.render(file.reader(), new ForwardingLatency(), after.ratesSince(before, 2.0));
+            for (String sample : List.of("taprouter_port_rx_packets_per_second{port=\"gw0\"} 150",
+                "taprouter_port_rx_errors_per_second{port=\"gw0\"} 1", "taprouter_drops_per_second{reason=\"ip_bad_checksum\"} 1",
+                "taprouter_port_rx_errors_total{port=\"gw0\"} 2", "# TYPE taprouter_port_rx_packets_per_second gauge",
+                "# TYPE taprouter_port_tx_bytes_total counter", "# TYPE taprouter_port_rx_errors_total counter")) {
+                assertTrue(m.contains("\n" + sample + "\n"), sample + " missing in\n" + m);
+            }
+            assertFalse(m.contains("tx_bytes_per_second"), "an unchanged counter has no rate sample\n" + m);
+            for (String line : m.split("\n")) { // every sample's family has its TYPE line
+                if (!line.startsWith("#")) {
+                    String metric = line.split("[{ ]")[0];
+                    String family = metric.replaceAll("_(count|sum)$", "");
+                    assertTrue(m.contains("# TYPE " + family + " ") || m.contains("# TYPE " + metric + " "), line + "\n" + m);
+                }
+            }
+        }
+    }
 }
