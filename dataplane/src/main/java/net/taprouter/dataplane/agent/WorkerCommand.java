@@ -142,7 +142,7 @@ public interface WorkerCommand<R> {
     }
 
     /** {@code fdb add}: a static entry; answers the entry as it was (port -1: none). */
-    record SetStaticFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+    record SetStaticFdb(int bridge, int vlan, long mac, int port) implements WorkerCommand<FdbEntry> {
         @Override
         public FdbEntry applyTo(WorkerCommandHandler worker) {
             return worker.onSetStaticFdb(this);
@@ -150,7 +150,7 @@ public interface WorkerCommand<R> {
     }
 
     /** {@code fdb del}: answers the entry removed, or null if the MAC is not on that port. */
-    record DeleteFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+    record DeleteFdb(int bridge, int vlan, long mac, int port) implements WorkerCommand<FdbEntry> {
         @Override
         public FdbEntry applyTo(WorkerCommandHandler worker) {
             return worker.onDeleteFdb(this);

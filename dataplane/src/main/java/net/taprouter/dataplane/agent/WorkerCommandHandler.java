@@ -82,11 +82,11 @@ public final class WorkerCommandHandler {
     }
 
     FdbEntry onSetStaticFdb(WorkerCommand.SetStaticFdb c) {
-        return context.fdbs.setStatic(c.bridge(), c.mac(), c.port());
+        return context.fdbs.setStatic(c.bridge(), c.vlan(), c.mac(), c.port());
     }
 
     FdbEntry onDeleteFdb(WorkerCommand.DeleteFdb c) {
-        return context.fdbs.delete(c.bridge(), c.mac(), c.port());
+        return context.fdbs.delete(c.bridge(), c.vlan(), c.mac(), c.port());
     }
 
     List<FdbEntry> onFlushFdb(WorkerCommand.FlushFdb c) {

@@ -168,8 +168,8 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public FdbChange setStaticFdb(int bridge, long mac, int port) {
-        Answers<FdbEntry> answers = send(w -> new WorkerCommand.SetStaticFdb(bridge, mac, port));
+    public FdbChange setStaticFdb(int bridge, int vlan, long mac, int port) {
+        Answers<FdbEntry> answers = send(w -> new WorkerCommand.SetStaticFdb(bridge, vlan, mac, port));
         if (answers.failure != null) {
             List<Integer> done = answers.succeeded();
             if (!done.isEmpty()) {
@@ -188,9 +188,9 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public FdbChange deleteFdb(int bridge, long mac, int port) {
+    public FdbChange deleteFdb(int bridge, int vlan, long mac, int port) {
         List<List<FdbEntry>> perWorker = new ArrayList<>();
-        for (FdbEntry removed : send(w -> new WorkerCommand.DeleteFdb(bridge, mac, port)).get()) {
+        for (FdbEntry removed : send(w -> new WorkerCommand.DeleteFdb(bridge, vlan, mac, port)).get()) {
             perWorker.add(removed == null ? List.of() : List.of(removed));
         }
         return new FdbChange(perWorker);
