@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
-import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.iface.Interface;
-import net.taprouter.dataplane.iface.InterfaceAddress;
 import net.taprouter.dataplane.l2.Fdb;
 import net.taprouter.dataplane.l2.FdbTables;
 import net.taprouter.dataplane.l2.PortVlans;
@@ -67,21 +65,8 @@ class BridgeVlanTest {
         fx.bridgePorts[2].vlans(b3);
     }
 
-    /** A VLAN sub-interface with one /24 address and its routes, as routerd makes it. */
     Interface sub(int index, String name, Interface parent, int vid, String address) {
-        Interface sub = Interface.vlan(index, name, parent, vid, parent.mac(), 1500);
-        InterfaceAddress a = new InterfaceAddress(Wire.ip(address), 24);
-        sub.addresses(new InterfaceAddress[] {a});
-        fx.interfaces.put(sub);
-        Interface[] before = parent.vlanUppers();
-        Interface[] after = Arrays.copyOf(before, before.length + 1);
-        after[before.length] = sub;
-        parent.vlanUppers(after);
-        fx.addRoute(a.network(), 24, fx.nextHops.acquire(NextHops.TYPE_CONNECTED, index, 0));
-        fx.addRoute(a.address(), 32, fx.nextHops.acquire(NextHops.TYPE_LOCAL, index, 0));
-        fx.addRoute(a.broadcast(), 32, fx.nextHops.acquire(NextHops.TYPE_BROADCAST, index, 0));
-        fx.markCounters();
-        return sub;
+        return fx.addVlanInterface(index, name, parent, vid, address);
     }
 
     /** {@code frame} with an 802.1Q tag (PCP 0) of {@code vid} after its addresses. */
