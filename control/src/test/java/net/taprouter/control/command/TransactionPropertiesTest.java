@@ -294,6 +294,8 @@ class TransactionPropertiesTest {
             observed = observe(first);
             Statistics.label("saved").collect(saved.contains("noprefixroute"), saved.contains("proto kernel"));
             Statistics.label("applied").collect(applied.size() / 10 * 10);
+            Statistics.label("vlans saved").collect(saved.contains("vlan_filtering 1"), saved.contains("bridge vlan"),
+                saved.contains("type vlan"));
         }
         try (LiveRouter second = new LiveRouter()) {
             try {
