@@ -51,6 +51,7 @@ public final class BridgeCommands implements CommandGroup {
             case "add" -> modify(args, true);
             case "del", "delete" -> modify(args, false);
             case "show", "list", "lst" -> show(args, out);
+            case "help" -> out.line(help());
             default -> throw args.error("unknown command \"vlan " + sub + "\" (add, del, show)");
         }
     }
