@@ -293,6 +293,30 @@ class BridgeVlanTest {
     }
 
     @Test
+    void aGsoSuperPacketLeavesAVlanInterfaceWholeAndTaggedWithItsOffloadPositionsMoved() {
+        fx.tap0.headroom(10);
+        fx.tap1.headroom(10);
+        sub(6, "tap1.20", fx.iface1, 20, "100.64.20.254");
+        fx.addRoute(GraphFixture.HOST_B, 32, fx.nextHops.acquire(net.taprouter.dataplane.fib.NextHops.TYPE_CONNECTED, 6, 0));
+        fx.resolve(6, GraphFixture.HOST_B, GraphFixture.HOST_B_MAC);
+        fx.resolve(0, GraphFixture.HOST_A, GraphFixture.HOST_A_MAC);
+        byte[] in = Wire.unhex(net.taprouter.dataplane.offload.OffloadGolden.TCP_SUPER); // 192.0.2.1 -> 198.51.100.1
+        Wire.putMac(in, 0, GraphFixture.PORT0_MAC);
+        Wire.putMac(in, 6, GraphFixture.HOST_A_MAC);
+        fx.markCounters();
+        fx.receiveOffload(0, in, Wire.unhex(net.taprouter.dataplane.offload.OffloadGolden.TCP_SUPER_VNET));
+        List<byte[]> headers = fx.tap1.headers();
+        byte[] out = GraphFixture.only(fx.tap1);
+        byte[] ip = Wire.decrementTtl(Wire.slice(in, 14, in.length - 14));
+        assertArrayEquals(tag(Wire.ether(GraphFixture.HOST_B_MAC, GraphFixture.PORT1_MAC, Wire.ETHERTYPE_IPV4, ip), 20), out,
+            "whole, tagged 20 out of tap1");
+        // as received (01814200e80322001000) but hdr_len 66 -> 70 and csum_start 34 -> 38: the tag is in front of them
+        assertEquals("01814600e80326001000", Wire.hex(headers.get(headers.size() - 1)));
+        fx.assertCounters("event.gso_received", 1, "event.forwarded", 1, "port.tap1.tx_packets", 1, "port.tap1.tx_bytes", in.length + 4);
+        fx.assertNoLeak();
+    }
+
+    @Test
     void withoutVlanFilteringTaggedFramesAreBridgedAsTheyAre() {
         bridge.vlanFiltering(false);
         byte[] frame = tag(udp(H2, H1, "198.18.0.1", "198.18.0.2"), 42);
