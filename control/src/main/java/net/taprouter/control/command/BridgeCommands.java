@@ -106,6 +106,9 @@ public final class BridgeCommands implements CommandGroup {
             }
         }
         bridges.portVlans(port, vlans);
+        if (!add) { // as Linux: the port's learned entries in those VLANs go (static ones stay, ignored while it is no member)
+            bridges.flushVlans(port, first, last);
+        }
     }
 
     private static int vid(Args args, String word) {

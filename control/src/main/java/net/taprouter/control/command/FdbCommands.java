@@ -88,9 +88,6 @@ public final class FdbCommands implements CommandGroup {
         Target t = target(args);
         WorkerControl.FdbChange change;
         try {
-            if (t.vlan() != 0 && t.bridge().vlanFiltering() && !t.port().port().vlans().isMember(t.vlan())) {
-                throw args.error("port " + t.port().name() + " is no member of VLAN " + t.vlan() + " (bridge vlan add first)");
-            }
             change = workers().setStaticFdb(t.bridge().index(), t.vlan(), t.mac(), t.port().port().index());
         } catch (IllegalStateException e) {
             throw args.error(e.getMessage());

@@ -178,6 +178,13 @@ public final class BridgeService {
         state.transaction().onRollback(() -> port.vlans(before));
     }
 
+    /** {@code bridge vlan del}: the port's learned FDB entries in VLANs first..last go (put back if the request fails). */
+    public void flushVlans(Link portLink, int first, int last) {
+        Interface bridge = portLink.master();
+        WorkerControl.FdbChange removed = workers().flushFdbVlans(bridge.index(), portLink.port().index(), first, last);
+        state.transaction().onRollback(() -> workers().restoreFdb(removed));
+    }
+
     /** {@code link set BR fdb_max N | fdb_port_limit N}: the FDB's bounds (its entries kept as they fit). */
     public void bounds(Link bridgeLink, int max, int portLimit, String command) {
         Bridge settings = bridgeLink.bridge();

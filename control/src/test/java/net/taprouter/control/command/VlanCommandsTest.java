@@ -217,12 +217,30 @@ class VlanCommandsTest {
         assertEquals("[{\"mac\":\"00:00:5e:00:53:01\",\"ifname\":\"p1\",\"vlan\":10,\"master\":\"br1\",\"state\":\"permanent\"}]",
             json("fdb show vlan 10"));
         assertTrue(r.save().contains("fdb add 00:00:5e:00:53:01 dev p1 vlan 1\nfdb add 00:00:5e:00:53:01 dev p1 vlan 10\n"), r.save());
-        assertEquals("fdb add: port p2 is no member of VLAN 10 (bridge vlan add first)",
-            refused("fdb add 00:00:5e:00:53:02 dev p2 vlan 10"));
+        r.ok("fdb add 00:00:5e:00:53:02 dev p2 vlan 10\nfdb del 00:00:5e:00:53:02 dev p2 vlan 10"); // no member: kept, unused
         assertEquals("fdb del: no entry 00:00:5e:00:53:01 vlan 20 on p1", refused("fdb del 00:00:5e:00:53:01 dev p1 vlan 20"));
         assertRefusedUnchanged("fdb del 00:00:5e:00:53:01 dev p1 vlan 10");
         r.ok("fdb del 00:00:5e:00:53:01 dev p1 vlan 10");
         assertEquals("00:00:5e:00:53:01 dev p1 vlan 1 master br1 permanent\n", r.ok("fdb show"));
+    }
+
+    @Test
+    void deletingAVlanFlushesThePortsLearnedEntriesInIt() {
+        String host = LiveRouter.sh("ip", "-n", ns, "-o", "link", "show", "t1").replaceAll("(?s).*link/ether ([0-9a-f:]{17}).*", "$1").strip();
+        LiveRouter.sh("ip", "-n", ns, "addr", "add", "192.0.2.1/24", "dev", "t1");
+        LiveRouter.sh("ip", "-n", ns, "link", "set", "t1", "up");
+        r.ok("fdb add 00:00:5e:00:53:09 dev p1 vlan 1");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!r.ok("fdb show dev p1").contains(host + " dev p1 vlan 1 master br1 age") && System.nanoTime() < deadline) {
+            LiveRouter.shQuiet("ip", "netns", "exec", ns, "ping", "-c1", "-W1", "192.0.2.9"); // its ARP request is learned
+        }
+        assertTrue(r.ok("fdb show dev p1").contains(host + " dev p1 vlan 1 master br1 age"), r.ok("fdb show"));
+        assertRefusedUnchanged("bridge vlan del dev p1 vid 1");
+        assertTrue(r.ok("fdb show dev p1").contains(host + " dev p1 vlan 1 master br1 age"), "put back: " + r.ok("fdb show"));
+        r.ok("bridge vlan add dev p1 vid 10 pvid untagged\nbridge vlan del dev p1 vid 1");
+        LiveRouter.sh("ip", "-n", ns, "link", "set", "t1", "down"); // nothing learned again meanwhile
+        assertEquals("00:00:5e:00:53:09 dev p1 vlan 1 master br1 permanent\n", r.ok("fdb show dev p1").replaceAll("(?m)^.* vlan 10 .*\n", ""),
+            "the learned entry in VLAN 1 went with the VLAN, the static one stays (as Linux)");
     }
 
     @Test

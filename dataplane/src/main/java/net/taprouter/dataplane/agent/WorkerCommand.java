@@ -165,6 +165,14 @@ public interface WorkerCommand<R> {
         }
     }
 
+    /** {@code bridge vlan del}: the learned entries of a port in VLANs first..last go; answers them. */
+    record FlushFdbVlans(int bridge, int port, int first, int last) implements WorkerCommand<List<FdbEntry>> {
+        @Override
+        public List<FdbEntry> applyTo(WorkerCommandHandler worker) {
+            return worker.onFlushFdbVlans(this);
+        }
+    }
+
     /** Undo of an FDB change: the entries as they were (port -1: none). */
     record RestoreFdb(List<FdbEntry> entries) implements WorkerCommand<Void> {
         @Override

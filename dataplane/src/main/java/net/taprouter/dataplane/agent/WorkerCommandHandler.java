@@ -93,6 +93,10 @@ public final class WorkerCommandHandler {
         return context.fdbs.flush(c.bridge(), c.port(), c.includeStatic());
     }
 
+    List<FdbEntry> onFlushFdbVlans(WorkerCommand.FlushFdbVlans c) {
+        return context.fdbs.flushVlans(c.bridge(), c.port(), c.first(), c.last());
+    }
+
     void onRestoreFdb(WorkerCommand.RestoreFdb c) {
         context.fdbs.restore(c.entries());
     }

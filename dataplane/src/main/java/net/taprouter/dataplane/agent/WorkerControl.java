@@ -104,6 +104,9 @@ public interface WorkerControl {
     /** {@code fdb flush}, or a port leaving its bridge: its entries (-1: every port's) go; static ones too if asked. */
     FdbChange flushFdb(int bridge, int port, boolean includeStatic);
 
+    /** {@code bridge vlan del}: the learned entries of {@code port} in VLANs first..last go (as Linux; static ones stay). */
+    FdbChange flushFdbVlans(int bridge, int port, int first, int last);
+
     /** Undo of an FDB change: every worker's entries as they were. */
     void restoreFdb(FdbChange change);
 

@@ -202,6 +202,11 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
+    public FdbChange flushFdbVlans(int bridge, int port, int first, int last) {
+        return new FdbChange(send(w -> new WorkerCommand.FlushFdbVlans(bridge, port, first, last)).get());
+    }
+
+    @Override
     public void restoreFdb(FdbChange change) {
         if (!change.isEmpty()) {
             check(change.perWorker.size());

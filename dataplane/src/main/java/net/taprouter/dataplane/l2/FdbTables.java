@@ -119,6 +119,27 @@ public final class FdbTables {
         return removed;
     }
 
+    /**
+     * {@code bridge vlan del}: removes the learned entries of bridge {@code iface} on {@code port}
+     * in VLANs {@code first}..{@code last}; returns them (for {@link #restore}).
+     */
+    public List<FdbEntry> flushVlans(int iface, int port, int first, int last) {
+        Fdb fdb = byInterface[iface];
+        List<FdbEntry> removed = new ArrayList<>();
+        if (fdb == null) {
+            return removed;
+        }
+        fdb.forEach((vlan, mac, p, isStatic, lastSeen) -> {
+            if (p == port && !isStatic && vlan >= first && vlan <= last) {
+                removed.add(new FdbEntry(iface, vlan, mac, p, false, lastSeen, 0));
+            }
+        });
+        for (FdbEntry e : removed) {
+            fdb.delete(e.vlan(), e.mac());
+        }
+        return removed;
+    }
+
     /** Puts entries back as they were (the undo of a flush or a delete); cannot fail. */
     public void restore(List<FdbEntry> entries) {
         for (int i = entries.size() - 1; i >= 0; i--) {
