@@ -78,12 +78,16 @@ class TransactionPropertiesTest {
     @Provide
     Arbitrary<List<String>> setups() {
         return Combinators.combine(link(0), link(1), link(2), bridge().injectNull(0.4), address().list().ofMinSize(1).ofMaxSize(6),
-                command().list().ofMinSize(3).ofMaxSize(25))
-            .as((l0, l1, l2, br, addresses, rest) -> {
+                command().list().ofMinSize(3).ofMaxSize(25), vlanCommand().list().ofMaxSize(8))
+            .as((l0, l1, l2, br, addresses, rest, vlans) -> {
                 List<String> all = new ArrayList<>(List.of(l0, l1, l2));
                 if (br != null) {
                     all.add(br);
+                    if (!vlans.isEmpty()) { // VLANs on a filtering bridge with two ports
+                        all.addAll(List.of("link set br0 vlan_filtering 1", "link set p1 master br0", "link set p2 master br0"));
+                    }
                 }
+                all.addAll(vlans);
                 all.addAll(addresses);
                 all.addAll(rest);
                 return all;
@@ -195,6 +199,7 @@ class TransactionPropertiesTest {
                     + (verb.equals("del") ? "" : " lladdr " + mac) + " dev " + p)),
             net.jqwik.api.Tuple.of(1, Arbitraries.just("neigh flush")),
             net.jqwik.api.Tuple.of(6, bridgeCommand()),
+            net.jqwik.api.Tuple.of(8, vlanCommand()),
             net.jqwik.api.Tuple.of(1, Arbitraries.of("forwarding on", "forwarding off")),
             net.jqwik.api.Tuple.of(1, Combinators.combine(Arbitraries.of(0, 10, 1000), Arbitraries.of(1, 50, 200))
                 .as((rate, burst) -> "icmp ratelimit " + rate + " burst " + burst)),
