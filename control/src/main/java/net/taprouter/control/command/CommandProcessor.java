@@ -36,6 +36,7 @@ public final class CommandProcessor {
         register(new RouteCommands(state, routes));
         register(neighbours);
         register(new FdbCommands(state));
+        register(new BridgeCommands(state));
         register(new ForwardingCommands(state));
         register(new IcmpCommands(state));
         register(new NatCommands(state));

@@ -10,6 +10,7 @@ import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.l2.FdbEntry;
+import net.taprouter.dataplane.l2.PortVlans;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.wire.MacAddress;
 
@@ -36,9 +37,9 @@ public final class FdbCommands implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "fdb show [br BRIDGE] [dev PORT]     # MAC dev PORT master BRIDGE permanent | age Ns",
-            "fdb add MAC dev PORT [master] [static|permanent]     # a static entry on PORT's bridge",
-            "fdb del MAC dev PORT [master]",
+            "fdb show [br BRIDGE] [dev PORT] [vlan VID]     # MAC dev PORT [vlan VID] master BRIDGE permanent | age Ns",
+            "fdb add MAC dev PORT [vlan VID] [master] [static|permanent]     # a static entry on PORT's bridge",
+            "fdb del MAC dev PORT [vlan VID] [master]",
             "fdb flush [dev PORT | br BRIDGE]     # learned entries (static ones stay)");
     }
 
@@ -57,17 +58,19 @@ public final class FdbCommands implements CommandGroup {
         return state.dataplane().workers();
     }
 
-    /** MAC dev PORT [master] [static|permanent]: the MAC and the bridge port. */
-    private record Target(long mac, Link port, Interface bridge) {
+    /** MAC dev PORT [vlan VID] [master] [static|permanent]: the MAC, the bridge port and the VLAN (0: none). */
+    private record Target(long mac, Link port, Interface bridge, int vlan) {
     }
 
     private Target target(Args args) {
         long mac = args.mac();
         Link port = null;
+        int vlan = 0;
         while (args.hasNext()) {
             String word = args.next("option");
             switch (word) {
                 case "dev" -> port = state.link(args);
+                case "vlan" -> vlan = args.integer("VLAN id", PortVlans.MIN_VID, PortVlans.MAX_VID);
                 case "master", "static", "permanent" -> { }
                 default -> throw args.error("unknown option \"" + word + "\"");
             }
@@ -78,14 +81,14 @@ public final class FdbCommands implements CommandGroup {
         if (port.master() == null) {
             throw args.error("\"" + port.name() + "\" is not a bridge port");
         }
-        return new Target(mac, port, port.master());
+        return new Target(mac, port, port.master(), vlan);
     }
 
     private void add(Args args) {
         Target t = target(args);
         WorkerControl.FdbChange change;
         try {
-            change = workers().setStaticFdb(t.bridge().index(), t.mac(), t.port().port().index());
+            change = workers().setStaticFdb(t.bridge().index(), t.vlan(), t.mac(), t.port().port().index());
         } catch (IllegalStateException e) {
             throw args.error(e.getMessage());
         }
@@ -101,9 +104,10 @@ public final class FdbCommands implements CommandGroup {
 
     private void delete(Args args) {
         Target t = target(args);
-        WorkerControl.FdbChange change = workers().deleteFdb(t.bridge().index(), t.mac(), t.port().port().index());
+        WorkerControl.FdbChange change = workers().deleteFdb(t.bridge().index(), t.vlan(), t.mac(), t.port().port().index());
         if (change.isEmpty()) {
-            throw args.error("no entry " + MacAddress.format(t.mac()) + " on " + t.port().name());
+            throw args.error("no entry " + MacAddress.format(t.mac()) + (t.vlan() != 0 ? " vlan " + t.vlan() : "") + " on "
+                + t.port().name());
         }
         state.transaction().onRollback(() -> workers().restoreFdb(change));
     }
@@ -143,23 +147,29 @@ public final class FdbCommands implements CommandGroup {
         out.listing();
         Link bridge = null;
         Link port = null;
+        int vlan = -1;
         while (args.hasNext()) {
             String word = args.next("option");
             switch (word) {
                 case "br" -> bridge = bridge(args);
                 case "dev" -> port = state.link(args);
+                case "vlan" -> vlan = args.integer("VLAN id", PortVlans.MIN_VID, PortVlans.MAX_VID);
                 default -> throw args.error("unexpected \"" + word + "\"");
             }
         }
         for (Entry e : entries(bridge != null ? bridge.iface() : null)) {
-            if (port != null && e.port() != port) {
+            if (port != null && e.port() != port || vlan >= 0 && e.entry().vlan() != vlan) {
                 continue;
             }
-            String line = MacAddress.format(e.entry().mac()) + " dev " + e.port().name() + " master " + e.bridge().name()
-                + (e.entry().isStatic() ? " permanent" : " age " + e.entry().ageMillis() / 1000 + "s");
+            int entryVlan = e.entry().vlan();
+            String line = MacAddress.format(e.entry().mac()) + " dev " + e.port().name() + (entryVlan != 0 ? " vlan " + entryVlan : "")
+                + " master " + e.bridge().name() + (e.entry().isStatic() ? " permanent" : " age " + e.entry().ageMillis() / 1000 + "s");
             Map<String, Object> row = out.row(line);
             row.put("mac", MacAddress.format(e.entry().mac()));
             row.put("ifname", e.port().name());
+            if (entryVlan != 0) {
+                row.put("vlan", entryVlan);
+            }
             row.put("master", e.bridge().name());
             row.put("state", e.entry().isStatic() ? "permanent" : "");
             if (!e.entry().isStatic()) {
@@ -184,7 +194,7 @@ public final class FdbCommands implements CommandGroup {
             order.put(link.name(), order.size());
             if (link.isBridge()) {
                 bridges.put(link.iface().index(), link);
-            } else {
+            } else if (link.port() != null) {
                 ports.put(link.port().index(), link);
             }
         }
@@ -198,6 +208,7 @@ public final class FdbCommands implements CommandGroup {
         }
         list.sort(Comparator.<Entry>comparingInt(e -> order.get(e.bridge().name()))
             .thenComparingInt(e -> order.get(e.port().name()))
+            .thenComparingInt(e -> e.entry().vlan())
             .thenComparingLong(e -> e.entry().mac()));
         return list;
     }

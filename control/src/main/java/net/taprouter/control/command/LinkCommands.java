@@ -2,6 +2,7 @@ package net.taprouter.control.command;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import net.taprouter.control.model.RouterState;
 import net.taprouter.dataplane.agent.Dataplane;
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceTable;
+import net.taprouter.dataplane.l2.PortVlans;
 import net.taprouter.dataplane.port.AbsentDevice;
 import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
@@ -28,7 +30,9 @@ import net.taprouter.dataplane.wire.MacAddress;
 /**
  * {@code link add|set|del|show}: router links. A TAP link is an L2 {@link Port} (its TAP, counters,
  * state) and its own L3 {@link Interface} (MAC, MTU, addresses), made and removed together. A
- * bridge is an L3 interface over the ports that name it as master ({@link BridgeService}).
+ * bridge is an L3 interface over the ports that name it as master ({@link BridgeService}). A VLAN
+ * sub-interface ({@code type vlan}) is an L3 interface over the frames of its parent (a TAP link's
+ * port, or a VLAN-filtering bridge) tagged with its VLAN id.
  */
 public final class LinkCommands implements CommandGroup {
     static final int DEFAULT_MTU = 1500;
@@ -55,9 +59,10 @@ public final class LinkCommands implements CommandGroup {
     public String help() {
         return String.join("\n",
             "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N] [offload on|off]",
-            "link add NAME type bridge [address MAC] [mtu N] [ageing SECONDS] [fdb_max N] [fdb_port_limit N]",
+            "link add NAME type bridge [address MAC] [mtu N] [ageing SECONDS] [fdb_max N] [fdb_port_limit N] [vlan_filtering 0|1]",
+            "link add NAME link PARENT type vlan id VID [address MAC] [mtu N]     # an 802.1Q sub-interface (NAME@PARENT)",
             "link set NAME { up | down | address MAC | mtu N | master BRIDGE | nomaster } ...",
-            "link set BRIDGE { ageing SECONDS | fdb_max N | fdb_port_limit N } ...",
+            "link set BRIDGE { ageing SECONDS | fdb_max N | fdb_port_limit N | vlan_filtering 0|1 } ...",
             "link del NAME",
             "link show [NAME] [-s]");
     }
@@ -90,14 +95,29 @@ public final class LinkCommands implements CommandGroup {
         if (!validName(name)) {
             throw args.error("bad port name \"" + name + "\" (1-15 of A-Z a-z 0-9 _ . -, not starting with -)");
         }
-        args.expect("type");
+        Link parent = null;
+        String word = args.next("\"type\"");
+        if (word.equals("link")) {
+            parent = state.link(args);
+            word = args.next("\"type\"");
+        }
+        if (!word.equals("type")) {
+            throw args.error("expected \"type\", got \"" + word + "\"");
+        }
         String type = args.next("link type");
+        if (type.equals("vlan")) {
+            addVlan(args, name, parent);
+            return;
+        }
+        if (parent != null) {
+            throw args.error("\"link PARENT\" is for type vlan only");
+        }
         if (type.equals("bridge")) {
             addBridge(args, name);
             return;
         }
         if (!type.equals("tap")) {
-            throw args.error("unknown link type \"" + type + "\" (tap, bridge)");
+            throw args.error("unknown link type \"" + type + "\" (tap, bridge, vlan)");
         }
         String ifname = null;
         String netns = null;
@@ -190,6 +210,7 @@ public final class LinkCommands implements CommandGroup {
                 case "ageing", "ageing_time" -> settings.ageingSeconds(args.integer("ageing", 0, Bridge.MAX_AGEING_SECONDS));
                 case "fdb_max" -> settings.fdbMax(args.integer("fdb_max", 1, Bridge.MAX_FDB));
                 case "fdb_port_limit" -> settings.fdbPortLimit(args.integer("fdb_port_limit", 1, Bridge.MAX_FDB));
+                case "vlan_filtering" -> settings.vlanFiltering(args.integer("vlan_filtering", 0, 1) == 1);
                 default -> throw args.error("unknown option \"" + option + "\"");
             }
         }
@@ -200,7 +221,88 @@ public final class LinkCommands implements CommandGroup {
         if (index < 0) {
             throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
         }
-        bridges.create(Interface.bridge(index, name, mac != null ? mac : defaultMac(name), mtu), settings);
+        Interface bridge = Interface.bridge(index, name, mac != null ? mac : defaultMac(name), mtu);
+        bridge.vlanFiltering(settings.vlanFiltering());
+        bridges.create(bridge, settings);
+    }
+
+    /**
+     * {@code link add NAME link PARENT type vlan id VID [address MAC] [mtu N]}: an L3 interface
+     * over PARENT's frames tagged VID (PARENT: a TAP link that is no bridge port, or a
+     * VLAN-filtering bridge, whose pvid VLAN is its own). MAC and MTU default to PARENT's, as
+     * Linux's. It joins PARENT's sub-interfaces last, once everything else is in place.
+     */
+    private void addVlan(Args args, String name, Link parent) {
+        Integer vid = null;
+        Long mac = null;
+        Integer mtu = null;
+        while (args.hasNext()) {
+            String option = args.next("option");
+            switch (option) {
+                case "id" -> vid = args.integer("VLAN id", PortVlans.MIN_VID, PortVlans.MAX_VID);
+                case "link" -> {
+                    if (parent != null) {
+                        throw args.error("\"link\" given twice");
+                    }
+                    parent = state.link(args);
+                }
+                case "address" -> mac = args.mac();
+                case "mtu" -> mtu = args.integer("mtu", MIN_MTU, state.dataplane().maxMtu());
+                case "protocol" -> {
+                    String protocol = args.next("protocol");
+                    if (!protocol.equalsIgnoreCase("802.1Q")) {
+                        throw args.error("protocol \"" + protocol + "\" not supported (802.1Q)");
+                    }
+                }
+                default -> throw args.error("unknown option \"" + option + "\"");
+            }
+        }
+        if (parent == null) {
+            throw args.error("missing \"link PARENT\"");
+        }
+        if (vid == null) {
+            throw args.error("missing \"id VID\"");
+        }
+        if (state.link(name) != null) {
+            throw args.error("port \"" + name + "\" exists");
+        }
+        Interface lower = parent.iface();
+        if (parent.isVlan()) {
+            throw args.error("\"" + parent.name() + "\" is a VLAN interface (one tag only: 802.1ad is not supported)");
+        }
+        if (parent.master() != null) {
+            throw args.error("\"" + parent.name() + "\" is a port of bridge " + parent.master().name()
+                + " (its frames are the bridge's: link add ... link " + parent.master().name() + ")");
+        }
+        if (parent.isBridge() && !lower.vlanFiltering()) {
+            throw args.error("bridge " + parent.name() + " does not filter VLANs (link set " + parent.name() + " vlan_filtering 1 first)");
+        }
+        if (parent.isBridge() && vid == lower.txVlan()) {
+            throw args.error("VLAN " + vid + " is bridge " + parent.name() + "'s own (its pvid): its address goes on "
+                + parent.name());
+        }
+        Interface existing = lower.vlanUpper(vid);
+        if (existing != null) {
+            throw args.error("VLAN " + vid + " of " + parent.name() + " exists (" + existing.name() + ")");
+        }
+        Dataplane dataplane = state.dataplane();
+        int index = dataplane.interfaces().freeIndex();
+        if (index < 0) {
+            throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
+        }
+        Interface iface = Interface.vlan(index, name, lower, vid, mac != null ? mac : lower.mac(), mtu != null ? mtu : lower.mtu());
+        Interface[] before = lower.vlanUppers();
+        state.transaction().onRollback(() -> {
+            lower.vlanUppers(before);
+            state.links().remove(name);
+            dataplane.removeInterface(iface);
+        });
+        dataplane.addInterface(iface);
+        state.links().put(name, Link.vlan(iface));
+        Interface[] after = Arrays.copyOf(before, before.length + 1);
+        after[before.length] = iface;
+        lower.vlanUppers(after);
+        state.changed(ChangeEvents.Kind.LINK, false, state.link(name)); // monitor link
     }
 
     private static boolean onOff(Args args, String what) {
@@ -236,6 +338,7 @@ public final class LinkCommands implements CommandGroup {
         Integer ageing = null;
         Integer fdbMax = null;
         Integer fdbPortLimit = null;
+        Boolean vlanFiltering = null;
         if (!args.hasNext()) {
             throw args.error("missing what to set (up, down, address MAC, mtu N, master BRIDGE, nomaster)");
         }
@@ -256,14 +359,18 @@ public final class LinkCommands implements CommandGroup {
                 case "ageing", "ageing_time" -> ageing = args.integer("ageing", 0, Bridge.MAX_AGEING_SECONDS);
                 case "fdb_max" -> fdbMax = args.integer("fdb_max", 1, Bridge.MAX_FDB);
                 case "fdb_port_limit" -> fdbPortLimit = args.integer("fdb_port_limit", 1, Bridge.MAX_FDB);
+                case "vlan_filtering" -> vlanFiltering = args.integer("vlan_filtering", 0, 1) == 1;
                 default -> throw args.error("unknown option \"" + option + "\"");
             }
         }
         if ((master != null || nomaster) && link.isBridge()) {
             throw args.error(link.name() + " is a bridge: only a port can have a master");
         }
-        if ((ageing != null || fdbMax != null || fdbPortLimit != null) && !link.isBridge()) {
-            throw args.error(link.name() + " is not a bridge (ageing, fdb_max and fdb_port_limit are a bridge's)");
+        if ((master != null || nomaster) && link.isVlan()) {
+            throw args.error(link.name() + " is a VLAN interface: only a port can have a master");
+        }
+        if ((ageing != null || fdbMax != null || fdbPortLimit != null || vlanFiltering != null) && !link.isBridge()) {
+            throw args.error(link.name() + " is not a bridge (ageing, fdb_max, fdb_port_limit and vlan_filtering are a bridge's)");
         }
         if (nomaster) {
             bridges.leave(link);
@@ -274,12 +381,15 @@ public final class LinkCommands implements CommandGroup {
         if (ageing != null) {
             bridges.ageing(link, ageing);
         }
+        if (vlanFiltering != null) {
+            bridges.vlanFiltering(link, vlanFiltering, args.command());
+        }
         if (fdbMax != null || fdbPortLimit != null) {
             Bridge settings = link.bridge();
             bridges.bounds(link, fdbMax != null ? fdbMax : settings.fdbMax(),
                 fdbPortLimit != null ? fdbPortLimit : settings.fdbPortLimit(), args.command());
         }
-        if (up != null && port == null) { // a bridge: its own admin state, no TAP
+        if (up != null && port == null) { // a bridge or a VLAN interface: its own admin state, no TAP
             boolean before = iface.adminUp();
             iface.adminUp(up);
             state.transaction().onRollback(() -> iface.adminUp(before));
@@ -354,9 +464,23 @@ public final class LinkCommands implements CommandGroup {
     private void delete(Args args) {
         Link link = state.link(args);
         args.end();
-        int natRule = state.nat().usingPort(link.name());
-        if (natRule != 0) {
-            throw args.error("port " + link.name() + " is used by NAT rule " + natRule + " (nat del " + natRule + " first)");
+        List<Link> uppers = new ArrayList<>();
+        for (Interface upper : link.iface().vlanUppers()) {
+            uppers.add(state.link(upper.name()));
+        }
+        uppers.add(link);
+        for (Link gone : uppers) {
+            int natRule = state.nat().usingPort(gone.name());
+            if (natRule != 0) {
+                throw args.error("port " + gone.name() + " is used by NAT rule " + natRule + " (nat del " + natRule + " first)");
+            }
+        }
+        for (Link upper : uppers.subList(0, uppers.size() - 1)) {
+            deleteVlan(upper); // as Linux: a link's VLAN sub-interfaces go with it
+        }
+        if (link.isVlan()) {
+            deleteVlan(link);
+            return;
         }
         if (link.isBridge()) {
             deleteBridge(link);
@@ -383,6 +507,34 @@ public final class LinkCommands implements CommandGroup {
             dataplane.removePort(port);
             dataplane.removeInterface(iface);
         });
+    }
+
+    /**
+     * {@code link del NAME} of a VLAN sub-interface: its routes and addresses go, it leaves its
+     * parent's sub-interfaces and is unpublished now, removed at commit (its neighbours dropped by
+     * the workers once no packet can hold it).
+     */
+    private void deleteVlan(Link link) {
+        Interface iface = link.iface();
+        Interface parent = iface.parent();
+        routes.removeRoutesVia(iface);
+        addresses.removeAll(iface);
+        Dataplane dataplane = state.dataplane();
+        Map<String, Link> order = new LinkedHashMap<>(state.links());
+        state.links().remove(link.name());
+        state.changed(ChangeEvents.Kind.LINK, true, link); // monitor link
+        Interface[] before = parent.vlanUppers();
+        List<Interface> rest = new ArrayList<>(Arrays.asList(before));
+        rest.remove(iface);
+        parent.vlanUppers(rest.toArray(new Interface[0]));
+        dataplane.interfaces().unpublish(iface);
+        state.transaction().onRollback(() -> {
+            dataplane.interfaces().put(iface);
+            parent.vlanUppers(before);
+            state.links().clear();
+            state.links().putAll(order);
+        });
+        state.transaction().onCommit(() -> dataplane.removeInterface(iface));
     }
 
     /**
@@ -440,6 +592,9 @@ public final class LinkCommands implements CommandGroup {
     static Map<String, Object> describe(Link link, Output out, boolean stats) {
         if (link.isBridge()) {
             return describeBridge(link, out);
+        }
+        if (link.isVlan()) {
+            return describeVlan(link, out);
         }
         Interface iface = link.iface();
         Port port = link.port();
@@ -514,7 +669,7 @@ public final class LinkCommands implements CommandGroup {
             + " state " + operState);
         out.line("    link/ether " + MacAddress.format(bridge.mac()) + " brd ff:ff:ff:ff:ff:ff");
         out.line("    bridge ageing " + settings.ageingSeconds() + " fdb_max " + settings.fdbMax()
-            + " fdb_port_limit " + settings.fdbPortLimit());
+            + " fdb_port_limit " + settings.fdbPortLimit() + (settings.vlanFiltering() ? " vlan_filtering 1" : ""));
         row.put("ifindex", bridge.index() + 1);
         row.put("ifname", bridge.name());
         List<String> flagList = new ArrayList<>();
@@ -538,6 +693,41 @@ public final class LinkCommands implements CommandGroup {
         row.put("ageing", settings.ageingSeconds());
         row.put("fdb_max", settings.fdbMax());
         row.put("fdb_port_limit", settings.fdbPortLimit());
+        row.put("vlan_filtering", settings.vlanFiltering() ? 1 : 0);
+        return row;
+    }
+
+    /** A VLAN sub-interface as ip-link shows one: {@code NAME@PARENT}, then its protocol and id. */
+    private static Map<String, Object> describeVlan(Link link, Output out) {
+        Interface iface = link.iface();
+        Interface parent = iface.parent();
+        boolean up = iface.adminUp();
+        boolean lower = parent.isUp();
+        String flags = !up ? "<BROADCAST,MULTICAST>" : lower ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST,UP>";
+        String operState = up && lower ? "UP" : up ? "LOWERLAYERDOWN" : "DOWN";
+        Map<String, Object> row = out.row((iface.index() + 1) + ": " + iface.name() + "@" + parent.name() + ": " + flags
+            + " mtu " + iface.mtu() + " state " + operState);
+        out.line("    link/ether " + MacAddress.format(iface.mac()) + " brd ff:ff:ff:ff:ff:ff");
+        out.line("    vlan protocol 802.1Q id " + iface.vid());
+        row.put("ifindex", iface.index() + 1);
+        row.put("ifname", iface.name());
+        row.put("link", parent.name());
+        List<String> flagList = new ArrayList<>(List.of("BROADCAST", "MULTICAST"));
+        if (up) {
+            flagList.add("UP");
+        }
+        if (up && lower) {
+            flagList.add("LOWER_UP");
+        }
+        row.put("flags", flagList);
+        row.put("mtu", iface.mtu());
+        row.put("operstate", operState);
+        row.put("link_type", "ether");
+        row.put("address", MacAddress.format(iface.mac()));
+        row.put("broadcast", "ff:ff:ff:ff:ff:ff");
+        row.put("kind", "vlan");
+        row.put("protocol", "802.1Q");
+        row.put("id", iface.vid());
         return row;
     }
 }

@@ -21,7 +21,8 @@ import net.taprouter.dataplane.wire.MacAddress;
 /**
  * {@code save}: the running configuration as commands of the same grammar, in an order that
  * {@code routerd --config} replays to the same state (and whose replay saves to the very same
- * text): links (bridges and TAPs in link order, then the bridge ports' masters), addresses,
+ * text): links (bridges, TAPs and VLAN sub-interfaces in link order, then the bridge ports' masters
+ * and their {@code bridge vlan} changes from the default), addresses,
  * routes, static neighbours, static FDB entries, link state, ICMP rate limit, forwarding switch,
  * conntrack size and timeouts (where not the defaults), NAT rules. Connected routes are left to {@code addr add} where that reproduces them, else saved
  * explicitly (see {@link #makesItsRoute}). ({@code routerctl save FILE} writes it client-side.)
@@ -105,7 +106,13 @@ public final class SaveCommand implements CommandGroup {
                 out.line("link add " + iface.name() + " type bridge address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu()
                     + (b.ageingSeconds() != Bridge.DEFAULT_AGEING_SECONDS ? " ageing " + b.ageingSeconds() : "")
                     + (b.fdbMax() != FdbTables.DEFAULT_MAX_ENTRIES ? " fdb_max " + b.fdbMax() : "")
-                    + (b.fdbPortLimit() != FdbTables.DEFAULT_PORT_LIMIT ? " fdb_port_limit " + b.fdbPortLimit() : ""));
+                    + (b.fdbPortLimit() != FdbTables.DEFAULT_PORT_LIMIT ? " fdb_port_limit " + b.fdbPortLimit() : "")
+                    + (b.vlanFiltering() ? " vlan_filtering 1" : ""));
+                continue;
+            }
+            if (link.isVlan()) { // after its parent: links keep the order they were made in
+                out.line("link add " + iface.name() + " link " + iface.parent().name() + " type vlan id " + iface.vid()
+                    + " address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu());
                 continue;
             }
             out.line("link add " + iface.name() + " type tap ifname " + link.ifname()
@@ -115,6 +122,13 @@ public final class SaveCommand implements CommandGroup {
         for (Link link : state.links().values()) {
             if (link.master() != null) {
                 out.line("link set " + link.name() + " master " + link.master().name());
+            }
+        }
+        for (Link link : state.links().values()) {
+            if (link.master() != null) {
+                for (String line : BridgeCommands.saveLines(link.name(), link.port().vlans())) {
+                    out.line(line);
+                }
             }
         }
         for (Link link : state.links().values()) {
@@ -155,7 +169,8 @@ public final class SaveCommand implements CommandGroup {
         }
         for (FdbCommands.Entry e : fdb.entries(null)) {
             if (e.entry().isStatic()) {
-                out.line("fdb add " + MacAddress.format(e.entry().mac()) + " dev " + e.port().name());
+                out.line("fdb add " + MacAddress.format(e.entry().mac()) + " dev " + e.port().name()
+                    + (e.entry().vlan() != 0 ? " vlan " + e.entry().vlan() : ""));
             }
         }
         for (Link link : state.links().values()) {

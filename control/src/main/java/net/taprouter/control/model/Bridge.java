@@ -4,7 +4,7 @@ import net.taprouter.dataplane.l2.FdbTables;
 
 /**
  * A bridge's settings as configured (control thread only; what {@code link show} and {@code save}
- * print): the FDB ageing time and bounds. The FDB itself lives in each forwarding worker.
+ * print): the FDB ageing time and bounds, VLAN filtering. The FDB itself lives in each forwarding worker.
  */
 public final class Bridge {
     public static final int DEFAULT_AGEING_SECONDS = (int) (FdbTables.DEFAULT_AGEING_MILLIS / 1000);
@@ -14,6 +14,7 @@ public final class Bridge {
     private int ageingSeconds = DEFAULT_AGEING_SECONDS;
     private int fdbMax = FdbTables.DEFAULT_MAX_ENTRIES;
     private int fdbPortLimit = FdbTables.DEFAULT_PORT_LIMIT;
+    private boolean vlanFiltering;
 
     /** Seconds a learned entry lives unseen (0: forever). */
     public int ageingSeconds() {
@@ -31,6 +32,15 @@ public final class Bridge {
 
     public void fdbMax(int max) {
         this.fdbMax = max;
+    }
+
+    /** {@code vlan_filtering 1}: the bridge classifies frames by its ports' VLANs ({@code bridge vlan}). */
+    public boolean vlanFiltering() {
+        return vlanFiltering;
+    }
+
+    public void vlanFiltering(boolean on) {
+        this.vlanFiltering = on;
     }
 
     /** Bound on the entries one port may have learned. */

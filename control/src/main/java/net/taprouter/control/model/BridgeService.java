@@ -7,6 +7,7 @@ import net.taprouter.control.command.CommandException;
 import net.taprouter.dataplane.agent.Dataplane;
 import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.l2.PortVlans;
 import net.taprouter.dataplane.port.Port;
 
 /**
@@ -81,6 +82,10 @@ public final class BridgeService {
         if (!state.routes().routesVia(own).isEmpty()) {
             throw new CommandException(command + ": routes go through port " + link.name() + " (route del them first)");
         }
+        if (own.vlanUppers().length > 0) {
+            throw new CommandException(command + ": port " + link.name() + " has VLAN sub-interfaces (link del "
+                + own.vlanUppers()[0].name() + " first: a bridge port's frames are the bridge's)");
+        }
         if (link.master() != null) {
             leave(link);
         }
@@ -88,11 +93,14 @@ public final class BridgeService {
         Port[] before = bridge.members();
         Port[] after = Arrays.copyOf(before, before.length + 1);
         after[before.length] = port;
+        PortVlans vlansBefore = port.vlans();
+        port.vlans(PortVlans.DEFAULT); // as a Linux bridge: a new port has VLAN 1 pvid untagged
         bridge.members(after);
         port.upper(bridge);
         state.transaction().onRollback(() -> {
             port.upper(own);
             bridge.members(before);
+            port.vlans(vlansBefore);
         });
     }
 
@@ -109,9 +117,12 @@ public final class BridgeService {
         rest.remove(port);
         bridge.members(rest.toArray(new Port[0]));
         port.upper(own);
+        PortVlans vlansBefore = port.vlans();
+        port.vlans(PortVlans.DEFAULT); // its bridge VLANs go with it
         state.transaction().onRollback(() -> {
             bridge.members(before);
             port.upper(bridge);
+            port.vlans(vlansBefore);
         });
         WorkerControl.FdbChange removed = workers().flushFdb(bridge.index(), port.index(), true);
         state.transaction().onRollback(() -> workers().restoreFdb(removed));
@@ -131,6 +142,47 @@ public final class BridgeService {
             workers().fdbAgeing(index, before * 1000L);
             settings.ageingSeconds(before);
         });
+    }
+
+    /**
+     * {@code link set BR vlan_filtering 0|1}. Off is refused while the bridge has VLAN
+     * sub-interfaces (their frames are told apart by VLAN only with filtering on). Learned FDB
+     * entries stay: those of the other mode are in another VLAN of the key and age out.
+     */
+    public void vlanFiltering(Link bridgeLink, boolean on, String command) {
+        Bridge settings = bridgeLink.bridge();
+        Interface bridge = bridgeLink.iface();
+        if (settings.vlanFiltering() == on) {
+            return;
+        }
+        if (!on && bridge.vlanUppers().length > 0) {
+            throw new CommandException(command + ": bridge " + bridge.name() + " has VLAN sub-interfaces (link del "
+                + bridge.vlanUppers()[0].name() + " first)");
+        }
+        settings.vlanFiltering(on);
+        bridge.vlanFiltering(on);
+        state.transaction().onRollback(() -> {
+            settings.vlanFiltering(!on);
+            bridge.vlanFiltering(!on);
+        });
+    }
+
+    /**
+     * {@code bridge vlan add|del}: the port's VLANs become {@code vlans} (published with one store,
+     * the old ones put back if the request fails).
+     */
+    public void portVlans(Link portLink, PortVlans vlans) {
+        Port port = portLink.port();
+        PortVlans before = port.vlans();
+        port.vlans(vlans);
+        state.transaction().onRollback(() -> port.vlans(before));
+    }
+
+    /** {@code bridge vlan del}: the port's learned FDB entries in VLANs first..last go (put back if the request fails). */
+    public void flushVlans(Link portLink, int first, int last) {
+        Interface bridge = portLink.master();
+        WorkerControl.FdbChange removed = workers().flushFdbVlans(bridge.index(), portLink.port().index(), first, last);
+        state.transaction().onRollback(() -> workers().restoreFdb(removed));
     }
 
     /** {@code link set BR fdb_max N | fdb_port_limit N}: the FDB's bounds (its entries kept as they fit). */

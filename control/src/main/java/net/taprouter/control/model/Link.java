@@ -9,7 +9,8 @@ import net.taprouter.dataplane.port.Port;
  * virtio-net header and offloads, the default; what the kernel accepted is the device's
  * {@code offloads()}); a bridge has no port of its own ({@code port} null, no TAP) but its
  * {@link Bridge} settings. A TAP link's port belongs to its own interface, or, while it is a
- * bridge port, to the bridge ({@link Port#upper()}).
+ * bridge port, to the bridge ({@link Port#upper()}). A VLAN sub-interface has neither a port nor
+ * bridge settings: its interface names its parent and VLAN id.
  */
 public record Link(Interface iface, Port port, String ifname, String netns, boolean attach, boolean offload, Bridge bridge) {
     /** A TAP link. */
@@ -25,6 +26,16 @@ public record Link(Interface iface, Port port, String ifname, String netns, bool
     /** A bridge: an interface over member ports. */
     public static Link bridge(Interface iface, Bridge settings) {
         return new Link(iface, null, null, null, false, false, settings);
+    }
+
+    /** A VLAN sub-interface ({@code link add NAME link PARENT type vlan id N}): an interface, no port. */
+    public static Link vlan(Interface iface) {
+        return new Link(iface, null, null, null, false, false, null);
+    }
+
+    /** A VLAN sub-interface (its parent is {@code iface().parent()}). */
+    public boolean isVlan() {
+        return iface.isVlan();
     }
 
     public String name() {

@@ -43,7 +43,7 @@ class TransactionPropertiesTest {
 
     private static final String[] PORTS = {"p0", "p1", "p2"};
     /** Where addresses, routes and neighbours go: the ports and the bridge. */
-    private static final String[] INTERFACES = {"p0", "p1", "p2", "br0"};
+    private static final String[] INTERFACES = {"p0", "p1", "p2", "br0", "p0.10", "br0.20"};
     private static final String[] ADDRESSES = {"192.0.2.254/24", "192.0.2.253/24", "192.0.2.130/25", "198.51.100.254/24",
         "198.51.100.1/24", "203.0.113.254/24", "203.0.113.10/28", "198.18.0.1/16", "198.18.5.5/32", "100.64.0.1/10"};
     private static final String[] PREFIXES = {"default", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.128/25",
@@ -78,12 +78,16 @@ class TransactionPropertiesTest {
     @Provide
     Arbitrary<List<String>> setups() {
         return Combinators.combine(link(0), link(1), link(2), bridge().injectNull(0.4), address().list().ofMinSize(1).ofMaxSize(6),
-                command().list().ofMinSize(3).ofMaxSize(25))
-            .as((l0, l1, l2, br, addresses, rest) -> {
+                command().list().ofMinSize(3).ofMaxSize(25), vlanCommand().list().ofMaxSize(8))
+            .as((l0, l1, l2, br, addresses, rest, vlans) -> {
                 List<String> all = new ArrayList<>(List.of(l0, l1, l2));
                 if (br != null) {
                     all.add(br);
+                    if (!vlans.isEmpty()) { // VLANs on a filtering bridge with two ports
+                        all.addAll(List.of("link set br0 vlan_filtering 1", "link set p1 master br0", "link set p2 master br0"));
+                    }
                 }
+                all.addAll(vlans);
                 all.addAll(addresses);
                 all.addAll(rest);
                 return all;
@@ -92,10 +96,11 @@ class TransactionPropertiesTest {
 
     private static Arbitrary<String> bridge() {
         return Combinators.combine(Arbitraries.of(MACS).injectNull(0.5), Arbitraries.of(0, 10, 300).injectNull(0.5),
-                Arbitraries.of(4, 65536).injectNull(0.5), Arbitraries.of(2, 8192).injectNull(0.6))
-            .as((mac, ageing, max, limit) -> "link add br0 type bridge" + (mac != null ? " address " + mac : "")
+                Arbitraries.of(4, 65536).injectNull(0.5), Arbitraries.of(2, 8192).injectNull(0.6),
+                Arbitraries.of("", "", " vlan_filtering 1", " vlan_filtering 0"))
+            .as((mac, ageing, max, limit, filtering) -> "link add br0 type bridge" + (mac != null ? " address " + mac : "")
                 + (ageing != null ? " ageing " + ageing : "") + (max != null ? " fdb_max " + max : "")
-                + (limit != null ? " fdb_port_limit " + limit : ""));
+                + (limit != null ? " fdb_port_limit " + limit : "") + filtering);
     }
 
     private static Arbitrary<String> bridgeCommand() {
@@ -109,7 +114,26 @@ class TransactionPropertiesTest {
                 "link set br0 address 02:00:00:00:00:bb")),
             net.jqwik.api.Tuple.of(4, Combinators.combine(Arbitraries.of("add", "add", "del"), Arbitraries.of(MACS), port())
                 .as((verb, mac, p) -> "fdb " + verb + " " + mac + " dev " + p)),
-            net.jqwik.api.Tuple.of(1, Arbitraries.of("fdb flush", "fdb flush dev p0", "fdb flush br br0")));
+            net.jqwik.api.Tuple.of(1, Arbitraries.of("fdb flush", "fdb flush dev p0", "fdb flush br br0")),
+            net.jqwik.api.Tuple.of(4, vlanCommand()));
+    }
+
+    /** VLANs (issue 7): filtering, bridge ports' VLANs, VLAN sub-interfaces of ports and of the bridge, static entries in a VLAN. */
+    private static Arbitrary<String> vlanCommand() {
+        return Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(2, Arbitraries.of("link set br0 vlan_filtering 1", "link set br0 vlan_filtering 0")),
+            net.jqwik.api.Tuple.of(5, Combinators.combine(port(), Arbitraries.of("1", "10", "20", "10-12"),
+                Arbitraries.of("", " pvid", " untagged", " pvid untagged"))
+                .as((p, vid, flags) -> "bridge vlan add dev " + p + " vid " + vid + flags)),
+            net.jqwik.api.Tuple.of(3, Combinators.combine(port(), Arbitraries.of("1", "10", "20", "11-12"))
+                .as((p, vid) -> "bridge vlan del dev " + p + " vid " + vid)),
+            net.jqwik.api.Tuple.of(3, Arbitraries.of("link add p0.10 link p0 type vlan id 10",
+                "link add p1.30 link p1 type vlan id 30 mtu 1400", "link add br0.20 link br0 type vlan id 20",
+                "link add br0.20 link br0 type vlan id 20 address 02:00:00:00:00:cc")),
+            net.jqwik.api.Tuple.of(2, Arbitraries.of("link del p0.10", "link del p1.30", "link del br0.20", "link set p0.10 down",
+                "link set br0.20 mtu 1400")),
+            net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("add", "del"), Arbitraries.of(MACS), port(),
+                Arbitraries.of(10, 20)).as((verb, mac, p, vid) -> "fdb " + verb + " " + mac + " dev " + p + " vlan " + vid)));
     }
 
     @Provide
@@ -175,6 +199,7 @@ class TransactionPropertiesTest {
                     + (verb.equals("del") ? "" : " lladdr " + mac) + " dev " + p)),
             net.jqwik.api.Tuple.of(1, Arbitraries.just("neigh flush")),
             net.jqwik.api.Tuple.of(6, bridgeCommand()),
+            net.jqwik.api.Tuple.of(8, vlanCommand()),
             net.jqwik.api.Tuple.of(1, Arbitraries.of("forwarding on", "forwarding off")),
             net.jqwik.api.Tuple.of(1, Combinators.combine(Arbitraries.of(0, 10, 1000), Arbitraries.of(1, 50, 200))
                 .as((rate, burst) -> "icmp ratelimit " + rate + " burst " + burst)),
@@ -216,6 +241,7 @@ class TransactionPropertiesTest {
         s.append("## route show\n").append(r.ok("route show"));
         s.append("## neigh show\n").append(r.ok("neigh show"));
         s.append("## fdb show\n").append(r.ok("fdb show"));
+        s.append("## bridge vlan show\n").append(r.ok("bridge vlan show"));
         // link show without the interface numbers (a restored router numbers them without the holes)
         s.append("## link show\n").append(r.ok("link show").replaceAll("(?m)^[0-9]+: ", ""));
         s.append("## nat show\n").append(r.ok("nat show"));
@@ -273,6 +299,8 @@ class TransactionPropertiesTest {
             observed = observe(first);
             Statistics.label("saved").collect(saved.contains("noprefixroute"), saved.contains("proto kernel"));
             Statistics.label("applied").collect(applied.size() / 10 * 10);
+            Statistics.label("vlans saved").collect(saved.contains("vlan_filtering 1"), saved.contains("bridge vlan"),
+                saved.contains("type vlan"));
         }
         try (LiveRouter second = new LiveRouter()) {
             try {

@@ -143,7 +143,7 @@ public interface WorkerCommand<R> {
     }
 
     /** {@code fdb add}: a static entry; answers the entry as it was (port -1: none). */
-    record SetStaticFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+    record SetStaticFdb(int bridge, int vlan, long mac, int port) implements WorkerCommand<FdbEntry> {
         @Override
         public FdbEntry applyTo(WorkerCommandHandler worker) {
             return worker.onSetStaticFdb(this);
@@ -151,7 +151,7 @@ public interface WorkerCommand<R> {
     }
 
     /** {@code fdb del}: answers the entry removed, or null if the MAC is not on that port. */
-    record DeleteFdb(int bridge, long mac, int port) implements WorkerCommand<FdbEntry> {
+    record DeleteFdb(int bridge, int vlan, long mac, int port) implements WorkerCommand<FdbEntry> {
         @Override
         public FdbEntry applyTo(WorkerCommandHandler worker) {
             return worker.onDeleteFdb(this);
@@ -163,6 +163,14 @@ public interface WorkerCommand<R> {
         @Override
         public List<FdbEntry> applyTo(WorkerCommandHandler worker) {
             return worker.onFlushFdb(this);
+        }
+    }
+
+    /** {@code bridge vlan del}: the learned entries of a port in VLANs first..last go; answers them. */
+    record FlushFdbVlans(int bridge, int port, int first, int last) implements WorkerCommand<List<FdbEntry>> {
+        @Override
+        public List<FdbEntry> applyTo(WorkerCommandHandler worker) {
+            return worker.onFlushFdbVlans(this);
         }
     }
 

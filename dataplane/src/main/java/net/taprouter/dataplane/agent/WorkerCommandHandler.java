@@ -85,15 +85,19 @@ public final class WorkerCommandHandler {
     }
 
     FdbEntry onSetStaticFdb(WorkerCommand.SetStaticFdb c) {
-        return context.fdbs.setStatic(c.bridge(), c.mac(), c.port());
+        return context.fdbs.setStatic(c.bridge(), c.vlan(), c.mac(), c.port());
     }
 
     FdbEntry onDeleteFdb(WorkerCommand.DeleteFdb c) {
-        return context.fdbs.delete(c.bridge(), c.mac(), c.port());
+        return context.fdbs.delete(c.bridge(), c.vlan(), c.mac(), c.port());
     }
 
     List<FdbEntry> onFlushFdb(WorkerCommand.FlushFdb c) {
         return context.fdbs.flush(c.bridge(), c.port(), c.includeStatic());
+    }
+
+    List<FdbEntry> onFlushFdbVlans(WorkerCommand.FlushFdbVlans c) {
+        return context.fdbs.flushVlans(c.bridge(), c.port(), c.first(), c.last());
     }
 
     void onRestoreFdb(WorkerCommand.RestoreFdb c) {

@@ -85,14 +85,27 @@ public interface WorkerControl {
     /** New bounds of the bridge's FDB (entries kept as they fit; fails, changing nothing, if the static ones do not). */
     void resizeFdb(int bridge, int maxEntries, int perPortLimit);
 
-    /** {@code fdb add}: (vlan 0, mac) static on {@code port}; the token undoes it ({@link #restoreFdb}). */
-    FdbChange setStaticFdb(int bridge, long mac, int port);
+    /** {@code fdb add}: (vlan, mac) static on {@code port}; the token undoes it ({@link #restoreFdb}). */
+    FdbChange setStaticFdb(int bridge, int vlan, long mac, int port);
+
+    /** {@code fdb add} without a VLAN: VLAN 0. */
+    default FdbChange setStaticFdb(int bridge, long mac, int port) {
+        return setStaticFdb(bridge, 0, mac, port);
+    }
 
     /** {@code fdb del}: the entry of {@code mac} if it is on {@code port}; an empty token if no worker had it there. */
-    FdbChange deleteFdb(int bridge, long mac, int port);
+    FdbChange deleteFdb(int bridge, int vlan, long mac, int port);
+
+    /** {@code fdb del} without a VLAN: VLAN 0. */
+    default FdbChange deleteFdb(int bridge, long mac, int port) {
+        return deleteFdb(bridge, 0, mac, port);
+    }
 
     /** {@code fdb flush}, or a port leaving its bridge: its entries (-1: every port's) go; static ones too if asked. */
     FdbChange flushFdb(int bridge, int port, boolean includeStatic);
+
+    /** {@code bridge vlan del}: the learned entries of {@code port} in VLANs first..last go (as Linux; static ones stay). */
+    FdbChange flushFdbVlans(int bridge, int port, int first, int last);
 
     /** Undo of an FDB change: every worker's entries as they were. */
     void restoreFdb(FdbChange change);

@@ -172,8 +172,8 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public FdbChange setStaticFdb(int bridge, long mac, int port) {
-        Answers<FdbEntry> answers = send(w -> new WorkerCommand.SetStaticFdb(bridge, mac, port));
+    public FdbChange setStaticFdb(int bridge, int vlan, long mac, int port) {
+        Answers<FdbEntry> answers = send(w -> new WorkerCommand.SetStaticFdb(bridge, vlan, mac, port));
         if (answers.failure != null) {
             List<Integer> done = answers.succeeded();
             if (!done.isEmpty()) {
@@ -192,9 +192,9 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public FdbChange deleteFdb(int bridge, long mac, int port) {
+    public FdbChange deleteFdb(int bridge, int vlan, long mac, int port) {
         List<List<FdbEntry>> perWorker = new ArrayList<>();
-        for (FdbEntry removed : send(w -> new WorkerCommand.DeleteFdb(bridge, mac, port)).get()) {
+        for (FdbEntry removed : send(w -> new WorkerCommand.DeleteFdb(bridge, vlan, mac, port)).get()) {
             perWorker.add(removed == null ? List.of() : List.of(removed));
         }
         return new FdbChange(perWorker);
@@ -203,6 +203,11 @@ final class WorkerProxy implements WorkerControl {
     @Override
     public FdbChange flushFdb(int bridge, int port, boolean includeStatic) {
         return new FdbChange(send(w -> new WorkerCommand.FlushFdb(bridge, port, includeStatic)).get());
+    }
+
+    @Override
+    public FdbChange flushFdbVlans(int bridge, int port, int first, int last) {
+        return new FdbChange(send(w -> new WorkerCommand.FlushFdbVlans(bridge, port, first, last)).get());
     }
 
     @Override

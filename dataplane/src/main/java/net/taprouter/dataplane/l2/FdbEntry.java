@@ -4,7 +4,7 @@ package net.taprouter.dataplane.l2;
  * A copy of one FDB entry, for display and for control transactions (off the hot path).
  *
  * @param bridge         the bridge's interface index
- * @param vlan           0 (no VLAN filtering yet)
+ * @param vlan           0 on a bridge without VLAN filtering, else the VLAN (1-4094)
  * @param mac            the MAC
  * @param port           the port index it is on (-1 in an undo record: there was no entry)
  * @param isStatic       added by {@code fdb add} (never ages, never moves)

@@ -119,6 +119,27 @@ public final class FdbTables {
         return removed;
     }
 
+    /**
+     * {@code bridge vlan del}: removes the learned entries of bridge {@code iface} on {@code port}
+     * in VLANs {@code first}..{@code last}; returns them (for {@link #restore}).
+     */
+    public List<FdbEntry> flushVlans(int iface, int port, int first, int last) {
+        Fdb fdb = byInterface[iface];
+        List<FdbEntry> removed = new ArrayList<>();
+        if (fdb == null) {
+            return removed;
+        }
+        fdb.forEach((vlan, mac, p, isStatic, lastSeen) -> {
+            if (p == port && !isStatic && vlan >= first && vlan <= last) {
+                removed.add(new FdbEntry(iface, vlan, mac, p, false, lastSeen, 0));
+            }
+        });
+        for (FdbEntry e : removed) {
+            fdb.delete(e.vlan(), e.mac());
+        }
+        return removed;
+    }
+
     /** Puts entries back as they were (the undo of a flush or a delete); cannot fail. */
     public void restore(List<FdbEntry> entries) {
         for (int i = entries.size() - 1; i >= 0; i--) {
@@ -144,9 +165,14 @@ public final class FdbTables {
      * entry as it was (port -1: there was none), for {@link #restore}. Fails if the table is full.
      */
     public FdbEntry setStatic(int iface, long mac, int port) {
+        return setStatic(iface, 0, mac, port);
+    }
+
+    /** {@code fdb add ... vlan VLAN}: (vlan, mac) static on {@code port} (as {@link #setStatic(int, long, int)}). */
+    public FdbEntry setStatic(int iface, int vlan, long mac, int port) {
         Fdb fdb = existing(iface);
-        FdbEntry before = entry(iface, fdb, mac);
-        if (!fdb.addStatic(0, mac, port)) {
+        FdbEntry before = entry(iface, fdb, vlan, mac);
+        if (!fdb.addStatic(vlan, mac, port)) {
             throw new IllegalStateException("FDB full (" + fdb.maxEntries() + " entries)");
         }
         return before;
@@ -154,22 +180,27 @@ public final class FdbTables {
 
     /** {@code fdb del}: removes (vlan 0, mac) if it is on {@code port}; returns it, or null if there is none there. */
     public FdbEntry delete(int iface, long mac, int port) {
+        return delete(iface, 0, mac, port);
+    }
+
+    /** {@code fdb del ... vlan VLAN}: removes (vlan, mac) if it is on {@code port}; returns it, or null. */
+    public FdbEntry delete(int iface, int vlan, long mac, int port) {
         Fdb fdb = existing(iface);
-        FdbEntry before = entry(iface, fdb, mac);
+        FdbEntry before = entry(iface, fdb, vlan, mac);
         if (before.port() != port) {
             return null;
         }
-        fdb.delete(0, mac);
+        fdb.delete(vlan, mac);
         return before;
     }
 
-    /** (vlan 0, mac) of {@code fdb} as an entry; port -1 if there is none. */
-    private static FdbEntry entry(int iface, Fdb fdb, long mac) {
-        long value = fdb.value(0, mac);
+    /** (vlan, mac) of {@code fdb} as an entry; port -1 if there is none. */
+    private static FdbEntry entry(int iface, Fdb fdb, int vlan, long mac) {
+        long value = fdb.value(vlan, mac);
         if (value == -1) {
-            return new FdbEntry(iface, 0, mac, -1, false, 0, 0);
+            return new FdbEntry(iface, vlan, mac, -1, false, 0, 0);
         }
-        return new FdbEntry(iface, 0, mac, Fdb.valuePort(value), Fdb.valueStatic(value), Fdb.valueLastSeen(value), 0);
+        return new FdbEntry(iface, vlan, mac, Fdb.valuePort(value), Fdb.valueStatic(value), Fdb.valueLastSeen(value), 0);
     }
 
     private Fdb existing(int iface) {

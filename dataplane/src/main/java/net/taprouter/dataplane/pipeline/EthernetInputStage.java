@@ -5,14 +5,21 @@ import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.MacAddress;
+import net.taprouter.dataplane.wire.VlanView;
 
 /**
  * Entry of the graph. Input: a received frame on an L2 port. Sets the ingress interface (the
  * port's {@link Port#upper()}); a bridge port's frame goes to {@link BridgeInputStage}. On an
  * interface ({@link #input}, also for what a bridge passes up): accepts frames to the interface's
  * MAC and broadcast/multicast (marking those {@code linkBroadcast}); dispatches on EtherType.
+ * An 802.1Q-tagged frame on a port of its own (not a bridge port): its tag is popped in place
+ * ({@link #popTag}) and it goes to the port interface's VLAN sub-interface of its VLAN id
+ * ({@link Packet#vlan} set; the sub-interface becomes the ingress interface); a priority tag (VLAN
+ * 0) is popped and the frame is the port's own; a VLAN without a sub-interface: drop
+ * vlan_no_interface. Untagged frames stay the port interface's.
  * Next: {@link BridgeInputStage}, {@link ArpInputStage}, {@link Ipv4InputStage}. Drops: port_down
- * (the port or its interface down), frame_too_short, ether_not_for_us, ipv6_not_routed, ether_unknown_type.
+ * (the port or its interface down), frame_too_short, vlan_no_interface, ether_not_for_us,
+ * ipv6_not_routed, ether_unknown_type.
  */
 public final class EthernetInputStage implements Stage {
     private final ForwardingContext context;
@@ -24,6 +31,8 @@ public final class EthernetInputStage implements Stage {
     private final Stage notForUs;
     private final Stage unknownType;
     private final Stage ipv6;
+    private final Stage noVlanInterface;
+    private final VlanView vlan = new VlanView();
 
     public EthernetInputStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
@@ -32,6 +41,7 @@ public final class EthernetInputStage implements Stage {
         this.notForUs = graph.drop(DropReason.ETHER_NOT_FOR_US);
         this.unknownType = graph.drop(DropReason.ETHER_UNKNOWN_TYPE);
         this.ipv6 = graph.drop(DropReason.IPV6_NOT_ROUTED);
+        this.noVlanInterface = graph.drop(DropReason.VLAN_NO_INTERFACE);
     }
 
     void next(Stage arp, Stage ipv4, Stage bridge) {
@@ -54,7 +64,44 @@ public final class EthernetInputStage implements Stage {
         if (!packet.ethernet.wrap(context.buffer, packet.frameOffset, packet.frameLength)) {
             return tooShort;
         }
-        return iface.isBridge() ? bridgeInput : input(packet, iface);
+        if (iface.isBridge()) {
+            return bridgeInput;
+        }
+        if (packet.ethernet.etherType() == EthernetView.ETHERTYPE_VLAN) {
+            int vid = popTag(packet);
+            if (vid < 0) {
+                return tooShort;
+            }
+            if (vid != 0) {
+                Interface sub = iface.vlanUpper(vid);
+                if (sub == null) {
+                    return noVlanInterface;
+                }
+                if (!sub.isUp()) {
+                    return portDown;
+                }
+                packet.vlan = vid;
+                packet.ingressInterface = sub.index();
+                iface = sub;
+            }
+        }
+        return input(packet, iface);
+    }
+
+    /**
+     * Pops the 802.1Q tag of the packet's frame (Ethernet view wrapped, EtherType 0x8100) in place
+     * and rewraps the view over the untagged frame; returns the tag's VLAN id (0: a priority tag),
+     * or -1 (nothing changed) if the frame is too short to hold a tag.
+     */
+    int popTag(Packet packet) {
+        if (!vlan.wrap(context.buffer, packet.frameOffset, packet.frameLength)) {
+            return -1;
+        }
+        int vid = vlan.vid();
+        packet.frameOffset = VlanView.pop(context.buffer, packet.frameOffset);
+        packet.frameLength -= VlanView.TAG_LENGTH;
+        packet.ethernet.wrap(context.buffer, packet.frameOffset, packet.frameLength);
+        return vid;
     }
 
     /**

@@ -10,6 +10,7 @@ import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.l2.Fdb;
 import net.taprouter.dataplane.l2.FdbTables;
+import net.taprouter.dataplane.l2.PortVlans;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.port.PortCounters;
@@ -19,6 +20,7 @@ import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.wire.MacAddress;
+import net.taprouter.dataplane.wire.VlanView;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -218,19 +220,39 @@ public final class ForwardingContext {
     /**
      * Queues the packet's frame (in its pool slot) for its egress port, choosing the port now if it
      * is not chosen yet ({@link Packet#egressPort} -1: a PORT interface's port; a bridge's port for
-     * the frame's destination MAC in its FDB, or every member port up: {@link #flood}); the slot is
-     * released once it was written ({@link #flushTransmit}), and the packet counted then
-     * ({@link #ended}). An egress interface that is gone or has no port: drop port_down. See
-     * {@link Transmitter} for the counters.
+     * the frame's (VLAN, destination MAC) in its FDB, or every member port of the VLAN that is up:
+     * {@link #flood}); the slot is released once it was written ({@link #flushTransmit}), and the
+     * packet counted then ({@link #ended}). An egress interface that is gone or has no port: drop
+     * port_down. See {@link Transmitter} for the counters.
+     *
+     * <p>VLANs: what the router sends ({@code localOrigin}, or routed to another interface than it
+     * came in on) is in the egress interface's VLAN ({@link Interface#txVlan()}: a VLAN
+     * sub-interface's id, a VLAN-filtering bridge's pvid); a bridged frame keeps the VLAN its
+     * ingress port gave it. The 802.1Q tag is pushed in place (into the slot's headroom) when the
+     * egress port wants the VLAN tagged: a VLAN sub-interface's port always, a VLAN-filtering bridge's
+     * port unless it has the VLAN {@code untagged}; a bridge port that is no member of the VLAN: drop
+     * vlan_egress_filtered.
      */
     public void transmit(Packet packet) {
-        packet.offload.writeHeader(buffer, packet.frameOffset, vnetHeader); // for ports with offloads (others skip it)
+        Interface out = interfaces.get(packet.egressInterface);
         int port = packet.egressPort;
+        if (out == null) {
+            if (port < 0) {
+                drop(packet, DropReason.PORT_DOWN);
+                return;
+            }
+            packet.offload.writeHeader(buffer, packet.frameOffset, vnetHeader);
+            transmitter.enqueue(port, packet.slot, packet.frameOffset, packet.frameLength, packet.localOrigin, packet.ingressPort);
+            return;
+        }
+        if (packet.localOrigin || packet.egressInterface != packet.ingressInterface) {
+            packet.vlan = out.txVlan();
+        }
+        Interface l2 = out.l2();
         if (port < 0) {
-            port = egressPort(packet.egressInterface, MacAddress.get(buffer, packet.frameOffset));
+            port = out.isVlan() && !out.isUp() ? NO_EGRESS : egressPort(l2, packet.vlan, MacAddress.get(buffer, packet.frameOffset));
             if (port == -1) { // a bridge floods what its FDB does not know
-                Interface bridge = interfaces.get(packet.egressInterface);
-                if (bridge == null || flood(packet, bridge, -1, true) == 0) {
+                if (flood(packet, l2, packet.vlan, -1, true) == 0) {
                     drop(packet, DropReason.PORT_DOWN);
                 }
                 return;
@@ -241,76 +263,177 @@ public final class ForwardingContext {
             }
             packet.egressPort = port;
         }
+        int tag = egressTag(l2, port, packet.vlan);
+        if (tag < 0) {
+            drop(packet, DropReason.VLAN_EGRESS_FILTERED);
+            return;
+        }
+        if (tag > 0) {
+            pushTag(packet, tag);
+        }
+        packet.offload.writeHeader(buffer, packet.frameOffset, vnetHeader); // for ports with offloads (others skip it)
         transmitter.enqueue(port, packet.slot, packet.frameOffset, packet.frameLength,
             packet.localOrigin, packet.ingressPort);
     }
 
     /**
-     * The L2 port a frame for interface {@code ifaceIndex} to {@code destination} leaves through:
-     * a PORT interface's port; a bridge's port for that MAC in its FDB. -1: flood it (a bridge
-     * that does not know the MAC, or broadcast/multicast); {@link #NO_EGRESS}: no such interface,
-     * or a bridge that is down.
+     * How a frame of VLAN {@code vlan} leaves {@code port} of {@code l2} (a PORT interface or a
+     * bridge): 0 untagged, the VLAN id tagged, -1 not at all (a VLAN-filtering bridge's port that is
+     * no member of the VLAN).
      */
-    private int egressPort(int ifaceIndex, long destination) {
-        Interface out = interfaces.get(ifaceIndex);
-        if (out == null) {
-            return NO_EGRESS;
+    int egressTag(Interface l2, int port, int vlan) {
+        if (!l2.isBridge()) {
+            return vlan; // a PORT interface: its VLAN sub-interfaces' frames are tagged
         }
-        Port port = out.port();
+        if (!l2.vlanFiltering()) {
+            return 0;
+        }
+        Port p = ports.get(port);
+        if (p == null) {
+            return 0; // gone: the transmitter counts port_down
+        }
+        PortVlans vlans = p.vlans();
+        return !vlans.isMember(vlan) ? -1 : vlans.isUntagged(vlan) ? 0 : vlan;
+    }
+
+    /**
+     * Pushes an 802.1Q tag of {@code vid} onto the packet's frame in place (into the slot's headroom)
+     * and moves its offload positions with it.
+     */
+    private void pushTag(Packet packet, int vid) {
+        packet.frameOffset = VlanView.push(buffer, packet.frameOffset, vid, 0);
+        packet.frameLength += VlanView.TAG_LENGTH;
+        Offload offload = packet.offload;
+        if (offload.any()) {
+            offload.checksumStart += VlanView.TAG_LENGTH;
+            if (offload.isGso()) {
+                offload.headerLength += VlanView.TAG_LENGTH;
+            }
+        }
+    }
+
+    /**
+     * The L2 port a frame of VLAN {@code vlan} to {@code destination} leaves {@code l2} through (a
+     * PORT interface or a bridge): a PORT interface's port; a bridge's port for (VLAN, MAC) in its
+     * FDB. -1: flood it (a bridge that does not know the MAC, or broadcast/multicast);
+     * {@link #NO_EGRESS}: a bridge that is down.
+     */
+    private int egressPort(Interface l2, int vlan, long destination) {
+        Port port = l2.port();
         if (port != null) {
             return port.index();
         }
-        return out.isBridge() && out.isUp() ? bridgePort(out, destination) : NO_EGRESS;
+        return l2.isBridge() && l2.isUp() ? bridgePort(l2, vlan, destination) : NO_EGRESS;
     }
 
     private static final int NO_EGRESS = -2;
 
     /**
-     * The member port of {@code bridge} where its FDB has {@code destination}, or -1 (unknown, a
-     * broadcast/multicast MAC, or an entry for a port that is not a member any more).
+     * The member port of {@code bridge} where its FDB has ({@code vlan}, {@code destination}), or
+     * -1 (unknown, a broadcast/multicast MAC, or an entry for a port that is not a member any more,
+     * of the bridge or, on a VLAN-filtering bridge, of the VLAN). {@code vlan}: 0 on a bridge that
+     * does not filter VLANs.
      */
-    public int bridgePort(Interface bridge, long destination) {
+    public int bridgePort(Interface bridge, int vlan, long destination) {
         if (MacAddress.isMulticast(destination)) {
             return -1;
         }
         Fdb fdb = fdbs.get(bridge.index());
-        int port = fdb == null ? Fdb.NONE : fdb.lookup(0, destination);
+        int port = fdb == null ? Fdb.NONE : fdb.lookup(vlan, destination);
         if (port < 0) {
             return -1;
         }
         Port p = ports.get(port);
-        return p != null && p.upper() == bridge ? port : -1;
+        return p != null && p.upper() == bridge && (!bridge.vlanFiltering() || p.vlans().isMember(vlan)) ? port : -1;
     }
 
     /**
-     * Queues the packet's slot for every member port of {@code bridge} that is up, but
-     * {@code exceptPort} (the ingress port of a bridged frame; -1: none), without copying it: the
-     * slot is freed once, after its last write. {@code counted}: the flood is the packet's
-     * disposition (counted once at the last write: forwarded if any copy went out, else the last
-     * failure); else the caller keeps the slot too (one more reference) and gives the packet its
-     * end itself, after flushing the copies out ({@link #flushTransmit}). Returns the number of
-     * copies queued (0: none, nothing changed).
+     * Queues the packet's slot for every member port of {@code bridge} that is up (and, on a
+     * VLAN-filtering bridge, a member of {@code vlan}), but {@code exceptPort} (the ingress port of
+     * a bridged frame; -1: none), without copying it: the slot is freed once, after its last write.
+     * {@code counted}: the flood is the packet's disposition (counted once at the last write:
+     * forwarded if any copy went out, else the last failure); else the caller keeps the slot too
+     * (one more reference) and gives the packet its end itself, after flushing the copies out
+     * ({@link #flushTransmit}). Returns the number of copies queued (0: none, nothing changed).
+     *
+     * <p>VLAN-filtering bridge, a VLAN some members send untagged and others tagged: the frame is
+     * untagged in the slot; the untagged copies are queued first and written out ({@link
+     * #flushTransmit}) before the tag is pushed in place (it overwrites bytes those copies share:
+     * the push moves the 12 address bytes 4 bytes into the headroom and writes the tag where the
+     * source MAC's last 4 bytes were); then the tagged copies are queued. An uncounted flood (the
+     * caller goes on with the frame) is written out at once and the tag popped again, so the
+     * caller sees the untagged frame it had. No copy, no allocation: at most two writes of the
+     * queue instead of one.
      */
-    public int flood(Packet packet, Interface bridge, int exceptPort, boolean counted) {
+    public int flood(Packet packet, Interface bridge, int vlan, int exceptPort, boolean counted) {
         offloadForFlood(packet);
         Port[] members = bridge.members();
-        int copies = 0;
+        boolean filtering = bridge.vlanFiltering();
+        int untagged = 0;
+        int tagged = 0;
         for (Port m : members) {
             if (m.index() != exceptPort && m.isUp()) {
-                copies++;
+                if (!filtering) {
+                    untagged++;
+                } else {
+                    PortVlans v = m.vlans();
+                    if (v.isMember(vlan)) {
+                        if (v.isUntagged(vlan)) {
+                            untagged++;
+                        } else {
+                            tagged++;
+                        }
+                    }
+                }
             }
         }
+        int copies = untagged + tagged;
         if (copies == 0) {
             return 0;
         }
         shareSlot(packet.slot, counted ? copies : copies + 1);
-        for (Port m : members) {
-            if (m.index() != exceptPort && m.isUp()) {
-                transmitter.enqueueCopy(m.index(), packet.slot, packet.frameOffset, packet.frameLength, packet.localOrigin,
-                    packet.ingressPort, counted);
+        if (untagged > 0) {
+            for (Port m : members) {
+                if (m.index() != exceptPort && m.isUp() && (!filtering || m.vlans().isUntagged(vlan))) {
+                    transmitter.enqueueCopy(m.index(), packet.slot, packet.frameOffset, packet.frameLength, packet.localOrigin,
+                        packet.ingressPort, counted);
+                }
+            }
+        }
+        if (tagged > 0) {
+            if (untagged > 0) {
+                transmitter.flush(); // the untagged copies are out before the tag is written into their bytes
+            }
+            int at = VlanView.push(buffer, packet.frameOffset, vlan, 0);
+            writeTaggedHeader(packet.offload, at);
+            for (Port m : members) {
+                if (m.index() != exceptPort && m.isUp()) {
+                    PortVlans v = m.vlans();
+                    if (v.isMember(vlan) && !v.isUntagged(vlan)) {
+                        transmitter.enqueueCopy(m.index(), packet.slot, at, packet.frameLength + VlanView.TAG_LENGTH,
+                            packet.localOrigin, packet.ingressPort, counted);
+                    }
+                }
+            }
+            if (!counted) {
+                transmitter.flush(); // then the caller gets its untagged frame back
+                VlanView.pop(buffer, at);
             }
         }
         return copies;
+    }
+
+    /** The virtio-net header in front of a frame tagged in place at {@code at}: the offload positions 4 bytes on. */
+    private void writeTaggedHeader(Offload offload, int at) {
+        if (!offload.any()) {
+            offload.writeHeader(buffer, at, vnetHeader);
+            return;
+        }
+        offload.checksumStart += VlanView.TAG_LENGTH;
+        offload.headerLength += offload.isGso() ? VlanView.TAG_LENGTH : 0;
+        offload.writeHeader(buffer, at, vnetHeader);
+        offload.checksumStart -= VlanView.TAG_LENGTH;
+        offload.headerLength -= offload.isGso() ? VlanView.TAG_LENGTH : 0;
     }
 
     /**
@@ -359,29 +482,51 @@ public final class ForwardingContext {
      * Writes a frame from a buffer other than the pool (with
      * {@link net.taprouter.dataplane.buffer.FramePool#MAX_DEVICE_HEADROOM} bytes free in front of
      * {@code offset}) out of interface {@code ifaceIndex} at once, after the queued frames (a
-     * bridge: to the port its FDB has for the destination, else to every member port up).
-     * Returns null if it went out (on a bridge: to at least one port), else why not (port_down,
-     * tx_queue_full, tx_error): the caller counts it for the packet it belongs to.
+     * bridge: to the port its FDB has for the destination, else to every member port up of the
+     * interface's VLAN), tagged where the port wants it (pushed into the buffer's headroom and
+     * popped again after the write: the buffer is as it was). Returns null if it went out (on a
+     * bridge: to at least one port), else why not (port_down, tx_queue_full, tx_error): the caller
+     * counts it for the packet it belongs to.
      */
     public DropReason transmit(int ifaceIndex, UnsafeBuffer frameBuffer, int offset, int length) {
-        int port = egressPort(ifaceIndex, MacAddress.get(frameBuffer, offset));
-        if (port >= 0) {
-            return transmitter.transmitNow(port, frameBuffer, offset, length);
+        Interface out = interfaces.get(ifaceIndex);
+        if (out == null || out.isVlan() && !out.isUp()) {
+            return DropReason.PORT_DOWN;
         }
-        Interface bridge = port == NO_EGRESS ? null : interfaces.get(ifaceIndex);
-        if (bridge == null) {
+        int vlan = out.txVlan();
+        Interface l2 = out.l2();
+        int port = egressPort(l2, vlan, MacAddress.get(frameBuffer, offset));
+        if (port >= 0) {
+            return transmitNow(l2, port, vlan, frameBuffer, offset, length);
+        }
+        if (port == NO_EGRESS) {
             return DropReason.PORT_DOWN;
         }
         DropReason last = DropReason.PORT_DOWN;
         boolean sent = false;
-        for (Port m : bridge.members()) {
-            if (m.isUp()) {
-                DropReason failed = transmitter.transmitNow(m.index(), frameBuffer, offset, length);
+        for (Port m : l2.members()) {
+            if (m.isUp() && egressTag(l2, m.index(), vlan) >= 0) {
+                DropReason failed = transmitNow(l2, m.index(), vlan, frameBuffer, offset, length);
                 sent |= failed == null;
                 last = failed == null ? last : failed;
             }
         }
         return sent ? null : last;
+    }
+
+    /** One write of a frame of another buffer to {@code port} of {@code l2}, tagged there if the port wants {@code vlan} tagged. */
+    private DropReason transmitNow(Interface l2, int port, int vlan, UnsafeBuffer frameBuffer, int offset, int length) {
+        int tag = egressTag(l2, port, vlan);
+        if (tag < 0) {
+            return DropReason.VLAN_EGRESS_FILTERED;
+        }
+        if (tag == 0) {
+            return transmitter.transmitNow(port, frameBuffer, offset, length);
+        }
+        int at = VlanView.push(frameBuffer, offset, tag, 0);
+        DropReason result = transmitter.transmitNow(port, frameBuffer, at, length + VlanView.TAG_LENGTH);
+        VlanView.pop(frameBuffer, at);
+        return result;
     }
 
     /** Writes the queued frames (the agent calls it after each batch); returns how many there were. */

@@ -24,7 +24,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  8 mtu               9 flags (bit 0 linkBroadcast, bit 1 localOrigin; NAT flags go here)
  * 10 flood references, 11 flood result (not packet fields: kept by the context while one slot is
  *    written to several ports, see {@link #FLOOD_REFS})
- * 12-14 free
+ * 12 vlan (the 802.1Q VLAN the frame is in on its interface's ports; 0: none)
+ * 13-14 free
  * 15-17 {@link Offload}: virtio-net flags, GSO type and size, checksum start/offset, header length
  * 18 ctFlow  19 ctOrigSrc  20 ctOrigDst  21 ctOrigPorts (conntrack)
  * 22-31 free
@@ -46,6 +47,7 @@ public final class Packet {
     private static final int NEIGHBOUR_ADDRESS = 7;
     private static final int MTU = 8;
     private static final int FLAGS = 9;
+    private static final int VLAN = 12;
     /** Leading words of {@link PacketMetadata} {@link #save} and {@link #load} use (then {@link Offload}'s and conntrack's, at most {@link PacketMetadata#WORDS_PER_SLOT}). */
     static final int WORDS = 10;
     /**
@@ -78,6 +80,14 @@ public final class Packet {
     public boolean linkBroadcast;
     /** The router created this packet (echo reply, ICMP error): no TTL decrement, forwarding switch ignored. */
     public boolean localOrigin;
+    /**
+     * The 802.1Q VLAN of the frame (0: none). Frames are untagged while in the graph: a received
+     * tag is popped at the input (into this field) and pushed back at transmit where the egress
+     * port wants it tagged. Set by the input (a VLAN-filtering bridge's classification, a VLAN
+     * sub-interface's id); for what the router sends, transmit sets it from the egress interface
+     * ({@code Interface.txVlan()}); a bridged frame keeps its own.
+     */
+    public int vlan;
     /** Next-hop index from the route lookup. */
     public int nextHop;
     /** Egress L3 interface chosen by the route lookup (or the ARP input: the ingress interface). */
@@ -123,6 +133,7 @@ public final class Packet {
         this.egressPort = -1;
         this.neighbourAddress = 0;
         this.mtu = 0;
+        this.vlan = 0;
         offload.clear();
         this.ctFlow = -1;
     }
@@ -166,6 +177,7 @@ public final class Packet {
         words[at + NEXT_HOP] = nextHop;
         words[at + NEIGHBOUR_ADDRESS] = neighbourAddress;
         words[at + MTU] = mtu;
+        words[at + VLAN] = vlan;
         words[at + FLAGS] = (linkBroadcast ? FLAG_LINK_BROADCAST : 0) | (localOrigin ? FLAG_LOCAL_ORIGIN : 0);
         offload.save(words, at);
         words[at + CT_FLOW] = ctFlow;
@@ -192,6 +204,7 @@ public final class Packet {
         nextHop = words[at + NEXT_HOP];
         neighbourAddress = words[at + NEIGHBOUR_ADDRESS];
         mtu = words[at + MTU];
+        vlan = words[at + VLAN];
         int flags = words[at + FLAGS];
         linkBroadcast = (flags & FLAG_LINK_BROADCAST) != 0;
         localOrigin = (flags & FLAG_LOCAL_ORIGIN) != 0;

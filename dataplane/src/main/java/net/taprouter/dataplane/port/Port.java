@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.port;
 
 import net.taprouter.dataplane.iface.Interface;
+import net.taprouter.dataplane.l2.PortVlans;
 import net.taprouter.dataplane.table.IndexedTable;
 
 /**
@@ -20,6 +21,7 @@ public final class Port implements IndexedTable.Indexed {
     private volatile boolean adminUp = true;
     private volatile boolean carrierLost;
     private volatile Interface upper;
+    private volatile PortVlans vlans = PortVlans.DEFAULT;
 
     public Port(int index, String name, FrameIo tap, PortCounters counters) {
         this.index = index;
@@ -59,6 +61,18 @@ public final class Port implements IndexedTable.Indexed {
     /** Control thread: the port joins (or leaves, back to its own interface) a bridge. */
     public void upper(Interface iface) {
         this.upper = iface;
+    }
+
+    /**
+     * The port's VLANs as a bridge port ({@code bridge vlan}): used while its bridge filters VLANs.
+     * Starts as VLAN 1 pvid untagged; the control thread replaces it (immutable, one store).
+     */
+    public PortVlans vlans() {
+        return vlans;
+    }
+
+    public void vlans(PortVlans vlans) {
+        this.vlans = vlans;
     }
 
     public boolean adminUp() {

@@ -58,6 +58,10 @@ public enum DropReason {
     BRIDGE_BAD_SOURCE("bridge_bad_source", "bridged frame from a multicast or all-zero source MAC"),
     BRIDGE_FILTERED("bridge_filtered", "bridged frame whose destination MAC is on the port it came in on"),
     BRIDGE_NO_PORT("bridge_no_port", "unknown destination and no other bridge port up to flood to"),
+    VLAN_NO_PVID("vlan_no_pvid", "untagged or priority-tagged frame on a VLAN-filtering bridge port without a pvid"),
+    VLAN_INGRESS_FILTERED("vlan_ingress_filtered", "tagged frame on a VLAN-filtering bridge port that is no member of its VLAN"),
+    VLAN_NO_INTERFACE("vlan_no_interface", "tagged frame for the router in a VLAN it has no interface in (no VLAN sub-interface)"),
+    VLAN_EGRESS_FILTERED("vlan_egress_filtered", "frame for a bridge port that is no member of its VLAN"),
     ARP_MALFORMED("arp_malformed", "ARP frame not Ethernet/IPv4 or truncated"),
     ARP_NOT_FOR_US("arp_not_for_us", "ARP for an address that is not ours"),
     IP_TRUNCATED("ip_truncated", "IPv4 header shorter than 20 bytes or its IHL"),
@@ -104,7 +108,8 @@ public enum DropReason {
      * or a failure.
      */
     private static final Set<DropReason> EXPECTED = Collections.unmodifiableSet(EnumSet.of(
-        ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE, IPV6_NOT_ROUTED, BRIDGE_FILTERED, BRIDGE_NO_PORT, ARP_NOT_FOR_US, IP_MULTICAST, IP_BROADCAST,
+        ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE, IPV6_NOT_ROUTED, BRIDGE_FILTERED, BRIDGE_NO_PORT, VLAN_NO_PVID,
+        VLAN_INGRESS_FILTERED, VLAN_NO_INTERFACE, VLAN_EGRESS_FILTERED, ARP_NOT_FOR_US, IP_MULTICAST, IP_BROADCAST,
         L2_BROADCAST_NOT_FORWARDED, FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, FRAGMENTATION_NEEDED,
         NEIGHBOUR_UNRESOLVED, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER, ICMP_ERROR_SUPPRESSED, NAT_UNSOLICITED));
 
@@ -118,7 +123,7 @@ public enum DropReason {
     /** Reasons only a received frame can be dropped for (no {@code origin.drop} counter). */
     private static final Set<DropReason> RECEIVED_ONLY = Collections.unmodifiableSet(EnumSet.of(
         FRAME_TOO_SHORT, FRAME_TOO_LONG, RX_NO_BUFFER, RX_RING_FULL, ETHER_NOT_FOR_US, ETHER_UNKNOWN_TYPE,
-        BRIDGE_BAD_SOURCE, BRIDGE_FILTERED, BRIDGE_NO_PORT,
+        BRIDGE_BAD_SOURCE, BRIDGE_FILTERED, BRIDGE_NO_PORT, VLAN_NO_PVID, VLAN_INGRESS_FILTERED, VLAN_NO_INTERFACE,
         IPV6_NOT_ROUTED, ARP_MALFORMED, ARP_NOT_FOR_US, IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_LENGTH, IP_BAD_CHECKSUM,
         MARTIAN_SOURCE, MARTIAN_DESTINATION, OFFLOAD_BAD, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
         FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, LOCAL_FRAGMENT, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER,

@@ -186,6 +186,27 @@ final class GraphFixture implements AutoCloseable {
         mark = snapshot();
     }
 
+    /**
+     * Adds a VLAN sub-interface (as {@code link add NAME link PARENT type vlan id VID}) at interface
+     * {@code index} with the parent's MAC, one /24 {@code address} and its routes as {@code addr add}
+     * makes them.
+     */
+    Interface addVlanInterface(int index, String name, Interface parent, int vid, String address) {
+        Interface sub = Interface.vlan(index, name, parent, vid, parent.mac(), 1500);
+        InterfaceAddress a = new InterfaceAddress(Wire.ip(address), 24);
+        sub.addresses(new InterfaceAddress[] {a});
+        interfaces.put(sub);
+        Interface[] before = parent.vlanUppers();
+        Interface[] after = java.util.Arrays.copyOf(before, before.length + 1);
+        after[before.length] = sub;
+        parent.vlanUppers(after);
+        addRoute(a.network(), 24, nextHops.acquire(NextHops.TYPE_CONNECTED, index, 0));
+        addRoute(a.address(), 32, nextHops.acquire(NextHops.TYPE_LOCAL, index, 0));
+        addRoute(a.broadcast(), 32, nextHops.acquire(NextHops.TYPE_BROADCAST, index, 0));
+        mark = snapshot();
+        return sub;
+    }
+
     void addRoute(int prefix, int length, int nextHop) {
         routes.add(prefix, length, nextHop);
     }

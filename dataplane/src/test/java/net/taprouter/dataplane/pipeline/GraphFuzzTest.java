@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import net.taprouter.dataplane.iface.Interface;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -23,7 +24,9 @@ import net.jqwik.api.constraints.Size;
  * DF, a packet for an on-link host nobody answers for; bridged frames: unicast, broadcast, ARP for
  * the bridge's address, a ping to it, a packet routed from the bridge) with bytes flipped, cut or
  * extended, from either routed port or one of the three ports of a bridge (small FDB: full and
- * per-port limits are reached), with the clock moving and the ports changing under them (MTU
+ * per-port limits are reached; 802.1Q-tagged and priority-tagged frames for the VLAN
+ * sub-interfaces tap0.10 and br0.20 and for bridged VLANs 10 and 20), with the bridge's VLAN
+ * filtering and its ports' VLANs (access, trunk, default) changing per frame, with the clock moving and the ports changing under them (MTU
  * down to 28 bytes, TAP queue full, port down, offloads on or off), some with a virtio-net header as
  * a TAP with offloads hands them over (GSO super-packets and partial checksums from kernel-made
  * seeds, headers mutated too). No stage may throw (internal_error stays 0), no slot may leak or be
@@ -50,8 +53,22 @@ class GraphFuzzTest {
      * takes a virtio-net header.
      */
     record Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1, boolean fullB2, boolean downB2,
-                 int mtuBridge, int offloads) {
+                 int mtuBridge, int offloads, int vlans) {
+        Ports(int mtu0, int mtu1, boolean full0, boolean full1, boolean down0, boolean down1, boolean fullB2, boolean downB2,
+              int mtuBridge, int offloads) {
+            this(mtu0, mtu1, full0, full1, down0, down1, fullB2, downB2, mtuBridge, offloads, 0);
+        }
     }
+
+    /**
+     * {@link Ports#vlans}: bit 0 br0's VLAN filtering; bits 1-2, 3-4, 5-6 the VLANs of b1, b2, b3
+     * (one of these); bit 7 the sub-interface br0.20 down.
+     */
+    private static final net.taprouter.dataplane.l2.PortVlans[] PORT_VLANS = {
+        net.taprouter.dataplane.l2.PortVlans.DEFAULT,
+        net.taprouter.dataplane.l2.PortVlans.NONE.with(10, true, true),
+        net.taprouter.dataplane.l2.PortVlans.NONE.with(20, true, true),
+        net.taprouter.dataplane.l2.PortVlans.DEFAULT.with(10, false, false).with(20, false, false)};
 
     /** A frame from a port; {@code vnet} its virtio-net header (null: from a TAP without offloads). */
     record Input(int port, byte[] frame, byte[] vnet, long advanceMillis, Ports ports) {
@@ -103,6 +120,27 @@ class GraphFuzzTest {
             .frame(GraphFixture.BRIDGE_MAC, h1));
         seeds.add(Wire.ipv4("192.0.2.1", "198.18.0.2").udp(40000, 9, Wire.pattern(1200, 9))
             .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC));
+        // VLANs: tap0.10 (100.64.10.254/24) on port 0, br0.20 (198.18.20.254/24) on the bridge
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("100.64.10.1", "100.64.10.254").icmp(8, 0, 0x1234_0001, Wire.pattern(60, 1))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC), 10));
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("100.64.10.1", "198.18.20.2").udp(40000, 9, Wire.pattern(300, 2))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC), 10));
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("100.64.10.1", "198.51.100.1").ttl(1).udp(40000, 9, Wire.pattern(30, 2))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC), 10));
+        seeds.add(BridgeVlanTest.tag(Wire.ether(GraphFixture.BROADCAST_MAC, GraphFixture.HOST_A_MAC, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, GraphFixture.HOST_A_MAC, Wire.ip("100.64.10.1"), 0, Wire.ip("100.64.10.254"))), 10));
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("192.0.2.1", "192.0.2.254").icmp(8, 0, 0x1234_0001, Wire.pattern(20, 3))
+            .frame(GraphFixture.PORT0_MAC, GraphFixture.HOST_A_MAC), 0));
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("198.18.0.1", "198.18.0.2").udp(40000, 9, Wire.pattern(60, 5)).frame(h2, h1), 10));
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("198.18.0.2", "198.18.0.1").udp(40000, 9, Wire.pattern(60, 5)).frame(h1, h2), 20));
+        seeds.add(BridgeVlanTest.tag(Wire.ether(GraphFixture.BROADCAST_MAC, h1, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, h1, Wire.ip("198.18.20.1"), 0, Wire.ip("198.18.20.254"))), 20));
+        seeds.add(Wire.ether(GraphFixture.BROADCAST_MAC, h2, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, h2, Wire.ip("198.18.20.2"), 0, Wire.ip("198.18.20.254"))));
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("198.18.20.1", "100.64.10.1").udp(40000, 9, Wire.pattern(200, 6))
+            .frame(GraphFixture.BRIDGE_MAC, h1), 20));
+        seeds.add(Wire.ipv4("198.18.20.2", "192.0.2.1").udp(40000, 9, Wire.pattern(200, 7)).frame(GraphFixture.BRIDGE_MAC, h2));
+        seeds.add(BridgeVlanTest.tag(Wire.ipv4("198.18.0.1", "198.18.0.2").udp(40000, 9, Wire.pattern(60, 5)).frame(h2, h1), 0));
         for (String golden : new String[] {net.taprouter.dataplane.offload.OffloadGolden.TCP_SUPER,
             net.taprouter.dataplane.offload.OffloadGolden.UDP_SUPER, net.taprouter.dataplane.offload.OffloadGolden.TCP_PARTIAL,
             net.taprouter.dataplane.offload.OffloadGolden.UDP_PARTIAL}) {
@@ -151,9 +189,9 @@ class GraphFuzzTest {
             Tuple.of(1, Arbitraries.just(true)));
         Arbitrary<Ports> ports = Combinators.combine(mtu, mtu, rarely, rarely, rarely, rarely, rarely, rarely)
             .as((m0, m1, f0, f1, d0, d1, fb, db) -> new Ports(m0, m1, f0, f1, d0, d1, fb, db, 1500, 0));
-        ports = Combinators.combine(ports, mtu, Arbitraries.integers().between(0, 31))
-            .as((p, mb, offloads) -> new Ports(p.mtu0(), p.mtu1(), p.full0(), p.full1(), p.down0(),
-            p.down1(), p.fullB2(), p.downB2(), mb, offloads));
+        ports = Combinators.combine(ports, mtu, Arbitraries.integers().between(0, 31), Arbitraries.integers().between(0, 255))
+            .as((p, mb, offloads, vlans) -> new Ports(p.mtu0(), p.mtu1(), p.full0(), p.full1(), p.down0(),
+            p.down1(), p.fullB2(), p.downB2(), mb, offloads, vlans));
         Arbitrary<byte[]> vnet = Arbitraries.frequencyOf(
             Tuple.of(3, Arbitraries.just((byte[]) null)),
             Tuple.of(3, Arbitraries.of(VNET_SEEDS)),
@@ -211,7 +249,10 @@ class GraphFuzzTest {
     private static void run(GraphFixture fx, List<Input> inputs) {
         {
             fx.addBridge(16, 6, 2_000);
+            fx.addVlanInterface(6, "br0.20", fx.bridge, 20, "198.18.20.254");
+            fx.addVlanInterface(7, "tap0.10", fx.iface0, 10, "100.64.10.254");
             fx.resolve(0, GraphFixture.HOST_A, GraphFixture.HOST_A_MAC);
+            fx.resolve(7, Wire.ip("100.64.10.1"), GraphFixture.HOST_A_MAC);
             long clock = 0;
             long received = 0;
             for (Input in : inputs) {
@@ -262,6 +303,14 @@ class GraphFuzzTest {
         fx.b2.full(p.fullB2());
         fx.bridgePorts[1].adminUp(!p.downB2());
         fx.bridge.mtu(p.mtuBridge());
+        fx.bridge.vlanFiltering((p.vlans() & 1) != 0);
+        for (int i = 0; i < 3; i++) {
+            fx.bridgePorts[i].vlans(PORT_VLANS[p.vlans() >>> (1 + 2 * i) & 3]);
+        }
+        Interface sub = fx.interfaces.get(6);
+        if (sub != null) {
+            sub.adminUp((p.vlans() & 0x80) == 0);
+        }
         MemoryFrameIo[] devices = {fx.tap0, fx.tap1, fx.b1, fx.b2, fx.b3};
         for (int i = 0; i < devices.length; i++) {
             devices[i].headroom((p.offloads() & 1 << i) != 0 ? 10 : 0);
