@@ -68,7 +68,9 @@ public final class BridgeInputStage implements Stage {
             return badSource;
         }
         int ingress = packet.ingressPort;
-        learn(fdb.learn(0, source, ingress, context.nowNanos / 1_000_000));
+        int learned = fdb.learn(0, source, ingress, context.nowNanos / 1_000_000);
+        learn(learned);
+        context.fdbs.learned(learned, bridge.index(), 0, source, ingress); // monitor fdb: one branch unless armed
         PortCounters.Bridge counters = in.counters().bridge(shard);
         long destination = ethernet.destination();
         if (destination == bridge.mac()) {
