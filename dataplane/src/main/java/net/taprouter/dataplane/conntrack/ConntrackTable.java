@@ -208,6 +208,10 @@ public final class ConntrackTable {
                     flows.account(flow, dir, length);
                     return ref;
                 }
+                if (!TcpWindow.inWindow(flows, flow, dir, old, key)) {
+                    stats.invalid++; // out of window: the state stays as it was
+                    return CT_INVALID;
+                }
                 flows.state(flow, next);
                 timeout = timeouts.tcp(next);
                 if (!seenReply) {
@@ -335,6 +339,11 @@ public final class ConntrackTable {
             events.emit(ConntrackEvents.NEW, flows, flow, now);
         }
         return flow << 1;
+    }
+
+    /** A TCP flow just made by {@link #create} ({@code ref}): its window tracking starts from its first segment {@code key}. */
+    public void tcpStart(int ref, FlowKey key) {
+        TcpWindow.start(flows, ref >>> 1, key);
     }
 
     /** The flag bits that name a MASQUERADE flow and its out interface, for {@link #create}. */
