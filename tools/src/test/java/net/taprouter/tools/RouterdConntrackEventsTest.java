@@ -164,6 +164,7 @@ class RouterdConntrackEventsTest {
         Bg client = null;
         try {
             Net.waitListening(t.wan, "tcp", 5201, server);
+            long invalidBefore = statistic("invalid");
             client = Sh.ns(t.lan, "iperf3", "-c", "203.0.113.1", "-p", "5201", "-t", "6", "-J").start(work, "iperf3-c");
             // iperf3's control and data connections, both assured: the table (2 flows) is full
             Bg running = client;
@@ -186,6 +187,7 @@ class RouterdConntrackEventsTest {
             long sent = jsonLong(out, "\"sum_sent\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
             long got = jsonLong(out, "\"sum_received\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
             assertTrue(sent > 10_000_000 && got > sent * 0.9, "iperf3 sent " + sent + " bytes, the server received " + got);
+            assertEquals(invalidBefore, statistic("invalid"), "window tracking refused none of iperf3's segments");
         } finally {
             if (client != null) {
                 client.close();
@@ -195,6 +197,13 @@ class RouterdConntrackEventsTest {
             t.ctlOk("conntrack", "max", "262144");
         }
         Net.assertPingOk(Net.ping(t.lan, "203.0.113.1", "-c2", "-i0.2", "-W1"), 63, t.diag());
+    }
+
+    /** A field of conntrack -S (one worker). */
+    private long statistic(String name) {
+        Matcher m = Pattern.compile(" " + name + "=(\\d+)").matcher(t.ctlOk("conntrack", "-S").out());
+        assertTrue(m.find(), t.ctlOk("conntrack", "-S").out());
+        return Long.parseLong(m.group(1));
     }
 
     private static long jsonLong(String json, String regex) {
