@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import net.taprouter.dataplane.agent.DataplaneConfig;
 import net.taprouter.dataplane.agent.Worker;
 import net.taprouter.dataplane.agent.WorkerSizes;
+import net.taprouter.dataplane.conntrack.NatRule;
+import net.taprouter.dataplane.conntrack.NatRuleSet;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
@@ -78,6 +80,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       batch as routerd's RX agent does, so a few dozen hot slots are reused; 1023 = only when
  *       the pool is about to run dry, so each packet lands in a slot untouched for 1023 packets
  *       (cold cache lines; the pessimistic case).</li>
+ *   <li>{@code conntrack}: {@code dormant} = routerd without NAT rules (the conntrack stages are
+ *       registered but not woken: nothing tracked); {@code tracked} = connection tracking started
+ *       (as after a first NAT rule), no rule matching: every packet looks its flow up and
+ *       refreshes it; {@code masquerade} = a MASQUERADE rule for 192.0.2.0/24 out of gw1, so every
+ *       packet is also source-translated (the flow is made by the first packet, the rest find it).</li>
  * </ul>
  *
  * <p>Benchmarks (one op = one packet):
@@ -120,6 +127,7 @@ public class ForwardingBenchmark {
     static final int TTL = 64;
     static final int IP_TTL = EthernetView.HEADER_LENGTH + 8;
     static final int IP_CHECKSUM = EthernetView.HEADER_LENGTH + 10;
+    static final int IP_SOURCE = EthernetView.HEADER_LENGTH + 12;
     static final int IP_DESTINATION = EthernetView.HEADER_LENGTH + 16;
     /**
      * Forwarded frames are queued and written in batches (the worker's Transmitter); routerd
@@ -147,6 +155,9 @@ public class ForwardingBenchmark {
     @Param({"pool", "ring"})
     public String release;
 
+    @Param({"dormant", "tracked", "masquerade"})
+    public String conntrack;
+
     private FramePool pool;
     private boolean releaseToPool;
     private UnsafeBuffer frames;
@@ -166,6 +177,9 @@ public class ForwardingBenchmark {
     private short[] checksum;
     private int destinationMask;
     private int next;
+    /** masquerade: the source address (network byte order read as a native int) to put back. */
+    private int sourceRaw;
+    private boolean restoreSource;
     private long ethernetWord0;
     private int ethernetWord1;
     private long received;
@@ -209,6 +223,16 @@ public class ForwardingBenchmark {
 
         counters = worker.counters();
         context = worker.context();
+        switch (conntrack) {
+            case "dormant" -> { }
+            case "tracked" -> worker.startConntrack();
+            case "masquerade" -> {
+                worker.startConntrack();
+                context.conntrack.config().rules(new NatRuleSet(List.of(NatRule.masquerade(1, HOST1 & Ipv4Address.mask(24), 24, PORT_OUT))));
+                restoreSource = true;
+            }
+            default -> throw new IllegalArgumentException("conntrack must be dormant, tracked or masquerade: " + conntrack);
+        }
         context.nowNanos = System.nanoTime();
         releaseToPool = "pool".equals(release);
         context.releaseToPool(releaseToPool);
@@ -268,6 +292,7 @@ public class ForwardingBenchmark {
         }
         ip.destination(destination[0]);
         ip.updateHeaderChecksum();
+        sourceRaw = template.getInt(IP_SOURCE);
         ethernetWord0 = template.getLong(0);
         ethernetWord1 = template.getInt(8);
         // forwardRewrite expects every slot to hold the frame already
@@ -330,7 +355,7 @@ public class ForwardingBenchmark {
             if (sinkOut.lastLength != frameSize
                 || !ip.wrap(out, EthernetView.HEADER_LENGTH, frameSize - EthernetView.HEADER_LENGTH)
                 || ip.ttl() != TTL - 1 || !ip.isHeaderChecksumValid()
-                || ip.destination() != expectedDestination || ip.source() != HOST1
+                || ip.destination() != expectedDestination || ip.source() != (restoreSource ? GW1 : HOST1)
                 || MacAddress.get(out, 6) != MAC_GW1
                 || (MacAddress.get(out, 0) - MAC_HOST2) < 0 || (MacAddress.get(out, 0) - MAC_HOST2) >= GATEWAYS) {
                 throw new IllegalStateException("ForwardingBenchmark: bad forwarded frame: length " + sinkOut.lastLength
@@ -473,6 +498,9 @@ public class ForwardingBenchmark {
         buffer.putInt(offset + 8, ethernetWord1);
         buffer.putByte(offset + IP_TTL, (byte) TTL);
         buffer.putInt(offset + IP_DESTINATION, destinationRaw[i]);
+        if (restoreSource) {
+            buffer.putInt(offset + IP_SOURCE, sourceRaw);
+        }
         buffer.putShort(offset + IP_CHECKSUM, checksum[i]);
         next = (i + 1) & destinationMask;
         packet.reset(slot, offset, frameSize, PORT_IN);

@@ -151,6 +151,45 @@ class RouterdObserveTest {
     }
 
     @Test
+    @Order(3)
+    void dropsAreCapturedWithTheirReason() throws IOException {
+        // 203.0.113.0/24 has no route on the book topology: every echo request is dropped (no_route)
+        Bg ping = Sh.ns(t.ns1, "ping", "-n", "-i0.1", "-c200", "-W1", "203.0.113.77").start(work, "ping-drops");
+        Path file = work.resolve("drops.pcapng");
+        try {
+            Sh.Result r = Sh.cmd(ctl("capture", "drops", "-w", file.toString(), "-c", "3")).timeoutSeconds(30).run();
+            assertTrue(r.ok(), r.describe());
+            assertTrue(r.err().contains("3 dropped frames captured on every port"), r.describe());
+            Sh.Result read = Sh.cmd("tcpdump", "-r", file.toString(), "-n").timeoutSeconds(30).run();
+            assertTrue(read.ok(), read.describe());
+            List<String> lines = read.out().lines().toList();
+            assertEquals(3, lines.size(), read.describe());
+            for (String line : lines) { // the hosts' own IPv6 (router solicitations, MLD) is dropped too
+                assertTrue(line.contains("192.0.2.1 > 203.0.113.77: ICMP echo request") || line.contains("IP6 "), line + "\n" + read.describe());
+            }
+            assertTrue(lines.stream().anyMatch(l -> l.contains("203.0.113.77")), read.describe());
+            String raw = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(raw.contains("gw0"), "an interface block names the ingress port");
+            assertTrue(raw.contains("drop: no_route (no route to destination"), "the reason is each packet's comment");
+
+            Sh.Result text = Sh.cmd(ctl("capture", "drops", "dev", "gw0", "-c", "2")).timeoutSeconds(30).run();
+            assertTrue(text.ok(), text.describe());
+            Pattern p = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{6} gw0 Drop no_route: \\S+ > " + BookTopology.GW0_MAC
+                + ", IPv4 192\\.0\\.2\\.1 > 203\\.0\\.113\\.77, ttl 64, ICMP echo request, length 98$");
+            List<String> textLines = text.out().lines().toList();
+            assertEquals(2, textLines.size(), text.describe());
+            for (String line : textLines) {
+                assertTrue(p.matcher(line).find() || line.contains(" gw0 Drop ipv6_not_routed: "), line + "\n" + text.describe());
+            }
+            assertTrue(textLines.stream().anyMatch(l -> p.matcher(l).find()), text.describe());
+            Sh.Result other = Sh.cmd(ctl("capture", "drops", "dev", "gw1", "-c", "3")).timeoutSeconds(3).run();
+            assertTrue(!other.out().contains("203.0.113.77") && !other.out().contains(" gw0 "), "only gw1's drops: " + other.describe());
+        } finally {
+            ping.close();
+        }
+    }
+
+    @Test
     @Order(4)
     void interruptedCaptureIsDisarmedAndRouterKeepsForwarding() {
         Bg capture = Sh.cmd(ctl("capture", "gw1", "-w", work.resolve("stopped.pcap").toString())).start(work, "capture-int");

@@ -15,13 +15,17 @@ import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.capture.Pcap;
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 import org.agrona.DirectBuffer;
 
 /**
  * {@code capture PORT [-c N] [--direction rx|tx|both] [-s SNAPLEN] [--format pcap|text]}: what
- * routerd sees on its side of a port, as it happens. Each forwarding worker copies the port's
+ * routerd sees on its side of a port, as it happens; {@code capture drops [dev PORT] [-c N] [-s
+ * SNAPLEN] [--format pcap|text]}: the frames routerd drops (of every port, or received on one),
+ * each with its drop reason, as pcapng (an interface block per port, the router itself as
+ * {@code routerd} for packets it made, the reason as each packet's comment) or one line each. Each forwarding worker copies the port's
  * frames into a preallocated ring of its own ({@code CaptureTap}, armed through the typed worker
  * proxy); this live answer ({@link LiveStream}) drains the rings on the control thread while the
  * client reads, and ends after N frames or when the client goes away (the session is disarmed
@@ -56,20 +60,27 @@ public final class CaptureCommand implements CommandGroup {
     public String help() {
         return String.join("\n",
             "capture PORT [-w FILE|-] [-c N] [--direction rx|tx|both] [-s SNAPLEN]   # frames as pcap (-w) or one line each",
-            "        (routerctl capture gw0 -w - | tcpdump -r - -n); ends after N frames or on Ctrl-C");
+            "        (routerctl capture gw0 -w - | tcpdump -r - -n); ends after N frames or on Ctrl-C",
+            "capture drops [dev PORT] [-w FILE|-] [-c N] [-s SNAPLEN]   # dropped frames with their reason (pcapng comments)");
     }
 
     @Override
     public void execute(String verb, Args args, Output out) {
-        if (verb.equals("show") || verb.equals("drops")) {
-            throw args.error(verb.equals("drops") ? "capturing drops is not supported yet" : "missing port name");
+        if (verb.equals("show")) {
+            throw args.error("missing port name");
         }
-        Link link = state.link(verb);
-        if (link == null || link.port() == null) {
-            throw args.error(link == null ? "no such port \"" + verb + "\"" : verb + " is not a port (capture its member ports)");
+        boolean drops = verb.equals("drops");
+        Link link = null;
+        if (drops) {
+            if (args.hasNext() && args.peek().equals("dev")) {
+                args.next("dev");
+                link = port(args, args.next("port name"));
+            }
+        } else {
+            link = port(args, verb);
         }
         long count = 0;
-        int directions = CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX;
+        int directions = drops ? CaptureTap.DIRECTION_DROP : CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX;
         int snap = DEFAULT_SNAP;
         boolean pcap = false;
         while (args.hasNext()) {
@@ -79,6 +90,9 @@ public final class CaptureCommand implements CommandGroup {
                 case "-s", "snaplen" -> snap = args.integer("snap length", 1, DEFAULT_SNAP);
                 case "--direction", "-Q", "direction" -> {
                     String d = args.next("direction");
+                    if (drops) {
+                        throw args.error("capture drops has no direction (a drop happens once, wherever it happens)");
+                    }
                     directions = switch (d) {
                         case "rx", "in" -> CaptureTap.DIRECTION_RX;
                         case "tx", "out" -> CaptureTap.DIRECTION_TX;
@@ -97,7 +111,15 @@ public final class CaptureCommand implements CommandGroup {
                 default -> throw args.error("unexpected \"" + option + "\"");
             }
         }
-        out.live(new Stream(state, link, directions, snap, count, pcap));
+        out.live(new Stream(state, link, drops, directions, snap, count, pcap));
+    }
+
+    private Link port(Args args, String name) {
+        Link link = state.link(name);
+        if (link == null || link.port() == null) {
+            throw args.error(link == null ? "no such port \"" + name + "\"" : name + " is not a port (capture its member ports)");
+        }
+        return link;
     }
 
     /** One capture session, from arming to disarming. */
@@ -105,8 +127,12 @@ public final class CaptureCommand implements CommandGroup {
         private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS").withZone(ZoneId.systemDefault());
 
         private final RouterState state;
+        /** The port captured; null: drops of every port. */
         private final Link link;
         private final Port port;
+        private final boolean drops;
+        /** pcapng interface ids of the ports seen so far (drops; -1: the router's own packets). */
+        private final java.util.Map<Integer, Integer> interfaceIds = new java.util.HashMap<>();
         private final int directions;
         private final int snap;
         private final long limit;
@@ -121,10 +147,11 @@ public final class CaptureCommand implements CommandGroup {
         private final StringBuilder text = new StringBuilder();
         private final CaptureRing.FrameConsumer onFrame = this::frame;
 
-        Stream(RouterState state, Link link, int directions, int snap, long limit, boolean pcap) {
+        Stream(RouterState state, Link link, boolean drops, int directions, int snap, long limit, boolean pcap) {
             this.state = state;
             this.link = link;
-            this.port = link.port();
+            this.port = link == null ? null : link.port();
+            this.drops = drops;
             this.directions = directions;
             this.snap = snap;
             this.limit = limit;
@@ -144,13 +171,16 @@ public final class CaptureCommand implements CommandGroup {
                     }
                     Instant now = Instant.now();
                     long epochOffset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-                    workers.armCapture(id, port.index(), directions, rings, epochOffset);
+                    workers.armCapture(id, port == null ? CaptureTap.ANY_PORT : port.index(), directions, rings, epochOffset);
                 } catch (RuntimeException e) {
                     done = true;
-                    return "Ecapture " + link.name() + ": " + e.getMessage() + "\n";
+                    return "Ecapture " + what() + ": " + e.getMessage() + "\n";
                 }
                 armed = true;
-                return pcap ? "P" + Base64.getEncoder().encodeToString(Pcap.fileHeader(snap)) : "";
+                if (!pcap) {
+                    return "";
+                }
+                return "P" + Base64.getEncoder().encodeToString(drops ? Pcap.sectionHeader() : Pcap.fileHeader(snap));
             }
             for (CaptureRing ring : rings) {
                 long left = limit > 0 ? limit - captured : FRAMES_PER_PIECE;
@@ -165,7 +195,7 @@ public final class CaptureCommand implements CommandGroup {
                 text.setLength(0);
                 return piece;
             }
-            boolean gone = state.link(link.name()) != link;
+            boolean gone = link != null && state.link(link.name()) != link;
             if ((limit > 0 && captured >= limit) || gone) {
                 done = true;
                 disarm();
@@ -179,8 +209,34 @@ public final class CaptureCommand implements CommandGroup {
             for (CaptureRing ring : rings) {
                 lost += ring.lost();
             }
-            return captured + " frame" + (captured == 1 ? "" : "s") + " captured on " + link.name()
-                + (lost > 0 ? ", " + lost + " lost (reader too slow; routerd forwarded them)" : "");
+            return captured + (drops ? " dropped" : "") + " frame" + (captured == 1 ? "" : "s") + " captured "
+                + (link == null ? "on every port" : "on " + link.name())
+                + (lost > 0 ? ", " + lost + " lost (reader too slow; routerd " + (drops ? "counted" : "forwarded") + " them)" : "");
+        }
+
+        private String what() {
+            return drops ? "drops" + (link == null ? "" : " dev " + link.name()) : link.name();
+        }
+
+        /** The name of port {@code index} now (-1: the router itself, for packets it made). */
+        private String portName(int index) {
+            if (index < 0) {
+                return "routerd";
+            }
+            Port p = state.dataplane().ports().get(index);
+            return p == null ? "port" + index : p.name();
+        }
+
+        /** The pcapng interface id of port {@code index}, its description block written first if new. */
+        private int interfaceId(int index) {
+            Integer known = interfaceIds.get(index);
+            if (known != null) {
+                return known;
+            }
+            int assigned = interfaceIds.size();
+            interfaceIds.put(index, assigned);
+            bytes.writeBytes(Pcap.interfaceDescription(portName(index), snap));
+            return assigned;
         }
 
         private void frame(long epochNanos, int portIndex, int direction, int reason, int wireLength, DirectBuffer buffer,
@@ -189,18 +245,24 @@ public final class CaptureCommand implements CommandGroup {
                 return;
             }
             captured++;
-            if (pcap) {
+            DropReason why = reason >= 0 && reason < DropReason.values().length ? DropReason.values()[reason] : null;
+            if (pcap && drops) {
+                int ifId = interfaceId(portIndex);
+                String comment = why == null ? "drop" : "drop: " + why.counterName() + " (" + why.description() + ")";
+                bytes.writeBytes(Pcap.enhancedPacket(ifId, epochNanos, wireLength, buffer, offset, length, comment));
+            } else if (pcap) {
                 bytes.writeBytes(Pcap.record(epochNanos, wireLength, buffer, offset, length));
             } else {
-                describe(text, epochNanos, direction, wireLength, buffer, offset, length);
+                describe(text, epochNanos, portName(portIndex), direction, why, wireLength, buffer, offset, length);
             }
         }
 
         /** One line per frame, tcpdump-like: time, port, direction, addresses, protocol, length. */
-        private void describe(StringBuilder out, long epochNanos, int direction, int wireLength, DirectBuffer b, int at,
-                              int length) {
-            out.append(TIME.format(Instant.ofEpochSecond(0, epochNanos))).append(' ').append(link.name())
-                .append(direction == CaptureRing.RX ? " In " : " Out ");
+        private void describe(StringBuilder out, long epochNanos, String portName, int direction, DropReason why, int wireLength,
+                              DirectBuffer b, int at, int length) {
+            out.append(TIME.format(Instant.ofEpochSecond(0, epochNanos))).append(' ').append(portName)
+                .append(direction == CaptureRing.RX ? " In " : direction == CaptureRing.TX ? " Out "
+                    : " Drop " + (why == null ? "?" : why.counterName()) + ": ");
             if (length < 14) {
                 out.append("truncated frame, length ").append(wireLength).append('\n');
                 return;
@@ -264,7 +326,7 @@ public final class CaptureCommand implements CommandGroup {
             try {
                 disarm();
             } catch (RuntimeException e) {
-                System.err.println("routerd: capture " + link.name() + ": disarming failed: " + e.getMessage());
+                System.err.println("routerd: capture " + what() + ": disarming failed: " + e.getMessage());
             }
         }
     }

@@ -32,7 +32,18 @@ public final class RouterDaemon {
     private RouterDaemon() {
     }
 
+    /**
+     * JNA looks for libraries in "platform" directories that it finds, unless told them, by running
+     * {@code /sbin/ldconfig -p} when it starts: a process spawned from a JVM, 30-100 ms of routerd's
+     * start-up. routerd binds only libc, which the dynamic linker finds by its name, so it tells JNA
+     * there are none (a -D of the user's wins).
+     */
+    static final String JNA_PLATFORM_PATH = "jna.platform.library.path";
+
     public static void main(String[] args) {
+        if (System.getProperty(JNA_PLATFORM_PATH) == null) {
+            System.setProperty(JNA_PLATFORM_PATH, "");
+        }
         DaemonOptions options;
         try {
             options = DaemonOptions.parse(args);
@@ -174,6 +185,9 @@ public final class RouterDaemon {
      * closed already: this thread is the only caller of the workers now.
      */
     private static void saveConntrackState(String path, RouterState state) {
+        if (!state.dataplane().workers().conntrackStarted()) {
+            return; // no NAT rule ever: nothing was tracked, no state file
+        }
         try {
             int flows = ConntrackStateFile.save(Path.of(path), state);
             System.err.println("routerd: conntrack state: " + flows + " flows written to " + path);

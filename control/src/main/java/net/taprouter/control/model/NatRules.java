@@ -14,7 +14,10 @@ import net.taprouter.dataplane.conntrack.NatRuleSet;
  * new {@link NatRuleSet} to the workers and registers its undo. A rule's id is its place in the
  * list (1 for the first), as iptables numbers its rules: deleting one renumbers those after it, and
  * a router restored from {@code save} numbers them alike. Rules apply to new flows; flows already
- * made keep their translation. Control thread only.
+ * made keep their translation. The first rule starts connection tracking on the workers
+ * ({@code WorkerControl.conntrackStart}); it stays on from then on, also if that batch fails or
+ * the rules go (as the kernel's conntrack stays loaded), so flows already made keep being
+ * translated. Control thread only.
  */
 public final class NatRules {
     /** Rules at most (each is looked at for every new flow). */
@@ -54,6 +57,7 @@ public final class NatRules {
         if (rules.size() == MAX_RULES) {
             throw new CommandException(command + ": " + MAX_RULES + " NAT rules already");
         }
+        state.dataplane().workers().conntrackStart();
         rules.add(entry);
         publish();
         state.transaction().onRollback(() -> {

@@ -1,6 +1,7 @@
 package net.taprouter.control.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -71,6 +72,24 @@ class NatCommandsTest {
             + "2: snat src 198.18.0.0/15 out wan to 203.0.113.253\n"
             + "3: dnat dst 203.0.113.254 dport 53 to 192.0.2.53\n", r.ok("nat show"), "ids are places, as iptables numbers rules");
         assertEquals(3, r.dataplane.conntrack().rules().rules().size());
+    }
+
+    @Test
+    void trackingStartsAtTheFirstNatRuleWithTheMaxSetBefore() throws CommandProcessor.Failure {
+        assertFalse(r.dataplane.workers().conntrackStarted(), "no NAT rule: nothing tracked");
+        r.ok("conntrack max 5000");
+        assertEquals("0\n", r.ok("conntrack -C"));
+        assertEquals(5000, r.dataplane.workers().conntrackStatistics().get(0).max(), "the size tracking will start with");
+        error("nat add masquerade src 192.0.2.0/24 out gw9");
+        assertFalse(r.dataplane.workers().conntrackStarted(), "a refused rule starts nothing");
+
+        r.ok("nat add masquerade src 192.0.2.0/24 out wan");
+        assertTrue(r.dataplane.workers().conntrackStarted());
+        assertEquals(5000, r.dataplane.workers().conntrackStatistics().get(0).max(), "started with the max set before");
+        r.ok("nat del 1");
+        assertTrue(r.dataplane.workers().conntrackStarted(), "stays on once started (flows made keep their translation)");
+        r.ok("conntrack max 6000");
+        assertEquals(6000, r.dataplane.workers().conntrackStatistics().get(0).max());
     }
 
     @Test

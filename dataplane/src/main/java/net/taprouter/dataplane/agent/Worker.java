@@ -4,6 +4,7 @@ import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
+import net.taprouter.dataplane.conntrack.FlowTable;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
@@ -36,7 +37,7 @@ public final class Worker {
         this.graph = graph;
         this.neighbours = neighbours;
         this.counters = counters;
-        this.commands = new WorkerCommandHandler(graph.resolver(), context);
+        this.commands = new WorkerCommandHandler(graph, context);
     }
 
     /**
@@ -68,6 +69,20 @@ public final class Worker {
     /** The agent that runs this worker's graph on the frames {@code ring} delivers. */
     public ForwardingAgent agent(DescriptorRing ring, ReaderEpochs epochs, int readerIndex, ForwardingLatency latency) {
         return new ForwardingAgent(ring, context.pool, graph, commands, epochs, readerIndex, latency);
+    }
+
+    /**
+     * Starts connection tracking on this worker as its first NAT rule would
+     * ({@link WorkerControl#conntrackStart}), allocating here: for a worker driven by the caller's
+     * own thread (test fixtures, benchmarks, the warm-up). Idempotent.
+     */
+    public void startConntrack() {
+        ConntrackTable table = context.conntrack;
+        if (!table.started()) {
+            int max = table.maxFlows();
+            table.start(new FlowTable(max), ConntrackTable.mappingsFor(max));
+            graph.wakeHooks();
+        }
     }
 
     public ForwardingContext context() {

@@ -6,6 +6,7 @@ import net.taprouter.dataplane.conntrack.ConntrackSlice;
 import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.FlowTable;
+import net.taprouter.dataplane.conntrack.NatMappings;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.event.EventRing;
@@ -252,6 +253,18 @@ public interface WorkerCommand<R> {
         }
     }
 
+    /**
+     * The first NAT rule: this worker starts tracking connections with {@code table} and
+     * {@code mappings} (new, empty, made by the control thread) and wakes its conntrack stages.
+     */
+    record ConntrackStart(FlowTable table, NatMappings mappings) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onConntrackStart(this);
+            return null;
+        }
+    }
+
     /** {@code conntrack -S/-C}: this worker's statistics and table size. */
     record ConntrackStatistics() implements WorkerCommand<ConntrackStats> {
         @Override
@@ -260,8 +273,11 @@ public interface WorkerCommand<R> {
         }
     }
 
-    /** {@code conntrack max}: this worker's flows move into {@code table} (new, empty, made by the control thread). */
-    record ConntrackResize(FlowTable table) implements WorkerCommand<Void> {
+    /**
+     * {@code conntrack max}: this worker's flows move into {@code table} (new, empty, made by the
+     * control thread); before tracking started ({@code table} null) only the size to start with changes.
+     */
+    record ConntrackResize(int max, FlowTable table) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onConntrackResize(this);

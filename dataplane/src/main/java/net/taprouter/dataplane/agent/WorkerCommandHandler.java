@@ -12,6 +12,7 @@ import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
+import net.taprouter.dataplane.pipeline.ForwardingGraph;
 
 /**
  * The worker side of the control proxy: applies each {@link WorkerCommand} to this worker's own
@@ -24,10 +25,12 @@ import net.taprouter.dataplane.pipeline.ForwardingContext;
 public final class WorkerCommandHandler {
     private final ArpResolver resolver;
     private final ForwardingContext context;
+    private final ForwardingGraph graph;
 
-    WorkerCommandHandler(ArpResolver resolver, ForwardingContext context) {
-        this.resolver = resolver;
+    WorkerCommandHandler(ForwardingGraph graph, ForwardingContext context) {
+        this.resolver = graph.resolver();
         this.context = context;
+        this.graph = graph;
     }
 
     NeighbourTable.Saved onSetPermanentNeighbour(WorkerCommand.SetPermanentNeighbour c) {
@@ -148,7 +151,19 @@ public final class WorkerCommandHandler {
 
     void onConntrackResize(WorkerCommand.ConntrackResize c) {
         ConntrackTable table = context.conntrack;
-        table.resize(c.table(), table.seconds(context.nowNanos));
+        if (c.table() == null) {
+            table.maxFlows(c.max());
+        } else {
+            table.resize(c.table(), table.seconds(context.nowNanos));
+        }
+    }
+
+    void onConntrackStart(WorkerCommand.ConntrackStart c) {
+        ConntrackTable table = context.conntrack;
+        if (!table.started()) {
+            table.start(c.table(), c.mappings());
+            graph.wakeHooks();
+        }
     }
 
     ConntrackState onConntrackExport(WorkerCommand.ConntrackExport c) {

@@ -170,6 +170,17 @@ public interface WorkerControl {
     void conntrackResize(int max);
 
     /**
+     * Starts connection tracking on every worker (the first NAT rule; idempotent): each gets its
+     * table of {@code conntrack max} flows and NAT mappings, made here on the caller's thread, and
+     * runs its conntrack stages from then on. Before it, nothing is tracked (Linux likewise
+     * registers conntrack in a namespace only when a rule needs it).
+     */
+    void conntrackStart();
+
+    /** Has {@link #conntrackStart} been called? */
+    boolean conntrackStarted();
+
+    /**
      * The state file: the next piece of every worker's flows (with their seconds left), from
      * {@code cursor} as {@link #conntrackPage} pages; the piece's {@code next} goes on (-1: done).
      */

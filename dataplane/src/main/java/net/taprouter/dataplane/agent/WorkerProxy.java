@@ -7,7 +7,9 @@ import net.taprouter.dataplane.conntrack.ConntrackFilter;
 import net.taprouter.dataplane.conntrack.ConntrackSlice;
 import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
+import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.conntrack.FlowTable;
+import net.taprouter.dataplane.conntrack.NatMappings;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +40,8 @@ final class WorkerProxy implements WorkerControl {
     private final List<ForwardingAgent> workers;
     private final Runnable wakeup;
     private final long timeoutNanos;
+    /** {@link #conntrackStart} was called (control thread only). */
+    private boolean conntrackStarted;
 
     /** {@code wakeup} rouses a worker idling in epoll (shared-thread mode) to drain its queue. */
     WorkerProxy(List<ForwardingAgent> workers, Runnable wakeup) {
@@ -275,6 +279,9 @@ final class WorkerProxy implements WorkerControl {
 
     @Override
     public int conntrackRestore(ConntrackState state) {
+        if (state.count() > 0) {
+            conntrackStart(); // flows to track: tracking starts (the config's NAT rules normally started it already)
+        }
         return sendTo(List.of(0), w -> new WorkerCommand.ConntrackRestore(state)).get().get(0);
     }
 
@@ -294,11 +301,38 @@ final class WorkerProxy implements WorkerControl {
 
     @Override
     public void conntrackResize(int max) {
+        FlowTable.checkMax(max);
+        if (!conntrackStarted) {
+            send(w -> new WorkerCommand.ConntrackResize(max, null)).get(); // the size tracking will start with
+            return;
+        }
         List<FlowTable> tables = new ArrayList<>(workers.size());
         for (int w = 0; w < workers.size(); w++) {
             tables.add(new FlowTable(max)); // allocated here, not on a forwarding thread
         }
-        send(w -> new WorkerCommand.ConntrackResize(tables.get(w))).get();
+        send(w -> new WorkerCommand.ConntrackResize(max, tables.get(w))).get();
+    }
+
+    @Override
+    public void conntrackStart() {
+        if (conntrackStarted) {
+            return;
+        }
+        List<ConntrackStats> stats = conntrackStatistics();
+        List<FlowTable> tables = new ArrayList<>(workers.size());
+        List<NatMappings> mappings = new ArrayList<>(workers.size());
+        for (int w = 0; w < workers.size(); w++) {
+            int max = stats.get(w).max();
+            tables.add(new FlowTable(max)); // allocated here, not on a forwarding thread
+            mappings.add(ConntrackTable.mappingsFor(max));
+        }
+        send(w -> new WorkerCommand.ConntrackStart(tables.get(w), mappings.get(w))).get();
+        conntrackStarted = true;
+    }
+
+    @Override
+    public boolean conntrackStarted() {
+        return conntrackStarted;
     }
 
     /** Per (interface, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */

@@ -1,12 +1,13 @@
 package net.taprouter.dataplane.buffer;
 
-import java.nio.ByteBuffer;
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Preallocated frame slots in one direct buffer. Frames move between stages as slot indices,
- * never as copies.
+ * Preallocated frame slots in one off-heap buffer. Frames move between stages as slot indices,
+ * never as copies. The buffer is anonymous memory ({@link NativeMemory}): zero-filled, and a
+ * page only becomes resident when a slot on it is first used, so the pool costs nothing at
+ * start-up and an idle router keeps only the few slots it cycles through (the free lists hand the
+ * most recently freed slot out first).
  *
  * <pre>
  *  slot i:  | headroom (HEADROOM bytes) | frame (up to frameCapacity(i) bytes)         |
@@ -74,8 +75,9 @@ public final class FramePool {
                 + " + " + largeSlotCount + " x " + LARGE_SLOT_SIZE);
         }
         this.largeBase = slotCount * slotSize;
-        ByteBuffer memory = BufferUtil.allocateDirectAligned(largeBase + largeSlotCount * LARGE_SLOT_SIZE, 64);
-        this.buffer = new UnsafeBuffer(memory);
+        int length = largeBase + largeSlotCount * LARGE_SLOT_SIZE;
+        this.buffer = new UnsafeBuffer(new byte[0]);
+        buffer.wrap(NativeMemory.map(length, buffer), length); // unmapped when the buffer is unreachable
         this.slotSize = slotSize;
         this.smallCount = slotCount;
         this.largeCount = largeSlotCount;

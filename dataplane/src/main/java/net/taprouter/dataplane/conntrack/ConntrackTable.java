@@ -63,8 +63,12 @@ public final class ConntrackTable {
     /** UDP: replied flows still alive this long after their start become streams (ASSURED, longer timeout). */
     private static final int UDP_STREAM_AFTER = 2;
 
+    /** A one-flow placeholder until {@link #start}: nothing is tracked before the first NAT rule. */
     private FlowTable flows;
-    private final NatMappings mappings;
+    private NatMappings mappings;
+    /** {@code conntrack max}: the size {@link #start} gets while not started (then the table's own). */
+    private int maxFlows;
+    private boolean started;
     private final ConntrackConfig config;
     private final InterfaceTable interfaces;
     private final Stats stats = new Stats();
@@ -95,12 +99,56 @@ public final class ConntrackTable {
         public long error;
     }
 
+    /**
+     * A table that tracks nothing until {@link #start} gives it its storage of {@code maxFlows}
+     * flows (made on the control thread at the first NAT rule: ~30 MiB for the default 262,144
+     * flows, which a router that never NATs does not pay for, in memory or start-up time).
+     */
     public ConntrackTable(int maxFlows, ConntrackConfig config, InterfaceTable interfaces) {
-        this.flows = new FlowTable(maxFlows);
-        this.mappings = new NatMappings(Math.min(MAX_MAPPINGS, Math.max(1024, maxFlows)), NAT_ADDRESSES);
+        FlowTable.checkMax(maxFlows);
+        this.maxFlows = maxFlows;
+        this.flows = new FlowTable(1);
+        this.mappings = new NatMappings(1, 1);
         this.config = config;
         this.interfaces = interfaces;
-        this.sweepBudget = budget(maxFlows);
+        this.sweepBudget = budget(1);
+    }
+
+    /** The source-NAT mappings a table of {@code maxFlows} flows gets ({@link #start}). */
+    public static NatMappings mappingsFor(int maxFlows) {
+        return new NatMappings(Math.min(MAX_MAPPINGS, Math.max(1024, maxFlows)), NAT_ADDRESSES);
+    }
+
+    /**
+     * Starts tracking with {@code table} (new, empty, of {@link #maxFlows()} flows) and
+     * {@code natMappings} ({@link #mappingsFor}), both made by the control thread. Once only.
+     */
+    public void start(FlowTable table, NatMappings natMappings) {
+        if (started) {
+            throw new IllegalStateException("connection tracking has started already");
+        }
+        if (table.size() != 0) {
+            throw new IllegalArgumentException("a conntrack table to start with must be empty");
+        }
+        flows = table;
+        mappings = natMappings;
+        maxFlows = table.maxFlows();
+        sweepBudget = budget(maxFlows);
+        started = true;
+    }
+
+    /** Is it tracking (since the first NAT rule)? */
+    public boolean started() {
+        return started;
+    }
+
+    /** {@code conntrack max} before tracking started: the size {@link #start} will get. */
+    public void maxFlows(int max) {
+        FlowTable.checkMax(max);
+        if (started) {
+            throw new IllegalStateException("connection tracking has started: conntrack max moves the flows (resize)");
+        }
+        maxFlows = max;
     }
 
     private static int budget(int maxFlows) {
@@ -120,7 +168,7 @@ public final class ConntrackTable {
     }
 
     public int maxFlows() {
-        return flows.maxFlows();
+        return maxFlows;
     }
 
     /** This table's flow events ({@code conntrack -E}): armed by worker commands. */
@@ -458,6 +506,9 @@ public final class ConntrackTable {
      * ticks) and flushes MASQUERADE flows whose port no longer has their address. Returns the work done.
      */
     public int onTimer(long nowNanos) {
+        if (!started) {
+            return 0;
+        }
         int now = seconds(nowNanos);
         int work = 0;
         if (flows.size() > 0) {
@@ -565,6 +616,9 @@ public final class ConntrackTable {
      * when the table is full. Returns how many were made.
      */
     public int restore(ConntrackState state, int now) {
+        if (!started) {
+            return 0; // nothing tracked: no NAT rule (WorkerControl.conntrackRestore starts tracking first)
+        }
         int made = 0;
         int[] w = state.flows();
         for (int i = 0; i < state.count(); i++) {
@@ -639,7 +693,7 @@ public final class ConntrackTable {
 
     /** {@code conntrack -S}: this worker's statistics now. */
     public ConntrackStats statistics() {
-        return new ConntrackStats(flows.size(), flows.maxFlows(), stats.searched, stats.found, stats.created, stats.invalid,
+        return new ConntrackStats(flows.size(), maxFlows, stats.searched, stats.found, stats.created, stats.invalid,
             stats.ignore, stats.delete, stats.insert, stats.insertFailed, stats.drop, stats.earlyDrop, stats.error);
     }
 
@@ -648,6 +702,9 @@ public final class ConntrackTable {
      * control thread) and keeps it. Fails, changing nothing, if they do not fit.
      */
     public void resize(FlowTable table, int now) {
+        if (!started) {
+            throw new IllegalStateException("connection tracking has not started: set its size with maxFlows");
+        }
         if (table.size() != 0) {
             throw new IllegalArgumentException("a conntrack table to move into must be empty");
         }
@@ -668,6 +725,7 @@ public final class ConntrackTable {
             }
         }
         flows = table;
+        maxFlows = table.maxFlows();
         sweepBudget = budget(table.maxFlows());
         masqueradeCursor = masqueradeFlows > 0 ? 0 : -1;
     }

@@ -71,10 +71,15 @@ public final class FlowTable {
     private int sweepCursor;
     private int nextId = 1;
 
-    public FlowTable(int maxFlows) {
+    /** Throws unless {@code maxFlows} is a table size (1..{@link #MAX_FLOWS}). */
+    public static void checkMax(int maxFlows) {
         if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
             throw new IllegalArgumentException("conntrack max must be 1.." + MAX_FLOWS + ": " + maxFlows);
         }
+    }
+
+    public FlowTable(int maxFlows) {
+        checkMax(maxFlows);
         this.maxFlows = maxFlows;
         this.flows = new int[maxFlows * STRIDE];
         int slots = Integer.highestOneBit(maxFlows * 4 - 1) << 1;

@@ -170,6 +170,9 @@ public final class ForwardingContext {
      * as {@code origin.drop.<reason>} (see the accounting rule of {@link DropReason}).
      */
     public void countDrop(Packet packet, DropReason reason) {
+        if (capture.armed) {
+            capture.drop(packet.localOrigin ? -1 : packet.ingressPort, reason.ordinal(), buffer, packet.frameOffset, packet.frameLength);
+        }
         ended(packet.localOrigin, packet.ingressPort, reason);
     }
 

@@ -141,6 +141,16 @@ public final class ForwardingGraph {
         return resolver.onTimer(nowNanos) + context.conntrack.onTimer(nowNanos);
     }
 
+    /**
+     * Wakes the dormant stages of every hook ({@link Hooks#withDormant}): connection tracking, at
+     * the first NAT rule. On the worker's thread, between batches.
+     */
+    public void wakeHooks() {
+        for (HookStage stage : hooks.values()) {
+            stage.wake();
+        }
+    }
+
     /** The hook stage of a hook point. */
     public HookStage hook(Hook hook) {
         return hooks.get(hook);

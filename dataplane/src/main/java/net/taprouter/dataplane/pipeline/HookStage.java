@@ -6,7 +6,9 @@ package net.taprouter.dataplane.pipeline;
  * {@link #ACCEPT} to let the packet go on (to the next chain stage, then past the hook), or takes
  * the packet: any other stage (a drop, an ICMP error, a stage of its own) continues from there,
  * null means the stage kept the packet (queued it) or released it. The chain is fixed when the
- * worker is built; an empty hook costs one predictable branch.
+ * worker is built; its dormant stages ({@link Hooks#withDormant}) join it when the worker
+ * {@linkplain #wake wakes} the hook (between batches, on the worker's thread). A hook that runs
+ * nothing costs one predictable branch.
  *
  * <p>Input: whatever its position in the graph gives ({@link Hook}). Output: the next stage.
  * Counters: none of its own (a chain stage that drops returns a named drop stage).
@@ -17,13 +19,43 @@ public final class HookStage implements Stage {
         throw new IllegalStateException("HookStage.ACCEPT is a verdict, not a stage");
     };
 
+    private static final Stage[] NONE = new Stage[0];
+
     private final Hook hook;
     private final Stage[] chain;
+    /** The stages that run: the chain without its dormant stages until {@link #wake}, then the whole chain. */
+    private Stage[] running;
     private Stage next;
 
-    HookStage(Hook hook, Stage[] chain) {
+    HookStage(Hook hook, Stage[] chain, boolean[] dormant) {
         this.hook = hook;
         this.chain = chain.clone();
+        int awake = 0;
+        for (boolean d : dormant) {
+            awake += d ? 0 : 1;
+        }
+        Stage[] initial = awake == 0 ? NONE : new Stage[awake];
+        for (int i = 0, j = 0; i < chain.length; i++) {
+            if (!dormant[i]) {
+                initial[j++] = chain[i];
+            }
+        }
+        this.running = initial;
+    }
+
+    /** From now on the whole chain runs, dormant stages included (idempotent). */
+    void wake() {
+        running = chain;
+    }
+
+    /** Are the dormant stages running? (True also when there are none.) */
+    public boolean awake() {
+        return running.length == chain.length;
+    }
+
+    /** How many stages run now. */
+    public int runningLength() {
+        return running.length;
     }
 
     void next(Stage after) {
@@ -34,14 +66,14 @@ public final class HookStage implements Stage {
         return hook;
     }
 
-    /** How many stages the hook runs. */
+    /** How many stages the hook has, dormant ones included. */
     public int chainLength() {
         return chain.length;
     }
 
     @Override
     public Stage process(Packet packet) {
-        Stage[] stages = chain;
+        Stage[] stages = running;
         if (stages.length == 0) {
             return next;
         }

@@ -11,6 +11,11 @@ import java.util.Map;
  * stage can reach the worker's tables and the graph's drop stages) when it wires the graph.
  * Immutable; {@link #NONE} registers nothing (every hook a pass-through).
  *
+ * <p>A stage registered {@linkplain #withDormant dormant} is built with the others but runs only
+ * once the worker wakes its graph's hooks ({@code ForwardingGraph.wakeHooks}): connection tracking
+ * registers so, and is woken at the first NAT rule, as Linux registers conntrack's hooks in a
+ * namespace only when a rule needs them. Until then a hook without awake stages is a pass-through.
+ *
  * <pre>
  *   Hooks hooks = Hooks.NONE.with(Hook.PREROUTING, (context, graph) -&gt; new DnatStage(context, graph));
  * </pre>
@@ -24,29 +29,43 @@ public final class Hooks {
 
     public static final Hooks NONE = new Hooks(new EnumMap<>(Hook.class));
 
-    private final Map<Hook, List<Factory>> factories;
+    private record Registration(Factory factory, boolean dormant) {
+    }
 
-    private Hooks(Map<Hook, List<Factory>> factories) {
+    private final Map<Hook, List<Registration>> factories;
+
+    private Hooks(Map<Hook, List<Registration>> factories) {
         this.factories = factories;
     }
 
-    /** These hooks plus {@code factory} at the end of {@code hook}'s chain. */
+    /** These hooks plus {@code factory} at the end of {@code hook}'s chain, running from the start. */
     public Hooks with(Hook hook, Factory factory) {
-        Map<Hook, List<Factory>> copy = new EnumMap<>(Hook.class);
-        for (Map.Entry<Hook, List<Factory>> e : factories.entrySet()) {
+        return plus(hook, new Registration(factory, false));
+    }
+
+    /** These hooks plus {@code factory} at the end of {@code hook}'s chain, running once the worker wakes its hooks. */
+    public Hooks withDormant(Hook hook, Factory factory) {
+        return plus(hook, new Registration(factory, true));
+    }
+
+    private Hooks plus(Hook hook, Registration registration) {
+        Map<Hook, List<Registration>> copy = new EnumMap<>(Hook.class);
+        for (Map.Entry<Hook, List<Registration>> e : factories.entrySet()) {
             copy.put(e.getKey(), new ArrayList<>(e.getValue()));
         }
-        copy.computeIfAbsent(hook, h -> new ArrayList<>()).add(factory);
+        copy.computeIfAbsent(hook, h -> new ArrayList<>()).add(registration);
         return new Hooks(copy);
     }
 
     /** The hook stage for {@code hook}, its chain built for this worker. */
     HookStage build(Hook hook, ForwardingContext context, ForwardingGraph graph) {
-        List<Factory> list = factories.getOrDefault(hook, List.of());
+        List<Registration> list = factories.getOrDefault(hook, List.of());
         Stage[] chain = new Stage[list.size()];
+        boolean[] dormant = new boolean[list.size()];
         for (int i = 0; i < chain.length; i++) {
-            chain[i] = list.get(i).create(context, graph);
+            chain[i] = list.get(i).factory().create(context, graph);
+            dormant[i] = list.get(i).dormant();
         }
-        return new HookStage(hook, chain);
+        return new HookStage(hook, chain, dormant);
     }
 }

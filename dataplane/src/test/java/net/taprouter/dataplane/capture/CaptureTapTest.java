@@ -21,6 +21,27 @@ class CaptureTapTest {
     }
 
     @Test
+    void dropsGoToDropSessionsOfTheirPortOrOfEveryPortWithTheirReason() {
+        CaptureTap tap = new CaptureTap();
+        CaptureRing every = new CaptureRing(4096, 64);
+        CaptureRing port3 = new CaptureRing(4096, 64);
+        CaptureRing rx3 = new CaptureRing(4096, 64);
+        tap.arm(new CaptureTap.Session(1, CaptureTap.ANY_PORT, CaptureTap.DIRECTION_DROP, every, 0));
+        tap.arm(new CaptureTap.Session(2, 3, CaptureTap.DIRECTION_DROP, port3, 0));
+        tap.arm(new CaptureTap.Session(3, 3, CaptureTap.DIRECTION_RX, rx3, 0));
+        frame.putByte(10, (byte) 9);
+        tap.drop(3, 17, frame, 10, 40);
+        tap.drop(-1, 5, frame, 10, 30); // a packet the router made
+        tap.rx(4, frame, 10, 20);       // not a drop: no drop session takes it
+        List<String> reasons = new ArrayList<>();
+        every.drain((t, port, direction, reason, wire, bytes, offset, length) ->
+            reasons.add(port + "/" + direction + "/" + reason + "/" + wire), 100);
+        assertEquals(List.of("3/" + CaptureRing.DROP + "/17/40", "-1/" + CaptureRing.DROP + "/5/30"), reasons);
+        assertEquals(List.of("3/2/40/40/9"), drain(port3));
+        assertEquals(List.of(), drain(rx3), "an rx session sees no drops");
+    }
+
+    @Test
     void onlyTheArmedPortAndDirectionsAreCopied() {
         CaptureTap tap = new CaptureTap();
         assertFalse(tap.armed);

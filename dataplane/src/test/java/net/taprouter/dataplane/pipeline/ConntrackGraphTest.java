@@ -2,6 +2,7 @@ package net.taprouter.dataplane.pipeline;
 
 import static net.taprouter.dataplane.pipeline.GraphFixture.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ class ConntrackGraphTest {
     @BeforeEach
     void setUp() {
         fx = new GraphFixture(ConntrackHooks.all());
+        fx.worker.startConntrack();
         table = fx.context.conntrack;
         fx.resolve(0, GraphFixture.HOST_A, A_MAC);
         fx.resolve(1, GraphFixture.HOST_B, B_MAC);
@@ -62,6 +64,34 @@ class ConntrackGraphTest {
         List<ConntrackEntry> all = entries();
         assertEquals(1, all.size(), "flows: " + described());
         return all.get(0);
+    }
+
+    @Test
+    void nothingIsTrackedOrAllocatedBeforeTrackingStarts() {
+        try (GraphFixture idle = new GraphFixture(ConntrackHooks.all())) {
+            ConntrackTable notStarted = idle.context.conntrack;
+            assertFalse(notStarted.started());
+            int max = notStarted.maxFlows();
+            assertTrue(max > 1, "conntrack max as configured");
+            assertEquals(1, notStarted.flows().maxFlows(), "no flow storage until the first NAT rule");
+            assertEquals(0, idle.graph.hook(Hook.PREROUTING).runningLength());
+            assertEquals(0, idle.graph.hook(Hook.POSTROUTING).runningLength());
+            idle.resolve(0, GraphFixture.HOST_A, A_MAC);
+            idle.resolve(1, GraphFixture.HOST_B, B_MAC);
+            idle.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 20, P0, A_MAC));
+            only(idle.tap1);
+            assertEquals(0, notStarted.size());
+            assertEquals(0, notStarted.statistics().searched(), "the conntrack stages did not run");
+
+            idle.worker.startConntrack();
+            assertTrue(notStarted.started());
+            assertEquals(max, notStarted.flows().maxFlows());
+            assertEquals(1, idle.graph.hook(Hook.PREROUTING).runningLength());
+            assertEquals(1, idle.graph.hook(Hook.POSTROUTING).runningLength());
+            idle.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 20, P0, A_MAC));
+            only(idle.tap1);
+            assertEquals(1, notStarted.size(), "tracked once started");
+        }
     }
 
     @Test

@@ -199,6 +199,7 @@ class GraphFuzzTest {
     @Property
     void everyFrameHasExactlyOneDispositionWithConntrackAndNat(@ForAll @Size(max = 30) List<@From("inputs") Input> inputs) {
         try (GraphFixture fx = new GraphFixture(net.taprouter.dataplane.conntrack.ConntrackHooks.all())) {
+            fx.worker.startConntrack();
             fx.context.conntrack.config().rules(new net.taprouter.dataplane.conntrack.NatRuleSet(List.of(
                 net.taprouter.dataplane.conntrack.NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1),
                 net.taprouter.dataplane.conntrack.NatRule.dnat(2, 0, GraphFixture.ROUTER1, 8080, GraphFixture.HOST_A, 80))));

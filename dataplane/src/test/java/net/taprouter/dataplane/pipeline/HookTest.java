@@ -50,6 +50,30 @@ class HookTest {
         }
     }
 
+    @Test
+    void dormantStagesRunOnlyOnceTheHooksAreWoken() {
+        Hooks hooks = Hooks.NONE.with(Hook.PREROUTING, recorder("pre"))
+            .withDormant(Hook.PREROUTING, recorder("pre-dormant"))
+            .withDormant(Hook.POSTROUTING, recorder("post-dormant"));
+        try (GraphFixture fx = new GraphFixture(hooks)) {
+            assertEquals(2, fx.graph.hook(Hook.PREROUTING).chainLength());
+            assertEquals(1, fx.graph.hook(Hook.PREROUTING).runningLength());
+            assertEquals(0, fx.graph.hook(Hook.POSTROUTING).runningLength());
+            fx.resolve(1, GraphFixture.HOST_B, GraphFixture.HOST_B_MAC);
+            fx.receive(0, Golden.UDP_A_TO_B);
+            assertEquals(List.of("pre"), seen.stream().map(Seen::hook).toList());
+            assertEquals(Golden.UDP_A_TO_B_OUT, Wire.hex(GraphFixture.only(fx.tap1)));
+
+            seen.clear();
+            fx.graph.wakeHooks();
+            fx.graph.wakeHooks(); // idempotent
+            fx.receive(0, Golden.UDP_A_TO_B);
+            assertEquals(List.of("pre", "pre-dormant", "post-dormant"), seen.stream().map(Seen::hook).toList(),
+                "in the order registered");
+            assertEquals(Golden.UDP_A_TO_B_OUT, Wire.hex(GraphFixture.only(fx.tap1)));
+        }
+    }
+
     /** A DNAT-like stage: 198.51.100.1 becomes 203.0.113.9 (header checksum recomputed). */
     private static Hooks.Factory rewriteDestination() {
         return (context, graph) -> packet -> {

@@ -44,6 +44,7 @@ class NatGraphTest {
     @BeforeEach
     void setUp() {
         fx = new GraphFixture(ConntrackHooks.all());
+        fx.worker.startConntrack();
         table = fx.context.conntrack;
         table.config().rules(new NatRuleSet(List.of(
             NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1),
@@ -383,6 +384,7 @@ class NatGraphTest {
         List<String> before = described();
 
         try (GraphFixture other = new GraphFixture(ConntrackHooks.all())) {
+            other.worker.startConntrack();
             ConntrackTable restored = other.context.conntrack;
             restored.config().rules(table.config().rules());
             other.resolve(0, A, A_MAC);
