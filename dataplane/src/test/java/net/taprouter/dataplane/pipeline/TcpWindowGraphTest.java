@@ -48,6 +48,7 @@ class TcpWindowGraphTest {
     @BeforeEach
     void setUp() {
         fx = new GraphFixture(ConntrackHooks.all());
+        fx.worker.startConntrack(); // as the first NAT rule does
         table = fx.context.conntrack;
         table.config().rules(new NatRuleSet(List.of(NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1))));
         fx.resolve(0, GraphFixture.HOST_A, A_MAC);
