@@ -150,6 +150,9 @@ class RouterdBridgeScenarioTest {
     @Order(7)
     void entriesAgeOutAndTrafficStillFlows() {
         ctl("link", "set", "br0", "ageing", "2");
+        // monitor fdb (bridge monitor fdb's lines) sees them age out and be learned again
+        Bg monitor = Sh.cmd(Routerd.routerctlBin().toString(), "--socket", t.routerd.socket().toString(), "monitor", "fdb")
+            .start(work, "monitor-fdb");
         try {
             Net.assertPingOk(Net.ping(ns(1), "192.0.2.2", "-c1", "-W1"), 64, t.diag());
             assertTrue(Sh.waitUntil(Duration.ofSeconds(20), () -> ctl("fdb", "show").out().isEmpty()),
@@ -159,7 +162,13 @@ class RouterdBridgeScenarioTest {
             assertTrue(show.contains("00:00:5e:00:53:01 dev p1") && show.contains("00:00:5e:00:53:02 dev p2"),
                 "learned again\n" + show);
             assertTrue(counter(ctl("stats").out(), "event.fdb_aged") >= 2);
+            String deleted = "Deleted 00:00:5e:00:53:01 dev p1 master br0\n";
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitor.out().contains(deleted)
+                && monitor.out().indexOf("00:00:5e:00:53:01 dev p1 master br0\n", monitor.out().indexOf(deleted) + deleted.length()) >= 0),
+                "monitor fdb: aged out, then learned again\n" + monitor.describe());
+            assertTrue(monitor.alive(), monitor.describe());
         } finally {
+            monitor.close();
             ctl("link", "set", "br0", "ageing", "300");
         }
     }

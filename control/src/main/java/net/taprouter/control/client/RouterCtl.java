@@ -147,6 +147,21 @@ public final class RouterCtl {
                 timeout = 0; // a capture waits for frames as long as it takes
             }
         }
+        if (batch == null && words.size() >= 2 && words.get(0).equals("conntrack")
+            && (words.get(1).equals("-E") || words.get(1).equals("--event"))) {
+            // pieces as capture's: O (events) to stdout, E (conntrack's ENOBUFS warning) to stderr
+            CaptureOutput events = new CaptureOutput(null);
+            capture = events;
+            if (timeout < 0) {
+                timeout = 0; // events come as long as they come
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // conntrack's trailer when interrupted (Ctrl-C)
+                err.println(CONNTRACK_VERSION + ": " + events.lines + " flow event" + (events.lines == 1 ? " has" : "s have")
+                    + " been shown.");
+                err.flush();
+            }));
+        }
         if (batch == null && !words.isEmpty() && words.get(0).equals("monitor") && timeout < 0) {
             timeout = 0; // a monitor waits for changes as long as it takes
         }
@@ -257,6 +272,8 @@ public final class RouterCtl {
     private static final class CaptureOutput {
         private final String file;
         private java.io.OutputStream stream;
+        /** Lines written to stdout from O pieces (conntrack -E counts its events with it). */
+        volatile long lines;
 
         CaptureOutput(String file) {
             this.file = file;
@@ -290,6 +307,7 @@ public final class RouterCtl {
             }
             out.print(rest);
             out.flush();
+            lines += rest.chars().filter(c -> c == '\n').count();
             return !out.checkError();
         }
 

@@ -1,17 +1,21 @@
 package net.taprouter.control.command;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import net.taprouter.control.model.ConntrackSettings;
 import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.agent.EventSource;
 import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.conntrack.ConntrackEntry;
+import net.taprouter.dataplane.conntrack.ConntrackEvents;
 import net.taprouter.dataplane.conntrack.ConntrackFilter;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.ConntrackTimeouts;
 import net.taprouter.dataplane.conntrack.FlowTable;
 import net.taprouter.dataplane.conntrack.TcpStates;
+import org.agrona.DirectBuffer;
 
 /**
  * {@code conntrack}: the connection-tracking table, read and changed as conntrack(8) does, plus
@@ -31,6 +35,9 @@ import net.taprouter.dataplane.conntrack.TcpStates;
  *       A {@code -D} deletes as its listing is made: when the request has committed (or, if
  *       another line follows it in the same request, at once; it is not undone if a later line
  *       fails).</li>
+ *   <li>{@code -E} streams the flow events ({@code [NEW]}, {@code [UPDATE]}, {@code [DESTROY]}) in
+ *       conntrack-tools' event format until the client goes away; {@code -e} chooses the events,
+ *       the -L filters apply (see {@link #events}).</li>
  *   <li>{@code -F} empties the table (when the request commits); {@code -C} prints the number of
  *       flows; {@code -S} one line of statistics per worker (conntrack prints one per CPU).</li>
  *   <li>{@code max [N]}: the table's size per worker (default 262144); {@code timeout PROTO [STATE]
@@ -56,6 +63,7 @@ public final class ConntrackCommands implements CommandGroup {
             "conntrack -L [FILTERS] [-o extended,id]   # list flows (conntrack-tools format); also: conntrack show",
             "conntrack -D [FILTERS]                    # delete the flows that match (and list them)",
             "conntrack -F | -C | -S                    # flush; count; statistics per worker",
+            "conntrack -E [-e NEW,UPDATE,DESTROY] [FILTERS] [-o extended,id]   # events as they happen, until Ctrl-C",
             "    FILTERS: -p tcp|udp|icmp|N  -s|-d|-r|-q A.B.C.D  --sport|--dport|--reply-port-src|--reply-port-dst N",
             "             --state TCPSTATE  -u ASSURED|SEEN_REPLY|UNREPLIED|SRC_NAT|DST_NAT",
             "conntrack max [N]                         # table size (flows per worker; default 262144)",
@@ -96,7 +104,10 @@ public final class ConntrackCommands implements CommandGroup {
                 args.end();
                 statistics(out);
             }
-            case "-E", "--event" -> throw args.error("events (-E) are not supported yet");
+            case "-E", "--event" -> {
+                args.accept("conntrack");
+                events(args, out);
+            }
             case "max" -> max(args, out);
             case "timeout" -> timeout(args, out);
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl conntrack help)");
@@ -109,18 +120,10 @@ public final class ConntrackCommands implements CommandGroup {
         boolean withId = false;
         while (args.hasNext()) {
             String word = args.next("filter");
+            if (f.option(word, args)) {
+                continue;
+            }
             switch (word) {
-                case "-p", "--proto", "--protonum" -> f.protocol(args);
-                case "-s", "--src", "--orig-src" -> f.address(ConntrackFilter.F_ORIG_SRC, args, "source");
-                case "-d", "--dst", "--orig-dst" -> f.address(ConntrackFilter.F_ORIG_DST, args, "destination");
-                case "-r", "--reply-src" -> f.address(ConntrackFilter.F_REPLY_SRC, args, "reply source");
-                case "-q", "--reply-dst" -> f.address(ConntrackFilter.F_REPLY_DST, args, "reply destination");
-                case "--sport", "--orig-port-src" -> f.port(ConntrackFilter.F_ORIG_SPORT, args);
-                case "--dport", "--orig-port-dst" -> f.port(ConntrackFilter.F_ORIG_DPORT, args);
-                case "--reply-port-src" -> f.port(ConntrackFilter.F_REPLY_SPORT, args);
-                case "--reply-port-dst" -> f.port(ConntrackFilter.F_REPLY_DPORT, args);
-                case "--state" -> f.state(args);
-                case "-u", "--status" -> f.status(args);
                 case "-o", "--output" -> {
                     for (String o : args.next("output format").split(",")) {
                         switch (o) {
@@ -229,7 +232,148 @@ public final class ConntrackCommands implements CommandGroup {
         settings.timeout(name, seconds);
     }
 
-    /** The filter words of -L/-D as they are read. */
+    /**
+     * {@code conntrack -E [-e NEW,UPDATE,DESTROY|ALL] [FILTERS] [-o extended,id]}: the flow events of
+     * every worker as they happen, in conntrack-tools' event format ({@link ConntrackFormat#event};
+     * {@code -j}: one JSON object per line), until the client goes away. A live answer: the
+     * workers' event rings are armed when it is first pulled (after the request committed) and
+     * disarmed when the client leaves ({@link WorkerEvents}); the kinds of {@code -e} are chosen on
+     * the workers, the filters here. A reader too slow for the events loses some (never the
+     * packets): it is told on stderr with conntrack's {@code WARNING: We have hit ENOBUFS!} line.
+     */
+    private void events(Args args, Output out) {
+        Filter f = new Filter();
+        int kinds = ConntrackEvents.ALL;
+        boolean extended = false;
+        boolean withId = false;
+        while (args.hasNext()) {
+            String word = args.next("filter");
+            if (f.option(word, args)) {
+                continue;
+            }
+            switch (word) {
+                case "-e", "--event-mask" -> {
+                    kinds = 0;
+                    for (String e : args.next("event mask").split(",")) {
+                        kinds |= switch (e.toUpperCase(Locale.ROOT)) {
+                            case "NEW" -> 1 << ConntrackEvents.NEW;
+                            case "UPDATE" -> 1 << ConntrackEvents.UPDATE;
+                            case "DESTROY" -> 1 << ConntrackEvents.DESTROY;
+                            case "ALL" -> ConntrackEvents.ALL;
+                            default -> throw args.error("bad event \"" + e + "\" (NEW, UPDATE, DESTROY or ALL)");
+                        };
+                    }
+                }
+                case "-o", "--output" -> {
+                    for (String o : args.next("output format").split(",")) {
+                        switch (o) {
+                            case "extended" -> extended = true;
+                            case "id" -> withId = true;
+                            default -> throw args.error("output format \"" + o + "\" not supported (extended, id)");
+                        }
+                    }
+                }
+                default -> throw args.error("unknown option \"" + word + "\"");
+            }
+        }
+        out.live(new EventStream(new WorkerEvents(workers(), EventSource.CONNTRACK, kinds), f.build(), out.json(), extended,
+            withId, true));
+    }
+
+    /**
+     * The live answer of {@code conntrack -E} (pieces {@code O} + lines for stdout, {@code E} + text
+     * for stderr, as {@code capture}'s; {@code prefixed} false: plain lines, for {@code monitor}).
+     */
+    static final class EventStream implements LiveStream {
+        static final String ENOBUFS = "WARNING: We have hit ENOBUFS! We are losing events.";
+        private final WorkerEvents events;
+        private final ConntrackFilter filter;
+        private final boolean json;
+        private final boolean extended;
+        private final boolean withId;
+        private final boolean prefixed;
+        private final StringBuilder text = new StringBuilder();
+        private String warning;
+        private boolean done;
+
+        EventStream(WorkerEvents events, ConntrackFilter filter, boolean json, boolean extended, boolean withId, boolean prefixed) {
+            this.events = events;
+            this.filter = filter;
+            this.json = json;
+            this.extended = extended;
+            this.withId = withId;
+            this.prefixed = prefixed;
+        }
+
+        @Override
+        public String next() {
+            if (done) {
+                return null;
+            }
+            if (!events.armed()) {
+                try {
+                    events.arm();
+                } catch (RuntimeException e) {
+                    done = true;
+                    return (prefixed ? "E" : "") + "conntrack -E: " + e.getMessage() + "\n";
+                }
+                return "";
+            }
+            events.drain(this::event, Answer.ROWS_PER_PIECE);
+            long lost = events.takeLost();
+            if (lost > 0) {
+                warning = json ? "{\"lost\":" + lost + "}\n"
+                    : ENOBUFS + " (" + lost + " event" + (lost == 1 ? "" : "s") + ": the reader is too slow; every packet was forwarded)\n";
+            }
+            if (text.length() > 0) {
+                String piece = (prefixed ? "O" : "") + text;
+                text.setLength(0);
+                return piece;
+            }
+            if (warning != null) {
+                String piece = (prefixed && !json ? "E" : prefixed ? "O" : "") + warning;
+                warning = null;
+                return piece;
+            }
+            return "";
+        }
+
+        private void event(int kind, DirectBuffer buffer, int offset) {
+            ConntrackEntry e = ConntrackEvents.entry(buffer, offset);
+            if (!filter.matches(e)) {
+                return;
+            }
+            line(text, kind, e, json, extended, withId);
+        }
+
+        /** One event as a line of text or JSON. */
+        static void line(StringBuilder out, int kind, ConntrackEntry e, boolean json, boolean extended, boolean withId) {
+            if (json) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("event", ConntrackEvents.name(kind));
+                ConntrackFormat.json(e, row);
+                if (kind == ConntrackEvents.DESTROY) {
+                    row.remove("timeout");
+                }
+                Json.write(out, row);
+            } else {
+                out.append(ConntrackFormat.event(kind, e, extended, withId));
+            }
+            out.append('\n');
+        }
+
+        @Override
+        public void close() {
+            done = true;
+            try {
+                events.close();
+            } catch (RuntimeException e) {
+                System.err.println("routerd: conntrack -E: disarming failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The filter words of -L/-D/-E as they are read. */
     private static final class Filter {
         int set;
         int protocol;
@@ -237,6 +381,27 @@ public final class ConntrackCommands implements CommandGroup {
         final int[] ports = new int[4];
         int tcpState;
         int status;
+
+        /** Reads filter option {@code word} (and its value); false if it is no filter option. */
+        boolean option(String word, Args args) {
+            switch (word) {
+                case "-p", "--proto", "--protonum" -> protocol(args);
+                case "-s", "--src", "--orig-src" -> address(ConntrackFilter.F_ORIG_SRC, args, "source");
+                case "-d", "--dst", "--orig-dst" -> address(ConntrackFilter.F_ORIG_DST, args, "destination");
+                case "-r", "--reply-src" -> address(ConntrackFilter.F_REPLY_SRC, args, "reply source");
+                case "-q", "--reply-dst" -> address(ConntrackFilter.F_REPLY_DST, args, "reply destination");
+                case "--sport", "--orig-port-src" -> port(ConntrackFilter.F_ORIG_SPORT, args);
+                case "--dport", "--orig-port-dst" -> port(ConntrackFilter.F_ORIG_DPORT, args);
+                case "--reply-port-src" -> port(ConntrackFilter.F_REPLY_SPORT, args);
+                case "--reply-port-dst" -> port(ConntrackFilter.F_REPLY_DPORT, args);
+                case "--state" -> state(args);
+                case "-u", "--status" -> status(args);
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
 
         void protocol(Args args) {
             String word = args.next("protocol").toLowerCase(Locale.ROOT);

@@ -3,6 +3,7 @@ package net.taprouter.control.command;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import net.taprouter.dataplane.conntrack.ConntrackEntry;
+import net.taprouter.dataplane.conntrack.ConntrackEvents;
 import net.taprouter.dataplane.conntrack.TcpStates;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
@@ -62,6 +63,53 @@ final class ConntrackFormat {
         if (withId) {
             b.append(" id=").append(e.id() & 0xFFFF_FFFFL);
         }
+        return b.toString();
+    }
+
+    /**
+     * The {@code conntrack -E} line of an event of {@code kind} ({@code ConntrackEvents.NEW},
+     * {@code UPDATE}, {@code DESTROY}) about {@code e}, as conntrack-tools prints what ctnetlink
+     * sends: the tag right-aligned in 9 columns, then the -L fields except that a DESTROY has no
+     * timeout and no TCP state, and no event carries mark or use:
+     * <pre>
+     *     [NEW] tcp      6 120 SYN_SENT src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=80 [UNREPLIED] src=203.0.113.1 dst=203.0.113.254 sport=80 dport=40000
+     * [DESTROY] tcp      6 src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=80 src=203.0.113.1 dst=203.0.113.254 sport=80 dport=40000 [ASSURED]
+     * </pre>
+     */
+    static String event(int kind, ConntrackEntry e, boolean extended, boolean withId) {
+        StringBuilder b = new StringBuilder(200);
+        String tag = "[" + ConntrackEvents.name(kind) + "]";
+        for (int i = tag.length(); i < 9; i++) {
+            b.append(' ');
+        }
+        b.append(tag).append(' ');
+        if (extended) {
+            b.append("ipv4     2 ");
+        }
+        String name = protocolName(e.protocol());
+        b.append(name);
+        for (int i = name.length(); i < 8; i++) {
+            b.append(' ');
+        }
+        b.append(' ').append(e.protocol()).append(' ');
+        if (kind != ConntrackEvents.DESTROY) {
+            b.append(e.timeout()).append(' ');
+            if (e.protocol() == 6) {
+                b.append(TcpStates.name(e.state())).append(' ');
+            }
+        }
+        tuple(b, e.protocol(), e.origSource(), e.origDestination(), e.origPorts());
+        if (e.unreplied()) {
+            b.append("[UNREPLIED] ");
+        }
+        tuple(b, e.protocol(), e.replySource(), e.replyDestination(), e.replyPorts());
+        if (e.assured()) {
+            b.append("[ASSURED] ");
+        }
+        if (withId) {
+            b.append("id=").append(e.id() & 0xFFFF_FFFFL).append(' ');
+        }
+        b.setLength(b.length() - 1);
         return b.toString();
     }
 

@@ -1,12 +1,19 @@
 package net.taprouter.control.command;
 
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import net.taprouter.control.model.ChangeEvents;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.Route;
 import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.agent.EventSource;
+import net.taprouter.dataplane.agent.WorkerControl;
+import net.taprouter.dataplane.conntrack.ConntrackEntry;
+import net.taprouter.dataplane.conntrack.ConntrackEvents;
+import net.taprouter.dataplane.l2.FdbEvents;
+import org.agrona.DirectBuffer;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
 
@@ -20,6 +27,13 @@ import net.taprouter.dataplane.wire.MacAddress;
  * than {@link ChangeEvents#SUBSCRIBER_BUFFER} changes behind loses the rest, counted, and is told
  * ({@code [LOST] N changes}). Changes of rolled-back requests are never shown. Learned neighbours
  * (ARP in the dataplane) are not reported yet: {@code neigh} shows neigh add/del.
+ *
+ * <p>{@code conntrack} and {@code fdb} come from the workers ({@link WorkerEvents}: per-worker
+ * event rings armed when the monitor starts): {@code conntrack} prints {@code conntrack -E}'s
+ * lines ({@code [NEW] tcp 6 120 SYN_SENT src=...}: there is no ip monitor object for it),
+ * {@code fdb} prints {@code bridge monitor fdb}'s ({@code 00:00:5e:00:53:01 dev b1 master br0},
+ * {@code Deleted ...}, {@code static} for fdb add) for entries learned, moved, aged, flushed,
+ * added or deleted. {@code all} does not include them (name them).
  */
 public final class MonitorCommand implements CommandGroup {
     private final RouterState state;
@@ -35,12 +49,16 @@ public final class MonitorCommand implements CommandGroup {
 
     @Override
     public String help() {
-        return "monitor [all|link|addr|route|neigh]...   # changes as they commit, ip monitor style, until Ctrl-C";
+        return String.join("\n",
+            "monitor [all|link|addr|route|neigh|fdb|conntrack]...   # changes as they happen, ip monitor style, until Ctrl-C",
+            "        (all = link addr route neigh; fdb: bridge monitor fdb lines; conntrack: conntrack -E lines)");
     }
 
     @Override
     public void execute(String verb, Args args, Output out) {
         EnumSet<ChangeEvents.Kind> kinds = EnumSet.noneOf(ChangeEvents.Kind.class);
+        boolean conntrack = false;
+        boolean fdb = false;
         String word = verb;
         while (word != null) {
             switch (word) {
@@ -49,46 +67,138 @@ public final class MonitorCommand implements CommandGroup {
                 case "addr", "address" -> kinds.add(ChangeEvents.Kind.ADDR);
                 case "route" -> kinds.add(ChangeEvents.Kind.ROUTE);
                 case "neigh", "neighbour", "neighbor" -> kinds.add(ChangeEvents.Kind.NEIGH);
-                case "fdb", "conntrack" -> throw args.error(word + ": not supported yet");
-                default -> throw args.error("unknown object \"" + word + "\" (link, addr, route, neigh or all)");
+                case "conntrack" -> conntrack = true;
+                case "fdb" -> fdb = true;
+                default -> throw args.error("unknown object \"" + word + "\" (link, addr, route, neigh, fdb, conntrack or all)");
             }
             word = args.hasNext() ? args.next("object") : null;
         }
-        out.live(new Stream(state.changes(), kinds, out.json()));
+        WorkerControl workers = state.dataplane().workers();
+        out.live(new Stream(state, kinds, conntrack ? new WorkerEvents(workers, EventSource.CONNTRACK, ConntrackEvents.ALL) : null,
+            fdb ? new WorkerEvents(workers, EventSource.FDB, FdbEvents.ALL) : null, out.json()));
     }
 
     /** One monitor, from subscribing to unsubscribing. */
     static final class Stream implements LiveStream {
+        private final RouterState state;
         private final ChangeEvents changes;
         private final EnumSet<ChangeEvents.Kind> kinds;
+        private final WorkerEvents conntrack;
+        private final WorkerEvents fdb;
         private final boolean json;
         private final boolean labelled;
         private ChangeEvents.Subscriber subscriber;
+        private boolean started;
+        private String failure;
+        private StringBuilder piece;
+        private Map<Integer, String> names;
 
-        Stream(ChangeEvents changes, EnumSet<ChangeEvents.Kind> kinds, boolean json) {
-            this.changes = changes;
+        Stream(RouterState state, EnumSet<ChangeEvents.Kind> kinds, WorkerEvents conntrack, WorkerEvents fdb, boolean json) {
+            this.state = state;
+            this.changes = state.changes();
             this.kinds = kinds;
+            this.conntrack = conntrack;
+            this.fdb = fdb;
             this.json = json;
-            this.labelled = kinds.size() > 1;
+            this.labelled = kinds.size() + (conntrack != null ? 1 : 0) + (fdb != null ? 1 : 0) > 1;
         }
 
         @Override
         public String next() {
-            if (subscriber == null) {
-                subscriber = changes.subscribe(kinds);
+            if (failure != null) {
+                return null;
+            }
+            if (!started) {
+                started = true;
+                if (!kinds.isEmpty()) {
+                    subscriber = changes.subscribe(kinds);
+                }
+                try {
+                    if (conntrack != null) {
+                        conntrack.arm();
+                    }
+                    if (fdb != null) {
+                        fdb.arm();
+                    }
+                } catch (RuntimeException e) {
+                    failure = "monitor: " + e.getMessage() + "\n";
+                    return failure;
+                }
                 return "";
             }
-            StringBuilder piece = new StringBuilder();
-            long lost = subscriber.takeLost();
-            int n = 0;
-            for (ChangeEvents.Change c; n < Answer.ROWS_PER_PIECE && (c = subscriber.poll()) != null; n++) {
-                line(piece, c);
+            piece = new StringBuilder();
+            long lost = 0;
+            if (subscriber != null) {
+                lost += subscriber.takeLost();
+                int n = 0;
+                for (ChangeEvents.Change c; n < Answer.ROWS_PER_PIECE && (c = subscriber.poll()) != null; n++) {
+                    line(piece, c);
+                }
+            }
+            if (conntrack != null) {
+                conntrack.drain(this::conntrackEvent, Answer.ROWS_PER_PIECE);
+                lost += conntrack.takeLost();
+            }
+            if (fdb != null) {
+                names = null;
+                fdb.drain(this::fdbEvent, Answer.ROWS_PER_PIECE);
+                lost += fdb.takeLost();
             }
             if (lost > 0) {
                 piece.append(json ? "{\"lost\":" + lost + "}" : "[LOST] " + lost + " change" + (lost == 1 ? "" : "s")
                     + " not shown (monitor too slow)").append('\n');
             }
             return piece.toString();
+        }
+
+        /** A conntrack event: conntrack -E's line ({@code [CONNTRACK]} in front when several objects are watched). */
+        private void conntrackEvent(int kind, DirectBuffer buffer, int offset) {
+            ConntrackEntry e = ConntrackEvents.entry(buffer, offset);
+            if (json) {
+                StringBuilder row = new StringBuilder();
+                ConntrackCommands.EventStream.line(row, kind, e, true, false, false);
+                piece.append("{\"object\":\"conntrack\",").append(row, 1, row.length());
+                return;
+            }
+            if (labelled) {
+                piece.append("[CONNTRACK] ");
+            }
+            ConntrackCommands.EventStream.line(piece, kind, e, false, false, false);
+        }
+
+        /** An FDB event as {@code bridge monitor fdb} prints it: {@code MAC dev PORT master BRIDGE [static]}, {@code Deleted ...}. */
+        private void fdbEvent(int kind, DirectBuffer buffer, int offset) {
+            FdbEvents.Event e = FdbEvents.event(kind, buffer, offset);
+            if (names == null) {
+                names = new HashMap<>();
+                for (Link link : state.links().values()) {
+                    names.put(link.isBridge() ? -1 - link.iface().index() : link.port().index(), link.name());
+                }
+            }
+            String port = names.getOrDefault(e.port(), "port" + e.port());
+            String bridge = names.getOrDefault(-1 - e.bridge(), "bridge" + e.bridge());
+            boolean deleted = kind == FdbEvents.DELETED;
+            if (json) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("object", "fdb");
+                row.put("deleted", deleted);
+                row.put("event", kind == FdbEvents.LEARNED ? "learned" : kind == FdbEvents.MOVED ? "moved" : "deleted");
+                row.put("mac", MacAddress.format(e.mac()));
+                row.put("ifname", port);
+                row.put("master", bridge);
+                row.put("state", e.isStatic() ? "static" : "");
+                Json.write(piece, row);
+                piece.append('\n');
+                return;
+            }
+            if (labelled) {
+                piece.append("[FDB] ");
+            }
+            if (deleted) {
+                piece.append("Deleted ");
+            }
+            piece.append(MacAddress.format(e.mac())).append(" dev ").append(port).append(" master ").append(bridge)
+                .append(e.isStatic() ? " static" : "").append('\n');
         }
 
         private void line(StringBuilder out, ChangeEvents.Change c) {
@@ -147,6 +257,15 @@ public final class MonitorCommand implements CommandGroup {
             if (subscriber != null) {
                 changes.unsubscribe(subscriber);
                 subscriber = null;
+            }
+            for (WorkerEvents events : new WorkerEvents[] {conntrack, fdb}) {
+                if (events != null) {
+                    try {
+                        events.close();
+                    } catch (RuntimeException e) {
+                        System.err.println("routerd: monitor: disarming failed: " + e.getMessage());
+                    }
+                }
             }
         }
     }

@@ -56,6 +56,31 @@ class ConntrackFormatTest {
             ConntrackFormat.line(gre, false, false));
     }
 
+    /** conntrack -E's lines, as conntrack-tools prints ctnetlink's events (a DESTROY has no timeout and no state). */
+    static final Pattern EVENT_LINE = Pattern.compile("^ *\\[(NEW|UPDATE|DESTROY)\\] (\\w+)\\s+(\\d+) (?:(\\d+) )?(?:([A-Z_0-9]+) )?"
+        + "src=(\\S+) dst=(\\S+) (?:sport=(\\d+) dport=(\\d+) |type=(\\d+) code=(\\d+) id=(\\d+) )?(\\[UNREPLIED\\] )?"
+        + "src=(\\S+) dst=(\\S+) (?:sport=(\\d+) dport=(\\d+)|type=(\\d+) code=(\\d+) id=(\\d+))?(?: ?\\[ASSURED\\])?$");
+
+    @Test
+    void eventLines() {
+        ConntrackEntry syn = new ConntrackEntry(9, 6, TcpStates.SYN_SENT, 120, ip("192.0.2.1"), ip("203.0.113.1"),
+            40000 << 16 | 80, ip("203.0.113.1"), ip("203.0.113.254"), 80 << 16 | 40000, FlowTable.SRC_NAT, 1, 60, 0, 0);
+        String line = ConntrackFormat.event(net.taprouter.dataplane.conntrack.ConntrackEvents.NEW, syn, false, false);
+        assertEquals("    [NEW] tcp      6 120 SYN_SENT src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=80 [UNREPLIED]"
+            + " src=203.0.113.1 dst=203.0.113.254 sport=80 dport=40000", line);
+        assertTrue(EVENT_LINE.matcher(line).matches(), line);
+        ConntrackEntry done = new ConntrackEntry(9, 6, TcpStates.TIME_WAIT, 0, ip("192.0.2.1"), ip("203.0.113.1"),
+            40000 << 16 | 80, ip("203.0.113.1"), ip("203.0.113.254"), 80 << 16 | 40000,
+            FlowTable.SRC_NAT | FlowTable.SEEN_REPLY | FlowTable.ASSURED, 9, 600, 7, 500);
+        line = ConntrackFormat.event(net.taprouter.dataplane.conntrack.ConntrackEvents.DESTROY, done, false, false);
+        assertEquals("[DESTROY] tcp      6 src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=80 src=203.0.113.1 dst=203.0.113.254"
+            + " sport=80 dport=40000 [ASSURED]", line);
+        assertTrue(EVENT_LINE.matcher(line).matches(), line);
+        line = ConntrackFormat.event(net.taprouter.dataplane.conntrack.ConntrackEvents.UPDATE, done, true, true);
+        assertEquals(" [UPDATE] ipv4     2 tcp      6 0 TIME_WAIT src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=80 src=203.0.113.1"
+            + " dst=203.0.113.254 sport=80 dport=40000 [ASSURED] id=9", line);
+    }
+
     @Test
     void json() {
         ConntrackEntry e = new ConntrackEntry(7, 6, TcpStates.SYN_SENT, 119, ip("192.0.2.1"), ip("203.0.113.1"), 40000 << 16 | 80,

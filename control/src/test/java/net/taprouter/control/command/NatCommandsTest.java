@@ -154,7 +154,8 @@ class NatCommandsTest {
         assertEquals("conntrack timeout: seconds 0 out of range 1..2147483647", error("conntrack timeout icmp 0"));
         assertEquals("conntrack -L: unknown option \"--bogus\"", error("conntrack -L --bogus"));
         assertEquals("conntrack -L: bad source address 1.2.3 (" + Prefix.addressProblem("1.2.3") + ")", error("conntrack -L -s 1.2.3"));
-        assertEquals("conntrack -E: events (-E) are not supported yet", error("conntrack -E"));
+        assertEquals("conntrack -E: bad event \"BOGUS\" (NEW, UPDATE, DESTROY or ALL)", error("conntrack -E -e NEW,BOGUS"));
+        assertEquals("conntrack -E: unknown option \"--bogus\"", error("conntrack -E -p tcp --bogus"));
         r.ok("conntrack max 1000");
         assertEquals("conntrack max 1000\n", r.ok("conntrack max"));
         assertEquals(1000, r.dataplane.workers().conntrackStatistics().get(0).max());

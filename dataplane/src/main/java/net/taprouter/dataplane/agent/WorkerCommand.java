@@ -9,6 +9,7 @@ import net.taprouter.dataplane.conntrack.FlowTable;
 import net.taprouter.dataplane.conntrack.NatMappings;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
+import net.taprouter.dataplane.event.EventRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -222,6 +223,24 @@ public interface WorkerCommand<R> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onDisarmCapture(this);
+            return null;
+        }
+    }
+
+    /** {@code conntrack -E}/{@code monitor conntrack|fdb}: session {@code id} gets {@code kinds} of {@code source}'s events in {@code ring}. */
+    record ArmEvents(int id, EventSource source, int kinds, EventRing ring) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onArmEvents(this);
+            return null;
+        }
+    }
+
+    /** End of event session {@code id} of {@code source}. */
+    record DisarmEvents(int id, EventSource source) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onDisarmEvents(this);
             return null;
         }
     }

@@ -7,6 +7,7 @@ import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureTap;
+import net.taprouter.dataplane.event.EventTap;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -122,6 +123,21 @@ public final class WorkerCommandHandler {
 
     void onDisarmCapture(WorkerCommand.DisarmCapture c) {
         context.capture.disarm(c.id());
+    }
+
+    void onArmEvents(WorkerCommand.ArmEvents c) {
+        tap(c.source()).arm(new EventTap.Session(c.id(), c.kinds(), c.ring()));
+    }
+
+    void onDisarmEvents(WorkerCommand.DisarmEvents c) {
+        tap(c.source()).disarm(c.id());
+    }
+
+    private EventTap tap(EventSource source) {
+        return switch (source) {
+            case CONNTRACK -> context.conntrack.events().tap;
+            case FDB -> context.fdbs.events.tap;
+        };
     }
 
     ConntrackSlice onConntrackDump(WorkerCommand.ConntrackDump c) {

@@ -7,6 +7,7 @@ import net.taprouter.dataplane.conntrack.ConntrackState;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
+import net.taprouter.dataplane.event.EventRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import net.taprouter.dataplane.pipeline.ArpResolver;
@@ -38,6 +39,17 @@ public interface WorkerControl {
 
     /** Ends capture session {@code id} on every worker (nothing where it is not armed). */
     void disarmCapture(int id);
+
+    /**
+     * {@code conntrack -E}, {@code monitor conntrack|fdb}: arms event session {@code id} on every
+     * worker: events of {@code source} whose kind is in {@code kinds} (bit {@code 1 << kind}) go to
+     * that worker's ring ({@code rings.get(w)}; each worker is the single writer of its ring). Not
+     * transactional.
+     */
+    void armEvents(int id, EventSource source, int kinds, List<EventRing> rings);
+
+    /** Ends event session {@code id} on every worker (nothing where it is not armed). */
+    void disarmEvents(int id, EventSource source);
 
     /** {@code neigh add|replace}: (interface, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
     PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac);

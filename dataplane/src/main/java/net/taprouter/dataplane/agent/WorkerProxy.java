@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import net.taprouter.dataplane.l2.FdbEntry;
 import net.taprouter.dataplane.capture.CaptureRing;
+import net.taprouter.dataplane.event.EventRing;
 import net.taprouter.dataplane.neigh.NeighbourEntry;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
@@ -74,6 +75,21 @@ final class WorkerProxy implements WorkerControl {
     @Override
     public void disarmCapture(int id) {
         send(w -> new WorkerCommand.DisarmCapture(id)).get();
+    }
+
+    @Override
+    public void armEvents(int id, EventSource source, int kinds, List<EventRing> rings) {
+        check(rings.size());
+        Answers<Void> answers = send(w -> new WorkerCommand.ArmEvents(id, source, kinds, rings.get(w)));
+        if (answers.failure != null) {
+            sendTo(answers.succeeded(), w -> new WorkerCommand.DisarmEvents(id, source));
+            throw answers.failure;
+        }
+    }
+
+    @Override
+    public void disarmEvents(int id, EventSource source) {
+        send(w -> new WorkerCommand.DisarmEvents(id, source)).get();
     }
 
     @Override

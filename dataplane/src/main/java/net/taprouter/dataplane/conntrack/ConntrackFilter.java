@@ -29,31 +29,37 @@ public record ConntrackFilter(int set, int protocol, int origSource, int origDes
 
     /** True if flow {@code flow} of {@code flows} passes every filter set. */
     public boolean matches(FlowTable flows, int flow) {
-        if (set == 0) {
-            return true;
-        }
-        int proto = flows.protocol(flow);
+        return set == 0 || matches(flows.protocol(flow), flows.source(flow, FlowTable.ORIGINAL), flows.destination(flow, FlowTable.ORIGINAL),
+            flows.ports(flow, FlowTable.ORIGINAL), flows.source(flow, FlowTable.REPLY), flows.destination(flow, FlowTable.REPLY),
+            flows.ports(flow, FlowTable.REPLY), flows.state(flow), flows.flags(flow));
+    }
+
+    /** True if the flow of entry {@code e} (a listing's, an event's) passes every filter set. */
+    public boolean matches(ConntrackEntry e) {
+        return set == 0 || matches(e.protocol(), e.origSource(), e.origDestination(), e.origPorts(), e.replySource(),
+            e.replyDestination(), e.replyPorts(), e.state(), e.flags());
+    }
+
+    private boolean matches(int proto, int oSrc, int oDst, int orig, int rSrc, int rDst, int reply, int tcpState, int flags) {
         if ((set & F_PROTOCOL) != 0 && proto != protocol) {
             return false;
         }
-        if ((set & F_ORIG_SRC) != 0 && flows.source(flow, FlowTable.ORIGINAL) != origSource) {
+        if ((set & F_ORIG_SRC) != 0 && oSrc != origSource) {
             return false;
         }
-        if ((set & F_ORIG_DST) != 0 && flows.destination(flow, FlowTable.ORIGINAL) != origDestination) {
+        if ((set & F_ORIG_DST) != 0 && oDst != origDestination) {
             return false;
         }
-        if ((set & F_REPLY_SRC) != 0 && flows.source(flow, FlowTable.REPLY) != replySource) {
+        if ((set & F_REPLY_SRC) != 0 && rSrc != replySource) {
             return false;
         }
-        if ((set & F_REPLY_DST) != 0 && flows.destination(flow, FlowTable.REPLY) != replyDestination) {
+        if ((set & F_REPLY_DST) != 0 && rDst != replyDestination) {
             return false;
         }
         if ((set & (F_ORIG_SPORT | F_ORIG_DPORT | F_REPLY_SPORT | F_REPLY_DPORT)) != 0) {
             if (proto != NatRewrite.PROTO_TCP && proto != NatRewrite.PROTO_UDP) {
                 return false;
             }
-            int orig = flows.ports(flow, FlowTable.ORIGINAL);
-            int reply = flows.ports(flow, FlowTable.REPLY);
             if ((set & F_ORIG_SPORT) != 0 && orig >>> 16 != origSport
                 || (set & F_ORIG_DPORT) != 0 && (orig & 0xFFFF) != origDport
                 || (set & F_REPLY_SPORT) != 0 && reply >>> 16 != replySport
@@ -61,11 +67,10 @@ public record ConntrackFilter(int set, int protocol, int origSource, int origDes
                 return false;
             }
         }
-        if ((set & F_STATE) != 0 && (proto != NatRewrite.PROTO_TCP || flows.state(flow) != state)) {
+        if ((set & F_STATE) != 0 && (proto != NatRewrite.PROTO_TCP || tcpState != state)) {
             return false;
         }
         if ((set & F_STATUS) != 0) {
-            int flags = flows.flags(flow);
             if (status == UNREPLIED ? (flags & FlowTable.SEEN_REPLY) != 0 : (flags & status) != status) {
                 return false;
             }

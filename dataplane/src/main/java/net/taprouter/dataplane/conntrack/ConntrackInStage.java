@@ -20,7 +20,8 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * {@code CT_NEW}, a flow reference with {@code CT_RELATED} (an ICMP error about a tracked flow:
  * its quote and outer destination translated, {@link RelatedIcmp}), {@code CT_UNTRACKED} (ICMP
  * that is no query, query replies and errors without a flow) or {@code CT_INVALID} (a truncated
- * L4 header, a TCP segment the state machine refuses, a later fragment whose first was not seen
+ * L4 header, a TCP segment the state machine or the window tracking ({@link TcpWindow}) refuses: translated as
+ * its flow's packets are, so it is dropped as forwarded rather than answered; a later fragment whose first was not seen
  * while NAT rules are in force): an invalid packet is dropped if it is to be forwarded
  * (conntrack_invalid, at postrouting), the router's own stages answer it if it is for the
  * router. A later fragment gets its first fragment's flow ({@link FragmentFlows}). Counters: the
@@ -60,6 +61,7 @@ public final class ConntrackInStage implements Stage {
         int now = table.seconds(context.nowNanos);
         int ref = table.lookup(key.protocol, key.source, key.destination, key.ports, now);
         if (ref != FlowTable.NONE) {
+            int found = ref;
             ref = table.track(ref, key, ip.totalLength(), now);
             if (ref >= 0) {
                 packet.ctFlow = ref;
@@ -67,6 +69,10 @@ public final class ConntrackInStage implements Stage {
                 return HookStage.ACCEPT;
             }
             if (ref == ConntrackTable.CT_INVALID) {
+                // a segment of a known flow the state machine or the window refuses: translated all the same, so that it
+                // is dropped as forwarded (conntrack_invalid at postrouting) instead of reaching the router's own TCP
+                // (a reset from the NAT address would end the flow that a late retransmission belongs to)
+                table.translateDestination(found, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
                 packet.ctFlow = ConntrackTable.CT_INVALID;
                 return HookStage.ACCEPT;
             }

@@ -41,6 +41,7 @@ public final class ConntrackOutStage implements Stage {
     private final Stage invalid;
     private final Stage tableFull;
     private final Stage noMapping;
+    private final FlowKey key = new FlowKey();
 
     public ConntrackOutStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
@@ -119,6 +120,9 @@ public final class ConntrackOutStage implements Stage {
             return ref == ConntrackTable.FULL ? tableFull : noMapping;
         }
         packet.ctFlow = ref;
+        if (protocol == NatRewrite.PROTO_TCP && key.extract(buffer, ip) == FlowKey.TRACKED) {
+            table.tcpStart(ref, key); // window tracking from the first segment (before source NAT: it changes no sequence number)
+        }
         table.translateSource(ref, buffer, packet.ipOffset(), packet.offload.needsChecksum());
         firstFragment(packet, ref);
         return HookStage.ACCEPT;

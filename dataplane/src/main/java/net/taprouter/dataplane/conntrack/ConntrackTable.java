@@ -73,6 +73,8 @@ public final class ConntrackTable {
     private final InterfaceTable interfaces;
     private final Stats stats = new Stats();
     private final FragmentFlows fragments = new FragmentFlows(4096);
+    /** Flow events for {@code conntrack -E} / {@code monitor conntrack} (written only while a session is armed). */
+    private final ConntrackEvents events = new ConntrackEvents();
     private final FlowTable.ExpiryListener onRemove = this::removing;
     private int sweepBudget;
     private long cachedNanos = Long.MIN_VALUE;
@@ -169,6 +171,11 @@ public final class ConntrackTable {
         return maxFlows;
     }
 
+    /** This table's flow events ({@code conntrack -E}): armed by worker commands. */
+    public ConntrackEvents events() {
+        return events;
+    }
+
     /** The flow storage (tests, listings). */
     public FlowTable flows() {
         return flows;
@@ -210,6 +217,20 @@ public final class ConntrackTable {
      * flow in TIME_WAIT or CLOSE: the old flow is gone, the packet starts a new one).
      */
     public int track(int ref, FlowKey key, int length, int now) {
+        if (!events.tap.armed) {
+            return trackState(ref, key, length, now);
+        }
+        int flow = ref >>> 1;
+        int before = flows.state(flow) << 16 | flows.flags(flow) & (FlowTable.SEEN_REPLY | FlowTable.ASSURED);
+        int result = trackState(ref, key, length, now);
+        if (result >= 0 && flows.inUse(flow)
+            && (flows.state(flow) << 16 | flows.flags(flow) & (FlowTable.SEEN_REPLY | FlowTable.ASSURED)) != before) {
+            events.emit(ConntrackEvents.UPDATE, flows, flow, now); // as conntrack -E: a state change, the first reply, ASSURED
+        }
+        return result;
+    }
+
+    private int trackState(int ref, FlowKey key, int length, int now) {
         int flow = ref >>> 1;
         int dir = ref & 1;
         ConntrackTimeouts timeouts = config.timeouts();
@@ -234,6 +255,10 @@ public final class ConntrackTable {
                     stats.ignore++;
                     flows.account(flow, dir, length);
                     return ref;
+                }
+                if (!TcpWindow.inWindow(flows, flow, dir, old, key)) {
+                    stats.invalid++; // out of window: the state stays as it was
+                    return CT_INVALID;
                 }
                 flows.state(flow, next);
                 timeout = timeouts.tcp(next);
@@ -358,7 +383,15 @@ public final class ConntrackTable {
         flows.account(flow, FlowTable.ORIGINAL, length);
         stats.created++;
         stats.insert++;
+        if (events.tap.armed) {
+            events.emit(ConntrackEvents.NEW, flows, flow, now);
+        }
         return flow << 1;
+    }
+
+    /** A TCP flow just made by {@link #create} ({@code ref}): its window tracking starts from its first segment {@code key}. */
+    public void tcpStart(int ref, FlowKey key) {
+        TcpWindow.start(flows, ref >>> 1, key);
     }
 
     /** The flag bits that name a MASQUERADE flow and its out interface, for {@link #create}. */
@@ -454,6 +487,9 @@ public final class ConntrackTable {
 
     /** A flow is about to go (sweep, eviction, delete): what it holds is given back. */
     private void removing(int flow) {
+        if (events.tap.armed) {
+            events.emit(ConntrackEvents.DESTROY, flows, flow, cachedSeconds);
+        }
         int mapping = flows.aux(flow);
         if (mapping >= 0) {
             mappings.release(mapping);
@@ -624,6 +660,9 @@ public final class ConntrackTable {
             }
             if ((flags & MASQUERADE) != 0) {
                 masqueradeFlows++;
+            }
+            if (events.tap.armed) {
+                events.emit(ConntrackEvents.NEW, flows, flow, now);
             }
             made++;
         }

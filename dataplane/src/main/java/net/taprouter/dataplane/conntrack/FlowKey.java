@@ -30,6 +30,18 @@ public final class FlowKey {
     public int l4;
     /** TCP: the flag byte. */
     public int tcpFlags;
+    /** TCP (window tracking, {@link TcpWindow}): sequence and acknowledgment numbers, the raw window. */
+    public int seq;
+    public int ack;
+    public int window;
+    /** TCP: the sequence number after the segment (seq + payload + SYN + FIN). */
+    public int end;
+    /** TCP: the highest right edge of the SACK blocks, or {@link #ack} without them. */
+    public int sack;
+    /** TCP SYN: the window scale option (capped at 14), or -1 without one. */
+    public int windowScale;
+    /** TCP SYN: the SACK-permitted option was present. */
+    public boolean sackPermitted;
     /** May this packet start a flow? (ICMP: only queries, not their replies.) */
     public boolean creates;
 
@@ -51,8 +63,22 @@ public final class FlowKey {
                 if (length < 20) {
                     return MALFORMED;
                 }
+                int offset = (buffer.getByte(l4 + 12) & 0xF0) >>> 2;
+                if (offset < 20 || offset > length) {
+                    return MALFORMED; // as the kernel's tcp_error: a truncated header
+                }
                 ports = buffer.getInt(l4, ByteOrder.BIG_ENDIAN);
                 tcpFlags = buffer.getByte(l4 + 13) & 0xFF;
+                seq = buffer.getInt(l4 + 4, ByteOrder.BIG_ENDIAN);
+                ack = buffer.getInt(l4 + 8, ByteOrder.BIG_ENDIAN);
+                window = buffer.getShort(l4 + 14, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                end = seq + length - offset + (tcpFlags & 0x02) / 0x02 + (tcpFlags & 0x01);
+                sack = ack;
+                windowScale = -1;
+                sackPermitted = false;
+                if (offset > 20) {
+                    options(buffer, l4 + 20, l4 + offset);
+                }
                 return TRACKED;
             }
             case NatRewrite.PROTO_UDP -> {
@@ -82,6 +108,41 @@ public final class FlowKey {
             default -> {
                 return TRACKED;
             }
+        }
+    }
+
+    /** TCP options (as the kernel's tcp_options and tcp_sack read them): window scale, SACK permitted, SACK blocks. */
+    private void options(DirectBuffer buffer, int at, int limit) {
+        boolean syn = (tcpFlags & 0x02) != 0;
+        while (at < limit) {
+            int kind = buffer.getByte(at) & 0xFF;
+            if (kind == 0) {
+                return;
+            }
+            if (kind == 1) {
+                at++;
+                continue;
+            }
+            if (at + 1 >= limit) {
+                return;
+            }
+            int size = buffer.getByte(at + 1) & 0xFF;
+            if (size < 2 || at + size > limit) {
+                return; // "silly options"
+            }
+            if (syn && kind == 3 && size == 3) {
+                windowScale = Math.min(14, buffer.getByte(at + 2) & 0xFF);
+            } else if (syn && kind == 4 && size == 2) {
+                sackPermitted = true;
+            } else if (kind == 5 && size >= 10 && (size - 2) % 8 == 0) {
+                for (int block = at + 2; block < at + size; block += 8) {
+                    int right = buffer.getInt(block + 4, ByteOrder.BIG_ENDIAN);
+                    if (sack - right < 0) {
+                        sack = right;
+                    }
+                }
+            }
+            at += size;
         }
     }
 

@@ -53,6 +53,8 @@ public final class Fdb {
     private long ageingMillis;
     private int size;
     private int cursor;
+    /** Told about every entry before it is removed (aged, flushed, deleted); null: nobody (FDB events, {@code monitor fdb}). */
+    public EntryVisitor removals;
 
     /**
      * @param maxEntries   bound on entries (learned + static)
@@ -350,6 +352,12 @@ public final class Fdb {
     /** Removes the pair at {@code at} and shifts back the entries of its probe run. */
     private void remove(int at) {
         long value = table[at + 1];
+        if (removals != null) {
+            long key = table[at];
+            boolean isStatic = (value & STATIC_FLAG) != 0;
+            removals.entry((int) (key >>> 48) - 1, key & 0xFFFF_FFFF_FFFFL, (int) (value & PORT_MASK), isStatic,
+                isStatic ? 0 : value >>> TIME_SHIFT);
+        }
         if ((value & STATIC_FLAG) == 0) {
             learnedPerPort[(int) (value & PORT_MASK)]--;
         }

@@ -25,6 +25,31 @@ public final class FdbTables {
     private final Fdb[] byInterface = new Fdb[InterfaceTable.MAX_INTERFACES];
     /** Interface indices with an FDB, in creation order (the ageing round goes over them). */
     private final List<Integer> bridges = new ArrayList<>();
+    /** FDB events for {@code monitor fdb} (written only while a session is armed). */
+    public final FdbEvents events = new FdbEvents();
+
+    /** Tells {@link #events} about the entries a bridge's FDB removes (aged, flushed, deleted). */
+    private final class Removals implements Fdb.EntryVisitor {
+        private final int bridge;
+
+        Removals(int bridge) {
+            this.bridge = bridge;
+        }
+
+        @Override
+        public void entry(int vlan, long mac, int port, boolean isStatic, long lastSeenMillis) {
+            if (events.tap.armed) {
+                events.emit(FdbEvents.DELETED, bridge, vlan, mac, port, isStatic);
+            }
+        }
+    }
+
+    /** A frame's source was learned ({@code result} {@link Fdb#LEARNED} or {@link Fdb#MOVED}): the event, if anyone listens. */
+    public void learned(int result, int bridge, int vlan, long mac, int port) {
+        if (events.tap.armed && (result == Fdb.LEARNED || result == Fdb.MOVED)) {
+            events.emit(result == Fdb.LEARNED ? FdbEvents.LEARNED : FdbEvents.MOVED, bridge, vlan, mac, port, false);
+        }
+    }
 
     /** The FDB of bridge {@code iface}, or null (not a bridge, or not created on this worker yet). */
     public Fdb get(int iface) {
@@ -34,6 +59,7 @@ public final class FdbTables {
     /** A new, empty FDB for bridge {@code iface} (replacing any). */
     public void create(int iface, int maxEntries, int perPortLimit, long ageingMillis) {
         Fdb fdb = new Fdb(maxEntries, perPortLimit, PortTable.MAX_PORTS, ageingMillis);
+        fdb.removals = new Removals(iface);
         if (byInterface[iface] == null) {
             bridges.add(iface);
         }
@@ -75,6 +101,7 @@ public final class FdbTables {
                 fdb.learn(vlan, mac, port, lastSeen);
             }
         });
+        fdb.removals = old.removals;
         byInterface[iface] = fdb;
     }
 
@@ -174,6 +201,9 @@ public final class FdbTables {
         FdbEntry before = entry(iface, fdb, vlan, mac);
         if (!fdb.addStatic(vlan, mac, port)) {
             throw new IllegalStateException("FDB full (" + fdb.maxEntries() + " entries)");
+        }
+        if (events.tap.armed && (before.port() != port || !before.isStatic())) {
+            events.emit(FdbEvents.LEARNED, iface, 0, mac, port, true);
         }
         return before;
     }

@@ -115,7 +115,9 @@ public final class BridgeInputStage implements Stage {
             }
         }
         int ingress = packet.ingressPort;
-        learn(fdb.learn(vlan, source, ingress, context.nowNanos / 1_000_000));
+        int learned = fdb.learn(vlan, source, ingress, context.nowNanos / 1_000_000);
+        learn(learned);
+        context.fdbs.learned(learned, bridge.index(), vlan, source, ingress); // monitor fdb: one branch unless armed
         PortCounters.Bridge counters = in.counters().bridge(shard);
         long destination = ethernet.destination();
         if (destination == bridge.mac() || l3 != null && destination == l3.mac()) {

@@ -44,6 +44,24 @@ final class Flows {
         return Wire.ipv4(src, dst).payload(Wire.PROTO_TCP, tcp).frame(toMac, fromMac);
     }
 
+    /** A TCP segment with a window and options of its own ({@code options}: a multiple of 4 bytes), checksum computed. */
+    static byte[] tcp(String src, int sport, String dst, int dport, int flags, long seq, long ack, int window, byte[] options, int data,
+                      long toMac, long fromMac) {
+        int header = 20 + options.length;
+        byte[] tcp = new byte[header + data];
+        Wire.put16(tcp, 0, sport);
+        Wire.put16(tcp, 2, dport);
+        Wire.put32(tcp, 4, (int) seq);
+        Wire.put32(tcp, 8, (int) ack);
+        tcp[12] = (byte) (header / 4 << 4);
+        tcp[13] = (byte) flags;
+        Wire.put16(tcp, 14, window);
+        System.arraycopy(options, 0, tcp, 20, options.length);
+        System.arraycopy(Wire.pattern(data, sport), 0, tcp, header, data);
+        Wire.put16(tcp, 16, l4Checksum(Wire.ip(src), Wire.ip(dst), Wire.PROTO_TCP, tcp, false));
+        return Wire.ipv4(src, dst).payload(Wire.PROTO_TCP, tcp).frame(toMac, fromMac);
+    }
+
     /** An ICMP echo request (type 8) or reply (0) with identifier {@code id}. */
     static byte[] echo(String src, String dst, int type, int id, int seq, long toMac, long fromMac) {
         return Wire.ipv4(src, dst).icmp(type, 0, id << 16 | seq, Wire.pattern(32, id)).frame(toMac, fromMac);

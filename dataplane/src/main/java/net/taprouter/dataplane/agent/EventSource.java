@@ -1,0 +1,7 @@
+package net.taprouter.dataplane.agent;
+
+/** Where a worker's events come from ({@link WorkerControl#armEvents}): its conntrack table, or its bridges' FDBs. */
+public enum EventSource {
+    CONNTRACK,
+    FDB
+}
