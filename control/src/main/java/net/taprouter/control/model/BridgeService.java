@@ -82,6 +82,11 @@ public final class BridgeService {
         if (!state.routes().routesVia(own).isEmpty()) {
             throw new CommandException(command + ": routes go through port " + link.name() + " (route del them first)");
         }
+        int natRule = state.nat().usingPort(link.name());
+        if (natRule != 0) { // a bridge port routes nothing: the rule would name an interface no traffic leaves through
+            throw new CommandException(command + ": port " + link.name() + " is used by NAT rule " + natRule + " (nat del "
+                + natRule + " first)");
+        }
         if (own.vlanUppers().length > 0) {
             throw new CommandException(command + ": port " + link.name() + " has VLAN sub-interfaces (link del "
                 + own.vlanUppers()[0].name() + " first: a bridge port's frames are the bridge's)");

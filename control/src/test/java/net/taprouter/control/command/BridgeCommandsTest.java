@@ -101,6 +101,14 @@ class BridgeCommandsTest {
     }
 
     @Test
+    void aPortThatANatRuleNamesCannotJoinABridge() {
+        r.ok("link add p3 type tap ifname t4 netns " + ns + "\nnat add masquerade src 10.0.0.0/8 out p3");
+        assertEquals("link set: port p3 is used by NAT rule 1 (nat del 1 first)",
+            assertThrows(CommandProcessor.Failure.class, () -> r.run("link set p3 master br0")).getMessage());
+        r.ok("nat del 1\nlink set p3 master br0");
+    }
+
+    @Test
     void aBridgePortHasNoAddressesAndABridgeNoMaster() {
         assertEquals("addr add: port \"p1\" is a port of bridge br0 (addresses and routes go on the bridge)",
             assertThrows(CommandProcessor.Failure.class, () -> r.run("addr add 203.0.113.1/24 dev p1")).getMessage());
