@@ -64,11 +64,11 @@ class RouterdNatRestartTest {
         Path work = Files.createTempDirectory("trt-natrs-");
         try (NatTopology t = NatTopology.createAttached()) {
             Bg server = Sh.ns(t.wan, PYTHON, "-u", "-c", SERVER).start(work, "server");
+            Net.waitListening(t.wan, "tcp", 5560, server); // before any client: a connect before listen() is refused
             // lan2 holds 40300 on the outside for the whole test
             Bg holder = Sh.ns(t.lan2, PYTHON, "-u", "-c", client(600, true)).start(work, "holder");
             Bg flow = null;
             try {
-                Net.waitListening(t.wan, "tcp", 5560, server);
                 assertTrue(Sh.waitUntil(Duration.ofSeconds(10), () -> server.out().contains("accepted 203.0.113.254 40300")),
                     "lan2's connection did not arrive from 203.0.113.254:40300\n" + server.describe() + holder.describe() + t.diag());
                 flow = Sh.ns(t.lan, PYTHON, "-u", "-c", client(40, false)).start(work, "flow");
