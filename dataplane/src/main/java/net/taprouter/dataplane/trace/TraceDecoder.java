@@ -207,9 +207,9 @@ public final class TraceDecoder {
             case ROUTE_LOOKUP, ROUTE_OUTPUT -> route(nextKind, stages, next, is);
             case FORWARD -> nextKind == StageKind.ICMP_ERROR ? "ttl " + ttl(is) + ": expires here"
                 : dropNext ? "" : "ttl " + ttl(was) + "→" + ttl(is) + " csum " + hex(csum(was)) + "→" + hex(csum(is));
-            case LOCAL_DELIVERY -> nextKind == StageKind.ROUTE_OUTPUT ? "to " + ip(is, TraceBuffer.S_IP_SOURCE) + " (router): "
-                + FrameSummary.icmpName(is[TraceBuffer.S_L4] >>> 24, is[TraceBuffer.S_L4] >>> 16 & 0xFF) + " to "
-                + ip(is, TraceBuffer.S_IP_DESTINATION)
+            case LOCAL_DELIVERY -> nextKind == StageKind.ROUTE_OUTPUT ? "answered: "
+                + FrameSummary.icmpName(is[TraceBuffer.S_L4] >>> 24, is[TraceBuffer.S_L4] >>> 16 & 0xFF) + " "
+                + ip(is, TraceBuffer.S_IP_SOURCE) + " > " + ip(is, TraceBuffer.S_IP_DESTINATION)
                 : nextKind == StageKind.TCP_RESET ? "TCP to the router: reset" : "";
             case TCP_RESET -> nextKind == StageKind.ROUTE_OUTPUT ? "reset " + ip(is, TraceBuffer.S_IP_SOURCE) + " > "
                 + ip(is, TraceBuffer.S_IP_DESTINATION) : "";
@@ -323,8 +323,8 @@ public final class TraceDecoder {
     private static String conntrack(int[] was, int[] is) {
         int before = was[TraceBuffer.S_CT_FLOW];
         int after = is[TraceBuffer.S_CT_FLOW];
-        if (before == after && after == -1) {
-            return "";
+        if (before == after) {
+            return ""; // nothing new (untracked, or the router's own packet at postrouting)
         }
         String flow = switch (after) {
             case -1 -> "untracked";
