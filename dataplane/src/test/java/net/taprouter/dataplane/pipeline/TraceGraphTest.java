@@ -180,15 +180,23 @@ class TraceGraphTest {
         fx = new GraphFixture(ConntrackHooks.all());
         fx.context.conntrack.config().rules(new NatRuleSet(List.of(NatRule.masquerade(1, Wire.ip("192.0.2.0"), 24, 1))));
         fx.resolve(1, GraphFixture.HOST_B, GraphFixture.HOST_B_MAC);
-        arm(1, -1, "src 192.0.2.0/24 and proto udp and port 9");
+        fx.resolve(0, GraphFixture.HOST_A, A_MAC);
+        arm(2, -1, "proto udp and port 9");
         fx.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 30, P0, A_MAC));
         GraphFixture.only(fx.tap1);
+        fx.receive(1, Flows.udp("198.51.100.1", 9, "198.51.100.254", 40000, 30, P1, GraphFixture.HOST_B_MAC));
+        GraphFixture.only(fx.tap0);
         List<String> lines = frames().get(0).lines();
         assertEquals("prerouting: conntrack new", lines.get(3));
         assertEquals("route-lookup: 198.51.100.0/24 dev tap1", lines.get(4));
         assertEquals("postrouting: conntrack new flow 0 original", lines.get(6));
         assertEquals("nat: src 192.0.2.1:40000 → 198.51.100.254:40000", lines.get(7));
         assertEquals("transmit: dev tap1", lines.get(lines.size() - 1));
+        List<String> reply = frames().get(1).lines();
+        assertEquals("prerouting: conntrack flow 0 reply", reply.get(3), reply.toString());
+        assertEquals("nat: dst 198.51.100.254:40000 → 192.0.2.1:40000", reply.get(4), reply.toString());
+        assertEquals("route-lookup: 192.0.2.0/24 dev tap0", reply.get(5), reply.toString());
+        assertEquals("transmit: dev tap0", reply.get(reply.size() - 1));
         fx.assertNoLeak();
     }
 
