@@ -133,14 +133,19 @@ public final class ForwardingGraph {
      */
     public void receive(Packet packet) {
         context.hold(packet.slot);
-        if (tracer.armed && tracer.select(packet)) {
-            runTraced(ethernetInput, packet);
+        if (tracer.armed) {
+            receiveArmed(packet);
             return;
         }
-        try {
-            run(ethernetInput, packet);
-        } catch (RuntimeException e) {
-            context.internalError(packet, e);
+        runUntraced(ethernetInput, packet);
+    }
+
+    /** A frame received while a trace is armed: traced if the trace takes it. Kept out of {@link #receive} (small, inlined). */
+    private void receiveArmed(Packet packet) {
+        if (tracer.select(packet)) {
+            runTraced(ethernetInput, packet);
+        } else {
+            runUntraced(ethernetInput, packet);
         }
     }
 
@@ -155,6 +160,11 @@ public final class ForwardingGraph {
             runTraced(stage, packet);
             return;
         }
+        runUntraced(stage, packet);
+    }
+
+    /** {@link #run}, with a stage's RuntimeException turned into a counted drop of this packet. */
+    private void runUntraced(Stage stage, Packet packet) {
         try {
             run(stage, packet);
         } catch (RuntimeException e) {
