@@ -84,6 +84,8 @@ public final class RouterCtl {
                 } catch (NumberFormatException e) {
                     return usage(err, "wait --pid takes a process id, not \"" + args[i] + "\"");
                 }
+            } else if (!a.isBlank() && hasWhitespace(a) && words.contains("match")) {
+                words.addAll(List.of(a.trim().split("\\s+"))); // a quoted predicate: match 'src A/LEN and proto icmp'
             } else {
                 if (a.isEmpty() || hasWhitespace(a)) {
                     return usage(err, "bad argument \"" + a + "\"");

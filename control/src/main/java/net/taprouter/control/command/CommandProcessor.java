@@ -45,6 +45,7 @@ public final class CommandProcessor {
         register(new SaveCommand(state, neighbours, new FdbCommands(state)));
         register(new CaptureCommand(state));
         register(new MonitorCommand(state));
+        register(new TraceCommand(state));
     }
 
     /** Lines run by {@link RouteLineFastPath} so far (tests). */

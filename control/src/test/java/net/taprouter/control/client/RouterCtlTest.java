@@ -103,6 +103,17 @@ class RouterCtlTest {
     }
 
     @Test
+    void aQuotedMatchPredicateIsSentAsItsWords() {
+        serve(List.of("ok\n"));
+        Run r = run("trace", "add", "5", "dev", "gw0", "match", " src 192.0.2.0/24  and proto icmp ");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("taprouter/2 json=0 source=-\ntrace add 5 dev gw0 match src 192.0.2.0/24 and proto icmp\n", request.get());
+        r = run("trace", "add", "5", "dev", "gw 0");
+        assertEquals(2, r.exit(), "spaces are refused outside a match predicate");
+        assertTrue(r.err().contains("bad argument \"gw 0\""), r.err());
+    }
+
+    @Test
     void conntrackKeepsMinusSAsItsSourceFilterAndPrintsItsTrailers() {
         String line = "udp      17 29 src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=9 [UNREPLIED] src=203.0.113.1"
             + " dst=203.0.113.254 sport=9 dport=40000 mark=0 use=1\n";

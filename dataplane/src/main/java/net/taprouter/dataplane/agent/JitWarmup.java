@@ -26,6 +26,8 @@ import net.taprouter.dataplane.wire.IcmpView;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.Ipv4View;
 import net.taprouter.dataplane.wire.UdpView;
+import net.taprouter.dataplane.trace.TraceBuffer;
+import net.taprouter.dataplane.trace.TraceMatch;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -34,7 +36,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * (its own pool, ring, tables, counters; two ports writing to /dev/null through the real
  * {@link TapDevice} write path, and two more as the ports of a bridge) forwards synthetic frames of
  * each common kind: forwarded UDP, an echo request to the router, an ARP request for it, a
- * TTL-expired packet, bridged unicast to a known and to an unknown MAC. Nothing reaches any
+ * TTL-expired packet, bridged unicast to a known and to an unknown MAC (some of them traced, so
+ * the trace's path is compiled too). Nothing reaches any
  * network, nothing of the real dataplane is touched.
  */
 public final class JitWarmup {
@@ -109,6 +112,9 @@ public final class JitWarmup {
             ForwardingAgent agent = worker.agent(ring, new ReaderEpochs(1, () -> { }), 0, new ForwardingLatency());
             UnsafeBuffer[] templates = templates();
             for (int i = 0; i < frames; i++) {
+                if (i % 10_000 == 5_000) { // the traced path too, so a first trace's timestamps are not the interpreter's
+                    worker.context().tracer.arm(new TraceBuffer(TraceBuffer.MAX_FRAMES, -1, TraceMatch.ANY, 0));
+                }
                 int kind = i % templates.length;
                 UnsafeBuffer template = templates[kind];
                 int slot = pool.allocate();
@@ -120,6 +126,7 @@ public final class JitWarmup {
                 }
             }
             agent.doWork();
+            worker.context().tracer.clear();
         }
         return (System.nanoTime() - start) / 1_000_000;
     }

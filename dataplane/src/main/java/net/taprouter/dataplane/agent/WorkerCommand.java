@@ -245,6 +245,32 @@ public interface WorkerCommand<R> {
         }
     }
 
+    /** {@code trace add}: this worker traces into {@code records} (made on the control thread; what it recorded before is forgotten). */
+    record ArmTrace(net.taprouter.dataplane.trace.TraceBuffer records) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onArmTrace(this);
+            return null;
+        }
+    }
+
+    /** {@code trace clear}: no more tracing, the records go. */
+    record ClearTrace() implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onClearTrace(this);
+            return null;
+        }
+    }
+
+    /** {@code trace show}: a copy of this worker's trace records and stage table. */
+    record SnapshotTrace() implements WorkerCommand<net.taprouter.dataplane.trace.TraceSnapshot> {
+        @Override
+        public net.taprouter.dataplane.trace.TraceSnapshot applyTo(WorkerCommandHandler worker) {
+            return worker.onSnapshotTrace(this);
+        }
+    }
+
     /** {@code conntrack -L/-D}: from flow {@code from}, up to {@code max} of this worker's flows matching {@code filter} (deleted if {@code delete}). */
     record ConntrackDump(ConntrackFilter filter, int from, int max, boolean delete) implements WorkerCommand<ConntrackSlice> {
         @Override

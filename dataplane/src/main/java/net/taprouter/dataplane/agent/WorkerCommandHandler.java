@@ -140,6 +140,18 @@ public final class WorkerCommandHandler {
         };
     }
 
+    void onArmTrace(WorkerCommand.ArmTrace c) {
+        context.tracer.arm(c.records());
+    }
+
+    void onClearTrace(WorkerCommand.ClearTrace c) {
+        context.tracer.clear();
+    }
+
+    net.taprouter.dataplane.trace.TraceSnapshot onSnapshotTrace(WorkerCommand.SnapshotTrace c) {
+        return context.tracer.snapshot();
+    }
+
     ConntrackSlice onConntrackDump(WorkerCommand.ConntrackDump c) {
         ConntrackTable table = context.conntrack;
         return table.slice(c.filter(), c.from(), c.max(), c.delete(), table.seconds(context.nowNanos));

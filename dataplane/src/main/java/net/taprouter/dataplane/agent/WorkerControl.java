@@ -51,6 +51,19 @@ public interface WorkerControl {
     /** Ends event session {@code id} on every worker (nothing where it is not armed). */
     void disarmEvents(int id, EventSource source);
 
+    /**
+     * {@code trace add}: every worker starts tracing into its own buffer ({@code records.get(w)},
+     * made by the caller: the worker allocates nothing), forgetting what it traced before. Not
+     * transactional (the caller undoes it with {@link #clearTrace}).
+     */
+    void armTrace(List<net.taprouter.dataplane.trace.TraceBuffer> records);
+
+    /** {@code trace clear}: no worker traces any more; the records go. */
+    void clearTrace();
+
+    /** {@code trace show}: per worker, a copy of its trace records (decoded by {@code trace.TraceDecoder}). */
+    List<net.taprouter.dataplane.trace.TraceSnapshot> traceSnapshots();
+
     /** {@code neigh add|replace}: (interface, address) PERMANENT with {@code mac} on every worker; the token undoes it. */
     PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac);
 

@@ -93,6 +93,26 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
+    public void armTrace(List<net.taprouter.dataplane.trace.TraceBuffer> records) {
+        check(records.size());
+        Answers<Void> answers = send(w -> new WorkerCommand.ArmTrace(records.get(w)));
+        if (answers.failure != null) {
+            sendTo(answers.succeeded(), w -> new WorkerCommand.ClearTrace());
+            throw answers.failure;
+        }
+    }
+
+    @Override
+    public void clearTrace() {
+        send(w -> new WorkerCommand.ClearTrace()).get();
+    }
+
+    @Override
+    public List<net.taprouter.dataplane.trace.TraceSnapshot> traceSnapshots() {
+        return send(w -> new WorkerCommand.SnapshotTrace()).get();
+    }
+
+    @Override
     public PermanentNeighbour setPermanentNeighbour(int iface, int address, long mac) {
         Answers<NeighbourTable.Saved> answers = send(w -> new WorkerCommand.SetPermanentNeighbour(iface, address, mac));
         if (answers.failure != null) {

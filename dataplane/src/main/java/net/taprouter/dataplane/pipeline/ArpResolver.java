@@ -62,6 +62,7 @@ public final class ArpResolver {
     private final Stage incompleteLimit;
     private final Stage rateLimited;
     private final Stage portDown;
+    private final Stage flushed;
     private final TokenBuckets requestTokens = new TokenBuckets(InterfaceTable.MAX_INTERFACES);
     private Stage mtu;
     private Stage hostUnreachable;
@@ -80,6 +81,7 @@ public final class ArpResolver {
         this.incompleteLimit = graph.drop(DropReason.NEIGHBOUR_INCOMPLETE_LIMIT);
         this.rateLimited = graph.drop(DropReason.ARP_REQUEST_RATE_LIMITED);
         this.portDown = graph.drop(DropReason.PORT_DOWN);
+        this.flushed = graph.drop(DropReason.NEIGHBOUR_FLUSHED);
     }
 
     void next(Stage mtuStage, Stage hostUnreachableStage) {
@@ -204,7 +206,7 @@ public final class ArpResolver {
     private void dropWaiting(int entry) {
         while (neighbours.queued(entry) > 0) {
             resume(entry);
-            context.drop(resumed, DropReason.NEIGHBOUR_FLUSHED);
+            graph.runGuarded(flushed, resumed); // a drop stage: counted, released (and traced if it is)
         }
     }
 

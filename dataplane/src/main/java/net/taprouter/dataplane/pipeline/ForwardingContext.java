@@ -69,6 +69,8 @@ public final class ForwardingContext {
     private final int[] words;
     /** This worker's capture points (issue 10): RX in the agent, TX in the {@link Transmitter}. */
     public final CaptureTap capture = new CaptureTap();
+    /** This worker's packet trace (issue 10): asked per frame only while armed ({@link ForwardingGraph#receive}). */
+    public final PacketTracer tracer;
 
     public ForwardingContext(PublishedTables tables, FramePool pool, SlotReturnRing slotReturns,
                              NeighbourTable neighbours, DataplaneCounters counters, IcmpRateLimiter icmpLimiter,
@@ -91,11 +93,17 @@ public final class ForwardingContext {
         this.slotState = new byte[pool.slotCount()];
         this.words = metadata.words();
         this.transmitter = new Transmitter(this);
+        this.tracer = new PacketTracer(this);
     }
 
     /** A received frame's slot enters the graph. */
     void hold(int slot) {
         slotState[slot] = SLOT_HELD;
+    }
+
+    /** True if the slot is still this agent's (held or parked; not released): the trace may read its frame. */
+    boolean slotStillOurs(int slot) {
+        return slot >= 0 && slot < slotState.length && slotState[slot] != SLOT_ELSEWHERE;
     }
 
     /** The slot now waits in an ARP queue (still this agent's). */

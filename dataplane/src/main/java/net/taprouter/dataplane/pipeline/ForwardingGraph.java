@@ -50,6 +50,8 @@ public final class ForwardingGraph {
     private final ArpResolver resolver;
     private final RouteOutputStage routeOutput;
     private final Map<Hook, HookStage> hooks = new EnumMap<>(Hook.class);
+    /** The worker's trace recorder: asked about a frame only while armed. */
+    private final PacketTracer tracer;
 
     /** A graph whose hooks run nothing. */
     public ForwardingGraph(ForwardingContext context) {
@@ -59,6 +61,7 @@ public final class ForwardingGraph {
     /** A graph whose hook points run the stages {@code hookStages} registers, built here for this worker. */
     public ForwardingGraph(ForwardingContext context, Hooks hookStages) {
         this.context = context;
+        this.tracer = context.tracer;
         for (DropReason reason : DropReason.values()) {
             drops.put(reason, new DropStage(context, reason));
         }
@@ -105,6 +108,13 @@ public final class ForwardingGraph {
         for (IcmpErrorStage error : errors.values()) {
             error.next(routeOutput);
         }
+        for (Stage stage : new Stage[] {transmitStage, fragment, segment, transmit, routeOutput, ethernetInput, arpInput,
+            ipv4Input, routeLookup, localDelivery, tcpReset, forward, adjacency, mtu, gsoInput, prerouting, postrouting,
+            bridgeInput}) {
+            tracer.register(stage);
+        }
+        drops.values().forEach(tracer::register);
+        errors.values().forEach(tracer::register);
     }
 
     /** Runs a packet through the graph from {@code stage} until it leaves it. */
@@ -117,19 +127,70 @@ public final class ForwardingGraph {
 
     /**
      * Processes one received frame; its slot is now the graph's. A RuntimeException in a stage
-     * costs this frame only (drop internal_error), never the thread.
+     * costs this frame only (drop internal_error), never the thread. While a trace is armed
+     * ({@link PacketTracer#armed}: the one extra test per frame otherwise) the frame may be
+     * traced: then it runs through {@link #runTraced}.
      */
     public void receive(Packet packet) {
         context.hold(packet.slot);
-        runGuarded(ethernetInput, packet);
+        if (tracer.armed) {
+            receiveArmed(packet);
+            return;
+        }
+        runUntraced(ethernetInput, packet);
+    }
+
+    /** A frame received while a trace is armed: traced if the trace takes it. Kept out of {@link #receive} (small, inlined). */
+    private void receiveArmed(Packet packet) {
+        if (tracer.select(packet)) {
+            runTraced(ethernetInput, packet);
+        } else {
+            runUntraced(ethernetInput, packet);
+        }
+    }
+
+    /**
+     * {@link #run}, with a stage's RuntimeException turned into a counted drop of this packet: for
+     * packets that come back to the graph (resumed from an ARP queue), whose trace, if they are
+     * being traced, goes on (a step "resumed", then one per stage).
+     */
+    void runGuarded(Stage stage, Packet packet) {
+        if (packet.trace >= 0 && tracer.traced(packet)) {
+            tracer.resumed(packet, stage);
+            runTraced(stage, packet);
+            return;
+        }
+        runUntraced(stage, packet);
     }
 
     /** {@link #run}, with a stage's RuntimeException turned into a counted drop of this packet. */
-    void runGuarded(Stage stage, Packet packet) {
+    private void runUntraced(Stage stage, Packet packet) {
         try {
             run(stage, packet);
         } catch (RuntimeException e) {
             context.internalError(packet, e);
+        }
+    }
+
+    /**
+     * {@link #run} for a traced packet: after every stage, a step of the trace records the stage,
+     * the stage it chose and the packet as it left it ({@link PacketTracer#step}). The packet's
+     * trace id is kept while it waits for ARP (saved in its slot), and cleared when it leaves.
+     */
+    private void runTraced(Stage stage, Packet packet) {
+        PacketTracer t = tracer;
+        try {
+            Stage next = stage;
+            while (next != null) {
+                Stage current = next;
+                next = current.process(packet);
+                t.step(packet, current, next);
+            }
+        } catch (RuntimeException e) {
+            t.internalError(packet);
+            context.internalError(packet, e);
+        } finally {
+            packet.trace = -1;
         }
     }
 

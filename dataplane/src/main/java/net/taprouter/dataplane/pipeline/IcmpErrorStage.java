@@ -60,6 +60,21 @@ public final class IcmpErrorStage implements Stage {
         this.routeOutput = output;
     }
 
+    /** What the packet is dropped for (its counter). */
+    public DropReason reason() {
+        return reason;
+    }
+
+    /** The ICMP type of the error. */
+    public int type() {
+        return type;
+    }
+
+    /** The ICMP code of the error. */
+    public int code() {
+        return code;
+    }
+
     @Override
     public Stage process(Packet packet) {
         context.countDrop(packet, reason);

@@ -25,7 +25,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * 10 flood references, 11 flood result (not packet fields: kept by the context while one slot is
  *    written to several ports, see {@link #FLOOD_REFS})
  * 12 vlan (the 802.1Q VLAN the frame is in on its interface's ports; 0: none)
- * 13-14 free
+ * 13 trace (the packet's trace id, {@link PacketTracer}), 14 free
  * 15-17 {@link Offload}: virtio-net flags, GSO type and size, checksum start/offset, header length
  * 18 ctFlow  19 ctOrigSrc  20 ctOrigDst  21 ctOrigPorts (conntrack)
  * 22-31 free
@@ -63,6 +63,7 @@ public final class Packet {
     private static final int CT_ORIG_SRC = 19;
     private static final int CT_ORIG_DST = 20;
     private static final int CT_ORIG_PORTS = 21;
+    private static final int TRACE = 13;
     private static final int FLAG_LINK_BROADCAST = 1;
     private static final int FLAG_LOCAL_ORIGIN = 2;
 
@@ -112,6 +113,13 @@ public final class Packet {
     public int ctOrigSrc;
     public int ctOrigDst;
     public int ctOrigPorts;
+
+    /**
+     * The packet's trace id while it is being traced ({@link PacketTracer}), else -1. Not reset per
+     * frame: only the traced path sets it, and puts it back to -1 when the packet leaves the graph;
+     * {@link #save}/{@link #load} keep it, so a parked packet's trace goes on when it resumes.
+     */
+    public int trace = -1;
 
     /** Offload state (partial checksum, GSO super-packet): words 15-17, saved and loaded by {@link Offload}. */
     public final Offload offload = new Offload();
@@ -184,6 +192,7 @@ public final class Packet {
         words[at + CT_ORIG_SRC] = ctOrigSrc;
         words[at + CT_ORIG_DST] = ctOrigDst;
         words[at + CT_ORIG_PORTS] = ctOrigPorts;
+        words[at + TRACE] = trace;
     }
 
     /**
@@ -213,6 +222,7 @@ public final class Packet {
         ctOrigSrc = words[at + CT_ORIG_SRC];
         ctOrigDst = words[at + CT_ORIG_DST];
         ctOrigPorts = words[at + CT_ORIG_PORTS];
+        trace = words[at + TRACE];
         if (ethernet.wrap(frames, frameOffset, frameLength) && ethernet.etherType() == EthernetView.ETHERTYPE_IPV4) {
             ip.wrap(frames, ipOffset(), frameLength - EthernetView.HEADER_LENGTH);
         }
