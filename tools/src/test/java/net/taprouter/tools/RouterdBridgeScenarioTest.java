@@ -89,6 +89,21 @@ class RouterdBridgeScenarioTest {
     }
 
     @Test
+    @Order(2)
+    void aTraceThroughTheBridgeShowsTheFdbDecision() {
+        Net.assertPingOk(Net.ping(ns(1), "192.0.2.2", "-c1", "-W1"), 64, t.diag()); // both learned
+        ctl("trace", "add", "1", "dev", "p1", "match", "proto icmp and dst 192.0.2.2");
+        Net.assertPingOk(Net.ping(ns(1), "192.0.2.2", "-c1", "-W1"), 64, t.diag());
+        String show = ctl("trace", "show").out();
+        assertTrue(show.startsWith("1 frame traced of 1, match proto icmp and dst 192.0.2.2\n"), show);
+        assertTrue(show.contains("ns  ethernet-input: dev p1, bridge br0\n"), show);
+        assertTrue(show.contains("ns  bridge: fdb " + BridgeTopology.hostMac(2) + " dev p2\n"), show);
+        assertTrue(show.stripTrailing().endsWith("ns  transmit: dev p2 (br0)"), show);
+        assertTrue(!show.contains("route-lookup"), "bridged, not routed\n" + show);
+        ctl("trace", "clear");
+    }
+
+    @Test
     @Order(3)
     void onceLearnedNs3SeesNoneOfTheIcmpBetweenNs1AndNs2() {
         checks().onceLearnedNs3SeesNoneOfTheIcmpBetweenNs1AndNs2();

@@ -124,4 +124,40 @@ class RouterdTraceTest {
         String err = t.routerd.stderr();
         assertTrue(!err.contains("internal error"), err);
     }
+
+    @Test
+    @Order(3)
+    void aTracerouteProbeWithTtl1ExpiresHereAndIsAnsweredWithTimeExceeded() {
+        t.router.ctlOk("trace", "add", "1", "dev", "gw0", "match", "proto udp and dst 198.51.100.1");
+        Sh.Result traceroute = Sh.ns(t.ns1, "traceroute", "-n", "-q1", "-w1", "-m1", "198.51.100.1").timeoutSeconds(20).run();
+        assertTrue(traceroute.out().contains(" 1  192.0.2.254 "), traceroute.describe());
+        String show = t.router.ctlOk("trace", "show").out();
+        List<String> stages = stagesOfTheOnlyFrame(show);
+        assertTrue(show.contains("UDP, ttl 1, length 60"), show);
+        int drop = stages.indexOf("drop: ttl_exceeded");
+        assertTrue(drop > 0, show);
+        assertEquals("forward: ttl 1: expires here", stages.get(drop - 1), show);
+        assertEquals("icmp-error: time exceeded 192.0.2.254 > 192.0.2.1", stages.get(drop + 1), show);
+        assertEquals("transmit: dev gw0", stages.get(stages.size() - 1), show);
+    }
+
+    @Test
+    @Order(4)
+    void throughMasqueradeTheTraceShowsTheFlowAndTheTranslation() {
+        t.router.ctlOk("nat", "add", "masquerade", "src", "192.0.2.0/24", "out", "gw1");
+        try {
+            t.router.ctlOk("trace", "add", "1", "match", "proto icmp and src 192.0.2.1");
+            Net.assertPingOk(Net.ping(t.ns1, "198.51.100.1", "-c1", "-W2"), 63, t.diag());
+            String show = t.router.ctlOk("trace", "show").out();
+            List<String> stages = stagesOfTheOnlyFrame(show);
+            assertTrue(stages.contains("prerouting: conntrack new"), show);
+            int post = stages.indexOf("postrouting: conntrack new flow 0 original");
+            assertTrue(post > 0, show);
+            assertEquals("nat: src 192.0.2.1 → 198.51.100.254", stages.get(post + 1), show);
+            assertEquals("transmit: dev gw1", stages.get(stages.size() - 1), show);
+        } finally {
+            t.router.ctl("nat", "del", "1");
+            t.router.ctl("trace", "clear");
+        }
+    }
 }

@@ -14,6 +14,7 @@ import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.capture.CaptureRing;
 import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.capture.Pcap;
+import net.taprouter.dataplane.match.FrameMatch;
 import net.taprouter.dataplane.port.Port;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.wire.Ipv4Address;
@@ -21,9 +22,11 @@ import net.taprouter.dataplane.wire.MacAddress;
 import org.agrona.DirectBuffer;
 
 /**
- * {@code capture PORT [-c N] [--direction rx|tx|both] [-s SNAPLEN] [--format pcap|text]}: what
- * routerd sees on its side of a port, as it happens; {@code capture drops [dev PORT] [-c N] [-s
- * SNAPLEN] [--format pcap|text]}: the frames routerd drops (of every port, or received on one),
+ * {@code capture PORT [-c N] [--direction rx|tx|both] [-s SNAPLEN] [--format pcap|text] [match
+ * PREDICATE]}: what routerd sees on its side of a port (only frames satisfying the predicate, a
+ * {@link FrameMatch} evaluated by the worker, so {@code -c N} counts matching frames), as it
+ * happens; {@code capture drops [dev PORT] [-c N] [-s SNAPLEN] [--format pcap|text] [match
+ * PREDICATE]}: the frames routerd drops (of every port, or received on one),
  * each with its drop reason, as pcapng (an interface block per port, the router itself as
  * {@code routerd} for packets it made, the reason as each packet's comment) or one line each. Each forwarding worker copies the port's
  * frames into a preallocated ring of its own ({@code CaptureTap}, armed through the typed worker
@@ -59,9 +62,10 @@ public final class CaptureCommand implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "capture PORT [-w FILE|-] [-c N] [--direction rx|tx|both] [-s SNAPLEN]   # frames as pcap (-w) or one line each",
+            "capture PORT [-w FILE|-] [-c N] [--direction rx|tx|both] [-s SNAPLEN] [match 'PREDICATE']   # frames as pcap (-w) or one line each",
             "        (routerctl capture gw0 -w - | tcpdump -r - -n); ends after N frames or on Ctrl-C",
-            "capture drops [dev PORT] [-w FILE|-] [-c N] [-s SNAPLEN]   # dropped frames with their reason (pcapng comments)");
+            "capture drops [dev PORT] [-w FILE|-] [-c N] [-s SNAPLEN] [match 'PREDICATE']   # dropped frames with their reason (pcapng comments)",
+            "        PREDICATE: src A/LEN, dst A/LEN, proto tcp|udp|icmp|N, port N, joined by and");
     }
 
     @Override
@@ -83,6 +87,7 @@ public final class CaptureCommand implements CommandGroup {
         int directions = drops ? CaptureTap.DIRECTION_DROP : CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX;
         int snap = DEFAULT_SNAP;
         boolean pcap = false;
+        FrameMatch match = FrameMatch.ANY;
         while (args.hasNext()) {
             String option = args.next("option");
             switch (option) {
@@ -107,11 +112,12 @@ public final class CaptureCommand implements CommandGroup {
                     }
                     pcap = f.equals("pcap");
                 }
+                case "match" -> match = MatchArgs.parse(args);
                 case "-w" -> throw args.error("-w is routerctl's (it writes the file): use --format pcap");
                 default -> throw args.error("unexpected \"" + option + "\"");
             }
         }
-        out.live(new Stream(state, link, drops, directions, snap, count, pcap));
+        out.live(new Stream(state, link, drops, directions, match, snap, count, pcap));
     }
 
     private Link port(Args args, String name) {
@@ -134,6 +140,7 @@ public final class CaptureCommand implements CommandGroup {
         /** pcapng interface ids of the ports seen so far (drops; -1: the router's own packets). */
         private final java.util.Map<Integer, Integer> interfaceIds = new java.util.HashMap<>();
         private final int directions;
+        private final FrameMatch match;
         private final int snap;
         private final long limit;
         private final boolean pcap;
@@ -147,12 +154,13 @@ public final class CaptureCommand implements CommandGroup {
         private final StringBuilder text = new StringBuilder();
         private final CaptureRing.FrameConsumer onFrame = this::frame;
 
-        Stream(RouterState state, Link link, boolean drops, int directions, int snap, long limit, boolean pcap) {
+        Stream(RouterState state, Link link, boolean drops, int directions, FrameMatch match, int snap, long limit, boolean pcap) {
             this.state = state;
             this.link = link;
             this.port = link == null ? null : link.port();
             this.drops = drops;
             this.directions = directions;
+            this.match = match;
             this.snap = snap;
             this.limit = limit;
             this.pcap = pcap;
@@ -171,7 +179,7 @@ public final class CaptureCommand implements CommandGroup {
                     }
                     Instant now = Instant.now();
                     long epochOffset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-                    workers.armCapture(id, port == null ? CaptureTap.ANY_PORT : port.index(), directions, rings, epochOffset);
+                    workers.armCapture(id, port == null ? CaptureTap.ANY_PORT : port.index(), directions, match, rings, epochOffset);
                 } catch (RuntimeException e) {
                     done = true;
                     return "Ecapture " + what() + ": " + e.getMessage() + "\n";

@@ -13,7 +13,7 @@ import net.taprouter.dataplane.agent.Dataplane;
 import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.trace.TraceBuffer;
 import net.taprouter.dataplane.trace.TraceDecoder;
-import net.taprouter.dataplane.trace.TraceMatch;
+import net.taprouter.dataplane.match.FrameMatch;
 import net.taprouter.dataplane.trace.TraceSnapshot;
 
 /**
@@ -62,14 +62,14 @@ public final class TraceCommand implements CommandGroup {
     }
 
     /** What {@code trace add} asks: frames per worker, the port (-1: any) and the filter. */
-    record Request(int frames, int port, TraceMatch match) {
+    record Request(int frames, int port, FrameMatch match) {
     }
 
     /** Parses {@code N [dev PORT] [match WORDS...]} ({@code match} takes the rest of the line, quotes stripped). */
     Request parse(Args args) {
         int frames = args.integer("frame count", 1, TraceBuffer.MAX_FRAMES);
         int port = -1;
-        TraceMatch match = TraceMatch.ANY;
+        FrameMatch match = FrameMatch.ANY;
         while (args.hasNext()) {
             String word = args.next("option");
             switch (word) {
@@ -84,22 +84,7 @@ public final class TraceCommand implements CommandGroup {
                     }
                     port = link.port().index();
                 }
-                case "match" -> {
-                    List<String> words = new ArrayList<>();
-                    while (args.hasNext()) {
-                        words.add(args.next("match term"));
-                    }
-                    String predicate = String.join(" ", words).trim();
-                    if (predicate.length() >= 2 && (predicate.startsWith("'") && predicate.endsWith("'")
-                        || predicate.startsWith("\"") && predicate.endsWith("\""))) {
-                        predicate = predicate.substring(1, predicate.length() - 1);
-                    }
-                    try {
-                        match = TraceMatch.parse(predicate);
-                    } catch (IllegalArgumentException e) {
-                        throw args.error(e.getMessage());
-                    }
-                }
+                case "match" -> match = MatchArgs.parse(args);
                 default -> throw args.error("unexpected \"" + word + "\" (dev PORT or match PREDICATE)");
             }
         }

@@ -27,7 +27,7 @@ import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.Ipv4View;
 import net.taprouter.dataplane.wire.UdpView;
 import net.taprouter.dataplane.trace.TraceBuffer;
-import net.taprouter.dataplane.trace.TraceMatch;
+import net.taprouter.dataplane.match.FrameMatch;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -113,7 +113,7 @@ public final class JitWarmup {
             UnsafeBuffer[] templates = templates();
             for (int i = 0; i < frames; i++) {
                 if (i % 10_000 == 5_000) { // the traced path too, so a first trace's timestamps are not the interpreter's
-                    worker.context().tracer.arm(new TraceBuffer(TraceBuffer.MAX_FRAMES, -1, TraceMatch.ANY, 0));
+                    worker.context().tracer.arm(new TraceBuffer(TraceBuffer.MAX_FRAMES, -1, FrameMatch.ANY, 0));
                 }
                 int kind = i % templates.length;
                 UnsafeBuffer template = templates[kind];

@@ -209,8 +209,9 @@ public interface WorkerCommand<R> {
         }
     }
 
-    /** {@code capture}: session {@code id} copies frames of {@code port} in {@code directions} into {@code ring}. */
-    record ArmCapture(int id, int port, int directions, CaptureRing ring, long epochOffsetNanos) implements WorkerCommand<Void> {
+    /** {@code capture}: session {@code id} copies frames of {@code port} in {@code directions} satisfying {@code match} into {@code ring}. */
+    record ArmCapture(int id, int port, int directions, net.taprouter.dataplane.match.FrameMatch match, CaptureRing ring,
+        long epochOffsetNanos) implements WorkerCommand<Void> {
         @Override
         public Void applyTo(WorkerCommandHandler worker) {
             worker.onArmCapture(this);

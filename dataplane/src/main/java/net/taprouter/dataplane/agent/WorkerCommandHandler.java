@@ -118,7 +118,7 @@ public final class WorkerCommandHandler {
     }
 
     void onArmCapture(WorkerCommand.ArmCapture c) {
-        context.capture.arm(new CaptureTap.Session(c.id(), c.port(), c.directions(), c.ring(), c.epochOffsetNanos()));
+        context.capture.arm(new CaptureTap.Session(c.id(), c.port(), c.directions(), c.match(), c.ring(), c.epochOffsetNanos()));
     }
 
     void onDisarmCapture(WorkerCommand.DisarmCapture c) {

@@ -32,10 +32,11 @@ public interface WorkerControl {
 
     /**
      * {@code capture}: arms capture session {@code id} on every worker: frames of {@code port} in
-     * {@code directions} ({@code CaptureTap.DIRECTION_*} bits) go to that worker's ring
+     * {@code directions} ({@code CaptureTap.DIRECTION_*} bits) that satisfy {@code match} go to that worker's ring
      * ({@code rings.get(w)}; each worker is the single writer of its ring). Not transactional.
      */
-    void armCapture(int id, int port, int directions, List<CaptureRing> rings, long epochOffsetNanos);
+    void armCapture(int id, int port, int directions, net.taprouter.dataplane.match.FrameMatch match, List<CaptureRing> rings,
+        long epochOffsetNanos);
 
     /** Ends capture session {@code id} on every worker (nothing where it is not armed). */
     void disarmCapture(int id);

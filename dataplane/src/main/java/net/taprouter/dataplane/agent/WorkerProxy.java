@@ -63,9 +63,10 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
-    public void armCapture(int id, int port, int directions, List<CaptureRing> rings, long epochOffsetNanos) {
+    public void armCapture(int id, int port, int directions, net.taprouter.dataplane.match.FrameMatch match, List<CaptureRing> rings,
+        long epochOffsetNanos) {
         check(rings.size());
-        Answers<Void> answers = send(w -> new WorkerCommand.ArmCapture(id, port, directions, rings.get(w), epochOffsetNanos));
+        Answers<Void> answers = send(w -> new WorkerCommand.ArmCapture(id, port, directions, match, rings.get(w), epochOffsetNanos));
         if (answers.failure != null) {
             sendTo(answers.succeeded(), w -> new WorkerCommand.DisarmCapture(id));
             throw answers.failure;

@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.capture;
 
-import java.util.Arrays;
+import net.taprouter.dataplane.event.SessionSet;
+import net.taprouter.dataplane.match.FrameMatch;
 import org.agrona.DirectBuffer;
 
 /**
@@ -10,14 +11,13 @@ import org.agrona.DirectBuffer;
  * {@link #rx}/{@link #tx}/{@link #drop} only while {@link #armed} is
  * true (one predictable branch per frame when nothing is armed). Each armed session names a port
  * and directions and owns a {@link CaptureRing} whose write side this worker's thread holds; a
- * matching frame is copied into it (up to the snap length; no allocation; a full ring loses the
- * capture frame, counted in the ring, never the router frame).
+ * frame of its port, direction and {@link FrameMatch} is copied into it (up to the snap length; no
+ * allocation; a full ring loses the capture frame, counted in the ring, never the router frame).
  *
  * <p>Sessions are armed and disarmed by command messages ({@code WorkerCommand.ArmCapture},
- * {@code DisarmCapture}) on the worker's thread, between batches: the session array is replaced
- * then (control plane, not per packet). Worker thread only.
+ * {@code DisarmCapture}; {@link SessionSet}). Worker thread only.
  */
-public final class CaptureTap {
+public final class CaptureTap extends SessionSet<CaptureTap.Session> {
     public static final int DIRECTION_RX = 1;
     public static final int DIRECTION_TX = 2;
     /** Dropped frames (with their {@code stats.DropReason} ordinal). */
@@ -25,40 +25,16 @@ public final class CaptureTap {
     /** {@link Session#port} of a session that takes frames of every port (and, for drops, the router's own). */
     public static final int ANY_PORT = -2;
 
-    /** An armed capture: frames of {@code port} (or {@link #ANY_PORT}) in {@code directions} go to {@code ring}. */
-    public record Session(int id, int port, int directions, CaptureRing ring, long epochOffsetNanos) {
+    /**
+     * An armed capture: frames of {@code port} (or {@link #ANY_PORT}) in {@code directions} that
+     * satisfy {@code match} ({@link FrameMatch#ANY}: all) go to {@code ring}.
+     */
+    public record Session(int id, int port, int directions, FrameMatch match, CaptureRing ring, long epochOffsetNanos)
+        implements SessionSet.Session {
     }
 
-    private static final Session[] NONE = new Session[0];
-    private Session[] sessions = NONE;
-    /** True while any session is armed: the only test on the per-frame path otherwise. */
-    public boolean armed;
-
-    /** Arms {@code session} (replacing one of the same id). */
-    public void arm(Session session) {
-        disarm(session.id());
-        Session[] grown = Arrays.copyOf(sessions, sessions.length + 1);
-        grown[sessions.length] = session;
-        sessions = grown;
-        armed = true;
-    }
-
-    /** Disarms session {@code id} (nothing if it is not armed). */
-    public void disarm(int id) {
-        Session[] kept = new Session[sessions.length];
-        int n = 0;
-        for (Session s : sessions) {
-            if (s.id() != id) {
-                kept[n++] = s;
-            }
-        }
-        sessions = n == 0 ? NONE : Arrays.copyOf(kept, n);
-        armed = n > 0;
-    }
-
-    /** Sessions armed (tests). */
-    public int sessions() {
-        return sessions.length;
+    public CaptureTap() {
+        super(new Session[0]);
     }
 
     /** A frame received on {@code port}. */
@@ -77,10 +53,11 @@ public final class CaptureTap {
     }
 
     private void offer(int port, int directionBit, int direction, int reason, DirectBuffer buffer, int offset, int length) {
-        Session[] all = sessions;
+        Session[] all = sessions();
         for (int i = 0; i < all.length; i++) {
             Session s = all[i];
-            if ((s.port() == port || s.port() == ANY_PORT) && (s.directions() & directionBit) != 0) {
+            if ((s.port() == port || s.port() == ANY_PORT) && (s.directions() & directionBit) != 0
+                && s.match().matches(buffer, offset, length)) {
                 s.ring().offer(s.epochOffsetNanos() + System.nanoTime(), port, direction, reason, buffer, offset, length);
             }
         }

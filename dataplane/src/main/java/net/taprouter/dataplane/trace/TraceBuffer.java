@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.trace;
 
+import net.taprouter.dataplane.match.FrameMatch;
 import java.util.Arrays;
 import org.agrona.DirectBuffer;
 
@@ -79,7 +80,7 @@ public final class TraceBuffer {
     public final int limit;
     /** Only frames received on this L2 port (-1: any). */
     public final int port;
-    public final TraceMatch match;
+    public final FrameMatch match;
     /** Wall clock (ns since the epoch) minus {@code System.nanoTime()} when the trace was armed. */
     public final long epochOffsetNanos;
 
@@ -94,17 +95,17 @@ public final class TraceBuffer {
     long lostSteps;
 
     /** An empty trace of the next {@code limit} frames (1..{@link #MAX_FRAMES}) on {@code port} (-1: any) that {@code match} accepts. */
-    public TraceBuffer(int limit, int port, TraceMatch match, long epochOffsetNanos) {
+    public TraceBuffer(int limit, int port, FrameMatch match, long epochOffsetNanos) {
         this(limit, port, match, epochOffsetNanos, Math.max(64, limit * STEPS_PER_FRAME));
     }
 
-    TraceBuffer(int limit, int port, TraceMatch match, long epochOffsetNanos, int stepCapacity) {
+    TraceBuffer(int limit, int port, FrameMatch match, long epochOffsetNanos, int stepCapacity) {
         if (limit < 1 || limit > MAX_FRAMES) {
             throw new IllegalArgumentException("a trace takes 1 to " + MAX_FRAMES + " frames, not " + limit);
         }
         this.limit = limit;
         this.port = port;
-        this.match = match == null ? TraceMatch.ANY : match;
+        this.match = match == null ? FrameMatch.ANY : match;
         this.epochOffsetNanos = epochOffsetNanos;
         this.frames = new int[limit * FRAME_INTS];
         this.frameNanos = new long[limit];
@@ -214,7 +215,7 @@ public final class TraceBuffer {
     }
 
     /** A copy's shape: exactly the records there are. */
-    private TraceBuffer(int limit, int port, TraceMatch match, long epochOffsetNanos, int unused, int frameCount, int stepCount) {
+    private TraceBuffer(int limit, int port, FrameMatch match, long epochOffsetNanos, int unused, int frameCount, int stepCount) {
         this.limit = limit;
         this.port = port;
         this.match = match;

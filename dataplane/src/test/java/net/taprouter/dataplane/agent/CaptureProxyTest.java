@@ -69,9 +69,9 @@ class CaptureProxyTest {
             WorkerProxy proxy = new WorkerProxy(List.of(agentA, agentB), () -> { });
             assertEquals(2, proxy.workerCount());
             List<CaptureRing> rings = List.of(new CaptureRing(1 << 16, 128), new CaptureRing(1 << 16, 128));
-            proxy.armCapture(7, PORT, CaptureTap.DIRECTION_RX, rings, 1_000L);
-            assertEquals(1, a.context().capture.sessions());
-            assertEquals(1, b.context().capture.sessions());
+            proxy.armCapture(7, PORT, CaptureTap.DIRECTION_RX, net.taprouter.dataplane.match.FrameMatch.ANY, rings, 1_000L);
+            assertEquals(1, a.context().capture.count());
+            assertEquals(1, b.context().capture.count());
 
             receive(pool, ringA, PORT, (byte) 0xA1);
             receive(pool, ringB, PORT, (byte) 0xB1);
@@ -80,7 +80,7 @@ class CaptureProxyTest {
             assertEquals(List.of("B1"), await(rings.get(1), 1));
 
             proxy.disarmCapture(7);
-            assertEquals(0, a.context().capture.sessions());
+            assertEquals(0, a.context().capture.count());
             receive(pool, ringA, PORT, (byte) 0xA2);
             Thread.sleep(50);
             assertEquals(List.of(), await(rings.get(0), 0));

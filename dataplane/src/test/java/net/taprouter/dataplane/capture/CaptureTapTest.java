@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import net.taprouter.dataplane.match.FrameMatch;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -26,9 +27,9 @@ class CaptureTapTest {
         CaptureRing every = new CaptureRing(4096, 64);
         CaptureRing port3 = new CaptureRing(4096, 64);
         CaptureRing rx3 = new CaptureRing(4096, 64);
-        tap.arm(new CaptureTap.Session(1, CaptureTap.ANY_PORT, CaptureTap.DIRECTION_DROP, every, 0));
-        tap.arm(new CaptureTap.Session(2, 3, CaptureTap.DIRECTION_DROP, port3, 0));
-        tap.arm(new CaptureTap.Session(3, 3, CaptureTap.DIRECTION_RX, rx3, 0));
+        tap.arm(new CaptureTap.Session(1, CaptureTap.ANY_PORT, CaptureTap.DIRECTION_DROP, FrameMatch.ANY, every, 0));
+        tap.arm(new CaptureTap.Session(2, 3, CaptureTap.DIRECTION_DROP, FrameMatch.ANY, port3, 0));
+        tap.arm(new CaptureTap.Session(3, 3, CaptureTap.DIRECTION_RX, FrameMatch.ANY, rx3, 0));
         frame.putByte(10, (byte) 9);
         tap.drop(3, 17, frame, 10, 40);
         tap.drop(-1, 5, frame, 10, 30); // a packet the router made
@@ -47,8 +48,8 @@ class CaptureTapTest {
         assertFalse(tap.armed);
         CaptureRing rxOnly = new CaptureRing(4096, 64);
         CaptureRing both = new CaptureRing(4096, 64);
-        tap.arm(new CaptureTap.Session(1, 3, CaptureTap.DIRECTION_RX, rxOnly, 0));
-        tap.arm(new CaptureTap.Session(2, 4, CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX, both, 0));
+        tap.arm(new CaptureTap.Session(1, 3, CaptureTap.DIRECTION_RX, FrameMatch.ANY, rxOnly, 0));
+        tap.arm(new CaptureTap.Session(2, 4, CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX, FrameMatch.ANY, both, 0));
         assertTrue(tap.armed);
         frame.putByte(10, (byte) 7);
         tap.rx(3, frame, 10, 100);
@@ -65,14 +66,14 @@ class CaptureTapTest {
         assertEquals(List.of(), drain(rxOnly));
         tap.disarm(2);
         assertFalse(tap.armed);
-        assertEquals(0, tap.sessions());
+        assertEquals(0, tap.count());
     }
 
     @Test
     void aFullRingLosesCaptureFramesCounted() {
         CaptureTap tap = new CaptureTap();
         CaptureRing ring = new CaptureRing(4096, 400);
-        tap.arm(new CaptureTap.Session(1, 0, CaptureTap.DIRECTION_TX, ring, 0));
+        tap.arm(new CaptureTap.Session(1, 0, CaptureTap.DIRECTION_TX, FrameMatch.ANY, ring, 0));
         UnsafeBuffer big = new UnsafeBuffer(new byte[400]);
         for (int i = 0; i < 20; i++) {
             tap.tx(0, big, 0, 400);
@@ -80,5 +81,25 @@ class CaptureTapTest {
         int kept = drain(ring).size();
         assertTrue(kept > 0 && kept < 20, "kept " + kept);
         assertEquals(20 - kept, ring.lost());
+    }
+
+    @Test
+    void aSessionWithAMatchTakesOnlyTheFramesThatSatisfyIt() {
+        CaptureTap tap = new CaptureTap();
+        CaptureRing icmpOnly = new CaptureRing(1 << 16, 200);
+        CaptureRing all = new CaptureRing(1 << 16, 200);
+        tap.arm(new CaptureTap.Session(1, 3, CaptureTap.DIRECTION_RX | CaptureTap.DIRECTION_TX, FrameMatch.parse("proto icmp"), icmpOnly, 0));
+        tap.arm(new CaptureTap.Session(2, 3, CaptureTap.DIRECTION_RX, FrameMatch.ANY, all, 0));
+        byte[] frame = new byte[60];
+        frame[12] = 0x08; // IPv4
+        frame[14] = 0x45;
+        frame[14 + 9] = 17; // UDP
+        UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        tap.rx(3, buffer, 0, 60);
+        frame[14 + 9] = 1; // ICMP
+        tap.rx(3, buffer, 0, 60);
+        tap.tx(3, buffer, 0, 60);
+        assertEquals(List.of("3/0/60/60/0", "3/1/60/60/0"), drain(icmpOnly));
+        assertEquals(2, drain(all).size(), "the other session takes both received frames");
     }
 }

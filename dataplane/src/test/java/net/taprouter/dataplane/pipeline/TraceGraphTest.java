@@ -10,7 +10,7 @@ import net.taprouter.dataplane.conntrack.NatRule;
 import net.taprouter.dataplane.conntrack.NatRuleSet;
 import net.taprouter.dataplane.trace.TraceBuffer;
 import net.taprouter.dataplane.trace.TraceDecoder;
-import net.taprouter.dataplane.trace.TraceMatch;
+import net.taprouter.dataplane.match.FrameMatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +35,7 @@ class TraceGraphTest {
     }
 
     void arm(int frames, int port, String match) {
-        fx.context.tracer.arm(new TraceBuffer(frames, port, match == null ? TraceMatch.ANY : TraceMatch.parse(match), 0));
+        fx.context.tracer.arm(new TraceBuffer(frames, port, match == null ? FrameMatch.ANY : FrameMatch.parse(match), 0));
     }
 
     List<TraceDecoder.Frame> frames() {
@@ -236,7 +236,7 @@ class TraceGraphTest {
         fx.tap1.keep(false);
         long quietest = Long.MAX_VALUE;
         for (int round = 0; round < 4; round++) { // the first rounds warm up (JIT), the quietest counts
-            TraceBuffer records = new TraceBuffer(TraceBuffer.MAX_FRAMES, -1, TraceMatch.parse("src 192.0.2.0/24"), 0);
+            TraceBuffer records = new TraceBuffer(TraceBuffer.MAX_FRAMES, -1, FrameMatch.parse("src 192.0.2.0/24"), 0);
             fx.context.tracer.arm(records);
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < TraceBuffer.MAX_FRAMES / 2; i++) {

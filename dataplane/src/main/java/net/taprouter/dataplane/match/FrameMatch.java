@@ -1,4 +1,4 @@
-package net.taprouter.dataplane.trace;
+package net.taprouter.dataplane.match;
 
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -7,8 +7,8 @@ import net.taprouter.dataplane.wire.Ipv4Address;
 import org.agrona.DirectBuffer;
 
 /**
- * Which received frames a trace takes ({@code trace add N match 'PREDICATE'}): terms joined by
- * {@code and}, each one of
+ * Which frames a trace or a capture takes ({@code trace add N match 'PREDICATE'}, {@code capture
+ * PORT match 'PREDICATE'}): terms joined by {@code and}, each one of
  * <pre>
  *   src A.B.C.D[/LEN]      the IPv4 source is in the prefix
  *   dst A.B.C.D[/LEN]      the IPv4 destination is in the prefix
@@ -16,24 +16,25 @@ import org.agrona.DirectBuffer;
  *   port N                 TCP or UDP, either port is N (not a later fragment: it has no ports)
  * </pre>
  * A frame matches when every term holds; a frame that is not IPv4 matches only the empty
- * predicate ({@link #ANY}). Evaluated on the frame as received (its Ethernet header first), with
- * no allocation. Immutable.
+ * predicate ({@link #ANY}). Evaluated on the frame as it is on the wire (its Ethernet header
+ * first; one 802.1Q tag is looked through, so a trunk port's frames match too), with no
+ * allocation. Immutable.
  */
-public final class TraceMatch {
+public final class FrameMatch {
     private static final int SRC = 0;
     private static final int DST = 1;
     private static final int PROTO = 2;
     private static final int PORT = 3;
 
     /** Matches every frame. */
-    public static final TraceMatch ANY = new TraceMatch(new int[0], new int[0], new int[0], "");
+    public static final FrameMatch ANY = new FrameMatch(new int[0], new int[0], new int[0], "");
 
     private final int[] kinds;
     private final int[] values;
     private final int[] masks;
     private final String text;
 
-    private TraceMatch(int[] kinds, int[] values, int[] masks, String text) {
+    private FrameMatch(int[] kinds, int[] values, int[] masks, String text) {
         this.kinds = kinds;
         this.values = values;
         this.masks = masks;
@@ -44,7 +45,7 @@ public final class TraceMatch {
      * Parses a predicate (the words of {@code match '...'}, as one string or several). Throws
      * IllegalArgumentException with a one-line message naming what is wrong.
      */
-    public static TraceMatch parse(String predicate) {
+    public static FrameMatch parse(String predicate) {
         String[] words = predicate.trim().isEmpty() ? new String[0] : predicate.trim().split("\\s+");
         if (words.length == 0) {
             throw new IllegalArgumentException("empty match (terms: src A/LEN, dst A/LEN, proto tcp|udp|icmp, port N, joined by and)");
@@ -88,7 +89,7 @@ public final class TraceMatch {
             values[t] = terms.get(t)[1];
             masks[t] = terms.get(t)[2];
         }
-        return new TraceMatch(kinds, values, masks, String.join(" ", words));
+        return new FrameMatch(kinds, values, masks, String.join(" ", words));
     }
 
     private static String unknownTerm(String key) {
@@ -140,10 +141,13 @@ public final class TraceMatch {
         if (k.length == 0) {
             return true;
         }
-        if (length < 34 || buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) != 0x0800) {
+        int ip = offset + 14;
+        if (length >= 18 && buffer.getShort(offset + 12, ByteOrder.BIG_ENDIAN) == (short) 0x8100) {
+            ip += 4; // one 802.1Q tag
+        }
+        if (ip + 20 > offset + length || buffer.getShort(ip - 2, ByteOrder.BIG_ENDIAN) != 0x0800) {
             return false;
         }
-        int ip = offset + 14;
         int protocol = buffer.getByte(ip + 9) & 0xFF;
         for (int t = 0; t < k.length; t++) {
             switch (k[t]) {
