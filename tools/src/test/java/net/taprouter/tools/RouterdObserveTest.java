@@ -324,4 +324,32 @@ class RouterdObserveTest {
         }
         return frames;
     }
+
+    @Test
+    @Order(20)
+    void monitorNeighAndLinkSeeArpAndLinkSet() {
+        Bg monitor = Sh.cmd(ctl("monitor", "neigh", "link")).start(work, "monitor-neigh");
+        try {
+            String mtu = null;
+            for (int m = 1400; m < 1420 && mtu == null; m++) { // until the monitor is subscribed
+                t.router.ctlOk("link", "set", "gw1", "mtu", String.valueOf(m));
+                String line = ": gw1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu " + m + " state UP";
+                if (Sh.waitUntil(Duration.ofSeconds(1), () -> monitor.out().contains(line))) {
+                    mtu = line;
+                }
+            }
+            assertTrue(mtu != null, "monitor link never showed a link set\n" + monitor.describe());
+            assertTrue(monitor.out().contains("[LINK] "), "two kinds: labelled\n" + monitor.describe());
+            t.router.ctlOk("link", "set", "gw1", "mtu", "1500");
+            t.router.ctlOk("neigh", "flush");
+            Net.assertPingOk(Net.ping(t.ns1, "198.51.100.1", "-c1", "-W2"), 63, t.diag()); // the router resolves ns2 again
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitor.out().lines().anyMatch(
+                l -> l.matches("\\[NEIGH\\] 198\\.51\\.100\\.1 dev gw1 lladdr ..:..:..:..:..:.. REACHABLE"))),
+                "ARP's resolution of ns2 not shown\n" + monitor.describe());
+            assertTrue(monitor.alive(), monitor.describe());
+        } finally {
+            monitor.close();
+            t.router.ctl("link", "set", "gw1", "mtu", "1500");
+        }
+    }
 }

@@ -194,7 +194,7 @@ public final class LinkCommands implements CommandGroup {
         dataplane.addPort(port);
         state.transaction().onCommit(() -> dataplane.startReading(port));
         state.links().put(name, new Link(iface, port, ifname, netns, attach, offload));
-        state.changed(ChangeEvents.Kind.LINK, false, state.link(name)); // monitor link
+        changed(state.link(name), false);
     }
 
     /** {@code link add NAME type bridge ...}: the bridge interface; its FDB on every worker. */
@@ -302,7 +302,7 @@ public final class LinkCommands implements CommandGroup {
         Interface[] after = Arrays.copyOf(before, before.length + 1);
         after[before.length] = iface;
         lower.vlanUppers(after);
-        state.changed(ChangeEvents.Kind.LINK, false, state.link(name)); // monitor link
+        changed(state.link(name), false);
     }
 
     private static boolean onOff(Args args, String what) {
@@ -419,6 +419,25 @@ public final class LinkCommands implements CommandGroup {
             setMac(iface, mac);
             state.transaction().onRollback(() -> setMac(iface, before));
         }
+        changed(link, false);
+    }
+
+    /**
+     * Tells {@code monitor link} (when someone watches) what the link looks like now, as {@code link
+     * show} would print it: the text and the JSON row are made here, so a later change does not
+     * rewrite an earlier line.
+     */
+    private void changed(Link link, boolean deleted) {
+        if (state.changes().wants(ChangeEvents.Kind.LINK)) {
+            Output text = new Output(false);
+            describe(link, text, false);
+            Map<String, Object> row = describe(link, new Output(true), false);
+            state.changed(ChangeEvents.Kind.LINK, deleted, new LinkSnapshot(text.render().stripTrailing(), row));
+        }
+    }
+
+    /** A link as {@code link show} printed it when it changed ({@code monitor link}). */
+    record LinkSnapshot(String text, Map<String, Object> row) {
     }
 
     /**
@@ -494,7 +513,7 @@ public final class LinkCommands implements CommandGroup {
         Dataplane dataplane = state.dataplane();
         Map<String, Link> order = new LinkedHashMap<>(state.links());
         state.links().remove(link.name());
-        state.changed(ChangeEvents.Kind.LINK, true, link); // monitor link
+        changed(link, true);
         dataplane.ports().unpublish(port);
         dataplane.interfaces().unpublish(iface);
         state.transaction().onRollback(() -> {
@@ -522,7 +541,7 @@ public final class LinkCommands implements CommandGroup {
         Dataplane dataplane = state.dataplane();
         Map<String, Link> order = new LinkedHashMap<>(state.links());
         state.links().remove(link.name());
-        state.changed(ChangeEvents.Kind.LINK, true, link); // monitor link
+        changed(link, true);
         Interface[] before = parent.vlanUppers();
         List<Interface> rest = new ArrayList<>(Arrays.asList(before));
         rest.remove(iface);

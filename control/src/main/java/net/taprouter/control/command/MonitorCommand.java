@@ -13,6 +13,8 @@ import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.conntrack.ConntrackEntry;
 import net.taprouter.dataplane.conntrack.ConntrackEvents;
 import net.taprouter.dataplane.l2.FdbEvents;
+import net.taprouter.dataplane.neigh.NeighbourEvents;
+import net.taprouter.dataplane.neigh.NeighbourState;
 import org.agrona.DirectBuffer;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
@@ -25,8 +27,11 @@ import net.taprouter.dataplane.wire.MacAddress;
  * answer ({@link LiveStream}): it subscribes to {@link ChangeEvents} when first pulled (after
  * its own request committed) and unsubscribes when the client leaves. A monitor that falls more
  * than {@link ChangeEvents#SUBSCRIBER_BUFFER} changes behind loses the rest, counted, and is told
- * ({@code [LOST] N changes}). Changes of rolled-back requests are never shown. Learned neighbours
- * (ARP in the dataplane) are not reported yet: {@code neigh} shows neigh add/del.
+ * ({@code [LOST] N changes}). Changes of rolled-back requests are never shown. {@code neigh} shows
+ * {@code neigh add|del} (from {@link ChangeEvents}) and what ARP does by itself in the workers
+ * (learned, resolved, STALE, PROBE, FAILED, aged out or evicted: {@link NeighbourEvents} through
+ * {@link WorkerEvents}); {@code link} shows each link as {@code link show} prints it after the
+ * change ({@code link add|set|del}).
  *
  * <p>{@code conntrack} and {@code fdb} come from the workers ({@link WorkerEvents}: per-worker
  * event rings armed when the monitor starts): {@code conntrack} prints {@code conntrack -E}'s
@@ -75,7 +80,9 @@ public final class MonitorCommand implements CommandGroup {
         }
         WorkerControl workers = state.dataplane().workers();
         out.live(new Stream(state, kinds, conntrack ? new WorkerEvents(workers, EventSource.CONNTRACK, ConntrackEvents.ALL) : null,
-            fdb ? new WorkerEvents(workers, EventSource.FDB, FdbEvents.ALL) : null, out.json()));
+            fdb ? new WorkerEvents(workers, EventSource.FDB, FdbEvents.ALL) : null,
+            kinds.contains(ChangeEvents.Kind.NEIGH) ? new WorkerEvents(workers, EventSource.NEIGH, NeighbourEvents.ALL) : null,
+            out.json()));
     }
 
     /** One monitor, from subscribing to unsubscribing. */
@@ -85,6 +92,8 @@ public final class MonitorCommand implements CommandGroup {
         private final EnumSet<ChangeEvents.Kind> kinds;
         private final WorkerEvents conntrack;
         private final WorkerEvents fdb;
+        /** ARP's own changes (learned, resolved, stale, failed, aged), beside neigh add/del from {@link ChangeEvents}. */
+        private final WorkerEvents arp;
         private final boolean json;
         private final boolean labelled;
         private ChangeEvents.Subscriber subscriber;
@@ -92,13 +101,16 @@ public final class MonitorCommand implements CommandGroup {
         private String failure;
         private StringBuilder piece;
         private Map<Integer, String> names;
+        private Map<Integer, String> ifaceNames;
 
-        Stream(RouterState state, EnumSet<ChangeEvents.Kind> kinds, WorkerEvents conntrack, WorkerEvents fdb, boolean json) {
+        Stream(RouterState state, EnumSet<ChangeEvents.Kind> kinds, WorkerEvents conntrack, WorkerEvents fdb, WorkerEvents arp,
+            boolean json) {
             this.state = state;
             this.changes = state.changes();
             this.kinds = kinds;
             this.conntrack = conntrack;
             this.fdb = fdb;
+            this.arp = arp;
             this.json = json;
             this.labelled = kinds.size() + (conntrack != null ? 1 : 0) + (fdb != null ? 1 : 0) > 1;
         }
@@ -119,6 +131,9 @@ public final class MonitorCommand implements CommandGroup {
                     }
                     if (fdb != null) {
                         fdb.arm();
+                    }
+                    if (arp != null) {
+                        arp.arm();
                     }
                 } catch (RuntimeException e) {
                     failure = "monitor: " + e.getMessage() + "\n";
@@ -143,6 +158,11 @@ public final class MonitorCommand implements CommandGroup {
                 names = null;
                 fdb.drain(this::fdbEvent, Answer.ROWS_PER_PIECE);
                 lost += fdb.takeLost();
+            }
+            if (arp != null) {
+                ifaceNames = null;
+                arp.drain(this::neighbourEvent, Answer.ROWS_PER_PIECE);
+                lost += arp.takeLost();
             }
             if (lost > 0) {
                 piece.append(json ? "{\"lost\":" + lost + "}" : "[LOST] " + lost + " change" + (lost == 1 ? "" : "s")
@@ -201,6 +221,25 @@ public final class MonitorCommand implements CommandGroup {
                 .append(e.isStatic() ? " static" : "").append('\n');
         }
 
+        /**
+         * A neighbour change ARP made, as {@code ip monitor neigh} prints one: {@code 192.0.2.1 dev
+         * gw0 lladdr MAC REACHABLE}, {@code ... FAILED}, {@code Deleted ... STALE}.
+         */
+        private void neighbourEvent(int kind, DirectBuffer buffer, int offset) {
+            NeighbourEvents.Event e = NeighbourEvents.event(kind, buffer, offset);
+            if (ifaceNames == null) {
+                ifaceNames = new HashMap<>();
+                for (Link link : state.links().values()) {
+                    ifaceNames.put(link.iface().index(), link.name());
+                }
+            }
+            String dev = ifaceNames.getOrDefault(e.iface(), "if" + (e.iface() + 1));
+            boolean deleted = kind == NeighbourEvents.DELETED;
+            String text = Ipv4Address.format(e.address()) + " dev " + dev
+                + (e.mac() != 0 ? " lladdr " + MacAddress.format(e.mac()) : "") + " " + NeighbourState.name(e.state());
+            line(piece, new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted, text));
+        }
+
         private void line(StringBuilder out, ChangeEvents.Change c) {
             if (json) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -224,6 +263,9 @@ public final class MonitorCommand implements CommandGroup {
             if (subject instanceof Route r) {
                 return RouteCommands.text(r);
             }
+            if (subject instanceof LinkCommands.LinkSnapshot l) {
+                return l.text();
+            }
             if (subject instanceof Link l) {
                 return (l.iface().index() + 1) + ": " + l.name() + ": mtu " + l.iface().mtu() + "\n    link/ether "
                     + MacAddress.format(l.iface().mac()) + " brd ff:ff:ff:ff:ff:ff";
@@ -242,6 +284,8 @@ public final class MonitorCommand implements CommandGroup {
                 if (r.source() != 0) {
                     row.put("prefsrc", Ipv4Address.format(r.source()));
                 }
+            } else if (subject instanceof LinkCommands.LinkSnapshot l) {
+                row.putAll(l.row());
             } else if (subject instanceof Link l) {
                 row.put("ifindex", l.iface().index() + 1);
                 row.put("ifname", l.name());
@@ -258,7 +302,7 @@ public final class MonitorCommand implements CommandGroup {
                 changes.unsubscribe(subscriber);
                 subscriber = null;
             }
-            for (WorkerEvents events : new WorkerEvents[] {conntrack, fdb}) {
+            for (WorkerEvents events : new WorkerEvents[] {conntrack, fdb, arp}) {
                 if (events != null) {
                     try {
                         events.close();

@@ -1,7 +1,8 @@
 package net.taprouter.dataplane.agent;
 
-/** Where a worker's events come from ({@link WorkerControl#armEvents}): its conntrack table, or its bridges' FDBs. */
+/** Where a worker's events come from ({@link WorkerControl#armEvents}): its conntrack table, its bridges' FDBs, its ARP. */
 public enum EventSource {
     CONNTRACK,
-    FDB
+    FDB,
+    NEIGH
 }

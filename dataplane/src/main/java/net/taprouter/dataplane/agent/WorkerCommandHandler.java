@@ -137,6 +137,7 @@ public final class WorkerCommandHandler {
         return switch (source) {
             case CONNTRACK -> context.conntrack.events().tap;
             case FDB -> context.fdbs.events.tap;
+            case NEIGH -> context.neighbours.events.tap;
         };
     }
 

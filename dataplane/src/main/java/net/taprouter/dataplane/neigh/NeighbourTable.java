@@ -37,6 +37,8 @@ public final class NeighbourTable {
     /** Counts of frames the router itself originated are kept under this "port". */
     private static final int LOCAL = PortTable.MAX_PORTS;
 
+    /** {@code monitor neigh}: what this table's ARP changes by itself ({@link #changed}, {@link #deleting}). */
+    public final NeighbourEvents events = new NeighbourEvents();
     private final NeighbourLimits limits;
     private final int capacity;
     private final int queueLimit;
@@ -178,6 +180,7 @@ public final class NeighbourTable {
                 referenced[e] = false;
                 continue;
             }
+            deleting(e);
             remove(e);
             if (counters != null) {
                 counters.event(Event.NEIGHBOUR_EVICTED);
@@ -185,6 +188,20 @@ public final class NeighbourTable {
             return true;
         }
         return false;
+    }
+
+    /** ARP changed entry {@code e} (state or MAC): tells {@code monitor neigh} when one listens. */
+    public void changed(int e) {
+        if (events.tap.armed) {
+            events.emit(NeighbourEvents.CHANGED, iface[e], address[e], mac[e], state[e]);
+        }
+    }
+
+    /** Entry {@code e} is about to go by ARP's own decision (aged, evicted, failed): tells {@code monitor neigh}. */
+    public void deleting(int e) {
+        if (events.tap.armed) {
+            events.emit(NeighbourEvents.DELETED, iface[e], address[e], mac[e], state[e]);
+        }
     }
 
     /** The entry was used to forward a packet (protects it from eviction for a while). */

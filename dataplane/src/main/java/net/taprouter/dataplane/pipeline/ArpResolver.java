@@ -131,7 +131,11 @@ public final class ArpResolver {
 
     /** ARP told us the neighbour's MAC: confirm it and send whatever waited for it. */
     void resolved(int entry, long mac, long ifaceMac) {
+        boolean changed = neighbours.state(entry) != NeighbourState.REACHABLE || neighbours.mac(entry) != mac;
         neighbours.confirm(entry, mac, ifaceMac, context.nowNanos);
+        if (changed) {
+            neighbours.changed(entry);
+        }
         context.event(Event.ARP_LEARNED);
         sendWaiting(entry);
     }
@@ -148,6 +152,7 @@ public final class ArpResolver {
     /** A STALE entry is being used: confirm it with unicast probes. */
     void startProbe(int entry) {
         neighbours.state(entry, NeighbourState.PROBE);
+        neighbours.changed(entry);
         sendRequest(entry, true);
     }
 
@@ -171,11 +176,13 @@ public final class ArpResolver {
                 case NeighbourState.REACHABLE:
                     if (now - neighbours.confirmedNanos(e) >= REACHABLE_NANOS) {
                         neighbours.state(e, NeighbourState.STALE);
+                        neighbours.changed(e);
                         work++;
                     }
                     break;
                 case NeighbourState.STALE:
                     if (now - neighbours.confirmedNanos(e) >= STALE_GC_NANOS) {
+                        neighbours.deleting(e);
                         neighbours.remove(e);
                         work++;
                     }
@@ -190,10 +197,12 @@ public final class ArpResolver {
     /** Resolution failed: Host Unreachable for every waiting packet; the entry goes. */
     private void fail(int entry) {
         neighbours.state(entry, NeighbourState.FAILED);
+        neighbours.changed(entry);
         while (neighbours.queued(entry) > 0) {
             resume(entry);
             graph.runGuarded(hostUnreachable, resumed);
         }
+        neighbours.deleting(entry);
         neighbours.remove(entry);
     }
 

@@ -3,7 +3,11 @@ package net.taprouter.dataplane.pipeline;
 import static net.taprouter.dataplane.pipeline.GraphFixture.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
+import net.taprouter.dataplane.event.EventRing;
+import net.taprouter.dataplane.event.EventTap;
+import net.taprouter.dataplane.neigh.NeighbourEvents;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,5 +104,40 @@ class ArpAgingTest extends GraphTestBase {
         fx.assertNeighbour(0, A, NeighbourState.PERMANENT, A_MAC);
         fx.assertNothingWritten();
         fx.assertCounters();
+    }
+
+    /** {@code monitor neigh}: what ARP changes by itself, in order; nothing while unarmed. */
+    @Test
+    void arpsOwnChangesAreEventsForMonitorNeigh() {
+        EventRing ring = new EventRing(1 << 16);
+        fx.context.neighbours.events.tap.arm(new EventTap.Session(4, NeighbourEvents.ALL, ring));
+        fx.timer(30 * SECOND); // STALE
+        fx.timer(31 * SECOND);
+        fx.receive(0, Golden.UDP_A_TO_B); // used while stale: PROBE
+        fx.tap1.take();
+        fx.timer(32 * SECOND);
+        fx.timer(33 * SECOND);
+        fx.timer(34 * SECOND); // third probe unanswered: FAILED, then gone
+        fx.tap1.take();
+        fx.receive(0, Golden.UDP_A_TO_B); // INCOMPLETE again (not an event: ip monitor does not show it either)
+        fx.tap1.take();
+        fx.receive(1, Golden.ARP_REPLY_FROM_B); // resolved
+        fx.tap1.take();
+        List<NeighbourEvents.Event> seen = new ArrayList<>();
+        ring.drain((type, buffer, index, length) -> seen.add(NeighbourEvents.event(type, buffer, index)), 100);
+        assertEquals(List.of(
+            new NeighbourEvents.Event(NeighbourEvents.CHANGED, 1, B, B_MAC, NeighbourState.STALE),
+            new NeighbourEvents.Event(NeighbourEvents.CHANGED, 1, B, B_MAC, NeighbourState.PROBE),
+            new NeighbourEvents.Event(NeighbourEvents.CHANGED, 1, B, B_MAC, NeighbourState.FAILED),
+            new NeighbourEvents.Event(NeighbourEvents.DELETED, 1, B, B_MAC, NeighbourState.FAILED),
+            new NeighbourEvents.Event(NeighbourEvents.CHANGED, 1, B, B_MAC, NeighbourState.REACHABLE)), seen);
+        fx.receive(1, Golden.ARP_REPLY_FROM_B); // the same MAC again: a refresh, no event
+        ring.drain((type, buffer, index, length) -> seen.add(NeighbourEvents.event(type, buffer, index)), 100);
+        assertEquals(5, seen.size(), seen.toString());
+        fx.context.neighbours.events.tap.disarm(4);
+        fx.timer(70 * SECOND);
+        ring.drain((type, buffer, index, length) -> seen.add(NeighbourEvents.event(type, buffer, index)), 100);
+        assertEquals(5, seen.size(), "disarmed: nothing written");
+        fx.assertNoLeak();
     }
 }
