@@ -72,11 +72,6 @@ public final class NatCommands implements CommandGroup {
     }
 
     private void add(Args args, NatRules rules) {
-        if (state.dataplane().workerCount() > 1) {
-            // the owner-worker handoff of NOTES "With several workers" is not built: the two directions of a
-            // flow may reach two workers, each with its own conntrack table, and NAT would be wrong
-            throw args.error("nat needs routerd --workers 1 (connection tracking with several workers is not built)");
-        }
         String kind = args.next("rule type (masquerade, snat, dnat)");
         int id = 0; // NatRules numbers the rules by their place
         String command = args.command();

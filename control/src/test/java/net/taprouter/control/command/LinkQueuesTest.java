@@ -124,11 +124,21 @@ class LinkQueuesTest {
     }
 
     @Test
-    void natIsRefusedWithSeveralWorkers() {
-        CommandProcessor.Failure e = assertThrows(CommandProcessor.Failure.class,
-            () -> r.run("nat add masquerade src 192.0.2.0/24 out two"));
-        assertTrue(e.getMessage().contains("nat needs routerd --workers 1"), e.getMessage());
-        assertFalse(e.getMessage().strip().contains("\n"), e.getMessage());
+    void natSteersEveryPortToItsFirstQueue() {
+        r.ok("nat add masquerade src 192.0.2.0/24 out two");
+        // worker 0 reads queue 0 and tracks every flow; the other queues stay writable, detached
+        assertEquals("numqueues 1 numdisabled 1", kernelQueues("t1"));
+        assertEquals("numqueues 1 numdisabled 1", kernelQueues("t2"));
+        assertEquals("numqueues 1 numdisabled 3", kernelQueues("t4"));
+        r.ok("link add five type tap ifname t5 netns " + ns + " queues 3");
+        assertEquals("numqueues 1 numdisabled 2", kernelQueues("t5"), "a port added later too");
+        assertEquals(3, port("five").rxQueues());
+        LiveRouter.sh("ip", "-n", ns, "link", "del", "t2");
+        port("two").markCarrierLost();
+        r.ok("link set two up");
+        assertEquals("numqueues 1 numdisabled 1", kernelQueues("t2"), "and a revived one");
+        r.ok("nat del 1");
+        assertEquals("numqueues 1 numdisabled 3", kernelQueues("t4"), "tracking stays on: so does the steering");
     }
 
     @Test

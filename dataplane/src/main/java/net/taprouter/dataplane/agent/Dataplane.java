@@ -96,7 +96,9 @@ public final class Dataplane implements AutoCloseable {
             pools[w] = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
             slotReturns[w] = new SlotReturnRing(pools[w]);
             rings[w] = new DescriptorRing(pools[w].slotCount());
-            Worker worker = Worker.build(tables, pools[w], slotReturns[w], counterFile, WorkerSizes.of(config), ConntrackHooks.all());
+            // with NAT on, worker 0 tracks every flow (see steerToFirstQueue); the others drop what they still read
+            Worker worker = Worker.build(tables, pools[w], slotReturns[w], counterFile, WorkerSizes.of(config),
+                w == 0 ? ConntrackHooks.all() : ConntrackHooks.otherWorker());
             worker.context().releaseToPool(!config.dedicatedThreads());
             worker.context().peers(peers[w]);
             forwarding[w] = worker.agent(rings[w], epochs, 2 * w + 1, latency);
@@ -111,7 +113,43 @@ public final class Dataplane implements AutoCloseable {
             rx[w] = new RxAgent(pollers[w], ports, pools[w], slotReturns[w], rings[w], DataplaneCounters.rx(counterFile), epochs, 2 * w);
         }
         this.workers = new WorkerProxy(java.util.List.of(forwarding), this::wakeAll);
+        if (n > 1) {
+            workers.beforeConntrackStart(this::steerToFirstQueue);
+        }
     }
+
+    /**
+     * Several workers, NAT on (called once, before connection tracking starts: the first NAT rule):
+     * from now on worker 0 forwards everything, so that both directions of every flow meet one
+     * conntrack table. Every port's queues but the first are detached
+     * ({@code TapDevice.detachQueue}: the host's kernel then sends everything on queue 0, which
+     * worker 0 reads; the detached queues stay writable, so every worker still writes on its own
+     * fd), and ports opened later are opened so ({@link #openTap}). What another worker still reads
+     * (left in a queue) is dropped there ({@code ConntrackHooks.otherWorker}). Never undone, as
+     * tracking is never stopped. Throws IllegalStateException with one line if a queue cannot be
+     * detached (the ports done so stay so: forwarding goes on, on worker 0).
+     */
+    private void steerToFirstQueue() {
+        firstQueueOnly = true;
+        for (Port port : ports.snapshot()) {
+            if (port == null) {
+                continue;
+            }
+            FrameIo[] queues = port.queues();
+            for (int q = 1; q < Math.min(port.rxQueues(), queues.length); q++) {
+                if (queues[q] instanceof net.taprouter.dataplane.tap.TapDevice tap && tap.isOpen()) {
+                    try {
+                        tap.detachQueue();
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException("cannot steer port " + port.name() + " to one worker for NAT: " + e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /** NAT on with several workers: every port's traffic goes to queue 0 ({@link #steerToFirstQueue}). */
+    private volatile boolean firstQueueOnly;
 
     /** Rouses every worker idling in epoll (a command for it, a grace period). */
     private void wakeAll() {
@@ -135,6 +173,9 @@ public final class Dataplane implements AutoCloseable {
     public net.taprouter.dataplane.tap.TapDevice[] openTap(String ifname, String netns, boolean attach, boolean offload, int queues)
             throws java.io.IOException {
         int n = workerCount();
+        if (firstQueueOnly) { // NAT on: only queue 0 is attached (see steerToFirstQueue)
+            return net.taprouter.dataplane.tap.TapDevice.openQueues(ifname, netns, attach, offload, 1, Math.max(queues, n) - 1, true);
+        }
         return net.taprouter.dataplane.tap.TapDevice.openQueues(ifname, netns, attach, offload, queues, Math.max(0, n - queues), n > 1);
     }
 

@@ -233,6 +233,16 @@ public final class TapDevice implements FrameIo {
     /** The most queues a TAP may have (the kernel's MAX_TAP_QUEUES). */
     public static final int MAX_QUEUES = 256;
 
+    /**
+     * Detaches this queue of a multi-queue TAP ({@code TUNSETQUEUE IFF_DETACH_QUEUE}): the kernel
+     * delivers nothing more to it (what the host sends goes to the queues still attached); it
+     * stays writable. Throws IOException with a one-line message (EINVAL: not a multi-queue TAP,
+     * or already detached).
+     */
+    public void detachQueue() throws IOException {
+        detachQueue(fd, ifname, netns);
+    }
+
     /** TUNSETQUEUE IFF_DETACH_QUEUE: no more frames delivered to this fd; it stays writable. */
     private static void detachQueue(int fd, String ifname, String netns) throws IOException {
         try {
