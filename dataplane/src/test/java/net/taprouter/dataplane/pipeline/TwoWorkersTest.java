@@ -8,6 +8,8 @@ import net.taprouter.dataplane.agent.Worker;
 import net.taprouter.dataplane.agent.WorkerSizes;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
+import net.taprouter.dataplane.conntrack.ConntrackConfig;
+import net.taprouter.dataplane.conntrack.ConntrackHooks;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceAddress;
@@ -45,6 +47,7 @@ class TwoWorkersTest {
     final RouteTable routes = new RouteTable(64, GracePeriod.NONE);
     final NextHops nextHops = new NextHops(1024, GracePeriod.NONE);
     final DataplaneSettings settings = new DataplaneSettings();
+    final ConntrackConfig conntrack = new ConntrackConfig();
     final Worker[] workers = new Worker[2];
     final FramePool[] pools = new FramePool[2];
     /** queues[port][queue]: tap0, tap1 (ports 0, 1), then b1, b2, b3 (ports 2, 3, 4). */
@@ -56,8 +59,10 @@ class TwoWorkersTest {
         PeerEvents[] peers = PeerEvents.mesh(2);
         for (int w = 0; w < 2; w++) {
             pools[w] = new FramePool(SLOTS, GraphFixture.SLOT_SIZE, 4);
-            workers[w] = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings), pools[w],
-                new SlotReturnRing(pools[w]), counterFile, new WorkerSizes(NeighbourLimits.of(16, 4, SLOTS)));
+            // the hooks routerd gives its workers (dormant until tracking starts): conntrack on worker 0, a drop on the others
+            workers[w] = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings, conntrack), pools[w],
+                new SlotReturnRing(pools[w]), counterFile, new WorkerSizes(NeighbourLimits.of(16, 4, SLOTS)),
+                w == 0 ? ConntrackHooks.all() : ConntrackHooks.otherWorker());
             workers[w].context().releaseToPool(true);
             workers[w].context().peers(peers[w]);
             workers[w].context().nowNanos = GraphFixture.START;
@@ -263,5 +268,26 @@ class TwoWorkersTest {
         assertEquals(5, queues[1][0].take().size());
         assertEquals(5, queues[1][1].take().size());
         assertEquals(10, counter("event.forwarded"));
+    }
+
+    @Test
+    void withTrackingOnOnlyWorkerZeroForwardsAndTheOthersDropWhatTheyStillRead() {
+        for (Worker worker : workers) {
+            worker.graph().resolver().addPermanent(0, A, A_MAC);
+            worker.graph().resolver().addPermanent(1, B, B_MAC);
+        }
+        receive(1, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        assertEquals(1, queues[1][1].take().size(), "before: worker 1 forwards");
+        for (Worker worker : workers) { // conntrackStart on every worker (routerd has steered all traffic to queue 0)
+            worker.startConntrack();
+        }
+        receive(1, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        assertEquals(0, queues[1][1].pending(), "a straggler on worker 1 is dropped, not forwarded untracked");
+        assertEquals(1, counter("drop.conntrack_other_worker"));
+        receive(0, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT), taken(queues[1][0]), "worker 0 forwards (no NAT rule: unchanged)");
+        assertEquals(1, workers[0].context().conntrack.size(), "and tracks the flow");
+        assertEquals(0, workers[1].context().conntrack.size());
+        assertEquals(0, counter("drop.conntrack_other_worker") - 1);
     }
 }
