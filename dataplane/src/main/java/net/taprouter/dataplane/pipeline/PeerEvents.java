@@ -25,8 +25,16 @@ public final class PeerEvents {
     static final int FDB = 2;
     /** Neighbour record: iface int, address int, mac long, forUs int. FDB record: bridge int, vlan int, mac long, port int. */
     static final int RECORD = 20;
-    /** Bytes of one ring (a learn event is rare: ARP and new source MACs). */
+    /** Bytes of one ring with few workers (a learn event is rare: ARP and new source MACs): 2048 events. */
     public static final int RING_BYTES = 64 * 1024;
+    /** All rings together stay under this (many workers: smaller rings, at least 4 KiB each). */
+    static final int MESH_BUDGET_BYTES = 4 << 20;
+
+    /** The size of each of the {@code workers * (workers - 1)} rings. */
+    static int ringBytes(int workers) {
+        int share = MESH_BUDGET_BYTES / (workers * (workers - 1));
+        return Math.max(4096, Math.min(RING_BYTES, Integer.highestOneBit(share)));
+    }
 
     private final EventRing[] out;
     private final EventRing[] in;
@@ -54,7 +62,7 @@ public final class PeerEvents {
         for (int from = 0; from < workers; from++) {
             for (int to = 0; to < workers; to++) {
                 if (from != to) {
-                    rings[from][to] = new EventRing(RING_BYTES);
+                    rings[from][to] = new EventRing(ringBytes(workers));
                 }
             }
         }

@@ -290,4 +290,12 @@ class TwoWorkersTest {
         assertEquals(0, workers[1].context().conntrack.size());
         assertEquals(0, counter("drop.conntrack_other_worker") - 1);
     }
+
+    @Test
+    void ringsShrinkWithManyWorkers() {
+        assertEquals(64 * 1024, PeerEvents.ringBytes(2));
+        assertEquals(64 * 1024, PeerEvents.ringBytes(8));
+        assertEquals(16 * 1024, PeerEvents.ringBytes(16));
+        assertEquals(4096, PeerEvents.ringBytes(64), "64 * 63 rings of 4 KiB: 16 MiB in all");
+    }
 }
