@@ -220,6 +220,7 @@ public final class TapDevice implements FrameIo {
                     detachQueue(fds[q], ifname, netns);
                 }
                 queues[q] = new TapDevice(fds[q], ifname, netns, attach, headroom, accepted);
+                queues[q].detached = q >= rxQueues;
             }
         } catch (IOException | RuntimeException e) {
             for (int fd : fds) {
@@ -236,12 +237,18 @@ public final class TapDevice implements FrameIo {
     /**
      * Detaches this queue of a multi-queue TAP ({@code TUNSETQUEUE IFF_DETACH_QUEUE}): the kernel
      * delivers nothing more to it (what the host sends goes to the queues still attached); it
-     * stays writable. Throws IOException with a one-line message (EINVAL: not a multi-queue TAP,
-     * or already detached).
+     * stays writable. Does nothing for a queue detached already. Throws IOException with a
+     * one-line message (EINVAL: not a multi-queue TAP).
      */
-    public void detachQueue() throws IOException {
-        detachQueue(fd, ifname, netns);
+    public synchronized void detachQueue() throws IOException {
+        if (!detached) {
+            detachQueue(fd, ifname, netns);
+            detached = true;
+        }
     }
+
+    /** This queue was detached (a transmit-only queue, or {@link #detachQueue}): idempotent. */
+    private boolean detached;
 
     /** TUNSETQUEUE IFF_DETACH_QUEUE: no more frames delivered to this fd; it stays writable. */
     private static void detachQueue(int fd, String ifname, String netns) throws IOException {
