@@ -25,6 +25,8 @@ public final class Routerd implements AutoCloseable {
     private final Path pidfile;
     private Bg proc;
     private Integer exitStatus;
+    /** More routerd options (e.g. --workers 2). */
+    private List<String> options = List.of();
 
     private Routerd(String name, Path dir) {
         this.name = name;
@@ -64,7 +66,13 @@ public final class Routerd implements AutoCloseable {
 
     /** Writes {@code configText}, starts routerd and waits until routerctl answers. */
     public static Routerd start(String name, String configText) {
+        return start(name, configText, List.of());
+    }
+
+    /** As {@link #start(String, String)}, with more routerd {@code options} (e.g. {@code --workers 2}). */
+    public static Routerd start(String name, String configText, List<String> options) {
         Routerd r = new Routerd(name, tempDir(name));
+        r.options = List.copyOf(options);
         try {
             Files.writeString(r.config, configText);
         } catch (IOException e) {
@@ -96,8 +104,10 @@ public final class Routerd implements AutoCloseable {
     }
 
     private void launch() {
-        proc = Sh.cmd(routerdBin().toString(), "--config", config.toString(), "--socket", socket.toString(),
-                "--pidfile", pidfile.toString()).start(dir, name);
+        List<String> argv = new ArrayList<>(List.of(routerdBin().toString(), "--config", config.toString(), "--socket", socket.toString(),
+                "--pidfile", pidfile.toString()));
+        argv.addAll(options);
+        proc = Sh.cmd(argv).start(dir, name);
         Cleanup.register(this);
     }
 

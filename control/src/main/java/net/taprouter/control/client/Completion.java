@@ -53,7 +53,7 @@ final class Completion {
         "    fi",
         "    case \"$obj $verb\" in",
         "        \"link set\"|\"link del\"|\"link show\") COMPREPLY=($(compgen -W \"$(_routerctl_ports) up down address mtu master nomaster ageing fdb_max fdb_port_limit vlan_filtering -s\" -- \"$cur\"));;",
-        "        \"link add\") COMPREPLY=($(compgen -W \"type ifname netns attach address mtu offload ageing fdb_max fdb_port_limit vlan_filtering link id tap bridge vlan\" -- \"$cur\"));;",
+        "        \"link add\") COMPREPLY=($(compgen -W \"type ifname netns attach address mtu offload queues ageing fdb_max fdb_port_limit vlan_filtering link id tap bridge vlan\" -- \"$cur\"));;",
         "        \"fdb \"*) COMPREPLY=($(compgen -W \"dev br master\" -- \"$cur\"));;",
         "        \"addr \"*|\"neigh \"*) COMPREPLY=($(compgen -W \"dev lladdr\" -- \"$cur\"));;",
         "        \"route \"*) COMPREPLY=($(compgen -W \"default via dev\" -- \"$cur\"));;",

@@ -37,6 +37,8 @@ import net.taprouter.dataplane.wire.MacAddress;
 public final class LinkCommands implements CommandGroup {
     static final int DEFAULT_MTU = 1500;
     static final int MIN_MTU = 68;
+    /** The most queues a TAP link may have ({@code link add ... queues N}). */
+    static final int MAX_QUEUES = 64;
 
     private final RouterState state;
     private final RouteService routes;
@@ -58,7 +60,7 @@ public final class LinkCommands implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N] [offload on|off]",
+            "link add NAME type tap ifname IFNAME [netns NS] [attach] [address MAC] [mtu N] [offload on|off] [queues N]",
             "link add NAME type bridge [address MAC] [mtu N] [ageing SECONDS] [fdb_max N] [fdb_port_limit N] [vlan_filtering 0|1]",
             "link add NAME link PARENT type vlan id VID [address MAC] [mtu N]     # an 802.1Q sub-interface (NAME@PARENT)",
             "link set NAME { up | down | address MAC | mtu N | master BRIDGE | nomaster } ...",
@@ -125,9 +127,11 @@ public final class LinkCommands implements CommandGroup {
         Long mac = null;
         int mtu = DEFAULT_MTU;
         boolean offload = true;
+        int queues = 1;
         while (args.hasNext()) {
             String option = args.next("option");
             switch (option) {
+                case "queues" -> queues = args.integer("queues", 1, MAX_QUEUES);
                 case "ifname" -> ifname = args.next("interface name");
                 case "netns" -> netns = args.next("namespace name");
                 case "attach" -> attach = true;
@@ -157,16 +161,16 @@ public final class LinkCommands implements CommandGroup {
         if (ifaceIndex < 0) {
             throw args.error("too many interfaces (at most " + InterfaceTable.MAX_INTERFACES + ")");
         }
-        FrameIo tap;
+        FrameIo[] tap;
         boolean absent = false;
         try {
-            tap = TapDevice.open(ifname, netns, attach, offload);
+            tap = dataplane.openTap(ifname, netns, attach, offload, queues);
         } catch (IOException | RuntimeException e) {
             if (!state.startingUp() || netns == null || NetworkNamespace.exists(netns)) {
                 throw args.error(e.getMessage());
             }
             // at start-up a missing namespace must not block the whole router
-            tap = new AbsentDevice(ifname, e.getMessage());
+            tap = new FrameIo[] {new AbsentDevice(ifname, e.getMessage())};
             absent = true;
             System.err.println("routerd: port " + name + " down: " + e.getMessage()
                 + " (routerctl link set " + name + " up once it exists)");
@@ -175,10 +179,12 @@ public final class LinkCommands implements CommandGroup {
         try {
             counters = new PortCounters(dataplane.counterFile(), name);
         } catch (RuntimeException e) {
-            tap.close();
+            for (FrameIo queue : tap) {
+                queue.close();
+            }
             throw args.error("no room for the port's counters: " + e.getMessage());
         }
-        Port port = new Port(index, name, tap, counters);
+        Port port = new Port(index, name, tap, queues, counters);
         if (absent) {
             port.markCarrierLost();
         }
@@ -193,7 +199,7 @@ public final class LinkCommands implements CommandGroup {
         dataplane.addInterface(iface);
         dataplane.addPort(port);
         state.transaction().onCommit(() -> dataplane.startReading(port));
-        state.links().put(name, new Link(iface, port, ifname, netns, attach, offload));
+        state.links().put(name, new Link(iface, port, ifname, netns, attach, offload, queues));
         changed(state.link(name), false);
     }
 
@@ -446,9 +452,9 @@ public final class LinkCommands implements CommandGroup {
      * while the namespace or the persistent TAP is still missing.
      */
     private void revive(Args args, Link link) {
-        FrameIo device;
+        FrameIo[] device;
         try {
-            device = TapDevice.open(link.ifname(), link.netns(), link.attach(), link.offload());
+            device = state.dataplane().openTap(link.ifname(), link.netns(), link.attach(), link.offload(), link.queues());
         } catch (IOException | RuntimeException e) {
             throw args.error("port " + link.name() + " is lost and cannot come back: " + e.getMessage());
         }
@@ -625,7 +631,7 @@ public final class LinkCommands implements CommandGroup {
         out.line("    link/ether " + MacAddress.format(iface.mac()) + " brd ff:ff:ff:ff:ff:ff");
         String offloads = offloads(link);
         out.line("    tap ifname " + link.ifname() + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
-            + " offload " + offloads);
+            + " offload " + offloads + " queues " + link.queues());
         row.put("ifindex", iface.index() + 1);
         row.put("ifname", iface.name());
         List<String> flagList = new ArrayList<>(List.of("BROADCAST", "MULTICAST"));
@@ -651,6 +657,7 @@ public final class LinkCommands implements CommandGroup {
         }
         row.put("attach", link.attach());
         row.put("offload", link.offload());
+        row.put("queues", link.queues());
         row.put("offloads", link.offload() && !offloads.equals("none") ? List.of(offloads.split(" ")) : List.of());
         if (stats) {
             PortCounters c = port.counters(); // each sum over the shards (RX agent, workers)

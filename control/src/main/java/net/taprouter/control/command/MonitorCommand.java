@@ -102,6 +102,8 @@ public final class MonitorCommand implements CommandGroup {
         private StringBuilder piece;
         private Map<Integer, String> names;
         private Map<Integer, String> ifaceNames;
+        /** Per (interface, address), the last neighbour change printed (state << 48 | MAC; -1: deleted). */
+        private final Map<Long, Long> shownNeighbours = new HashMap<>();
 
         Stream(RouterState state, EnumSet<ChangeEvents.Kind> kinds, WorkerEvents conntrack, WorkerEvents fdb, WorkerEvents arp,
             boolean json) {
@@ -235,6 +237,16 @@ public final class MonitorCommand implements CommandGroup {
             }
             String dev = ifaceNames.getOrDefault(e.iface(), "if" + (e.iface() + 1));
             boolean deleted = kind == NeighbourEvents.DELETED;
+            // each worker keeps its own replica of the table and reports its own changes: one line per change
+            long key = (long) e.iface() << 32 | (e.address() & 0xFFFF_FFFFL);
+            long value = deleted ? -1 : (long) e.state() << 48 | e.mac();
+            if (shownNeighbours.size() >= 65_536) {
+                shownNeighbours.clear(); // bounded: at worst a change is printed once per worker again
+            }
+            Long shown = shownNeighbours.put(key, value);
+            if (shown != null && shown == value) {
+                return;
+            }
             String text = Ipv4Address.format(e.address()) + " dev " + dev
                 + (e.mac() != 0 ? " lladdr " + MacAddress.format(e.mac()) : "") + " " + NeighbourState.name(e.state());
             line(piece, new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted, text));

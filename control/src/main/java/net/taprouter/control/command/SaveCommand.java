@@ -117,7 +117,8 @@ public final class SaveCommand implements CommandGroup {
             }
             out.line("link add " + iface.name() + " type tap ifname " + link.ifname()
                 + (link.netns() != null ? " netns " + link.netns() : "") + (link.attach() ? " attach" : "")
-                + " address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu() + (link.offload() ? "" : " offload off"));
+                + " address " + MacAddress.format(iface.mac()) + " mtu " + iface.mtu() + (link.offload() ? "" : " offload off")
+                + (link.queues() == 1 ? "" : " queues " + link.queues()));
         }
         for (Link link : state.links().values()) {
             if (link.master() != null) {

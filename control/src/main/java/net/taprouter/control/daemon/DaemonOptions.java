@@ -16,6 +16,10 @@ public final class DaemonOptions {
     String metrics;
     int warmupFrames = 30_000;
     boolean dedicatedThreads;
+    /** Forwarding workers ({@code --workers N}); 1 by default. */
+    int workers = 1;
+    /** CPUs to pin worker i's thread(s) to ({@code --cpus 0,1}: worker i on cpus[i mod n]); empty: not pinned. */
+    int[] cpus = new int[0];
     int maxClients = ControlServer.Limits.DEFAULT_MAX_CLIENTS;
     int maxRequest = Wire.DEFAULT_MAX_REQUEST;
 
@@ -50,6 +54,8 @@ public final class DaemonOptions {
                     }
                     o.dedicatedThreads = mode.equals("dedicated");
                 }
+                case "--workers" -> o.workers = number(args, ++i, a, 1, net.taprouter.dataplane.agent.DataplaneConfig.MAX_WORKERS);
+                case "--cpus" -> o.cpus = cpuList(value(args, ++i, a));
                 case "--max-clients" -> o.maxClients = number(args, ++i, a, 1, 4096);
                 case "--max-request" -> o.maxRequest = number(args, ++i, a, 4096, Integer.MAX_VALUE - 8);
                 case "--daemon", "--log" -> throw new IllegalArgumentException(a + " is handled by bin/routerd (the launcher)");
@@ -64,6 +70,27 @@ public final class DaemonOptions {
             o.state = ConntrackStateFile.defaultPath(o.socket);
         }
         return o;
+    }
+
+    /** "0,1" or "0-3" or "0,2-3": the CPUs in the order given. */
+    static int[] cpuList(String text) {
+        java.util.List<Integer> cpus = new java.util.ArrayList<>();
+        try {
+            for (String part : text.split(",", -1)) {
+                int dash = part.indexOf('-');
+                int first = Integer.parseInt(dash < 0 ? part : part.substring(0, dash));
+                int last = dash < 0 ? first : Integer.parseInt(part.substring(dash + 1));
+                if (first < 0 || last < first || last > 1023) {
+                    throw new NumberFormatException();
+                }
+                for (int cpu = first; cpu <= last; cpu++) {
+                    cpus.add(cpu);
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--cpus takes a CPU list such as 0,1 or 0-3, not \"" + text + "\"");
+        }
+        return cpus.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static int number(String[] args, int i, String option, int min, int max) {
@@ -89,7 +116,7 @@ public final class DaemonOptions {
 
     static String usage() {
         return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
-            + " [--counters PATH] [--state PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--warmup FRAMES]"
+            + " [--counters PATH] [--state PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--workers N] [--cpus LIST] [--warmup FRAMES]"
             + " [--max-clients N] [--max-request BYTES] [--daemon [--log FILE]]";
     }
 }

@@ -90,7 +90,8 @@ public final class RouterDaemon {
             }
         }
 
-        DataplaneConfig config = DataplaneConfig.defaults(new File(options.counters)).withDedicatedThreads(options.dedicatedThreads);
+        DataplaneConfig config = DataplaneConfig.defaults(new File(options.counters)).withDedicatedThreads(options.dedicatedThreads)
+            .withWorkers(options.workers, options.cpus);
         Dataplane dataplane;
         try {
             dataplane = new Dataplane(config);

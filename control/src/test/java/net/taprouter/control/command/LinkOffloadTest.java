@@ -52,9 +52,9 @@ class LinkOffloadTest {
         assertEquals(0, port("off0").tap().headroom());
         assertEquals(0, port("off0").tap().offloads());
         String show = r.ok("link show");
-        assertTrue(show.contains("    tap ifname t0 netns " + ns + " offload csum tso4 tso6 uso4 uso6\n"), show);
-        assertTrue(show.contains("    tap ifname t1 netns " + ns + " offload off\n"), show);
-        assertTrue(show.contains("    tap ifname t2 netns " + ns + " offload csum tso4 tso6 uso4 uso6\n"), show);
+        assertTrue(show.contains("    tap ifname t0 netns " + ns + " offload csum tso4 tso6 uso4 uso6 queues 1\n"), show);
+        assertTrue(show.contains("    tap ifname t1 netns " + ns + " offload off queues 1\n"), show);
+        assertTrue(show.contains("    tap ifname t2 netns " + ns + " offload csum tso4 tso6 uso4 uso6 queues 1\n"), show);
     }
 
     @Test

@@ -151,9 +151,9 @@ class TransactionPropertiesTest {
 
     private Arbitrary<String> link(int i) {
         return Combinators.combine(Arbitraries.of(MACS).injectNull(0.5), Arbitraries.of(1500, 1400, 9000, 576).injectNull(0.5),
-                Arbitraries.of("", "", " offload on", " offload off"))
-            .as((mac, mtu, offload) -> "link add p" + i + " type tap ifname t" + i + " netns " + ns
-                + (mac != null ? " address " + mac : "") + (mtu != null ? " mtu " + mtu : "") + offload);
+                Arbitraries.of("", "", " offload on", " offload off"), Arbitraries.of("", "", " queues 1", " queues 2", " queues 3"))
+            .as((mac, mtu, offload, queues) -> "link add p" + i + " type tap ifname t" + i + " netns " + ns
+                + (mac != null ? " address " + mac : "") + (mtu != null ? " mtu " + mtu : "") + offload + queues);
     }
 
     private static Arbitrary<String> iface() {

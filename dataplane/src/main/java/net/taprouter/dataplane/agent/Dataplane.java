@@ -39,15 +39,25 @@ import org.agrona.concurrent.CompositeAgent;
  *
  * Thread mapping: both agents on one thread idling in epoll (default; lowest latency on few
  * cores), or each on its own thread.
+ *
+ * <p><b>Several workers</b> ({@code DataplaneConfig.workers}, {@code routerd --workers N}): each
+ * worker is the whole picture above on its own thread(s) — its own poller, RX agent, frame pool
+ * (slots never cross workers), descriptor and slot return rings, stage graph and worker-owned
+ * tables (neighbours, FDB replicas, conntrack, counters shard) — over the same published tables.
+ * A port's device may have several queues (a multi-queue TAP: {@link #openTap}): queue j is read by
+ * worker {@code j mod N}; worker i writes on fd {@code i mod fds} of the port, and routerd opens at
+ * least N fds per port (queues beyond the port's own are transmit-only), so every fd has one
+ * reader and one writer. A port with fewer queues than workers is read by the first workers only.
+ * What one worker learns from ARP or a bridge's source MACs reaches the others through
+ * {@code pipeline.PeerEvents} rings. Worker i's threads may be pinned to a CPU ({@code cpus}).
  */
 public final class Dataplane implements AutoCloseable {
-    private static final int RX_READER = 0;
-    private static final int FORWARDING_READER = 1;
     private static final int IDLE_POLL_MILLIS = 50;
 
     private final DataplaneConfig config;
     private final CounterFile counterFile;
-    private final Poller poller;
+    /** Per worker: the epoll set of the queues it reads. */
+    private final Poller[] pollers;
     private final PortTable ports = new PortTable();
     private final InterfaceTable interfaces = new InterfaceTable();
     private final DataplaneSettings settings = new DataplaneSettings();
@@ -55,33 +65,118 @@ public final class Dataplane implements AutoCloseable {
     private final ReaderEpochs epochs;
     private final RouteTable routes;
     private final NextHops nextHops;
-    private final RxAgent rx;
-    private final ForwardingAgent forwarding;
+    private final RxAgent[] rx;
+    private final ForwardingAgent[] forwarding;
     private final WorkerProxy workers;
-    private final ForwardingLatency latency = new ForwardingLatency();
+    private final ForwardingLatency latency;
     private volatile Consumer<Throwable> fatalHandler = t -> { };
-    private AgentRunner rxRunner;
-    private AgentRunner forwardingRunner;
+    private final java.util.List<AgentRunner> runners = new java.util.ArrayList<>();
     /** Control thread: removed ports and interfaces whose removal has not finished (see {@link #removePort}). */
     private final java.util.List<Retiring> retiring = new java.util.ArrayList<>();
 
     public Dataplane(DataplaneConfig config) {
         this.config = config;
+        int n = config.workers();
         this.counterFile = CounterFile.create(config.counterFile(), config.maxCounters());
-        this.poller = new Poller(64);
-        this.epochs = new ReaderEpochs(2, poller::wakeup);
+        this.pollers = new Poller[n];
+        for (int w = 0; w < n; w++) {
+            pollers[w] = new Poller(64);
+        }
+        this.epochs = new ReaderEpochs(2 * n, this::wakeAll); // worker w: RX reader 2w, forwarding reader 2w + 1
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
         this.nextHops = new NextHops(config.nextHops(), epochs);
-        FramePool pool = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
-        SlotReturnRing slotReturns = new SlotReturnRing(pool);
-        DescriptorRing ring = new DescriptorRing(pool.slotCount());
-        Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings, conntrack), pool, slotReturns,
-            counterFile, WorkerSizes.of(config), ConntrackHooks.all());
-        worker.context().releaseToPool(!config.dedicatedThreads());
-        // the RX agent's counter shard after the worker's: readers list the names in the worker's order
-        this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, DataplaneCounters.rx(counterFile), epochs, RX_READER);
-        this.forwarding = worker.agent(ring, epochs, FORWARDING_READER, latency);
-        this.workers = new WorkerProxy(java.util.List.of(forwarding), poller::wakeup);
+        this.latency = new ForwardingLatency(n);
+        PublishedTables tables = new PublishedTables(ports, interfaces, routes, nextHops, settings, conntrack);
+        net.taprouter.dataplane.pipeline.PeerEvents[] peers = net.taprouter.dataplane.pipeline.PeerEvents.mesh(n);
+        FramePool[] pools = new FramePool[n];
+        SlotReturnRing[] slotReturns = new SlotReturnRing[n];
+        DescriptorRing[] rings = new DescriptorRing[n];
+        this.forwarding = new ForwardingAgent[n];
+        for (int w = 0; w < n; w++) { // the workers' counter shards first (shard w = worker w)
+            pools[w] = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
+            slotReturns[w] = new SlotReturnRing(pools[w]);
+            rings[w] = new DescriptorRing(pools[w].slotCount());
+            // with NAT on, worker 0 tracks every flow (see steerToFirstQueue); the others drop what they still read
+            Worker worker = Worker.build(tables, pools[w], slotReturns[w], counterFile, WorkerSizes.of(config),
+                w == 0 ? ConntrackHooks.all() : ConntrackHooks.otherWorker());
+            worker.context().releaseToPool(!config.dedicatedThreads());
+            worker.context().peers(peers[w]);
+            forwarding[w] = worker.agent(rings[w], epochs, 2 * w + 1, latency);
+            forwarding[w].latencyWriter(w);
+            if (n > 1) {
+                forwarding[w].roleName("forwarding-" + w);
+            }
+        }
+        // the RX agents' counter shards after the workers': readers list the names in the workers' order
+        this.rx = new RxAgent[n];
+        for (int w = 0; w < n; w++) {
+            rx[w] = new RxAgent(pollers[w], ports, pools[w], slotReturns[w], rings[w], DataplaneCounters.rx(counterFile), epochs, 2 * w);
+        }
+        this.workers = new WorkerProxy(java.util.List.of(forwarding), this::wakeAll);
+        if (n > 1) {
+            workers.beforeConntrackStart(this::steerToFirstQueue);
+        }
+    }
+
+    /**
+     * Several workers, NAT on (called once, before connection tracking starts: the first NAT rule):
+     * from now on worker 0 forwards everything, so that both directions of every flow meet one
+     * conntrack table. Every port's queues but the first are detached
+     * ({@code TapDevice.detachQueue}: the host's kernel then sends everything on queue 0, which
+     * worker 0 reads; the detached queues stay writable, so every worker still writes on its own
+     * fd), and ports opened later are opened so ({@link #openTap}). What another worker still reads
+     * (left in a queue) is dropped there ({@code ConntrackHooks.otherWorker}). Never undone, as
+     * tracking is never stopped. Throws IllegalStateException with one line if a queue cannot be
+     * detached (the ports done so stay so: forwarding goes on, on worker 0).
+     */
+    private void steerToFirstQueue() {
+        firstQueueOnly = true;
+        for (Port port : ports.snapshot()) {
+            if (port == null) {
+                continue;
+            }
+            FrameIo[] queues = port.queues();
+            for (int q = 1; q < Math.min(port.rxQueues(), queues.length); q++) {
+                if (queues[q] instanceof net.taprouter.dataplane.tap.TapDevice tap && tap.isOpen()) {
+                    try {
+                        tap.detachQueue();
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException("cannot steer port " + port.name() + " to one worker for NAT: " + e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /** NAT on with several workers: every port's traffic goes to queue 0 ({@link #steerToFirstQueue}). */
+    private volatile boolean firstQueueOnly;
+
+    /** Rouses every worker idling in epoll (a command for it, a grace period). */
+    private void wakeAll() {
+        for (Poller poller : pollers) {
+            poller.wakeup();
+        }
+    }
+
+    /** The number of forwarding workers. */
+    public int workerCount() {
+        return pollers.length;
+    }
+
+    /**
+     * Opens TAP {@code ifname} for a port of {@code queues} queues ({@code link add ... queues N}),
+     * as this dataplane's workers use it: a plain single-queue TAP for one worker and one queue,
+     * else a multi-queue TAP with {@code queues} queues plus, when there are more workers than
+     * queues, one transmit-only fd for each worker beyond them (so that no two workers write on one
+     * fd). See {@code TapDevice.openQueues}.
+     */
+    public net.taprouter.dataplane.tap.TapDevice[] openTap(String ifname, String netns, boolean attach, boolean offload, int queues)
+            throws java.io.IOException {
+        int n = workerCount();
+        if (firstQueueOnly) { // NAT on: only queue 0 is attached (see steerToFirstQueue)
+            return net.taprouter.dataplane.tap.TapDevice.openQueues(ifname, netns, attach, offload, 1, Math.max(queues, n) - 1, true);
+        }
+        return net.taprouter.dataplane.tap.TapDevice.openQueues(ifname, netns, attach, offload, queues, Math.max(0, n - queues), n > 1);
     }
 
     /**
@@ -108,16 +203,36 @@ public final class Dataplane implements AutoCloseable {
             System.err.println("routerd: dataplane error: " + t);
             t.printStackTrace();
         };
-        if (config.dedicatedThreads()) {
-            rxRunner = new AgentRunner(new EpollIdleStrategy(rx, IDLE_POLL_MILLIS), errors, null, rx);
-            forwardingRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000), errors, null, forwarding);
-            AgentRunner.startOnThread(rxRunner);
-            AgentRunner.startOnThread(forwardingRunner);
-        } else {
-            rxRunner = new AgentRunner(new EpollIdleStrategy(rx, IDLE_POLL_MILLIS), errors, null,
-                new CompositeAgent(rx, forwarding));
-            AgentRunner.startOnThread(rxRunner);
+        int[] cpus = config.cpus();
+        for (int w = 0; w < rx.length; w++) {
+            java.util.concurrent.ThreadFactory threads = pinning(cpus.length == 0 ? -1 : cpus[w % cpus.length]);
+            if (config.dedicatedThreads()) {
+                start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS), errors, null, rx[w]), threads);
+                start(new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000), errors, null, forwarding[w]), threads);
+            } else {
+                start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS), errors, null,
+                    new CompositeAgent(rx[w], forwarding[w])), threads);
+            }
         }
+    }
+
+    private void start(AgentRunner runner, java.util.concurrent.ThreadFactory threads) {
+        runners.add(runner);
+        AgentRunner.startOnThread(runner, threads);
+    }
+
+    /** Threads pinned to {@code cpu} (-1: not pinned). A refused pin is one log line: the thread runs unpinned. */
+    private static java.util.concurrent.ThreadFactory pinning(int cpu) {
+        return task -> new Thread(() -> {
+            if (cpu >= 0) {
+                try {
+                    net.taprouter.dataplane.tap.CpuAffinity.pinCurrentThread(cpu);
+                } catch (RuntimeException e) {
+                    System.err.println("routerd: " + Thread.currentThread().getName() + ": " + e.getMessage());
+                }
+            }
+            task.run();
+        });
     }
 
     /** Largest IP MTU a port may have: what a frame slot holds minus the Ethernet header. */
@@ -179,11 +294,21 @@ public final class Dataplane implements AutoCloseable {
 
     /** Control thread: publish a port (its {@link Port#upper()} interface published already) and register its TAP, not read yet: see {@link #startReading}. */
     public void addPort(Port port) {
-        checkHeadroom(port.tap());
-        ports.put(port);
-        if (port.tap().fd() >= 0) {
-            poller.addPaused(port.tap().fd(), port.index());
+        for (FrameIo queue : port.queues()) {
+            checkHeadroom(queue);
         }
+        ports.put(port);
+        for (int q = 0; q < port.readQueues(); q++) {
+            FrameIo queue = port.rxQueue(q);
+            if (queue.fd() >= 0) {
+                pollerOf(q).addPaused(queue.fd(), RxAgent.token(port.index(), q));
+            }
+        }
+    }
+
+    /** The poller of the worker that reads queue {@code q} of every port. */
+    private Poller pollerOf(int q) {
+        return pollers[q % pollers.length];
     }
 
     /**
@@ -197,7 +322,9 @@ public final class Dataplane implements AutoCloseable {
             return;
         }
         try {
-            poller.resume(port.tap().fd(), port.index());
+            for (int q = 0; q < port.readQueues(); q++) {
+                pollerOf(q).resume(port.rxQueue(q).fd(), RxAgent.token(port.index(), q));
+            }
         } catch (RuntimeException e) {
             System.err.println("routerd: port " + port.name() + ": " + e.getMessage() + " (port down)");
             port.markCarrierLost();
@@ -222,13 +349,7 @@ public final class Dataplane implements AutoCloseable {
      * and done by {@link #close()}: the TAP is never leaked and the index never reused early.
      */
     public void removePort(Port port) {
-        if (port.tap().fd() >= 0) {
-            try {
-                poller.remove(port.tap().fd());
-            } catch (RuntimeException e) {
-                System.err.println("routerd: port " + port.name() + ": epoll: " + e.getMessage());
-            }
-        }
+        unpoll(port, port.queues());
         ports.unpublish(port);
         retiring.add(new Retiring(port, null));
         finishRemovals();
@@ -244,6 +365,19 @@ public final class Dataplane implements AutoCloseable {
         interfaces.unpublish(iface);
         retiring.add(new Retiring(null, iface));
         finishRemovals();
+    }
+
+    /** Takes the read queues among {@code devices} out of their workers' pollers. Never throws. */
+    private void unpoll(Port port, FrameIo[] devices) {
+        for (int q = 0; q < Math.min(port.rxQueues(), devices.length); q++) {
+            if (devices[q].fd() >= 0) {
+                try {
+                    pollerOf(q).remove(devices[q].fd());
+                } catch (RuntimeException e) {
+                    System.err.println("routerd: port " + port.name() + ": epoll: " + e.getMessage());
+                }
+            }
+        }
     }
 
     /** A port or an interface on its way out: unpublished, its index reserved until the workers forgot it. */
@@ -301,7 +435,9 @@ public final class Dataplane implements AutoCloseable {
     private static void closeOnce(Retiring r) {
         if (!r.closed && r.port != null) {
             r.closed = true;
-            r.port.tap().close();
+            for (FrameIo queue : r.port.queues()) {
+                queue.close();
+            }
             r.port.counters().close();
         }
     }
@@ -313,44 +449,57 @@ public final class Dataplane implements AutoCloseable {
      * hold the old device it is closed.
      */
     public void revivePort(Port port, FrameIo device) {
-        checkHeadroom(device);
-        FrameIo old = port.tap();
-        if (old.fd() >= 0) {
-            poller.remove(old.fd());
+        revivePort(port, new FrameIo[] {device});
+    }
+
+    /** As {@link #revivePort(Port, FrameIo)}, with the queues of a multi-queue device (as many as before). */
+    public void revivePort(Port port, FrameIo[] devices) {
+        for (FrameIo device : devices) {
+            checkHeadroom(device);
         }
-        port.device(device);
+        FrameIo[] old = port.queues();
+        for (int q = 0; q < Math.min(port.rxQueues(), old.length); q++) {
+            if (old[q].fd() >= 0) {
+                pollerOf(q).remove(old[q].fd());
+            }
+        }
+        port.devices(devices);
         Interface upper = port.upper();
         if (upper != null && upper.port() == port) {
             workers.forgetLearnedNeighbours(upper.index());
         }
         port.carrierRestored();
-        if (device.fd() >= 0) {
-            poller.add(device.fd(), port.index());
+        for (int q = 0; q < Math.min(port.rxQueues(), devices.length); q++) {
+            if (devices[q].fd() >= 0) {
+                pollerOf(q).add(devices[q].fd(), RxAgent.token(port.index(), q));
+            }
         }
         epochs.await();
-        old.close();
+        for (FrameIo device : old) {
+            device.close();
+        }
     }
 
     /** Stops the threads and closes every port. */
     @Override
     public void close() {
-        if (forwardingRunner != null) {
-            poller.wakeup();
-            forwardingRunner.close();
-        }
-        if (rxRunner != null) {
-            poller.wakeup();
-            rxRunner.close();
+        for (int i = runners.size() - 1; i >= 0; i--) {
+            wakeAll();
+            runners.get(i).close();
         }
         for (Port port : ports.snapshot()) {
             if (port != null) {
-                port.tap().close();
+                for (FrameIo queue : port.queues()) {
+                    queue.close();
+                }
             }
         }
         for (Retiring r : retiring) {
             closeOnce(r);
         }
-        poller.close();
+        for (Poller poller : pollers) {
+            poller.close();
+        }
         counterFile.close();
     }
 }

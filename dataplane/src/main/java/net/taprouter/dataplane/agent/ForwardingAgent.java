@@ -42,6 +42,8 @@ public final class ForwardingAgent implements Agent {
     private long lastTimerNanos;
     private long frames;
     private final ForwardingLatency latency;
+    /** Which of {@link #latency}'s recorders this agent writes (its worker index). */
+    private int latencyWriter;
     private final CaptureTap capture;
 
     ForwardingAgent(DescriptorRing ring, FramePool pool, ForwardingGraph graph, WorkerCommandHandler handler, ReaderEpochs epochs,
@@ -64,6 +66,7 @@ public final class ForwardingAgent implements Agent {
         epochs.enter(readerIndex);
         try {
             int work = commands.drain(runCommand, 16);
+            work += graph.applyPeerEvents(); // what the other workers learned (several workers only)
             work += ring.poll(onFrame, FRAME_BATCH);
             if (now - lastTimerNanos >= TIMER_NANOS) {
                 lastTimerNanos = now;
@@ -87,8 +90,13 @@ public final class ForwardingAgent implements Agent {
         }
         graph.receive(packet);
         if ((++frames & LATENCY_SAMPLE_MASK) == 0) {
-            latency.record(System.nanoTime() - rxNanos);
+            latency.record(latencyWriter, System.nanoTime() - rxNanos);
         }
+    }
+
+    /** Records latency samples as writer {@code writer} of the shared {@link ForwardingLatency} (before it runs). */
+    void latencyWriter(int writer) {
+        this.latencyWriter = writer;
     }
 
     private void runCommand(Request<?> request) {
@@ -119,8 +127,15 @@ public final class ForwardingAgent implements Agent {
         }
     }
 
+    private String roleName = "forwarding";
+
+    /** The thread's name part (several workers: "forwarding-N"). */
+    void roleName(String name) {
+        this.roleName = name;
+    }
+
     @Override
     public String roleName() {
-        return "forwarding";
+        return roleName;
     }
 }

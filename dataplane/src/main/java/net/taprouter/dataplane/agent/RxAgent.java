@@ -17,7 +17,8 @@ import net.taprouter.dataplane.wire.VirtioNetHeaderView;
 import org.agrona.concurrent.Agent;
 
 /**
- * Reads frames from every ready TAP into free frame slots (one batched {@link FrameIo#read(FrameBatch)}
+ * Reads frames from every ready TAP queue of its poller (one RX agent per worker: its poller
+ * watches the queues this worker reads, the token naming port and queue: {@link #token}) into free frame slots (one batched {@link FrameIo#read(FrameBatch)}
  * of up to {@link #READ_BATCH} frames per ready port per round) and passes their descriptors to the
  * forwarding agent's ring. Owns the {@link FramePool} free list (slots come back through the
  * {@link SlotReturnRing}). A TAP that fails ({@link FrameIo#GONE}: its namespace vanished; or
@@ -35,6 +36,14 @@ import org.agrona.concurrent.Agent;
  * the forwarding agent loads it with the frame).
  */
 public final class RxAgent implements Agent {
+    private static final int QUEUE_SHIFT = 16;
+    private static final int PORT_MASK = (1 << QUEUE_SHIFT) - 1;
+
+    /** The poller token of queue {@code queue} of port {@code port}. */
+    static int token(int port, int queue) {
+        return queue << QUEUE_SHIFT | port;
+    }
+
     /** Frames read from one port before looking at the others. */
     static final int READ_BATCH = 32;
 
@@ -75,16 +84,18 @@ public final class RxAgent implements Agent {
             int ready = readyFromIdle >= 0 ? readyFromIdle : poller.poll(0);
             readyFromIdle = -1;
             for (int i = 0; i < ready; i++) {
-                Port port = ports.get(poller.readyToken(i));
+                int token = poller.readyToken(i);
+                Port port = ports.get(token & PORT_MASK);
                 if (port == null) {
                     continue;
                 }
+                FrameIo device = port.rxQueue(token >>> QUEUE_SHIFT);
                 if (port.carrierLost()) {
                     // lost on the send path: its fd reports EPOLLERR on every poll until removed
-                    poller.remove(port.tap().fd());
+                    poller.remove(device.fd());
                     continue;
                 }
-                work += readPort(port);
+                work += readPort(port, device);
             }
             return work;
         } finally {
@@ -101,8 +112,7 @@ public final class RxAgent implements Agent {
      * One batched read of up to {@link #READ_BATCH} frames from {@code port}'s device into free
      * slots; the slots it did not fill go back to the pool. Returns the frames read.
      */
-    private int readPort(Port port) {
-        FrameIo device = port.tap();
+    private int readPort(Port port, FrameIo device) {
         int headroom = device.headroom();
         boolean large = (device.offloads() & FrameIo.GSO_OFFLOADS) != 0 && pool.largeSlotCount() > 0;
         int capacity = large ? FramePool.LARGE_FRAME_CAPACITY : pool.frameCapacity();

@@ -42,6 +42,13 @@ final class WorkerProxy implements WorkerControl {
     private final long timeoutNanos;
     /** {@link #conntrackStart} was called (control thread only). */
     private boolean conntrackStarted;
+    /** Runs before tracking starts (several workers: the dataplane steers all traffic to worker 0). */
+    private Runnable beforeConntrackStart = () -> { };
+
+    /** What to do (once) before connection tracking starts on the workers; its exception fails the start. */
+    void beforeConntrackStart(Runnable action) {
+        this.beforeConntrackStart = action;
+    }
 
     /** {@code wakeup} rouses a worker idling in epoll (shared-thread mode) to drain its queue. */
     WorkerProxy(List<ForwardingAgent> workers, Runnable wakeup) {
@@ -344,6 +351,7 @@ final class WorkerProxy implements WorkerControl {
         if (conntrackStarted) {
             return;
         }
+        beforeConntrackStart.run();
         List<ConntrackStats> stats = conntrackStatistics();
         List<FlowTable> tables = new ArrayList<>(workers.size());
         List<NatMappings> mappings = new ArrayList<>(workers.size());

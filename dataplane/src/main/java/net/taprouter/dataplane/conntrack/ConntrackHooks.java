@@ -1,5 +1,7 @@
 package net.taprouter.dataplane.conntrack;
 
+import net.taprouter.dataplane.stats.DropReason;
+
 import net.taprouter.dataplane.pipeline.Hook;
 import net.taprouter.dataplane.pipeline.Hooks;
 
@@ -25,5 +27,17 @@ public final class ConntrackHooks {
     /** Only the conntrack and NAT stages. */
     public static Hooks all() {
         return with(Hooks.NONE);
+    }
+
+    /**
+     * What a worker other than worker 0 registers when there are several: with NAT on, worker 0
+     * tracks every flow (routerd steers every port's traffic to its queue 0, which worker 0 reads:
+     * {@code agent.Dataplane}), so a worker that still reads an IPv4 packet (one left in another
+     * queue when tracking started) drops it at prerouting (drop conntrack_other_worker) rather than
+     * forward it untranslated or track it apart. Dormant like the conntrack stages: woken by the
+     * same {@code conntrackStart}.
+     */
+    public static Hooks otherWorker() {
+        return Hooks.NONE.withDormant(Hook.PREROUTING, (context, graph) -> graph.drop(DropReason.CONNTRACK_OTHER_WORKER));
     }
 }

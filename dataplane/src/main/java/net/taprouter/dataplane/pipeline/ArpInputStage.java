@@ -54,6 +54,9 @@ public final class ArpInputStage implements Stage {
         boolean forUs = iface.ownsAddress(targetIp);
         if (senderIp != 0 && iface.isOnLink(senderIp)) {
             learn(iface, senderIp, senderMac, forUs);
+            if (context.peers.active) {
+                context.peers.neighbour(iface.index(), senderIp, senderMac, forUs); // the other workers learn it too
+            }
         }
         int operation = arp.operation();
         if (operation == ArpView.OP_REQUEST && forUs) {
@@ -77,7 +80,8 @@ public final class ArpInputStage implements Stage {
         return notForUs;
     }
 
-    private void learn(Interface iface, int senderIp, long senderMac, boolean forUs) {
+    /** Learns (or confirms) a neighbour as an ARP packet tells it; also what another worker read ({@link PeerEvents}). */
+    void learn(Interface iface, int senderIp, long senderMac, boolean forUs) {
         int entry = context.neighbours.find(iface.index(), senderIp);
         if (entry < 0) {
             if (!forUs) {

@@ -117,6 +117,9 @@ public final class BridgeInputStage implements Stage {
         int ingress = packet.ingressPort;
         int learned = fdb.learn(vlan, source, ingress, context.nowNanos / 1_000_000);
         learn(learned);
+        if ((learned == Fdb.LEARNED || learned == Fdb.MOVED) && context.peers.active) {
+            context.peers.fdb(bridge.index(), vlan, source, ingress); // the other workers' replicas learn it too
+        }
         context.fdbs.learned(learned, bridge.index(), vlan, source, ingress); // monitor fdb: one branch unless armed
         PortCounters.Bridge counters = in.counters().bridge(shard);
         long destination = ethernet.destination();

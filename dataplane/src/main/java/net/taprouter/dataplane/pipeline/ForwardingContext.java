@@ -67,6 +67,11 @@ public final class ForwardingContext {
     public long nowNanos;
     private static final DropReason[] REASONS = DropReason.values();
     private final int[] words;
+    /**
+     * What this worker learns that the other workers must know, and what they learned
+     * ({@link PeerEvents}); {@link PeerEvents#NONE} for a worker alone.
+     */
+    public PeerEvents peers = PeerEvents.NONE;
     /** This worker's capture points (issue 10): RX in the agent, TX in the {@link Transmitter}. */
     public final CaptureTap capture = new CaptureTap();
     /** This worker's packet trace (issue 10): asked per frame only while armed ({@link ForwardingGraph#receive}). */
@@ -544,5 +549,13 @@ public final class ForwardingContext {
 
     public void event(Event event) {
         counters.event(event);
+    }
+
+    /** Connects this worker to the others (before it runs; see {@code agent.Dataplane}). */
+    public void peers(PeerEvents peers) {
+        if (peers.active) {
+            peers.context(this);
+        }
+        this.peers = peers;
     }
 }

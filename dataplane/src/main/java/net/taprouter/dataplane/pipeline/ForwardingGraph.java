@@ -52,6 +52,7 @@ public final class ForwardingGraph {
     private final Map<Hook, HookStage> hooks = new EnumMap<>(Hook.class);
     /** The worker's trace recorder: asked about a frame only while armed. */
     private final PacketTracer tracer;
+    private final PeerApplier peerApplier;
 
     /** A graph whose hooks run nothing. */
     public ForwardingGraph(ForwardingContext context) {
@@ -78,6 +79,7 @@ public final class ForwardingGraph {
 
         ethernetInput = new EthernetInputStage(context, this);
         ArpInputStage arpInput = new ArpInputStage(context, resolver, this);
+        peerApplier = new PeerApplier(context, arpInput);
         Ipv4InputStage ipv4Input = new Ipv4InputStage(context, this);
         RouteLookupStage routeLookup = new RouteLookupStage(context, this);
         LocalDeliveryStage localDelivery = new LocalDeliveryStage(context, this);
@@ -170,6 +172,18 @@ public final class ForwardingGraph {
         } catch (RuntimeException e) {
             context.internalError(packet, e);
         }
+    }
+
+    /** Events the other workers learned and sent here ({@link PeerEvents}), at most this many per worker per round. */
+    static final int PEER_EVENT_BATCH = 256;
+
+    /**
+     * Applies what the other workers learned (neighbours, FDB entries: {@link PeerEvents}); the
+     * agent calls it at the start of each round. Returns the events applied.
+     */
+    public int applyPeerEvents() {
+        PeerEvents peers = context.peers;
+        return peers.active ? peers.drain(peerApplier, PEER_EVENT_BATCH) : 0;
     }
 
     /**

@@ -138,7 +138,7 @@ public final class Transmitter {
             }
             return;
         }
-        FrameIo device = port.tap();
+        FrameIo device = port.txQueue(shard); // this worker's own fd of the port
         try {
             device.write(batch);
         } catch (RuntimeException e) { // a bug: it costs these frames, never the thread
@@ -182,7 +182,7 @@ public final class Transmitter {
         if (port == null || !port.isUp()) {
             return DropReason.PORT_DOWN;
         }
-        FrameIo device = port.tap();
+        FrameIo device = port.txQueue(shard); // this worker's own fd of the port
         int headroom = device.headroom();
         if (headroom > 0) { // a complete frame: a zero virtio-net header (no offload)
             frameBuffer.setMemory(offset - headroom, headroom, (byte) 0);

@@ -16,7 +16,9 @@ import net.taprouter.dataplane.table.IndexedTable;
 public final class Port implements IndexedTable.Indexed {
     private final int index;
     private final String name;
-    private volatile FrameIo tap;
+    /** The device's queues (one fd each): {@code [0, rxQueues)} read and written, the rest written only. */
+    private volatile FrameIo[] queues;
+    private final int rxQueues;
     private final PortCounters counters;
     private volatile boolean adminUp = true;
     private volatile boolean carrierLost;
@@ -24,9 +26,23 @@ public final class Port implements IndexedTable.Indexed {
     private volatile PortVlans vlans = PortVlans.DEFAULT;
 
     public Port(int index, String name, FrameIo tap, PortCounters counters) {
+        this(index, name, new FrameIo[] {tap}, 1, counters);
+    }
+
+    /**
+     * A port over a multi-queue device: {@code queues[0, rxQueues)} are its queues (read, and
+     * written), the others are written only (a TAP's detached queues: see
+     * {@code TapDevice.openQueues}). Which worker uses which queue: {@link #rxQueue},
+     * {@link #txQueue}.
+     */
+    public Port(int index, String name, FrameIo[] queues, int rxQueues, PortCounters counters) {
+        if (queues.length == 0 || rxQueues < 1) {
+            throw new IllegalArgumentException("port " + name + ": " + rxQueues + " queues of " + queues.length);
+        }
         this.index = index;
         this.name = name;
-        this.tap = tap;
+        this.queues = queues.clone();
+        this.rxQueues = rxQueues;
         this.counters = counters;
     }
 
@@ -39,14 +55,58 @@ public final class Port implements IndexedTable.Indexed {
         return name;
     }
 
-    /** The port's device (its TAP); replaced when a lost port is revived. */
+    /** The port's device (its TAP; its first queue if it has several); replaced when a lost port is revived. */
     public FrameIo tap() {
-        return tap;
+        return queues[0];
     }
 
     /** Control thread: a new device for a lost port (see Dataplane.revivePort). */
     public void device(FrameIo device) {
-        this.tap = device;
+        devices(new FrameIo[] {device});
+    }
+
+    /**
+     * Control thread: the new queues of a lost port's device (as many as before, or one: an
+     * absent device).
+     */
+    public void devices(FrameIo[] devices) {
+        if (devices.length == 0) {
+            throw new IllegalArgumentException("no device");
+        }
+        this.queues = devices.clone();
+    }
+
+    /** The queues the port was made with (the device's own, read by the workers; {@code link show}: queues N). */
+    public int rxQueues() {
+        return rxQueues;
+    }
+
+    /** The queues to read now: {@link #rxQueues()}, or fewer while the device has fewer fds (an absent device: one). */
+    public int readQueues() {
+        return Math.min(rxQueues, queues.length);
+    }
+
+    /** Every fd of the device: its queues, then the transmit-only ones (a snapshot: replaced whole on revive). */
+    public FrameIo[] queues() {
+        return queues.clone();
+    }
+
+    /**
+     * Queue {@code q} of the device ({@code q < rxQueues()}), or the single device if it has
+     * fewer (an absent device, an in-memory one).
+     */
+    public FrameIo rxQueue(int q) {
+        FrameIo[] all = queues;
+        return q < all.length ? all[q] : all[0];
+    }
+
+    /**
+     * The fd worker {@code worker} writes on: its own one (fd {@code worker mod fds}; routerd
+     * opens at least as many fds as workers, so no two workers write on one fd).
+     */
+    public FrameIo txQueue(int worker) {
+        FrameIo[] all = queues;
+        return all[worker % all.length];
     }
 
     public PortCounters counters() {

@@ -47,7 +47,13 @@ public enum Event {
     /** A frame from a MAC with a static entry on another port (the entry does not move). */
     FDB_STATIC_CONFLICT("fdb_static_conflict"),
     /** Learned entries removed by ageing. */
-    FDB_AGED("fdb_aged");
+    FDB_AGED("fdb_aged"),
+    /** Several workers: a learned neighbour or FDB entry sent to another worker ({@code pipeline.PeerEvents}). */
+    PEER_EVENTS_SENT("peer_events_sent"),
+    /** Several workers: what another worker learned, applied here at the start of a batch. */
+    PEER_EVENTS_APPLIED("peer_events_applied"),
+    /** Several workers: a learn event not sent, the ring to that worker being full (it learns on its own later). */
+    PEER_EVENTS_LOST("peer_events_lost");
 
     private final String counterName;
 

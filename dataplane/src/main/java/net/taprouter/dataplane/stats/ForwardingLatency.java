@@ -11,19 +11,40 @@ import org.HdrHistogram.SingleWriterRecorder;
 public final class ForwardingLatency {
     private static final long HIGHEST_NANOS = 10_000_000_000L;
 
-    private final SingleWriterRecorder recorder = new SingleWriterRecorder(1, HIGHEST_NANOS, 3);
+    /** One per forwarding worker (each the single writer of its own). */
+    private final SingleWriterRecorder[] recorders;
     private final Histogram total = new Histogram(1, HIGHEST_NANOS, 3);
     private Histogram interval;
 
-    /** Forwarding thread. Values beyond the range are clamped. */
+    /** For one forwarding worker. */
+    public ForwardingLatency() {
+        this(1);
+    }
+
+    /** For {@code writers} forwarding workers (worker i records with {@link #record(int, long)}). */
+    public ForwardingLatency(int writers) {
+        recorders = new SingleWriterRecorder[writers];
+        for (int i = 0; i < writers; i++) {
+            recorders[i] = new SingleWriterRecorder(1, HIGHEST_NANOS, 3);
+        }
+    }
+
+    /** Forwarding thread (worker 0). Values beyond the range are clamped. */
     public void record(long nanos) {
-        recorder.recordValue(Math.max(1, Math.min(nanos, HIGHEST_NANOS)));
+        record(0, nanos);
+    }
+
+    /** Worker {@code writer}'s thread. Values beyond the range are clamped. */
+    public void record(int writer, long nanos) {
+        recorders[writer].recordValue(Math.max(1, Math.min(nanos, HIGHEST_NANOS)));
     }
 
     /** Reader thread: everything recorded so far. */
     public synchronized Histogram snapshot() {
-        interval = recorder.getIntervalHistogram(interval);
-        total.add(interval);
+        for (SingleWriterRecorder recorder : recorders) {
+            interval = recorder.getIntervalHistogram(interval);
+            total.add(interval);
+        }
         return total.copy();
     }
 }

@@ -64,6 +64,13 @@ final class LibC {
     static final long TUNSETVNETHDRSZ = 0x400454d8L;
     /** _IOW('T', 220, int): the virtio-net header is little-endian whatever the host's order. */
     static final long TUNSETVNETLE = 0x400454dcL;
+    /** Several queues (one tun fd each) on one device (Linux 3.8+). */
+    static final short IFF_MULTI_QUEUE = 0x0100;
+    static final short IFF_ATTACH_QUEUE = 0x0200;
+    /** TUNSETQUEUE: the kernel stops delivering to this queue; writes on it still go to the host. */
+    static final short IFF_DETACH_QUEUE = 0x0400;
+    /** _IOW('T', 217, int): attach or detach this fd's queue (ifr_flags IFF_ATTACH_QUEUE / IFF_DETACH_QUEUE). */
+    static final long TUNSETQUEUE = 0x400454d9L;
     static final int IFNAMSIZ = 16;
     static final int IFREQ_SIZE = 40;
     static final int IFREQ_FLAGS_OFFSET = 16;
@@ -98,6 +105,9 @@ final class LibC {
 
     /** Returns 0 if there is no such interface in the calling thread's network namespace. */
     static native int if_nametoindex(String ifname);
+
+    /** sched_setaffinity(2); pid 0: the calling thread. */
+    static native int sched_setaffinity(int pid, long cpusetsize, byte[] mask) throws LastErrorException;
 
     static native int eventfd(int initval, int flags) throws LastErrorException;
 

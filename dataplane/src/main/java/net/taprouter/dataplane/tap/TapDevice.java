@@ -164,6 +164,196 @@ public final class TapDevice implements FrameIo {
         return new TapDevice(fd, ifname, netns, attach, VirtioNetHeaderView.LENGTH, setOffloads(fd));
     }
 
+    /**
+     * Opens TAP {@code ifname} as {@code rxQueues + txOnly} queues of one multi-queue device
+     * ({@code IFF_MULTI_QUEUE}: one fd per queue, each a {@link TapDevice}); as
+     * {@link #open(String, String, boolean, boolean)} otherwise (create and move, or attach to an
+     * existing persistent TAP, which must then be multi-queue). The first {@code rxQueues} fds are
+     * the device's queues: the kernel spreads what the host sends over them by flow hash. The last
+     * {@code txOnly} are detached at once ({@code TUNSETQUEUE IFF_DETACH_QUEUE}): the kernel
+     * delivers nothing to them, but what is written on them goes to the host as on any queue (a
+     * worker that reads none of the device's queues writes on one of these, so that every fd has
+     * one writer). With {@code rxQueues == 1 && txOnly == 0 && !multiQueue} this is a plain
+     * single-queue TAP, exactly {@link #open(String, String, boolean, boolean)}. On failure
+     * nothing is left behind.
+     */
+    public static TapDevice[] openQueues(String ifname, String netns, boolean attach, boolean offload, int rxQueues, int txOnly,
+                                         boolean multiQueue) throws IOException {
+        if (rxQueues < 1 || txOnly < 0 || rxQueues + txOnly > MAX_QUEUES) {
+            throw new IllegalArgumentException("queues " + rxQueues + " (+" + txOnly + " for transmit) out of range 1.." + MAX_QUEUES);
+        }
+        if (rxQueues == 1 && txOnly == 0 && !multiQueue) {
+            return new TapDevice[] {open(ifname, netns, attach, offload)};
+        }
+        checkIfname(ifname);
+        if (netns != null && !NetworkNamespace.isValidName(netns)) {
+            throw new IOException("invalid network namespace name \"" + netns + "\"");
+        }
+        short flags = (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | LibC.IFF_MULTI_QUEUE | (offload ? LibC.IFF_VNET_HDR : 0));
+        int n = rxQueues + txOnly;
+        int[] fds;
+        if (attach) {
+            if (netns == null) {
+                fds = attachQueuesHere(ifname, null, flags, n);
+            } else {
+                int nsFd = NetworkNamespace.openFd(netns);
+                try {
+                    fds = NetworkNamespace.callWithFd(nsFd, netns, () -> attachQueuesHere(ifname, netns, flags, n));
+                } finally {
+                    LibC.closeQuietly(nsFd);
+                }
+            }
+        } else {
+            fds = createQueues(ifname, netns, flags, n);
+        }
+        TapDevice[] queues = new TapDevice[n];
+        try {
+            for (int q = 0; q < n; q++) {
+                int headroom = 0;
+                int accepted = 0;
+                if (offload) {
+                    setVnetHeader(fds[q], ifname, netns);
+                    headroom = VirtioNetHeaderView.LENGTH;
+                    accepted = setOffloads(fds[q]);
+                }
+                if (q >= rxQueues) {
+                    detachQueue(fds[q], ifname, netns);
+                }
+                queues[q] = new TapDevice(fds[q], ifname, netns, attach, headroom, accepted);
+                queues[q].detached = q >= rxQueues;
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int fd : fds) {
+                LibC.closeQuietly(fd);
+            }
+            throw e;
+        }
+        return queues;
+    }
+
+    /** The most queues a TAP may have (the kernel's MAX_TAP_QUEUES). */
+    public static final int MAX_QUEUES = 256;
+
+    /**
+     * Detaches this queue of a multi-queue TAP ({@code TUNSETQUEUE IFF_DETACH_QUEUE}): the kernel
+     * delivers nothing more to it (what the host sends goes to the queues still attached); it
+     * stays writable. Does nothing for a queue detached already. Throws IOException with a
+     * one-line message (EINVAL: not a multi-queue TAP).
+     */
+    public synchronized void detachQueue() throws IOException {
+        if (!detached) {
+            detachQueue(fd, ifname, netns);
+            detached = true;
+        }
+    }
+
+    /** This queue was detached (a transmit-only queue, or {@link #detachQueue}): idempotent. */
+    private boolean detached;
+
+    /** TUNSETQUEUE IFF_DETACH_QUEUE: no more frames delivered to this fd; it stays writable. */
+    private static void detachQueue(int fd, String ifname, String netns) throws IOException {
+        try {
+            LibC.ioctl(fd, LibC.TUNSETQUEUE, ifreq("", LibC.IFF_DETACH_QUEUE));
+        } catch (LastErrorException e) {
+            throw new IOException("cannot detach a transmit queue of TAP \"" + ifname + "\" " + where(netns) + ": "
+                + LibC.describe(e.getErrorCode()));
+        }
+    }
+
+    /**
+     * Creates a multi-queue TAP of {@code n} queues under a temporary name in routerd's namespace,
+     * then moves and renames it into {@code netns} (or names it {@code ifname} here): as
+     * {@link #createInto}, with every queue attached before the move (a tun fd attaches by name in
+     * the namespace it was opened in).
+     */
+    private static int[] createQueues(String ifname, String netns, short flags, int n) throws IOException {
+        int nsFd = netns == null ? -1 : NetworkNamespace.openFd(netns);
+        try {
+            for (int attempt = 0; attempt < 32; attempt++) {
+                String name = netns == null ? ifname : String.format("trt%05d", ThreadLocalRandom.current().nextInt(100_000));
+                int[] fds = new int[n];
+                java.util.Arrays.fill(fds, -1);
+                boolean ok = false;
+                try {
+                    fds[0] = openTun();
+                    int err = tunSetIff(fds[0], name, (short) (flags | LibC.IFF_TUN_EXCL));
+                    if (err == LibC.EBUSY || err == LibC.EEXIST) {
+                        if (netns == null) {
+                            throw new IOException("TAP \"" + ifname + "\" already exists " + where(null));
+                        }
+                        continue;
+                    }
+                    if (err != 0) {
+                        throw new IOException("cannot create TAP \"" + ifname + "\": " + LibC.describe(err));
+                    }
+                    for (int q = 1; q < n; q++) {
+                        fds[q] = openTun();
+                        err = tunSetIff(fds[q], name, flags);
+                        if (err != 0) {
+                            throw new IOException("cannot open queue " + q + " of TAP \"" + ifname + "\": " + LibC.describe(err));
+                        }
+                    }
+                    if (netns != null) {
+                        int ifindex = LibC.if_nametoindex(name);
+                        if (ifindex == 0) {
+                            throw new IOException("cannot create TAP \"" + ifname + "\": temporary device \"" + name + "\" vanished");
+                        }
+                        int e = Rtnetlink.moveAndRename(ifindex, nsFd, ifname);
+                        if (e == LibC.EEXIST || e == LibC.EBUSY) {
+                            throw new IOException("TAP \"" + ifname + "\" already exists " + where(netns));
+                        }
+                        if (e != 0) {
+                            throw new IOException("cannot move TAP \"" + ifname + "\" into namespace \"" + netns + "\": " + LibC.describe(e));
+                        }
+                    }
+                    ok = true;
+                    return fds;
+                } finally {
+                    if (!ok) {
+                        for (int fd : fds) {
+                            if (fd >= 0) {
+                                LibC.closeQuietly(fd); // non-persistent: the device goes with its last queue
+                            }
+                        }
+                    }
+                }
+            }
+            throw new IOException("cannot create TAP \"" + ifname + "\": no free temporary name");
+        } finally {
+            if (nsFd >= 0) {
+                LibC.closeQuietly(nsFd);
+            }
+        }
+    }
+
+    /** Opens {@code n} queues of the existing persistent multi-queue TAP {@code ifname} in the calling thread's namespace. */
+    private static int[] attachQueuesHere(String ifname, String netns, short flags, int n) throws IOException {
+        int[] fds = new int[n];
+        java.util.Arrays.fill(fds, -1);
+        boolean ok = false;
+        try {
+            fds[0] = attachHere(ifname, netns, flags);
+            for (int q = 1; q < n; q++) {
+                fds[q] = openTun();
+                int err = tunSetIff(fds[q], ifname, flags);
+                if (err != 0) {
+                    throw new IOException("cannot open queue " + q + " of TAP \"" + ifname + "\" " + where(netns) + ": "
+                        + LibC.describe(err));
+                }
+            }
+            ok = true;
+            return fds;
+        } finally {
+            if (!ok) {
+                for (int fd : fds) {
+                    if (fd >= 0) {
+                        LibC.closeQuietly(fd);
+                    }
+                }
+            }
+        }
+    }
+
     /** TUN_F_* of TUNSETOFFLOAD. */
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
@@ -570,13 +760,14 @@ public final class TapDevice implements FrameIo {
         boolean ok = false;
         try {
             int err = tunSetIff(fd, ifname, (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | vnet));
+            // (vnet may carry IFF_MULTI_QUEUE too: openQueues)
             if (err == LibC.EBUSY) {
                 throw new IOException("TAP \"" + ifname + "\" " + where(netns)
                         + " is busy (already attached by another process)");
             }
             if (err == LibC.EINVAL) {
-                throw new IOException("\"" + ifname + "\" " + where(netns)
-                        + " is not a single-queue TAP device");
+                throw new IOException("\"" + ifname + "\" " + where(netns) + ((vnet & LibC.IFF_MULTI_QUEUE) != 0
+                        ? " is not a multi-queue TAP device (ip tuntap add ... multi_queue)" : " is not a single-queue TAP device"));
             }
             if (err == LibC.EPERM) {
                 throw new IOException("not permitted to attach TAP \"" + ifname + "\" " + where(netns)
