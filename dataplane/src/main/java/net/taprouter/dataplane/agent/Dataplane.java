@@ -18,7 +18,8 @@ import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.CounterFile;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.ForwardingLatency;
-import net.taprouter.dataplane.tap.Poller;
+import net.taprouter.dataplane.io.IoMode;
+import net.taprouter.dataplane.io.PortIo;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -28,7 +29,7 @@ import org.agrona.concurrent.CompositeAgent;
  * The assembled dataplane: frame pool, rings, tables, agents and their threads.
  *
  * <pre>
- *   TAPs ─epoll─▶ RxAgent ──descriptor ring──▶ ForwardingAgent ──write──▶ TAPs
+ *   TAPs ─epoll|io_uring─▶ RxAgent ──descriptor ring──▶ ForwardingAgent ──write──▶ TAPs
  *                   ▲                               │ (stage graph, neighbour table)
  *                   └──────── slot return ring ─────┘
  *   control thread: writes PortTable, InterfaceTable, RouteTable, NextHops, settings; sends command messages to
@@ -47,7 +48,7 @@ public final class Dataplane implements AutoCloseable {
 
     private final DataplaneConfig config;
     private final CounterFile counterFile;
-    private final Poller poller;
+    private final PortIo poller;
     private final PortTable ports = new PortTable();
     private final InterfaceTable interfaces = new InterfaceTable();
     private final DataplaneSettings settings = new DataplaneSettings();
@@ -66,18 +67,31 @@ public final class Dataplane implements AutoCloseable {
     private final java.util.List<Retiring> retiring = new java.util.ArrayList<>();
 
     public Dataplane(DataplaneConfig config) {
+        this(config, IoMode.EPOLL);
+    }
+
+    /**
+     * A dataplane whose worker waits and moves frames with {@code io}: epoll, or io_uring (if the
+     * kernel gives no ring, one line on stderr and epoll: see {@link #ioMode()} for what is in use).
+     * With io_uring the frame pool is registered as the ring's fixed buffer unless the system
+     * property {@code taprouter.uring.fixed} is {@code false}.
+     */
+    public Dataplane(DataplaneConfig config, IoMode io) {
         this.config = config;
         this.counterFile = CounterFile.create(config.counterFile(), config.maxCounters());
-        this.poller = new Poller(64);
+        FramePool pool = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
+        this.poller = PortIo.open(io, pool, Boolean.parseBoolean(System.getProperty("taprouter.uring.fixed", "true")));
         this.epochs = new ReaderEpochs(2, poller::wakeup);
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
         this.nextHops = new NextHops(config.nextHops(), epochs);
-        FramePool pool = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
         SlotReturnRing slotReturns = new SlotReturnRing(pool);
         DescriptorRing ring = new DescriptorRing(pool.slotCount());
         Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, settings, conntrack), pool, slotReturns,
             counterFile, WorkerSizes.of(config), ConntrackHooks.all());
         worker.context().releaseToPool(!config.dedicatedThreads());
+        if (!config.dedicatedThreads()) {
+            worker.context().batchIo(poller); // one thread: its ring writes too (dedicated: the RX thread owns the ring)
+        }
         // the RX agent's counter shard after the worker's: readers list the names in the worker's order
         this.rx = new RxAgent(poller, ports, pool, slotReturns, ring, DataplaneCounters.rx(counterFile), epochs, RX_READER);
         this.forwarding = worker.agent(ring, epochs, FORWARDING_READER, latency);
@@ -118,6 +132,11 @@ public final class Dataplane implements AutoCloseable {
                 new CompositeAgent(rx, forwarding));
             AgentRunner.startOnThread(rxRunner);
         }
+    }
+
+    /** How the worker waits and moves frames: what was asked for, or epoll when io_uring was unavailable. */
+    public IoMode ioMode() {
+        return poller.mode();
     }
 
     /** Largest IP MTU a port may have: what a frame slot holds minus the Ethernet header. */
