@@ -16,6 +16,8 @@ public final class DaemonOptions {
     String metrics;
     int warmupFrames = 30_000;
     boolean dedicatedThreads;
+    /** {@code --io}: how the dataplane waits for and moves frames (epoll, the default, or io_uring). */
+    net.taprouter.dataplane.io.IoMode io = net.taprouter.dataplane.io.IoMode.EPOLL;
     int maxClients = ControlServer.Limits.DEFAULT_MAX_CLIENTS;
     int maxRequest = Wire.DEFAULT_MAX_REQUEST;
 
@@ -50,6 +52,7 @@ public final class DaemonOptions {
                     }
                     o.dedicatedThreads = mode.equals("dedicated");
                 }
+                case "--io" -> o.io = net.taprouter.dataplane.io.IoMode.parse(value(args, ++i, a));
                 case "--max-clients" -> o.maxClients = number(args, ++i, a, 1, 4096);
                 case "--max-request" -> o.maxRequest = number(args, ++i, a, 4096, Integer.MAX_VALUE - 8);
                 case "--daemon", "--log" -> throw new IllegalArgumentException(a + " is handled by bin/routerd (the launcher)");
@@ -89,7 +92,8 @@ public final class DaemonOptions {
 
     static String usage() {
         return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
-            + " [--counters PATH] [--state PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--warmup FRAMES]"
+            + " [--counters PATH] [--state PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--io epoll|io_uring]"
+            + " [--warmup FRAMES]"
             + " [--max-clients N] [--max-request BYTES] [--daemon [--log FILE]]";
     }
 }

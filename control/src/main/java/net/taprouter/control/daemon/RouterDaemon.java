@@ -93,7 +93,7 @@ public final class RouterDaemon {
         DataplaneConfig config = DataplaneConfig.defaults(new File(options.counters)).withDedicatedThreads(options.dedicatedThreads);
         Dataplane dataplane;
         try {
-            dataplane = new Dataplane(config);
+            dataplane = new Dataplane(config, options.io);
         } catch (RuntimeException e) {
             System.err.println("routerd: cannot start the dataplane: " + e.getMessage());
             return 1;
@@ -146,7 +146,8 @@ public final class RouterDaemon {
             if (options.pidfile != null) {
                 RuntimeFiles.writePidfile(Path.of(options.pidfile));
             }
-            System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports)");
+            System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports, io "
+                + dataplane.ioMode().label() + ")");
             startWarmup(options.warmupFrames);
             stop.await();
             if (dataplaneDied.get()) {
