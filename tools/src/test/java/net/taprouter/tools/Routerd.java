@@ -54,9 +54,17 @@ public final class Routerd implements AutoCloseable {
      * {@code taprouter.io} (or the environment's {@code TAPROUTER_IO}) names one, so the suite runs
      * in either I/O mode: {@code mvn ... -Dtaprouter.io=io_uring}. Empty otherwise (routerd's default).
      */
+    private static final java.util.concurrent.atomic.AtomicBoolean IO_ANNOUNCED = new java.util.concurrent.atomic.AtomicBoolean();
+
     public static List<String> ioOptions() {
         String io = System.getProperty("taprouter.io", System.getenv("TAPROUTER_IO"));
-        return io == null || io.isBlank() ? List.of() : List.of("--io", io.trim());
+        if (io == null || io.isBlank()) {
+            return List.of();
+        }
+        if (!IO_ANNOUNCED.getAndSet(true)) {
+            System.out.println("scenario routerd: --io " + io.trim());
+        }
+        return List.of("--io", io.trim());
     }
 
     /** {@code base} followed by {@link #ioOptions()}. */
