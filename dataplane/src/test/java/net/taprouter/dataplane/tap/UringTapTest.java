@@ -176,4 +176,34 @@ class UringTapTest {
         assertEquals(0, io.poll(10));
         ns = null;
     }
+
+    @Test
+    void theIoUringPathAllocatesNothingPerFrame() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        FrameBatch out = frames(64);
+        FrameBatch in = new FrameBatch(32);
+        int inSlot = pool.allocate();
+        Runnable round = () -> {
+            io.write(tap, out);
+            io.poll(0);
+            in.clear();
+            for (int i = 0; i < 32; i++) {
+                in.add(pool.address(pool.frameOffset(inSlot)), pool.frameCapacity(), inSlot); // one slot, 32 reads: only counts
+            }
+            io.read(tap, in);
+        };
+        for (int i = 0; i < 2_000; i++) { // warm-up: the JIT compiles the path
+            round.run();
+        }
+        ns.exec("/usr/bin/python3", "-c", "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            + "for i in range(300): s.sendto(i.to_bytes(4,'big'),('192.0.2.254',9))"); // frames to read, too
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 1_000; i++) {
+            round.run();
+        }
+        long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(0, allocated, "bytes allocated for 64,000 frames written and 1,000 batches read");
+        pool.free(inSlot);
+        free(out);
+    }
 }
