@@ -73,14 +73,15 @@ public final class Dataplane implements AutoCloseable {
     /**
      * A dataplane whose worker waits and moves frames with {@code io}: epoll, or io_uring (if the
      * kernel gives no ring, one line on stderr and epoll: see {@link #ioMode()} for what is in use).
-     * With io_uring the frame pool is registered as the ring's fixed buffer unless the system
-     * property {@code taprouter.uring.fixed} is {@code false}.
+     * With io_uring the frame pool is registered as the ring's fixed buffer only if the system
+     * property {@code taprouter.uring.fixed} is {@code true}: registering pins the whole pool
+     * (~24 MiB resident) and measured no faster (bench/RESULTS.md, "Batched TAP I/O").
      */
     public Dataplane(DataplaneConfig config, IoMode io) {
         this.config = config;
         this.counterFile = CounterFile.create(config.counterFile(), config.maxCounters());
         FramePool pool = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
-        this.poller = PortIo.open(io, pool, Boolean.parseBoolean(System.getProperty("taprouter.uring.fixed", "true")));
+        this.poller = PortIo.open(io, pool, Boolean.getBoolean("taprouter.uring.fixed"));
         this.epochs = new ReaderEpochs(2, poller::wakeup);
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
         this.nextHops = new NextHops(config.nextHops(), epochs);

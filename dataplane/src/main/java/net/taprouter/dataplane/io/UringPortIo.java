@@ -32,7 +32,9 @@ import net.taprouter.dataplane.tap.TapDevice;
  * its poll. Reads of a port are issued in order and complete in order (no reordering within a
  * flow). How many reads a batch asks for adapts per port: twice what the last batch got (at least
  * {@link #MIN_READS}), so a trickle of frames does not pay for 32 empty reads. Devices that are
- * no {@link TapDevice} (tests' memory devices, an absent TAP) use their own batch calls.
+ * no {@link TapDevice} (tests' memory devices, an absent TAP) use their own batch calls, and so
+ * does a thread other than the ring's owner (the first thread that used it: the ring has one
+ * issuer).
  *
  * <p><b>Waiting.</b> {@link #poll} with a timeout submits what is pending and waits in
  * io_uring_enter for one completion (or the timeout), in place of epoll_wait.
@@ -190,6 +192,20 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     }
 
     // ---------------------------------------------------------------- worker thread
+
+    /**
+     * True if the calling thread owns the ring (making it the owner if nobody does yet). Another
+     * thread (a second worker sharing this engine) uses the devices' own calls: the ring has one
+     * issuer.
+     */
+    private boolean ownedHere() {
+        Thread o = owner;
+        if (o == null) {
+            ensureOwner();
+            return true;
+        }
+        return o == Thread.currentThread();
+    }
 
     /** The first call on the worker's thread: the ring becomes this thread's, the pool registered, the wake-up armed. */
     private void ensureOwner() {
@@ -393,10 +409,9 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     @Override
     public int read(FrameIo device, FrameBatch batch) {
         int fd = device.fd();
-        if (!(device instanceof TapDevice tap) || fd < 0 || closed) {
+        if (!(device instanceof TapDevice tap) || fd < 0 || closed || !ownedHere()) {
             return device.read(batch);
         }
-        ensureOwner();
         if (!tap.isOpen()) {
             return device.read(batch); // EBADF: GONE, as the device says
         }
@@ -442,10 +457,9 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     @Override
     public int write(FrameIo device, FrameBatch batch) {
         int fd = device.fd();
-        if (!(device instanceof TapDevice tap) || fd < 0 || closed) {
+        if (!(device instanceof TapDevice tap) || fd < 0 || closed || !ownedHere()) {
             return device.write(batch);
         }
-        ensureOwner();
         if (!tap.isOpen()) {
             return device.write(batch);
         }

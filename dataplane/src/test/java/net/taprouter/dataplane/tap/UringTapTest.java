@@ -197,13 +197,33 @@ class UringTapTest {
         }
         ns.exec("/usr/bin/python3", "-c", "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
             + "for i in range(300): s.sendto(i.to_bytes(4,'big'),('192.0.2.254',9))"); // frames to read, too
-        long before = mx.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 1_000; i++) {
-            round.run();
+        // the fewest bytes of five blocks of 1,000 rounds (64,000 frames written, 1,000 read batches
+        // each): a per-frame allocation shows in every block; a one-off (a deoptimisation
+        // re-materialising an object) in one only
+        long fewest = Long.MAX_VALUE;
+        for (int block = 0; block < 5 && fewest > 0; block++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 1_000; i++) {
+                round.run();
+            }
+            fewest = Math.min(fewest, mx.getCurrentThreadAllocatedBytes() - before);
         }
-        long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-        assertEquals(0, allocated, "bytes allocated for 64,000 frames written and 1,000 batches read");
+        assertEquals(0, fewest, "bytes allocated for 64,000 frames written and 1,000 batches read");
         pool.free(inSlot);
         free(out);
+    }
+
+    @Test
+    void aThreadThatDoesNotOwnTheRingWritesWithPlainSystemCalls() throws Exception {
+        io.poll(0); // this thread owns the ring
+        long before = hostRxPackets();
+        FrameBatch batch = frames(5);
+        int[] sent = new int[1];
+        Thread other = new Thread(() -> sent[0] = io.write(tap, batch));
+        other.start();
+        other.join();
+        assertEquals(5, sent[0]);
+        assertEquals(before + 5, hostRxPackets());
+        free(batch);
     }
 }
