@@ -110,6 +110,10 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
         this.pool = pool;
         this.wantFixed = fixedBuffers && pool != null;
         this.ring = IoUring.open(SQ_ENTRIES, CQ_ENTRIES, true, false, 0);
+        if (!ring.hasTimedWait()) { // the worker's timers need a wait with a timeout
+            ring.close();
+            throw new IOException("the kernel's io_uring has no timed wait (IORING_FEAT_EXT_ARG, Linux 5.11+)");
+        }
         int fd = UringNative.eventfd(0, UringNative.EFD_NONBLOCK | UringNative.EFD_CLOEXEC);
         if (fd < 0) {
             ring.close();
