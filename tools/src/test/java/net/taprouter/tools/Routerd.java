@@ -51,6 +51,31 @@ public final class Routerd implements AutoCloseable {
         return repoRoot().resolve("bin/routerd");
     }
 
+    /**
+     * routerd options every scenario test passes: {@code --io MODE} when the system property
+     * {@code taprouter.io} (or the environment's {@code TAPROUTER_IO}) names one, so the suite runs
+     * in either I/O mode: {@code mvn ... -Dtaprouter.io=io_uring}. Empty otherwise (routerd's default).
+     */
+    private static final java.util.concurrent.atomic.AtomicBoolean IO_ANNOUNCED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    public static List<String> ioOptions() {
+        String io = System.getProperty("taprouter.io", System.getenv("TAPROUTER_IO"));
+        if (io == null || io.isBlank()) {
+            return List.of();
+        }
+        if (!IO_ANNOUNCED.getAndSet(true)) {
+            System.out.println("scenario routerd: --io " + io.trim());
+        }
+        return List.of("--io", io.trim());
+    }
+
+    /** {@code base} followed by {@link #ioOptions()}. */
+    public static List<String> withIo(String... base) {
+        List<String> argv = new ArrayList<>(Arrays.asList(base));
+        argv.addAll(ioOptions());
+        return argv;
+    }
+
     public static Path routerctlBin() {
         return repoRoot().resolve("bin/routerctl");
     }
@@ -92,8 +117,8 @@ public final class Routerd implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         try {
-            return Sh.cmd(routerdBin().toString(), "--config", r.config.toString(), "--socket", r.socket.toString(),
-                    "--pidfile", r.pidfile.toString()).timeout(timeout).run();
+            return Sh.cmd(withIo(routerdBin().toString(), "--config", r.config.toString(), "--socket", r.socket.toString(),
+                    "--pidfile", r.pidfile.toString())).timeout(timeout).run();
         } finally {
             deleteTree(r.dir);
         }
@@ -104,8 +129,8 @@ public final class Routerd implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> argv = new ArrayList<>(List.of(routerdBin().toString(), "--config", config.toString(), "--socket", socket.toString(),
-                "--pidfile", pidfile.toString()));
+        List<String> argv = withIo(routerdBin().toString(), "--config", config.toString(), "--socket", socket.toString(),
+                "--pidfile", pidfile.toString());
         argv.addAll(options);
         proc = Sh.cmd(argv).start(dir, name);
         Cleanup.register(this);

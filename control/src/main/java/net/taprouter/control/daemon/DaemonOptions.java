@@ -20,6 +20,8 @@ public final class DaemonOptions {
     int workers = 1;
     /** CPUs to pin worker i's thread(s) to ({@code --cpus 0,1}: worker i on cpus[i mod n]); empty: not pinned. */
     int[] cpus = new int[0];
+    /** {@code --io}: how the dataplane waits for and moves frames (epoll, the default, or io_uring). */
+    net.taprouter.dataplane.io.IoMode io = net.taprouter.dataplane.io.IoMode.EPOLL;
     int maxClients = ControlServer.Limits.DEFAULT_MAX_CLIENTS;
     int maxRequest = Wire.DEFAULT_MAX_REQUEST;
 
@@ -56,6 +58,7 @@ public final class DaemonOptions {
                 }
                 case "--workers" -> o.workers = number(args, ++i, a, 1, net.taprouter.dataplane.agent.DataplaneConfig.MAX_WORKERS);
                 case "--cpus" -> o.cpus = cpuList(value(args, ++i, a));
+                case "--io" -> o.io = net.taprouter.dataplane.io.IoMode.parse(value(args, ++i, a));
                 case "--max-clients" -> o.maxClients = number(args, ++i, a, 1, 4096);
                 case "--max-request" -> o.maxRequest = number(args, ++i, a, 4096, Integer.MAX_VALUE - 8);
                 case "--daemon", "--log" -> throw new IllegalArgumentException(a + " is handled by bin/routerd (the launcher)");
@@ -116,7 +119,8 @@ public final class DaemonOptions {
 
     static String usage() {
         return "usage: routerd [--config FILE] [--socket PATH] [--pidfile PATH] [--group NAME]"
-            + " [--counters PATH] [--state PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--workers N] [--cpus LIST] [--warmup FRAMES]"
+            + " [--counters PATH] [--state PATH] [--metrics HOST:PORT] [--threads shared|dedicated] [--workers N] [--cpus LIST]"
+            + " [--io epoll|io_uring] [--warmup FRAMES]"
             + " [--max-clients N] [--max-request BYTES] [--daemon [--log FILE]]";
     }
 }

@@ -94,7 +94,7 @@ public final class RouterDaemon {
             .withWorkers(options.workers, options.cpus);
         Dataplane dataplane;
         try {
-            dataplane = new Dataplane(config);
+            dataplane = new Dataplane(config, options.io);
         } catch (RuntimeException e) {
             System.err.println("routerd: cannot start the dataplane: " + e.getMessage());
             return 1;
@@ -147,7 +147,8 @@ public final class RouterDaemon {
             if (options.pidfile != null) {
                 RuntimeFiles.writePidfile(Path.of(options.pidfile));
             }
-            System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports)");
+            System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports, io "
+                + dataplane.ioMode().label() + ")");
             startWarmup(options.warmupFrames);
             stop.await();
             if (dataplaneDied.get()) {

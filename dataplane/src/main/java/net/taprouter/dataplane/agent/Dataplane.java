@@ -18,7 +18,8 @@ import net.taprouter.dataplane.route.RouteTable;
 import net.taprouter.dataplane.stats.CounterFile;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.ForwardingLatency;
-import net.taprouter.dataplane.tap.Poller;
+import net.taprouter.dataplane.io.IoMode;
+import net.taprouter.dataplane.io.PortIo;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -28,7 +29,7 @@ import org.agrona.concurrent.CompositeAgent;
  * The assembled dataplane: frame pool, rings, tables, agents and their threads.
  *
  * <pre>
- *   TAPs ─epoll─▶ RxAgent ──descriptor ring──▶ ForwardingAgent ──write──▶ TAPs
+ *   TAPs ─epoll|io_uring─▶ RxAgent ──descriptor ring──▶ ForwardingAgent ──write──▶ TAPs
  *                   ▲                               │ (stage graph, neighbour table)
  *                   └──────── slot return ring ─────┘
  *   control thread: writes PortTable, InterfaceTable, RouteTable, NextHops, settings; sends command messages to
@@ -56,8 +57,8 @@ public final class Dataplane implements AutoCloseable {
 
     private final DataplaneConfig config;
     private final CounterFile counterFile;
-    /** Per worker: the epoll set of the queues it reads. */
-    private final Poller[] pollers;
+    /** Per worker: how it waits for its queues and moves frames (epoll, or io_uring: {@link PortIo}). */
+    private final PortIo[] pollers;
     private final PortTable ports = new PortTable();
     private final InterfaceTable interfaces = new InterfaceTable();
     private final DataplaneSettings settings = new DataplaneSettings();
@@ -75,13 +76,22 @@ public final class Dataplane implements AutoCloseable {
     private final java.util.List<Retiring> retiring = new java.util.ArrayList<>();
 
     public Dataplane(DataplaneConfig config) {
+        this(config, IoMode.EPOLL);
+    }
+
+    /**
+     * A dataplane whose worker waits and moves frames with {@code io}: epoll, or io_uring (if the
+     * kernel gives no ring, one line on stderr and epoll: see {@link #ioMode()} for what is in use).
+     * With io_uring the frame pool is registered as the ring's fixed buffer only if the system
+     * property {@code taprouter.uring.fixed} is {@code true}: registering pins the whole pool
+     * (~24 MiB resident) and measured no faster (bench/RESULTS.md, "Batched TAP I/O").
+     */
+    public Dataplane(DataplaneConfig config, IoMode io) {
         this.config = config;
         int n = config.workers();
         this.counterFile = CounterFile.create(config.counterFile(), config.maxCounters());
-        this.pollers = new Poller[n];
-        for (int w = 0; w < n; w++) {
-            pollers[w] = new Poller(64);
-        }
+        this.pollers = new PortIo[n]; // made with each worker's pool below
+        boolean fixed = Boolean.getBoolean("taprouter.uring.fixed");
         this.epochs = new ReaderEpochs(2 * n, this::wakeAll); // worker w: RX reader 2w, forwarding reader 2w + 1
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
         this.nextHops = new NextHops(config.nextHops(), epochs);
@@ -94,12 +104,16 @@ public final class Dataplane implements AutoCloseable {
         this.forwarding = new ForwardingAgent[n];
         for (int w = 0; w < n; w++) { // the workers' counter shards first (shard w = worker w)
             pools[w] = new FramePool(config.frameSlots(), config.slotSize(), config.largeSlots());
+            pollers[w] = PortIo.open(io, pools[w], fixed);
             slotReturns[w] = new SlotReturnRing(pools[w]);
             rings[w] = new DescriptorRing(pools[w].slotCount());
             // with NAT on, worker 0 tracks every flow (see steerToFirstQueue); the others drop what they still read
             Worker worker = Worker.build(tables, pools[w], slotReturns[w], counterFile, WorkerSizes.of(config),
                 w == 0 ? ConntrackHooks.all() : ConntrackHooks.otherWorker());
             worker.context().releaseToPool(!config.dedicatedThreads());
+            if (!config.dedicatedThreads()) {
+                worker.context().batchIo(pollers[w]); // one thread: its ring writes too (dedicated: the RX thread owns the ring)
+            }
             worker.context().peers(peers[w]);
             forwarding[w] = worker.agent(rings[w], epochs, 2 * w + 1, latency);
             forwarding[w].latencyWriter(w);
@@ -153,8 +167,10 @@ public final class Dataplane implements AutoCloseable {
 
     /** Rouses every worker idling in epoll (a command for it, a grace period). */
     private void wakeAll() {
-        for (Poller poller : pollers) {
-            poller.wakeup();
+        for (PortIo poller : pollers) {
+            if (poller != null) {
+                poller.wakeup();
+            }
         }
     }
 
@@ -235,6 +251,11 @@ public final class Dataplane implements AutoCloseable {
         });
     }
 
+    /** How the workers wait and moves frames: what was asked for, or epoll when io_uring was unavailable. */
+    public IoMode ioMode() {
+        return pollers[0].mode();
+    }
+
     /** Largest IP MTU a port may have: what a frame slot holds minus the Ethernet header. */
     public int maxMtu() {
         return config.slotSize() - net.taprouter.dataplane.buffer.FramePool.HEADROOM - 14;
@@ -307,7 +328,7 @@ public final class Dataplane implements AutoCloseable {
     }
 
     /** The poller of the worker that reads queue {@code q} of every port. */
-    private Poller pollerOf(int q) {
+    private PortIo pollerOf(int q) {
         return pollers[q % pollers.length];
     }
 
@@ -497,7 +518,7 @@ public final class Dataplane implements AutoCloseable {
         for (Retiring r : retiring) {
             closeOnce(r);
         }
-        for (Poller poller : pollers) {
+        for (PortIo poller : pollers) {
             poller.close();
         }
         counterFile.close();

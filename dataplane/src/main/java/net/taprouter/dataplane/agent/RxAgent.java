@@ -12,14 +12,16 @@ import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.pipeline.Offload;
-import net.taprouter.dataplane.tap.Poller;
+import net.taprouter.dataplane.io.PortIo;
 import net.taprouter.dataplane.wire.VirtioNetHeaderView;
 import org.agrona.concurrent.Agent;
 
 /**
- * Reads frames from every ready TAP queue of its poller (one RX agent per worker: its poller
- * watches the queues this worker reads, the token naming port and queue: {@link #token}) into free frame slots (one batched {@link FrameIo#read(FrameBatch)}
- * of up to {@link #READ_BATCH} frames per ready port per round) and passes their descriptors to the
+ * Reads frames from every ready TAP queue of its worker (one RX agent per worker: its {@link PortIo}
+ * watches the queues this worker reads, the token naming port and queue: {@link #token}) into free
+ * frame slots (one batched read of up to {@link #READ_BATCH} frames per ready port per round,
+ * through the worker's {@link PortIo}: epoll and one read(2) per frame, or io_uring and one system
+ * call per batch) and passes their descriptors to the
  * forwarding agent's ring. Owns the {@link FramePool} free list (slots come back through the
  * {@link SlotReturnRing}). A TAP that fails ({@link FrameIo#GONE}: its namespace vanished; or
  * {@link FrameIo#FAILED}) takes its port down with one log line and leaves the poller; the other
@@ -47,7 +49,7 @@ public final class RxAgent implements Agent {
     /** Frames read from one port before looking at the others. */
     static final int READ_BATCH = 32;
 
-    private final Poller poller;
+    private final PortIo poller;
     private final PortTable ports;
     private final FramePool pool;
     private final SlotReturnRing slotReturns;
@@ -62,7 +64,7 @@ public final class RxAgent implements Agent {
     private final FrameBatch batch = new FrameBatch(READ_BATCH);
     private final VirtioNetHeaderView header = new VirtioNetHeaderView();
 
-    public RxAgent(Poller poller, PortTable ports, FramePool pool, SlotReturnRing slotReturns, DescriptorRing ring,
+    public RxAgent(PortIo poller, PortTable ports, FramePool pool, SlotReturnRing slotReturns, DescriptorRing ring,
                    DataplaneCounters counters, ReaderEpochs epochs, int readerIndex) {
         this.poller = poller;
         this.ports = ports;
@@ -137,7 +139,7 @@ public final class RxAgent implements Agent {
         long rxNanos = System.nanoTime();
         int frames;
         try {
-            frames = device.read(batch);
+            frames = poller.read(device, batch);
         } catch (RuntimeException e) { // a bug in a device: its slots are not lost with it
             for (int i = 0; i < slots; i++) {
                 pool.free(batch.tag(i));

@@ -180,6 +180,15 @@ public final class ForwardingContext {
     }
 
     /**
+     * How this worker's queued frames are written ({@code Transmitter.flush}): each device's own
+     * batch write (default), or the worker's io_uring (set before the worker runs, by the thread
+     * that will run it or before that thread starts).
+     */
+    public void batchIo(net.taprouter.dataplane.port.BatchIo io) {
+        transmitter.batchIo(io);
+    }
+
+    /**
      * Counts the end of {@code packet} as a drop for {@code reason}, without releasing its slot
      * (the slot goes on as an ICMP error or a reset, or the caller releases it): a received frame
      * as {@code drop.<reason>} and on its ingress port's rx_drops, a packet the router originated

@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.port.BatchIo;
 import net.taprouter.dataplane.port.FrameBatch;
 import net.taprouter.dataplane.port.FrameIo;
 import net.taprouter.dataplane.port.Port;
@@ -14,8 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Input: frames in pool slots ({@link #enqueue}: they wait here, their slots held) and frames
  * in other buffers ({@link #transmitNow}: an ARP request, a fragment; written at once). Output:
- * {@link #flush} writes the queued frames with one batched {@link FrameIo#write(FrameBatch)} per
- * egress port, in arrival order per port, then releases their slots. The agent flushes after each
+ * {@link #flush} writes the queued frames with one batched write per egress port (the device's
+ * {@link FrameIo#write(FrameBatch)}, or the worker's io_uring: {@link BatchIo}), in arrival order per port, then releases their slots. The agent flushes after each
  * batch of received frames; a full queue flushes itself, and {@link #transmitNow} flushes first so
  * a port's frames never overtake each other.
  *
@@ -60,6 +61,8 @@ public final class Transmitter {
     private static final byte FLOOD_COUNTED = 1;
     private static final byte FLOOD_UNCOUNTED = 2;
     private final FrameBatch batch = new FrameBatch(QUEUE);
+    /** Who writes a port's batch: the device itself, or the worker's io_uring. */
+    private BatchIo io = BatchIo.DIRECT;
 
     Transmitter(ForwardingContext context) {
         this.context = context;
@@ -67,6 +70,10 @@ public final class Transmitter {
         this.counters = context.counters;
         this.shard = context.counters.shard();
         this.poolAddress = context.buffer.addressOffset();
+    }
+
+    void batchIo(BatchIo io) {
+        this.io = io;
     }
 
     /**
@@ -140,7 +147,7 @@ public final class Transmitter {
         }
         FrameIo device = port.txQueue(shard); // this worker's own fd of the port
         try {
-            device.write(batch);
+            io.write(device, batch);
         } catch (RuntimeException e) { // a bug: it costs these frames, never the thread
             for (int k = 0; k < count; k++) {
                 end(batch.tag(k), DropReason.INTERNAL_ERROR);

@@ -476,7 +476,14 @@ public final class TapDevice implements FrameIo {
         if (closed.get()) {
             return failed(LibC.EBADF, false);
         }
-        int n = rawRead(address - headroom, capacity + headroom);
+        return readResult(rawRead(address - headroom, capacity + headroom));
+    }
+
+    /**
+     * The frame length or status of a read of this device's fd, header included, that returned
+     * {@code n} (bytes, or -errno): for reads made elsewhere (the worker's io_uring). Never allocates.
+     */
+    public int readResult(int n) {
         if (n > headroom) {
             return n - headroom;
         }
@@ -500,7 +507,11 @@ public final class TapDevice implements FrameIo {
         if (closed.get()) {
             return failed(LibC.EBADF, true);
         }
-        int n = rawWrite(address - headroom, length + headroom);
+        return writeResult(rawWrite(address - headroom, length + headroom));
+    }
+
+    /** As {@link #readResult} for a write that returned {@code n}. */
+    public int writeResult(int n) {
         if (n >= 0) {
             return n - headroom;
         }

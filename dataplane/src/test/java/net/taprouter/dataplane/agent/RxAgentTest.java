@@ -72,7 +72,7 @@ class RxAgentTest {
         port = new Port(3, "p3", device, new PortCounters(counterFile, "p3." + slots));
         ports.put(port);
         poller.add(device.fd(), port.index());
-        rx = new RxAgent(poller, ports, pool, new SlotReturnRing(pool), ring, counters, new ReaderEpochs(1, () -> { }), 0);
+        rx = new RxAgent(new net.taprouter.dataplane.io.EpollPortIo(poller), ports, pool, new SlotReturnRing(pool), ring, counters, new ReaderEpochs(1, () -> { }), 0);
     }
 
     @AfterEach

@@ -71,6 +71,7 @@ public final class CtlDaemon implements AutoCloseable {
         List<String> argv = new ArrayList<>(List.of(Routerd.routerdBin().toString(), "--config", config.toString(),
                 "--socket", socket.toString(), "--pidfile", pidfile.toString()));
         argv.addAll(Arrays.asList(extra));
+        argv.addAll(Routerd.ioOptions());
         proc = Sh.cmd(argv).start(dir, name);
         Cleanup.register(this);
         awaitReady();
