@@ -23,7 +23,10 @@ class GcSteadyScriptTest {
     @Test
     void theDataplaneAllocatesNothingWhileForwardingIperf3() {
         Namespaces.assumeNetnsCapable();
-        Sh.Result r = Sh.cmd(Routerd.repoRoot().resolve("tools/gc-steady").toString(), "--seconds", "5").timeoutSeconds(100).run();
+        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(Routerd.repoRoot().resolve("tools/gc-steady").toString(),
+            "--seconds", "5"));
+        argv.addAll(Routerd.ioOptions()); // both I/O modes (the tools module runs the suite in each)
+        Sh.Result r = Sh.cmd(argv).timeoutSeconds(100).run();
         System.out.println(r.out());
         assertEquals(0, r.exit(), r.describe());
         Matcher m = DATAPLANE_ROW.matcher(r.out());

@@ -20,8 +20,8 @@ public final class DaemonOptions {
     int workers = 1;
     /** CPUs to pin worker i's thread(s) to ({@code --cpus 0,1}: worker i on cpus[i mod n]); empty: not pinned. */
     int[] cpus = new int[0];
-    /** {@code --io}: how the dataplane waits for and moves frames (epoll, the default, or io_uring). */
-    net.taprouter.dataplane.io.IoMode io = net.taprouter.dataplane.io.IoMode.EPOLL;
+    /** {@code --io}: how the dataplane waits for and moves frames (io_uring, the default, or epoll; epoll also where the kernel gives no ring). */
+    net.taprouter.dataplane.io.IoMode io = net.taprouter.dataplane.io.IoMode.IO_URING;
     int maxClients = ControlServer.Limits.DEFAULT_MAX_CLIENTS;
     int maxRequest = Wire.DEFAULT_MAX_REQUEST;
 

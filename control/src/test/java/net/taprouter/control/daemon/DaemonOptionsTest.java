@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class DaemonOptionsTest {
     @Test
     void ioDefaultsToEpollAndTakesIoUring() {
-        assertEquals(IoMode.EPOLL, DaemonOptions.parse(new String[0]).io);
+        assertEquals(IoMode.IO_URING, DaemonOptions.parse(new String[0]).io);
         assertEquals(IoMode.IO_URING, DaemonOptions.parse(new String[] {"--io", "io_uring"}).io);
         assertEquals(IoMode.EPOLL, DaemonOptions.parse(new String[] {"--io", "epoll"}).io);
     }
