@@ -37,62 +37,82 @@ public final class ConntrackInStage implements Stage {
         this.table = context.conntrack;
     }
 
+    /**
+     * The common case (a tracked packet of a known flow) is kept small enough for the JIT to
+     * inline it into the hook (HotSpot inlines hot methods up to 325 bytecodes); the rest is in
+     * {@link #other}, {@link #known} and {@link #begin}.
+     */
     @Override
     public Stage process(Packet packet) {
         Ipv4View ip = packet.ip;
         int kind = key.extract(context.buffer, ip);
         if (kind != FlowKey.TRACKED) {
-            switch (kind) {
-                case FlowKey.MALFORMED -> {
-                    table.stats().invalid++;
-                    packet.ctFlow = ConntrackTable.CT_INVALID;
-                }
-                case FlowKey.ICMP_ERROR -> related(packet, ip);
-                default -> {
-                    if (ip.fragmentOffset() != 0) {
-                        laterFragment(packet, ip);
-                    } else {
-                        packet.ctFlow = ConntrackTable.CT_UNTRACKED;
-                    }
-                }
-            }
+            other(packet, ip, kind);
             return HookStage.ACCEPT;
         }
         int now = table.seconds(context.nowNanos);
-        int ref = table.lookup(key.protocol, key.source, key.destination, key.ports, now);
-        if (ref != FlowTable.NONE) {
-            int found = ref;
-            ref = table.track(ref, key, ip.totalLength(), now);
-            if (ref >= 0) {
-                packet.ctFlow = ref;
-                table.translateDestination(ref, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
-                return HookStage.ACCEPT;
-            }
-            if (ref == ConntrackTable.CT_INVALID) {
-                // a segment of a known flow the state machine or the window refuses: translated all the same, so that it
-                // is dropped as forwarded (conntrack_invalid at postrouting) instead of reaching the router's own TCP
-                // (a reset from the NAT address would end the flow that a late retransmission belongs to)
-                table.translateDestination(found, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
-                packet.ctFlow = ConntrackTable.CT_INVALID;
-                return HookStage.ACCEPT;
-            }
-            // CT_NEW: a SYN reopened a closed flow, which is gone: a new one starts
+        int found = table.lookup(key.protocol, key.source, key.destination, key.ports, now);
+        if (found == FlowTable.NONE) {
+            begin(packet);
+            return HookStage.ACCEPT;
         }
+        int ref = table.track(found, key, ip.totalLength(), now);
+        if (ref < 0) {
+            known(packet, found, ref);
+            return HookStage.ACCEPT;
+        }
+        packet.ctFlow = ref;
+        table.translateDestination(ref, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
+        return HookStage.ACCEPT;
+    }
+
+    /** A packet without a tuple: malformed, an ICMP error, a later fragment, untracked ICMP. */
+    private void other(Packet packet, Ipv4View ip, int kind) {
+        switch (kind) {
+            case FlowKey.MALFORMED -> {
+                table.stats().invalid++;
+                packet.ctFlow = ConntrackTable.CT_INVALID;
+            }
+            case FlowKey.ICMP_ERROR -> related(packet, ip);
+            default -> {
+                if (ip.fragmentOffset() != 0) {
+                    laterFragment(packet, ip);
+                } else {
+                    packet.ctFlow = ConntrackTable.CT_UNTRACKED;
+                }
+            }
+        }
+    }
+
+    /** Flow {@code found} refused the packet ({@link ConntrackTable#track} gave {@code result}: invalid, or new). */
+    private void known(Packet packet, int found, int result) {
+        if (result == ConntrackTable.CT_INVALID) {
+            // a segment of a known flow the state machine or the window refuses: translated all the same, so that it
+            // is dropped as forwarded (conntrack_invalid at postrouting) instead of reaching the router's own TCP
+            // (a reset from the NAT address would end the flow that a late retransmission belongs to)
+            table.translateDestination(found, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
+            packet.ctFlow = ConntrackTable.CT_INVALID;
+            return;
+        }
+        begin(packet); // CT_NEW: a SYN reopened a closed flow, which is gone: a new one starts
+    }
+
+    /** A packet without a flow: may it start one? ({@code CT_NEW} with its tuple, else untracked or invalid.) */
+    private void begin(Packet packet) {
         if (!key.creates) {
             packet.ctFlow = ConntrackTable.CT_UNTRACKED;
-            return HookStage.ACCEPT;
+            return;
         }
         if (key.protocol == NatRewrite.PROTO_TCP
             && TcpStates.next(FlowTable.ORIGINAL, TcpStates.kind(key.tcpFlags), TcpStates.NONE) >= TcpStates.COUNT) {
             table.stats().invalid++; // only a SYN (or, picked up mid-stream, an ACK) starts a TCP flow
             packet.ctFlow = ConntrackTable.CT_INVALID;
-            return HookStage.ACCEPT;
+            return;
         }
         packet.ctFlow = ConntrackTable.CT_NEW;
         packet.ctOrigSrc = key.source;
         packet.ctOrigDst = key.destination;
         packet.ctOrigPorts = key.ports;
-        return HookStage.ACCEPT;
     }
 
     /** An ICMP error: RELATED to the flow of the packet it quotes (translated like it), else untracked. */

@@ -230,74 +230,91 @@ public final class ConntrackTable {
         return result;
     }
 
+    /** {@link #track} without events. UDP, ICMP and others here (small: it inlines), TCP in {@link #trackTcp}. */
     private int trackState(int ref, FlowKey key, int length, int now) {
+        int protocol = key.protocol;
+        if (protocol == NatRewrite.PROTO_TCP) {
+            return trackTcp(ref, key, length, now);
+        }
         int flow = ref >>> 1;
         int dir = ref & 1;
         ConntrackTimeouts timeouts = config.timeouts();
         int flags = flows.flags(flow);
         boolean seenReply = (flags & FlowTable.SEEN_REPLY) != 0;
         int timeout;
-        switch (key.protocol) {
-            case NatRewrite.PROTO_TCP -> {
-                int kind = TcpStates.kind(key.tcpFlags);
-                int old = flows.state(flow);
-                if (dir == FlowTable.ORIGINAL && kind == TcpStates.SEG_SYN
-                    && (old == TcpStates.TIME_WAIT || old == TcpStates.CLOSE)) {
-                    remove(flow); // the kernel kills the old entry and tracks the SYN as new
-                    return CT_NEW;
-                }
-                int next = TcpStates.next(dir, kind, old);
-                if (next == TcpStates.INVALID) {
-                    stats.invalid++;
-                    return CT_INVALID;
-                }
-                if (next == TcpStates.IGNORE) {
-                    stats.ignore++;
-                    flows.account(flow, dir, length);
-                    return ref;
-                }
-                if (!TcpWindow.inWindow(flows, flow, dir, old, key)) {
-                    stats.invalid++; // out of window: the state stays as it was
-                    return CT_INVALID;
-                }
-                flows.state(flow, next);
-                timeout = timeouts.tcp(next);
-                if (!seenReply) {
-                    if (kind == TcpStates.SEG_RST) {
-                        // "if the only reply is a RST" the connection never was: gone at once (this packet still passes, translated)
-                        flows.account(flow, dir, length);
-                        flows.expires(flow, now);
-                        return ref;
-                    }
-                    if (kind == TcpStates.SEG_SYN && old == TcpStates.SYN_SENT) {
-                        flows.account(flow, dir, length); // a retransmitted SYN does not renew the timeout
-                        return ref;
-                    }
-                    if (next == TcpStates.ESTABLISHED) {
-                        timeout = Math.min(timeout, timeouts.tcp(ConntrackTimeouts.TCP_UNACKNOWLEDGED));
-                    }
-                } else if ((flags & FlowTable.ASSURED) == 0 && next == TcpStates.ESTABLISHED
-                    && (old == TcpStates.SYN_RECV || old == TcpStates.ESTABLISHED)) {
-                    flows.addFlags(flow, FlowTable.ASSURED);
-                }
+        if (protocol == NatRewrite.PROTO_UDP) {
+            if (seenReply && now - flows.tcp(flow, FlowTable.ORIGINAL, 0) >= UDP_STREAM_AFTER) {
+                timeout = timeouts.udp(true);
+                flows.addFlags(flow, FlowTable.ASSURED);
+            } else {
+                timeout = timeouts.udp(false);
             }
-            case NatRewrite.PROTO_UDP -> {
-                if (seenReply && now - flows.tcp(flow, FlowTable.ORIGINAL, 0) >= UDP_STREAM_AFTER) {
-                    timeout = timeouts.udp(true);
-                    flows.addFlags(flow, FlowTable.ASSURED);
-                } else {
-                    timeout = timeouts.udp(false);
-                }
-            }
-            case NatRewrite.PROTO_ICMP -> timeout = timeouts.icmp();
-            default -> timeout = timeouts.generic();
+        } else if (protocol == NatRewrite.PROTO_ICMP) {
+            timeout = timeouts.icmp();
+        } else {
+            timeout = timeouts.generic();
         }
+        return refreshed(ref, flow, dir, seenReply, timeout, length, now);
+    }
+
+    /** The end of tracking a packet the flow accepts: SEEN_REPLY, the new expiry, the counters. */
+    private int refreshed(int ref, int flow, int dir, boolean seenReply, int timeout, int length, int now) {
         if (dir == FlowTable.REPLY && !seenReply) {
             flows.addFlags(flow, FlowTable.SEEN_REPLY);
         }
         flows.expires(flow, now + timeout);
         flows.account(flow, dir, length);
         return ref;
+    }
+
+    private int trackTcp(int ref, FlowKey key, int length, int now) {
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        ConntrackTimeouts timeouts = config.timeouts();
+        int flags = flows.flags(flow);
+        boolean seenReply = (flags & FlowTable.SEEN_REPLY) != 0;
+        int kind = TcpStates.kind(key.tcpFlags);
+        int old = flows.state(flow);
+        if (dir == FlowTable.ORIGINAL && kind == TcpStates.SEG_SYN
+            && (old == TcpStates.TIME_WAIT || old == TcpStates.CLOSE)) {
+            remove(flow); // the kernel kills the old entry and tracks the SYN as new
+            return CT_NEW;
+        }
+        int next = TcpStates.next(dir, kind, old);
+        if (next == TcpStates.INVALID) {
+            stats.invalid++;
+            return CT_INVALID;
+        }
+        if (next == TcpStates.IGNORE) {
+            stats.ignore++;
+            flows.account(flow, dir, length);
+            return ref;
+        }
+        if (!TcpWindow.inWindow(flows, flow, dir, old, key)) {
+            stats.invalid++; // out of window: the state stays as it was
+            return CT_INVALID;
+        }
+        flows.state(flow, next);
+        int timeout = timeouts.tcp(next);
+        if (!seenReply) {
+            if (kind == TcpStates.SEG_RST) {
+                // "if the only reply is a RST" the connection never was: gone at once (this packet still passes, translated)
+                flows.account(flow, dir, length);
+                flows.expires(flow, now);
+                return ref;
+            }
+            if (kind == TcpStates.SEG_SYN && old == TcpStates.SYN_SENT) {
+                flows.account(flow, dir, length); // a retransmitted SYN does not renew the timeout
+                return ref;
+            }
+            if (next == TcpStates.ESTABLISHED) {
+                timeout = Math.min(timeout, timeouts.tcp(ConntrackTimeouts.TCP_UNACKNOWLEDGED));
+            }
+        } else if ((flags & FlowTable.ASSURED) == 0 && next == TcpStates.ESTABLISHED
+            && (old == TcpStates.SYN_RECV || old == TcpStates.ESTABLISHED)) {
+            flows.addFlags(flow, FlowTable.ASSURED);
+        }
+        return refreshed(ref, flow, dir, seenReply, timeout, length, now);
     }
 
     /**

@@ -45,9 +45,13 @@ public final class FlowKey {
     /** May this packet start a flow? (ICMP: only queries, not their replies.) */
     public boolean creates;
 
-    /** Reads the tuple of the packet {@code ip} is wrapped over (its header already checked). */
+    /**
+     * Reads the tuple of the packet {@code ip} is wrapped over (its header already checked). Kept
+     * small (UDP and the dispatch here, TCP and ICMP in their own methods) so that it inlines.
+     */
     public int extract(DirectBuffer buffer, Ipv4View ip) {
-        protocol = ip.protocol();
+        int protocol = ip.protocol();
+        this.protocol = protocol;
         source = ip.source();
         destination = ip.destination();
         ports = 0;
@@ -56,59 +60,64 @@ public final class FlowKey {
         if (ip.fragmentOffset() != 0) {
             return UNTRACKED;
         }
-        l4 = ip.payloadOffset();
+        int l4 = ip.payloadOffset();
+        this.l4 = l4;
         int length = ip.totalLength() - ip.headerLength();
-        switch (protocol) {
-            case NatRewrite.PROTO_TCP -> {
-                if (length < 20) {
-                    return MALFORMED;
-                }
-                int offset = (buffer.getByte(l4 + 12) & 0xF0) >>> 2;
-                if (offset < 20 || offset > length) {
-                    return MALFORMED; // as the kernel's tcp_error: a truncated header
-                }
-                ports = buffer.getInt(l4, ByteOrder.BIG_ENDIAN);
-                tcpFlags = buffer.getByte(l4 + 13) & 0xFF;
-                seq = buffer.getInt(l4 + 4, ByteOrder.BIG_ENDIAN);
-                ack = buffer.getInt(l4 + 8, ByteOrder.BIG_ENDIAN);
-                window = buffer.getShort(l4 + 14, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-                end = seq + length - offset + (tcpFlags & 0x02) / 0x02 + (tcpFlags & 0x01);
-                sack = ack;
-                windowScale = -1;
-                sackPermitted = false;
-                if (offset > 20) {
-                    options(buffer, l4 + 20, l4 + offset);
-                }
-                return TRACKED;
+        if (protocol == NatRewrite.PROTO_UDP) {
+            if (length < 8) {
+                return MALFORMED;
             }
-            case NatRewrite.PROTO_UDP -> {
-                if (length < 8) {
-                    return MALFORMED;
-                }
-                ports = buffer.getInt(l4, ByteOrder.BIG_ENDIAN);
-                return TRACKED;
-            }
-            case NatRewrite.PROTO_ICMP -> {
-                if (length < 8) {
-                    return MALFORMED;
-                }
-                int type = buffer.getByte(l4) & 0xFF;
-                int code = buffer.getByte(l4 + 1) & 0xFF;
-                if (isError(type)) {
-                    return ICMP_ERROR;
-                }
-                int reply = replyType(type);
-                if (reply < 0) {
-                    return UNTRACKED;
-                }
-                creates = isRequest(type);
-                ports = (buffer.getShort(l4 + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 16 | type << 8 | code;
-                return TRACKED;
-            }
-            default -> {
-                return TRACKED;
-            }
+            ports = buffer.getInt(l4, ByteOrder.BIG_ENDIAN);
+            return TRACKED;
         }
+        if (protocol == NatRewrite.PROTO_TCP) {
+            return tcp(buffer, l4, length);
+        }
+        if (protocol == NatRewrite.PROTO_ICMP) {
+            return icmp(buffer, l4, length);
+        }
+        return TRACKED;
+    }
+
+    private int tcp(DirectBuffer buffer, int l4, int length) {
+        if (length < 20) {
+            return MALFORMED;
+        }
+        int offset = (buffer.getByte(l4 + 12) & 0xF0) >>> 2;
+        if (offset < 20 || offset > length) {
+            return MALFORMED; // as the kernel's tcp_error: a truncated header
+        }
+        ports = buffer.getInt(l4, ByteOrder.BIG_ENDIAN);
+        tcpFlags = buffer.getByte(l4 + 13) & 0xFF;
+        seq = buffer.getInt(l4 + 4, ByteOrder.BIG_ENDIAN);
+        ack = buffer.getInt(l4 + 8, ByteOrder.BIG_ENDIAN);
+        window = buffer.getShort(l4 + 14, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        end = seq + length - offset + (tcpFlags & 0x02) / 0x02 + (tcpFlags & 0x01);
+        sack = ack;
+        windowScale = -1;
+        sackPermitted = false;
+        if (offset > 20) {
+            options(buffer, l4 + 20, l4 + offset);
+        }
+        return TRACKED;
+    }
+
+    private int icmp(DirectBuffer buffer, int l4, int length) {
+        if (length < 8) {
+            return MALFORMED;
+        }
+        int type = buffer.getByte(l4) & 0xFF;
+        int code = buffer.getByte(l4 + 1) & 0xFF;
+        if (isError(type)) {
+            return ICMP_ERROR;
+        }
+        int reply = replyType(type);
+        if (reply < 0) {
+            return UNTRACKED;
+        }
+        creates = isRequest(type);
+        ports = (buffer.getShort(l4 + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF) << 16 | type << 8 | code;
+        return TRACKED;
     }
 
     /** TCP options (as the kernel's tcp_options and tcp_sack read them): window scale, SACK permitted, SACK blocks. */
