@@ -1,7 +1,6 @@
 package net.taprouter.bench;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,31 +9,19 @@ import java.util.concurrent.TimeUnit;
 
 import net.taprouter.dataplane.agent.DataplaneConfig;
 import net.taprouter.dataplane.agent.Worker;
-import net.taprouter.dataplane.agent.WorkerSizes;
 import net.taprouter.dataplane.conntrack.NatRule;
 import net.taprouter.dataplane.conntrack.NatRuleSet;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.fib.NextHops;
-import net.taprouter.dataplane.pipeline.DataplaneSettings;
 import net.taprouter.dataplane.pipeline.ForwardingContext;
 import net.taprouter.dataplane.pipeline.ForwardingGraph;
 import net.taprouter.dataplane.pipeline.Packet;
-import net.taprouter.dataplane.pipeline.PublishedTables;
-import net.taprouter.dataplane.iface.Interface;
-import net.taprouter.dataplane.iface.InterfaceAddress;
-import net.taprouter.dataplane.iface.InterfaceTable;
-import net.taprouter.dataplane.port.Port;
-import net.taprouter.dataplane.port.PortCounters;
-import net.taprouter.dataplane.port.PortTable;
-import net.taprouter.dataplane.route.GracePeriod;
 import net.taprouter.dataplane.route.PrefixFile;
 import net.taprouter.dataplane.route.RouteTable;
-import net.taprouter.dataplane.stats.CounterFile;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.stats.Event;
-import net.taprouter.dataplane.wire.Checksum;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.Ipv4View;
@@ -200,26 +187,12 @@ public class ForwardingBenchmark {
         pool = new FramePool(slots, defaults.slotSize());
         frames = pool.buffer();
         slotReturns = new SlotReturnRing(pool);
-        CounterFile counterFile = CounterFile.create(null, defaults.maxCounters());
-        PortTable ports = new PortTable();
-        InterfaceTable interfaces = new InterfaceTable();
-        RouteTable routes = new RouteTable(defaults.tbl8Groups(), GracePeriod.NONE);
-        NextHops nextHops = new NextHops(defaults.nextHops(), GracePeriod.NONE);
-        // the worker (its counter shard) before the ports' counters; with conntrack at its hooks, as routerd runs
-        Worker worker = Worker.build(new PublishedTables(ports, interfaces, routes, nextHops, new DataplaneSettings()), pool, slotReturns,
-            counterFile, WorkerSizes.of(defaults), net.taprouter.dataplane.conntrack.ConntrackHooks.all());
         sinkIn = new MemoryFrameSink("ns1-veth0");
         sinkOut = new MemoryFrameSink("ns2-veth0");
-        Port gw0 = new Port(PORT_IN, "gw0", sinkIn, new PortCounters(counterFile, "gw0"));
-        Port gw1 = new Port(PORT_OUT, "gw1", sinkOut, new PortCounters(counterFile, "gw1"));
-        Interface if0 = Interface.forPort(PORT_IN, gw0, MAC_GW0, 1500);
-        Interface if1 = Interface.forPort(PORT_OUT, gw1, MAC_GW1, 1500);
-        if0.addresses(new InterfaceAddress[]{new InterfaceAddress(GW0, 24)});
-        if1.addresses(new InterfaceAddress[]{new InterfaceAddress(GW1, 24)});
-        interfaces.put(if0);
-        interfaces.put(if1);
-        ports.put(gw0);
-        ports.put(gw1);
+        BenchRouter router = new BenchRouter(defaults, pool, slotReturns, sinkIn, sinkOut);
+        Worker worker = router.worker;
+        RouteTable routes = router.routes;
+        NextHops nextHops = router.nextHops;
 
         counters = worker.counters();
         context = worker.context();
@@ -270,13 +243,6 @@ public class ForwardingBenchmark {
             destination = new int[]{HOST2};
         }
         destinationMask = destination.length - 1;
-        // as routerd installs them: connected /24s, the router's own /32s, the subnet broadcasts
-        routes.add(GW0 & Ipv4Address.mask(24), 24, nextHops.acquire(NextHops.TYPE_CONNECTED, PORT_IN, 0));
-        routes.add(GW1 & Ipv4Address.mask(24), 24, nextHops.acquire(NextHops.TYPE_CONNECTED, PORT_OUT, 0));
-        routes.add(GW0, 32, nextHops.acquire(NextHops.TYPE_LOCAL, PORT_IN, 0));
-        routes.add(GW1, 32, nextHops.acquire(NextHops.TYPE_LOCAL, PORT_OUT, 0));
-        routes.add(GW0 | 0xFF, 32, nextHops.acquire(NextHops.TYPE_BROADCAST, PORT_IN, 0));
-        routes.add(GW1 | 0xFF, 32, nextHops.acquire(NextHops.TYPE_BROADCAST, PORT_OUT, 0));
 
         template = new UnsafeBuffer(BufferUtil.allocateDirectAligned(2048, 64));
         buildFrame(template, frameSize, destination[0]);
