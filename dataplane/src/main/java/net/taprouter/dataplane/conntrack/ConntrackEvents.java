@@ -1,6 +1,5 @@
 package net.taprouter.dataplane.conntrack;
 
-import net.taprouter.dataplane.event.EventRing;
 import net.taprouter.dataplane.event.EventTap;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -33,35 +32,23 @@ public final class ConntrackEvents {
 
     /** Writes event {@code kind} of {@code flow} (still in {@code flows}) to every session that wants it. */
     void emit(int kind, FlowTable flows, int flow, int now) {
-        EventTap.Session[] sessions = tap.sessions();
-        for (int i = 0; i < sessions.length; i++) {
-            EventTap.Session s = sessions[i];
-            if (!s.wants(kind)) {
-                continue;
-            }
-            EventRing ring = s.ring();
-            int at = ring.claim(kind, RECORD);
-            if (at < 0) {
-                continue;
-            }
-            MutableDirectBuffer b = ring.buffer();
-            b.putInt(at, flows.id(flow));
-            b.putInt(at + 4, flows.protocol(flow));
-            b.putInt(at + 8, flows.state(flow));
-            b.putInt(at + 12, Math.max(0, flows.expires(flow) - now));
-            b.putInt(at + 16, flows.source(flow, FlowTable.ORIGINAL));
-            b.putInt(at + 20, flows.destination(flow, FlowTable.ORIGINAL));
-            b.putInt(at + 24, flows.ports(flow, FlowTable.ORIGINAL));
-            b.putInt(at + 28, flows.source(flow, FlowTable.REPLY));
-            b.putInt(at + 32, flows.destination(flow, FlowTable.REPLY));
-            b.putInt(at + 36, flows.ports(flow, FlowTable.REPLY));
-            b.putInt(at + 40, flows.flags(flow));
-            b.putInt(at + 44, (int) flows.packets(flow, FlowTable.ORIGINAL));
-            b.putInt(at + 48, (int) flows.packets(flow, FlowTable.REPLY));
-            b.putLong(at + 52, flows.bytes(flow, FlowTable.ORIGINAL));
-            b.putLong(at + 60, flows.bytes(flow, FlowTable.REPLY));
-            ring.commit(at);
-        }
+        MutableDirectBuffer b = tap.record;
+        b.putInt(0, flows.id(flow));
+        b.putInt(4, flows.protocol(flow));
+        b.putInt(8, flows.state(flow));
+        b.putInt(12, Math.max(0, flows.expires(flow) - now));
+        b.putInt(16, flows.source(flow, FlowTable.ORIGINAL));
+        b.putInt(20, flows.destination(flow, FlowTable.ORIGINAL));
+        b.putInt(24, flows.ports(flow, FlowTable.ORIGINAL));
+        b.putInt(28, flows.source(flow, FlowTable.REPLY));
+        b.putInt(32, flows.destination(flow, FlowTable.REPLY));
+        b.putInt(36, flows.ports(flow, FlowTable.REPLY));
+        b.putInt(40, flows.flags(flow));
+        b.putInt(44, (int) flows.packets(flow, FlowTable.ORIGINAL));
+        b.putInt(48, (int) flows.packets(flow, FlowTable.REPLY));
+        b.putLong(52, flows.bytes(flow, FlowTable.ORIGINAL));
+        b.putLong(60, flows.bytes(flow, FlowTable.REPLY));
+        tap.publish(kind, RECORD);
     }
 
     /** The flow of an event record (control thread). */

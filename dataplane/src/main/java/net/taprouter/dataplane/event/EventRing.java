@@ -2,6 +2,7 @@ package net.taprouter.dataplane.event;
 
 import java.nio.ByteBuffer;
 import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -41,6 +42,18 @@ public final class EventRing {
             return -1;
         }
         return at;
+    }
+
+    /**
+     * Producer: writes a record of {@code type} copied from {@code source} ({@code length} bytes at
+     * {@code offset}); false if the ring is full (counted as lost).
+     */
+    public boolean write(int type, DirectBuffer source, int offset, int length) {
+        if (!ring.write(type, source, offset, length)) {
+            lost++; // single writer: the producer thread
+            return false;
+        }
+        return true;
     }
 
     /** The buffer a claimed record is written into. */

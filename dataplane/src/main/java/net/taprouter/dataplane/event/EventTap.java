@@ -1,5 +1,7 @@
 package net.taprouter.dataplane.event;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
 /**
  * One worker's subscribers to a kind of event (its conntrack table's flow events, its bridges'
  * FDB events): each armed {@link Session} has an {@link EventRing} whose write side this worker's
@@ -18,7 +20,26 @@ public final class EventTap extends SessionSet<EventTap.Session> {
         }
     }
 
+    /** Largest event record, in bytes. */
+    public static final int MAX_RECORD = 128;
+
+    /**
+     * The record being emitted: the worker writes an event's fields here once, then
+     * {@link #publish} copies it into the ring of every session that wants its kind. Worker thread only.
+     */
+    public final UnsafeBuffer record = new UnsafeBuffer(new byte[MAX_RECORD]);
+
     public EventTap() {
         super(new Session[0]);
+    }
+
+    /** Copies the first {@code length} bytes of {@link #record} as an event of {@code kind} to every session that wants it (a full ring loses it, counted there). */
+    public void publish(int kind, int length) {
+        Session[] all = sessions();
+        for (int i = 0; i < all.length; i++) {
+            if (all[i].wants(kind)) {
+                all[i].ring().write(kind, record, 0, length);
+            }
+        }
     }
 }

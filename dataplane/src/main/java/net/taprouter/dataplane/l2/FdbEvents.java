@@ -1,6 +1,5 @@
 package net.taprouter.dataplane.l2;
 
-import net.taprouter.dataplane.event.EventRing;
 import net.taprouter.dataplane.event.EventTap;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -32,25 +31,13 @@ public final class FdbEvents {
 
     /** Writes event {@code kind} of (bridge, vlan, mac) on {@code port} to every session that wants it. */
     public void emit(int kind, int bridge, int vlan, long mac, int port, boolean isStatic) {
-        EventTap.Session[] sessions = tap.sessions();
-        for (int i = 0; i < sessions.length; i++) {
-            EventTap.Session s = sessions[i];
-            if (!s.wants(kind)) {
-                continue;
-            }
-            EventRing ring = s.ring();
-            int at = ring.claim(kind, RECORD);
-            if (at < 0) {
-                continue;
-            }
-            MutableDirectBuffer b = ring.buffer();
-            b.putInt(at, bridge);
-            b.putInt(at + 4, vlan);
-            b.putInt(at + 8, port);
-            b.putInt(at + 12, isStatic ? 1 : 0);
-            b.putLong(at + 16, mac);
-            ring.commit(at);
-        }
+        MutableDirectBuffer b = tap.record;
+        b.putInt(0, bridge);
+        b.putInt(4, vlan);
+        b.putInt(8, port);
+        b.putInt(12, isStatic ? 1 : 0);
+        b.putLong(16, mac);
+        tap.publish(kind, RECORD);
     }
 
     /** The event of a record of {@code kind} (control thread). */

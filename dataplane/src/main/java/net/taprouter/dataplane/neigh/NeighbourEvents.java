@@ -1,6 +1,5 @@
 package net.taprouter.dataplane.neigh;
 
-import net.taprouter.dataplane.event.EventRing;
 import net.taprouter.dataplane.event.EventTap;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -32,24 +31,12 @@ public final class NeighbourEvents {
 
     /** Writes event {@code kind} of (iface, address) in {@code state} with {@code mac} to every session that wants it. */
     void emit(int kind, int iface, int address, long mac, int state) {
-        EventTap.Session[] sessions = tap.sessions();
-        for (int i = 0; i < sessions.length; i++) {
-            EventTap.Session s = sessions[i];
-            if (!s.wants(kind)) {
-                continue;
-            }
-            EventRing ring = s.ring();
-            int at = ring.claim(kind, RECORD);
-            if (at < 0) {
-                continue;
-            }
-            MutableDirectBuffer b = ring.buffer();
-            b.putInt(at, iface);
-            b.putInt(at + 4, address);
-            b.putInt(at + 8, state);
-            b.putLong(at + 16, mac);
-            ring.commit(at);
-        }
+        MutableDirectBuffer b = tap.record;
+        b.putInt(0, iface);
+        b.putInt(4, address);
+        b.putInt(8, state);
+        b.putLong(16, mac);
+        tap.publish(kind, RECORD);
     }
 
     /** The event of a record of {@code kind} (control thread). */
