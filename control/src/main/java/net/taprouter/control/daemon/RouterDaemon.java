@@ -114,7 +114,13 @@ public final class RouterDaemon {
         int status = 0;
         MetricsServer metrics = null;
         Object socketKey = null;
+        // flows in a state file are made again once the configuration is applied: no new flow before
+        // that (the workers forward meanwhile), or a segment of one of them would be tracked anew
+        boolean restoring = Files.isRegularFile(Path.of(options.state), LinkOption.NOFOLLOW_LINKS);
         try {
+            if (restoring) {
+                server.onControlThread(() -> holdNewFlows(state, true));
+            }
             if (configText != null) {
                 String text = configText;
                 try {
@@ -135,6 +141,10 @@ public final class RouterDaemon {
                 }
             } catch (IOException e) {
                 System.err.println("routerd: " + e.getMessage());
+            } finally {
+                if (restoring) {
+                    server.onControlThread(() -> holdNewFlows(state, false));
+                }
             }
             if (options.metrics != null) {
                 metrics = new MetricsServer(options.metrics, dataplane.counterFile().reader(), dataplane.latency());
@@ -179,6 +189,11 @@ public final class RouterDaemon {
             }
         }
         return status;
+    }
+
+    private static Void holdNewFlows(RouterState state, boolean hold) {
+        state.dataplane().workers().conntrackHold(hold);
+        return null;
     }
 
     /**

@@ -328,6 +328,15 @@ public interface WorkerCommand<R> {
         }
     }
 
+    /** Until the state file has been read back, no new flow is made ({@link net.taprouter.dataplane.conntrack.ConntrackTable#holdNewFlows}). */
+    record ConntrackHold(boolean hold) implements WorkerCommand<Void> {
+        @Override
+        public Void applyTo(WorkerCommandHandler worker) {
+            worker.onConntrackHold(this);
+            return null;
+        }
+    }
+
     /** The state file read back: the flows that fit are made again; answers how many. */
     record ConntrackRestore(ConntrackState state) implements WorkerCommand<Integer> {
         @Override

@@ -188,6 +188,10 @@ public final class WorkerCommandHandler {
         return table.export(c.from(), c.max(), table.seconds(context.nowNanos));
     }
 
+    void onConntrackHold(WorkerCommand.ConntrackHold c) {
+        context.conntrack.holdNewFlows(c.hold());
+    }
+
     Integer onConntrackRestore(WorkerCommand.ConntrackRestore c) {
         ConntrackTable table = context.conntrack;
         return table.restore(c.state(), table.seconds(context.nowNanos));

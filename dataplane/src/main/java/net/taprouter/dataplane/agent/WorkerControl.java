@@ -213,6 +213,12 @@ public interface WorkerControl {
      */
     ConntrackStatePage conntrackExport(long cursor, int max);
 
+    /**
+     * {@code true} from before the configuration is applied, while a state file waits to be read
+     * back: no worker makes a new flow (drop conntrack_restoring) until {@code false}.
+     */
+    void conntrackHold(boolean hold);
+
     /** The state file read back: the flows that fit are made again (on the first worker); answers how many. */
     int conntrackRestore(ConntrackState state);
 

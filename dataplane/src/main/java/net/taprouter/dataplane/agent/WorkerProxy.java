@@ -311,6 +311,11 @@ final class WorkerProxy implements WorkerControl {
     }
 
     @Override
+    public void conntrackHold(boolean hold) {
+        send(w -> new WorkerCommand.ConntrackHold(hold)).get();
+    }
+
+    @Override
     public int conntrackRestore(ConntrackState state) {
         if (state.count() > 0) {
             conntrackStart(); // flows to track: tracking starts (the config's NAT rules normally started it already)

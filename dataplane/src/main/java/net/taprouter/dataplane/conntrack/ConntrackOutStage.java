@@ -16,7 +16,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <ul>
  *   <li>a packet of a flow gets the flow's source NAT (the original direction of a source-NATed
  *       flow its outside address and port; the reply of a DNATed flow the address it was sent to);</li>
- *   <li>a first packet ({@code CT_NEW}) gets its flow made ({@link ConntrackTable#create}): the
+ *   <li>a first packet ({@code CT_NEW}) gets its flow made (unless routerd is restoring its state
+ *       file: {@link ConntrackTable#holdNewFlows}) ({@link ConntrackTable#create}): the
  *       first MASQUERADE or SNAT rule for its source and out interface gives the outside address (a
  *       MASQUERADE rule: the out interface's address toward the next hop, {@link NatAddresses}); a
  *       flow that was DNATed and comes from inside a rule's prefix but leaves through another one is
@@ -31,7 +32,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Input: a routed packet ({@link net.taprouter.dataplane.pipeline.Hook#POSTROUTING}). Output:
  * {@link HookStage#ACCEPT}, or the drops conntrack_invalid, conntrack_table_full (no room even
- * after early_drop), nat_no_mapping (no outside port free, or no address on a MASQUERADE interface).
+ * after early_drop), nat_no_mapping (no outside port free, or no address on a MASQUERADE interface),
+ * conntrack_restoring (a first packet while the state file is read back).
  */
 public final class ConntrackOutStage implements Stage {
     private final ForwardingContext context;
@@ -41,6 +43,7 @@ public final class ConntrackOutStage implements Stage {
     private final Stage invalid;
     private final Stage tableFull;
     private final Stage noMapping;
+    private final Stage restoring;
     private final FlowKey key = new FlowKey();
 
     public ConntrackOutStage(ForwardingContext context, ForwardingGraph graph) {
@@ -51,6 +54,7 @@ public final class ConntrackOutStage implements Stage {
         this.invalid = graph.drop(DropReason.CONNTRACK_INVALID);
         this.tableFull = graph.drop(DropReason.CONNTRACK_TABLE_FULL);
         this.noMapping = graph.drop(DropReason.NAT_NO_MAPPING);
+        this.restoring = graph.drop(DropReason.CONNTRACK_RESTORING);
     }
 
     @Override
@@ -83,6 +87,9 @@ public final class ConntrackOutStage implements Stage {
     }
 
     private Stage confirm(Packet packet) {
+        if (table.holdingNewFlows()) {
+            return restoring;
+        }
         Ipv4View ip = packet.ip;
         int protocol = ip.protocol();
         int l4 = ip.payloadOffset();

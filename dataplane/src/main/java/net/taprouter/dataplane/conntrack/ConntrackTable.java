@@ -69,6 +69,7 @@ public final class ConntrackTable {
     /** {@code conntrack max}: the size {@link #start} gets while not started (then the table's own). */
     private int maxFlows;
     private boolean started;
+    private boolean holdingNewFlows;
     private final ConntrackConfig config;
     private final InterfaceTable interfaces;
     private final Stats stats = new Stats();
@@ -135,6 +136,22 @@ public final class ConntrackTable {
         maxFlows = table.maxFlows();
         sweepBudget = budget(maxFlows);
         started = true;
+    }
+
+    /**
+     * While routerd reads its state file back at start ({@code true} from before its configuration
+     * is applied until the restore has finished), no new flow is made: a packet that would start
+     * one is dropped ({@code conntrack_restoring}). Otherwise a segment of a flow still in the file
+     * could be picked up mid-stream with another outside port, reach the server as a stranger and
+     * bring back a reset before the restore replaces it.
+     */
+    public void holdNewFlows(boolean hold) {
+        holdingNewFlows = hold;
+    }
+
+    /** See {@link #holdNewFlows}. */
+    public boolean holdingNewFlows() {
+        return holdingNewFlows;
     }
 
     /** Is it tracking (since the first NAT rule)? */

@@ -419,6 +419,26 @@ class NatGraphTest {
     }
 
     @Test
+    void whileTheStateFileIsReadBackNoNewFlowIsMade() {
+        fx.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 8, P0, A_MAC));
+        only(fx.tap1);
+        table.holdNewFlows(true);
+        // a known flow goes on; a segment that would start one (a mid-stream pickup) is dropped, leaving nothing
+        fx.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 8, P0, A_MAC));
+        assertEquals(40000, Flows.sport(only(fx.tap1)));
+        fx.receive(0, Flows.tcp("192.0.2.2", 40300, "198.51.100.1", 5560, Flows.ACK | Flows.PSH, 1001, 6, 100, P0, C_MAC));
+        fx.assertNothingWritten();
+        assertEquals(1, table.size());
+        fx.assertCounters("event.forwarded", 2, "port.tap1.tx_packets", 2, "port.tap1.tx_bytes", 100,
+            "drop.conntrack_restoring", 1, "port.tap0.rx_drops", 1);
+        table.holdNewFlows(false);
+        fx.receive(0, Flows.tcp("192.0.2.2", 40300, "198.51.100.1", 5560, Flows.ACK | Flows.PSH, 1001, 6, 100, P0, C_MAC));
+        Flows.assertChecksums(only(fx.tap1));
+        assertEquals(2, table.size());
+        fx.assertNoLeak();
+    }
+
+    @Test
     void mappingsAreReleasedWithTheirFlows() {
         fx.receive(0, Flows.udp("192.0.2.2", 40000, "198.51.100.1", 9, 8, P0, C_MAC));
         only(fx.tap1);
