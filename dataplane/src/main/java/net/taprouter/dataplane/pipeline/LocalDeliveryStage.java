@@ -12,7 +12,10 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * Next: {@link RouteOutputStage} (reply), {@link TcpResetStage}, ICMP error stages.
  * Counters: event local_delivered (an echo request answered: the request is consumed, the reply
  * is an originated packet, event icmp_echo_replies_sent); drops local_fragment, local_icmp_other,
- * ip_bad_checksum (ICMP checksum), local_no_listener (UDP and other protocols, answered with ICMP).
+ * ip_bad_checksum (ICMP checksum), local_no_listener (UDP and other protocols, answered with ICMP),
+ * conntrack_restoring (TCP and UDP, unanswered, while routerd reads its conntrack state file back at
+ * start: a server's segment to a NAT address whose flow is not restored yet must not get a reset or
+ * an unreachable that would end the flow; {@link net.taprouter.dataplane.conntrack.ConntrackTable#holdNewFlows}).
  * Nothing else is delivered to the router, which listens on nothing (see {@link TcpResetStage}).
  */
 public final class LocalDeliveryStage implements Stage {
@@ -27,6 +30,7 @@ public final class LocalDeliveryStage implements Stage {
     private final Stage badChecksum;
     private final Stage portUnreachable;
     private final Stage protocolUnreachable;
+    private final Stage restoring;
 
     public LocalDeliveryStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
@@ -35,6 +39,7 @@ public final class LocalDeliveryStage implements Stage {
         this.badChecksum = graph.drop(DropReason.IP_BAD_CHECKSUM);
         this.portUnreachable = graph.icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_PORT_UNREACHABLE, DropReason.LOCAL_NO_LISTENER);
         this.protocolUnreachable = graph.icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_PROTOCOL_UNREACHABLE, DropReason.LOCAL_NO_LISTENER);
+        this.restoring = graph.drop(DropReason.CONNTRACK_RESTORING);
     }
 
     void next(Stage output, Stage reset) {
@@ -52,9 +57,9 @@ public final class LocalDeliveryStage implements Stage {
             case Ipv4View.PROTO_ICMP:
                 return icmp(packet, ip);
             case Ipv4View.PROTO_UDP:
-                return portUnreachable;
+                return context.conntrack.holdingNewFlows() ? restoring : portUnreachable;
             case Ipv4View.PROTO_TCP:
-                return tcpReset;
+                return context.conntrack.holdingNewFlows() ? restoring : tcpReset;
             default:
                 return protocolUnreachable;
         }

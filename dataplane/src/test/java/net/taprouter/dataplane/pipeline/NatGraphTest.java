@@ -431,7 +431,19 @@ class NatGraphTest {
         assertEquals(1, table.size());
         fx.assertCounters("event.forwarded", 2, "port.tap1.tx_packets", 2, "port.tap1.tx_bytes", 100,
             "drop.conntrack_restoring", 1, "port.tap0.rx_drops", 1);
+        // nor does a server's segment to the outside address get a reset (its flow may be in the file), before the
+        // configuration has its NAT rule (routerd applies it while forwarding) as after
+        NatRuleSet rules = table.config().rules();
+        table.config().rules(new NatRuleSet(List.of()));
+        fx.markCounters();
+        byte[] fromServer = Flows.tcp("198.51.100.1", 5560, "198.51.100.254", 40300, Flows.ACK | Flows.PSH, 6, 1101, 10, P1, B_MAC);
+        fx.receive(1, fromServer);
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.conntrack_restoring", 1, "port.tap1.rx_drops", 1);
         table.holdNewFlows(false);
+        fx.receive(1, fromServer);
+        assertEquals(1, fx.tap1.take().size(), "a reset once the restore is over");
+        table.config().rules(rules);
         fx.receive(0, Flows.tcp("192.0.2.2", 40300, "198.51.100.1", 5560, Flows.ACK | Flows.PSH, 1001, 6, 100, P0, C_MAC));
         Flows.assertChecksums(only(fx.tap1));
         assertEquals(2, table.size());
