@@ -27,7 +27,7 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * router. A later fragment gets its first fragment's flow ({@link FragmentFlows}). Counters: the
  * table's statistics only.
  */
-public final class ConntrackInStage implements Stage {
+public final class ConntrackInStage extends Stage {
     private final ForwardingContext context;
     private final ConntrackTable table;
     private final FlowKey key = new FlowKey();

@@ -35,7 +35,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * after early_drop), nat_no_mapping (no outside port free, or no address on a MASQUERADE interface),
  * conntrack_restoring (a first packet while the state file is read back).
  */
-public final class ConntrackOutStage implements Stage {
+public final class ConntrackOutStage extends Stage {
     private final ForwardingContext context;
     private final ConntrackTable table;
     private final InterfaceTable interfaces;

@@ -14,7 +14,7 @@ import net.taprouter.dataplane.pipeline.Stage;
  * <p>Input: a received IPv4 packet at prerouting. Output: {@link HookStage#ACCEPT}, or the drop
  * stage one of the two returned. Counters: theirs.
  */
-final class ConntrackPrerouting implements Stage {
+final class ConntrackPrerouting extends Stage {
     private final ConntrackInStage conntrack;
     private final DnatStage dnat;
 

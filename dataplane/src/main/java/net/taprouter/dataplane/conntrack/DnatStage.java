@@ -23,7 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>Input: a packet marked by {@link ConntrackInStage}. Output: {@link HookStage#ACCEPT}, or the
  * drop nat_unsolicited.
  */
-public final class DnatStage implements Stage {
+public final class DnatStage extends Stage {
     private final ForwardingContext context;
     private final ConntrackConfig config;
     private final InterfaceTable interfaces;

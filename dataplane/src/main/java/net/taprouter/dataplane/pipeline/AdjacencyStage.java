@@ -10,7 +10,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * unresolved neighbour hands the packet to the {@link ArpResolver} (queued, ARP request sent);
  * a stale one is used and probed.
  */
-public final class AdjacencyStage implements Stage {
+public final class AdjacencyStage extends Stage {
     private final ForwardingContext context;
     private final ArpResolver resolver;
     private Stage mtu;

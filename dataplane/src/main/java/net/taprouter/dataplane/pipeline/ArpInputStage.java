@@ -17,7 +17,7 @@ import net.taprouter.dataplane.wire.MacAddress;
  * arp_malformed, arp_not_for_us, port_down. Requests and replies for the port's addresses are
  * consumed: event local_delivered (replies also arp_replies_received).
  */
-public final class ArpInputStage implements Stage {
+public final class ArpInputStage extends Stage {
     private final ForwardingContext context;
     private final ArpResolver resolver;
     private final ArpView arp = new ArpView();

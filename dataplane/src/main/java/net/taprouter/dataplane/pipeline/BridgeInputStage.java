@@ -44,7 +44,7 @@ import net.taprouter.dataplane.wire.MacAddress;
  * vlan_no_pvid, vlan_ingress_filtered, vlan_no_interface, port_down (the bridge's FDB not there: a
  * bridge being made or removed).
  */
-public final class BridgeInputStage implements Stage {
+public final class BridgeInputStage extends Stage {
     private static final long LINK_LOCAL_GROUP = 0x0180_C200_0000L;
 
     private final ForwardingContext context;

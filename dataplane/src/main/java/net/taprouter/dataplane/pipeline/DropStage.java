@@ -6,7 +6,7 @@ import net.taprouter.dataplane.stats.DropReason;
  * Terminal stage: counts the packet under its reason (and on its ingress port) and frees its slot.
  * One instance per reason, built by {@link ForwardingGraph}.
  */
-public final class DropStage implements Stage {
+public final class DropStage extends Stage {
     private final ForwardingContext context;
     private final DropReason reason;
 

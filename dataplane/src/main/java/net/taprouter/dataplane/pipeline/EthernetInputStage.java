@@ -21,7 +21,7 @@ import net.taprouter.dataplane.wire.VlanView;
  * (the port or its interface down), frame_too_short, vlan_no_interface, ether_not_for_us,
  * ipv6_not_routed, ether_unknown_type.
  */
-public final class EthernetInputStage implements Stage {
+public final class EthernetInputStage extends Stage {
     private final ForwardingContext context;
     private Stage arpInput;
     private Stage ipv4Input;

@@ -8,7 +8,7 @@ import net.taprouter.dataplane.stats.DropReason;
  * checksum update (RFC 1624). Next: the postrouting hook ({@link Hook}), then the adjacency; ICMP
  * Time Exceeded. Drops: forwarding_disabled. (Event forwarded is counted when the frame goes out.)
  */
-public final class ForwardStage implements Stage {
+public final class ForwardStage extends Stage {
     private final ForwardingContext context;
     private Stage postrouting;
     private final Stage timeExceeded;

@@ -23,7 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Drops: fragmentation_needed (MTU too small for 8 data bytes); port_down, tx_queue_full, tx_error
  * (a fragment could not be written: the remaining ones are not sent).
  */
-public final class FragmentStage implements Stage {
+public final class FragmentStage extends Stage {
     private static final int MAX_HEADER = 60;
     /** Where a fragment starts in the scratch buffer: room for the device's header in front. */
     private static final int AT = FramePool.MAX_DEVICE_HEADROOM;

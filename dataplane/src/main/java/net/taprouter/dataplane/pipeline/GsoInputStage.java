@@ -25,7 +25,7 @@ import net.taprouter.dataplane.wire.VirtioNetHeaderView;
  * </ul>
  * Drops: offload_bad (a header that does not match the packet).
  */
-public final class GsoInputStage implements Stage {
+public final class GsoInputStage extends Stage {
     private final ForwardingContext context;
     private final Stage bad;
     private Stage next;

@@ -13,10 +13,13 @@ package net.taprouter.dataplane.pipeline;
  * <p>Input: whatever its position in the graph gives ({@link Hook}). Output: the next stage.
  * Counters: none of its own (a chain stage that drops returns a named drop stage).
  */
-public final class HookStage implements Stage {
+public final class HookStage extends Stage {
     /** What a chain stage returns to let the packet go on. Never run: processing it is a bug. */
-    public static final Stage ACCEPT = packet -> {
-        throw new IllegalStateException("HookStage.ACCEPT is a verdict, not a stage");
+    public static final Stage ACCEPT = new Stage() {
+        @Override
+        public Stage process(Packet packet) {
+            throw new IllegalStateException("HookStage.ACCEPT is a verdict, not a stage");
+        }
     };
 
     private static final Stage[] NONE = new Stage[0];

@@ -32,7 +32,7 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * icmp_errors_sent, or the error not sent: origin.drop.icmp_error_suppressed, icmp_rate_limited,
  * icmp_no_source.
  */
-public final class IcmpErrorStage implements Stage {
+public final class IcmpErrorStage extends Stage {
     /** RFC 1812: the error must not exceed 576 bytes of IP. */
     private static final int MAX_QUOTE = 576 - Ipv4View.MIN_HEADER_LENGTH - IcmpView.HEADER_LENGTH;
     private static final int PREPENDED = Ipv4View.MIN_HEADER_LENGTH + IcmpView.HEADER_LENGTH;

@@ -14,7 +14,7 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * the route lookup.
  * Drops: ip_truncated, ip_bad_version, ip_bad_length, ip_bad_checksum, martian_source, martian_destination.
  */
-public final class Ipv4InputStage implements Stage {
+public final class Ipv4InputStage extends Stage {
     private final ForwardingContext context;
     private Stage prerouting;
     private final Stage truncated;

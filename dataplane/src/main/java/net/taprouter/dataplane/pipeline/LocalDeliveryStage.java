@@ -18,7 +18,7 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * an unreachable that would end the flow; {@link net.taprouter.dataplane.conntrack.ConntrackTable#holdNewFlows}).
  * Nothing else is delivered to the router, which listens on nothing (see {@link TcpResetStage}).
  */
-public final class LocalDeliveryStage implements Stage {
+public final class LocalDeliveryStage extends Stage {
     private static final int REPLY_TTL = 64;
 
     private final ForwardingContext context;

@@ -12,7 +12,7 @@ import net.taprouter.dataplane.wire.EthernetView;
  * Too big without DF: {@link FragmentStage}, or for a super-packet {@link SegmentStage} (which
  * fragments the segments still too big). Drops: port_down.
  */
-public final class MtuStage implements Stage {
+public final class MtuStage extends Stage {
     private final ForwardingContext context;
     private final Stage transmit;
     private final Stage fragment;

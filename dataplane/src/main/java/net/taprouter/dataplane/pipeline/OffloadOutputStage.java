@@ -24,7 +24,7 @@ import net.taprouter.dataplane.wire.VirtioNetHeaderView;
  * </ul>
  * Drops: port_down (the egress interface was removed).
  */
-public final class OffloadOutputStage implements Stage {
+public final class OffloadOutputStage extends Stage {
     private final ForwardingContext context;
     private final Stage transmit;
     private final Stage segment;

@@ -12,7 +12,7 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  * Drops: ip_broadcast, ip_multicast, l2_broadcast_not_forwarded, forwarding_disabled (no route
  * while forwarding is off: silent, as the kernel does).
  */
-public final class RouteLookupStage implements Stage {
+public final class RouteLookupStage extends Stage {
     private final ForwardingContext context;
     private Stage localDelivery;
     private Stage forward;

@@ -8,7 +8,7 @@ import net.taprouter.dataplane.stats.DropReason;
  * a packet with {@code localOrigin} set and its IPv4 header complete. Next: the postrouting hook
  * ({@link Hook}), then {@link AdjacencyStage}. Drops (origin.drop): output_no_route, output_to_self.
  */
-public final class RouteOutputStage implements Stage {
+public final class RouteOutputStage extends Stage {
     private final ForwardingContext context;
     private Stage postrouting;
     private final Stage noRoute;

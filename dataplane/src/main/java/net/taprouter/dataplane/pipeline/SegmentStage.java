@@ -24,7 +24,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * GsoInputStage), and what a write or the fragmenter answers (tx_queue_full, tx_error,
  * fragmentation_needed): the segments after a failed one are not sent (TCP retransmits them).
  */
-public final class SegmentStage implements Stage {
+public final class SegmentStage extends Stage {
     /** Where a segment starts in the scratch buffer: room for the device's header in front. */
     private static final int AT = FramePool.MAX_DEVICE_HEADROOM;
 

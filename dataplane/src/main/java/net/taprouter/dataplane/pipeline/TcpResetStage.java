@@ -20,7 +20,7 @@ import net.taprouter.dataplane.wire.TcpView;
  * or a truncated header gets no answer; the others are answered). Counts event tcp_resets_sent
  * for the reset, a packet the router originates.
  */
-public final class TcpResetStage implements Stage {
+public final class TcpResetStage extends Stage {
     private static final int TTL = 64;
 
     private final ForwardingContext context;

@@ -8,7 +8,7 @@ package net.taprouter.dataplane.pipeline;
  * Counters (at the flush): event forwarded (a received frame) or origin.sent (one the router
  * originated); port tx_packets/tx_bytes; drops port_down, tx_queue_full, tx_error (drop.* or origin.drop.*).
  */
-public final class TransmitStage implements Stage {
+public final class TransmitStage extends Stage {
     private final ForwardingContext context;
 
     public TransmitStage(ForwardingContext context) {

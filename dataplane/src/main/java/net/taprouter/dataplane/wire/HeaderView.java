@@ -41,8 +41,16 @@ public abstract sealed class HeaderView
         return length >= minLength && offset >= 0 && offset <= buffer.capacity() - length;
     }
 
+    /**
+     * Sets the region. The buffer reference is stored only when it changes (a worker's views wrap
+     * its one frame buffer again and again): a reference store costs a collector's write barrier
+     * (G1's post barrier has a StoreLoad fence when the view and the buffer sit in different heap
+     * regions), an int store does not.
+     */
     final void region(MutableDirectBuffer buffer, int offset, int length) {
-        this.buffer = buffer;
+        if (this.buffer != buffer) {
+            this.buffer = buffer;
+        }
         this.offset = offset;
         this.length = length;
     }

@@ -32,10 +32,10 @@ class HookTest {
     private final List<Seen> seen = new ArrayList<>();
 
     private Hooks.Factory recorder(String name) {
-        return (context, graph) -> packet -> {
+        return (context, graph) -> Stage.of(packet -> {
             seen.add(Seen.of(name, packet));
             return HookStage.ACCEPT;
-        };
+        });
     }
 
     @Test
@@ -76,13 +76,13 @@ class HookTest {
 
     /** A DNAT-like stage: 198.51.100.1 becomes 203.0.113.9 (header checksum recomputed). */
     private static Hooks.Factory rewriteDestination() {
-        return (context, graph) -> packet -> {
+        return (context, graph) -> Stage.of(packet -> {
             if (packet.ip.destination() == GraphFixture.HOST_B) {
                 packet.ip.destination(REMOTE);
                 packet.ip.updateHeaderChecksum();
             }
             return HookStage.ACCEPT;
-        };
+        });
     }
 
     @Test
@@ -168,21 +168,21 @@ class HookTest {
     void chainStagesRunInOrderAndOneMayDrop() {
         List<String> order = new ArrayList<>();
         Hooks hooks = Hooks.NONE
-            .with(Hook.PREROUTING, (context, graph) -> packet -> {
+            .with(Hook.PREROUTING, (context, graph) -> Stage.of(packet -> {
                 order.add("first");
                 return HookStage.ACCEPT;
-            })
+            }))
             .with(Hook.PREROUTING, (context, graph) -> {
                 Stage drop = graph.drop(DropReason.FORWARDING_DISABLED);
-                return packet -> {
+                return Stage.of(packet -> {
                     order.add("second");
                     return drop;
-                };
+                });
             })
-            .with(Hook.PREROUTING, (context, graph) -> packet -> {
+            .with(Hook.PREROUTING, (context, graph) -> Stage.of(packet -> {
                 order.add("third");
                 return HookStage.ACCEPT;
-            });
+            }));
         try (GraphFixture fx = new GraphFixture(hooks)) {
             fx.receive(0, Golden.UDP_A_TO_B);
             assertEquals(List.of("first", "second"), order);
