@@ -427,6 +427,17 @@ public class ForwardingBenchmark {
     }
 
     /**
+     * forwardRewrite in routerd's own JVM configuration ({@code bin/routerd}): bounds checks off and
+     * ZGC, whose barriers differ from G1's (JMH's default: a reference store pays G1's post-write
+     * barrier, a reference load pays ZGC's load barrier).
+     */
+    @Benchmark
+    @Fork(value = 1, jvmArgsPrepend = {"-Dagrona.disable.bounds.checks=true", "-XX:+UseZGC"})
+    public void forwardRewriteRouterd() {
+        forwardRewrite();
+    }
+
+    /**
      * Control: what forwardRewrite does around the graph (slot allocation with the periodic drain,
      * header restore, slot release to the return ring) without the graph. forwardRewrite minus
      * this is the cost of the stages themselves.
