@@ -68,6 +68,10 @@ public final class ForwardingAgent implements Agent {
             int work = commands.drain(runCommand, 16);
             work += graph.applyPeerEvents(); // what the other workers learned (several workers only)
             work += ring.poll(onFrame, FRAME_BATCH);
+            // what this round forwarded goes out before the timer's work (conntrack's sweep of a
+            // 262,144-flow table reads 4,096 flows per tick): after an idle spell the timer is
+            // due at the first frame, whose latency would otherwise include the sweep
+            graph.context().flushTransmit();
             if (now - lastTimerNanos >= TIMER_NANOS) {
                 lastTimerNanos = now;
                 work += graph.onTimer(now); // the ARP resolver's timer and conntrack's expiry
@@ -75,7 +79,7 @@ public final class ForwardingAgent implements Agent {
                 graph.context().counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
                 work += aged;
             }
-            graph.context().flushTransmit(); // what this round queued goes out, batched per port
+            graph.context().flushTransmit(); // what the timer queued (ARP probes, resumed frames)
             return work;
         } finally {
             epochs.exit(readerIndex);

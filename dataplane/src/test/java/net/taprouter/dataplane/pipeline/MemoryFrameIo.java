@@ -25,6 +25,7 @@ final class MemoryFrameIo implements FrameIo {
     private final List<Long> addresses = new ArrayList<>();
     private boolean keep = true;
     private final List<byte[]> headers = new ArrayList<>();
+    private Runnable onWrite = () -> { };
 
     MemoryFrameIo(String ifname) {
         this.ifname = ifname;
@@ -65,9 +66,15 @@ final class MemoryFrameIo implements FrameIo {
         return closed ? GONE : WOULD_BLOCK;
     }
 
+    /** Runs at every frame written (before it is taken). */
+    void onWrite(Runnable action) {
+        this.onWrite = action;
+    }
+
     @Override
     public int write(long address, int length) {
         writeCalls++;
+        onWrite.run();
         if (closed) {
             lastErrno = 9; // EBADF
             return GONE;
