@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -151,6 +152,70 @@ public class LpmBenchmark {
             acc += t.lookup(address);
         }
         return acc;
+    }
+
+    /**
+     * A reader's batch arrays, as the data path would hold them: {@code size} destination addresses are
+     * copied in, looked up with one {@link RouteTable#lookup(int, int, int[], int[], int[])} call, and the
+     * next hops read out.
+     */
+    @State(Scope.Thread)
+    public static class Batch {
+        @Param({"32", "64"})
+        int size;
+        int[] addresses;
+        int[] nextHops;
+        int[] scratch;
+
+        @Setup(Level.Trial)
+        public void allocate(Tables s) {
+            addresses = new int[size];
+            nextHops = new int[size];
+            scratch = new int[2 * size];
+            // the batch lookup must answer what the single lookup answers
+            for (int[] set : new int[][] {s.random, s.fromTable}) {
+                for (int from = 0; from < ADDRESSES; from += size) {
+                    System.arraycopy(set, from, addresses, 0, size);
+                    s.table.lookup(0, size, addresses, nextHops, scratch);
+                    for (int i = 0; i < size; i++) {
+                        if (nextHops[i] != s.table.lookup(addresses[i])) {
+                            throw new IllegalStateException("batch and single lookup disagree at "
+                                    + PrefixFile.formatAddress(addresses[i]));
+                        }
+                    }
+                }
+            }
+        }
+
+        int run(RouteTable t, int[] set) {
+            int[] in = addresses;
+            int[] out = nextHops;
+            int[] work = scratch;
+            int n = size;
+            int acc = 0;
+            for (int from = 0; from < ADDRESSES; from += n) {
+                System.arraycopy(set, from, in, 0, n);
+                t.lookup(0, n, in, out, work);
+                for (int i = 0; i < n; i++) {
+                    acc += out[i];
+                }
+            }
+            return acc;
+        }
+    }
+
+    /** {@code routeTableRandom} through the batch lookup, {@code size} addresses per call. */
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int routeTableRandomBatch(Tables s, Batch b) {
+        return b.run(s.table, s.random);
+    }
+
+    /** {@code routeTableFromTable} through the batch lookup, {@code size} addresses per call. */
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int routeTableFromTableBatch(Tables s, Batch b) {
+        return b.run(s.table, s.fromTable);
     }
 
     @Benchmark
