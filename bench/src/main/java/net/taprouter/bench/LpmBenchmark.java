@@ -39,6 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code dependent}: random addresses, each perturbed by the previous result, so lookups cannot
  *       overlap: the latency of one lookup rather than the throughput of independent ones.</li>
  * </ul>
+ * {@code routeTableRandomBatch} and {@code routeTableFromTableBatch} look up the same addresses through the
+ * batch lookup {@link RouteTable#lookup(int, int, int[], int[], int[])}, {@code size} (32, 64) addresses per
+ * call, copied into a batch array first as the data path would gather them from an RX batch.
  * Data file: the repository's data/bgp-ipv4-prefixes.txt.gz (or -Dtaprouter.bgp=FILE).
  * <pre>
  * java -jar bench/target/benchmarks.jar LpmBenchmark -f 1 -wi 3 -i 5 -prof gc \
