@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       overlap: the latency of one lookup rather than the throughput of independent ones.</li>
  * </ul>
  * {@code routeTableRandomBatch} and {@code routeTableFromTableBatch} look up the same addresses through the
- * batch lookup {@link RouteTable#lookup(int, int, int[], int[], int[])}, {@code size} (32, 64) addresses per
+ * batch lookup {@link RouteTable#lookup(int, int, int[], int[])}, {@code size} (32, 64) addresses per
  * call, copied into a batch array first as the data path would gather them from an RX batch.
  * Data file: the repository's data/bgp-ipv4-prefixes.txt.gz (or -Dtaprouter.bgp=FILE).
  * <pre>
@@ -159,7 +159,7 @@ public class LpmBenchmark {
 
     /**
      * A reader's batch arrays, as the data path would hold them: {@code size} destination addresses are
-     * copied in, looked up with one {@link RouteTable#lookup(int, int, int[], int[], int[])} call, and the
+     * copied in, looked up with one {@link RouteTable#lookup(int, int, int[], int[])} call, and the
      * next hops read out.
      */
     @State(Scope.Thread)
@@ -168,18 +168,16 @@ public class LpmBenchmark {
         int size;
         int[] addresses;
         int[] nextHops;
-        int[] scratch;
 
         @Setup(Level.Trial)
         public void allocate(Tables s) {
             addresses = new int[size];
             nextHops = new int[size];
-            scratch = new int[2 * size];
             // the batch lookup must answer what the single lookup answers
             for (int[] set : new int[][] {s.random, s.fromTable}) {
                 for (int from = 0; from < ADDRESSES; from += size) {
                     System.arraycopy(set, from, addresses, 0, size);
-                    s.table.lookup(0, size, addresses, nextHops, scratch);
+                    s.table.lookup(0, size, addresses, nextHops);
                     for (int i = 0; i < size; i++) {
                         if (nextHops[i] != s.table.lookup(addresses[i])) {
                             throw new IllegalStateException("batch and single lookup disagree at "
@@ -193,12 +191,11 @@ public class LpmBenchmark {
         int run(RouteTable t, int[] set) {
             int[] in = addresses;
             int[] out = nextHops;
-            int[] work = scratch;
             int n = size;
             int acc = 0;
             for (int from = 0; from < ADDRESSES; from += n) {
                 System.arraycopy(set, from, in, 0, n);
-                t.lookup(0, n, in, out, work);
+                t.lookup(0, n, in, out);
                 for (int i = 0; i < n; i++) {
                     acc += out[i];
                 }

@@ -17,9 +17,10 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * The batch lookup {@link RouteTable#lookup(int, int, int[], int[], int[])} against the single lookup and
+ * The batch lookup {@link RouteTable#lookup(int, int, int[], int[])} against the single lookup and
  * {@link BinaryTrie}: random tables whose prefixes pile up in a few regions (so that /16s split into chunks,
- * /24s get tbl8 groups and uniform /16s stay direct), random batches at random offsets, and the argument checks.
+ * /24s get tbl8 groups and uniform /16s stay direct), random batches at random offsets, batches with every
+ * share of addresses that need a chunk, and the argument checks.
  * The full BGP table is covered by {@link RouteTableScaleTest}, concurrent writers by
  * {@link RouteTableConcurrentTest}.
  */
@@ -76,7 +77,7 @@ class RouteTableBatchTest {
         for (int k = 0; k < count; k++) {
             addresses[from + k] = addressList.get(k);
         }
-        table.lookup(from, count, addresses, nextHops, new int[2 * count]);
+        table.lookup(from, count, addresses, nextHops);
         for (int k = 0; k < count; k++) {
             int address = addresses[from + k];
             assertEquals(table.lookup(address), nextHops[from + k], () -> "batch vs single at " + PrefixFile.formatAddress(address));
@@ -107,7 +108,7 @@ class RouteTableBatchTest {
                 0xC633_6480, 0x0A00_0000, 0xFFFF_FFFF, 0};
         int[] expected = {1, -1, 2, 3, -1, 4, 3, 1, -1, -1};
         int[] nextHops = new int[addresses.length];
-        table.lookup(0, addresses.length, addresses, nextHops, new int[2 * addresses.length]);
+        table.lookup(0, addresses.length, addresses, nextHops);
         assertArrayEquals(expected, nextHops);
         for (int k = 0; k < addresses.length; k++) {
             assertEquals(expected[k], table.lookup(addresses[k]));
@@ -115,7 +116,7 @@ class RouteTableBatchTest {
         // and again after changes that replace chunks and unlink the group
         table.remove(0xC633_6480, 25);
         table.add(0x0B00_0000, 16, 5);
-        table.lookup(0, addresses.length, addresses, nextHops, new int[2 * addresses.length]);
+        table.lookup(0, addresses.length, addresses, nextHops);
         assertArrayEquals(new int[] {1, 5, 2, 2, -1, 4, 2, 1, -1, -1}, nextHops);
     }
 
@@ -123,24 +124,53 @@ class RouteTableBatchTest {
     void emptyBatchAndEmptyTable() {
         RouteTable table = new RouteTable(0, GracePeriod.NONE);
         int[] nextHops = {7, 7};
-        table.lookup(2, 0, new int[2], nextHops, new int[0]);
+        table.lookup(2, 0, new int[2], nextHops);
         assertArrayEquals(new int[] {7, 7}, nextHops);
-        table.lookup(0, 2, new int[] {1, -1}, nextHops, new int[4]);
+        table.lookup(0, 2, new int[] {1, -1}, nextHops);
         assertArrayEquals(new int[] {RouteTable.NO_ROUTE, RouteTable.NO_ROUTE}, nextHops);
     }
 
     @Test
-    void refusesBadRangesAndShortScratch() {
+    void refusesBadRanges() {
         RouteTable table = new RouteTable(0, GracePeriod.NONE);
         int[] a = new int[8];
         int[] n = new int[8];
-        int[] s = new int[16];
-        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(-1, 2, a, n, s));
-        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(0, -1, a, n, s));
-        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(4, 5, a, n, s));
-        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(0, 8, a, new int[7], s));
-        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(0, 8, a, n, new int[15]));
-        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(Integer.MAX_VALUE, 1, a, n, s));
-        table.lookup(0, 8, a, n, s);
+        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(-1, 2, a, n));
+        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(0, -1, a, n));
+        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(4, 5, a, n));
+        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(0, 8, a, new int[7]));
+        assertThrows(IndexOutOfBoundsException.class, () -> table.lookup(Integer.MAX_VALUE, 1, a, n));
+        table.lookup(0, 8, a, n);
+    }
+
+    /**
+     * A step of the batch finishes its addresses one by one when most of them have a chunk, phase by phase
+     * otherwise: batches with every share of chunk addresses (0 to all of 64, and across a step boundary) agree
+     * with the single lookup.
+     */
+    @Test
+    void bothWaysOfFinishingAStep() {
+        RouteTable table = new RouteTable(8, GracePeriod.NONE);
+        table.add(0x0A00_0000, 8, 1);             // 10/8: direct
+        for (int j = 0; j < 256; j += 3) {
+            table.add(0xC633_0000 | j << 8, 24, 10 + j); // 198.51/16: a chunk with many runs
+        }
+        table.add(0xC633_0380, 25, 7);            // and a tbl8 group
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        int n = 3 * RouteTable.BATCH_STEP + 5;
+        int[] addresses = new int[n];
+        int[] nextHops = new int[n];
+        for (int share = 0; share <= n; share += 7) {
+            for (int k = 0; k < n; k++) {
+                addresses[k] = k < share ? 0xC633_0000 | rnd.nextInt(0x1_0000) : 0x0A00_0000 | rnd.nextInt(0x100_0000);
+            }
+            table.lookup(0, n, addresses, nextHops);
+            for (int k = 0; k < n; k++) {
+                assertEquals(table.lookup(addresses[k]), nextHops[k], "share " + share + ", address " + k);
+            }
+        }
+        addresses[0] = 0xC633_0381;
+        table.lookup(0, 1, addresses, nextHops);
+        assertEquals(7, nextHops[0]);
     }
 }

@@ -96,14 +96,13 @@ class RouteTableConcurrentTest {
                 boolean batch = (id & 1) == 1;
                 int[] batchAddresses = new int[256];
                 int[] batchNextHops = new int[256];
-                int[] scratch = new int[512];
                 while (failure.get() == null && System.nanoTime() < deadline) {
                     epochs.enter(id);
                     if (batch) {
                         for (int k = 0; k < 256; k++) {
                             batchAddresses[k] = BASE | (rnd.nextInt(BLOCKS) << 8) | rnd.nextInt(256);
                         }
-                        table.lookup(0, 256, batchAddresses, batchNextHops, scratch);
+                        table.lookup(0, 256, batchAddresses, batchNextHops);
                     }
                     for (int k = 0; k < 256; k++) {
                         int block;

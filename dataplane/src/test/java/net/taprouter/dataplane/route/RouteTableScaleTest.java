@@ -164,10 +164,9 @@ class RouteTableScaleTest {
             }
         }
         int[] nextHops = new int[n];
-        int[] scratch = new int[200];
         for (int from = 0; from < n; ) {
             int count = Math.min(n - from, 1 + rnd.nextInt(100));
-            table.lookup(from, count, addresses, nextHops, scratch);
+            table.lookup(from, count, addresses, nextHops);
             from += count;
         }
         for (int k = 0; k < n; k++) {
