@@ -188,6 +188,23 @@ public class LpmBenchmark {
             }
         }
 
+        int runSingles(RouteTable t, int[] set) {
+            int[] in = addresses;
+            int[] out = nextHops;
+            int n = size;
+            int acc = 0;
+            for (int from = 0; from < ADDRESSES; from += n) {
+                System.arraycopy(set, from, in, 0, n);
+                for (int i = 0; i < n; i++) {
+                    out[i] = t.lookup(in[i]);
+                }
+                for (int i = 0; i < n; i++) {
+                    acc += out[i];
+                }
+            }
+            return acc;
+        }
+
         int run(RouteTable t, int[] set) {
             int[] in = addresses;
             int[] out = nextHops;
@@ -202,6 +219,20 @@ public class LpmBenchmark {
             }
             return acc;
         }
+    }
+
+    /** Control for the batch benchmarks: the same copying and summing, {@code lookup(int)} per address. */
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int routeTableRandomSingles(Tables s, Batch b) {
+        return b.runSingles(s.table, s.random);
+    }
+
+    /** Control for {@code routeTableFromTableBatch}: {@code lookup(int)} per address in the batch harness. */
+    @Benchmark
+    @OperationsPerInvocation(ADDRESSES)
+    public int routeTableFromTableSingles(Tables s, Batch b) {
+        return b.runSingles(s.table, s.fromTable);
     }
 
     /** {@code routeTableRandom} through the batch lookup, {@code size} addresses per call. */
