@@ -26,7 +26,10 @@ import net.taprouter.dataplane.trace.TraceSnapshot;
  * here ({@link TraceDecoder}); {@code clear} stops tracing and forgets the records. Not saved.
  */
 public final class TraceCommand implements CommandGroup {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSSSSS").withZone(ZoneId.systemDefault());
+    /** Made at the first {@code trace show}, not when routerd starts (the time zone rules: start-up garbage and time). */
+    private static final class Clock {
+        static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSSSSS").withZone(ZoneId.systemDefault());
+    }
 
     private final RouterState state;
 
@@ -161,7 +164,7 @@ public final class TraceCommand implements CommandGroup {
     static String text(int number, TraceDecoder.Frame f, boolean workers) {
         StringBuilder out = new StringBuilder();
         out.append("Frame ").append(number).append(workers ? " (worker " + f.worker() + ")" : "").append(": ")
-            .append(TIME.format(Instant.ofEpochSecond(0, f.epochNanos()))).append(" in on ").append(f.port())
+            .append(Clock.TIME.format(Instant.ofEpochSecond(0, f.epochNanos()))).append(" in on ").append(f.port())
             .append(", ").append(f.length()).append(" bytes\n");
         out.append("  ").append(f.summary()).append('\n');
         for (TraceDecoder.Step s : f.steps()) {

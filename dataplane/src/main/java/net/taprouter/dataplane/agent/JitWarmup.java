@@ -50,6 +50,9 @@ public final class JitWarmup {
     private static final int HOST_A = Ipv4Address.parse("192.0.2.1");
     private static final int HOST_B = Ipv4Address.parse("198.51.100.1");
     private static final int FRAME = 98;
+    /** Frames of each trace the warm-up arms: one in {@link #TRACE_EVERY} frames starts one (~7% traced). */
+    private static final int TRACED = 400;
+    private static final int TRACE_EVERY = 4_000;
     /** Counters of one port (PortCounters), with room to spare. */
     private static final int PORT_COUNTERS = 16;
 
@@ -111,9 +114,17 @@ public final class JitWarmup {
             worker.graph().resolver().addPermanent(1, HOST_B, HOST_B_MAC);
             ForwardingAgent agent = worker.agent(ring, new ReaderEpochs(1, () -> { }), 0, new ForwardingLatency());
             UnsafeBuffer[] templates = templates();
+            // the traced path too, so a first trace's timestamps are not the interpreter's: one small
+            // buffer (TRACED frames, ~1.4 MiB) rewound for each trace. Three buffers of 1000 frames
+            // were 11 MiB of start-up garbage (4 MiB heap pages each), enough for ZGC's warm-up
+            // rule to run a cycle while routerd starts, which on the benchmark VM left 16 MiB of
+            // ZGC page table resident for good (bench/RESULTS.md "Footprint", NOTES)
+            TraceBuffer trace = new TraceBuffer(TRACED, -1, FrameMatch.ANY, 0);
             for (int i = 0; i < frames; i++) {
-                if (i % 10_000 == 5_000) { // the traced path too, so a first trace's timestamps are not the interpreter's
-                    worker.context().tracer.arm(new TraceBuffer(TraceBuffer.MAX_FRAMES, -1, FrameMatch.ANY, 0));
+                if (i % TRACE_EVERY == TRACE_EVERY / 2) {
+                    worker.context().tracer.clear();
+                    trace.rewind();
+                    worker.context().tracer.arm(trace);
                 }
                 int kind = i % templates.length;
                 UnsafeBuffer template = templates[kind];

@@ -130,6 +130,37 @@ class TraceGraphTest {
     }
 
     @Test
+    void aRewoundBufferTakesANewTraceOfOnlyTheNewFrames() {
+        fx = new GraphFixture(); // JitWarmup arms one buffer several times (start-up garbage)
+        fx.resolve(0, GraphFixture.HOST_A, A_MAC);
+        fx.resolve(1, GraphFixture.GATEWAY, GraphFixture.GATEWAY_MAC);
+        TraceBuffer records = new TraceBuffer(1, -1, FrameMatch.ANY, 0);
+        fx.context.tracer.arm(records);
+        fx.receive(0, ping("192.0.2.1", "198.51.100.1", 1, P0, A_MAC)); // TTL 1: time exceeded
+        fx.receive(0, ping("192.0.2.1", "203.0.113.7", 64, P0, A_MAC)); // past the limit: not traced
+        assertEquals(1, records.frameCount());
+        int expiredSteps = records.stepCount();
+        assertTrue(frames().get(0).lines().contains("drop: ttl_exceeded"), frames().get(0).lines().toString());
+        fx.context.tracer.clear();
+        records.rewind();
+        assertEquals(0, records.frameCount());
+        assertEquals(0, records.stepCount());
+        assertEquals(0, records.lostSteps());
+        fx.context.tracer.arm(records);
+        assertTrue(fx.context.tracer.armed, "a rewound buffer wants frames again");
+        fx.receive(0, ping("192.0.2.1", "203.0.113.7", 64, P0, A_MAC));
+        List<TraceDecoder.Frame> frames = frames();
+        assertEquals(1, frames.size());
+        assertEquals(1, records.frameCount());
+        assertEquals("transmit: dev tap1", frames.get(0).lines().get(frames.get(0).lines().size() - 1));
+        assertFalse(frames.get(0).lines().contains("drop: ttl_exceeded"));
+        assertTrue(records.stepCount() > 0 && records.stepCount() != expiredSteps, "only the new frame's steps: " + records.stepCount());
+        assertEquals(1, fx.tap0.take().size()); // the time exceeded error
+        assertEquals(2, fx.tap1.take().size());
+        fx.assertNoLeak();
+    }
+
+    @Test
     void aFrameParkedForArpIsTracedWhenItResumes() {
         fx = new GraphFixture();
         arm(2, 0, null); // frames of tap0 only: the ARP reply on tap1 is not traced
