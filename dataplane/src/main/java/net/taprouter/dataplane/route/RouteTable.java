@@ -125,6 +125,12 @@ public final class RouteTable {
 
     /** Writer only: tbl24 per /16, a block of 256 entries, or null when all are {@code uniform[hi]}. */
     private final int[][] blocks = new int[DIRECT][];
+    /**
+     * Writer only: the last block dropped by {@link #collapseIfUniform}, taken again by the next
+     * {@link #block} that needs one: a /24 added to a uniform /16 and removed again (a flapping
+     * route) allocates nothing.
+     */
+    private int[] spareBlock;
     /** Writer only: the entry of every /24 of a /16 that has no block (never extended). */
     private final int[] uniform = new int[DIRECT];
     /** Writer only: number of non-null blocks. */
@@ -539,7 +545,8 @@ public final class RouteTable {
     private int[] block(int hi) {
         int[] block = blocks[hi];
         if (block == null) {
-            block = new int[GROUP_ENTRIES];
+            block = spareBlock != null ? spareBlock : new int[GROUP_ENTRIES];
+            spareBlock = null;
             Arrays.fill(block, uniform[hi]);
             blocks[hi] = block;
             blockCount++;
@@ -560,6 +567,7 @@ public final class RouteTable {
         }
         uniform[hi] = first;
         blocks[hi] = null;
+        spareBlock = block;
         blockCount--;
     }
 
