@@ -18,7 +18,9 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * command messages from the control thread ({@link WorkerCommand}, sent by {@link WorkerProxy})
  * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. The frames a
  * round forwards are written at its end, one batch per egress port (the context's
- * {@code Transmitter}). Between rounds it is quiescent for {@link ReaderEpochs}.
+ * {@code Transmitter}; with the worker's io_uring the writes are started there and go to the
+ * kernel with the worker's next io_uring_enter, pushed at once only before the timer's work).
+ * Between rounds it is quiescent for {@link ReaderEpochs}.
  */
 public final class ForwardingAgent implements Agent {
     static final int FRAME_BATCH = 64;

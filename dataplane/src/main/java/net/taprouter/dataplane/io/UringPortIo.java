@@ -29,12 +29,24 @@ import net.taprouter.dataplane.tap.TapDevice;
  * them with one io_uring_enter that also waits for their completions (a TAP completes them
  * inline): the calls stay synchronous as {@link FrameIo}'s batch calls are, so a slot is free
  * only after its write completed, and nothing is in flight on a port's fd between batches except
- * its poll. Reads of a port are issued in order and complete in order (no reordering within a
+ * its poll (and asynchronous writes, below). Reads of a port are issued in order and complete in order (no reordering within a
  * flow). How many reads a batch asks for adapts per port: twice what the last batch got (at least
  * {@link #MIN_READS}), so a trickle of frames does not pay for 32 empty reads. Devices that are
  * no {@link TapDevice} (tests' memory devices, an absent TAP) use their own batch calls, and so
  * does a thread other than the ring's owner (the first thread that used it: the ring has one
  * issuer).
+ *
+ * <p><b>Asynchronous writes</b> ({@link #writeAsync}, what the worker's {@code Transmitter} uses
+ * on the ring's own thread): a WRITE is queued and not submitted; it goes to the kernel with the
+ * next io_uring_enter the worker makes anyway (the next read batch, the poll, the idle wait; a
+ * full SQ submits itself), so a round's writes and the next round's reads cost one system call.
+ * A TAP completes a write inline, in submission order, so a port's frames keep their order. Each
+ * completion is handed to the caller's listener (with the result as {@link TapDevice#write(long,
+ * int)} gives it) when the CQ is drained: only then may the frame's slot be reused. A poll that
+ * finds ports ready does not enter for queued writes (they go with the ready port's read) unless
+ * no enter happened since the last such poll; the idle wait waits for one completion more than
+ * the writes queued, so they do not end it. {@link #awaitWrites} (and {@link #remove}) returns once
+ * every queued write went to the kernel and completed: a device may be closed after it.
  *
  * <p><b>Waiting.</b> {@link #poll} with a timeout submits what is pending and waits in
  * io_uring_enter for one completion (or the timeout), in place of epoll_wait.
