@@ -427,6 +427,7 @@ public final class Dataplane implements AutoCloseable {
             System.err.println("routerd: removing ports deferred: " + e.getMessage());
             return;
         }
+        awaitWrites(); // and no write of a retiring port is still queued or in flight
         for (var it = retiring.iterator(); it.hasNext(); ) {
             Retiring r = it.next();
             closeOnce(r);
@@ -496,8 +497,20 @@ public final class Dataplane implements AutoCloseable {
             }
         }
         epochs.await();
+        awaitWrites();
         for (FrameIo device : old) {
             device.close();
+        }
+    }
+
+    /**
+     * Control thread: after {@code epochs.await()} no worker can start a write to a device it no
+     * longer sees; this waits until the writes they started before (io_uring: asynchronous, queued
+     * until the worker's next system call) completed, so the device's fd may be closed.
+     */
+    private void awaitWrites() {
+        for (PortIo poller : pollers) {
+            poller.awaitWrites();
         }
     }
 

@@ -18,7 +18,9 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * command messages from the control thread ({@link WorkerCommand}, sent by {@link WorkerProxy})
  * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. The frames a
  * round forwards are written at its end, one batch per egress port (the context's
- * {@code Transmitter}). Between rounds it is quiescent for {@link ReaderEpochs}.
+ * {@code Transmitter}; with the worker's io_uring the writes are started there and go to the
+ * kernel with the worker's next io_uring_enter, pushed at once only before the timer's work).
+ * Between rounds it is quiescent for {@link ReaderEpochs}.
  */
 public final class ForwardingAgent implements Agent {
     static final int FRAME_BATCH = 64;
@@ -71,15 +73,18 @@ public final class ForwardingAgent implements Agent {
             // what this round forwarded goes out before the timer's work (conntrack's sweep of a
             // 262,144-flow table reads 4,096 flows per tick): after an idle spell the timer is
             // due at the first frame, whose latency would otherwise include the sweep
-            graph.context().flushTransmit();
+            // (with io_uring the writes are started here and go to the kernel with the next
+            // io_uring_enter: the next read batch or wait; before the timer's work, pushed now)
+            graph.context().startTransmit();
             if (now - lastTimerNanos >= TIMER_NANOS) {
                 lastTimerNanos = now;
+                graph.context().pushTransmit();
                 work += graph.onTimer(now); // the ARP resolver's timer and conntrack's expiry
                 int aged = graph.context().fdbs.age(now / 1_000_000);
                 graph.context().counters.event(net.taprouter.dataplane.stats.Event.FDB_AGED, aged);
                 work += aged;
             }
-            graph.context().flushTransmit(); // what the timer queued (ARP probes, resumed frames)
+            graph.context().startTransmit(); // what the timer queued (ARP probes, resumed frames)
             return work;
         } finally {
             epochs.exit(readerIndex);

@@ -30,6 +30,15 @@ public interface PortIo extends BatchIo, AutoCloseable {
      */
     void remove(int fd);
 
+    /**
+     * Any thread: returns once every asynchronous write the worker started
+     * ({@link BatchIo#writeAsync}) went to the kernel and completed (or after a second if the
+     * worker does not answer), so a device the worker can no longer reach may be closed. Default:
+     * nothing to wait for (writes are synchronous).
+     */
+    default void awaitWrites() {
+    }
+
     /** Makes a blocked (or the next) {@link #poll} return soon. Thread-safe; a no-op after {@link #close()}. */
     void wakeup();
 

@@ -29,12 +29,24 @@ import net.taprouter.dataplane.tap.TapDevice;
  * them with one io_uring_enter that also waits for their completions (a TAP completes them
  * inline): the calls stay synchronous as {@link FrameIo}'s batch calls are, so a slot is free
  * only after its write completed, and nothing is in flight on a port's fd between batches except
- * its poll. Reads of a port are issued in order and complete in order (no reordering within a
+ * its poll (and asynchronous writes, below). Reads of a port are issued in order and complete in order (no reordering within a
  * flow). How many reads a batch asks for adapts per port: twice what the last batch got (at least
  * {@link #MIN_READS}), so a trickle of frames does not pay for 32 empty reads. Devices that are
  * no {@link TapDevice} (tests' memory devices, an absent TAP) use their own batch calls, and so
  * does a thread other than the ring's owner (the first thread that used it: the ring has one
  * issuer).
+ *
+ * <p><b>Asynchronous writes</b> ({@link #writeAsync}, what the worker's {@code Transmitter} uses
+ * on the ring's own thread): a WRITE is queued and not submitted; it goes to the kernel with the
+ * next io_uring_enter the worker makes anyway (the next read batch, the poll, the idle wait; a
+ * full SQ submits itself), so a round's writes and the next round's reads cost one system call.
+ * A TAP completes a write inline, in submission order, so a port's frames keep their order. Each
+ * completion is handed to the caller's listener (with the result as {@link TapDevice#write(long,
+ * int)} gives it) when the CQ is drained: only then may the frame's slot be reused. A poll that
+ * finds ports ready does not enter for queued writes (they go with the ready port's read) unless
+ * no enter happened since the last such poll; the idle wait waits for one completion more than
+ * the writes queued, so they do not end it. {@link #awaitWrites} (and {@link #remove}) returns once
+ * every queued write went to the kernel and completed: a device may be closed after it.
  *
  * <p><b>Waiting.</b> {@link #poll} with a timeout submits what is pending and waits in
  * io_uring_enter for one completion (or the timeout), in place of epoll_wait.
@@ -55,6 +67,7 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     private static final long KIND_POLL = 2L << KIND_SHIFT;
     private static final long KIND_WAKE = 3L << KIND_SHIFT;
     private static final long KIND_CANCEL = 4L << KIND_SHIFT;
+    private static final long KIND_WRITE = 5L << KIND_SHIFT;
     private static final long KIND_MASK = 0xffL << KIND_SHIFT;
     private static final int POLL_EVENTS = IoUring.POLLIN | IoUring.POLLERR | IoUring.POLLHUP;
 
@@ -82,6 +95,7 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     private static final int ADD_PAUSED = 1;
     private static final int RESUME = 2;
     private static final int REMOVE = 3;
+    private static final int FENCE = 4;
     private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
     private final AtomicLong opsQueued = new AtomicLong();
     private final AtomicLong opsDone = new AtomicLong();
@@ -104,6 +118,14 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     private int ioDone;
     private int ioToken = -1;
     private boolean ioSawEmpty;
+
+    // asynchronous writes (writeAsync): the device of each tag in flight, whom to tell
+    private TapDevice[] writeDevice = new TapDevice[256];
+    private WriteListener writeListener;
+    private int writesInFlight;
+    /** io_uring_enter calls made for frames or waits; a ready-port poll that made none remembers the count. */
+    private long enters;
+    private long entersAtPoll = -1;
 
     /** Opens the ring (disabled until the worker's first call). Throws if the kernel gives none. */
     public UringPortIo(FramePool pool, boolean fixedBuffers) throws IOException {
@@ -160,6 +182,16 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     @Override
     public void remove(int fd) {
         request(new Op(REMOVE, fd, -1), true);
+    }
+
+    /**
+     * Waits until the worker has handed every write it queued to the kernel and handled their
+     * completions (as {@link #remove} waits, at most a second): once it returns no write started
+     * before is pending or in flight, so a device the worker can no longer reach may be closed.
+     */
+    @Override
+    public void awaitWrites() {
+        request(new Op(FENCE, -1, -1), true);
     }
 
     private void request(Op op, boolean await) {
@@ -238,7 +270,7 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     }
 
     private void applyOps() {
-        boolean cancelled = false;
+        boolean fence = false;
         long done = opsDone.get();
         Op op;
         while ((op = ops.poll()) != null) {
@@ -249,12 +281,19 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
                         regWatched[op.token] = true;
                     }
                 }
-                default -> cancelled |= unregister(op.fd);
+                case FENCE -> fence = true;
+                default -> {
+                    unregister(op.fd);
+                    fence = true;
+                }
             }
             done++;
         }
-        if (cancelled) {
-            ring.submit(0); // the cancellations reach the kernel now, before the fd can be closed
+        if (fence) {
+            // the cancellations and every queued write reach the kernel now, and the writes
+            // complete, before the fd can be closed (a write queued for a closed fd number could
+            // hit whatever file gets that number next)
+            completeWrites();
         }
         opsDone.set(done);
     }
@@ -322,21 +361,29 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
         if (!ops.isEmpty()) {
             applyOps();
         }
-        arm();
+        boolean armed = arm();
         ring.drain(this);
         int n = collectReady();
         if (n > 0) {
-            if (ring.pending() > 0) { // (re-)armed polls: submitted, and their first completions run now
-                ring.waitFor(0, 0);   // (with DEFER_TASKRUN the kernel posts them only when we ask for events)
+            // (re-)armed polls: submitted, and their first completions run now (with DEFER_TASKRUN
+            // the kernel posts them only when we ask for events). Queued writes wait for the read
+            // of a ready port (one system call for both), unless no call was made since the last
+            // poll that found ports ready (their reads did not happen): then they go now.
+            if (armed || (ring.pending() > 0 && entersAtPoll == enters)) {
+                enters++;
+                ring.waitFor(0, 0);
                 ring.drain(this);
                 n = collectReady();
             }
+            entersAtPoll = enters;
             return n;
         }
+        enters++;
         if (timeoutMillis == 0) {
-            ring.waitFor(0, 0); // hands over the (re-)armed polls, runs the kernel's deferred poll work
+            ring.waitFor(0, 0); // hands over the (re-)armed polls and queued writes, runs the kernel's deferred poll work
         } else {
-            int r = ring.waitFor(1, timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L);
+            // queued writes go with the wait; their completions do not end it
+            int r = ring.waitFor(1 + writesInFlight, timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L);
             if (r < 0 && r != -UringNative.ETIME && r != -UringNative.EINTR && r != -UringNative.EBUSY
                 && r != -UringNative.EAGAIN) {
                 throw new IllegalStateException("io_uring_enter failed: " + UringNative.errnoName(-r));
@@ -349,18 +396,23 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
         return collectReady();
     }
 
-    private void arm() {
+    /** Arms the polls that are not; true if it armed any. */
+    private boolean arm() {
+        boolean armed = false;
         if (!wakeArmed) {
             ring.prepPollMultishot(wakeFd, IoUring.POLLIN, KIND_WAKE);
             wakeArmed = true;
+            armed = true;
         }
         boolean[] used = regUsed;
         for (int t = 0; t < used.length; t++) {
             if (used[t] && regWatched[t] && !regArmed[t]) {
                 ring.prepPollMultishot(regFd[t], POLL_EVENTS, pollData(t));
                 regArmed[t] = true;
+                armed = true;
             }
         }
+        return armed;
     }
 
     private int collectReady() {
@@ -382,7 +434,13 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     @Override
     public void complete(long userData, int result, int flags) {
         long kind = userData & KIND_MASK;
-        if (kind == KIND_IO) {
+        if (kind == KIND_WRITE) {
+            int tag = (int) userData;
+            TapDevice tap = writeDevice[tag];
+            writeDevice[tag] = null;
+            writesInFlight--;
+            writeListener.written(tag, tap.writeResult(result));
+        } else if (kind == KIND_IO) {
             int i = (int) userData;
             results[i] = result;
             ioDone++;
@@ -495,6 +553,83 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
         return sent;
     }
 
+    @Override
+    public boolean writesAsync(FrameIo device) {
+        return device instanceof TapDevice tap && tap.fd() >= 0 && tap.isOpen() && !closed && ownedHere();
+    }
+
+    /**
+     * Queues a WRITE (WRITE_FIXED for a slot of the registered pool) without submitting it: it
+     * goes to the kernel with the next io_uring_enter (a read batch, the poll, the idle wait, or
+     * {@link #pushWrites}), and its completion calls {@code listener} when drained. A full SQ is
+     * submitted first (no wait); false only if it stays full.
+     */
+    @Override
+    public boolean writeAsync(FrameIo device, long address, int length, int tag, WriteListener listener) {
+        TapDevice tap = (TapDevice) device;
+        if (tag < 0) {
+            throw new IllegalArgumentException("tag " + tag);
+        }
+        if (ring.freeSqes() == 0) {
+            pushWrites();
+            if (ring.freeSqes() == 0) {
+                return false;
+            }
+        }
+        if (tag >= writeDevice.length) {
+            writeDevice = Arrays.copyOf(writeDevice, Math.max(tag + 1, writeDevice.length * 2));
+        }
+        int headroom = tap.headroom();
+        long at = address - headroom;
+        int bytes = length + headroom;
+        writeDevice[tag] = tap;
+        writeListener = listener;
+        if (fixed && at >= fixedStart && at + bytes <= fixedEnd) {
+            ring.prepWriteFixed(tap.fd(), at, bytes, 0, 0, KIND_WRITE | tag);
+        } else {
+            ring.prepWrite(tap.fd(), at, bytes, 0, KIND_WRITE | tag);
+        }
+        writesInFlight++;
+        return true;
+    }
+
+    @Override
+    public void pushWrites() {
+        if (closed || owner != Thread.currentThread()) {
+            return;
+        }
+        if (ring.pending() > 0 || (writesInFlight > 0 && ring.ready() == 0)) {
+            enters++;
+            ring.waitFor(0, -1); // submits; GETEVENTS runs deferred completions (none wait)
+        }
+        ring.drain(this);
+    }
+
+    @Override
+    public void completeWrites() {
+        if (closed || owner != Thread.currentThread() || (ring.pending() == 0 && writesInFlight == 0)) {
+            return;
+        }
+        pushWrites();
+        long deadline = 0;
+        while (writesInFlight > 0) { // a TAP completes its writes inline: not reached in practice
+            long now = System.nanoTime();
+            if (deadline == 0) {
+                deadline = now + 1_000_000_000L;
+            } else if (now - deadline > 0) {
+                break;
+            }
+            enters++;
+            ring.waitFor(1, 1_000_000L);
+            ring.drain(this);
+        }
+    }
+
+    @Override
+    public int writesInFlight() {
+        return writesInFlight;
+    }
+
     private void ensureResults(int n) {
         if (n > results.length) {
             results = new int[Math.max(n, results.length * 2)];
@@ -508,6 +643,7 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     private void run(int n, int token) {
         ioDone = 0;
         ioToken = token;
+        enters++;
         ioSawEmpty = false;
         int spins = 0;
         try {

@@ -551,9 +551,31 @@ public final class ForwardingContext {
         return result;
     }
 
-    /** Writes the queued frames (the agent calls it after each batch); returns how many there were. */
+    /**
+     * Writes the queued frames and waits until every write of this worker completed (asynchronous
+     * ones too: the slots may be rewritten after it); returns how many were queued.
+     */
     public int flushTransmit() {
         return transmitter.flush();
+    }
+
+    /**
+     * Starts writing the queued frames (the agent calls it after each batch): with the worker's
+     * io_uring the writes go to the kernel with its next system call and their slots come back as
+     * they complete (Transmitter); else as {@link #flushTransmit}. Returns how many were queued.
+     */
+    public int startTransmit() {
+        return transmitter.start();
+    }
+
+    /** Hands this worker's queued asynchronous writes to the kernel now (before work that takes a while). */
+    public void pushTransmit() {
+        transmitter.push();
+    }
+
+    /** This worker's asynchronous writes in flight (tests). */
+    public int transmitsInFlight() {
+        return transmitter.inFlight();
     }
 
     public void event(Event event) {

@@ -20,6 +20,17 @@ import org.agrona.concurrent.UnsafeBuffer;
  * batch of received frames; a full queue flushes itself, and {@link #transmitNow} flushes first so
  * a port's frames never overtake each other.
  *
+ * <p><b>Asynchronous writes</b> (an engine whose {@link BatchIo#writesAsync} says so: the
+ * worker's io_uring on its own thread): {@link #start} hands each queued frame to the engine as a
+ * write that is not waited for (it goes to the kernel with the worker's next io_uring_enter: the
+ * next read batch, poll or idle wait), and the frame moves to a table of writes in flight (at most
+ * {@link #IN_FLIGHT}, {@link #PORT_IN_FLIGHT} per port); when its completion is reported
+ * ({@link BatchIo.WriteListener}) it is counted as below and only then is its slot released. A
+ * full table (or a port over its share) first pushes the queued writes to the kernel and reaps
+ * their completions; if still full, the frame is a tx_queue_full drop. {@link #flush} waits for
+ * the completions (a flooded slot the router goes on with, an ARP request or fragment written
+ * after the queued frames); the agent's round uses {@link #start}.
+ *
  * <p>Per frame the device's answer is counted: sent = port tx_packets/tx_bytes;
  * {@link FrameIo#WOULD_BLOCK} = tx_queue_full; {@link FrameIo#FAILED} (EIO while the host has not
  * brought its side up) = tx_error; {@link FrameIo#GONE} = tx_error and the port is marked lost with
@@ -40,6 +51,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class Transmitter {
     /** Frames queued before a flush is forced (the agent's batch is at most this). */
     static final int QUEUE = 64;
+    /** Asynchronous writes in flight at most (the io_uring's SQ has 256 entries, its CQ 1024). */
+    static final int IN_FLIGHT = 192;
+    /** ... and at most for one port. */
+    static final int PORT_IN_FLIGHT = 128;
 
     private final ForwardingContext context;
     private final PortTable ports;
@@ -64,12 +79,33 @@ public final class Transmitter {
     /** Who writes a port's batch: the device itself, or the worker's io_uring. */
     private BatchIo io = BatchIo.DIRECT;
 
+    // asynchronous writes in flight, by tag (what the queue entry held, moved here at the start)
+    private final Port[] flightPort = new Port[IN_FLIGHT];
+    private final FrameIo[] flightDevice = new FrameIo[IN_FLIGHT];
+    private final int[] flightPortIndex = new int[IN_FLIGHT];
+    private final int[] flightSlot = new int[IN_FLIGHT];
+    private final int[] flightOffset = new int[IN_FLIGHT];
+    private final int[] flightLength = new int[IN_FLIGHT];
+    private final boolean[] flightOriginated = new boolean[IN_FLIGHT];
+    private final int[] flightIngress = new int[IN_FLIGHT];
+    private final byte[] flightMode = new byte[IN_FLIGHT];
+    /** Free tags (a stack). */
+    private final int[] freeTags = new int[IN_FLIGHT];
+    private int freeTagCount;
+    /** Writes in flight per port index. */
+    private final int[] portInFlight = new int[PortTable.MAX_PORTS];
+    private final BatchIo.WriteListener onWritten = this::written;
+
     Transmitter(ForwardingContext context) {
         this.context = context;
         this.ports = context.ports;
         this.counters = context.counters;
         this.shard = context.counters.shard();
         this.poolAddress = context.buffer.addressOffset();
+        for (int t = 0; t < IN_FLIGHT; t++) {
+            freeTags[t] = IN_FLIGHT - 1 - t;
+        }
+        freeTagCount = IN_FLIGHT;
     }
 
     void batchIo(BatchIo io) {
@@ -95,7 +131,7 @@ public final class Transmitter {
 
     private void queue(int port, int slot, int offset, int length, boolean originated, int ingressPort, byte mode) {
         if (queued == QUEUE) {
-            flush();
+            start();
         }
         int i = queued++;
         queuedMode[i] = mode;
@@ -112,8 +148,29 @@ public final class Transmitter {
         return queued;
     }
 
-    /** Writes every queued frame, one batch per egress port; returns how many were queued. */
+    /** Asynchronous writes started and not yet completed. */
+    public int inFlight() {
+        return IN_FLIGHT - freeTagCount;
+    }
+
+    /**
+     * Writes every queued frame, one batch per egress port, and waits until every write started
+     * before (asynchronous ones too) completed; returns how many were queued.
+     */
     public int flush() {
+        int n = start();
+        if (freeTagCount < IN_FLIGHT) {
+            io.completeWrites();
+        }
+        return n;
+    }
+
+    /**
+     * Hands the queued frames to the pending writes' engine as {@link #flush} does, without waiting
+     * for asynchronous writes to complete (they are counted and their slots released as their
+     * completions come in); returns how many were queued.
+     */
+    public int start() {
         int n = queued;
         if (n == 0) {
             return 0;
@@ -146,6 +203,10 @@ public final class Transmitter {
             return;
         }
         FrameIo device = port.txQueue(shard); // this worker's own fd of the port
+        if (io.writesAsync(device)) {
+            startWrites(port, portIndex, device);
+            return;
+        }
         try {
             io.write(device, batch);
         } catch (RuntimeException e) { // a bug: it costs these frames, never the thread
@@ -167,14 +228,91 @@ public final class Transmitter {
         }
     }
 
+    /** The batch's frames as asynchronous writes: each moves from its queue entry to a tag in flight. */
+    private void startWrites(Port port, int portIndex, FrameIo device) {
+        int count = batch.count();
+        for (int k = 0; k < count; k++) {
+            int i = batch.tag(k);
+            int length = batch.length(k);
+            if (freeTagCount == 0 || portInFlight[portIndex] >= PORT_IN_FLIGHT) {
+                io.pushWrites(); // to the kernel, and their completions free tags
+                if (freeTagCount == 0 || portInFlight[portIndex] >= PORT_IN_FLIGHT) {
+                    end(i, count(port, device, FrameIo.WOULD_BLOCK, length)); // back-pressure: tx_queue_full
+                    continue;
+                }
+            }
+            int tag = freeTags[--freeTagCount];
+            flightPort[tag] = port;
+            flightDevice[tag] = device;
+            flightPortIndex[tag] = portIndex;
+            flightSlot[tag] = queuedSlot[i];
+            flightOffset[tag] = queuedOffset[i];
+            flightLength[tag] = length;
+            flightOriginated[tag] = queuedOriginated[i];
+            flightIngress[tag] = queuedIngress[i];
+            flightMode[tag] = queuedMode[i];
+            portInFlight[portIndex]++;
+            boolean started;
+            try {
+                started = io.writeAsync(device, batch.address(k), length, tag, onWritten);
+            } catch (RuntimeException e) { // a bug: it costs this frame, never the thread
+                unflight(tag);
+                end(i, DropReason.INTERNAL_ERROR);
+                context.logInternalError(e);
+                continue;
+            }
+            if (!started) {
+                unflight(tag);
+                end(i, count(port, device, FrameIo.WOULD_BLOCK, length));
+            }
+        }
+    }
+
+    /** Tag {@code tag} is free again. */
+    private void unflight(int tag) {
+        portInFlight[flightPortIndex[tag]]--;
+        flightPort[tag] = null;
+        flightDevice[tag] = null;
+        freeTags[freeTagCount++] = tag;
+    }
+
+    /** The asynchronous write of {@code tag} completed with {@code result} (as FrameIo's write): counted, slot released. */
+    private void written(int tag, int result) {
+        Port port = flightPort[tag];
+        FrameIo device = flightDevice[tag];
+        int portIndex = flightPortIndex[tag];
+        int length = flightLength[tag];
+        int slot = flightSlot[tag];
+        byte mode = flightMode[tag];
+        boolean originated = flightOriginated[tag];
+        int ingress = flightIngress[tag];
+        int offset = flightOffset[tag];
+        unflight(tag);
+        if (context.capture.armed && result >= 0) {
+            context.capture.tx(portIndex, context.buffer, offset, length);
+        }
+        end(mode, slot, originated, ingress, count(port, device, result, length));
+    }
+
     /** Queue entry i is done: counted as sent (null) or dropped for {@code reason}; its slot goes back. */
     private void end(int i, DropReason reason) {
-        switch (queuedMode[i]) {
-            case FLOOD_COUNTED -> context.floodCopyDone(queuedSlot[i], queuedOriginated[i], queuedIngress[i], reason);
+        end(queuedMode[i], queuedSlot[i], queuedOriginated[i], queuedIngress[i], reason);
+    }
+
+    private void end(byte mode, int slot, boolean originated, int ingress, DropReason reason) {
+        switch (mode) {
+            case FLOOD_COUNTED -> context.floodCopyDone(slot, originated, ingress, reason);
             case FLOOD_UNCOUNTED -> { } // the port's tx counters have it; the frame's end is counted elsewhere
-            default -> context.ended(queuedOriginated[i], queuedIngress[i], reason);
+            default -> context.ended(originated, ingress, reason);
         }
-        context.release(queuedSlot[i]);
+        context.release(slot);
+    }
+
+    /** Hands queued asynchronous writes to the kernel now and handles the completions already there. */
+    public void push() {
+        if (freeTagCount < IN_FLIGHT) {
+            io.pushWrites();
+        }
     }
 
     /**

@@ -14,6 +14,49 @@ public interface BatchIo {
     /** See {@link FrameIo#write(FrameBatch)}. */
     int write(FrameIo device, FrameBatch batch);
 
+    /**
+     * True if the calling thread may write {@code device}'s frames asynchronously
+     * ({@link #writeAsync}); false (the default): only {@link #write}.
+     */
+    default boolean writesAsync(FrameIo device) {
+        return false;
+    }
+
+    /**
+     * Starts writing one frame, {@code [address, address+length)} (the device's header in front
+     * of it, as for {@link FrameIo#write(long, int)}), without waiting for it: the write is queued
+     * and handed to the kernel with the engine's next system call (or {@link #pushWrites}); its
+     * result (as {@link FrameIo#write(long, int)}'s) arrives later through {@code listener}'s
+     * {@link WriteListener#written} with {@code tag}, on this thread, in the order the writes of
+     * one device were started. The frame's memory stays in use until then. Returns false if no
+     * write could be queued (nothing started, no call will come).
+     */
+    default boolean writeAsync(FrameIo device, long address, int length, int tag, WriteListener listener) {
+        throw new UnsupportedOperationException("no asynchronous writes");
+    }
+
+    /** Hands the queued asynchronous writes to the kernel and reports the results already there, without waiting. */
+    default void pushWrites() {
+    }
+
+    /**
+     * Hands the queued asynchronous writes to the kernel and waits until every one started has
+     * reported its result (bounded: at most a second).
+     */
+    default void completeWrites() {
+    }
+
+    /** Asynchronous writes in flight (started, result not reported yet). */
+    default int writesInFlight() {
+        return 0;
+    }
+
+    /** Where the results of {@link #writeAsync} go. */
+    interface WriteListener {
+        /** The write started with {@code tag} is done: {@code result} as {@link FrameIo#write(long, int)} returns. */
+        void written(int tag, int result);
+    }
+
     /** Each device's own batch calls. */
     BatchIo DIRECT = new BatchIo() {
         @Override

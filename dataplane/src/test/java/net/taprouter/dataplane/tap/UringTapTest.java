@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.io.UringPortIo;
+import net.taprouter.dataplane.port.BatchIo;
 import net.taprouter.dataplane.port.FrameBatch;
 import net.taprouter.dataplane.port.FrameIo;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -182,10 +183,16 @@ class UringTapTest {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         FrameBatch out = frames(64);
         FrameBatch in = new FrameBatch(32);
+        long[] completed = {0, 0};
         int inSlot = pool.allocate();
+        BatchIo.WriteListener counting = (tag, result) -> completed[0]++;
         Runnable round = () -> {
             io.write(tap, out);
+            for (int i = 0; i < out.count(); i++) { // asynchronous: they go with the read's enter
+                io.writeAsync(tap, out.address(i), out.length(i), i, counting);
+            }
             io.poll(0);
+            completed[1]++;
             in.clear();
             for (int i = 0; i < 32; i++) {
                 in.add(pool.address(pool.frameOffset(inSlot)), pool.frameCapacity(), inSlot); // one slot, 32 reads: only counts
@@ -208,9 +215,165 @@ class UringTapTest {
             }
             fewest = Math.min(fewest, mx.getCurrentThreadAllocatedBytes() - before);
         }
-        assertEquals(0, fewest, "bytes allocated for 64,000 frames written and 1,000 batches read");
+        assertEquals(0, fewest, "bytes allocated for 128,000 frames written (half of them asynchronously) and 1,000 batches read");
+        io.completeWrites();
+        assertEquals(64L * completed[1], completed[0], "asynchronous writes completed");
         pool.free(inSlot);
         free(out);
+    }
+
+    /** Results of asynchronous writes, by arrival: tag and result. */
+    private final List<int[]> written = new ArrayList<>();
+    private final BatchIo.WriteListener listener = (tag, result) -> written.add(new int[] {tag, result});
+
+    /** A UDP datagram 192.0.2.254:9999 -> 192.0.2.1:9 carrying {@code seq}, to the host's MAC, in a pool slot. */
+    private int udpFrame(byte[] hostMac, int seq) {
+        int slot = pool.allocate();
+        int off = pool.frameOffset(slot);
+        UnsafeBuffer b = pool.buffer();
+        java.nio.ByteOrder be = java.nio.ByteOrder.BIG_ENDIAN;
+        b.putBytes(off, hostMac);
+        b.putBytes(off + 6, ROUTER_MAC);
+        b.putShort(off + 12, (short) 0x0800, be);
+        int ip = off + 14;
+        b.setMemory(ip, 20, (byte) 0);
+        b.putByte(ip, (byte) 0x45);
+        b.putShort(ip + 2, (short) (20 + 8 + 4), be);
+        b.putByte(ip + 8, (byte) 64);
+        b.putByte(ip + 9, (byte) 17);
+        b.putInt(ip + 12, 0xc00002fe, be); // 192.0.2.254
+        b.putInt(ip + 16, 0xc0000201, be); // 192.0.2.1
+        int sum = 0;
+        for (int i = 0; i < 20; i += 2) {
+            sum += b.getShort(ip + i, be) & 0xffff;
+        }
+        sum = (sum & 0xffff) + (sum >>> 16);
+        sum = (sum & 0xffff) + (sum >>> 16);
+        b.putShort(ip + 10, (short) ~sum, be);
+        b.putShort(ip + 20, (short) 9999, be);
+        b.putShort(ip + 22, (short) 9, be);
+        b.putShort(ip + 24, (short) 12, be);
+        b.putShort(ip + 26, (short) 0, be); // no UDP checksum
+        b.putInt(ip + 28, seq, be);
+        return slot;
+    }
+
+    private static byte[] mac(String text) {
+        String[] parts = text.trim().split(":");
+        byte[] mac = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            mac[i] = (byte) Integer.parseInt(parts[i], 16);
+        }
+        return mac;
+    }
+
+    @Test
+    void asynchronousWritesGoWithTheNextEnterAndCompleteInOrder() throws Exception {
+        int free = pool.freeCount();
+        io.poll(0); // this thread owns the ring
+        byte[] hostMac = mac(ns.exec("cat", "/sys/class/net/ut0/address"));
+        int count = 200;
+        Process receiver = new ProcessBuilder("ip", "netns", "exec", ns.name, "/usr/bin/python3", "-c",
+            "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                + "s.setsockopt(socket.SOL_SOCKET,socket.SO_RCVBUF,1<<20)\ns.bind(('192.0.2.1',9))\ns.settimeout(10)\n"
+                + "print('ready',flush=True)\nout=[]\n"
+                + "try:\n  while len(out)<" + count + ": out.append(int.from_bytes(s.recv(64)[:4],'big'))\n"
+                + "except Exception: pass\nprint(' '.join(map(str,out)),flush=True)").redirectErrorStream(true).start();
+        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(receiver.getInputStream()));
+        assertEquals("ready", lines.readLine());
+        long before = hostRxPackets();
+        int[] slots = new int[count];
+        for (int i = 0; i < count; i++) {
+            slots[i] = udpFrame(hostMac, i);
+            assertTrue(io.writesAsync(tap));
+            assertTrue(io.writeAsync(tap, pool.address(pool.frameOffset(slots[i])), 46, i, listener));
+        }
+        assertEquals(count, io.writesInFlight());
+        assertEquals(0, written.size(), "completed before any io_uring_enter");
+        assertEquals(before, hostRxPackets(), "written before any io_uring_enter");
+        if (io.poll(0) > 0) { // the next enter takes them: the poll's, or (the port is ready) its read's
+            FrameBatch in = new FrameBatch(4);
+            int inSlot = pool.allocate();
+            for (int i = 0; i < 4; i++) {
+                in.add(pool.address(pool.frameOffset(inSlot)), pool.frameCapacity(), inSlot);
+            }
+            io.read(tap, in);
+            pool.free(inSlot);
+        }
+        assertEquals(0, io.writesInFlight());
+        assertEquals(count, written.size());
+        for (int i = 0; i < count; i++) {
+            assertEquals(i, written.get(i)[0], "completion order at " + i);
+            assertEquals(46, written.get(i)[1], "result of " + i);
+        }
+        assertEquals(before + count, hostRxPackets());
+        String seqs = lines.readLine();
+        receiver.waitFor(15, TimeUnit.SECONDS);
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            expected.append(i == 0 ? "" : " ").append(i);
+        }
+        assertEquals(expected.toString(), seqs, "datagrams as the host received them");
+        for (int slot : slots) {
+            pool.free(slot);
+        }
+        assertEquals(free, pool.freeCount());
+    }
+
+    @Test
+    void aFullSubmissionQueueSubmitsItselfAndEioIsAFailedWrite() {
+        io.poll(0);
+        long before = hostRxPackets();
+        FrameBatch one = frames(1);
+        long address = one.address(0);
+        int count = 3 * 256 + 10; // three times the SQ
+        for (int i = 0; i < count; i++) {
+            assertTrue(io.writeAsync(tap, address, 60, i, listener), "write " + i + " not queued");
+        }
+        assertTrue(written.size() >= 3 * 256, "a full SQ was submitted (and its completions reported): " + written.size());
+        io.pushWrites();
+        assertEquals(count, written.size());
+        assertEquals(0, io.writesInFlight());
+        for (int i = 0; i < count; i++) {
+            assertEquals(i, written.get(i)[0]);
+            assertEquals(60, written.get(i)[1]);
+        }
+        assertEquals(before + count, hostRxPackets());
+
+        written.clear();
+        ns.exec("ip", "link", "set", "ut0", "down");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(io.writeAsync(tap, address, 60, i, listener));
+        }
+        io.completeWrites();
+        assertEquals(3, written.size());
+        for (int[] w : written) {
+            assertEquals(FrameIo.FAILED, w[1], "EIO while the host's side is down");
+        }
+        free(one);
+    }
+
+    @Test
+    void awaitWritesFromAnotherThreadReturnsOnceTheWorkersWritesCompleted() throws Exception {
+        io.poll(0);
+        FrameBatch batch = frames(20);
+        for (int i = 0; i < 20; i++) {
+            io.writeAsync(tap, batch.address(i), 60, i, listener);
+        }
+        int[] seen = {-1};
+        Thread control = new Thread(() -> {
+            io.awaitWrites();
+            seen[0] = io.writesInFlight();
+        });
+        control.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (control.isAlive() && System.nanoTime() < deadline) {
+            io.poll(5); // the worker's rounds
+        }
+        control.join();
+        assertEquals(20, written.size(), "completions handled before awaitWrites returned");
+        assertEquals(0, seen[0]);
+        free(batch);
     }
 
     @Test

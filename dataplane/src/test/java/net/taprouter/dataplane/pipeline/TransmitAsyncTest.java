@@ -1,0 +1,199 @@
+package net.taprouter.dataplane.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.taprouter.dataplane.neigh.NeighbourLimits;
+import net.taprouter.dataplane.port.BatchIo;
+import net.taprouter.dataplane.port.FrameBatch;
+import net.taprouter.dataplane.port.FrameIo;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Transmitter over an engine with asynchronous writes (as the worker's io_uring): a frame's
+ * slot comes back and its counters move only when its write completes, in order per port; a
+ * port with {@link Transmitter#PORT_IN_FLIGHT} writes in flight first pushes the engine, then
+ * drops (tx_queue_full) instead of waiting; a flush (a flooded slot the router goes on with, an
+ * ARP request written after queued frames) waits for the completions.
+ */
+class TransmitAsyncTest extends GraphTestBase {
+    private static final int FRAME = 78; // UDP_A_TO_B
+
+    /** Writes started are kept until completed: by {@link #pushWrites} (unless stalled) or {@link #completeAll}. */
+    static final class DeferredIo implements BatchIo {
+        private record Started(FrameIo device, long address, int length, int tag, WriteListener listener) {
+        }
+
+        private final List<Started> started = new ArrayList<>();
+        boolean stalled;
+        int pushes;
+        int completes;
+
+        @Override
+        public int read(FrameIo device, FrameBatch batch) {
+            return device.read(batch);
+        }
+
+        @Override
+        public int write(FrameIo device, FrameBatch batch) {
+            throw new AssertionError("a synchronous batch write with asynchronous writes available");
+        }
+
+        @Override
+        public boolean writesAsync(FrameIo device) {
+            return true;
+        }
+
+        @Override
+        public boolean writeAsync(FrameIo device, long address, int length, int tag, WriteListener listener) {
+            for (Started s : started) {
+                assertFalse(s.tag == tag, "tag " + tag + " reused while in flight");
+            }
+            started.add(new Started(device, address, length, tag, listener));
+            return true;
+        }
+
+        @Override
+        public void pushWrites() {
+            pushes++;
+            if (!stalled) {
+                completeAll();
+            }
+        }
+
+        @Override
+        public void completeWrites() {
+            completes++;
+            completeAll();
+        }
+
+        @Override
+        public int writesInFlight() {
+            return started.size();
+        }
+
+        /** Writes every started frame to its device now, in start order, and reports the results. */
+        void completeAll() {
+            while (!started.isEmpty()) {
+                Started s = started.remove(0);
+                int result = s.device.write(s.address, s.length);
+                s.listener.written(s.tag, result);
+            }
+        }
+    }
+
+    private final DeferredIo io = new DeferredIo();
+
+    private void asyncFixture(int slots) {
+        fx.close();
+        fx = new GraphFixture(slots, NeighbourLimits.of(GraphFixture.NEIGHBOURS, GraphFixture.ARP_QUEUE, slots));
+        fx.context.batchIo(io);
+        resolveHosts();
+    }
+
+    /** Free slots, those the worker released taken back first. */
+    private int freeSlots() {
+        while (fx.slotReturns.drain() > 0) {
+            // keep draining
+        }
+        return fx.pool.freeCount();
+    }
+
+    @Test
+    void aSlotComesBackOnlyWhenItsWriteCompleted() {
+        asyncFixture(GraphFixture.SLOTS);
+        int free = freeSlots();
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        for (int i = 0; i < 3; i++) {
+            fx.receiveQueued(0, udp);
+        }
+        assertEquals(3, fx.context.startTransmit());
+        assertEquals(0, fx.tap1.pending(), "written before the completion");
+        assertEquals(3, io.writesInFlight());
+        assertEquals(3, fx.context.transmitsInFlight());
+        assertEquals(free - 3, freeSlots(), "a slot back while its write is in flight");
+        fx.assertCounters(); // counted at the completion, not before
+        io.completeAll();
+        assertEquals(0, fx.context.transmitsInFlight());
+        assertEquals(free, freeSlots());
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT, Golden.UDP_A_TO_B_OUT, Golden.UDP_A_TO_B_OUT),
+            GraphFixture.hexes(fx.tap1.take()));
+        fx.assertCounters("event.forwarded", 3, "port.tap1.tx_packets", 3,
+            "port.tap1.tx_bytes", 3 * FRAME);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void aFailedCompletionIsCountedThenAndTheGoneDeviceTakesThePortDown() {
+        asyncFixture(GraphFixture.SLOTS);
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit();
+        fx.tap1.answer(FrameIo.FAILED, 5); // EIO: the host's side went down meanwhile
+        io.completeAll();
+        fx.assertCounters("drop.tx_error", 1, "port.tap0.rx_drops", 1, "port.tap1.tx_drops", 1, "port.tap1.tx_errors", 1);
+        assertTrue(fx.port1.isUp());
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit();
+        fx.tap1.answer(FrameIo.GONE, 19); // ENODEV
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            io.completeAll();
+        } finally {
+            System.setErr(original);
+        }
+        assertFalse(fx.port1.isUp());
+        assertEquals(List.of("routerd: port tap1 down: tap1: errno 19"), err.toString().lines().toList());
+        fx.assertCounters("drop.tx_error", 1, "port.tap0.rx_drops", 1, "port.tap1.tx_drops", 1, "port.tap1.tx_errors", 1);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void aPortWithTooManyWritesInFlightPushesThenDropsAndNeverWaits() {
+        int extra = 5;
+        int frames = Transmitter.PORT_IN_FLIGHT + extra;
+        asyncFixture(frames + 8);
+        io.stalled = true; // the kernel keeps them (never the case with a TAP: the bound still holds)
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        for (int i = 0; i < frames; i++) {
+            fx.receiveQueued(0, udp); // a full queue starts itself every Transmitter.QUEUE frames
+        }
+        fx.context.startTransmit();
+        assertEquals(Transmitter.PORT_IN_FLIGHT, io.writesInFlight());
+        assertEquals(extra, io.pushes, "pushed before each drop");
+        assertEquals(0, io.completes, "waited for completions");
+        fx.assertCounters("drop.tx_queue_full", extra, "port.tap0.rx_drops", extra, "port.tap1.tx_drops", extra);
+        assertEquals(fx.pool.slotCount() - Transmitter.PORT_IN_FLIGHT, freeSlots(), "the dropped frames' slots are back");
+        io.stalled = false;
+        fx.receiveQueued(0, udp); // room again after a push that completes
+        fx.context.startTransmit();
+        assertEquals(1, io.writesInFlight());
+        io.completeAll();
+        assertEquals(Transmitter.PORT_IN_FLIGHT + 1, fx.tap1.take().size());
+        fx.assertCounters("event.forwarded", Transmitter.PORT_IN_FLIGHT + 1, "port.tap1.tx_packets", Transmitter.PORT_IN_FLIGHT + 1,
+            "port.tap1.tx_bytes", (Transmitter.PORT_IN_FLIGHT + 1) * FRAME);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void anImmediateFrameWaitsForTheQueuedOnes() {
+        asyncFixture(GraphFixture.SLOTS);
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit(); // in flight
+        fx.receiveQueued(0, udp); // queued
+        // the gateway is unknown: its ARP request is written at once, after both frames for tap1
+        fx.receiveQueued(0, Wire.unhex(Golden.UDP_A_TO_REMOTE));
+        assertEquals(0, io.writesInFlight());
+        List<String> out1 = GraphFixture.hexes(fx.tap1.take());
+        assertEquals(3, out1.size());
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT, Golden.UDP_A_TO_B_OUT), out1.subList(0, 2));
+        assertTrue(out1.get(2).startsWith("ffffffffffff00005e0053210806"), "ARP request last: " + out1.get(2));
+        fx.assertNoLeak(1);
+    }
+}
