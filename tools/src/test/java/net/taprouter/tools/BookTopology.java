@@ -21,7 +21,7 @@ public final class BookTopology implements AutoCloseable {
     public final RouterUnderTest router;
     public final Routerd routerd;
 
-    private BookTopology(Kind kind) {
+    private BookTopology(Kind kind, java.util.List<String> routerdOptions) {
         this.kind = kind;
         boolean ok = false;
         try {
@@ -30,7 +30,7 @@ public final class BookTopology implements AutoCloseable {
             if1 = names.ifname("ns1v0");
             if2 = names.ifname("ns2v0");
             if (kind == Kind.ROUTERD) {
-                routerd = Routerd.start("r", config(ns1, if1, ns2, if2));
+                routerd = Routerd.start("r", config(ns1, if1, ns2, if2), routerdOptions);
                 router = RouterUnderTest.routerd(routerd);
             } else {
                 routerd = null;
@@ -53,7 +53,12 @@ public final class BookTopology implements AutoCloseable {
     }
 
     public static BookTopology create(Kind kind) {
-        return new BookTopology(kind);
+        return new BookTopology(kind, java.util.List.of());
+    }
+
+    /** The routerd book topology, routerd started with {@code routerdOptions} (e.g. {@code --threads dedicated}). */
+    public static BookTopology routerd(java.util.List<String> routerdOptions) {
+        return new BookTopology(Kind.ROUTERD, routerdOptions);
     }
 
     /** routerd's configuration for the book topology. */

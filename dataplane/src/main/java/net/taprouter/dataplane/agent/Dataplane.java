@@ -125,6 +125,7 @@ public final class Dataplane implements AutoCloseable {
         this.rx = new RxAgent[n];
         for (int w = 0; w < n; w++) {
             rx[w] = new RxAgent(pollers[w], ports, pools[w], slotReturns[w], rings[w], DataplaneCounters.rx(counterFile), epochs, 2 * w);
+            rx[w].waitOutDryPool(config.dedicatedThreads()); // its slots come back through the return ring
         }
         this.workers = new WorkerProxy(java.util.List.of(forwarding), this::wakeAll);
         if (n > 1) {

@@ -14,6 +14,7 @@ import net.taprouter.dataplane.stats.DropReason;
 import net.taprouter.dataplane.pipeline.Offload;
 import net.taprouter.dataplane.io.PortIo;
 import net.taprouter.dataplane.wire.VirtioNetHeaderView;
+import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.Agent;
 
 /**
@@ -36,6 +37,13 @@ import org.agrona.concurrent.Agent;
  * Without a free small slot a frame stays where it is. The virtio-net header of a device that
  * has one is parsed for every frame into its slot's metadata ({@code pipeline.Offload#receive};
  * the forwarding agent loads it with the frame).
+ *
+ * <p><b>A dry pool.</b> With dedicated threads ({@link #waitOutDryPool}) slots come back only
+ * through the return ring, as the forwarding thread gets through the frames: when a read finds no
+ * free slot the agent is <em>starved</em> and stops reading (frames wait in the TAPs' queues, as
+ * they wait in a NIC's ring) until a batch of slots is free again; meanwhile its idle wait parks
+ * ({@link #STARVED_PARK_NANOS}) instead of polling the TAPs, which are still readable and would
+ * make the thread spin. rx_no_buffer counts the reads cut short or not made for want of a slot.
  */
 public final class RxAgent implements Agent {
     private static final int QUEUE_SHIFT = 16;
@@ -62,6 +70,14 @@ public final class RxAgent implements Agent {
     private final int readerIndex;
     private int readyFromIdle = -1;
     private final FrameBatch batch = new FrameBatch(READ_BATCH);
+    /** Wait out a dry pool (dedicated threads) instead of reading the ports round after round. */
+    private boolean waitOutDryPool;
+    /** A read found no free slot; reads stay off until {@link #slotsBack} (only with {@link #waitOutDryPool}). */
+    private boolean starved;
+    private final int resumeSmall;
+    private final int resumeLarge;
+    /** Which ready port reads first this round: each in turn. */
+    private int rotation;
     private final VirtioNetHeaderView header = new VirtioNetHeaderView();
 
     public RxAgent(PortIo poller, PortTable ports, FramePool pool, SlotReturnRing slotReturns, DescriptorRing ring,
@@ -76,6 +92,38 @@ public final class RxAgent implements Agent {
         this.epochs = epochs;
         this.readerIndex = readerIndex;
         this.metadata = pool.metadata();
+        int small = pool.slotCount() - pool.largeSlotCount();
+        this.resumeSmall = Math.max(1, Math.min(READ_BATCH, small / 4));
+        this.resumeLarge = Math.max(1, Math.min(READ_BATCH, pool.largeSlotCount() / 4));
+    }
+
+    /** How long a starved agent's idle wait parks before it looks at the returned slots again. */
+    static final long STARVED_PARK_NANOS = 50_000;
+
+    /**
+     * Dedicated threads: slots come back only through the return ring, so a dry pool is waited
+     * out (reads stop, the idle wait parks) rather than met by reading the ports again every round.
+     * Not for one shared thread, whose idle wait is also where its writes complete.
+     */
+    public void waitOutDryPool(boolean wait) {
+        this.waitOutDryPool = wait;
+    }
+
+    /** Starved: no read until a batch of slots is back (see the class comment). */
+    boolean starved() {
+        return starved;
+    }
+
+    /** Are enough slots of both sizes free again to read a batch? */
+    private boolean slotsBack() {
+        int large = pool.freeLargeCount();
+        return pool.freeCount() - large >= resumeSmall && (pool.largeSlotCount() == 0 || large >= resumeLarge);
+    }
+
+    /** A read found the pool dry: counted; with dedicated threads reads stop until slots are back. */
+    private void ranDry() {
+        counters.drop(DropReason.RX_NO_BUFFER);
+        starved = waitOutDryPool;
     }
 
     @Override
@@ -83,10 +131,17 @@ public final class RxAgent implements Agent {
         epochs.enter(readerIndex);
         try {
             int work = slotReturns.drain();
+            if (starved) {
+                if (!slotsBack()) {
+                    return work;
+                }
+                starved = false;
+            }
             int ready = readyFromIdle >= 0 ? readyFromIdle : poller.poll(0);
             readyFromIdle = -1;
-            for (int i = 0; i < ready; i++) {
-                int token = poller.readyToken(i);
+            int first = ready > 1 ? (rotation++ & Integer.MAX_VALUE) % ready : 0; // who reads first takes the slots of a nearly dry pool
+            for (int i = 0; i < ready && !starved; i++) {
+                int token = poller.readyToken((first + i) % ready);
                 Port port = ports.get(token & PORT_MASK);
                 if (port == null) {
                     continue;
@@ -105,8 +160,15 @@ public final class RxAgent implements Agent {
         }
     }
 
-    /** Idle: block in epoll until a TAP is readable, a wake-up comes or the timeout passes. */
+    /**
+     * Idle: block in epoll until a TAP is readable, a wake-up comes or the timeout passes; starved
+     * ({@link #waitOutDryPool}), park a moment for slots to come back instead.
+     */
     void waitForFrames(int timeoutMillis) {
+        if (starved) {
+            LockSupport.parkNanos(STARVED_PARK_NANOS);
+            return;
+        }
         readyFromIdle = poller.poll(timeoutMillis);
     }
 
@@ -133,7 +195,7 @@ public final class RxAgent implements Agent {
         }
         int slots = batch.count();
         if (slots == 0) {
-            counters.drop(DropReason.RX_NO_BUFFER);
+            ranDry();
             return 0; // level-triggered: the port stays ready for the next round
         }
         long rxNanos = System.nanoTime();
@@ -174,7 +236,7 @@ public final class RxAgent implements Agent {
         if (status == FrameIo.GONE || status == FrameIo.FAILED) {
             portLost(port, device);
         } else if (frames == slots && slots < READ_BATCH) {
-            counters.drop(DropReason.RX_NO_BUFFER); // the pool ran dry before the port did
+            ranDry(); // the pool ran dry before the port did
         }
         return frames;
     }

@@ -46,6 +46,7 @@ class RxAgentTest {
     private FramePool pool;
     private DescriptorRing ring;
     private RxAgent rx;
+    private SlotReturnRing returns;
     private ScriptedDevice device;
     private Port port;
 
@@ -72,7 +73,8 @@ class RxAgentTest {
         port = new Port(3, "p3", device, new PortCounters(counterFile, "p3." + slots));
         ports.put(port);
         poller.add(device.fd(), port.index());
-        rx = new RxAgent(new net.taprouter.dataplane.io.EpollPortIo(poller), ports, pool, new SlotReturnRing(pool), ring, counters, new ReaderEpochs(1, () -> { }), 0);
+        returns = new SlotReturnRing(pool);
+        rx = new RxAgent(new net.taprouter.dataplane.io.EpollPortIo(poller), ports, pool, returns, ring, counters, new ReaderEpochs(1, () -> { }), 0);
     }
 
     @AfterEach
@@ -149,6 +151,96 @@ class RxAgentTest {
         assertEquals(4, rx.doWork());
         assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER));
         assertEquals(0, pool.freeCount());
+    }
+
+    /** One shared thread: a dry pool is counted and the next round reads again (its idle wait is where its writes complete). */
+    @Test
+    void sharedThreadReadsAgainOnceASlotIsBack() {
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        build(4);
+        device.frames(60, 61, 62, 63, 64, 65);
+        assertEquals(4, rx.doWork());
+        assertFalse(rx.starved());
+        giveBack(1);
+        rx.doWork();
+        assertEquals(2, device.batchReads);
+        assertEquals(1, device.lastBatchSize);
+    }
+
+    /**
+     * Dedicated threads: a read that finds the pool dry starves the agent; it makes no read (and
+     * counts nothing more) until a batch of slots (a quarter of a small pool) is back, and its
+     * idle wait parks instead of polling the still readable TAP, so it does not spin: a flood
+     * against a forwarding thread that is behind once counted millions of rx_no_buffer a second.
+     */
+    @Test
+    void dedicatedThreadsWaitOutADryPoolWithoutSpinning() {
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        build(8);
+        rx.waitOutDryPool(true);
+        for (int i = 0; i < 100; i++) {
+            device.frames(60);
+        }
+        assertEquals(8, rx.doWork());
+        assertTrue(rx.starved());
+        assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER));
+        EpollIdleStrategy idle = new EpollIdleStrategy(rx, 1000);
+        long until = System.nanoTime() + 100_000_000L;
+        int rounds = 0;
+        while (System.nanoTime() < until) {
+            idle.idle(rx.doWork());
+            rounds++;
+        }
+        assertEquals(1, device.batchReads, "reads while starved");
+        assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER), "rx_no_buffer counted once for the episode");
+        assertTrue(rounds <= 100_000_000L / RxAgent.STARVED_PARK_NANOS, rounds + " rounds in 100 ms: the idle wait spins");
+        giveBack(1);
+        rx.doWork();
+        assertEquals(1, device.batchReads, "one slot back of the two a starved 8-slot pool waits for");
+        giveBack(1);
+        rx.doWork();
+        assertEquals(2, device.batchReads);
+        assertEquals(2, device.lastBatchSize);
+        assertTrue(rx.starved(), "dry again");
+    }
+
+    /** Ports that are ready together take turns at reading first, so none takes all the slots of a nearly dry pool every time. */
+    @Test
+    void readyPortsTakeTurnsAtTheFirstRead() throws IOException {
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        build(8);
+        rx.waitOutDryPool(true);
+        FileDescriptor[] ends = FileDescriptor.pipe();
+        pipe.add(ends[0]);
+        pipe.add(ends[1]);
+        ends[1].write(ByteBuffer.allocateDirect(1), 0, 1);
+        ScriptedDevice second = new ScriptedDevice(ends[0].intValue());
+        Port other = new Port(4, "p4", second, new PortCounters(counterFile, "p4"));
+        ports.put(other);
+        poller.add(second.fd(), other.index());
+        for (int i = 0; i < 200; i++) {
+            device.frames(60);
+            second.frames(61);
+        }
+        for (int round = 0; round < 10; round++) {
+            rx.doWork(); // 8 slots: whoever reads first takes them all
+            giveBack(8 - pool.freeCount());
+        }
+        assertTrue(port.counters().rxPackets() >= 24, "p3 read " + port.counters().rxPackets());
+        assertTrue(other.counters().rxPackets() >= 24, "p4 read " + other.counters().rxPackets());
+    }
+
+    /** The forwarding side hands {@code n} slots back (through the return ring, as with dedicated threads). */
+    private void giveBack(int n) {
+        int[] given = {0};
+        ring.poll((slot, portIndex, length, rxNanos) -> {
+            returns.release(slot);
+            given[0]++;
+        }, n);
+        assertEquals(n, given[0]);
     }
 
     /**

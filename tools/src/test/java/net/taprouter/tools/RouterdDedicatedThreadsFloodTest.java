@@ -1,0 +1,57 @@
+package net.taprouter.tools;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code routerd --threads dedicated} (an RX thread and a forwarding thread per worker) under a
+ * 64-byte UDP flood faster than the forwarding thread: every frame slot ends up queued for it, and
+ * the RX thread waits the dry pool out instead of polling the still readable TAPs round after
+ * round (which counted ~10 million rx_no_buffer a second and took CPU from the forwarding thread),
+ * while the other host's pings still get through.
+ */
+@Tag("netns")
+@Timeout(value = 120)
+class RouterdDedicatedThreadsFloodTest {
+    private BookTopology t;
+
+    @AfterEach
+    void tearDown() {
+        String problem = t == null ? null : t.stopAndCleanUp();
+        if (problem != null) {
+            fail(problem);
+        }
+    }
+
+    @Test
+    void aFloodThatOutrunsTheForwardingThreadMakesNoSpin() {
+        Namespaces.assumeNetnsCapable();
+        t = BookTopology.routerd(List.of("--threads", "dedicated"));
+        Net.assertPingOk(Net.ping(t.ns1, "198.51.100.1", "-c2", "-i0.2", "-W1"), 63, t.diag());
+        Bg server = Sh.ns(t.ns2, "iperf3", "-s", "-1", "-p", "5203").start(t.routerd.dir(), "iperf3-s");
+        try {
+            Net.waitListening(t.ns2, "tcp", 5203, server);
+            Bg flood = Sh.ns(t.ns1, "iperf3", "-c", "198.51.100.1", "-p", "5203", "-u", "-l", "64", "-b", "0", "-t", "4")
+                    .start(t.routerd.dir(), "iperf3-c");
+            RouterdHostileHostTest.sleep(1500);
+            Sh.Result ping = Net.ping(t.ns2, "192.0.2.1", "-c10", "-i0.1", "-W3");
+            flood.waitExit(Duration.ofSeconds(30));
+            String stats = t.routerd.ctlOk("stats").out();
+            long noBuffer = RouterdHostileHostTest.counter(stats, "drop.rx_no_buffer");
+            assertTrue(noBuffer > 0, "the flood did not outrun the forwarding thread (nothing was tested)\n"
+                    + flood.describe() + "\n" + stats);
+            assertTrue(noBuffer < 100_000, noBuffer + " rx_no_buffer in 4 s: the RX thread polls a dry pool\n" + stats);
+            assertTrue(Net.loss(ping.out()) < 50.0, "ns2's pings starved by ns1's flood\n" + ping.describe() + "\n" + stats);
+            Net.assertPingOk(Net.ping(t.ns1, "198.51.100.1", "-c2", "-i0.2", "-W1"), 63, t.diag());
+        } finally {
+            server.close();
+        }
+    }
+}
