@@ -39,9 +39,6 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code dependent}: random addresses, each perturbed by the previous result, so lookups cannot
  *       overlap: the latency of one lookup rather than the throughput of independent ones.</li>
  * </ul>
- * {@code routeTableRandomBatch} and {@code routeTableFromTableBatch} look up the same addresses through the
- * batch lookup {@link RouteTable#lookup(int, int, int[], int[])}, {@code size} (32, 64) addresses per
- * call, copied into a batch array first as the data path would gather them from an RX batch.
  * Data file: the repository's data/bgp-ipv4-prefixes.txt.gz (or -Dtaprouter.bgp=FILE).
  * <pre>
  * java -jar bench/target/benchmarks.jar LpmBenchmark -f 1 -wi 3 -i 5 -prof gc \
@@ -155,98 +152,6 @@ public class LpmBenchmark {
             acc += t.lookup(address);
         }
         return acc;
-    }
-
-    /**
-     * A reader's batch arrays, as the data path would hold them: {@code size} destination addresses are
-     * copied in, looked up with one {@link RouteTable#lookup(int, int, int[], int[])} call, and the
-     * next hops read out.
-     */
-    @State(Scope.Thread)
-    public static class Batch {
-        @Param({"32", "64"})
-        int size;
-        int[] addresses;
-        int[] nextHops;
-
-        @Setup(Level.Trial)
-        public void allocate(Tables s) {
-            addresses = new int[size];
-            nextHops = new int[size];
-            // the batch lookup must answer what the single lookup answers
-            for (int[] set : new int[][] {s.random, s.fromTable}) {
-                for (int from = 0; from < ADDRESSES; from += size) {
-                    System.arraycopy(set, from, addresses, 0, size);
-                    s.table.lookup(0, size, addresses, nextHops);
-                    for (int i = 0; i < size; i++) {
-                        if (nextHops[i] != s.table.lookup(addresses[i])) {
-                            throw new IllegalStateException("batch and single lookup disagree at "
-                                    + PrefixFile.formatAddress(addresses[i]));
-                        }
-                    }
-                }
-            }
-        }
-
-        int runSingles(RouteTable t, int[] set) {
-            int[] in = addresses;
-            int[] out = nextHops;
-            int n = size;
-            int acc = 0;
-            for (int from = 0; from < ADDRESSES; from += n) {
-                System.arraycopy(set, from, in, 0, n);
-                for (int i = 0; i < n; i++) {
-                    out[i] = t.lookup(in[i]);
-                }
-                for (int i = 0; i < n; i++) {
-                    acc += out[i];
-                }
-            }
-            return acc;
-        }
-
-        int run(RouteTable t, int[] set) {
-            int[] in = addresses;
-            int[] out = nextHops;
-            int n = size;
-            int acc = 0;
-            for (int from = 0; from < ADDRESSES; from += n) {
-                System.arraycopy(set, from, in, 0, n);
-                t.lookup(0, n, in, out);
-                for (int i = 0; i < n; i++) {
-                    acc += out[i];
-                }
-            }
-            return acc;
-        }
-    }
-
-    /** Control for the batch benchmarks: the same copying and summing, {@code lookup(int)} per address. */
-    @Benchmark
-    @OperationsPerInvocation(ADDRESSES)
-    public int routeTableRandomSingles(Tables s, Batch b) {
-        return b.runSingles(s.table, s.random);
-    }
-
-    /** Control for {@code routeTableFromTableBatch}: {@code lookup(int)} per address in the batch harness. */
-    @Benchmark
-    @OperationsPerInvocation(ADDRESSES)
-    public int routeTableFromTableSingles(Tables s, Batch b) {
-        return b.runSingles(s.table, s.fromTable);
-    }
-
-    /** {@code routeTableRandom} through the batch lookup, {@code size} addresses per call. */
-    @Benchmark
-    @OperationsPerInvocation(ADDRESSES)
-    public int routeTableRandomBatch(Tables s, Batch b) {
-        return b.run(s.table, s.random);
-    }
-
-    /** {@code routeTableFromTable} through the batch lookup, {@code size} addresses per call. */
-    @Benchmark
-    @OperationsPerInvocation(ADDRESSES)
-    public int routeTableFromTableBatch(Tables s, Batch b) {
-        return b.run(s.table, s.fromTable);
     }
 
     @Benchmark

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Timeout;
  * correct lookup of 10.0.k.x returns COVER or 1000 + k, whatever the timing. A reader that saw a half-built
  * tbl8 group, or a group recycled into another block too early, would see the next hop of another block
  * (or garbage) and fail. With few tbl8 groups and many blocks, groups are constantly unlinked and reused.
- * One reader uses the single lookup, the other the batch lookup.
  */
 class RouteTableConcurrentTest {
 
@@ -92,31 +91,12 @@ class RouteTableConcurrentTest {
                 SplittableRandom rnd = new SplittableRandom(100 + id);
                 long n = 0;
                 long hits = 0;
-                // reader 0 looks up one address at a time, reader 1 (and any odd one) in batches of 256
-                boolean batch = (id & 1) == 1;
-                int[] batchAddresses = new int[256];
-                int[] batchNextHops = new int[256];
                 while (failure.get() == null && System.nanoTime() < deadline) {
                     epochs.enter(id);
-                    if (batch) {
-                        for (int k = 0; k < 256; k++) {
-                            batchAddresses[k] = BASE | (rnd.nextInt(BLOCKS) << 8) | rnd.nextInt(256);
-                        }
-                        table.lookup(0, 256, batchAddresses, batchNextHops);
-                    }
                     for (int k = 0; k < 256; k++) {
-                        int block;
-                        int address;
-                        int nextHop;
-                        if (batch) {
-                            address = batchAddresses[k];
-                            block = (address >>> 8) & 0xFF;
-                            nextHop = batchNextHops[k];
-                        } else {
-                            block = rnd.nextInt(BLOCKS);
-                            address = BASE | (block << 8) | rnd.nextInt(256);
-                            nextHop = table.lookup(address);
-                        }
+                        int block = rnd.nextInt(BLOCKS);
+                        int address = BASE | (block << 8) | rnd.nextInt(256);
+                        int nextHop = table.lookup(address);
                         if (nextHop != COVER) {
                             if (nextHop != 1000 + block) {
                                 failure.compareAndSet(null, "lookup " + PrefixFile.formatAddress(address)
