@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * slot comes back and its counters move only when its write completes, in order per port; a
  * port with {@link Transmitter#PORT_IN_FLIGHT} writes in flight first pushes the engine, then
  * drops (tx_queue_full) instead of waiting; a flush (a flooded slot the router goes on with, an
- * ARP request written after queued frames) waits for the completions.
+ * ARP request written after queued frames) waits for the completions; a revived port's new device
+ * gets its first write after the old device's writes completed.
  */
 class TransmitAsyncTest extends GraphTestBase {
     private static final int FRAME = 78; // UDP_A_TO_B
@@ -177,6 +178,28 @@ class TransmitAsyncTest extends GraphTestBase {
         assertEquals(Transmitter.PORT_IN_FLIGHT + 1, fx.tap1.take().size());
         fx.assertCounters("event.forwarded", Transmitter.PORT_IN_FLIGHT + 1, "port.tap1.tx_packets", Transmitter.PORT_IN_FLIGHT + 1,
             "port.tap1.tx_bytes", (Transmitter.PORT_IN_FLIGHT + 1) * FRAME);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void aRevivedPortsNewDeviceWaitsForTheOldOnesWrites() {
+        asyncFixture(GraphFixture.SLOTS);
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        fx.receiveQueued(0, udp);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit(); // in flight to the old device
+        MemoryFrameIo revived = new MemoryFrameIo("tap1");
+        fx.port1.device(revived);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit();
+        assertEquals(1, io.completes, "the old device's writes completed before the first write to the new one");
+        assertEquals(2, fx.tap1.take().size());
+        assertEquals(1, io.writesInFlight());
+        assertEquals(0, revived.pending());
+        io.completeAll();
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT), GraphFixture.hexes(revived.take()));
+        fx.assertCounters("event.forwarded", 3, "port.tap1.tx_packets", 3, "port.tap1.tx_bytes", 3 * FRAME);
+        assertEquals(0, fx.context.transmitsInFlight());
         fx.assertNoLeak();
     }
 
