@@ -40,9 +40,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * tx_drops. A port that is unpublished, administratively down or lost: port_down. A device that
  * throws (a bug) costs the frames of that call: internal_error each. A queued frame is counted when
  * its write is done (or it is dropped) by the accounting rule of {@link DropReason}: event
- * forwarded or drop.* for a received
- * frame, origin.sent or origin.drop.* for one the router originated; a frame written at once is
- * counted by its caller.
+ * forwarded or drop.* for a received frame, origin.sent or origin.drop.* for one the router
+ * originated; a frame written at once is counted by its caller.
  *
  * <p>Flooding (a bridge): one slot is queued for several ports ({@link #enqueueCopy}) and freed
  * once, after its last write (the context counts the writes still due in the slot's metadata,
