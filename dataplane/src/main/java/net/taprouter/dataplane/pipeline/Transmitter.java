@@ -13,33 +13,35 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Frame output of one worker, through the ports' {@link FrameIo} devices.
  *
- * <p>Input: frames in pool slots ({@link #enqueue}: they wait here, their slots held) and frames
- * in other buffers ({@link #transmitNow}: an ARP request, a fragment; written at once). Output:
- * {@link #flush} writes the queued frames with one batched write per egress port (the device's
- * {@link FrameIo#write(FrameBatch)}, or the worker's io_uring: {@link BatchIo}), in arrival order per port, then releases their slots. The agent flushes after each
- * batch of received frames; a full queue flushes itself, and {@link #transmitNow} flushes first so
- * a port's frames never overtake each other.
+ * <p>Input: frames in pool slots ({@link #enqueue}: each takes an entry of a preallocated frame
+ * table of {@link #ENTRIES} and waits in the queue of {@link #QUEUE} entries, its slot held) and
+ * frames in other buffers ({@link #transmitNow}: an ARP request, a fragment; written at once).
+ * Output: {@link #flush} writes the queued frames with one batched write per egress port (the
+ * device's {@link FrameIo#write(FrameBatch)}, or the worker's io_uring: {@link BatchIo}), in
+ * arrival order per port, then releases their slots and entries. The agent flushes after each
+ * batch of received frames; a full queue starts itself, and {@link #transmitNow} flushes first so
+ * a port's frames never overtake each other. Nothing is allocated per frame.
  *
  * <p><b>Asynchronous writes</b> (an engine whose {@link BatchIo#writesAsync} says so: the
  * worker's io_uring on its own thread): {@link #start} hands each queued frame to the engine as a
  * write that is not waited for (it goes to the kernel with the worker's next io_uring_enter: the
- * next read batch, poll or idle wait), and the frame moves to a table of writes in flight (at most
- * {@link #IN_FLIGHT}, {@link #PORT_IN_FLIGHT} per port); when its completion is reported
- * ({@link BatchIo.WriteListener}) it is counted as below and only then is its slot released. A
- * full table (or a port over its share) first pushes the queued writes to the kernel and reaps
- * their completions; if still full, the frame is a tx_queue_full drop. {@link #flush} waits for
- * the completions (a flooded slot the router goes on with, an ARP request or fragment written
- * after the queued frames); the agent's round uses {@link #start}.
+ * next read batch, poll or idle wait), tagged with the frame's entry, which stays in use while the
+ * write is in flight (counted: at most {@link #IN_FLIGHT}, {@link #PORT_IN_FLIGHT} per port); when
+ * its completion is reported ({@link BatchIo.WriteListener}) it is counted as below and only then
+ * are its slot and entry released. A frame over either limit first pushes the queued writes to the
+ * kernel and reaps their completions; if still over, it is a tx_queue_full drop (never a wait).
+ * {@link #flush} waits for the completions (a flooded slot the router goes on with, an ARP request
+ * or fragment written after the queued frames); the agent's round uses {@link #start}.
  *
  * <p>Per frame the device's answer is counted: sent = port tx_packets/tx_bytes;
  * {@link FrameIo#WOULD_BLOCK} = tx_queue_full; {@link FrameIo#FAILED} (EIO while the host has not
  * brought its side up) = tx_error; {@link FrameIo#GONE} = tx_error and the port is marked lost with
  * one log line (the RX agent then takes its fd out of epoll). Each failure also counts the port's
  * tx_drops. A port that is unpublished, administratively down or lost: port_down. A device that
- * throws (a bug) costs the frames of that call: internal_error each. A queued frame is counted at
- * the flush by the accounting rule of {@link DropReason}: event forwarded or drop.* for a received
- * frame, origin.sent or origin.drop.* for one the router originated; a frame written at once is
- * counted by its caller.
+ * throws (a bug) costs the frames of that call: internal_error each. A queued frame is counted when
+ * its write is done (or it is dropped) by the accounting rule of {@link DropReason}: event
+ * forwarded or drop.* for a received frame, origin.sent or origin.drop.* for one the router
+ * originated; a frame written at once is counted by its caller.
  *
  * <p>Flooding (a bridge): one slot is queued for several ports ({@link #enqueueCopy}) and freed
  * once, after its last write (the context counts the writes still due in the slot's metadata,
@@ -55,6 +57,8 @@ public final class Transmitter {
     static final int IN_FLIGHT = 192;
     /** ... and at most for one port. */
     static final int PORT_IN_FLIGHT = 128;
+    /** Frame entries: one per queued frame and per write in flight (a free one for each frame queued). */
+    static final int ENTRIES = QUEUE + IN_FLIGHT;
 
     private final ForwardingContext context;
     private final PortTable ports;
@@ -62,38 +66,40 @@ public final class Transmitter {
     /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
     private final int shard;
     private final long poolAddress;
-    private final int[] queuedPort = new int[QUEUE];
-    private final int[] queuedSlot = new int[QUEUE];
-    private final int[] queuedOffset = new int[QUEUE];
-    private final int[] queuedLength = new int[QUEUE];
-    /** Whose frame it is, for its count at the flush (the accounting rule of {@link DropReason}). */
-    private final boolean[] queuedOriginated = new boolean[QUEUE];
-    private final int[] queuedIngress = new int[QUEUE];
+
+    // the entry table: a frame from its enqueue until its end (written, or dropped), by entry index
+    private final int[] entryPort = new int[ENTRIES];
+    private final int[] entrySlot = new int[ENTRIES];
+    private final int[] entryOffset = new int[ENTRIES];
+    private final int[] entryLength = new int[ENTRIES];
+    /** Whose frame it is, for its count at its end (the accounting rule of {@link DropReason}). */
+    private final boolean[] entryOriginated = new boolean[ENTRIES];
+    private final int[] entryIngress = new int[ENTRIES];
     /** {@link #SINGLE}, {@link #FLOOD_COUNTED} or {@link #FLOOD_UNCOUNTED}. */
-    private final byte[] queuedMode = new byte[QUEUE];
-    private int queued;
+    private final byte[] entryMode = new byte[ENTRIES];
     private static final byte SINGLE = 0;
     private static final byte FLOOD_COUNTED = 1;
     private static final byte FLOOD_UNCOUNTED = 2;
+    /** Free entries (a stack). */
+    private final int[] freeEntries = new int[ENTRIES];
+    private int freeCount;
+    /** The queued frames' entries, in arrival order (-1: written with an earlier one's port batch). */
+    private final int[] queue = new int[QUEUE];
+    private int queued;
     private final FrameBatch batch = new FrameBatch(QUEUE);
     /** Who writes a port's batch: the device itself, or the worker's io_uring. */
     private BatchIo io = BatchIo.DIRECT;
 
-    // asynchronous writes in flight, by tag (what the queue entry held, moved here at the start)
-    private final Port[] flightPort = new Port[IN_FLIGHT];
-    private final FrameIo[] flightDevice = new FrameIo[IN_FLIGHT];
-    private final int[] flightPortIndex = new int[IN_FLIGHT];
-    private final int[] flightSlot = new int[IN_FLIGHT];
-    private final int[] flightOffset = new int[IN_FLIGHT];
-    private final int[] flightLength = new int[IN_FLIGHT];
-    private final boolean[] flightOriginated = new boolean[IN_FLIGHT];
-    private final int[] flightIngress = new int[IN_FLIGHT];
-    private final byte[] flightMode = new byte[IN_FLIGHT];
-    /** Free tags (a stack). */
-    private final int[] freeTags = new int[IN_FLIGHT];
-    private int freeTagCount;
+    // asynchronous writes in flight (an entry's index is its write's tag)
+    private int inFlight;
     /** Writes in flight per port index. */
     private final int[] portInFlight = new int[PortTable.MAX_PORTS];
+    /**
+     * The port and device a port index's writes in flight go to (one each: a revived port's new
+     * device waits until the old one's writes completed); kept after they completed.
+     */
+    private final Port[] writingPort = new Port[PortTable.MAX_PORTS];
+    private final FrameIo[] writingDevice = new FrameIo[PortTable.MAX_PORTS];
     private final BatchIo.WriteListener onWritten = this::written;
 
     Transmitter(ForwardingContext context) {
@@ -102,10 +108,10 @@ public final class Transmitter {
         this.counters = context.counters;
         this.shard = context.counters.shard();
         this.poolAddress = context.buffer.addressOffset();
-        for (int t = 0; t < IN_FLIGHT; t++) {
-            freeTags[t] = IN_FLIGHT - 1 - t;
+        for (int e = 0; e < ENTRIES; e++) {
+            freeEntries[e] = ENTRIES - 1 - e;
         }
-        freeTagCount = IN_FLIGHT;
+        freeCount = ENTRIES;
     }
 
     void batchIo(BatchIo io) {
@@ -113,12 +119,13 @@ public final class Transmitter {
     }
 
     /**
-     * Queues the frame of a pool slot for {@code port}; the slot is released by {@link #flush},
-     * which counts the frame as forwarded or dropped ({@code originated}: as origin.sent or
-     * origin.drop.*; else event forwarded, or drop.* and {@code ingressPort}'s rx_drops).
+     * Queues the frame of a pool slot for {@code port}; the slot is released once it was written
+     * ({@link #flush}, {@link #start}), and the frame counted as forwarded or dropped
+     * ({@code originated}: as origin.sent or origin.drop.*; else event forwarded, or drop.* and
+     * {@code ingressPort}'s rx_drops).
      */
     void enqueue(int port, int slot, int offset, int length, boolean originated, int ingressPort) {
-        queue(port, slot, offset, length, originated, ingressPort, SINGLE);
+        add(port, slot, offset, length, originated, ingressPort, SINGLE);
     }
 
     /**
@@ -126,21 +133,23 @@ public final class Transmitter {
      * {@link ForwardingContext#shareSlot}); {@code counted}: the flood is the frame's disposition.
      */
     void enqueueCopy(int port, int slot, int offset, int length, boolean originated, int ingressPort, boolean counted) {
-        queue(port, slot, offset, length, originated, ingressPort, counted ? FLOOD_COUNTED : FLOOD_UNCOUNTED);
+        add(port, slot, offset, length, originated, ingressPort, counted ? FLOOD_COUNTED : FLOOD_UNCOUNTED);
     }
 
-    private void queue(int port, int slot, int offset, int length, boolean originated, int ingressPort, byte mode) {
+    private void add(int port, int slot, int offset, int length, boolean originated, int ingressPort, byte mode) {
         if (queued == QUEUE) {
             start();
         }
-        int i = queued++;
-        queuedMode[i] = mode;
-        queuedPort[i] = port;
-        queuedSlot[i] = slot;
-        queuedOffset[i] = offset;
-        queuedLength[i] = length;
-        queuedOriginated[i] = originated;
-        queuedIngress[i] = ingressPort;
+        // an entry is free: at most QUEUE - 1 are queued and IN_FLIGHT in flight
+        int e = freeEntries[--freeCount];
+        entryPort[e] = port;
+        entrySlot[e] = slot;
+        entryOffset[e] = offset;
+        entryLength[e] = length;
+        entryOriginated[e] = originated;
+        entryIngress[e] = ingressPort;
+        entryMode[e] = mode;
+        queue[queued++] = e;
     }
 
     /** Frames queued and not yet written. */
@@ -150,7 +159,7 @@ public final class Transmitter {
 
     /** Asynchronous writes started and not yet completed. */
     public int inFlight() {
-        return IN_FLIGHT - freeTagCount;
+        return inFlight;
     }
 
     /**
@@ -159,7 +168,7 @@ public final class Transmitter {
      */
     public int flush() {
         int n = start();
-        if (freeTagCount < IN_FLIGHT) {
+        if (inFlight > 0) {
             io.completeWrites();
         }
         return n;
@@ -177,15 +186,17 @@ public final class Transmitter {
         }
         queued = 0;
         for (int i = 0; i < n; i++) {
-            int portIndex = queuedPort[i];
-            if (portIndex < 0) {
+            int first = queue[i];
+            if (first < 0) {
                 continue; // went out with an earlier port's batch
             }
+            int portIndex = entryPort[first];
             batch.clear();
             for (int j = i; j < n; j++) {
-                if (queuedPort[j] == portIndex) {
-                    batch.add(poolAddress + queuedOffset[j], queuedLength[j], j);
-                    queuedPort[j] = -1;
+                int e = queue[j];
+                if (e >= 0 && entryPort[e] == portIndex) {
+                    batch.add(poolAddress + entryOffset[e], entryLength[e], e);
+                    queue[j] = -1;
                 }
             }
             send(portIndex);
@@ -193,6 +204,7 @@ public final class Transmitter {
         return n;
     }
 
+    /** Writes the batch (tags: entries) to port {@code portIndex}. */
     private void send(int portIndex) {
         int count = batch.count();
         Port port = ports.get(portIndex);
@@ -219,7 +231,7 @@ public final class Transmitter {
         if (context.capture.armed) {
             for (int k = 0; k < count; k++) {
                 if (batch.result(k) >= 0) {
-                    context.capture.tx(portIndex, context.buffer, queuedOffset[batch.tag(k)], batch.length(k));
+                    context.capture.tx(portIndex, context.buffer, entryOffset[batch.tag(k)], batch.length(k));
                 }
             }
         }
@@ -228,89 +240,70 @@ public final class Transmitter {
         }
     }
 
-    /** The batch's frames as asynchronous writes: each moves from its queue entry to a tag in flight. */
+    /** The batch's frames as asynchronous writes, each tagged with its entry. */
     private void startWrites(Port port, int portIndex, FrameIo device) {
+        if (writingPort[portIndex] != port || writingDevice[portIndex] != device) {
+            if (portInFlight[portIndex] > 0) {
+                io.completeWrites(); // the old device's writes (a revived port) complete first
+            }
+            writingPort[portIndex] = port;
+            writingDevice[portIndex] = device;
+        }
         int count = batch.count();
         for (int k = 0; k < count; k++) {
-            int i = batch.tag(k);
+            int e = batch.tag(k);
             int length = batch.length(k);
-            if (freeTagCount == 0 || portInFlight[portIndex] >= PORT_IN_FLIGHT) {
-                io.pushWrites(); // to the kernel, and their completions free tags
-                if (freeTagCount == 0 || portInFlight[portIndex] >= PORT_IN_FLIGHT) {
-                    end(i, count(port, device, FrameIo.WOULD_BLOCK, length)); // back-pressure: tx_queue_full
+            if (inFlight >= IN_FLIGHT || portInFlight[portIndex] >= PORT_IN_FLIGHT) {
+                io.pushWrites(); // to the kernel, and their completions end writes in flight
+                if (inFlight >= IN_FLIGHT || portInFlight[portIndex] >= PORT_IN_FLIGHT) {
+                    end(e, count(port, device, FrameIo.WOULD_BLOCK, length)); // back-pressure: tx_queue_full
                     continue;
                 }
             }
-            int tag = freeTags[--freeTagCount];
-            flightPort[tag] = port;
-            flightDevice[tag] = device;
-            flightPortIndex[tag] = portIndex;
-            flightSlot[tag] = queuedSlot[i];
-            flightOffset[tag] = queuedOffset[i];
-            flightLength[tag] = length;
-            flightOriginated[tag] = queuedOriginated[i];
-            flightIngress[tag] = queuedIngress[i];
-            flightMode[tag] = queuedMode[i];
-            portInFlight[portIndex]++;
             boolean started;
             try {
-                started = io.writeAsync(device, batch.address(k), length, tag, onWritten);
-            } catch (RuntimeException e) { // a bug: it costs this frame, never the thread
-                unflight(tag);
-                end(i, DropReason.INTERNAL_ERROR);
-                context.logInternalError(e);
+                started = io.writeAsync(device, batch.address(k), length, e, onWritten);
+            } catch (RuntimeException x) { // a bug: it costs this frame, never the thread
+                end(e, DropReason.INTERNAL_ERROR);
+                context.logInternalError(x);
                 continue;
             }
-            if (!started) {
-                unflight(tag);
-                end(i, count(port, device, FrameIo.WOULD_BLOCK, length));
+            if (started) {
+                inFlight++;
+                portInFlight[portIndex]++;
+            } else {
+                end(e, count(port, device, FrameIo.WOULD_BLOCK, length));
             }
         }
     }
 
-    /** Tag {@code tag} is free again. */
-    private void unflight(int tag) {
-        portInFlight[flightPortIndex[tag]]--;
-        flightPort[tag] = null;
-        flightDevice[tag] = null;
-        freeTags[freeTagCount++] = tag;
-    }
-
-    /** The asynchronous write of {@code tag} completed with {@code result} (as FrameIo's write): counted, slot released. */
-    private void written(int tag, int result) {
-        Port port = flightPort[tag];
-        FrameIo device = flightDevice[tag];
-        int portIndex = flightPortIndex[tag];
-        int length = flightLength[tag];
-        int slot = flightSlot[tag];
-        byte mode = flightMode[tag];
-        boolean originated = flightOriginated[tag];
-        int ingress = flightIngress[tag];
-        int offset = flightOffset[tag];
-        unflight(tag);
+    /** The asynchronous write of entry {@code e} completed with {@code result} (as FrameIo's write): counted, slot released. */
+    private void written(int e, int result) {
+        int portIndex = entryPort[e];
+        int length = entryLength[e];
+        inFlight--;
+        portInFlight[portIndex]--;
         if (context.capture.armed && result >= 0) {
-            context.capture.tx(portIndex, context.buffer, offset, length);
+            context.capture.tx(portIndex, context.buffer, entryOffset[e], length);
         }
-        end(mode, slot, originated, ingress, count(port, device, result, length));
+        end(e, count(writingPort[portIndex], writingDevice[portIndex], result, length));
     }
 
-    /** Queue entry i is done: counted as sent (null) or dropped for {@code reason}; its slot goes back. */
-    private void end(int i, DropReason reason) {
-        end(queuedMode[i], queuedSlot[i], queuedOriginated[i], queuedIngress[i], reason);
-    }
-
-    private void end(byte mode, int slot, boolean originated, int ingress, DropReason reason) {
-        switch (mode) {
-            case FLOOD_COUNTED -> context.floodCopyDone(slot, originated, ingress, reason);
+    /** Entry {@code e}'s frame is done: counted as sent (null) or dropped for {@code reason}; its slot and the entry go back. */
+    private void end(int e, DropReason reason) {
+        int slot = entrySlot[e];
+        switch (entryMode[e]) {
+            case FLOOD_COUNTED -> context.floodCopyDone(slot, entryOriginated[e], entryIngress[e], reason);
             case FLOOD_UNCOUNTED -> { } // the port's tx counters have it; the frame's end is counted elsewhere
-            default -> context.ended(originated, ingress, reason);
+            default -> context.ended(entryOriginated[e], entryIngress[e], reason);
         }
         context.release(slot);
+        freeEntries[freeCount++] = e;
     }
 
     /** Hands queued asynchronous writes to the kernel now and handles the completions already there. */
     public void push() {
-        if (freeTagCount < IN_FLIGHT) {
+        if (inFlight > 0) {
             io.pushWrites();
         }
     }

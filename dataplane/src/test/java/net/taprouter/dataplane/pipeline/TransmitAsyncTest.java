@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * slot comes back and its counters move only when its write completes, in order per port; a
  * port with {@link Transmitter#PORT_IN_FLIGHT} writes in flight first pushes the engine, then
  * drops (tx_queue_full) instead of waiting; a flush (a flooded slot the router goes on with, an
- * ARP request written after queued frames) waits for the completions.
+ * ARP request written after queued frames) waits for the completions; a revived port's new device
+ * gets its first write after the old device's writes completed; nothing is allocated per frame.
  */
 class TransmitAsyncTest extends GraphTestBase {
     private static final int FRAME = 78; // UDP_A_TO_B
@@ -82,6 +83,61 @@ class TransmitAsyncTest extends GraphTestBase {
                 int result = s.device.write(s.address, s.length);
                 s.listener.written(s.tag, result);
             }
+        }
+    }
+
+    /** As {@link DeferredIo}, in preallocated arrays (the allocation test): a push completes every write started. */
+    static final class ArrayIo implements BatchIo {
+        private final FrameIo[] devices = new FrameIo[Transmitter.ENTRIES];
+        private final long[] addresses = new long[Transmitter.ENTRIES];
+        private final int[] lengths = new int[Transmitter.ENTRIES];
+        private final int[] tags = new int[Transmitter.ENTRIES];
+        private WriteListener listener;
+        private int started;
+
+        @Override
+        public int read(FrameIo device, FrameBatch batch) {
+            return device.read(batch);
+        }
+
+        @Override
+        public int write(FrameIo device, FrameBatch batch) {
+            throw new AssertionError("a synchronous batch write with asynchronous writes available");
+        }
+
+        @Override
+        public boolean writesAsync(FrameIo device) {
+            return true;
+        }
+
+        @Override
+        public boolean writeAsync(FrameIo device, long address, int length, int tag, WriteListener listener) {
+            int i = started++;
+            devices[i] = device;
+            addresses[i] = address;
+            lengths[i] = length;
+            tags[i] = tag;
+            this.listener = listener;
+            return true;
+        }
+
+        @Override
+        public void pushWrites() {
+            int n = started;
+            started = 0;
+            for (int i = 0; i < n; i++) {
+                listener.written(tags[i], devices[i].write(addresses[i], lengths[i]));
+            }
+        }
+
+        @Override
+        public void completeWrites() {
+            pushWrites();
+        }
+
+        @Override
+        public int writesInFlight() {
+            return started;
         }
     }
 
@@ -177,6 +233,62 @@ class TransmitAsyncTest extends GraphTestBase {
         assertEquals(Transmitter.PORT_IN_FLIGHT + 1, fx.tap1.take().size());
         fx.assertCounters("event.forwarded", Transmitter.PORT_IN_FLIGHT + 1, "port.tap1.tx_packets", Transmitter.PORT_IN_FLIGHT + 1,
             "port.tap1.tx_bytes", (Transmitter.PORT_IN_FLIGHT + 1) * FRAME);
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void aRevivedPortsNewDeviceWaitsForTheOldOnesWrites() {
+        asyncFixture(GraphFixture.SLOTS);
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        fx.receiveQueued(0, udp);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit(); // in flight to the old device
+        MemoryFrameIo revived = new MemoryFrameIo("tap1");
+        fx.port1.device(revived);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit();
+        assertEquals(1, io.completes, "the old device's writes completed before the first write to the new one");
+        assertEquals(2, fx.tap1.take().size());
+        assertEquals(1, io.writesInFlight());
+        assertEquals(0, revived.pending());
+        io.completeAll();
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT), GraphFixture.hexes(revived.take()));
+        fx.assertCounters("event.forwarded", 3, "port.tap1.tx_packets", 3, "port.tap1.tx_bytes", 3 * FRAME);
+        assertEquals(0, fx.context.transmitsInFlight());
+        fx.assertNoLeak();
+    }
+
+    @Test
+    void theAsynchronousPathAllocatesNothingPerFrame() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        fx.close();
+        fx = new GraphFixture(2 * Transmitter.ENTRIES, NeighbourLimits.of(GraphFixture.NEIGHBOURS, GraphFixture.ARP_QUEUE, 2 * Transmitter.ENTRIES));
+        ArrayIo arrayIo = new ArrayIo();
+        fx.context.batchIo(arrayIo);
+        resolveHosts();
+        fx.tap1.keep(false);
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        Runnable rounds = () -> {
+            for (int r = 0; r < 100; r++) { // 3 rounds of 64 frames in flight, then their completions
+                for (int i = 0; i < 3 * Transmitter.QUEUE; i++) {
+                    fx.receiveQueued(0, udp); // a full queue starts itself
+                }
+                fx.context.startTransmit();
+                fx.context.pushTransmit();
+                while (fx.slotReturns.drain() > 0) {
+                    // the slots back to the pool, as the RX agent takes them
+                }
+            }
+        };
+        rounds.run(); // warm-up
+        long fewest = Long.MAX_VALUE;
+        for (int block = 0; block < 5 && fewest > 0; block++) { // a per-frame allocation shows in every block
+            long before = threads.getCurrentThreadAllocatedBytes();
+            rounds.run();
+            fewest = Math.min(fewest, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertEquals(0, fewest, "bytes allocated for 19,200 frames written asynchronously");
+        assertEquals(0, fx.context.transmitsInFlight());
         fx.assertNoLeak();
     }
 
