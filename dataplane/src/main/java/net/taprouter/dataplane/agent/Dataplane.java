@@ -22,7 +22,6 @@ import net.taprouter.dataplane.io.IoMode;
 import net.taprouter.dataplane.io.PortIo;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
 
 /**
@@ -67,6 +66,8 @@ public final class Dataplane implements AutoCloseable {
     private final RouteTable routes;
     private final NextHops nextHops;
     private final RxAgent[] rx;
+    /** Dedicated threads: where each worker's forwarding thread sleeps when idle (null entries with one thread per worker). */
+    private final Wakeup[] forwardingWakeups;
     private final ForwardingAgent[] forwarding;
     private final WorkerProxy workers;
     private final ForwardingLatency latency;
@@ -91,6 +92,7 @@ public final class Dataplane implements AutoCloseable {
         int n = config.workers();
         this.counterFile = CounterFile.create(config.counterFile(), config.maxCounters());
         this.pollers = new PortIo[n]; // made with each worker's pool below
+        this.forwardingWakeups = new Wakeup[n];
         boolean fixed = Boolean.getBoolean("taprouter.uring.fixed");
         this.epochs = new ReaderEpochs(2 * n, this::wakeAll); // worker w: RX reader 2w, forwarding reader 2w + 1
         this.routes = new RouteTable(config.tbl8Groups(), epochs);
@@ -126,6 +128,10 @@ public final class Dataplane implements AutoCloseable {
         for (int w = 0; w < n; w++) {
             rx[w] = new RxAgent(pollers[w], ports, pools[w], slotReturns[w], rings[w], DataplaneCounters.rx(counterFile), epochs, 2 * w);
             rx[w].waitOutDryPool(config.dedicatedThreads()); // its slots come back through the return ring
+            if (config.dedicatedThreads()) {
+                forwardingWakeups[w] = new Wakeup();
+                rx[w].wakeAfterFrames(forwardingWakeups[w]);
+            }
         }
         this.workers = new WorkerProxy(java.util.List.of(forwarding), this::wakeAll);
         if (n > 1) {
@@ -171,6 +177,11 @@ public final class Dataplane implements AutoCloseable {
         for (PortIo poller : pollers) {
             if (poller != null) {
                 poller.wakeup();
+            }
+        }
+        for (Wakeup sleeper : forwardingWakeups) {
+            if (sleeper != null) {
+                sleeper.wake(); // dedicated threads: a forwarding thread asleep
             }
         }
     }
@@ -225,7 +236,9 @@ public final class Dataplane implements AutoCloseable {
             java.util.concurrent.ThreadFactory threads = pinning(cpus.length == 0 ? -1 : cpus[w % cpus.length]);
             if (config.dedicatedThreads()) {
                 start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS), errors, null, rx[w]), threads);
-                start(new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 100_000), errors, null, forwarding[w]), threads);
+                ForwardingAgent agent = forwarding[w];
+                start(new AgentRunner(new ForwardingIdleStrategy(forwardingWakeups[w], agent::hasWork, ForwardingAgent.TIMER_NANOS),
+                    errors, null, agent), threads);
             } else {
                 start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS), errors, null,
                     new CompositeAgent(rx[w], forwarding[w])), threads);

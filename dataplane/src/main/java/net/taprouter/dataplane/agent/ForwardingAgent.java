@@ -91,6 +91,11 @@ public final class ForwardingAgent implements Agent {
         }
     }
 
+    /** Are frames or commands waiting? (Any thread; a snapshot: what an idle forwarding thread looks at before it sleeps.) */
+    boolean hasWork() {
+        return !ring.isEmpty() || !commands.isEmpty();
+    }
+
     private void onFrame(int slot, int port, int length, long rxNanos) {
         packet.reset(slot, pool.frameOffset(slot), length, port);
         packet.offload.load(metadata, PacketMetadata.base(slot)); // the device's virtio-net header, as RxAgent parsed it

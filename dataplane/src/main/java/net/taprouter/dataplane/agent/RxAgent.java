@@ -76,6 +76,8 @@ public final class RxAgent implements Agent {
     private boolean starved;
     private final int resumeSmall;
     private final int resumeLarge;
+    /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
+    private Wakeup forwarder;
     /** Which ready port reads first this round: each in turn. */
     private int rotation;
     private final VirtioNetHeaderView header = new VirtioNetHeaderView();
@@ -107,6 +109,11 @@ public final class RxAgent implements Agent {
      */
     public void waitOutDryPool(boolean wait) {
         this.waitOutDryPool = wait;
+    }
+
+    /** Dedicated threads: the forwarding thread to wake when this agent hands it frames. */
+    public void wakeAfterFrames(Wakeup forwardingThread) {
+        this.forwarder = forwardingThread;
     }
 
     /** Starved: no read until a batch of slots is back (see the class comment). */
@@ -153,6 +160,9 @@ public final class RxAgent implements Agent {
                     continue;
                 }
                 work += readPort(port, device);
+            }
+            if (ready > 0 && forwarder != null) {
+                forwarder.wake();
             }
             return work;
         } finally {

@@ -44,6 +44,11 @@ public final class DescriptorRing {
         return ring.write(MSG_FRAME, scratch, 0, DESCRIPTOR_LENGTH);
     }
 
+    /** Are descriptors waiting? (Either side; a snapshot.) */
+    public boolean isEmpty() {
+        return ring.size() == 0;
+    }
+
     /** Consumer side: hand up to {@code limit} descriptors to {@code frameHandler}. */
     public int poll(FrameHandler frameHandler, int limit) {
         this.handler = frameHandler;
