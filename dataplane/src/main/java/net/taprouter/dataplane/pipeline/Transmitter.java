@@ -345,7 +345,8 @@ public final class Transmitter {
             return DropReason.TX_QUEUE_FULL;
         }
         portCounters.txErrors.incrementRelease();
-        if (result == FrameIo.GONE && !port.carrierLost()) {
+        // only the port's current device takes it down: a write to the device a revived port replaced may still end GONE
+        if (result == FrameIo.GONE && !port.carrierLost() && port.txQueue(shard) == device) {
             port.markCarrierLost();
             System.err.println("routerd: port " + port.name() + " down: " + device.lastFailure());
         }

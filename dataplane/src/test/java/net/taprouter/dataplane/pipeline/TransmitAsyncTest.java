@@ -258,6 +258,34 @@ class TransmitAsyncTest extends GraphTestBase {
         fx.assertNoLeak();
     }
 
+    /** A write to the gone device still in flight when the port is revived ends GONE: counted, but the revived port stays up. */
+    @Test
+    void aGoneCompletionOfTheReplacedDeviceLeavesTheRevivedPortUp() {
+        asyncFixture(GraphFixture.SLOTS);
+        byte[] udp = Wire.unhex(Golden.UDP_A_TO_B);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit(); // in flight to the old device
+        fx.tap1.answer(FrameIo.GONE, 19);
+        MemoryFrameIo revived = new MemoryFrameIo("tap1");
+        fx.port1.device(revived); // revived before the old write completed
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            io.completeAll();
+        } finally {
+            System.setErr(original);
+        }
+        assertTrue(fx.port1.isUp(), "the revived port was taken down by its old device's write");
+        assertEquals("", err.toString());
+        fx.assertCounters("drop.tx_error", 1, "port.tap0.rx_drops", 1, "port.tap1.tx_drops", 1, "port.tap1.tx_errors", 1);
+        fx.receiveQueued(0, udp);
+        fx.context.startTransmit();
+        io.completeAll();
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT), GraphFixture.hexes(revived.take()));
+        fx.assertNoLeak();
+    }
+
     @Test
     void theAsynchronousPathAllocatesNothingPerFrame() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
