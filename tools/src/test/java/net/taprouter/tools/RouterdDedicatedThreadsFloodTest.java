@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
  * round (which counted ~10 million rx_no_buffer a second and took CPU from the forwarding thread),
  * while the other host's pings still get through. Once the flood is over the router idles: the
  * forwarding thread sleeps until its RX thread wakes it (it once parked 10,000 times a second,
- * about 0.12 of a core, forever).
+ * about 0.12 of a core, forever), and a ping through the idle router is not held until the
+ * thread's 50 ms timer.
  */
 @Tag("netns")
 @Timeout(value = 120)
@@ -60,6 +61,16 @@ class RouterdDedicatedThreadsFloodTest {
             RouterdHostileHostTest.sleep(500);
             double cores = Cpu.coresUsed(t.routerd.pid(), 3000);
             assertTrue(cores < IDLE_CORES, "routerd used " + cores + " cores idle after the flood\n" + stats);
+            // asleep, the forwarding thread is woken by its RX thread: a ping does not wait for the 50 ms timer
+            Sh.Result idlePings = Net.ping(t.ns1, "198.51.100.1", "-c10", "-i0.2", "-W1");
+            java.util.List<Double> rtts = new java.util.ArrayList<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("time=([0-9.]+) ms").matcher(idlePings.out());
+            while (m.find()) {
+                rtts.add(Double.parseDouble(m.group(1)));
+            }
+            java.util.Collections.sort(rtts);
+            assertTrue(rtts.size() >= 8 && rtts.get(rtts.size() / 2) < 10.0,
+                    "pings through an idle routerd (median should be well under the 50 ms timer period)\n" + idlePings.describe());
         } finally {
             server.close();
         }

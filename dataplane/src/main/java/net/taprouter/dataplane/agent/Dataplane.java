@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.agent;
 
+import net.taprouter.dataplane.buffer.Wakeup;
 import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
@@ -99,7 +100,12 @@ public final class Dataplane implements AutoCloseable {
         this.nextHops = new NextHops(config.nextHops(), epochs);
         this.latency = new ForwardingLatency(n);
         PublishedTables tables = new PublishedTables(ports, interfaces, routes, nextHops, settings, conntrack);
-        net.taprouter.dataplane.pipeline.PeerEvents[] peers = net.taprouter.dataplane.pipeline.PeerEvents.mesh(n);
+        if (config.dedicatedThreads()) {
+            for (int w = 0; w < n; w++) {
+                forwardingWakeups[w] = new Wakeup();
+            }
+        }
+        net.taprouter.dataplane.pipeline.PeerEvents[] peers = net.taprouter.dataplane.pipeline.PeerEvents.mesh(n, forwardingWakeups);
         FramePool[] pools = new FramePool[n];
         SlotReturnRing[] slotReturns = new SlotReturnRing[n];
         DescriptorRing[] rings = new DescriptorRing[n];
@@ -129,7 +135,6 @@ public final class Dataplane implements AutoCloseable {
             rx[w] = new RxAgent(pollers[w], ports, pools[w], slotReturns[w], rings[w], DataplaneCounters.rx(counterFile), epochs, 2 * w);
             rx[w].waitOutDryPool(config.dedicatedThreads()); // its slots come back through the return ring
             if (config.dedicatedThreads()) {
-                forwardingWakeups[w] = new Wakeup();
                 rx[w].wakeAfterFrames(forwardingWakeups[w]);
             }
         }

@@ -93,7 +93,7 @@ public final class ForwardingAgent implements Agent {
 
     /** Are frames or commands waiting? (Any thread; a snapshot: what an idle forwarding thread looks at before it sleeps.) */
     boolean hasWork() {
-        return !ring.isEmpty() || !commands.isEmpty();
+        return !ring.isEmpty() || !commands.isEmpty() || graph.context().peers.pending();
     }
 
     private void onFrame(int slot, int port, int length, long rxNanos) {

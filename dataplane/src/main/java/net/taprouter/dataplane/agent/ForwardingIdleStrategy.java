@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.agent;
 
+import net.taprouter.dataplane.buffer.Wakeup;
 import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;

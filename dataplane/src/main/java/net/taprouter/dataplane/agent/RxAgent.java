@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.agent;
 
+import net.taprouter.dataplane.buffer.Wakeup;
 import net.taprouter.dataplane.buffer.DescriptorRing;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.buffer.PacketMetadata;
@@ -40,10 +41,13 @@ import org.agrona.concurrent.Agent;
  *
  * <p><b>A dry pool.</b> With dedicated threads ({@link #waitOutDryPool}) slots come back only
  * through the return ring, as the forwarding thread gets through the frames: when a read finds no
- * free slot the agent is <em>starved</em> and stops reading (frames wait in the TAPs' queues, as
- * they wait in a NIC's ring) until a batch of slots is free again; meanwhile its idle wait parks
- * ({@link #STARVED_PARK_NANOS}) instead of polling the TAPs, which are still readable and would
- * make the thread spin. rx_no_buffer counts the reads cut short or not made for want of a slot.
+ * free slot of the size a port reads into (small, or large for a device with offloads) the agent
+ * is <em>starved</em> of that size and stops reading such ports (frames wait in the TAPs' queues,
+ * as they wait in a NIC's ring) until a batch of slots of that size is free again; the others go
+ * on. Meanwhile its idle wait parks ({@link #STARVED_PARK_NANOS}) instead of waiting on the TAPs,
+ * which are still readable and would make the thread spin; each round still polls once (control
+ * requests on the agent's ring are applied there). rx_no_buffer counts the reads cut short or not
+ * made for want of a slot.
  */
 public final class RxAgent implements Agent {
     private static final int QUEUE_SHIFT = 16;
@@ -72,8 +76,9 @@ public final class RxAgent implements Agent {
     private final FrameBatch batch = new FrameBatch(READ_BATCH);
     /** Wait out a dry pool (dedicated threads) instead of reading the ports round after round. */
     private boolean waitOutDryPool;
-    /** A read found no free slot; reads stay off until {@link #slotsBack} (only with {@link #waitOutDryPool}). */
-    private boolean starved;
+    /** A read found no free slot of this size; such reads stay off until a batch is back (only with {@link #waitOutDryPool}). */
+    private boolean starvedSmall;
+    private boolean starvedLarge;
     private final int resumeSmall;
     private final int resumeLarge;
     /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
@@ -116,38 +121,52 @@ public final class RxAgent implements Agent {
         this.forwarder = forwardingThread;
     }
 
-    /** Starved: no read until a batch of slots is back (see the class comment). */
+    /** Starved of either slot size (see the class comment). */
     boolean starved() {
-        return starved;
+        return starvedSmall || starvedLarge;
     }
 
-    /** Are enough slots of both sizes free again to read a batch? */
-    private boolean slotsBack() {
+    /** Does {@code device} read into large slots (offloads: GSO super-packets)? */
+    private boolean readsLarge(FrameIo device) {
+        return (device.offloads() & FrameIo.GSO_OFFLOADS) != 0 && pool.largeSlotCount() > 0;
+    }
+
+    /** Slots of a starved size came back (a batch of them): reads of that size go on. */
+    private void endStarvation() {
         int large = pool.freeLargeCount();
-        return pool.freeCount() - large >= resumeSmall && (pool.largeSlotCount() == 0 || large >= resumeLarge);
+        if (starvedSmall && pool.freeCount() - large >= resumeSmall) {
+            starvedSmall = false;
+        }
+        if (starvedLarge && large >= resumeLarge) {
+            starvedLarge = false;
+        }
     }
 
-    /** A read found the pool dry: counted; with dedicated threads reads stop until slots are back. */
-    private void ranDry() {
+    /** A read found no slot of its size: counted; with dedicated threads reads of that size stop until slots are back. */
+    private void ranDry(boolean large) {
         counters.drop(DropReason.RX_NO_BUFFER);
-        starved = waitOutDryPool;
+        if (waitOutDryPool) {
+            if (large) {
+                starvedLarge = true;
+            } else {
+                starvedSmall = true;
+            }
+        }
     }
 
     @Override
     public int doWork() {
         epochs.enter(readerIndex);
+        int work = 0;
         try {
-            int work = slotReturns.drain();
-            if (starved) {
-                if (!slotsBack()) {
-                    return work;
-                }
-                starved = false;
+            work = slotReturns.drain();
+            if (starvedSmall || starvedLarge) {
+                endStarvation();
             }
             int ready = readyFromIdle >= 0 ? readyFromIdle : poller.poll(0);
             readyFromIdle = -1;
             int first = ready > 1 ? (rotation++ & Integer.MAX_VALUE) % ready : 0; // who reads first takes the slots of a nearly dry pool
-            for (int i = 0; i < ready && !starved; i++) {
+            for (int i = 0; i < ready; i++) {
                 int token = poller.readyToken((first + i) % ready);
                 Port port = ports.get(token & PORT_MASK);
                 if (port == null) {
@@ -159,14 +178,18 @@ public final class RxAgent implements Agent {
                     poller.remove(device.fd());
                     continue;
                 }
-                work += readPort(port, device);
-            }
-            if (ready > 0 && forwarder != null) {
-                forwarder.wake();
+                boolean large = readsLarge(device);
+                if (large ? starvedLarge : starvedSmall) {
+                    continue; // waits for slots of its size to come back
+                }
+                work += readPort(port, device, large);
             }
             return work;
         } finally {
             epochs.exit(readerIndex);
+            if (work > 0 && forwarder != null) {
+                forwarder.wake(); // frames handed over (or slots back): the forwarding thread may sleep
+            }
         }
     }
 
@@ -175,7 +198,7 @@ public final class RxAgent implements Agent {
      * ({@link #waitOutDryPool}), park a moment for slots to come back instead.
      */
     void waitForFrames(int timeoutMillis) {
-        if (starved) {
+        if (starvedSmall || starvedLarge) {
             LockSupport.parkNanos(STARVED_PARK_NANOS);
             return;
         }
@@ -186,9 +209,8 @@ public final class RxAgent implements Agent {
      * One batched read of up to {@link #READ_BATCH} frames from {@code port}'s device into free
      * slots; the slots it did not fill go back to the pool. Returns the frames read.
      */
-    private int readPort(Port port, FrameIo device) {
+    private int readPort(Port port, FrameIo device, boolean large) {
         int headroom = device.headroom();
-        boolean large = (device.offloads() & FrameIo.GSO_OFFLOADS) != 0 && pool.largeSlotCount() > 0;
         int capacity = large ? FramePool.LARGE_FRAME_CAPACITY : pool.frameCapacity();
         FrameBatch batch = this.batch;
         batch.clear();
@@ -205,7 +227,7 @@ public final class RxAgent implements Agent {
         }
         int slots = batch.count();
         if (slots == 0) {
-            ranDry();
+            ranDry(large);
             return 0; // level-triggered: the port stays ready for the next round
         }
         long rxNanos = System.nanoTime();
@@ -246,7 +268,7 @@ public final class RxAgent implements Agent {
         if (status == FrameIo.GONE || status == FrameIo.FAILED) {
             portLost(port, device);
         } else if (frames == slots && slots < READ_BATCH) {
-            ranDry(); // the pool ran dry before the port did
+            ranDry(large); // the pool ran dry before the port did
         }
         return frames;
     }

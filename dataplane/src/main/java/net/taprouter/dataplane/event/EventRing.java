@@ -57,6 +57,11 @@ public final class EventRing {
     }
 
     /** The buffer a claimed record is written into. */
+    /** Nothing to drain? (Either side; a snapshot.) */
+    public boolean isEmpty() {
+        return ring.size() == 0;
+    }
+
     public MutableDirectBuffer buffer() {
         return ring.buffer();
     }

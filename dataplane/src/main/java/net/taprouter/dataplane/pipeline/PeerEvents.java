@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.buffer.Wakeup;
 import net.taprouter.dataplane.event.EventRing;
 import net.taprouter.dataplane.stats.Event;
 import org.agrona.MutableDirectBuffer;
@@ -38,6 +39,8 @@ public final class PeerEvents {
 
     private final EventRing[] out;
     private final EventRing[] in;
+    /** Who reads each of {@link #out} (dedicated threads: a forwarding thread that may sleep), else null. */
+    private final Wakeup[] readers;
     /** True if there is another worker to tell. */
     public final boolean active;
     private ForwardingContext context;
@@ -45,16 +48,25 @@ public final class PeerEvents {
     private final MessageHandler onRecord = this::apply;
 
     /** A worker alone: nothing to send, nothing to read. */
-    public static final PeerEvents NONE = new PeerEvents(new EventRing[0], new EventRing[0]);
+    public static final PeerEvents NONE = new PeerEvents(new EventRing[0], new EventRing[0], new Wakeup[0]);
 
-    private PeerEvents(EventRing[] out, EventRing[] in) {
+    private PeerEvents(EventRing[] out, EventRing[] in, Wakeup[] readers) {
         this.out = out;
         this.in = in;
+        this.readers = readers;
         this.active = out.length > 0;
     }
 
     /** The rings of {@code workers} workers, one per ordered pair: element i is worker i's end. */
     public static PeerEvents[] mesh(int workers) {
+        return mesh(workers, new Wakeup[workers]);
+    }
+
+    /**
+     * As {@link #mesh(int)}; a worker that sends an event wakes the receiving worker's thread through
+     * {@code wakeups[to]} (dedicated threads; null entries: no one to wake).
+     */
+    public static PeerEvents[] mesh(int workers, Wakeup[] wakeups) {
         if (workers == 1) {
             return new PeerEvents[] {NONE};
         }
@@ -70,13 +82,15 @@ public final class PeerEvents {
         for (int w = 0; w < workers; w++) {
             EventRing[] out = new EventRing[workers - 1];
             EventRing[] in = new EventRing[workers - 1];
+            Wakeup[] readers = new Wakeup[workers - 1];
             for (int other = 0, k = 0; other < workers; other++) {
                 if (other != w) {
                     out[k] = rings[w][other];
+                    readers[k] = wakeups[other];
                     in[k++] = rings[other][w];
                 }
             }
-            mesh[w] = new PeerEvents(out, in);
+            mesh[w] = new PeerEvents(out, in, readers);
         }
         return mesh;
     }
@@ -97,7 +111,8 @@ public final class PeerEvents {
     }
 
     private void send(int type, int a, int b, long mac, int c) {
-        for (EventRing ring : out) {
+        for (int k = 0; k < out.length; k++) {
+            EventRing ring = out[k];
             int at = ring.claim(type, RECORD);
             if (at < 0) {
                 context.event(Event.PEER_EVENTS_LOST);
@@ -110,7 +125,20 @@ public final class PeerEvents {
             buffer.putInt(at + 16, c);
             ring.commit(at);
             context.event(Event.PEER_EVENTS_SENT);
+            if (readers[k] != null) {
+                readers[k].wake(); // rare (a learn event): its worker may sleep (dedicated threads)
+            }
         }
+    }
+
+    /** Are other workers' events waiting here? (What an idle worker looks at before it sleeps.) */
+    public boolean pending() {
+        for (EventRing ring : in) {
+            if (!ring.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What a worker does with another's learn events. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
+import net.taprouter.dataplane.buffer.Wakeup;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -41,10 +42,10 @@ class ForwardingIdleStrategyTest {
     @Test
     void anIdleThreadSleepsUntilWokenAndThenGoesOn() throws InterruptedException {
         Wakeup wakeup = new Wakeup();
-        AtomicBoolean work = new AtomicBoolean();
-        ForwardingIdleStrategy idle = new ForwardingIdleStrategy(wakeup, work::get, LONG_SLEEP);
-        AtomicLong rounds = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
+        // stopping is work too: a stop set between the loop's check and the sleep is seen before the park
+        ForwardingIdleStrategy idle = new ForwardingIdleStrategy(wakeup, stop::get, LONG_SLEEP);
+        AtomicLong rounds = new AtomicLong();
         Thread t = idleLoop(idle, rounds, stop);
         awaitSleeping(wakeup);
         long asleep = rounds.get();

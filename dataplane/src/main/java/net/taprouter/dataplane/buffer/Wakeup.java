@@ -1,4 +1,4 @@
-package net.taprouter.dataplane.agent;
+package net.taprouter.dataplane.buffer;
 
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
@@ -6,8 +6,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * How a thread that sleeps when it has nothing to do is woken by the threads that give it work
- * (with dedicated threads: the forwarding thread, woken by its RX thread after frames and by the
- * control thread after a command). The sleeper announces itself, looks for work once more, and
+ * (with dedicated threads: the forwarding thread, woken by its RX thread after frames, by the
+ * control thread after a command, by another worker after a learn event). The sleeper announces itself, looks for work once more, and
  * parks for at most a given time; a waker that has published work wakes it if it announced
  * itself. A full fence on each side (the announcement is a volatile store; {@link #wake} fences
  * before it looks) keeps a wake-up from being lost between the sleeper's last look and its park;
@@ -38,7 +38,7 @@ public final class Wakeup {
     }
 
     /** Is a thread asleep (or about to be) here? (Tests.) */
-    boolean sleeping() {
+    public boolean sleeping() {
         return sleeper != null;
     }
 }
