@@ -177,6 +177,12 @@ public final class Dataplane implements AutoCloseable {
     /** NAT on with several workers: every port's traffic goes to queue 0 ({@link #steerToFirstQueue}). */
     private volatile boolean firstQueueOnly;
 
+    /**
+     * {@link #close} has begun: the threads' idle strategies no longer wait (a thread woken for
+     * the close that went back to its wait before its runner stopped would sit out the wait).
+     */
+    private volatile boolean closing;
+
     /** Rouses every worker idling in epoll (a command for it, a grace period). */
     private void wakeAll() {
         for (PortIo poller : pollers) {
@@ -240,12 +246,12 @@ public final class Dataplane implements AutoCloseable {
         for (int w = 0; w < rx.length; w++) {
             java.util.concurrent.ThreadFactory threads = pinning(cpus.length == 0 ? -1 : cpus[w % cpus.length]);
             if (config.dedicatedThreads()) {
-                start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS), errors, null, rx[w]), threads);
+                start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS, () -> closing), errors, null, rx[w]), threads);
                 ForwardingAgent agent = forwarding[w];
-                start(new AgentRunner(new ForwardingIdleStrategy(forwardingWakeups[w], agent::hasWork, ForwardingAgent.TIMER_NANOS),
-                    errors, null, agent), threads);
+                start(new AgentRunner(new ForwardingIdleStrategy(forwardingWakeups[w], () -> closing || agent.hasWork(),
+                    ForwardingAgent.TIMER_NANOS), errors, null, agent), threads);
             } else {
-                start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS), errors, null,
+                start(new AgentRunner(new EpollIdleStrategy(rx[w], IDLE_POLL_MILLIS, () -> closing), errors, null,
                     new CompositeAgent(rx[w], forwarding[w])), threads);
             }
         }
@@ -536,6 +542,7 @@ public final class Dataplane implements AutoCloseable {
     /** Stops the threads and closes every port. */
     @Override
     public void close() {
+        closing = true;
         for (int i = runners.size() - 1; i >= 0; i--) {
             wakeAll();
             runners.get(i).close();

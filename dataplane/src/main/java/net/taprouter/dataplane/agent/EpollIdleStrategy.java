@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.agent;
 
+import java.util.function.BooleanSupplier;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -9,22 +10,27 @@ import org.agrona.concurrent.IdleStrategy;
 public final class EpollIdleStrategy implements IdleStrategy {
     private final RxAgent rx;
     private final int timeoutMillis;
+    private final BooleanSupplier stopping;
 
-    public EpollIdleStrategy(RxAgent rx, int timeoutMillis) {
+    /** Waits up to {@code timeoutMillis} in {@code rx}'s poll, unless {@code stopping} (the dataplane is closing). */
+    public EpollIdleStrategy(RxAgent rx, int timeoutMillis, BooleanSupplier stopping) {
         this.rx = rx;
         this.timeoutMillis = timeoutMillis;
+        this.stopping = stopping;
     }
 
     @Override
     public void idle(int workCount) {
         if (workCount <= 0) {
-            rx.waitForFrames(timeoutMillis);
+            idle();
         }
     }
 
     @Override
     public void idle() {
-        rx.waitForFrames(timeoutMillis);
+        if (!stopping.getAsBoolean()) {
+            rx.waitForFrames(timeoutMillis);
+        }
     }
 
     @Override

@@ -186,7 +186,7 @@ class RxAgentTest {
         assertEquals(8, rx.doWork());
         assertTrue(rx.starved());
         assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER));
-        EpollIdleStrategy idle = new EpollIdleStrategy(rx, 1000);
+        EpollIdleStrategy idle = new EpollIdleStrategy(rx, 1000, () -> false);
         long until = System.nanoTime() + 100_000_000L;
         int rounds = 0;
         while (System.nanoTime() < until) {
@@ -204,6 +204,31 @@ class RxAgentTest {
         assertEquals(2, device.batchReads);
         assertEquals(2, device.lastBatchSize);
         assertTrue(rx.starved(), "dry again");
+    }
+
+    /**
+     * Once the dataplane is closing, the idle strategy returns at once: a thread woken for the
+     * close that idled again before its runner stopped would otherwise sit out a whole wait.
+     */
+    @Test
+    void theIdleWaitEndsWhenTheDataplaneCloses() {
+        poller.remove(device.fd()); // nothing readable: the idle wait waits its time out
+        boolean[] closing = {false};
+        EpollIdleStrategy idle = new EpollIdleStrategy(rx, 300, () -> closing[0]);
+        long start = System.nanoTime();
+        for (int i = 0; i < 3; i++) { // the first may return at once: a wake-up left from the set-up
+            idle.idle(rx.doWork());
+        }
+        long waited = System.nanoTime() - start;
+        assertTrue(waited >= 500_000_000L, "nothing to read: 3 idle waits of 300 ms took only " + waited + " ns");
+        closing[0] = true;
+        start = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            idle.idle(rx.doWork());
+            idle.idle();
+        }
+        waited = System.nanoTime() - start;
+        assertTrue(waited < 250_000_000L, "20 idle calls while closing took " + waited + " ns: they waited");
     }
 
     /** Ports that are ready together take turns at reading first, so none takes all the slots of a nearly dry pool every time. */
