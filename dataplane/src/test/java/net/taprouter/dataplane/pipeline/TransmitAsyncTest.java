@@ -236,6 +236,53 @@ class TransmitAsyncTest extends GraphTestBase {
         fx.assertNoLeak();
     }
 
+    /**
+     * All ports together have at most {@link Transmitter#IN_FLIGHT} writes in flight: a second
+     * port gets what the first left of it, then drops; the entry table (queue and writes in
+     * flight) never runs out, however many frames come while every write is held.
+     */
+    @Test
+    void thePortsTogetherStopAtTheGlobalInFlightLimit() {
+        int toB = Transmitter.PORT_IN_FLIGHT;
+        int toA = Transmitter.PORT_IN_FLIGHT;
+        asyncFixture(toB + toA + 2 * Transmitter.ENTRIES);
+        io.stalled = true;
+        byte[] udpToB = Wire.unhex(Golden.UDP_A_TO_B);
+        byte[] udpToA = Wire.ipv4("198.51.100.1", "192.0.2.1").udp(40000, 9, Wire.pattern(36, 1))
+            .frame(GraphFixture.PORT1_MAC, GraphFixture.HOST_B_MAC);
+        for (int i = 0; i < toB; i++) {
+            fx.receiveQueued(0, udpToB);
+        }
+        fx.context.startTransmit();
+        for (int i = 0; i < toA; i++) {
+            fx.receiveQueued(1, udpToA);
+        }
+        fx.context.startTransmit();
+        int leftForA = Transmitter.IN_FLIGHT - Transmitter.PORT_IN_FLIGHT;
+        assertEquals(Transmitter.IN_FLIGHT, io.writesInFlight());
+        fx.assertCounters("drop.tx_queue_full", toA - leftForA, "port.tap1.rx_drops", toA - leftForA,
+            "port.tap0.tx_drops", toA - leftForA);
+        for (int round = 0; round < 4; round++) { // more than the whole entry table, every write still held
+            for (int i = 0; i < Transmitter.ENTRIES / 2; i++) {
+                fx.receiveQueued(round & 1, (round & 1) == 0 ? udpToB : udpToA);
+            }
+            fx.context.startTransmit();
+        }
+        assertEquals(Transmitter.IN_FLIGHT, io.writesInFlight());
+        int dropped = toA - leftForA + 2 * Transmitter.ENTRIES;
+        assertEquals(dropped, fx.counter("drop.tx_queue_full"));
+        assertEquals(fx.pool.slotCount() - Transmitter.IN_FLIGHT, freeSlots(), "the dropped frames' slots are back");
+        io.stalled = false;
+        io.completeAll();
+        assertEquals(Transmitter.PORT_IN_FLIGHT, fx.tap1.take().size());
+        assertEquals(leftForA, fx.tap0.take().size());
+        fx.receiveQueued(1, udpToA); // room again
+        fx.context.startTransmit();
+        io.completeAll();
+        assertEquals(1, fx.tap0.take().size());
+        fx.assertNoLeak();
+    }
+
     @Test
     void aRevivedPortsNewDeviceWaitsForTheOldOnesWrites() {
         asyncFixture(GraphFixture.SLOTS);
