@@ -1,6 +1,7 @@
 package net.taprouter.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -15,6 +16,7 @@ import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -174,6 +176,35 @@ class RouterdObserveTest {
         } finally {
             ping.close();
         }
+    }
+
+    /** Ctrl-C ends a capture as it ends tcpdump: with the count of what was captured (routerd's last summary) on stderr. */
+    @Test
+    @Order(3)
+    void anInterruptedCaptureTellsHowManyFramesItCaptured() throws IOException, InterruptedException {
+        Path file = work.resolve("interrupted.pcap");
+        Bg ping = pinging("ping-int");
+        Bg capture = Sh.cmd(ctl("capture", "gw1", "-w", file.toString(), "--direction", "tx")).start(work, "capture-int");
+        try {
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(20), () -> {
+                try {
+                    return Files.exists(file) && frames(file).size() >= 3;
+                } catch (IOException | RuntimeException e) {
+                    return false; // a record being written
+                }
+            }), "no frames in " + file + "\n" + capture.describe());
+            Thread.sleep(300); // routerd's summary after the last piece
+            Sh.ok("kill", "-INT", Long.toString(capture.pid()));
+            assertNotNull(capture.waitExit(Duration.ofSeconds(10)), "routerctl capture did not end on SIGINT\n" + capture.describe());
+        } finally {
+            capture.stop(Duration.ofSeconds(3));
+            ping.close();
+        }
+        Matcher m = Pattern.compile("(?m)^(\\d+) frames? captured on gw1$").matcher(capture.err());
+        assertTrue(m.find(), "no summary on stderr after SIGINT\n" + capture.describe());
+        long summary = Long.parseLong(m.group(1));
+        int inFile = frames(file).size();
+        assertTrue(summary >= 3 && summary <= inFile, summary + " in the summary, " + inFile + " frames in the file\n" + capture.describe());
     }
 
     @Test

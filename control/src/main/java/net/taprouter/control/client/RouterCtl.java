@@ -148,6 +148,15 @@ public final class RouterCtl {
             if (timeout < 0) {
                 timeout = 0; // a capture waits for frames as long as it takes
             }
+            CaptureOutput frames = capture;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // interrupted (Ctrl-C, SIGTERM) before routerd's own summary: the last one it sent, as tcpdump's count
+                String summary = frames.summary;
+                if (!frames.ended && summary != null) {
+                    err.print(summary);
+                    err.flush();
+                }
+            }));
         }
         if (batch == null && words.size() >= 2 && words.get(0).equals("conntrack")
             && (words.get(1).equals("-E") || words.get(1).equals("--event"))) {
@@ -195,6 +204,9 @@ public final class RouterCtl {
         Printed printed = new Printed();
         int status = exchange(socket, Wire.requestHeader(json, source) + body, timeout < 0 ? DEFAULT_TIMEOUT_SECONDS : timeout,
             saveFile, capture, out, err, printed);
+        if (capture != null) {
+            capture.ended = true;
+        }
         return batch == null && status == 0 ? conntrackTrailer(words, json, printed, err) : status;
     }
     /** conntrack-tools' version as the trailers name it. */
@@ -276,6 +288,10 @@ public final class RouterCtl {
         private java.io.OutputStream stream;
         /** Lines written to stdout from O pieces (conntrack -E counts its events with it). */
         volatile long lines;
+        /** routerd's summary so far (S pieces): printed if routerctl is interrupted before the end. */
+        volatile String summary;
+        /** routerd's answer has ended, or its final summary (an E piece) is printed: nothing more to print when interrupted. */
+        volatile boolean ended;
 
         CaptureOutput(String file) {
             this.file = file;
@@ -302,7 +318,12 @@ public final class RouterCtl {
                 stream.flush();
                 return !(stream == out && out.checkError());
             }
+            if (kind == 'S') {
+                summary = rest;
+                return true;
+            }
             if (kind == 'E') {
+                ended = true;
                 err.print(rest);
                 err.flush();
                 return true;

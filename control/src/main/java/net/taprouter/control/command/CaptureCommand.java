@@ -35,7 +35,9 @@ import org.agrona.DirectBuffer;
  * then). A slow reader loses capture frames (counted, reported at the end), never router frames.
  *
  * <p>Pieces (routerctl decodes them): {@code P} + base64 of pcap bytes (the file header first),
- * {@code O} + text for stdout (one line per frame with {@code --format text}), {@code E} + text
+ * {@code O} + text for stdout (one line per frame with {@code --format text}), {@code S} + the
+ * summary so far (after arming and after each piece of frames: routerctl prints the last one to
+ * stderr if it is interrupted, as tcpdump does on Ctrl-C), {@code E} + text
  * for stderr (the summary). routerctl's {@code -w FILE|-} asks for pcap and writes the file
  * itself (with the client's permissions, never routerd's). Arming happens when the answer is
  * first pulled, after the request committed: a rolled-back request never arms anything.
@@ -149,6 +151,8 @@ public final class CaptureCommand implements CommandGroup {
         private WorkerControl workers;
         private boolean armed;
         private boolean done;
+        /** The next piece is the summary so far ({@code S}): after arming and after each piece of frames. */
+        private boolean summaryDue;
         private long captured;
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final StringBuilder text = new StringBuilder();
@@ -185,10 +189,15 @@ public final class CaptureCommand implements CommandGroup {
                     return "Ecapture " + what() + ": " + e.getMessage() + "\n";
                 }
                 armed = true;
+                summaryDue = true;
                 if (!pcap) {
                     return "";
                 }
                 return "P" + Base64.getEncoder().encodeToString(drops ? Pcap.sectionHeader() : Pcap.fileHeader(snap));
+            }
+            if (summaryDue) {
+                summaryDue = false;
+                return "S" + summary() + "\n"; // what routerctl prints if it is interrupted before the end
             }
             for (CaptureRing ring : rings) {
                 long left = limit > 0 ? limit - captured : FRAMES_PER_PIECE;
@@ -201,6 +210,7 @@ public final class CaptureCommand implements CommandGroup {
                 String piece = pcap ? "P" + Base64.getEncoder().encodeToString(bytes.toByteArray()) : "O" + text;
                 bytes.reset();
                 text.setLength(0);
+                summaryDue = true;
                 return piece;
             }
             boolean gone = link != null && state.link(link.name()) != link;
