@@ -138,7 +138,7 @@ class RouterdObserveTest {
         Bg udp = Sh.ns(t.ns1, "bash", "-c", "for i in $(seq 300); do echo hi > /dev/udp/198.51.100.1/9; sleep 0.05; done")
             .start(work, "udp-match");
         try {
-            String pipeline = String.join(" ", ctl("capture", "gw1", "-w", "-", "-c", "5", "match", "'proto udp and dst 198.51.100.0/24'"))
+            String pipeline = String.join(" ", ctl("capture", "gw1", "-w", "-", "-c", "5", "match", "'(udp or proto 200) and dst net 198.51.100.0/24 and not port 53'"))
                 + " | tcpdump -r - -n";
             Sh.Result r = Sh.cmd("sh", "-c", pipeline).timeoutSeconds(30).run();
             assertTrue(r.ok(), r.describe());
@@ -147,10 +147,10 @@ class RouterdObserveTest {
             for (String line : lines) { // the pings and ns2's port unreachables cross gw1 too, but do not match
                 assertTrue(line.contains("> 198.51.100.1.9: UDP"), line + "\n" + r.describe());
             }
-            Sh.Result bad = Sh.cmd(ctl("capture", "gw1", "-c", "1", "match", "host 198.51.100.1")).timeoutSeconds(10).run();
+            Sh.Result bad = Sh.cmd(ctl("capture", "gw1", "-c", "1", "match", "ether host 198.51.100.1")).timeoutSeconds(10).run();
             assertEquals(1, bad.exit(), bad.describe());
             assertEquals(1, bad.err().lines().count(), bad.describe());
-            assertTrue(bad.err().contains("unknown match term \"host\""), bad.describe());
+            assertTrue(bad.err().contains("unknown match term \"ether\""), bad.describe());
         } finally {
             udp.close();
             ping.close();

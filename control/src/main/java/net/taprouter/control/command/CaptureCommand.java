@@ -67,7 +67,7 @@ public final class CaptureCommand implements CommandGroup {
             "capture PORT [-w FILE|-] [-c N] [--direction rx|tx|both] [-s SNAPLEN] [match 'PREDICATE']   # frames as pcap (-w) or one line each",
             "        (routerctl capture gw0 -w - | tcpdump -r - -n); ends after N frames or on Ctrl-C",
             "capture drops [dev PORT] [-w FILE|-] [-c N] [-s SNAPLEN] [match 'PREDICATE']   # dropped frames with their reason (pcapng comments)",
-            "        PREDICATE: src A/LEN, dst A/LEN, proto tcp|udp|icmp|N, port N, joined by and");
+            "        PREDICATE as tcpdump's: src|dst|host|net A[/LEN], proto tcp|udp|icmp|N, [src|dst] port N; and, or, not, ( )");
     }
 
     @Override

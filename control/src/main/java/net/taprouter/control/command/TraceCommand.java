@@ -46,7 +46,7 @@ public final class TraceCommand implements CommandGroup {
     public String help() {
         return String.join("\n",
             "trace add N [dev PORT] [match 'PREDICATE']   # trace the next N frames (per worker, N <= " + TraceBuffer.MAX_FRAMES + ")",
-            "      PREDICATE: src A.B.C.D/LEN, dst A.B.C.D/LEN, proto tcp|udp|icmp, port N, joined by and",
+            "      PREDICATE as tcpdump's: src|dst|host|net A.B.C.D[/LEN], proto tcp|udp|icmp|N, [src|dst] port N; and, or, not, ( )",
             "trace show [-j]                               # per frame: its first bytes, then each stage and what it decided",
             "trace clear");
     }

@@ -52,16 +52,16 @@ class TraceCommandTest {
         assertEquals("trace add: no such port \"gw9\"", error("trace add 5 dev gw9"));
         assertEquals("trace add: br0 is not a port (trace its member ports)", error("trace add 5 dev br0"));
         assertEquals("trace add: unexpected \"via\" (dev PORT or match PREDICATE)", error("trace add 5 via lan"));
-        assertEquals("trace add: empty match (terms: src A/LEN, dst A/LEN, proto tcp|udp|icmp, port N, joined by and)",
+        assertEquals("trace add: empty match (terms: src|dst|host|net A[/LEN], proto tcp|udp|icmp|N, [src|dst] port N; with and, or, not, ( ))",
             error("trace add 5 match"));
         assertEquals("trace add: match src: \"192.0.2.300\" is not A.B.C.D or A.B.C.D/LEN", error("trace add 5 match src 192.0.2.300"));
         assertEquals("trace add: match prefix length must be 0..32, not \"33\"", error("trace add 5 match dst 192.0.2.0/33"));
         assertEquals("trace add: match proto is tcp, udp, icmp or a number, not \"sctpx\"", error("trace add 5 match proto sctpx"));
         assertEquals("trace add: match port must be 0..65535, not \"70000\"", error("trace add 5 match port 70000"));
-        assertEquals("trace add: expected \"and\" between match terms, got \"dst\"", error("trace add 5 match src 192.0.2.1 dst 192.0.2.2"));
+        assertEquals("trace add: expected \"and\" or \"or\" between match terms, got \"dst\"", error("trace add 5 match src 192.0.2.1 dst 192.0.2.2"));
         assertEquals("trace add: match ends after \"and\"", error("trace add 5 match proto icmp and"));
         assertEquals("trace add: match port needs a number", error("trace add 5 match proto icmp and port"));
-        assertTrue(error("trace add 5 match host 192.0.2.1").startsWith("trace add: unknown match term \"host\""));
+        assertTrue(error("trace add 5 match ether host 192.0.2.1").startsWith("trace add: unknown match term \"ether\""));
         assertEquals("trace clear: unexpected \"now\"", error("trace clear now"));
         assertEquals("trace start: unknown command \"start\" (try: routerctl trace help)", error("trace start"));
         assertEquals("no trace (trace add N [dev PORT] [match PREDICATE])\n", r.ok("trace show"), "nothing was armed");
