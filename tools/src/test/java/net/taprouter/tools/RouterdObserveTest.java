@@ -320,7 +320,11 @@ class RouterdObserveTest {
             assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitorJson.out().contains(
                 "{\"object\":\"route\",\"deleted\":true,\"dst\":\"203.0.113.0/24\",\"dev\":\"gw1\",\"protocol\":\"kernel\"")),
                 monitorJson.describe());
-            assertTrue(monitorJson.out().contains("{\"object\":\"addr\",\"deleted\":false,\"text\":\"" + t.router.ctlOk("link", "show", "gw1").out().substring(0, 2) + " gw1    inet 203.0.113.9/24"),
+            String ifindex = t.router.ctlOk("link", "show", "gw1").out().split(":", 2)[0].trim();
+            assertTrue(monitorJson.out().contains("{\"object\":\"addr\",\"deleted\":false,\"ifindex\":" + ifindex
+                + ",\"ifname\":\"gw1\",\"family\":\"inet\",\"local\":\"203.0.113.9\",\"prefixlen\":24,\"scope\":\"global\"}\n"),
+                monitorJson.describe());
+            assertTrue(monitorJson.out().contains("{\"object\":\"addr\",\"deleted\":true,\"ifindex\":" + ifindex + ","),
                 monitorJson.describe());
             assertTrue(monitor.alive() && monitorJson.alive(), monitor.describe());
         } finally {
@@ -360,6 +364,7 @@ class RouterdObserveTest {
     @Order(20)
     void monitorNeighAndLinkSeeArpAndLinkSet() {
         Bg monitor = Sh.cmd(ctl("monitor", "neigh", "link")).start(work, "monitor-neigh");
+        Bg monitorJson = Sh.cmd(ctl("-j", "monitor", "neigh")).start(work, "monitor-neigh-json");
         try {
             String mtu = null;
             for (int m = 1400; m < 1420 && mtu == null; m++) { // until the monitor is subscribed
@@ -377,8 +382,13 @@ class RouterdObserveTest {
             assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitor.out().lines().anyMatch(
                 l -> l.matches("\\[NEIGH\\] 198\\.51\\.100\\.1 dev gw1 lladdr ..:..:..:..:..:.. REACHABLE"))),
                 "ARP's resolution of ns2 not shown\n" + monitor.describe());
-            assertTrue(monitor.alive(), monitor.describe());
+            assertTrue(Sh.waitUntil(Duration.ofSeconds(5), () -> monitorJson.out().lines().anyMatch(l -> l.matches(
+                "\\{\"object\":\"neigh\",\"deleted\":false,\"dst\":\"198\\.51\\.100\\.1\",\"dev\":\"gw1\","
+                    + "\"lladdr\":\"..:..:..:..:..:..\",\"state\":\\[\"REACHABLE\"\\]\\}"))),
+                "monitor -j neigh: no JSON row for ARP's resolution of ns2\n" + monitorJson.describe());
+            assertTrue(monitor.alive() && monitorJson.alive(), monitor.describe());
         } finally {
+            monitorJson.close();
             monitor.close();
             t.router.ctl("link", "set", "gw1", "mtu", "1500");
         }

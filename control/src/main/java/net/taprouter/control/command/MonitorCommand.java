@@ -3,6 +3,7 @@ package net.taprouter.control.command;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import net.taprouter.control.model.ChangeEvents;
 import net.taprouter.control.model.Link;
@@ -247,9 +248,17 @@ public final class MonitorCommand implements CommandGroup {
             if (shown != null && shown == value) {
                 return;
             }
+            String stateName = NeighbourState.name(e.state());
             String text = Ipv4Address.format(e.address()) + " dev " + dev
-                + (e.mac() != 0 ? " lladdr " + MacAddress.format(e.mac()) : "") + " " + NeighbourState.name(e.state());
-            line(piece, new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted, text));
+                + (e.mac() != 0 ? " lladdr " + MacAddress.format(e.mac()) : "") + " " + stateName;
+            Map<String, Object> row = new LinkedHashMap<>(); // as neigh show -j
+            row.put("dst", Ipv4Address.format(e.address()));
+            row.put("dev", dev);
+            if (e.mac() != 0) {
+                row.put("lladdr", MacAddress.format(e.mac()));
+            }
+            row.put("state", List.of(stateName));
+            line(piece, new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted, new ChangeEvents.Described(text, row)));
         }
 
         private void line(StringBuilder out, ChangeEvents.Change c) {
@@ -303,6 +312,8 @@ public final class MonitorCommand implements CommandGroup {
                 row.put("ifname", l.name());
                 row.put("mtu", l.iface().mtu());
                 row.put("address", MacAddress.format(l.iface().mac()));
+            } else if (subject instanceof ChangeEvents.Described d) {
+                row.putAll(d.row());
             } else {
                 row.put("text", String.valueOf(subject));
             }

@@ -109,8 +109,15 @@ public final class AddressService {
     /** For {@code monitor addr}: the address as {@code ip monitor address} prints it. */
     private void addressChanged(Interface port, InterfaceAddress address, boolean deleted) {
         if (state.changes().wants(ChangeEvents.Kind.ADDR)) {
-            state.changed(ChangeEvents.Kind.ADDR, deleted, (port.index() + 1) + ": " + port.name() + "    inet "
-                + Ipv4Address.format(address.address()) + "/" + address.prefixLength() + " scope global " + port.name());
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("ifindex", port.index() + 1);
+            row.put("ifname", port.name());
+            row.put("family", "inet");
+            row.put("local", Ipv4Address.format(address.address()));
+            row.put("prefixlen", address.prefixLength());
+            row.put("scope", "global");
+            state.changed(ChangeEvents.Kind.ADDR, deleted, new ChangeEvents.Described((port.index() + 1) + ": " + port.name() + "    inet "
+                + Ipv4Address.format(address.address()) + "/" + address.prefixLength() + " scope global " + port.name(), row));
         }
     }
 }

@@ -22,9 +22,20 @@ public final class ChangeEvents {
 
     /**
      * One change: {@code subject} is what the object is after the change, or was before its
-     * deletion ({@link Route}, {@link Link}, or an address / neighbour described by its text).
+     * deletion ({@link Route}, {@link Link}, or an address / neighbour as a {@link Described}).
      */
     public record Change(Kind kind, boolean deleted, Object subject) {
+    }
+
+    /**
+     * An object described for {@code monitor}: its line as {@code ip monitor} prints it, and its
+     * fields for {@code monitor -j} (those of the matching {@code show -j} row).
+     */
+    public record Described(String text, java.util.Map<String, Object> row) {
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     public static final int SUBSCRIBER_BUFFER = 4096;
