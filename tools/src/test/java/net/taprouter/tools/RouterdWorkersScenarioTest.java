@@ -161,6 +161,17 @@ class RouterdWorkersScenarioTest {
             long used = after.get(thread) - before.get(thread);
             assertTrue(used >= 5, thread + " worked " + used + " ticks during the transfer: " + before + " -> " + after + diag());
         }
+        // stats --per-worker: what each worker forwarded, summing to the total
+        String perWorker = router.ctlOk("stats", "--per-worker").out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^event\\.forwarded +(\\d+)  \\(worker0 (\\d+), worker1 (\\d+)\\)$")
+            .matcher(perWorker);
+        assertTrue(m.find(), "no per-worker split of event.forwarded\n" + perWorker);
+        long w0 = Long.parseLong(m.group(2));
+        long w1 = Long.parseLong(m.group(3));
+        assertEquals(Long.parseLong(m.group(1)), w0 + w1, perWorker);
+        assertTrue(w0 > 1000 && w1 > 1000, "both workers forwarded: " + w0 + ", " + w1 + "\n" + perWorker);
+        String json = router.ctlOk("-j", "stats", "--per-worker").out();
+        assertTrue(json.matches("(?s).*\\{\"name\":\"event\\.forwarded\",\"value\":\\d+,\"shards\":\\{\"worker0\":\\d+,\"worker1\":\\d+}}.*"), json);
     }
 
     @Test

@@ -48,6 +48,7 @@ final class Completion {
         "            completion) COMPREPLY=($(compgen -W \"bash\" -- \"$cur\"));;",
         "            capture) COMPREPLY=($(compgen -W \"$(_routerctl_ports)\" -- \"$cur\"));;",
         "            trace) COMPREPLY=($(compgen -W \"add show clear help\" -- \"$cur\"));;",
+        "            stats) COMPREPLY=($(compgen -W \"--per-worker --rates\" -- \"$cur\"));;",
         "        esac",
         "        return",
         "    fi",

@@ -23,17 +23,20 @@ public final class StatsCommand implements CommandGroup {
 
     @Override
     public String help() {
-        return "stats            # counters: port.NAME.{rx,tx}_{packets,bytes,drops}, drop.REASON, event.NAME";
+        return String.join("\n",
+            "stats            # counters: port.NAME.{rx,tx}_{packets,bytes,drops}, drop.REASON, event.NAME",
+            "stats --per-worker   # each counter split by the thread that counts it (workerN, rxN)");
     }
 
     @Override
     public void execute(String verb, Args args, Output out) {
-        if (!verb.isEmpty() && !verb.equals("show")) {
+        boolean perWorker = verb.equals("--per-worker");
+        if (!verb.isEmpty() && !verb.equals("show") && !perWorker) {
             throw args.error("unexpected \"" + verb + "\"");
         }
         args.end();
         CounterSnapshot snapshot = new CounterSnapshot();
         counters.forEach((value, id, label) -> snapshot.add(label, value, counters.getCounterTypeId(id)));
-        out.raw(snapshot.render(out.json()));
+        out.raw(snapshot.render(out.json(), perWorker));
     }
 }

@@ -70,6 +70,8 @@ public final class CounterSnapshot {
     private final List<String> labels = new ArrayList<>();
     private final List<Long> values = new ArrayList<>();
     private final List<Integer> types = new ArrayList<>();
+    /** Per counter, its value in each shard ({@code worker0}, {@code rx0}, ...: the thread that wrote it), in the order seen. */
+    private final List<Map<String, Long>> shards = new ArrayList<>();
     private final Map<String, Integer> index = new HashMap<>();
 
     public void add(String label, long value) {
@@ -79,15 +81,20 @@ public final class CounterSnapshot {
     /** Adds one counter record: its value goes to the sum of its name (the label without {@code @SHARD}). */
     public void add(String label, long value, int typeId) {
         String name = counterName(label);
+        String shard = label.length() > name.length() ? label.substring(name.length() + 1) : "";
         Integer at = index.get(name);
         if (at != null) {
             values.set(at, values.get(at) + value);
+            shards.get(at).merge(shard, value, Long::sum);
             return;
         }
         index.put(name, labels.size());
         labels.add(name);
         values.add(value);
         types.add(typeId);
+        Map<String, Long> byShard = new java.util.LinkedHashMap<>();
+        byShard.put(shard, value);
+        shards.add(byShard);
     }
 
     /** The counter name of a label: {@code drop.no_route@worker0} → {@code drop.no_route}. */
@@ -169,6 +176,15 @@ public final class CounterSnapshot {
      * counters with {@code "expected": true|false}.
      */
     public String render(boolean json) {
+        return render(json, false);
+    }
+
+    /**
+     * {@link #render(boolean)}, with {@code perShard}: each counter followed by its value in each
+     * thread that counts it ({@code stats --per-worker}: {@code worker0 12, worker1 30}; the RX
+     * threads' shards are {@code rxN}); in JSON a {@code "shards"} object.
+     */
+    public String render(boolean json, boolean perShard) {
         StringBuilder out = new StringBuilder();
         if (json) {
             out.append('[');
@@ -178,6 +194,16 @@ public final class CounterSnapshot {
                 int type = types.get(i);
                 if (type == TYPE_DROP_EXPECTED || type == TYPE_DROP_ERROR) {
                     out.append(",\"expected\":").append(type == TYPE_DROP_EXPECTED);
+                }
+                if (perShard) {
+                    out.append(",\"shards\":{");
+                    String comma = "";
+                    for (Map.Entry<String, Long> e : shards.get(i).entrySet()) {
+                        out.append(comma).append('"').append(e.getKey().replace("\\", "\\\\").replace("\"", "\\\""))
+                            .append("\":").append(e.getValue());
+                        comma = ",";
+                    }
+                    out.append('}');
                 }
                 out.append('}');
             }
@@ -194,7 +220,16 @@ public final class CounterSnapshot {
                     out.append(section.heading).append(System.lineSeparator());
                     headed = true;
                 }
-                out.append(String.format("%-" + width + "s %d%n", labels.get(i), values.get(i)));
+                if (perShard) {
+                    StringBuilder split = new StringBuilder();
+                    for (Map.Entry<String, Long> e : shards.get(i).entrySet()) {
+                        split.append(split.length() == 0 ? "" : ", ").append(e.getKey().isEmpty() ? "-" : e.getKey())
+                            .append(' ').append(e.getValue());
+                    }
+                    out.append(String.format("%-" + width + "s %d  (%s)%n", labels.get(i), values.get(i), split));
+                } else {
+                    out.append(String.format("%-" + width + "s %d%n", labels.get(i), values.get(i)));
+                }
             }
         }
         return out.toString();

@@ -77,6 +77,25 @@ class CounterSnapshotTest {
         }
     }
 
+    /** {@code stats --per-worker}: the sum, then the value of each thread that counts it. */
+    @Test
+    void perWorkerShowsEachThreadsShare() throws IOException {
+        File file = dir.resolve("per-worker.counters").toFile();
+        try (CounterFile counters = CounterFile.create(file, 4096)) {
+            routerdCounters(counters, 2);
+            CounterSnapshot snapshot = CounterSnapshot.read(file.toPath());
+            String text = snapshot.render(false, true);
+            assertTrue(text.matches("(?s).*\\nevent\\.forwarded +5  \\(worker0 3, worker1 2\\)\\n.*"), text);
+            assertTrue(text.matches("(?s).*\\ndrop\\.ip_bad_checksum +3  \\(worker0 1, worker1 2\\)\\n.*"), text);
+            assertTrue(text.matches("(?s).*\\ndrop\\.rx_no_buffer +1  \\(worker0 0, worker1 0, rx0 1\\)\\n.*"), text);
+            assertTrue(text.matches("(?s).*\\nport\\.gw0\\.rx_packets +8  \\(rx0 8\\)\\n.*"), text);
+            assertTrue(snapshot.render(true, true).contains(
+                "{\"name\":\"drop.ip_bad_checksum\",\"value\":3,\"expected\":false,\"shards\":{\"worker0\":1,\"worker1\":2}}"),
+                snapshot.render(true, true));
+            assertEquals(snapshot.render(false), snapshot.render(false, false));
+        }
+    }
+
     @Test
     void oneWorkerReadsAsBefore() throws IOException {
         File file = dir.resolve("one-worker.counters").toFile();
