@@ -184,7 +184,13 @@ class RouterdObserveTest {
     void anInterruptedCaptureTellsHowManyFramesItCaptured() throws IOException, InterruptedException {
         Path file = work.resolve("interrupted.pcap");
         Bg ping = pinging("ping-int");
-        Bg capture = Sh.cmd(ctl("capture", "gw1", "-w", file.toString(), "--direction", "tx")).start(work, "capture-int");
+        // as typed at a terminal: SIGINT at its default (a command started in the background by a
+        // non-interactive shell, as CI may start the build, inherits SIGINT ignored, and the JVM
+        // then leaves it ignored), so the test resets it before routerctl starts
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/python3", "-c",
+            "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"));
+        argv.addAll(ctl("capture", "gw1", "-w", file.toString(), "--direction", "tx"));
+        Bg capture = Sh.cmd(argv).start(work, "capture-int");
         try {
             assertTrue(Sh.waitUntil(Duration.ofSeconds(20), () -> {
                 try {
