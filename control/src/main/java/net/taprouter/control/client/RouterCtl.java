@@ -113,8 +113,8 @@ public final class RouterCtl {
         if (batch == null && words.size() >= 2 && words.get(0).equals("stats") && words.get(1).equals("--rates")) {
             return rates(socket, words, json, out, err);
         }
-        boolean perWorker = words.size() == 2 && words.get(1).equals("--per-worker");
-        if (batch == null && (words.size() == 1 || perWorker) && words.get(0).equals("stats")) {
+        boolean perWorker = words.size() == 2 && words.get(0).equals("stats") && words.get(1).equals("--per-worker");
+        if (batch == null && (perWorker || words.size() == 1 && words.get(0).equals("stats"))) {
             // straight from routerd's shared-memory counters: works even while routerd is busy
             try (SocketChannel alive = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 alive.connect(UnixDomainSocketAddress.of(socket)); // not a stale file of a dead routerd

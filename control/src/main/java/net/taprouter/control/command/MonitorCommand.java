@@ -3,7 +3,6 @@ package net.taprouter.control.command;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import net.taprouter.control.model.ChangeEvents;
 import net.taprouter.control.model.Link;
@@ -15,7 +14,6 @@ import net.taprouter.dataplane.conntrack.ConntrackEntry;
 import net.taprouter.dataplane.conntrack.ConntrackEvents;
 import net.taprouter.dataplane.l2.FdbEvents;
 import net.taprouter.dataplane.neigh.NeighbourEvents;
-import net.taprouter.dataplane.neigh.NeighbourState;
 import org.agrona.DirectBuffer;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
@@ -248,17 +246,7 @@ public final class MonitorCommand implements CommandGroup {
             if (shown != null && shown == value) {
                 return;
             }
-            String stateName = NeighbourState.name(e.state());
-            String text = Ipv4Address.format(e.address()) + " dev " + dev
-                + (e.mac() != 0 ? " lladdr " + MacAddress.format(e.mac()) : "") + " " + stateName;
-            Map<String, Object> row = new LinkedHashMap<>(); // as neigh show -j
-            row.put("dst", Ipv4Address.format(e.address()));
-            row.put("dev", dev);
-            if (e.mac() != 0) {
-                row.put("lladdr", MacAddress.format(e.mac()));
-            }
-            row.put("state", List.of(stateName));
-            line(piece, new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted, new ChangeEvents.Described(text, row)));
+            line(piece, new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted, NeighCommands.describe(e.address(), dev, e.mac(), e.state())));
         }
 
         private void line(StringBuilder out, ChangeEvents.Change c) {

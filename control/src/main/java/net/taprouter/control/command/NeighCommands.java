@@ -132,18 +132,27 @@ public final class NeighCommands implements CommandGroup {
             if (port == null || only != null && !only.equals(port.name())) {
                 continue;
             }
-            String stateName = NeighbourState.name(e.state());
             boolean known = e.state() != NeighbourState.INCOMPLETE && e.state() != NeighbourState.FAILED;
-            String line = Ipv4Address.format(e.address()) + " dev " + port.name()
-                + (known ? " lladdr " + MacAddress.format(e.mac()) : "") + " " + stateName;
-            Map<String, Object> row = out.row(line);
-            row.put("dst", Ipv4Address.format(e.address()));
-            row.put("dev", port.name());
-            if (known) {
-                row.put("lladdr", MacAddress.format(e.mac()));
-            }
-            row.put("state", List.of(stateName));
+            ChangeEvents.Described d = describe(e.address(), port.name(), known ? e.mac() : 0, e.state());
+            out.row(d.text()).putAll(d.row());
         }
+    }
+
+    /**
+     * A neighbour as {@code neigh show} prints it ({@code 192.0.2.1 dev gw0 lladdr MAC REACHABLE};
+     * no lladdr when {@code mac} is 0) with its {@code -j} fields; {@code monitor neigh} shows the same.
+     */
+    static ChangeEvents.Described describe(int address, String dev, long mac, int state) {
+        String stateName = NeighbourState.name(state);
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("dst", Ipv4Address.format(address));
+        row.put("dev", dev);
+        if (mac != 0) {
+            row.put("lladdr", MacAddress.format(mac));
+        }
+        row.put("state", List.of(stateName));
+        String text = Ipv4Address.format(address) + " dev " + dev + (mac != 0 ? " lladdr " + MacAddress.format(mac) : "") + " " + stateName;
+        return new ChangeEvents.Described(text, row);
     }
 
     /** Copies of all neighbour entries, taken by each worker and merged per (port, address); a list of our own. */

@@ -68,9 +68,8 @@ public final class CounterSnapshot {
     public static final char SHARD_SEPARATOR = '@';
 
     private final List<String> labels = new ArrayList<>();
-    private final List<Long> values = new ArrayList<>();
     private final List<Integer> types = new ArrayList<>();
-    /** Per counter, its value in each shard ({@code worker0}, {@code rx0}, ...: the thread that wrote it), in the order seen. */
+    /** Per counter, its value in each shard ({@code worker0}, {@code rx0}, ...: the thread that wrote it), in the order seen; the counter is their sum. */
     private final List<Map<String, Long>> shards = new ArrayList<>();
     private final Map<String, Integer> index = new HashMap<>();
 
@@ -84,17 +83,24 @@ public final class CounterSnapshot {
         String shard = label.length() > name.length() ? label.substring(name.length() + 1) : "";
         Integer at = index.get(name);
         if (at != null) {
-            values.set(at, values.get(at) + value);
             shards.get(at).merge(shard, value, Long::sum);
             return;
         }
         index.put(name, labels.size());
         labels.add(name);
-        values.add(value);
         types.add(typeId);
         Map<String, Long> byShard = new java.util.LinkedHashMap<>();
         byShard.put(shard, value);
         shards.add(byShard);
+    }
+
+    /** Counter {@code i}: the sum over its shards. */
+    private long value(int i) {
+        long sum = 0;
+        for (long v : shards.get(i).values()) {
+            sum += v;
+        }
+        return sum;
     }
 
     /** The counter name of a label: {@code drop.no_route@worker0} → {@code drop.no_route}. */
@@ -111,7 +117,7 @@ public final class CounterSnapshot {
     public List<Counter> counters() {
         List<Counter> list = new ArrayList<>(labels.size());
         for (int i = 0; i < labels.size(); i++) {
-            list.add(new Counter(labels.get(i), values.get(i), types.get(i)));
+            list.add(new Counter(labels.get(i), value(i), types.get(i)));
         }
         return list;
     }
@@ -124,11 +130,11 @@ public final class CounterSnapshot {
     public CounterSnapshot ratesSince(CounterSnapshot earlier, double seconds) {
         java.util.Map<String, Long> before = new java.util.HashMap<>();
         for (int i = 0; i < earlier.labels.size(); i++) {
-            before.put(earlier.labels.get(i), earlier.values.get(i));
+            before.put(earlier.labels.get(i), earlier.value(i));
         }
         CounterSnapshot rates = new CounterSnapshot();
         for (int i = 0; i < labels.size(); i++) {
-            long delta = values.get(i) - before.getOrDefault(labels.get(i), 0L);
+            long delta = value(i) - before.getOrDefault(labels.get(i), 0L);
             if (delta != 0) {
                 rates.add(labels.get(i), Math.round(delta / seconds), types.get(i));
             }
@@ -190,7 +196,7 @@ public final class CounterSnapshot {
             out.append('[');
             for (int i = 0; i < labels.size(); i++) {
                 out.append(i == 0 ? "" : ",").append("{\"name\":\"").append(labels.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
-                    .append("\",\"value\":").append(values.get(i));
+                    .append("\",\"value\":").append(value(i));
                 int type = types.get(i);
                 if (type == TYPE_DROP_EXPECTED || type == TYPE_DROP_ERROR) {
                     out.append(",\"expected\":").append(type == TYPE_DROP_EXPECTED);
@@ -226,9 +232,9 @@ public final class CounterSnapshot {
                         split.append(split.length() == 0 ? "" : ", ").append(e.getKey().isEmpty() ? "-" : e.getKey())
                             .append(' ').append(e.getValue());
                     }
-                    out.append(String.format("%-" + width + "s %d  (%s)%n", labels.get(i), values.get(i), split));
+                    out.append(String.format("%-" + width + "s %d  (%s)%n", labels.get(i), value(i), split));
                 } else {
-                    out.append(String.format("%-" + width + "s %d%n", labels.get(i), values.get(i)));
+                    out.append(String.format("%-" + width + "s %d%n", labels.get(i), value(i)));
                 }
             }
         }
