@@ -97,6 +97,11 @@ public final class NextHops {
     }
 
     /** Number of next hops in use. */
+    /** How many next hops the table can hold: indices are 0..capacity - 1. */
+    public int capacity() {
+        return type.length;
+    }
+
     public int size() {
         return interned.size();
     }

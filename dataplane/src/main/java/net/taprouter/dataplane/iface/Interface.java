@@ -44,6 +44,8 @@ public final class Interface implements IndexedTable.Indexed {
     /** BRIDGE: its own admin state (a PORT interface's is its port's). */
     private volatile boolean adminUp = true;
     private volatile InterfaceAddress[] addresses = NO_ADDRESSES;
+    /** What {@link #isMartianSource} compares with: each address and its subnet's broadcast (kept with {@link #addresses}). */
+    private volatile int[] martianSources = new int[0];
 
     private Interface(int index, InterfaceKind kind, String name, Port port, long mac, int mtu) {
         this(index, kind, name, port, null, 0, mac, mtu);
@@ -219,6 +221,12 @@ public final class Interface implements IndexedTable.Indexed {
     }
 
     public void addresses(InterfaceAddress[] addresses) {
+        int[] martians = new int[addresses.length * 2];
+        for (int i = 0; i < addresses.length; i++) {
+            martians[2 * i] = addresses[i].address();
+            martians[2 * i + 1] = addresses[i].broadcast();
+        }
+        this.martianSources = martians; // before the addresses: a reader of the new addresses sees their martians
         this.addresses = addresses;
     }
 
@@ -248,8 +256,8 @@ public final class Interface implements IndexedTable.Indexed {
      * of the interface's own addresses or the directed broadcast of one of its subnets.
      */
     public boolean isMartianSource(int source) {
-        for (InterfaceAddress a : addresses) {
-            if (a.address() == source || a.broadcast() == source) {
+        for (int martian : martianSources) { // per packet: a plain int array, no object per address to load
+            if (martian == source) {
                 return true;
             }
         }

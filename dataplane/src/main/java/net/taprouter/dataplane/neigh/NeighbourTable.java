@@ -129,6 +129,16 @@ public final class NeighbourTable {
     }
 
     /**
+     * True if entry {@code e} is in use for (ifaceIndex, ip): what {@link #find} would return
+     * then, checked without the hash lookup (an entry index remembered elsewhere, as the adjacency
+     * stage does per next hop, stays valid exactly as long as this holds: a removed entry is FREE,
+     * a reused one has another key, and no two entries share a key).
+     */
+    public boolean holds(int e, int ifaceIndex, int ip) {
+        return address[e] == ip && iface[e] == ifaceIndex && state[e] != NeighbourState.FREE;
+    }
+
+    /**
      * Creates an entry in {@code newState} (mac 0 if unknown) on interface {@code ifaceIndex}, whose
      * MAC is {@code ifaceMac}; -1 if there is no room. An interface at its
      * {@link NeighbourLimits#entriesPerInterface} limit makes room among its own entries; a full

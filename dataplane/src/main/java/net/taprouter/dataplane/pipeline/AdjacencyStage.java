@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.pipeline;
 
+import java.util.Arrays;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -14,10 +15,19 @@ public final class AdjacencyStage extends Stage {
     private final ForwardingContext context;
     private final ArpResolver resolver;
     private Stage mtu;
+    /**
+     * The neighbour entry a next hop led to last ({@code -1}: none yet), checked with
+     * {@link NeighbourTable#holds} before use: most packets skip the neighbour hash lookup (the
+     * adjacency of the next hop, VPP's and the kernel's way); a next hop to a connected subnet,
+     * whose neighbour is each packet's destination, looks up whenever the destination changes.
+     */
+    private final int[] entryByNextHop;
 
     public AdjacencyStage(ForwardingContext context, ArpResolver resolver) {
         this.context = context;
         this.resolver = resolver;
+        this.entryByNextHop = new int[context.nextHops.capacity()];
+        Arrays.fill(entryByNextHop, -1);
     }
 
     void next(Stage mtuStage) {
@@ -27,7 +37,7 @@ public final class AdjacencyStage extends Stage {
     @Override
     public Stage process(Packet packet) {
         NeighbourTable neighbours = context.neighbours;
-        int entry = neighbours.find(packet.egressInterface, packet.neighbourAddress);
+        int entry = neighbour(neighbours, packet);
         if (entry >= 0) {
             int state = neighbours.state(entry);
             if (state == NeighbourState.REACHABLE || state == NeighbourState.PERMANENT
@@ -41,6 +51,22 @@ public final class AdjacencyStage extends Stage {
             }
         }
         return resolver.await(packet, entry);
+    }
+
+    /** The packet's neighbour entry ({@link NeighbourTable#find}), through {@link #entryByNextHop} when it has a next hop. */
+    private int neighbour(NeighbourTable neighbours, Packet packet) {
+        int hop = packet.nextHop;
+        int[] remembered = entryByNextHop;
+        if (hop < 0 || hop >= remembered.length) {
+            return neighbours.find(packet.egressInterface, packet.neighbourAddress);
+        }
+        int entry = remembered[hop];
+        if (entry >= 0 && neighbours.holds(entry, packet.egressInterface, packet.neighbourAddress)) {
+            return entry;
+        }
+        entry = neighbours.find(packet.egressInterface, packet.neighbourAddress);
+        remembered[hop] = entry;
+        return entry;
     }
 
     /** Copies the 14-byte prebuilt header of {@code entry} to the start of the frame. */

@@ -57,7 +57,8 @@ public final class EthernetInputStage extends Stage {
             return portDown;
         }
         Interface iface = port.upper();
-        if (iface == null || !iface.isUp()) {
+        // a port's own interface is up when the port is: only a bridge's (or another's) state is asked
+        if (iface == null || (iface.port() != port && !iface.isUp())) {
             return portDown;
         }
         packet.ingressInterface = iface.index();
@@ -109,6 +110,7 @@ public final class EthernetInputStage extends Stage {
      * takes it (by destination MAC and EtherType).
      */
     Stage input(Packet packet, Interface iface) {
+        packet.ingress = iface;
         EthernetView ethernet = packet.ethernet;
         long destination = ethernet.destination();
         if (destination != iface.mac()) {

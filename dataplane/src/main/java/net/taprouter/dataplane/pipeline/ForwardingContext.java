@@ -272,7 +272,7 @@ public final class ForwardingContext {
         }
         Interface l2 = out.l2();
         if (port < 0) {
-            port = out.isVlan() && !out.isUp() ? NO_EGRESS : egressPort(l2, packet.vlan, MacAddress.get(buffer, packet.frameOffset));
+            port = out.isVlan() && !out.isUp() ? NO_EGRESS : egressPort(l2, packet.vlan, buffer, packet.frameOffset);
             if (port == -1) { // a bridge floods what its FDB does not know
                 if (flood(packet, l2, packet.vlan, -1, true) == 0) {
                     drop(packet, DropReason.PORT_DOWN);
@@ -335,17 +335,18 @@ public final class ForwardingContext {
     }
 
     /**
-     * The L2 port a frame of VLAN {@code vlan} to {@code destination} leaves {@code l2} through (a
+     * The L2 port a frame of VLAN {@code vlan} (at {@code frameOffset} in {@code frames}: its
+     * destination MAC is read only for a bridge) leaves {@code l2} through (a
      * PORT interface or a bridge): a PORT interface's port; a bridge's port for (VLAN, MAC) in its
      * FDB. -1: flood it (a bridge that does not know the MAC, or broadcast/multicast);
      * {@link #NO_EGRESS}: a bridge that is down.
      */
-    private int egressPort(Interface l2, int vlan, long destination) {
+    private int egressPort(Interface l2, int vlan, UnsafeBuffer frames, int frameOffset) {
         Port port = l2.port();
         if (port != null) {
             return port.index();
         }
-        return l2.isBridge() && l2.isUp() ? bridgePort(l2, vlan, destination) : NO_EGRESS;
+        return l2.isBridge() && l2.isUp() ? bridgePort(l2, vlan, MacAddress.get(frames, frameOffset)) : NO_EGRESS;
     }
 
     private static final int NO_EGRESS = -2;
@@ -517,7 +518,7 @@ public final class ForwardingContext {
         }
         int vlan = out.txVlan();
         Interface l2 = out.l2();
-        int port = egressPort(l2, vlan, MacAddress.get(frameBuffer, offset));
+        int port = egressPort(l2, vlan, frameBuffer, offset);
         if (port >= 0) {
             return transmitNow(l2, port, vlan, frameBuffer, offset, length);
         }

@@ -57,7 +57,10 @@ public final class Ipv4InputStage extends Stage {
         if (!ip.isHeaderChecksumValid()) {
             return badChecksum;
         }
-        Interface in = context.interfaces.get(packet.ingressInterface);
+        Interface in = packet.ingress;
+        if (in == null || in.index() != packet.ingressInterface) {
+            in = context.interfaces.get(packet.ingressInterface);
+        }
         if (in == null) {
             return portDown; // removed since EthernetInput looked (link del)
         }

@@ -2,6 +2,7 @@ package net.taprouter.dataplane.pipeline;
 
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.fib.NextHops;
+import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4View;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -77,6 +78,12 @@ public final class Packet {
     public int ingressPort;
     /** L3 interface the frame arrived on (the ingress port's interface, or its bridge); -1 until known. */
     public int ingressInterface;
+    /**
+     * The interface of {@link #ingressInterface} as {@link EthernetInputStage} found it, for the
+     * IPv4 input checks of the same run (null: look it up by index). Transient: not saved with
+     * the packet ({@link #save}); {@link #load} clears it.
+     */
+    transient Interface ingress;
     /** The Ethernet destination was broadcast or multicast. */
     public boolean linkBroadcast;
     /** The router created this packet (echo reply, ICMP error): no TTL decrement, forwarding switch ignored. */
@@ -134,6 +141,7 @@ public final class Packet {
         this.frameLength = frameLength;
         this.ingressPort = ingressPort;
         this.ingressInterface = -1;
+        this.ingress = null;
         this.linkBroadcast = false;
         this.localOrigin = false;
         this.nextHop = -1;
@@ -208,6 +216,7 @@ public final class Packet {
         frameLength = words[at + FRAME_LENGTH];
         ingressPort = words[at + INGRESS_PORT];
         ingressInterface = words[at + INGRESS_INTERFACE];
+        ingress = null;
         egressInterface = words[at + EGRESS_INTERFACE];
         egressPort = words[at + EGRESS_PORT];
         nextHop = words[at + NEXT_HOP];

@@ -8,6 +8,7 @@ import net.taprouter.dataplane.port.PortCounters;
 import net.taprouter.dataplane.port.PortTable;
 import net.taprouter.dataplane.stats.DataplaneCounters;
 import net.taprouter.dataplane.stats.DropReason;
+import net.taprouter.dataplane.stats.Event;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -37,7 +38,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link FrameIo#WOULD_BLOCK} = tx_queue_full; {@link FrameIo#FAILED} (EIO while the host has not
  * brought its side up) = tx_error; {@link FrameIo#GONE} = tx_error and the port is marked lost with
  * one log line (the RX agent then takes its fd out of epoll). Each failure also counts the port's
- * tx_drops. A port that is unpublished, administratively down or lost: port_down. A device that
+ * tx_drops (the frames a batch forwarded are added to tx_packets, tx_bytes and event forwarded
+ * once for the batch). A port that is unpublished, administratively down or lost: port_down. A device that
  * throws (a bug) costs the frames of that call: internal_error each. A queued frame is counted when
  * its write is done (or it is dropped) by the accounting rule of {@link DropReason}: event
  * forwarded or drop.* for a received frame, origin.sent or origin.drop.* for one the router
@@ -235,8 +237,26 @@ public final class Transmitter {
                 }
             }
         }
+        int forwarded = 0;
+        long forwardedBytes = 0;
         for (int k = 0; k < count; k++) {
-            end(batch.tag(k), count(port, device, batch.result(k), batch.length(k)));
+            int e = batch.tag(k);
+            int result = batch.result(k);
+            if (result >= 0 && entryMode[e] == SINGLE && !entryOriginated[e]) {
+                // the common case, counted once for the batch below: a received frame forwarded
+                forwarded++;
+                forwardedBytes += batch.length(k);
+                context.release(entrySlot[e]);
+                freeEntries[freeCount++] = e;
+            } else {
+                end(e, count(port, device, result, batch.length(k)));
+            }
+        }
+        if (forwarded > 0) {
+            PortCounters.Worker portCounters = port.counters().worker(shard);
+            portCounters.txPackets.getAndAddRelease(forwarded);
+            portCounters.txBytes.getAndAddRelease(forwardedBytes);
+            counters.event(Event.FORWARDED, forwarded);
         }
     }
 

@@ -48,6 +48,27 @@ public final class Checksum {
         return foldTo32(sum);
     }
 
+    /**
+     * True if the Internet checksum over {@code length} bytes at {@code index} (a multiple of 4: an
+     * IPv4 header, its checksum field included) verifies, i.e. {@code compute(...) == 0}. Reads
+     * 64-bit words in the machine's byte order: the one's complement sum of byte-swapped words is
+     * the byte-swapped sum (RFC 1071 2(B)), and the sum that verifies, 0xFFFF, reads the same
+     * swapped.
+     */
+    public static boolean verifies(DirectBuffer buffer, int index, int length) {
+        long sum = 0;
+        int at = index;
+        int end = index + length;
+        for (; at + 8 <= end; at += 8) {
+            long word = buffer.getLong(at);
+            sum += (word >>> 32) + (word & LOW_32);
+        }
+        if (at < end) {
+            sum += buffer.getInt(at) & LOW_32;
+        }
+        return fold(foldTo32(sum)) == 0xFFFF;
+    }
+
     /** Folds an unfolded sum to 16 bits with end-around carry (result 0..0xFFFF). */
     public static int fold(int sum) {
         int folded = (sum >>> 16) + (sum & 0xFFFF);

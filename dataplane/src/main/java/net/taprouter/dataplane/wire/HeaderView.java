@@ -72,8 +72,24 @@ public abstract sealed class HeaderView
         if (!wrapRegion(buffer, offset, length, headerLength)) {
             return false;
         }
-        buffer.setMemory(offset, headerLength, (byte) 0);
+        zero(buffer, offset, headerLength);
         return true;
+    }
+
+    /**
+     * Zeroes {@code length} bytes at {@code offset} with plain stores: a header is a few words,
+     * and Agrona's {@code setMemory} is a call into the VM per use on JDK 17 (Unsafe.setMemory is
+     * not an intrinsic there).
+     */
+    static void zero(MutableDirectBuffer buffer, int offset, int length) {
+        int at = offset;
+        int end = offset + length;
+        for (; at + 8 <= end; at += 8) {
+            buffer.putLong(at, 0L);
+        }
+        for (; at < end; at++) {
+            buffer.putByte(at, (byte) 0);
+        }
     }
 
     protected final int u8(int field) {

@@ -226,7 +226,7 @@ public final class Ipv4View extends HeaderView {
 
     /** True if the header, checksum field included, sums to 0xFFFF (RFC 1071 verification). */
     public boolean isHeaderChecksumValid() {
-        return Checksum.compute(buffer, offset, headerLength) == 0;
+        return Checksum.verifies(buffer, offset, headerLength);
     }
 
     /**

@@ -210,6 +210,33 @@ class ChecksumTest {
         return buffer.getShort(index, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 
+    @Test
+    void verifiesAgreesWithComputeOverRandomHeadersValidOrNot() {
+        Random random = new Random(1071);
+        UnsafeBuffer buffer = new UnsafeBuffer(new byte[80]);
+        int valid = 0;
+        for (int round = 0; round < 20_000; round++) {
+            int length = 20 + 4 * random.nextInt(11); // IHL 5..15
+            int index = random.nextInt(80 - length + 1); // unaligned too
+            for (int i = 0; i < length; i++) {
+                buffer.putByte(index + i, (byte) random.nextInt(256));
+            }
+            switch (random.nextInt(4)) {
+                case 0 -> { // a valid header: the checksum field set from the rest
+                    putU16(buffer, index + 10, 0);
+                    putU16(buffer, index + 10, Checksum.compute(buffer, index, length));
+                }
+                case 1 -> buffer.setMemory(index, length, (byte) 0); // all zero: sums to 0, does not verify
+                case 2 -> buffer.setMemory(index, length, (byte) 0xFF); // all ones: verifies
+                default -> { } // random: almost never valid
+            }
+            boolean expected = referenceChecksum(buffer, index, length) == 0;
+            valid += expected ? 1 : 0;
+            assertEquals(expected, Checksum.verifies(buffer, index, length), "length " + length + " at " + index);
+        }
+        assertTrue(valid > 5_000, "valid headers tried: " + valid);
+    }
+
     private static void putU16(UnsafeBuffer buffer, int index, int value) {
         buffer.putShort(index, (short) value, ByteOrder.BIG_ENDIAN);
     }
