@@ -1,5 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
+import java.util.Arrays;
+
 /**
  * A named hook point of the graph ({@link Hook}): runs its chain of stages, in the order they
  * were registered, then hands the packet on to the stage after the hook. Each chain stage returns
@@ -28,6 +30,15 @@ public final class HookStage extends Stage {
     private final Stage[] chain;
     /** The stages that run: the chain without its dormant stages until {@link #wake}, then the whole chain. */
     private Stage[] running;
+    /**
+     * {@link #running} as the hook runs it: its first two stages from fields (null: fewer), the
+     * rest from {@link #more}. A call from a field's own call site is one the JIT can inline (each
+     * site sees the few stages that sit in that place of a chain); the loop's one call site,
+     * shared by every stage of every hook, is a virtual call per stage.
+     */
+    private Stage first;
+    private Stage second;
+    private Stage[] more = NONE;
     private Stage next;
 
     HookStage(Hook hook, Stage[] chain, boolean[] dormant) {
@@ -43,12 +54,19 @@ public final class HookStage extends Stage {
                 initial[j++] = chain[i];
             }
         }
-        this.running = initial;
+        run(initial);
     }
 
     /** From now on the whole chain runs, dormant stages included (idempotent). */
     void wake() {
-        running = chain;
+        run(chain);
+    }
+
+    private void run(Stage[] stages) {
+        first = stages.length > 0 ? stages[0] : null;
+        second = stages.length > 1 ? stages[1] : null;
+        more = stages.length > 2 ? Arrays.copyOfRange(stages, 2, stages.length) : NONE;
+        running = stages;
     }
 
     /** Are the dormant stages running? (True also when there are none.) */
@@ -76,12 +94,24 @@ public final class HookStage extends Stage {
 
     @Override
     public Stage process(Packet packet) {
-        Stage[] stages = running;
-        if (stages.length == 0) {
+        Stage stage = first;
+        if (stage == null) {
             return next;
         }
-        for (Stage stage : stages) {
-            Stage verdict = stage.process(packet);
+        Stage verdict = stage.process(packet);
+        if (verdict != ACCEPT) {
+            return verdict;
+        }
+        stage = second;
+        if (stage == null) {
+            return next;
+        }
+        verdict = stage.process(packet);
+        if (verdict != ACCEPT) {
+            return verdict;
+        }
+        for (Stage other : more) {
+            verdict = other.process(packet);
             if (verdict != ACCEPT) {
                 return verdict;
             }

@@ -164,6 +164,46 @@ class HookTest {
         }
     }
 
+    /** Chains of one to four stages (the hook runs two from fields, the rest in a loop), each stage in turn dropping. */
+    @Test
+    void everyStageOfALongChainRunsInOrderUntilOneTakesThePacket() {
+        for (int length = 1; length <= 4; length++) {
+            for (int dropper = 0; dropper <= length; dropper++) { // dropper == length: none drops
+                List<String> order = new ArrayList<>();
+                Hooks hooks = Hooks.NONE;
+                for (int i = 0; i < length; i++) {
+                    String name = "s" + i;
+                    boolean drops = i == dropper;
+                    hooks = hooks.with(Hook.POSTROUTING, (context, graph) -> {
+                        Stage drop = graph.drop(DropReason.FORWARDING_DISABLED);
+                        return Stage.of(packet -> {
+                            order.add(name);
+                            return drops ? drop : HookStage.ACCEPT;
+                        });
+                    });
+                }
+                try (GraphFixture fx = new GraphFixture(hooks)) {
+                    fx.resolve(1, GraphFixture.HOST_B, GraphFixture.HOST_B_MAC);
+                    fx.receive(0, Golden.UDP_A_TO_B);
+                    List<String> expected = new ArrayList<>();
+                    for (int i = 0; i < Math.min(length, dropper + 1); i++) {
+                        expected.add("s" + i);
+                    }
+                    String what = length + " stages, dropper " + dropper;
+                    assertEquals(expected, order, what);
+                    if (dropper < length) {
+                        fx.assertNothingWritten();
+                        assertEquals(1, fx.counter("drop.forwarding_disabled"), what);
+                    } else {
+                        GraphFixture.only(fx.tap1);
+                        assertEquals(1, fx.counter("event.forwarded"), what);
+                    }
+                    fx.assertNoLeak();
+                }
+            }
+        }
+    }
+
     @Test
     void chainStagesRunInOrderAndOneMayDrop() {
         List<String> order = new ArrayList<>();
