@@ -256,7 +256,10 @@ public final class ForwardingContext {
      * vlan_egress_filtered.
      */
     public void transmit(Packet packet) {
-        Interface out = interfaces.get(packet.egressInterface);
+        Interface out = packet.egress;
+        if (out == null || out.index() != packet.egressInterface) {
+            out = interfaces.get(packet.egressInterface);
+        }
         int port = packet.egressPort;
         if (out == null) {
             if (port < 0) {

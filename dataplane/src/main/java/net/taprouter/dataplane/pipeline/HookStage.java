@@ -1,7 +1,5 @@
 package net.taprouter.dataplane.pipeline;
 
-import java.util.Arrays;
-
 /**
  * A named hook point of the graph ({@link Hook}): runs its chain of stages, in the order they
  * were registered, then hands the packet on to the stage after the hook. Each chain stage returns
@@ -30,15 +28,6 @@ public final class HookStage extends Stage {
     private final Stage[] chain;
     /** The stages that run: the chain without its dormant stages until {@link #wake}, then the whole chain. */
     private Stage[] running;
-    /**
-     * {@link #running} as the hook runs it: its first two stages from fields (null: fewer), the
-     * rest from {@link #more}. A call from a field's own call site is one the JIT can inline (each
-     * site sees the few stages that sit in that place of a chain); the loop's one call site,
-     * shared by every stage of every hook, is a virtual call per stage.
-     */
-    private Stage first;
-    private Stage second;
-    private Stage[] more = NONE;
     private Stage next;
 
     HookStage(Hook hook, Stage[] chain, boolean[] dormant) {
@@ -54,19 +43,12 @@ public final class HookStage extends Stage {
                 initial[j++] = chain[i];
             }
         }
-        run(initial);
+        this.running = initial;
     }
 
     /** From now on the whole chain runs, dormant stages included (idempotent). */
     void wake() {
-        run(chain);
-    }
-
-    private void run(Stage[] stages) {
-        first = stages.length > 0 ? stages[0] : null;
-        second = stages.length > 1 ? stages[1] : null;
-        more = stages.length > 2 ? Arrays.copyOfRange(stages, 2, stages.length) : NONE;
-        running = stages;
+        running = chain;
     }
 
     /** Are the dormant stages running? (True also when there are none.) */
@@ -94,24 +76,12 @@ public final class HookStage extends Stage {
 
     @Override
     public Stage process(Packet packet) {
-        Stage stage = first;
-        if (stage == null) {
+        Stage[] stages = running;
+        if (stages.length == 0) {
             return next;
         }
-        Stage verdict = stage.process(packet);
-        if (verdict != ACCEPT) {
-            return verdict;
-        }
-        stage = second;
-        if (stage == null) {
-            return next;
-        }
-        verdict = stage.process(packet);
-        if (verdict != ACCEPT) {
-            return verdict;
-        }
-        for (Stage other : more) {
-            verdict = other.process(packet);
+        for (Stage stage : stages) {
+            Stage verdict = stage.process(packet);
             if (verdict != ACCEPT) {
                 return verdict;
             }

@@ -39,6 +39,7 @@ public final class MtuStage extends Stage {
         if (out == null) {
             return portDown;
         }
+        packet.egress = out;
         int mtu = out.mtu();
         boolean gso = packet.offload.isGso();
         int length = gso ? packet.offload.segmentIpLength() : packet.frameLength - EthernetView.HEADER_LENGTH;

@@ -84,6 +84,11 @@ public final class Packet {
      * the packet ({@link #save}); {@link #load} clears it.
      */
     transient Interface ingress;
+    /**
+     * The interface of {@link #egressInterface} as {@link MtuStage} found it, for the transmit of
+     * the same run (null, or another index: look it up). Transient as {@link #ingress}.
+     */
+    transient Interface egress;
     /** The Ethernet destination was broadcast or multicast. */
     public boolean linkBroadcast;
     /** The router created this packet (echo reply, ICMP error): no TTL decrement, forwarding switch ignored. */
@@ -142,6 +147,7 @@ public final class Packet {
         this.ingressPort = ingressPort;
         this.ingressInterface = -1;
         this.ingress = null;
+        this.egress = null;
         this.linkBroadcast = false;
         this.localOrigin = false;
         this.nextHop = -1;
@@ -217,6 +223,7 @@ public final class Packet {
         ingressPort = words[at + INGRESS_PORT];
         ingressInterface = words[at + INGRESS_INTERFACE];
         ingress = null;
+        egress = null;
         egressInterface = words[at + EGRESS_INTERFACE];
         egressPort = words[at + EGRESS_PORT];
         nextHop = words[at + NEXT_HOP];
