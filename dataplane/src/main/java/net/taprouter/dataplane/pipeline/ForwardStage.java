@@ -10,7 +10,7 @@ import net.taprouter.dataplane.stats.DropReason;
  */
 public final class ForwardStage extends Stage {
     private final ForwardingContext context;
-    private Stage postrouting;
+    private HookStage postrouting;
     private final Stage timeExceeded;
     private final Stage disabled;
 
@@ -20,7 +20,7 @@ public final class ForwardStage extends Stage {
         this.disabled = graph.drop(DropReason.FORWARDING_DISABLED);
     }
 
-    void next(Stage postroutingHook) {
+    void next(HookStage postroutingHook) {
         this.postrouting = postroutingHook;
     }
 
@@ -33,6 +33,6 @@ public final class ForwardStage extends Stage {
             return timeExceeded;
         }
         packet.ip.decrementTtl();
-        return postrouting;
+        return postrouting.entry();
     }
 }

@@ -30,6 +30,9 @@ import net.taprouter.dataplane.wire.IcmpView;
  *  errors: IcmpError(type, code) ── RouteOutput;   every drop: DropStage(reason)
  * </pre>
  *
+ * Steps that would do nothing for a packet are skipped by the stage before them: GsoInput and
+ * OffloadOutput are visited only by packets with offload state, a hook point only while it runs a
+ * stage ({@link HookStage#entry}); a trace shows only the stages a packet went through.
  * {@code [PREROUTING]} and {@code [POSTROUTING]} are {@link HookStage}s running the stages
  * registered for them ({@link Hooks}, given to {@code agent.Worker.build}): DNAT will sit at
  * prerouting (before the route lookup), SNAT/MASQUERADE at postrouting, which also sees what the
@@ -95,7 +98,7 @@ public final class ForwardingGraph {
 
         BridgeInputStage bridgeInput = new BridgeInputStage(context, this, ethernetInput);
         ethernetInput.next(arpInput, ipv4Input, bridgeInput);
-        ipv4Input.next(gsoInput);
+        ipv4Input.next(gsoInput, prerouting);
         gsoInput.next(prerouting);
         prerouting.next(routeLookup);
         routeLookup.next(localDelivery, forward);
@@ -246,6 +249,11 @@ public final class ForwardingGraph {
 
     public Stage transmit() {
         return transmit;
+    }
+
+    /** The last step of {@link #transmit} for a packet without offload state (which skips the first). */
+    Stage transmitStage() {
+        return transmitStage;
     }
 
     /** The ICMP error stage registered for a reason (net/host unreachable, time exceeded, fragmentation needed). */

@@ -12,7 +12,8 @@ import net.taprouter.dataplane.wire.VirtioNetHeaderView;
  * Checks the offload state a received packet brought from its TAP's virtio-net header
  * ({@link Packet#offload}) against its IPv4 header, so that every later stage can trust it.
  * Input: an IPv4 packet that passed {@link Ipv4InputStage} (frame trimmed to the IP total length).
- * Next: the prerouting hook. A packet without offload state goes straight on.
+ * Next: the prerouting hook ({@link HookStage#entry}). Only a packet with offload state comes
+ * here ({@link Ipv4InputStage} sends the others past).
  *
  * <ul>
  *   <li>A partial checksum (NEEDS_CSUM): its field must lie after the IP header, inside the packet.</li>
@@ -28,14 +29,14 @@ import net.taprouter.dataplane.wire.VirtioNetHeaderView;
 public final class GsoInputStage extends Stage {
     private final ForwardingContext context;
     private final Stage bad;
-    private Stage next;
+    private HookStage next;
 
     public GsoInputStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
         this.bad = graph.drop(DropReason.OFFLOAD_BAD);
     }
 
-    void next(Stage prerouting) {
+    void next(HookStage prerouting) {
         this.next = prerouting;
     }
 
@@ -43,7 +44,7 @@ public final class GsoInputStage extends Stage {
     public Stage process(Packet packet) {
         Offload offload = packet.offload;
         if (!offload.any()) {
-            return next;
+            return next.entry();
         }
         Ipv4View ip = packet.ip;
         int l4Start = EthernetView.HEADER_LENGTH + ip.headerLength(); // from the frame's first byte
@@ -54,7 +55,7 @@ public final class GsoInputStage extends Stage {
             return bad;
         }
         if (!offload.isGso()) {
-            return next;
+            return next.entry();
         }
         if (!partial || offload.checksumStart != l4Start || offload.gsoSize <= 0 || ip.isFragment()) {
             return bad;
@@ -80,9 +81,9 @@ public final class GsoInputStage extends Stage {
         offload.headerLength = headerLength;
         if (frameLength - headerLength <= offload.gsoSize) {
             offload.demote(); // one segment's worth: not really a super-packet
-            return next;
+            return next.entry();
         }
         context.event(Event.GSO_RECEIVED);
-        return next;
+        return next.entry();
     }
 }

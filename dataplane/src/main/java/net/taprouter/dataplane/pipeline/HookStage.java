@@ -65,6 +65,16 @@ public final class HookStage extends Stage {
         this.next = after;
     }
 
+    /**
+     * Where a packet arriving at this hook goes: the hook, or while it runs nothing (no stage
+     * registered, or only dormant ones), straight to the stage after it. The stages before a hook
+     * return this instead of the hook itself: a hook point that runs nothing costs no step of the
+     * graph (and shows in no trace).
+     */
+    Stage entry() {
+        return running.length == 0 ? next : this;
+    }
+
     public Hook hook() {
         return hook;
     }

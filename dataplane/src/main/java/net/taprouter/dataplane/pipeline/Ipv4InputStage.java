@@ -10,13 +10,15 @@ import net.taprouter.dataplane.wire.Ipv4View;
  * IPv4 input checks (RFC 1812 section 5.2.2): header present, version 4, IHL >= 5, total length
  * between header length and the frame, header checksum; martian sources (also the ingress
  * interface's own addresses and subnet broadcasts) and destinations.
- * Trims Ethernet padding. Input: an IPv4 frame. Next: the prerouting hook ({@link Hook}), then
- * the route lookup.
+ * Trims Ethernet padding. Input: an IPv4 frame. Next: {@link GsoInputStage} for a packet with
+ * offload state; else the prerouting hook ({@link Hook}), or while it runs nothing the route
+ * lookup ({@link HookStage#entry}).
  * Drops: ip_truncated, ip_bad_version, ip_bad_length, ip_bad_checksum, martian_source, martian_destination.
  */
 public final class Ipv4InputStage extends Stage {
     private final ForwardingContext context;
-    private Stage prerouting;
+    private Stage gsoInput;
+    private HookStage prerouting;
     private final Stage truncated;
     private final Stage badVersion;
     private final Stage badLength;
@@ -36,7 +38,8 @@ public final class Ipv4InputStage extends Stage {
         this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
-    void next(Stage preroutingHook) {
+    void next(Stage gso, HookStage preroutingHook) {
+        this.gsoInput = gso;
         this.prerouting = preroutingHook;
     }
 
@@ -79,6 +82,6 @@ public final class Ipv4InputStage extends Stage {
             packet.frameLength = EthernetView.HEADER_LENGTH + totalLength;
             ip.wrap(context.buffer, packet.ipOffset(), totalLength);
         }
-        return prerouting;
+        return packet.offload.any() ? gsoInput : prerouting.entry();
     }
 }

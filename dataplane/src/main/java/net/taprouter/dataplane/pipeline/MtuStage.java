@@ -8,13 +8,15 @@ import net.taprouter.dataplane.wire.EthernetView;
  * Egress MTU check (the egress interface's MTU). Input: a packet with its Ethernet header. The MTU
  * applies to the packet, or to each segment of a GSO super-packet ({@link Offload#segmentIpLength}),
  * never to the super-packet itself. Fits: the graph's transmit ({@link OffloadOutputStage}, then
- * {@link TransmitStage}). Too big with DF: ICMP Fragmentation Needed carrying the next-hop MTU.
+ * {@link TransmitStage}; a packet without offload state straight to {@link TransmitStage}). Too big with DF: ICMP Fragmentation Needed carrying the next-hop MTU.
  * Too big without DF: {@link FragmentStage}, or for a super-packet {@link SegmentStage} (which
  * fragments the segments still too big). Drops: port_down.
  */
 public final class MtuStage extends Stage {
     private final ForwardingContext context;
     private final Stage transmit;
+    /** Where {@link #transmit} sends a packet without offload state: straight there for those. */
+    private final Stage transmitPlain;
     private final Stage fragment;
     private Stage segment;
     private final Stage fragmentationNeeded;
@@ -23,6 +25,7 @@ public final class MtuStage extends Stage {
     public MtuStage(ForwardingContext context, ForwardingGraph graph, Stage fragment) {
         this.context = context;
         this.transmit = graph.transmit();
+        this.transmitPlain = graph.transmitStage();
         this.fragment = fragment;
         this.fragmentationNeeded = graph.icmpError(DropReason.FRAGMENTATION_NEEDED);
         this.portDown = graph.drop(DropReason.PORT_DOWN);
@@ -44,7 +47,7 @@ public final class MtuStage extends Stage {
         boolean gso = packet.offload.isGso();
         int length = gso ? packet.offload.segmentIpLength() : packet.frameLength - EthernetView.HEADER_LENGTH;
         if (length <= mtu) {
-            return transmit;
+            return packet.offload.any() ? transmit : transmitPlain;
         }
         if (packet.ip.dontFragment()) {
             packet.mtu = mtu;

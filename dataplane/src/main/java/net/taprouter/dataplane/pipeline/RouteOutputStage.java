@@ -10,7 +10,7 @@ import net.taprouter.dataplane.stats.DropReason;
  */
 public final class RouteOutputStage extends Stage {
     private final ForwardingContext context;
-    private Stage postrouting;
+    private HookStage postrouting;
     private final Stage noRoute;
     private final Stage toSelf;
 
@@ -20,7 +20,7 @@ public final class RouteOutputStage extends Stage {
         this.toSelf = graph.drop(DropReason.OUTPUT_TO_SELF);
     }
 
-    void next(Stage postroutingHook) {
+    void next(HookStage postroutingHook) {
         this.postrouting = postroutingHook;
     }
 
@@ -32,6 +32,6 @@ public final class RouteOutputStage extends Stage {
         if (nextHop == RouteTable.NO_ROUTE) {
             return noRoute;
         }
-        return packet.routeVia(context.nextHops, nextHop, destination) ? postrouting : toSelf;
+        return packet.routeVia(context.nextHops, nextHop, destination) ? postrouting.entry() : toSelf;
     }
 }

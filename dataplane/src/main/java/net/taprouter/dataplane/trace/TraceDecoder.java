@@ -254,7 +254,7 @@ public final class TraceDecoder {
         if (nextKind == StageKind.LOCAL_DELIVERY) {
             return "local " + destination;
         }
-        if (nextKind == StageKind.FORWARD || nextKind == StageKind.POSTROUTING) {
+        if (nextKind == StageKind.FORWARD || nextKind == StageKind.POSTROUTING || nextKind == StageKind.ADJACENCY) {
             int nextHop = is[TraceBuffer.S_NEXT_HOP];
             int dst = is[TraceBuffer.S_IP_DESTINATION];
             String prefix = names.prefix(dst, nextHop);
