@@ -1,5 +1,7 @@
 package net.taprouter.dataplane.conntrack;
 
+import net.taprouter.dataplane.table.ForwardingVersion;
+
 /**
  * What the control thread sets for connection tracking and NAT and every worker reads: the NAT
  * rules ({@link NatRuleSet}) and the timeouts ({@link ConntrackTimeouts}), each an immutable
@@ -17,6 +19,7 @@ public final class ConntrackConfig {
 
     public void rules(NatRuleSet rules) {
         this.rules = rules;
+        ForwardingVersion.changed();
     }
 
     public ConntrackTimeouts timeouts() {

@@ -20,7 +20,7 @@ public final class ConntrackHooks {
     /** {@code hooks} plus the conntrack and NAT stages. */
     public static Hooks with(Hooks hooks) {
         return hooks
-            .withDormant(Hook.PREROUTING, (context, graph) -> new ConntrackPrerouting(new ConntrackInStage(context), new DnatStage(context, graph)))
+            .withDormant(Hook.PREROUTING, ConntrackPrerouting::new)
             .withDormant(Hook.POSTROUTING, ConntrackOutStage::new);
     }
 

@@ -2,6 +2,7 @@ package net.taprouter.dataplane.fib;
 
 import java.util.Arrays;
 import net.taprouter.dataplane.route.GracePeriod;
+import net.taprouter.dataplane.table.ForwardingVersion;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -78,6 +79,7 @@ public final class NextHops {
             iface[id] = nhIface;
             address[id] = nhAddress;
             interned.put(key, id);
+            ForwardingVersion.changed(); // a reused index means something new
         }
         references[id]++;
         return id;
@@ -89,6 +91,7 @@ public final class NextHops {
             interned.remove(key(type[id], iface[id], address[id]));
             type[id] = TYPE_FREE;
             pending[pendingCount++] = id;
+            ForwardingVersion.changed();
         }
     }
 

@@ -1,6 +1,7 @@
 package net.taprouter.dataplane.iface;
 
 import net.taprouter.dataplane.port.Port;
+import net.taprouter.dataplane.table.ForwardingVersion;
 import net.taprouter.dataplane.table.IndexedTable;
 
 /**
@@ -128,6 +129,7 @@ public final class Interface implements IndexedTable.Indexed {
 
     public void vlanFiltering(boolean on) {
         this.vlanFiltering = on;
+        ForwardingVersion.changed();
     }
 
     /**
@@ -149,6 +151,7 @@ public final class Interface implements IndexedTable.Indexed {
 
     public void vlanUppers(Interface[] uppers) {
         this.vlanUppers = uppers;
+        ForwardingVersion.changed();
     }
 
     /** The VLAN sub-interface of this interface for {@code vid}, or null (a scan: a port has few). */
@@ -173,6 +176,7 @@ public final class Interface implements IndexedTable.Indexed {
 
     public void members(Port[] ports) {
         this.members = ports;
+        ForwardingVersion.changed();
     }
 
     public long mac() {
@@ -181,6 +185,7 @@ public final class Interface implements IndexedTable.Indexed {
 
     public void mac(long mac) {
         this.mac = mac;
+        ForwardingVersion.changed();
     }
 
     public int mtu() {
@@ -189,6 +194,7 @@ public final class Interface implements IndexedTable.Indexed {
 
     public void mtu(int mtu) {
         this.mtu = mtu;
+        ForwardingVersion.changed();
     }
 
     /** Administratively up: a PORT interface's is its port's ({@code link set NAME up|down}). */
@@ -202,6 +208,7 @@ public final class Interface implements IndexedTable.Indexed {
         } else {
             this.adminUp = up;
         }
+        ForwardingVersion.changed();
     }
 
     /**
@@ -228,6 +235,7 @@ public final class Interface implements IndexedTable.Indexed {
         }
         this.martianSources = martians; // before the addresses: a reader of the new addresses sees their martians
         this.addresses = addresses;
+        ForwardingVersion.changed();
     }
 
     /** True if {@code address} is one of this interface's own addresses. */

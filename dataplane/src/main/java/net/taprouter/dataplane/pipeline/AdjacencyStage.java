@@ -47,6 +47,9 @@ public final class AdjacencyStage extends Stage {
                 }
                 neighbours.touch(entry);
                 writeHeader(context.buffer, packet.frameOffset, neighbours, entry);
+                if (packet.ctFlow >= 0) {
+                    context.flowRoutes.remember(packet, entry, state); // a tracked flow's decision, for the fast path
+                }
                 return mtu;
             }
         }

@@ -1,5 +1,7 @@
 package net.taprouter.dataplane.pipeline;
 
+import net.taprouter.dataplane.table.ForwardingVersion;
+
 /** Switches the control thread flips and the dataplane reads on every packet. */
 public final class DataplaneSettings {
     private volatile boolean forwarding = true;
@@ -13,6 +15,7 @@ public final class DataplaneSettings {
 
     public void forwarding(boolean on) {
         this.forwarding = on;
+        ForwardingVersion.changed();
     }
 
     /** ICMP errors per second (token bucket refill), like net.ipv4.icmp_msgs_per_sec. */

@@ -40,6 +40,8 @@ public final class ForwardingContext {
     public final RouteTable routes;
     public final NextHops nextHops;
     public final NeighbourTable neighbours;
+    /** The flow fast path's remembered decisions (this worker's). */
+    public final FlowRoutes flowRoutes;
     /** This worker's FDB of each bridge (its single writer: the forwarding path and its commands). */
     public final FdbTables fdbs = new FdbTables();
     public final DataplaneCounters counters;
@@ -98,6 +100,7 @@ public final class ForwardingContext {
         this.slotState = new byte[pool.slotCount()];
         this.words = metadata.words();
         this.transmitter = new Transmitter(this);
+        this.flowRoutes = new FlowRoutes(neighbours, interfaces, conntrack, buffer);
         this.tracer = new PacketTracer(this);
     }
 

@@ -73,6 +73,7 @@ public final class ForwardingGraph {
         FragmentStage fragment = new FragmentStage(context, this);
         SegmentStage segment = new SegmentStage(context, this, fragment);
         transmit = new OffloadOutputStage(context, this, transmitStage, segment);
+        context.flowRoutes.transmit(transmit, transmitStage);
         routeOutput = new RouteOutputStage(context, this);
         resolver = new ArpResolver(context, this);
         icmpError(IcmpView.TYPE_DEST_UNREACHABLE, IcmpView.CODE_NET_UNREACHABLE, DropReason.NO_ROUTE);

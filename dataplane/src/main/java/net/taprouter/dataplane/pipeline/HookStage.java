@@ -79,6 +79,11 @@ public final class HookStage extends Stage {
         return hook;
     }
 
+    /** True if the hook's chain (dormant stages included) is one stage, of class {@code type}. */
+    public boolean only(Class<? extends Stage> type) {
+        return chain.length == 1 && type.isInstance(chain[0]);
+    }
+
     /** How many stages the hook has, dormant ones included. */
     public int chainLength() {
         return chain.length;

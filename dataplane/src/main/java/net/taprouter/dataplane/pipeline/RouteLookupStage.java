@@ -45,6 +45,7 @@ public final class RouteLookupStage extends Stage {
         if (Ipv4Address.isMulticast(destination)) {
             return multicast;
         }
+        context.flowRoutes.routing(); // the version this decision belongs to, read before it
         int nextHop = context.routes.lookup(destination);
         if (nextHop == RouteTable.NO_ROUTE) {
             return context.settings.forwarding() ? netUnreachable : forwardingDisabled;

@@ -2,6 +2,7 @@ package net.taprouter.dataplane.port;
 
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.l2.PortVlans;
+import net.taprouter.dataplane.table.ForwardingVersion;
 import net.taprouter.dataplane.table.IndexedTable;
 
 /**
@@ -74,6 +75,7 @@ public final class Port implements IndexedTable.Indexed {
             throw new IllegalArgumentException("no device");
         }
         this.queues = devices.clone();
+        ForwardingVersion.changed();
     }
 
     /** The queues the port was made with (the device's own, read by the workers; {@code link show}: queues N). */
@@ -121,6 +123,7 @@ public final class Port implements IndexedTable.Indexed {
     /** Control thread: the port joins (or leaves, back to its own interface) a bridge. */
     public void upper(Interface iface) {
         this.upper = iface;
+        ForwardingVersion.changed();
     }
 
     /**
@@ -133,6 +136,7 @@ public final class Port implements IndexedTable.Indexed {
 
     public void vlans(PortVlans vlans) {
         this.vlans = vlans;
+        ForwardingVersion.changed();
     }
 
     public boolean adminUp() {
@@ -141,6 +145,7 @@ public final class Port implements IndexedTable.Indexed {
 
     public void adminUp(boolean up) {
         this.adminUp = up;
+        ForwardingVersion.changed();
     }
 
     /** True once the TAP reported an error (its namespace vanished); the port stays down. */
@@ -150,11 +155,13 @@ public final class Port implements IndexedTable.Indexed {
 
     public void markCarrierLost() {
         this.carrierLost = true;
+        ForwardingVersion.changed();
     }
 
     /** Control thread: the port has a working device again. */
     public void carrierRestored() {
         this.carrierLost = false;
+        ForwardingVersion.changed();
     }
 
     /** Forwarding uses the port only when it is administratively up and its TAP works. */

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
+import net.taprouter.dataplane.table.ForwardingVersion;
 import org.agrona.collections.Int2IntHashMap;
 
 /**
@@ -233,6 +234,14 @@ public final class RouteTable {
      *                                  none is left; the table is then unchanged
      */
     public void add(int prefix, int length, int nextHop) {
+        try {
+            addRule(prefix, length, nextHop);
+        } finally {
+            ForwardingVersion.changed(); // after the change: a decision cached from before it is stale
+        }
+    }
+
+    private void addRule(int prefix, int length, int nextHop) {
         checkPrefix(prefix, length);
         if (nextHop < 0 || nextHop > MAX_NEXT_HOP) {
             throw new IllegalArgumentException("nextHop must be in 0.." + MAX_NEXT_HOP + ": " + nextHop);
@@ -274,6 +283,14 @@ public final class RouteTable {
      * @throws IllegalArgumentException if length is outside 0..32 or prefix has host bits set
      */
     public boolean remove(int prefix, int length) {
+        try {
+            return removeRule(prefix, length);
+        } finally {
+            ForwardingVersion.changed();
+        }
+    }
+
+    private boolean removeRule(int prefix, int length) {
         checkPrefix(prefix, length);
         if (rules[length].remove(prefix) == NO_ROUTE) {
             return false;
@@ -338,6 +355,7 @@ public final class RouteTable {
             publish(hi);
         }
         heldCount = 0;
+        ForwardingVersion.changed();
     }
 
     /** Writer: are changes being held back from readers ({@link #holdPublication()})? */

@@ -32,6 +32,11 @@ public enum Event {
     GSO_SEGMENTS_CREATED("gso_segments_created"),
     /** A partial checksum (virtio-net NEEDS_CSUM) was completed in software (egress port without offloads). */
     CHECKSUMS_COMPLETED("checksums_completed"),
+    /**
+     * A packet of a tracked flow took the flow fast path (conntrack sent it the way the flow's last
+     * packet through the whole graph went: {@code pipeline.FlowRoutes}).
+     */
+    FLOW_FAST_PATH("flow_fast_path"),
     /** A packet parked in an ARP queue (not a disposition: it ends later). */
     NEIGHBOUR_QUEUED("neighbour_queued"),
     NEIGHBOUR_EVICTED("neighbour_evicted"),

@@ -70,6 +70,7 @@ public class IndexedTable<T extends IndexedTable.Indexed> {
         next[index] = item;
         items = next;
         reserved[index] = false;
+        ForwardingVersion.changed();
     }
 
     /**
@@ -85,6 +86,7 @@ public class IndexedTable<T extends IndexedTable.Indexed> {
         next[index] = null;
         items = next;
         reserved[index] = true;
+        ForwardingVersion.changed();
         return true;
     }
 
