@@ -108,8 +108,11 @@ class RouterdNatScenarioTest {
     @Order(1)
     void pingFromLanArrivesFromTheRoutersAddress() {
         Bg dump = tcpdump(t.wan, t.ifWan, "dump-icmp", "icmp");
+        long fastBefore = counter("event.flow_fast_path");
         try {
             Net.assertPingOk(Net.ping(t.lan, "203.0.113.1", "-c3", "-i0.2", "-W1"), 63, t.diag());
+            // the first echo and its reply go the whole way, the next ones through the flow fast path
+            assertTrue(counter("event.flow_fast_path") - fastBefore >= 2, t.ctlOk("stats").out());
             assertSeen(dump, "203.0.113.254 > 203.0.113.1: ICMP echo request");
             assertFalse(dump.out().contains("192.0.2.1"), "the inside address leaked\n" + dump.describe());
         } finally {
@@ -129,6 +132,7 @@ class RouterdNatScenarioTest {
         Files.writeString(payload, "through the NAT\n".repeat(200));
         Bg dump = tcpdump(t.wan, t.ifWan, "dump-tcp", "tcp", "port", "54321");
         Bg server = Sh.ns(t.wan, "nc", "-l", "-p", "54321").start(work, "nc-tcp");
+        long fastBefore = counter("event.flow_fast_path");
         try {
             Net.waitListening(t.wan, "tcp", 54321, server);
             Sh.Result client = Sh.ns(t.lan, "nc", "-N", "-p", "40000", "203.0.113.1", "54321").stdin(payload)
@@ -136,6 +140,7 @@ class RouterdNatScenarioTest {
             assertTrue(client.ok(), "nc through the NAT failed\n" + client.describe() + server.describe() + t.diag());
             assertTrue(server.waitExit(Duration.ofSeconds(15)) != null, "the server did not see the end\n" + server.describe());
             assertEquals(Files.size(payload), Files.size(server.outFile()), "bytes that arrived");
+            assertTrue(counter("event.flow_fast_path") - fastBefore >= 2, "the flow's later segments: " + t.ctlOk("stats").out());
             assertSeen(dump, "IP 203.0.113.254.40000 > 203.0.113.1.54321: Flags [S]");
             assertFalse(dump.out().contains("192.0.2.1"), "the inside address leaked\n" + dump.describe());
         } finally {
