@@ -7,7 +7,6 @@ import net.taprouter.dataplane.pipeline.Hook;
 import net.taprouter.dataplane.pipeline.HookStage;
 import net.taprouter.dataplane.pipeline.Packet;
 import net.taprouter.dataplane.pipeline.Stage;
-import net.taprouter.dataplane.stats.Event;
 
 /**
  * Conntrack's stage at prerouting: {@link ConntrackInStage} (find or begin the packet's flow,
@@ -26,7 +25,7 @@ import net.taprouter.dataplane.stats.Event;
  *
  * <p>Input: a received IPv4 packet at prerouting. Output: {@link HookStage#ACCEPT}, the drop
  * stage one of the two returned, or the transmit stage (fast path). Counters: theirs; event
- * flow_fast_path.
+ * flow_fast_path ({@link FlowRoutes}, once per batch).
  */
 final class ConntrackPrerouting extends Stage {
     private final ConntrackInStage conntrack;
@@ -56,14 +55,19 @@ final class ConntrackPrerouting extends Stage {
             return verdict;
         }
         int ref = packet.ctFlow;
-        if (ref < 0 || (ref & ConntrackTable.CT_RELATED) != 0 || !fastPathAllowed() || !routes.take(packet, ref)) {
+        if (ref < 0 || (ref & ConntrackTable.CT_RELATED) != 0 || !fastPathAllowed()
+            || !routes.take(packet, ref, context.conntrack.flows().id(ref >>> 1))) {
             return HookStage.ACCEPT;
         }
         packet.ip.decrementTtl();
-        context.conntrack.translateSource(ref, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
+        if (packet.offload.any()) { // a super-packet, a partial checksum: through the offload output stage
+            context.conntrack.translateSource(ref, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
+            routes.finish(packet);
+            return routes.offloadOutput();
+        }
+        context.conntrack.translateSource(ref, context.buffer, packet.ipOffset(), false); // a plain packet: its own copy
         routes.finish(packet);
-        context.counters.event(Event.FLOW_FAST_PATH);
-        return routes.next(packet);
+        return routes.transmitStage();
     }
 
     /** True if the hooks run conntrack's two stages and nothing else (asked once, after the graph is wired). */

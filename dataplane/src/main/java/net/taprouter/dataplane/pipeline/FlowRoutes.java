@@ -6,6 +6,8 @@ import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceTable;
 import net.taprouter.dataplane.neigh.NeighbourState;
 import net.taprouter.dataplane.neigh.NeighbourTable;
+import net.taprouter.dataplane.stats.DataplaneCounters;
+import net.taprouter.dataplane.stats.Event;
 import net.taprouter.dataplane.table.ForwardingVersion;
 import net.taprouter.dataplane.wire.EthernetView;
 import net.taprouter.dataplane.wire.Ipv4View;
@@ -18,8 +20,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * flow's route. The conntrack prerouting stage asks it ({@link #take}) right after the flow was
  * found and tracked; a packet it takes skips the route lookup, forward, the postrouting hook,
  * the adjacency and MTU stages: conntrack does the TTL, the translation and the Ethernet header
- * itself ({@code conntrack.ConntrackPrerouting}), and the packet goes on to transmit ({@link #next}:
- * through the offload output stage if it has offload state, as the MTU stage sends it).
+ * itself ({@code conntrack.ConntrackPrerouting}), and the packet goes on to transmit (through the
+ * offload output stage if it has offload state, as the MTU stage sends it).
  *
  * <p>A decision is remembered ({@link #remember}, by the adjacency stage) only for a forwarded
  * packet of a tracked flow, with a usable (REACHABLE or PERMANENT)
@@ -33,7 +35,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Direct-mapped, {@link #SIZE} entries by flow reference: a bounded table (no host can grow
  * it), two flows in one entry only take turns at the fast path. No allocation after construction.
- * Counter: event flow_fast_path (counted by the conntrack stage).
+ * Counter: event flow_fast_path (added once per batch).
  */
 public final class FlowRoutes {
     /** Entries (a power of two): a flow's two directions sit side by side. */
@@ -59,6 +61,8 @@ public final class FlowRoutes {
     private int lookupVersion;
     /** The neighbour entry of the packet {@link #take} took last, for {@link #finish}. */
     private int taken;
+    /** Packets taken since the counter was last added to ({@link #publish}: once per batch). */
+    private int uncounted;
     private Stage transmitStage;
     private Stage offloadOutput;
     /** False: nothing is remembered or taken (the hooks run other stages than conntrack's, or a test turned it off). */
@@ -79,10 +83,15 @@ public final class FlowRoutes {
 
     /**
      * Where a packet {@link #take} took goes on, as the MTU stage sends it: with offload state
-     * (a super-packet, a partial checksum) to the offload output stage, else to transmit.
+     * (a super-packet, a partial checksum) to the offload output stage ...
      */
-    public Stage next(Packet packet) {
-        return packet.offload.any() ? offloadOutput : transmitStage;
+    public Stage offloadOutput() {
+        return offloadOutput;
+    }
+
+    /** ... else straight to transmit. */
+    public Stage transmitStage() {
+        return transmitStage;
     }
 
     /** Turns the fast path on or off (off: every packet goes the whole way). */
@@ -128,18 +137,18 @@ public final class FlowRoutes {
     }
 
     /**
-     * If the packet of flow {@code flowRef} (found and tracked at prerouting, not related) may take
+     * If the packet of flow {@code flowRef} (found and tracked at prerouting, not related; its
+     * conntrack id {@code flowIdNow}) may take
      * the fast path: sets its route (next hop, egress interface, neighbour) and returns true;
      * changes nothing of the frame. The caller then decrements the TTL, translates the source and
      * calls {@link #finish}.
      */
-    public boolean take(Packet packet, int flowRef) {
+    public boolean take(Packet packet, int flowRef, int flowIdNow) {
         if (!enabled || packet.trace >= 0 || packet.linkBroadcast) {
             return false;
         }
         int e = flowRef & MASK;
-        if (ref[e] != flowRef || version[e] != ForwardingVersion.current()
-            || flowId[e] != conntrack.flows().id(flowRef >>> 1)) {
+        if (ref[e] != flowRef || version[e] != ForwardingVersion.current() || flowId[e] != flowIdNow) {
             return false;
         }
         Ipv4View ip = packet.ip;
@@ -169,5 +178,14 @@ public final class FlowRoutes {
     public void finish(Packet packet) {
         neighbours.touch(taken);
         AdjacencyStage.writeHeader(buffer, packet.frameOffset, neighbours, taken);
+        uncounted++;
+    }
+
+    /** Adds the packets taken since the last call to event flow_fast_path (the context calls it with each batch's transmit). */
+    void publish(DataplaneCounters counters) {
+        if (uncounted > 0) {
+            counters.event(Event.FLOW_FAST_PATH, uncounted);
+            uncounted = 0;
+        }
     }
 }

@@ -563,6 +563,7 @@ public final class ForwardingContext {
      * ones too: the slots may be rewritten after it); returns how many were queued.
      */
     public int flushTransmit() {
+        flowRoutes.publish(counters);
         return transmitter.flush();
     }
 
@@ -572,6 +573,7 @@ public final class ForwardingContext {
      * they complete (Transmitter); else as {@link #flushTransmit}. Returns how many were queued.
      */
     public int startTransmit() {
+        flowRoutes.publish(counters);
         return transmitter.start();
     }
 
