@@ -33,6 +33,9 @@ import net.taprouter.dataplane.wire.IcmpView;
  * Steps that would do nothing for a packet are skipped by the stage before them: GsoInput and
  * OffloadOutput are visited only by packets with offload state, a hook point only while it runs a
  * stage ({@link HookStage#entry}); a trace shows only the stages a packet went through.
+ * The flow fast path ({@link FlowRoutes}): conntrack's prerouting stage sends a packet of a known
+ * flow straight to transmit (OffloadOutput with offload state) when its flow's last packet's way
+ * through RouteLookup, Forward, POSTROUTING, Adjacency and Mtu still holds, doing their work itself.
  * {@code [PREROUTING]} and {@code [POSTROUTING]} are {@link HookStage}s running the stages
  * registered for them ({@link Hooks}, given to {@code agent.Worker.build}): DNAT will sit at
  * prerouting (before the route lookup), SNAT/MASQUERADE at postrouting, which also sees what the
