@@ -20,8 +20,9 @@ import net.taprouter.dataplane.pipeline.Stage;
  * packet one the graph would send the same way) gets here what the stages after the hook would do
  * to it, in their order: the TTL decremented (forward), its source translated (postrouting's
  * {@link ConntrackOutStage}), the neighbour's Ethernet header (adjacency); the MTU was checked by
- * {@code take}; it goes on to transmit (through the offload output stage if it has offload state). Only while the hooks run conntrack's stages alone
- * (another stage at either hook would be skipped).
+ * {@code take}; it goes on to transmit (through the offload output stage if it has offload
+ * state). Only while the hooks run conntrack's stages alone (another stage at either hook would be
+ * skipped).
  *
  * <p>Input: a received IPv4 packet at prerouting. Output: {@link HookStage#ACCEPT}, the drop
  * stage one of the two returned, or the transmit stage (fast path). Counters: theirs; event

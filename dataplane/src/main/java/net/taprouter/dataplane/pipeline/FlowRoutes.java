@@ -99,10 +99,6 @@ public final class FlowRoutes {
         this.enabled = on;
     }
 
-    public boolean enabled() {
-        return enabled;
-    }
-
     /** The route lookup stage is about to decide for the current packet: the version its decision belongs to. */
     void routing() {
         lookupVersion = ForwardingVersion.current();

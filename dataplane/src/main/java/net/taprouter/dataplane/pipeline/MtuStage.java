@@ -8,7 +8,8 @@ import net.taprouter.dataplane.wire.EthernetView;
  * Egress MTU check (the egress interface's MTU). Input: a packet with its Ethernet header. The MTU
  * applies to the packet, or to each segment of a GSO super-packet ({@link Offload#segmentIpLength}),
  * never to the super-packet itself. Fits: the graph's transmit ({@link OffloadOutputStage}, then
- * {@link TransmitStage}; a packet without offload state straight to {@link TransmitStage}). Too big with DF: ICMP Fragmentation Needed carrying the next-hop MTU.
+ * {@link TransmitStage}; a packet without offload state straight to {@link TransmitStage}). Too
+ * big with DF: ICMP Fragmentation Needed carrying the next-hop MTU.
  * Too big without DF: {@link FragmentStage}, or for a super-packet {@link SegmentStage} (which
  * fragments the segments still too big). Drops: port_down.
  */

@@ -39,8 +39,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * brought its side up) = tx_error; {@link FrameIo#GONE} = tx_error and the port is marked lost with
  * one log line (the RX agent then takes its fd out of epoll). Each failure also counts the port's
  * tx_drops (the frames a batch forwarded are added to tx_packets, tx_bytes and event forwarded
- * once for the batch). A port that is unpublished, administratively down or lost: port_down. A device that
- * throws (a bug) costs the frames of that call: internal_error each. A queued frame is counted when
+ * once for the batch). A port that is unpublished, administratively down or lost: port_down. A
+ * device that throws (a bug) costs the frames of that call: internal_error each. A queued frame is counted when
  * its write is done (or it is dropped) by the accounting rule of {@link DropReason}: event
  * forwarded or drop.* for a received frame, origin.sent or origin.drop.* for one the router
  * originated; a frame written at once is counted by its caller.
@@ -246,8 +246,7 @@ public final class Transmitter {
                 // the common case, counted once for the batch below: a received frame forwarded
                 forwarded++;
                 forwardedBytes += batch.length(k);
-                context.release(entrySlot[e]);
-                freeEntries[freeCount++] = e;
+                free(e);
             } else {
                 end(e, count(port, device, result, batch.length(k)));
             }
@@ -317,7 +316,12 @@ public final class Transmitter {
             case FLOOD_UNCOUNTED -> { } // the port's tx counters have it; the frame's end is counted elsewhere
             default -> context.ended(entryOriginated[e], entryIngress[e], reason);
         }
-        context.release(slot);
+        free(e);
+    }
+
+    /** Entry {@code e}'s frame is counted: its slot and the entry go back. */
+    private void free(int e) {
+        context.release(entrySlot[e]);
         freeEntries[freeCount++] = e;
     }
 
