@@ -15,9 +15,11 @@ package net.taprouter.dataplane.conntrack;
  * bytes: both tuples, protocol/state/flags, expiry, id, packet and byte counters, TCP window
  * tracking per direction) plus an index of {@code int}s with two keys per flow at a load of at
  * most one half (16 bytes per flow): 112 bytes per flow, both directions included. An index
- * slot holds {@code (flow << 1 | direction) + 1} in its low bits and 9 bits of the tuple's hash
- * above them, so most probes that do not match never touch the flow. Deletion shifts later
- * index slots back (no tombstones).
+ * slot holds {@code (flow << 1 | direction) + 1} in its low 23 bits, above them its distance from
+ * the slot its tuple hashes to (4 bits, {@value #FAR} for that far or farther) and 5 more bits of
+ * the tuple's hash (the tag): a probe that does not match touches the flow only when the tags
+ * agree (1 in 32), and deletion, which shifts later index slots back (no tombstones), finds where
+ * each of them belongs without reading its flow, unless it sits {@value #FAR} or more slots away.
  *
  * <p>Time is in whole seconds of a caller's clock ({@code now}); a flow whose expiry has passed is
  * dead: {@link #lookup} no longer finds it and {@link #sweep} removes it.
@@ -59,8 +61,12 @@ public final class FlowTable {
     public static final int SRC_NAT = 1 << 2;
     public static final int DST_NAT = 1 << 3;
 
-    private static final int TAG_SHIFT = 23;
-    private static final int REF_MASK = (1 << TAG_SHIFT) - 1;
+    private static final int REF_BITS = 23;
+    private static final int REF_MASK = (1 << REF_BITS) - 1;
+    private static final int DISTANCE_SHIFT = REF_BITS;
+    /** Stored distance meaning "this far or farther": the home slot is found from the flow. */
+    static final int FAR = 15;
+    private static final int TAG_SHIFT = DISTANCE_SHIFT + 4;
 
     private final int[] flows;
     private final int[] index;
@@ -70,6 +76,8 @@ public final class FlowTable {
     private int size;
     private int sweepCursor;
     private int nextId = 1;
+    /** What the batch lookup's prefetching loads read (kept so that the compiler keeps the loads). */
+    private int touched;
 
     /** Throws unless {@code maxFlows} is a table size (1..{@link #MAX_FLOWS}). */
     public static void checkMax(int maxFlows) {
@@ -152,20 +160,28 @@ public final class FlowTable {
     /**
      * {@code count} lookups at once (best up to {@link #BATCH}): for {@code i} from {@code from} to
      * {@code from + count - 1}, {@code refs[i]} gets what {@link #lookup(int, int, int, int, int)}
-     * would return for tuple {@code (src[i], dst[i], ports[i], protocol[i])}. The work is done in
-     * two passes over the batch, first the index slots of every tuple, then the flows they name, so
-     * that the processor has the cache misses of many tuples in flight at the same time instead of
-     * two dependent misses per tuple one after the other (the group prefetching of hash joins, and
-     * of VPP's dual/quad loops): with a table far bigger than the caches this is what makes a
-     * lookup cost less than a memory round trip. A tag that matches a different tuple (about one
-     * probe in 512) falls back to the one-tuple lookup. No allocation: the caller owns the arrays.
+     * would return for tuple {@code (src[i], dst[i], ports[i], protocol[i])}. A table far bigger
+     * than the caches costs two dependent memory round trips per tuple (its index slot, then its
+     * flow); this does the batch in three passes so that the round trips of all its tuples are in
+     * flight at the same time (the group prefetching of hash joins, and of VPP's dual/quad loops):
+     * the first reads each tuple's home index slot and the second each candidate flow's first
+     * word, both with no branch on what they read, so the processor never waits on one miss to
+     * issue the next; the third finishes every tuple from lines that are then in the cache. No
+     * allocation: the caller owns the arrays.
      */
     public void lookup(int from, int count, int[] src, int[] dst, int[] ports, int[] protocol, int now, int[] refs) {
         int[] index = this.index;
+        int[] flows = this.flows;
         int mask = this.mask;
         int to = from + count;
-        for (int i = from; i < to; i++) { // pass 1: index slots only (independent loads)
+        int touched = 0;
+        for (int i = from; i < to; i++) { // pass 1: the home index slots (independent loads)
             int hash = hash(src[i], dst[i], ports[i], protocol[i]);
+            refs[i] = hash;
+            touched ^= index[hash & mask];
+        }
+        for (int i = from; i < to; i++) { // pass 2: probe, then the candidate flows (independent loads)
+            int hash = refs[i];
             int tag = hash >>> TAG_SHIFT;
             int slot = hash & mask;
             int candidate;
@@ -182,9 +198,9 @@ public final class FlowTable {
                 slot = (slot + 1) & mask;
             }
             refs[i] = candidate;
+            touched ^= flows[(Math.max(candidate, 0) >>> 1) * STRIDE];
         }
-        int[] flows = this.flows;
-        for (int i = from; i < to; i++) { // pass 2: the flows the tags named (independent loads)
+        for (int i = from; i < to; i++) { // pass 3: compare the keys
             int ref = refs[i];
             if (ref == NONE) {
                 continue;
@@ -200,6 +216,7 @@ public final class FlowTable {
                 refs[i] = lookup(src[i], dst[i], ports[i], protocol[i], now); // a tag collision: probe on
             }
         }
+        this.touched = touched;
     }
 
     /**
@@ -519,11 +536,23 @@ public final class FlowTable {
 
     private void link(int flow, int direction) {
         int hash = hashOf(flow, direction);
-        int slot = hash & mask;
+        int home = hash & mask;
+        int slot = home;
         while (index[slot] != 0) {
             slot = (slot + 1) & mask;
         }
-        index[slot] = (hash >>> TAG_SHIFT) << TAG_SHIFT | ((flow << 1 | direction) + 1);
+        int distance = Math.min((slot - home) & mask, FAR);
+        index[slot] = (hash >>> TAG_SHIFT) << TAG_SHIFT | distance << DISTANCE_SHIFT | ((flow << 1 | direction) + 1);
+    }
+
+    /** The slot the tuple of index entry {@code entry}, now at {@code slot}, hashes to. */
+    private int home(int entry, int slot) {
+        int distance = (entry >>> DISTANCE_SHIFT) & FAR;
+        if (distance != FAR) {
+            return (slot - distance) & mask;
+        }
+        int ref = (entry & REF_MASK) - 1;
+        return hashOf(ref >>> 1, ref & 1) & mask;
     }
 
     private void unlink(int flow, int direction) {
@@ -542,10 +571,13 @@ public final class FlowTable {
             if (entry == 0) {
                 break;
             }
-            int r = (entry & REF_MASK) - 1;
-            int home = hashOf(r >>> 1, r & 1) & mask;
+            int home = home(entry, slot);
             boolean stays = hole <= slot ? (hole < home && home <= slot) : (hole < home || home <= slot);
             if (!stays) {
+                int distance = (entry >>> DISTANCE_SHIFT) & FAR;
+                if (distance != FAR) { // it moves back (slot - hole) slots, nearer its home
+                    entry -= ((slot - hole) & mask) << DISTANCE_SHIFT;
+                }
                 index[hole] = entry;
                 hole = slot;
             }

@@ -171,4 +171,56 @@ class FlowTableTest {
         }
         assertTrue(found[0] > 30_000, "most present tuples found: " + found[0]); // at 20 about half have expired
     }
+
+    /**
+     * Both tuples of 20 flows hash to the same index slot (found by search), so the index holds a
+     * run of 40 entries where most sit {@value FlowTable#FAR} slots or more from home: removing
+     * flows in a scrambled order shifts the run back through entries whose distance is stored and
+     * entries whose home must be read from the flow; every remaining tuple stays found, and the
+     * slots freed are reused.
+     */
+    @Test
+    void aCrowdedHomeSlotShiftsBackPastTheStoredDistance() {
+        FlowTable table = new FlowTable(32); // 128 index slots
+        int mask = table.indexSlots() - 1;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        List<int[]> crowd = new ArrayList<>();
+        while (crowd.size() < 20) {
+            int s = random.nextInt();
+            int d = random.nextInt();
+            int p = random.nextInt();
+            int reply = p << 16 | p >>> 16;
+            if ((FlowTable.hash(s, d, p, UDP) & mask) == 7 && (FlowTable.hash(d, s, reply, UDP) & mask) == 7) {
+                crowd.add(new int[] {s, d, p, reply});
+            }
+        }
+        int[] flows = new int[crowd.size()];
+        for (int i = 0; i < flows.length; i++) {
+            int[] t = crowd.get(i);
+            flows[i] = table.insert(t[0], t[1], t[2], t[1], t[0], t[3], UDP, 100);
+        }
+        boolean[] gone = new boolean[flows.length];
+        for (int step = 0; step < flows.length; step++) {
+            int victim = (step * 7 + 3) % flows.length;
+            table.remove(flows[victim]);
+            gone[victim] = true;
+            for (int i = 0; i < flows.length; i++) {
+                int[] t = crowd.get(i);
+                int original = table.lookup(t[0], t[1], t[2], UDP, 0);
+                int reply = table.lookup(t[1], t[0], t[3], UDP, 0);
+                assertEquals(gone[i] ? FlowTable.NONE : flows[i] << 1, original, "flow " + i + " after step " + step);
+                assertEquals(gone[i] ? FlowTable.NONE : flows[i] << 1 | 1, reply, "reply " + i + " after step " + step);
+            }
+            if (step == 9) { // half gone: put them back, which lands them at new distances in the run
+                for (int i = 0; i < flows.length; i++) {
+                    if (gone[i]) {
+                        int[] t = crowd.get(i);
+                        flows[i] = table.insert(t[0], t[1], t[2], t[1], t[0], t[3], UDP, 100);
+                        gone[i] = false;
+                    }
+                }
+            }
+        }
+        assertEquals(10, table.size());
+    }
 }
