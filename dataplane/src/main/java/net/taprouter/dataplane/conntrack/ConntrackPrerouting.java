@@ -60,13 +60,12 @@ final class ConntrackPrerouting extends Stage {
             || !routes.take(packet, ref, context.conntrack.flows().id(ref >>> 1))) {
             return HookStage.ACCEPT;
         }
-        packet.ip.decrementTtl();
         if (packet.offload.any()) { // a super-packet, a partial checksum: through the offload output stage
-            context.conntrack.translateSource(ref, context.buffer, packet.ipOffset(), packet.offload.needsChecksum());
+            context.conntrack.forwardAndTranslateSource(ref, context.buffer, packet.ip, packet.offload.needsChecksum());
             routes.finish(packet);
             return routes.offloadOutput();
         }
-        context.conntrack.translateSource(ref, context.buffer, packet.ipOffset(), false); // a plain packet: its own copy
+        context.conntrack.forwardAndTranslateSource(ref, context.buffer, packet.ip, false); // a plain packet: its own copy
         routes.finish(packet);
         return routes.transmitStage();
     }

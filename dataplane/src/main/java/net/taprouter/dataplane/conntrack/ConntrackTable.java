@@ -3,6 +3,7 @@ package net.taprouter.dataplane.conntrack;
 import java.util.ArrayList;
 import java.util.List;
 import net.taprouter.dataplane.iface.InterfaceTable;
+import net.taprouter.dataplane.wire.Ipv4View;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -471,8 +472,26 @@ public final class ConntrackTable {
             FlowKey.destinationPort(flows.protocol(flow), flows.ports(flow, other)), partial);
     }
 
+    /**
+     * The flow fast path's packet of flow {@code ref}: its TTL decremented and, if its direction is
+     * source-translated, its source rewritten, in one pass ({@link NatRewrite#forwardSource}); the
+     * same bytes as {@code decrementTtl} and {@link #translateSource}. Not for a fragment, nor a
+     * TTL of 1 or less.
+     */
+    public void forwardAndTranslateSource(int ref, MutableDirectBuffer buffer, Ipv4View ip, boolean partial) {
+        int flow = ref >>> 1;
+        int dir = ref & 1;
+        if ((flows.flags(flow) & (dir == FlowTable.ORIGINAL ? FlowTable.SRC_NAT : FlowTable.DST_NAT)) == 0) {
+            ip.decrementTtl();
+            return;
+        }
+        int other = dir ^ 1;
+        NatRewrite.forwardSource(buffer, ip.offset(), ip.headerLength(), flows.destination(flow, other),
+            FlowKey.destinationPort(flows.protocol(flow), flows.ports(flow, other)), partial);
+    }
+
     /** The flow of an ICMP error in {@code ip} ({@link RelatedIcmp#find}): {@code ref | CT_RELATED}, or {@link FlowTable#NONE}. */
-    public int related(MutableDirectBuffer buffer, net.taprouter.dataplane.wire.Ipv4View ip, int now) {
+    public int related(MutableDirectBuffer buffer, Ipv4View ip, int now) {
         int ref = RelatedIcmp.find(this, buffer, ip, now);
         return ref == FlowTable.NONE ? ref : ref | CT_RELATED;
     }

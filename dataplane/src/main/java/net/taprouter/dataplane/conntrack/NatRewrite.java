@@ -26,6 +26,7 @@ public final class NatRewrite {
     public static final int PROTO_TCP = 6;
     public static final int PROTO_UDP = 17;
 
+    private static final int IP_TTL = 8;
     private static final int IP_CHECKSUM = 10;
     private static final int IP_SOURCE = 12;
     private static final int IP_DESTINATION = 16;
@@ -36,6 +37,24 @@ public final class NatRewrite {
     /** Rewrites the source address and source port (ICMP query: identifier). */
     public static void source(MutableDirectBuffer buffer, int ip, int address, int port, boolean partial) {
         rewrite(buffer, ip, IP_SOURCE, 0, address, port, partial);
+    }
+
+    /**
+     * A forwarded packet's TTL decremented and its source rewritten in one pass (the flow fast
+     * path): the same bytes as {@code Ipv4View.decrementTtl} followed by {@link #source}, with the
+     * header checksum read and written once. The caller checked that the packet is not a fragment
+     * and that its TTL is above 1; {@code headerLength} is its IPv4 header's length in bytes.
+     */
+    public static void forwardSource(MutableDirectBuffer buffer, int ip, int headerLength, int address, int port,
+                                     boolean partial) {
+        int ttlWord = get16(buffer, ip + IP_TTL); // TTL and protocol
+        int newTtlWord = ttlWord - 0x100;
+        put16(buffer, ip + IP_TTL, newTtlWord);
+        int oldAddress = buffer.getInt(ip + IP_SOURCE, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(ip + IP_SOURCE, address, ByteOrder.BIG_ENDIAN);
+        int checksum = Checksum.update16(get16(buffer, ip + IP_CHECKSUM), ttlWord, newTtlWord);
+        put16(buffer, ip + IP_CHECKSUM, Checksum.update32(checksum, oldAddress, address));
+        transport(buffer, ip + headerLength, ttlWord & 0xFF, 0, oldAddress, address, port, partial);
     }
 
     /** Rewrites the destination address and destination port (ICMP query: identifier). */
@@ -53,8 +72,13 @@ public final class NatRewrite {
         if (!firstFragment) {
             return;
         }
-        int l4 = ip + (buffer.getByte(ip) & 0x0F) * 4;
-        int protocol = buffer.getByte(ip + 9) & 0xFF;
+        transport(buffer, ip + (buffer.getByte(ip) & 0x0F) * 4, buffer.getByte(ip + 9) & 0xFF, portField, oldAddress, address,
+            port, partial);
+    }
+
+    /** The L4 header at {@code l4} after its packet's address changed: the port (ICMP query: identifier) and checksum. */
+    private static void transport(MutableDirectBuffer buffer, int l4, int protocol, int portField, int oldAddress, int address,
+                                  int port, boolean partial) {
         switch (protocol) {
             case PROTO_TCP -> l4(buffer, l4, l4 + 16, portField, oldAddress, address, port, partial, false);
             case PROTO_UDP -> l4(buffer, l4, l4 + 6, portField, oldAddress, address, port, partial, true);

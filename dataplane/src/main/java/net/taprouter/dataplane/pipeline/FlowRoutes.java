@@ -1,6 +1,5 @@
 package net.taprouter.dataplane.pipeline;
 
-import java.util.Arrays;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceTable;
@@ -34,7 +33,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@code FlowFastPathTest} compares both).
  *
  * <p>Direct-mapped, {@link #SIZE} entries by flow reference: a bounded table (no host can grow
- * it), two flows in one entry only take turns at the fast path. No allocation after construction.
+ * it), two flows in one entry only take turns at the fast path. An entry's words sit side by side
+ * (with many flows, a packet touches one line of them, not one per field). No allocation after
+ * construction.
  * Counter: event flow_fast_path (added once per batch).
  */
 public final class FlowRoutes {
@@ -47,14 +48,18 @@ public final class FlowRoutes {
     private final ConntrackTable conntrack;
     private final UnsafeBuffer buffer;
 
-    private final int[] ref = new int[SIZE];
-    private final int[] flowId = new int[SIZE];
-    private final int[] version = new int[SIZE];
-    private final int[] nextHop = new int[SIZE];
-    private final int[] egressInterface = new int[SIZE];
-    private final int[] neighbourAddress = new int[SIZE];
-    private final int[] neighbour = new int[SIZE];
-    private final int[] mtu = new int[SIZE];
+    // an entry's words, side by side (one cache line holds two entries)
+    private static final int REF = 0;
+    private static final int FLOW_ID = 1;
+    private static final int VERSION = 2;
+    private static final int NEXT_HOP = 3;
+    private static final int EGRESS_INTERFACE = 4;
+    private static final int NEIGHBOUR_ADDRESS = 5;
+    private static final int NEIGHBOUR = 6;
+    private static final int MTU = 7;
+    private static final int STRIDE = 8;
+
+    private final int[] entries = new int[SIZE * STRIDE];
     private final Interface[] egress = new Interface[SIZE];
 
     /** The version read before the current packet's route lookup. */
@@ -73,7 +78,9 @@ public final class FlowRoutes {
         this.interfaces = interfaces;
         this.conntrack = conntrack;
         this.buffer = buffer;
-        Arrays.fill(ref, -1);
+        for (int e = 0; e < SIZE; e++) {
+            entries[e * STRIDE + REF] = -1;
+        }
     }
 
     void transmit(Stage offloadOutputStage, Stage transmit) {
@@ -121,14 +128,16 @@ public final class FlowRoutes {
             return;
         }
         int e = flowRef & MASK;
-        ref[e] = flowRef;
-        flowId[e] = conntrack.flows().id(flowRef >>> 1);
-        version[e] = lookupVersion;
-        nextHop[e] = packet.nextHop;
-        egressInterface[e] = packet.egressInterface;
-        neighbourAddress[e] = packet.neighbourAddress;
-        neighbour[e] = entry;
-        mtu[e] = out.mtu();
+        int at = e * STRIDE;
+        int[] entries = this.entries;
+        entries[at + REF] = flowRef;
+        entries[at + FLOW_ID] = conntrack.flows().id(flowRef >>> 1);
+        entries[at + VERSION] = lookupVersion;
+        entries[at + NEXT_HOP] = packet.nextHop;
+        entries[at + EGRESS_INTERFACE] = packet.egressInterface;
+        entries[at + NEIGHBOUR_ADDRESS] = packet.neighbourAddress;
+        entries[at + NEIGHBOUR] = entry;
+        entries[at + MTU] = out.mtu();
         egress[e] = out;
     }
 
@@ -144,26 +153,31 @@ public final class FlowRoutes {
             return false;
         }
         int e = flowRef & MASK;
-        if (ref[e] != flowRef || version[e] != ForwardingVersion.current() || flowId[e] != flowIdNow) {
+        int at = e * STRIDE;
+        int[] entries = this.entries;
+        if (entries[at + REF] != flowRef || entries[at + VERSION] != ForwardingVersion.current()
+            || entries[at + FLOW_ID] != flowIdNow) {
             return false;
         }
         Ipv4View ip = packet.ip;
         Offload offload = packet.offload;
         int length = offload.isGso() ? offload.segmentIpLength() : packet.frameLength - EthernetView.HEADER_LENGTH;
-        if (ip.ttl() <= 1 || ip.isFragment() || length > mtu[e]) {
+        if (ip.ttl() <= 1 || ip.isFragment() || length > entries[at + MTU]) {
             return false; // time exceeded, a fragment's datagram, fragmentation or Frag Needed: the whole way
         }
-        int entry = neighbour[e];
-        if (!neighbours.holds(entry, egressInterface[e], neighbourAddress[e])) {
+        int entry = entries[at + NEIGHBOUR];
+        int egressInterface = entries[at + EGRESS_INTERFACE];
+        int neighbourAddress = entries[at + NEIGHBOUR_ADDRESS];
+        if (!neighbours.holds(entry, egressInterface, neighbourAddress)) {
             return false;
         }
         int state = neighbours.state(entry);
         if (state != NeighbourState.REACHABLE && state != NeighbourState.PERMANENT) {
             return false; // STALE: the whole way, where the adjacency stage probes it
         }
-        packet.nextHop = nextHop[e];
-        packet.egressInterface = egressInterface[e];
-        packet.neighbourAddress = neighbourAddress[e];
+        packet.nextHop = entries[at + NEXT_HOP];
+        packet.egressInterface = egressInterface;
+        packet.neighbourAddress = neighbourAddress;
         packet.egressPort = -1;
         packet.egress = egress[e];
         taken = entry;
