@@ -47,9 +47,7 @@ public final class AdjacencyStage extends Stage {
                 }
                 neighbours.touch(entry);
                 writeHeader(context.buffer, packet.frameOffset, neighbours, entry);
-                if (packet.ctFlow >= 0) {
-                    context.flowRoutes.remember(packet, entry, state); // a tracked flow's decision, for the fast path
-                }
+                context.flowRoutes.remember(packet, entry, state); // the decision, for the fast paths
                 return mtu;
             }
         }

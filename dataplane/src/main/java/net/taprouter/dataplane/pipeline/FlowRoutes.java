@@ -13,35 +13,44 @@ import net.taprouter.dataplane.wire.Ipv4View;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * The flow fast path's memory, one per worker (its single writer and reader): for a tracked flow
- * and direction ({@code Packet.ctFlow}), the forwarding decision its last packet through the whole
- * graph got (next hop, egress interface and MTU, neighbour entry), as Linux's flowtable keeps a
- * flow's route. The conntrack prerouting stage asks it ({@link #take}) right after the flow was
- * found and tracked; a packet it takes skips the route lookup, forward, the postrouting hook,
- * the adjacency and MTU stages: conntrack does the TTL, the translation and the Ethernet header
- * itself ({@code conntrack.ConntrackPrerouting}), and the packet goes on to transmit (through the
- * offload output stage if it has offload state, as the MTU stage sends it).
+ * The fast paths' memory, one per worker (its single writer and reader): the forwarding decision
+ * (next hop, egress interface and MTU, neighbour entry) the last packet through the whole graph
+ * got, kept in two direct-mapped tables, as Linux's flowtable keeps a flow's route:
+ * <ul>
+ *   <li><b>flow fast path</b>, per tracked flow and direction ({@code Packet.ctFlow}): the
+ *       conntrack prerouting stage asks it ({@link #take}) right after the flow was found and
+ *       tracked, then does the TTL, the translation and the Ethernet header itself
+ *       ({@code conntrack.ConntrackPrerouting});</li>
+ *   <li><b>route fast path</b>, per destination address, for packets connection tracking does not
+ *       see (no NAT rule: conntrack dormant) while the postrouting hook runs no stage: the route
+ *       lookup stage asks it ({@link #takeRoute}) first and does the TTL and the header
+ *       ({@link #finishRoute}).</li>
+ * </ul>
+ * A packet either takes skips the route lookup, forward, the postrouting hook, the adjacency and
+ * MTU stages, and goes on to transmit (through the offload output stage if it has offload state,
+ * as the MTU stage sends it).
  *
- * <p>A decision is remembered ({@link #remember}, by the adjacency stage) only for a forwarded
- * packet of a tracked flow, with a usable (REACHABLE or PERMANENT)
- * neighbour, together with the {@link ForwardingVersion} read before its route lookup
- * ({@link #routing}); it is used only while that version is still current, the flow is the same
- * (its conntrack id), the neighbour entry still holds the same neighbour in a usable state, and the
- * packet is one the graph would send the same way: TTL above 1, not a fragment, not a link-layer
- * broadcast, within the MTU (a GSO super-packet: its segments), not traced. Anything else goes the whole way (and
- * remembers again). The result is the same frame the graph would write, byte for byte
- * ({@code FlowFastPathTest} compares both).
+ * <p>A decision is remembered ({@link #remember}, by the adjacency stage) only for a received,
+ * forwarded packet with a usable (REACHABLE or PERMANENT) neighbour, together with the
+ * {@link ForwardingVersion} read before its route lookup ({@link #routing}); it is used only while
+ * that version is still current, the key is the same (the flow and its conntrack id; the
+ * destination), the neighbour entry still holds the same neighbour in a usable state, and the
+ * packet is one the graph would send the same way: TTL above 1, not a link-layer broadcast, within
+ * the MTU (a GSO super-packet: its segments), not traced, and for a flow not a fragment (its
+ * datagram's other fragments are conntrack's). Anything else goes the whole way (and remembers
+ * again). The result is the same frame the graph would write, byte for byte
+ * ({@code FlowFastPathTest} and {@code RouteFastPathTest} compare both).
  *
- * <p>Direct-mapped, {@link #SIZE} entries by flow reference: a bounded table (no host can grow
- * it), two flows in one entry only take turns at the fast path. An entry's words sit side by side
- * (with many flows, a packet touches one line of them, not one per field). No allocation after
- * construction.
- * Counter: event flow_fast_path (added once per batch).
+ * <p>{@link #SIZE} entries per table: bounded (no host can grow them); two keys in one entry only
+ * take turns at the fast path. An entry's words sit side by side (with many flows, a packet
+ * touches one line of them, not one per field). No allocation after construction. Counters:
+ * events flow_fast_path and route_fast_path (added once per batch).
  */
 public final class FlowRoutes {
-    /** Entries (a power of two): a flow's two directions sit side by side. */
+    /** Entries per table (a power of two): a flow's two directions sit side by side. */
     static final int SIZE = 4096;
     private static final int MASK = SIZE - 1;
+    private static final int SIZE_BITS = Integer.numberOfTrailingZeros(SIZE);
 
     private final NeighbourTable neighbours;
     private final InterfaceTable interfaces;
@@ -49,7 +58,9 @@ public final class FlowRoutes {
     private final UnsafeBuffer buffer;
 
     // an entry's words, side by side (one cache line holds two entries)
-    private static final int REF = 0;
+    /** The key: a flow reference, or a destination address. */
+    private static final int KEY = 0;
+    /** A flow's conntrack id; in the route table 1 once the entry was filled. */
     private static final int FLOW_ID = 1;
     private static final int VERSION = 2;
     private static final int NEXT_HOP = 3;
@@ -59,15 +70,18 @@ public final class FlowRoutes {
     private static final int MTU = 7;
     private static final int STRIDE = 8;
 
-    private final int[] entries = new int[SIZE * STRIDE];
-    private final Interface[] egress = new Interface[SIZE];
+    private final int[] flows = new int[SIZE * STRIDE];
+    private final Interface[] flowEgress = new Interface[SIZE];
+    private final int[] routes = new int[SIZE * STRIDE];
+    private final Interface[] routeEgress = new Interface[SIZE];
 
     /** The version read before the current packet's route lookup. */
     private int lookupVersion;
-    /** The neighbour entry of the packet {@link #take} took last, for {@link #finish}. */
+    /** The neighbour entry of the packet {@link #take} or {@link #takeRoute} took last, for the finish. */
     private int taken;
-    /** Packets taken since the counter was last added to ({@link #publish}: once per batch). */
-    private int uncounted;
+    /** Packets taken since the counters were last added to ({@link #publish}: once per batch). */
+    private int uncountedFlows;
+    private int uncountedRoutes;
     private Stage transmitStage;
     private Stage offloadOutput;
     /** False: nothing is remembered or taken (the hooks run other stages than conntrack's, or a test turned it off). */
@@ -79,7 +93,7 @@ public final class FlowRoutes {
         this.conntrack = conntrack;
         this.buffer = buffer;
         for (int e = 0; e < SIZE; e++) {
-            entries[e * STRIDE + REF] = -1;
+            flows[e * STRIDE + KEY] = -1;
         }
     }
 
@@ -101,7 +115,7 @@ public final class FlowRoutes {
         return transmitStage;
     }
 
-    /** Turns the fast path on or off (off: every packet goes the whole way). */
+    /** Turns both fast paths on or off (off: every packet goes the whole way). */
     public void enabled(boolean on) {
         this.enabled = on;
     }
@@ -111,15 +125,18 @@ public final class FlowRoutes {
         lookupVersion = ForwardingVersion.current();
     }
 
+    /** The route table's entry for a destination address. */
+    static int routeEntry(int destination) {
+        return (destination * 0x9E37_79B9) >>> (32 - SIZE_BITS);
+    }
+
     /**
      * The adjacency stage found the packet's neighbour usable (entry {@code entry} in
-     * {@code state}): the decision is remembered for the packet's flow and direction if the fast
-     * path may repeat it.
+     * {@code state}): the decision is remembered for the packet's flow and direction, or for an
+     * untracked packet its destination, if a fast path may repeat it.
      */
     void remember(Packet packet, int entry, int state) {
-        int flowRef = packet.ctFlow;
-        if (!enabled || flowRef < 0 || (flowRef & ConntrackTable.CT_RELATED) != 0 || packet.localOrigin
-            || packet.nextHop < 0
+        if (!enabled || packet.localOrigin || packet.nextHop < 0
             || (state != NeighbourState.REACHABLE && state != NeighbourState.PERMANENT)) {
             return;
         }
@@ -127,26 +144,36 @@ public final class FlowRoutes {
         if (out == null) {
             return;
         }
-        int e = flowRef & MASK;
+        int flowRef = packet.ctFlow;
+        if (flowRef < 0) {
+            int destination = packet.ip.destination();
+            int e = routeEntry(destination);
+            fill(routes, e, destination, 1, packet, entry, out);
+            routeEgress[e] = out;
+        } else if ((flowRef & ConntrackTable.CT_RELATED) == 0) {
+            int e = flowRef & MASK;
+            fill(flows, e, flowRef, conntrack.flows().id(flowRef >>> 1), packet, entry, out);
+            flowEgress[e] = out;
+        }
+    }
+
+    private void fill(int[] entries, int e, int key, int id, Packet packet, int entry, Interface out) {
         int at = e * STRIDE;
-        int[] entries = this.entries;
-        entries[at + REF] = flowRef;
-        entries[at + FLOW_ID] = conntrack.flows().id(flowRef >>> 1);
+        entries[at + KEY] = key;
+        entries[at + FLOW_ID] = id;
         entries[at + VERSION] = lookupVersion;
         entries[at + NEXT_HOP] = packet.nextHop;
         entries[at + EGRESS_INTERFACE] = packet.egressInterface;
         entries[at + NEIGHBOUR_ADDRESS] = packet.neighbourAddress;
         entries[at + NEIGHBOUR] = entry;
         entries[at + MTU] = out.mtu();
-        egress[e] = out;
     }
 
     /**
      * If the packet of flow {@code flowRef} (found and tracked at prerouting, not related; its
-     * conntrack id {@code flowIdNow}) may take
-     * the fast path: sets its route (next hop, egress interface, neighbour) and returns true;
-     * changes nothing of the frame. The caller then decrements the TTL, translates the source and
-     * calls {@link #finish}.
+     * conntrack id {@code flowIdNow}) may take the flow fast path: sets its route (next hop, egress
+     * interface, neighbour) and returns true; changes nothing of the frame. The caller then
+     * decrements the TTL, translates the source and calls {@link #finish}.
      */
     public boolean take(Packet packet, int flowRef, int flowIdNow) {
         if (!enabled || packet.trace >= 0 || packet.linkBroadcast) {
@@ -154,16 +181,39 @@ public final class FlowRoutes {
         }
         int e = flowRef & MASK;
         int at = e * STRIDE;
-        int[] entries = this.entries;
-        if (entries[at + REF] != flowRef || entries[at + VERSION] != ForwardingVersion.current()
-            || entries[at + FLOW_ID] != flowIdNow) {
+        int[] entries = flows;
+        if (entries[at + KEY] != flowRef || entries[at + VERSION] != ForwardingVersion.current()
+            || entries[at + FLOW_ID] != flowIdNow || packet.ip.isFragment()) {
+            return false; // a fragment: its datagram's other fragments are conntrack's, the whole way
+        }
+        return take(packet, entries, at, flowEgress[e]);
+    }
+
+    /**
+     * If the untracked packet to {@code destination} may take the route fast path (the caller,
+     * the route lookup stage, checked that the postrouting hook runs no stage): sets its route and
+     * returns true; changes nothing of the frame. The caller then calls {@link #finishRoute}.
+     */
+    boolean takeRoute(Packet packet, int destination) {
+        if (!enabled || packet.trace >= 0 || packet.linkBroadcast || packet.ctFlow >= 0) {
             return false;
         }
-        Ipv4View ip = packet.ip;
+        int e = routeEntry(destination);
+        int at = e * STRIDE;
+        int[] entries = routes;
+        if (entries[at + KEY] != destination || entries[at + FLOW_ID] == 0
+            || entries[at + VERSION] != ForwardingVersion.current()) {
+            return false;
+        }
+        return take(packet, entries, at, routeEgress[e]);
+    }
+
+    /** The checks and the route both fast paths share. */
+    private boolean take(Packet packet, int[] entries, int at, Interface out) {
         Offload offload = packet.offload;
         int length = offload.isGso() ? offload.segmentIpLength() : packet.frameLength - EthernetView.HEADER_LENGTH;
-        if (ip.ttl() <= 1 || ip.isFragment() || length > entries[at + MTU]) {
-            return false; // time exceeded, a fragment's datagram, fragmentation or Frag Needed: the whole way
+        if (packet.ip.ttl() <= 1 || length > entries[at + MTU]) {
+            return false; // time exceeded, fragmentation or Frag Needed: the whole way
         }
         int entry = entries[at + NEIGHBOUR];
         int egressInterface = entries[at + EGRESS_INTERFACE];
@@ -179,23 +229,43 @@ public final class FlowRoutes {
         packet.egressInterface = egressInterface;
         packet.neighbourAddress = neighbourAddress;
         packet.egressPort = -1;
-        packet.egress = egress[e];
+        packet.egress = out;
         taken = entry;
         return true;
     }
 
     /** The packet {@link #take} took gets its neighbour's Ethernet header (as the adjacency stage writes it). */
     public void finish(Packet packet) {
-        neighbours.touch(taken);
-        AdjacencyStage.writeHeader(buffer, packet.frameOffset, neighbours, taken);
-        uncounted++;
+        writeHeader(packet);
+        uncountedFlows++;
     }
 
-    /** Adds the packets taken since the last call to event flow_fast_path (the context calls it with each batch's transmit). */
+    /**
+     * The packet {@link #takeRoute} took gets what forward and the adjacency would do to it: the TTL
+     * decremented, its neighbour's Ethernet header. Returns where it goes on (transmit, through
+     * the offload output stage if it has offload state).
+     */
+    Stage finishRoute(Packet packet) {
+        packet.ip.decrementTtl();
+        writeHeader(packet);
+        uncountedRoutes++;
+        return packet.offload.any() ? offloadOutput : transmitStage;
+    }
+
+    private void writeHeader(Packet packet) {
+        neighbours.touch(taken);
+        AdjacencyStage.writeHeader(buffer, packet.frameOffset, neighbours, taken);
+    }
+
+    /** Adds the packets taken since the last call to events flow_fast_path and route_fast_path (the context calls it with each batch's transmit). */
     void publish(DataplaneCounters counters) {
-        if (uncounted > 0) {
-            counters.event(Event.FLOW_FAST_PATH, uncounted);
-            uncounted = 0;
+        if (uncountedFlows > 0) {
+            counters.event(Event.FLOW_FAST_PATH, uncountedFlows);
+            uncountedFlows = 0;
+        }
+        if (uncountedRoutes > 0) {
+            counters.event(Event.ROUTE_FAST_PATH, uncountedRoutes);
+            uncountedRoutes = 0;
         }
     }
 }

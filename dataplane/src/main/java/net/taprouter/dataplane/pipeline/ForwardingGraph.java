@@ -105,7 +105,7 @@ public final class ForwardingGraph {
         ipv4Input.next(gsoInput, prerouting);
         gsoInput.next(prerouting);
         prerouting.next(routeLookup);
-        routeLookup.next(localDelivery, forward);
+        routeLookup.next(localDelivery, forward, postrouting);
         localDelivery.next(routeOutput, tcpReset);
         tcpReset.next(routeOutput);
         forward.next(postrouting);

@@ -9,6 +9,10 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  * Input routing: longest-prefix match on the destination. Input: a checked IPv4 packet.
  * Next: {@link LocalDeliveryStage} (an address of the router), {@link ForwardStage} (a route),
  * ICMP Destination Net Unreachable (no route). Comes after the prerouting hook ({@link Hook}).
+ * First the route fast path ({@link FlowRoutes#takeRoute}): a packet connection tracking did not
+ * see, while the postrouting hook runs no stage, whose destination's last packet went the whole
+ * way with a decision still valid, gets the TTL and its neighbour's header here and goes to
+ * transmit (counter: event route_fast_path).
  * Drops: ip_broadcast, ip_multicast, l2_broadcast_not_forwarded, forwarding_disabled (no route
  * while forwarding is off: silent, as the kernel does).
  */
@@ -21,6 +25,7 @@ public final class RouteLookupStage extends Stage {
     private final Stage multicast;
     private final Stage l2Broadcast;
     private final Stage forwardingDisabled;
+    private HookStage postrouting;
 
     public RouteLookupStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
@@ -31,21 +36,26 @@ public final class RouteLookupStage extends Stage {
         this.forwardingDisabled = graph.drop(DropReason.FORWARDING_DISABLED);
     }
 
-    void next(Stage local, Stage forwardStage) {
+    void next(Stage local, Stage forwardStage, HookStage postroutingHook) {
         this.localDelivery = local;
         this.forward = forwardStage;
+        this.postrouting = postroutingHook;
     }
 
     @Override
     public Stage process(Packet packet) {
         int destination = packet.ip.destination();
+        FlowRoutes fast = context.flowRoutes;
+        if (postrouting.runningLength() == 0 && fast.takeRoute(packet, destination)) {
+            return fast.finishRoute(packet); // the route fast path: as the last packet to this destination went
+        }
         if (Ipv4Address.isLimitedBroadcast(destination)) {
             return broadcast;
         }
         if (Ipv4Address.isMulticast(destination)) {
             return multicast;
         }
-        context.flowRoutes.routing(); // the version this decision belongs to, read before it
+        fast.routing(); // the version this decision belongs to, read before it
         int nextHop = context.routes.lookup(destination);
         if (nextHop == RouteTable.NO_ROUTE) {
             return context.settings.forwarding() ? netUnreachable : forwardingDisabled;

@@ -37,6 +37,11 @@ public enum Event {
      * packet through the whole graph went: {@code pipeline.FlowRoutes}).
      */
     FLOW_FAST_PATH("flow_fast_path"),
+    /**
+     * A packet connection tracking does not see took the route fast path (sent the way the last
+     * packet to its destination through the whole graph went: {@code pipeline.FlowRoutes}).
+     */
+    ROUTE_FAST_PATH("route_fast_path"),
     /** A packet parked in an ARP queue (not a disposition: it ends later). */
     NEIGHBOUR_QUEUED("neighbour_queued"),
     NEIGHBOUR_EVICTED("neighbour_evicted"),

@@ -171,7 +171,8 @@ class TransmitAsyncTest extends GraphTestBase {
         assertEquals(3, io.writesInFlight());
         assertEquals(3, fx.context.transmitsInFlight());
         assertEquals(free - 3, freeSlots(), "a slot back while its write is in flight");
-        fx.assertCounters(); // counted at the completion, not before
+        // counted at the completion, not before (the route fast path's event: when the packet took it)
+        fx.assertCounters("event.route_fast_path", 2);
         io.completeAll();
         assertEquals(0, fx.context.transmitsInFlight());
         assertEquals(free, freeSlots());
@@ -205,7 +206,8 @@ class TransmitAsyncTest extends GraphTestBase {
         }
         assertFalse(fx.port1.isUp());
         assertEquals(List.of("routerd: port tap1 down: tap1: errno 19"), err.toString().lines().toList());
-        fx.assertCounters("drop.tx_error", 1, "port.tap0.rx_drops", 1, "port.tap1.tx_drops", 1, "port.tap1.tx_errors", 1);
+        fx.assertCounters("drop.tx_error", 1, "port.tap0.rx_drops", 1, "port.tap1.tx_drops", 1, "port.tap1.tx_errors", 1,
+            "event.route_fast_path", 1); // the second packet to B: the route fast path
         fx.assertNoLeak();
     }
 
@@ -223,7 +225,8 @@ class TransmitAsyncTest extends GraphTestBase {
         assertEquals(Transmitter.PORT_IN_FLIGHT, io.writesInFlight());
         assertEquals(extra, io.pushes, "pushed before each drop");
         assertEquals(0, io.completes, "waited for completions");
-        fx.assertCounters("drop.tx_queue_full", extra, "port.tap0.rx_drops", extra, "port.tap1.tx_drops", extra);
+        fx.assertCounters("drop.tx_queue_full", extra, "port.tap0.rx_drops", extra, "port.tap1.tx_drops", extra,
+            "event.route_fast_path", frames - 1); // every frame after the first to B: the route fast path
         assertEquals(fx.pool.slotCount() - Transmitter.PORT_IN_FLIGHT, freeSlots(), "the dropped frames' slots are back");
         io.stalled = false;
         fx.receiveQueued(0, udp); // room again after a push that completes
@@ -232,7 +235,7 @@ class TransmitAsyncTest extends GraphTestBase {
         io.completeAll();
         assertEquals(Transmitter.PORT_IN_FLIGHT + 1, fx.tap1.take().size());
         fx.assertCounters("event.forwarded", Transmitter.PORT_IN_FLIGHT + 1, "port.tap1.tx_packets", Transmitter.PORT_IN_FLIGHT + 1,
-            "port.tap1.tx_bytes", (Transmitter.PORT_IN_FLIGHT + 1) * FRAME);
+            "port.tap1.tx_bytes", (Transmitter.PORT_IN_FLIGHT + 1) * FRAME, "event.route_fast_path", 1);
         fx.assertNoLeak();
     }
 
@@ -261,7 +264,7 @@ class TransmitAsyncTest extends GraphTestBase {
         int leftForA = Transmitter.IN_FLIGHT - Transmitter.PORT_IN_FLIGHT;
         assertEquals(Transmitter.IN_FLIGHT, io.writesInFlight());
         fx.assertCounters("drop.tx_queue_full", toA - leftForA, "port.tap1.rx_drops", toA - leftForA,
-            "port.tap0.tx_drops", toA - leftForA);
+            "port.tap0.tx_drops", toA - leftForA, "event.route_fast_path", toB - 1 + toA - 1);
         for (int round = 0; round < 4; round++) { // more than the whole entry table, every write still held
             for (int i = 0; i < Transmitter.ENTRIES / 2; i++) {
                 fx.receiveQueued(round & 1, (round & 1) == 0 ? udpToB : udpToA);
@@ -300,7 +303,9 @@ class TransmitAsyncTest extends GraphTestBase {
         assertEquals(0, revived.pending());
         io.completeAll();
         assertEquals(List.of(Golden.UDP_A_TO_B_OUT), GraphFixture.hexes(revived.take()));
-        fx.assertCounters("event.forwarded", 3, "port.tap1.tx_packets", 3, "port.tap1.tx_bytes", 3 * FRAME);
+        // the second packet took the route fast path; the new device is a change: the third went the whole way
+        fx.assertCounters("event.forwarded", 3, "port.tap1.tx_packets", 3, "port.tap1.tx_bytes", 3 * FRAME,
+            "event.route_fast_path", 1);
         assertEquals(0, fx.context.transmitsInFlight());
         fx.assertNoLeak();
     }
