@@ -130,11 +130,17 @@ class RouterdOffloadScenarioTest {
     void tcpBetweenOffloadPortsCrossesAsWholeSuperPackets() throws Exception {
         long received = counter("event.gso_received");
         long segmented = counter("event.gso_segmented");
+        long fast = counter("event.route_fast_path");
+        long forwarded = counter("event.forwarded");
         transfer(on2, on1, ON2, 5001, 128);
         iperf3(on2, on1, ON2, 5201, "200M");
         long gso = counter("event.gso_received") - received;
         assertTrue(gso > 100, "routerd received only " + gso + " GSO super-packets for 328 MiB of TCP" + diag());
         assertEquals(segmented, counter("event.gso_segmented"), "nothing to segment between offload ports" + diag());
+        // no NAT rule: after the first packet to each host, the route fast path (the sha256 of the transfer matched)
+        long taken = counter("event.route_fast_path") - fast;
+        long all = counter("event.forwarded") - forwarded;
+        assertTrue(taken * 10 > all * 9, taken + " of " + all + " forwarded packets took the route fast path" + diag());
     }
 
     @Test

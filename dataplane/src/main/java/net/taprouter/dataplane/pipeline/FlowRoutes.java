@@ -75,6 +75,14 @@ public final class FlowRoutes {
     private final int[] routes = new int[SIZE * STRIDE];
     private final Interface[] routeEgress = new Interface[SIZE];
 
+    /** Route fast path lookups per judgement window (see {@link #takeRoute}). */
+    static final int ROUTE_WINDOW = 1024;
+    /** Route lookups the route fast path sits out after a window in which fewer than half its lookups were taken. */
+    static final int ROUTE_REST = 1 << 16;
+    private int routeLookups;
+    private int routeTaken;
+    private int routeResting;
+
     /** The version read before the current packet's route lookup. */
     private int lookupVersion;
     /** The neighbour entry of the packet {@link #take} or {@link #takeRoute} took last, for the finish. */
@@ -146,6 +154,9 @@ public final class FlowRoutes {
         }
         int flowRef = packet.ctFlow;
         if (flowRef < 0) {
+            if (routeResting > 0) {
+                return;
+            }
             int destination = packet.ip.destination();
             int e = routeEntry(destination);
             fill(routes, e, destination, 1, packet, entry, out);
@@ -193,19 +204,37 @@ public final class FlowRoutes {
      * If the untracked packet to {@code destination} may take the route fast path (the caller,
      * the route lookup stage, checked that the postrouting hook runs no stage): sets its route and
      * returns true; changes nothing of the frame. The caller then calls {@link #finishRoute}.
+     *
+     * <p>Traffic to more destinations than the table holds (a scan, a random-destination flood)
+     * would only miss in it and push the route lookup's own data out of the caches: after
+     * {@link #ROUTE_WINDOW} lookups of which fewer than half were taken, the route fast path rests
+     * (neither looks nor remembers) for the next {@link #ROUTE_REST} route lookups, then tries again.
      */
     boolean takeRoute(Packet packet, int destination) {
         if (!enabled || packet.trace >= 0 || packet.linkBroadcast || packet.ctFlow >= 0) {
             return false;
         }
+        if (routeResting > 0) {
+            routeResting--;
+            return false;
+        }
         int e = routeEntry(destination);
         int at = e * STRIDE;
         int[] entries = routes;
-        if (entries[at + KEY] != destination || entries[at + FLOW_ID] == 0
-            || entries[at + VERSION] != ForwardingVersion.current()) {
-            return false;
+        boolean taken = entries[at + KEY] == destination && entries[at + FLOW_ID] != 0
+            && entries[at + VERSION] == ForwardingVersion.current() && take(packet, entries, at, routeEgress[e]);
+        routeTaken += taken ? 1 : 0;
+        if (++routeLookups == ROUTE_WINDOW) {
+            routeResting = routeTaken * 2 < ROUTE_WINDOW ? ROUTE_REST : 0;
+            routeLookups = 0;
+            routeTaken = 0;
         }
-        return take(packet, entries, at, routeEgress[e]);
+        return taken;
+    }
+
+    /** True while the route fast path rests (see {@link #takeRoute}). */
+    boolean routeResting() {
+        return routeResting > 0;
     }
 
     /** The checks and the route both fast paths share. */

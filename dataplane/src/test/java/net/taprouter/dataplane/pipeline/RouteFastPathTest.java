@@ -291,4 +291,37 @@ class RouteFastPathTest {
         fx.tap1.take();
         fx.assertNoLeak();
     }
+
+    /**
+     * A scan of more destinations than the table holds would only miss in it: after a window of
+     * lookups that were mostly not taken, the route fast path rests (a repeated destination goes
+     * the whole way), then comes back; what is written stays right throughout.
+     */
+    @Test
+    void aScanOfManyDestinationsRestsTheRouteFastPathUntilItComesBack() {
+        GraphFixture fx = router(true);
+        fx.addRoute(Wire.ip("198.18.0.0"), 15, fx.nextHops.acquire(NextHops.TYPE_GATEWAY, 1, GraphFixture.GATEWAY));
+        for (int i = 0; i < FlowRoutes.ROUTE_WINDOW; i++) {
+            fx.receive(0, out("198.18." + (i >>> 8) + "." + (i & 0xFF)));
+        }
+        assertEquals(FlowRoutes.ROUTE_WINDOW, fx.tap1.take().size());
+        assertTrue(fx.context.flowRoutes.routeResting(), "a window of misses");
+        assertEquals(0, fastAfter(fx, 0, out("198.51.100.1"), 3), "resting: the whole way");
+        assertEquals(3, fx.tap1.take().size());
+        byte[] host = out("198.18.7.7");
+        for (int i = 3; i < FlowRoutes.ROUTE_REST; i++) {
+            fx.receive(0, host);
+            if ((i & 1023) == 0) {
+                fx.tap1.take();
+            }
+        }
+        fx.tap1.take();
+        assertEquals(0, fx.counter("event.route_fast_path"));
+        assertTrue(!fx.context.flowRoutes.routeResting(), "rested");
+        assertEquals(2, fastAfter(fx, 0, host, 2), "back (the rest's last packet remembered its way)");
+        for (byte[] sent : fx.tap1.take()) {
+            assertEquals(GW_MAC, FlowFastPathTest.destinationMac(sent));
+        }
+        fx.assertNoLeak();
+    }
 }
