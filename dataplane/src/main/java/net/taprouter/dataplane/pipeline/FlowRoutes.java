@@ -42,7 +42,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@code FlowFastPathTest} and {@code RouteFastPathTest} compare both).
  *
  * <p>{@link #SIZE} entries per table: bounded (no host can grow them); two keys in one entry only
- * take turns at the fast path. An entry's words sit side by side (with many flows, a packet
+ * take turns at the fast path; a table that mostly misses rests for a while ({@link FastPathRest}). An entry's words sit side by side (with many flows, a packet
  * touches one line of them, not one per field). No allocation after construction. Counters:
  * events flow_fast_path and route_fast_path (added once per batch).
  */
@@ -75,13 +75,9 @@ public final class FlowRoutes {
     private final int[] routes = new int[SIZE * STRIDE];
     private final Interface[] routeEgress = new Interface[SIZE];
 
-    /** Route fast path lookups per judgement window (see {@link #takeRoute}). */
-    static final int ROUTE_WINDOW = 1024;
-    /** Route lookups the route fast path sits out after a window in which fewer than half its lookups were taken. */
-    static final int ROUTE_REST = 1 << 16;
-    private int routeLookups;
-    private int routeTaken;
-    private int routeResting;
+    /** Each table rests when it stops paying ({@link FastPathRest}). */
+    private final FastPathRest flowRest = new FastPathRest();
+    private final FastPathRest routeRest = new FastPathRest();
 
     /** The version read before the current packet's route lookup. */
     private int lookupVersion;
@@ -154,14 +150,14 @@ public final class FlowRoutes {
         }
         int flowRef = packet.ctFlow;
         if (flowRef < 0) {
-            if (routeResting > 0) {
+            if (routeRest.resting()) {
                 return;
             }
             int destination = packet.ip.destination();
             int e = routeEntry(destination);
             fill(routes, e, destination, 1, packet, entry, out);
             routeEgress[e] = out;
-        } else if ((flowRef & ConntrackTable.CT_RELATED) == 0) {
+        } else if ((flowRef & ConntrackTable.CT_RELATED) == 0 && !flowRest.resting()) {
             int e = flowRef & MASK;
             fill(flows, e, flowRef, conntrack.flows().id(flowRef >>> 1), packet, entry, out);
             flowEgress[e] = out;
@@ -187,17 +183,15 @@ public final class FlowRoutes {
      * decrements the TTL, translates the source and calls {@link #finish}.
      */
     public boolean take(Packet packet, int flowRef, int flowIdNow) {
-        if (!enabled || packet.trace >= 0 || packet.linkBroadcast) {
+        if (!enabled || packet.trace >= 0 || packet.linkBroadcast || flowRest.skip()) {
             return false;
         }
         int e = flowRef & MASK;
         int at = e * STRIDE;
         int[] entries = flows;
-        if (entries[at + KEY] != flowRef || entries[at + VERSION] != ForwardingVersion.current()
-            || entries[at + FLOW_ID] != flowIdNow || packet.ip.isFragment()) {
-            return false; // a fragment: its datagram's other fragments are conntrack's, the whole way
-        }
-        return take(packet, entries, at, flowEgress[e]);
+        // a fragment: its datagram's other fragments are conntrack's, the whole way
+        return flowRest.judge(entries[at + KEY] == flowRef && entries[at + VERSION] == ForwardingVersion.current()
+            && entries[at + FLOW_ID] == flowIdNow && !packet.ip.isFragment() && take(packet, entries, at, flowEgress[e]));
     }
 
     /**
@@ -206,35 +200,28 @@ public final class FlowRoutes {
      * returns true; changes nothing of the frame. The caller then calls {@link #finishRoute}.
      *
      * <p>Traffic to more destinations than the table holds (a scan, a random-destination flood)
-     * would only miss in it and push the route lookup's own data out of the caches: after
-     * {@link #ROUTE_WINDOW} lookups of which fewer than half were taken, the route fast path rests
-     * (neither looks nor remembers) for the next {@link #ROUTE_REST} route lookups, then tries again.
+     * makes it rest for a while ({@link FastPathRest}), as many more flows than entries do the
+     * flow fast path.
      */
     boolean takeRoute(Packet packet, int destination) {
-        if (!enabled || packet.trace >= 0 || packet.linkBroadcast || packet.ctFlow >= 0) {
-            return false;
-        }
-        if (routeResting > 0) {
-            routeResting--;
+        if (!enabled || packet.trace >= 0 || packet.linkBroadcast || packet.ctFlow >= 0 || routeRest.skip()) {
             return false;
         }
         int e = routeEntry(destination);
         int at = e * STRIDE;
         int[] entries = routes;
-        boolean taken = entries[at + KEY] == destination && entries[at + FLOW_ID] != 0
-            && entries[at + VERSION] == ForwardingVersion.current() && take(packet, entries, at, routeEgress[e]);
-        routeTaken += taken ? 1 : 0;
-        if (++routeLookups == ROUTE_WINDOW) {
-            routeResting = routeTaken * 2 < ROUTE_WINDOW ? ROUTE_REST : 0;
-            routeLookups = 0;
-            routeTaken = 0;
-        }
-        return taken;
+        return routeRest.judge(entries[at + KEY] == destination && entries[at + FLOW_ID] != 0
+            && entries[at + VERSION] == ForwardingVersion.current() && take(packet, entries, at, routeEgress[e]));
     }
 
-    /** True while the route fast path rests (see {@link #takeRoute}). */
+    /** True while the route fast path rests. */
     boolean routeResting() {
-        return routeResting > 0;
+        return routeRest.resting();
+    }
+
+    /** True while the flow fast path rests. */
+    boolean flowResting() {
+        return flowRest.resting();
     }
 
     /** The checks and the route both fast paths share. */

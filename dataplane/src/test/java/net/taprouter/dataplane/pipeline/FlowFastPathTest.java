@@ -303,4 +303,27 @@ class FlowFastPathTest {
         assertEquals(0, fx.counter("event.flow_fast_path"));
         fx.assertNoLeak();
     }
+
+    /**
+     * A flow fast path that mostly misses (here: every packet finds its decision outdated, as many
+     * more flows than entries would find theirs overwritten) rests after a window of lookups.
+     */
+    @Test
+    void aWindowOfMissesRestsTheFlowFastPath() {
+        GraphFixture fx = router(true);
+        byte[] frame = out("192.0.2.1", 20000, "198.51.100.1", 9);
+        fx.receive(0, frame); // the flow's first packet: no lookup yet
+        for (int i = 0; i < FastPathRest.WINDOW; i++) {
+            net.taprouter.dataplane.table.ForwardingVersion.changed();
+            fx.receive(0, frame);
+        }
+        assertEquals(FastPathRest.WINDOW + 1, fx.tap1.take().size());
+        assertEquals(0, fx.counter("event.flow_fast_path"));
+        assertTrue(fx.context.flowRoutes.flowResting());
+        assertEquals(0, fastAfter(fx, 0, frame, 3), "resting: the whole way");
+        for (byte[] sent : fx.tap1.take()) {
+            assertEquals(GraphFixture.ROUTER1, Wire.u32(sent, 26), "still masqueraded");
+        }
+        fx.assertNoLeak();
+    }
 }

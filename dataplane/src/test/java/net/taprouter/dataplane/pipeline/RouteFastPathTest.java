@@ -301,15 +301,15 @@ class RouteFastPathTest {
     void aScanOfManyDestinationsRestsTheRouteFastPathUntilItComesBack() {
         GraphFixture fx = router(true);
         fx.addRoute(Wire.ip("198.18.0.0"), 15, fx.nextHops.acquire(NextHops.TYPE_GATEWAY, 1, GraphFixture.GATEWAY));
-        for (int i = 0; i < FlowRoutes.ROUTE_WINDOW; i++) {
+        for (int i = 0; i < FastPathRest.WINDOW; i++) {
             fx.receive(0, out("198.18." + (i >>> 8) + "." + (i & 0xFF)));
         }
-        assertEquals(FlowRoutes.ROUTE_WINDOW, fx.tap1.take().size());
+        assertEquals(FastPathRest.WINDOW, fx.tap1.take().size());
         assertTrue(fx.context.flowRoutes.routeResting(), "a window of misses");
         assertEquals(0, fastAfter(fx, 0, out("198.51.100.1"), 3), "resting: the whole way");
         assertEquals(3, fx.tap1.take().size());
         byte[] host = out("198.18.7.7");
-        for (int i = 3; i < FlowRoutes.ROUTE_REST; i++) {
+        for (int i = 3; i < FastPathRest.REST; i++) {
             fx.receive(0, host);
             if ((i & 1023) == 0) {
                 fx.tap1.take();
