@@ -26,7 +26,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       lookup stage asks it ({@link #takeRoute}) first and does the TTL and the header
  *       ({@link #finishRoute}).</li>
  * </ul>
- * A packet either takes skips the route lookup, forward, the postrouting hook, the adjacency and
+ * A packet that takes either skips the route lookup, forward, the postrouting hook, the adjacency and
  * MTU stages, and goes on to transmit (through the offload output stage if it has offload state,
  * as the MTU stage sends it).
  *
@@ -42,9 +42,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@code FlowFastPathTest} and {@code RouteFastPathTest} compare both).
  *
  * <p>{@link #SIZE} entries per table: bounded (no host can grow them); two keys in one entry only
- * take turns at the fast path; a table that mostly misses rests for a while ({@link FastPathRest}). An entry's words sit side by side (with many flows, a packet
- * touches one line of them, not one per field). No allocation after construction. Counters:
- * events flow_fast_path and route_fast_path (added once per batch).
+ * take turns at the fast path; a table that mostly misses rests for a while ({@link FastPathRest}).
+ * An entry's words sit side by side (with many flows, a packet touches one line of them, not one
+ * per field). No allocation after construction. Counters: events flow_fast_path and
+ * route_fast_path (added once per batch).
  */
 public final class FlowRoutes {
     /** Entries per table (a power of two): a flow's two directions sit side by side. */
@@ -273,7 +274,10 @@ public final class FlowRoutes {
         AdjacencyStage.writeHeader(buffer, packet.frameOffset, neighbours, taken);
     }
 
-    /** Adds the packets taken since the last call to events flow_fast_path and route_fast_path (the context calls it with each batch's transmit). */
+    /**
+     * Adds the packets taken since the last call to events flow_fast_path and route_fast_path (the
+     * context calls it with each batch's transmit).
+     */
     void publish(DataplaneCounters counters) {
         if (uncountedFlows > 0) {
             counters.event(Event.FLOW_FAST_PATH, uncountedFlows);
