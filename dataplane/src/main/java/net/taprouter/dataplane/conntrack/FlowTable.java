@@ -164,10 +164,11 @@ public final class FlowTable {
      * than the caches costs two dependent memory round trips per tuple (its index slot, then its
      * flow); this does the batch in three passes so that the round trips of all its tuples are in
      * flight at the same time (the group prefetching of hash joins, and of VPP's dual/quad loops):
-     * the first reads each tuple's home index slot and the second each candidate flow's first
-     * word, both with no branch on what they read, so the processor never waits on one miss to
-     * issue the next; the third finishes every tuple from lines that are then in the cache. No
-     * allocation: the caller owns the arrays.
+     * the first reads each tuple's home index slot with no branch on what it reads; the second
+     * probes from there (the index lines in the cache by then) and reads each candidate flow's
+     * first word, again without waiting on it; the third compares the keys from lines that are
+     * then in the cache. {@code refs} holds the hashes between the passes, so it must not be one
+     * of the input arrays. No allocation: the caller owns the arrays.
      */
     public void lookup(int from, int count, int[] src, int[] dst, int[] ports, int[] protocol, int now, int[] refs) {
         int[] index = this.index;

@@ -190,9 +190,20 @@ public final class FlowRoutes {
         int e = flowRef & MASK;
         int at = e * STRIDE;
         int[] entries = flows;
+        int key = entries[at + KEY];
+        if (key != flowRef) {
+            if (key != -1) {
+                flowRest.displaced(); // another flow's decision holds the entry
+            }
+            return false;
+        }
         // a fragment: its datagram's other fragments are conntrack's, the whole way
-        return flowRest.judge(entries[at + KEY] == flowRef && entries[at + VERSION] == ForwardingVersion.current()
-            && entries[at + FLOW_ID] == flowIdNow && !packet.ip.isFragment() && take(packet, entries, at, flowEgress[e]));
+        boolean taken = entries[at + VERSION] == ForwardingVersion.current() && entries[at + FLOW_ID] == flowIdNow
+            && !packet.ip.isFragment() && take(packet, entries, at, flowEgress[e]);
+        if (taken) {
+            flowRest.taken();
+        }
+        return taken;
     }
 
     /**
@@ -211,8 +222,18 @@ public final class FlowRoutes {
         int e = routeEntry(destination);
         int at = e * STRIDE;
         int[] entries = routes;
-        return routeRest.judge(entries[at + KEY] == destination && entries[at + FLOW_ID] != 0
-            && entries[at + VERSION] == ForwardingVersion.current() && take(packet, entries, at, routeEgress[e]));
+        if (entries[at + FLOW_ID] == 0) {
+            return false; // never filled
+        }
+        if (entries[at + KEY] != destination) {
+            routeRest.displaced(); // another destination's decision holds the entry
+            return false;
+        }
+        boolean taken = entries[at + VERSION] == ForwardingVersion.current() && take(packet, entries, at, routeEgress[e]);
+        if (taken) {
+            routeRest.taken();
+        }
+        return taken;
     }
 
     /** True while the route fast path rests. */

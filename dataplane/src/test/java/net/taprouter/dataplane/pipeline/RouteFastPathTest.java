@@ -293,23 +293,27 @@ class RouteFastPathTest {
     }
 
     /**
-     * A scan of more destinations than the table holds would only miss in it: after a window of
-     * lookups that were mostly not taken, the route fast path rests (a repeated destination goes
-     * the whole way), then comes back; what is written stays right throughout.
+     * A scan of more destinations than the table holds finds other destinations' decisions in it:
+     * after a window of such lookups the route fast path rests (a repeated destination goes the
+     * whole way), then comes back; what is written stays right throughout.
      */
     @Test
     void aScanOfManyDestinationsRestsTheRouteFastPathUntilItComesBack() {
         GraphFixture fx = router(true);
         fx.addRoute(Wire.ip("198.18.0.0"), 15, fx.nextHops.acquire(NextHops.TYPE_GATEWAY, 1, GraphFixture.GATEWAY));
-        for (int i = 0; i < FastPathRest.WINDOW; i++) {
+        for (int i = 0; i < 3 * FlowRoutes.SIZE; i++) {
             fx.receive(0, out("198.18." + (i >>> 8) + "." + (i & 0xFF)));
+            if ((i & 1023) == 0) {
+                fx.tap1.take();
+            }
         }
-        assertEquals(FastPathRest.WINDOW, fx.tap1.take().size());
-        assertTrue(fx.context.flowRoutes.routeResting(), "a window of misses");
+        fx.tap1.take();
+        assertTrue(fx.context.flowRoutes.routeResting(), "a scan");
         assertEquals(0, fastAfter(fx, 0, out("198.51.100.1"), 3), "resting: the whole way");
         assertEquals(3, fx.tap1.take().size());
-        byte[] host = out("198.18.7.7");
-        for (int i = 3; i < FastPathRest.REST; i++) {
+        byte[] host = out("198.18.100.7");
+        for (int i = 0; fx.context.flowRoutes.routeResting(); i++) {
+            assertTrue(i < FastPathRest.REST, "rests no longer than " + FastPathRest.REST + " packets");
             fx.receive(0, host);
             if ((i & 1023) == 0) {
                 fx.tap1.take();
@@ -317,11 +321,30 @@ class RouteFastPathTest {
         }
         fx.tap1.take();
         assertEquals(0, fx.counter("event.route_fast_path"));
-        assertTrue(!fx.context.flowRoutes.routeResting(), "rested");
         assertEquals(2, fastAfter(fx, 0, host, 2), "back (the rest's last packet remembered its way)");
         for (byte[] sent : fx.tap1.take()) {
             assertEquals(GW_MAC, FlowFastPathTest.destinationMac(sent));
         }
+        fx.assertNoLeak();
+    }
+
+    /** Pings to the router itself (never remembered) outnumbering forwarded traffic do not make the route fast path rest. */
+    @Test
+    void trafficToTheRouterItselfDoesNotRestTheRouteFastPath() {
+        GraphFixture fx = router(true);
+        byte[] ping = Flows.echo("192.0.2.1", "198.51.100.254", 8, 78, 1, P0, A_MAC);
+        byte[] frame = out("198.51.100.1");
+        long taken = 0;
+        for (int i = 0; i < 2 * FastPathRest.WINDOW; i++) {
+            for (int j = 0; j < 3; j++) {
+                fx.receive(0, ping);
+            }
+            taken += fastAfter(fx, 0, frame, 1);
+            fx.tap0.take();
+            fx.tap1.take();
+        }
+        assertEquals(2 * FastPathRest.WINDOW - 1, taken, "every forwarded packet but the first");
+        assertTrue(!fx.context.flowRoutes.routeResting());
         fx.assertNoLeak();
     }
 }
