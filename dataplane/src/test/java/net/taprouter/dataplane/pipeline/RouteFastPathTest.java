@@ -347,4 +347,35 @@ class RouteFastPathTest {
         assertTrue(!fx.context.flowRoutes.routeResting());
         fx.assertNoLeak();
     }
+
+    /**
+     * A learned neighbour gone STALE is not the route fast path's: the next packet goes the whole
+     * way, where the adjacency stage starts the unicast probe (as without the fast path); once the
+     * probe is answered (REACHABLE again) the fast path takes the next packet.
+     */
+    @Test
+    void aStaleNeighbourGoesTheWholeWayAndIsProbed() {
+        GraphFixture fx = new GraphFixture(ConntrackHooks.all());
+        fixtures.add(fx);
+        fx.resolve(0, GraphFixture.HOST_A, A_MAC);
+        // B asks for the router: B is learned REACHABLE
+        fx.receive(1, Wire.ether(GraphFixture.BROADCAST_MAC, B_MAC, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, B_MAC, GraphFixture.HOST_B, 0, GraphFixture.ROUTER1)));
+        fx.tap1.take();
+        byte[] frame = out("198.51.100.1");
+        assertEquals(1, fastAfter(fx, 0, frame, 2));
+        fx.tap1.take();
+        fx.timer(30 * GraphFixture.SECOND);
+        fx.timer(31 * GraphFixture.SECOND); // STALE
+        assertEquals(0, fastAfter(fx, 0, frame, 1));
+        List<byte[]> sent = fx.tap1.take();
+        assertEquals(2, sent.size(), "the unicast probe, then the packet");
+        assertEquals(Wire.ETHERTYPE_ARP, Wire.u16(sent.get(0), 12));
+        assertEquals(B_MAC, FlowFastPathTest.destinationMac(sent.get(0)), "a unicast probe");
+        assertEquals(B_MAC, FlowFastPathTest.destinationMac(sent.get(1)));
+        fx.receive(1, Golden.ARP_REPLY_FROM_B); // REACHABLE again
+        assertEquals(1, fastAfter(fx, 0, frame, 1), "the fast path again");
+        assertEquals(B_MAC, FlowFastPathTest.destinationMac(only(fx.tap1)));
+        fx.assertNoLeak();
+    }
 }
