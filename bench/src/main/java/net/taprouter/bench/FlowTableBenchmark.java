@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -43,6 +44,10 @@ public class FlowTableBenchmark {
     private final int[] protocols = new int[BATCH];
     private final int[] refs = new int[BATCH];
     private int cursor;
+
+    /** Tuples per call of the batch lookup. */
+    @Param({"32"})
+    public int batch;
 
     @Setup
     public void setUp() {
@@ -92,8 +97,8 @@ public class FlowTableBenchmark {
     @OperationsPerInvocation(BATCH)
     public int lookupBatch() {
         int sum = 0;
-        for (int i = 0; i < BATCH; i += FlowTable.BATCH) {
-            table.lookup(i, FlowTable.BATCH, src, dst, ports, protocols, 0, refs);
+        for (int i = 0; i < BATCH; i += batch) {
+            table.lookup(i, batch, src, dst, ports, protocols, 0, refs);
             sum += refs[i];
         }
         return sum;

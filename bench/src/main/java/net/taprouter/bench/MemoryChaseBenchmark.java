@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * ~240 ns from one session to another; run it next to a table benchmark to tell the code's
  * change from the machine's.
  * <pre>
- * java -jar bench/target/benchmarks.jar MemoryChaseBenchmark -f 1 -wi 2 -i 3
+ * java -jar bench/target/benchmarks.jar MemoryChaseBenchmark -f 1 -wi 2 -i 3 [-p mb=4,16,32,112]
  * </pre>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -34,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Xmx1g")
 @State(Scope.Thread)
 public class MemoryChaseBenchmark {
-    static final int INTS = 28_000_000; // 112 MB
+    /** Size of the array in MiB (112: the flow table's; 16: its index's alone). */
+    @Param({"112"})
+    public int mb;
     static final int LINE = 16; // ints per 64-byte line
     static final int STEPS = 1 << 16;
 
@@ -44,8 +47,9 @@ public class MemoryChaseBenchmark {
 
     @Setup
     public void setUp() {
-        memory = new int[INTS];
-        int lines = INTS / LINE;
+        int ints = mb * (1 << 18);
+        memory = new int[ints];
+        int lines = ints / LINE;
         int[] order = new int[lines];
         for (int i = 0; i < lines; i++) {
             order[i] = i;

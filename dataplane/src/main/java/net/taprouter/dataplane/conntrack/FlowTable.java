@@ -546,6 +546,25 @@ public final class FlowTable {
         index[slot] = (hash >>> TAG_SHIFT) << TAG_SHIFT | distance << DISTANCE_SHIFT | ((flow << 1 | direction) + 1);
     }
 
+    /**
+     * Index entries whose stored distance is not their distance from home (capped at
+     * {@value #FAR}): 0 in a consistent table (for tests).
+     */
+    int misstatedDistances() {
+        int wrong = 0;
+        for (int slot = 0; slot <= mask; slot++) {
+            int entry = index[slot];
+            if (entry != 0) {
+                int ref = (entry & REF_MASK) - 1;
+                int home = hashOf(ref >>> 1, ref & 1) & mask;
+                if (((entry >>> DISTANCE_SHIFT) & FAR) != Math.min((slot - home) & mask, FAR)) {
+                    wrong++;
+                }
+            }
+        }
+        return wrong;
+    }
+
     /** The slot the tuple of index entry {@code entry}, now at {@code slot}, hashes to. */
     private int home(int entry, int slot) {
         int distance = (entry >>> DISTANCE_SHIFT) & FAR;
@@ -578,6 +597,8 @@ public final class FlowTable {
                 int distance = (entry >>> DISTANCE_SHIFT) & FAR;
                 if (distance != FAR) { // it moves back (slot - hole) slots, nearer its home
                     entry -= ((slot - hole) & mask) << DISTANCE_SHIFT;
+                } else { // its home was read from the flow: it may be near enough now to say so
+                    entry = entry & ~(FAR << DISTANCE_SHIFT) | Math.min((hole - home) & mask, FAR) << DISTANCE_SHIFT;
                 }
                 index[hole] = entry;
                 hole = slot;

@@ -98,6 +98,7 @@ class FlowTablePropertiesTest {
                 }
             }
             assertEquals(flows.size(), table.size());
+            assertEquals(0, table.misstatedDistances(), "stored distances after " + op);
         }
         int[] sources = {0, 1, 2, 3, 4, 5, 100, 101, 102, 103, 104, 105, 200, 201, 202, 203, 204, 205, 206, 207};
         for (int a : sources) {

@@ -176,8 +176,9 @@ class FlowTableTest {
      * Both tuples of 20 flows hash to the same index slot (found by search), so the index holds a
      * run of 40 entries where most sit {@value FlowTable#FAR} slots or more from home: removing
      * flows in a scrambled order shifts the run back through entries whose distance is stored and
-     * entries whose home must be read from the flow; every remaining tuple stays found, and the
-     * slots freed are reused.
+     * entries whose home must be read from the flow; every remaining tuple stays found, every
+     * entry's stored distance stays exact (a far one that moves near enough says so again), and
+     * the slots freed are reused.
      */
     @Test
     void aCrowdedHomeSlotShiftsBackPastTheStoredDistance() {
@@ -211,6 +212,7 @@ class FlowTableTest {
                 assertEquals(gone[i] ? FlowTable.NONE : flows[i] << 1, original, "flow " + i + " after step " + step);
                 assertEquals(gone[i] ? FlowTable.NONE : flows[i] << 1 | 1, reply, "reply " + i + " after step " + step);
             }
+            assertEquals(0, table.misstatedDistances(), "every entry says its distance after step " + step);
             if (step == 9) { // half gone: put them back, which lands them at new distances in the run
                 for (int i = 0; i < flows.length; i++) {
                     if (gone[i]) {

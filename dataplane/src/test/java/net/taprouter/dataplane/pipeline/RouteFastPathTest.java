@@ -439,4 +439,60 @@ class RouteFastPathTest {
         fast.assertNoLeak();
         whole.assertNoLeak();
     }
+
+    /**
+     * Received on a bridge's member port: a frame to the bridge's MAC is routed (out of tap0, and
+     * back into the bridge to another of its hosts) and takes the route fast path after the first;
+     * a frame between two of the bridge's hosts is bridged and never reaches route lookup. The same
+     * frames come out with and without the fast path, and the same counters.
+     */
+    @Test
+    void receivedOnABridgeTheRouteFastPathWritesWhatTheWholeGraphWrites() {
+        long hostOne = Wire.mac("00:00:5e:00:53:a3");
+        long hostTwo = Wire.mac("00:00:5e:00:53:a4");
+        GraphFixture fast = router(true);
+        GraphFixture whole = router(false);
+        for (GraphFixture fx : List.of(fast, whole)) {
+            fx.addBridge(64, 64, 300_000);
+            fx.resolve(2, Wire.ip("198.18.0.7"), hostOne);
+            fx.resolve(2, Wire.ip("198.18.0.8"), hostTwo);
+            // both hosts speak first, so that the FDB knows their ports (b1, b2)
+            fx.receive(2, Flows.udp("198.18.0.7", 7, "198.18.0.254", 9, 30, GraphFixture.BRIDGE_MAC, hostOne));
+            fx.receive(3, Flows.udp("198.18.0.8", 7, "198.18.0.254", 9, 30, GraphFixture.BRIDGE_MAC, hostTwo));
+        }
+        assertEquals(writtenAll(whole), writtenAll(fast), "to the router itself");
+        long before = fast.counter("event.route_fast_path");
+        for (int round = 0; round < 4; round++) {
+            byte[] routed = Flows.udp("198.18.0.7", 40000 + round, "192.0.2.1", 9, 30 + round, GraphFixture.BRIDGE_MAC, hostOne);
+            for (GraphFixture fx : List.of(fast, whole)) {
+                fx.receive(2, routed);
+            }
+            List<String> sent = writtenAll(fast);
+            assertEquals(writtenAll(whole), sent, "from the bridge to tap0, round " + round);
+            assertEquals(1, sent.size());
+            assertTrue(sent.get(0).startsWith("tap0 "), sent.toString());
+
+            byte[] back = Flows.udp("198.18.0.7", 40000, "198.18.0.8", 9, 30, GraphFixture.BRIDGE_MAC, hostOne);
+            for (GraphFixture fx : List.of(fast, whole)) {
+                fx.receive(2, back);
+            }
+            sent = writtenAll(fast);
+            assertEquals(writtenAll(whole), sent, "routed back into the bridge, round " + round);
+            assertEquals(1, sent.size());
+            assertTrue(sent.get(0).startsWith("b2 00005e0053a4"), sent.toString());
+
+            byte[] bridged = Flows.udp("198.18.0.7", 40000, "198.18.0.8", 9, 30, hostTwo, hostOne);
+            for (GraphFixture fx : List.of(fast, whole)) {
+                fx.receive(2, bridged);
+            }
+            sent = writtenAll(fast);
+            assertEquals(writtenAll(whole), sent, "bridged host to host, round " + round);
+            assertEquals(List.of("b2 " + Wire.hex(bridged)), sent, "bridged unchanged");
+        }
+        assertEquals(counters(whole), counters(fast));
+        assertEquals(6, fast.counter("event.route_fast_path") - before, "routed twice a round, each first the whole way");
+        assertEquals(0, whole.counter("event.route_fast_path"));
+        fast.assertNoLeak();
+        whole.assertNoLeak();
+    }
 }
