@@ -291,6 +291,52 @@ class TwoWorkersTest {
         assertEquals(0, counter("drop.conntrack_other_worker") - 1);
     }
 
+    /**
+     * Each worker's route fast path (its own remembered decisions) with the other worker's news: a
+     * neighbour's new MAC learned by worker 0 reaches worker 1's fast path once worker 1 applied the
+     * event, and a route removed by the control thread stops both workers' next packets.
+     */
+    @Test
+    void eachWorkersRouteFastPathFollowsWhatTheOtherLearnedAndTheTables() {
+        for (Worker worker : workers) {
+            worker.graph().resolver().addPermanent(0, A, A_MAC);
+        }
+        receive(1, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        taken(queues[1][1]); // worker 1's ARP request
+        receive(0, 1, Wire.unhex(Golden.ARP_REPLY_FROM_B));
+        assertEquals(1, applyPeers(1));
+        taken(queues[1][1]); // the parked packet
+        for (int i = 0; i < 6; i++) {
+            receive(i & 1, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        }
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT, Golden.UDP_A_TO_B_OUT, Golden.UDP_A_TO_B_OUT), taken(queues[1][0]));
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT, Golden.UDP_A_TO_B_OUT, Golden.UDP_A_TO_B_OUT), taken(queues[1][1]));
+        assertEquals(4, counter("event.route_fast_path"), "each worker's first went the whole way");
+
+        long moved = Wire.mac("00:00:5e:00:53:0b");
+        String toMoved = "00005e00530b" + Golden.UDP_A_TO_B_OUT.substring(12);
+        receive(0, 1, Wire.ether(GraphFixture.PORT1_MAC, moved, Wire.ETHERTYPE_ARP,
+            Wire.arp(2, moved, B, GraphFixture.PORT1_MAC, GraphFixture.ROUTER1)));
+        receive(0, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        assertEquals(List.of(toMoved), taken(queues[1][0]), "worker 0 learned the new MAC");
+        receive(1, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        assertEquals(List.of(Golden.UDP_A_TO_B_OUT), taken(queues[1][1]), "worker 1 has not applied the event yet");
+        assertEquals(1, applyPeers(1));
+        receive(1, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        receive(1, 0, Wire.unhex(Golden.UDP_A_TO_B));
+        assertEquals(List.of(toMoved, toMoved), taken(queues[1][1]), "worker 1 too, from the event on");
+
+        long before = counter("event.route_fast_path");
+        routes.remove(Wire.ip("198.51.100.0"), 24); // route del, as the control thread publishes it
+        for (int w = 0; w < 2; w++) {
+            receive(w, 0, Wire.unhex(Golden.UDP_A_TO_B));
+            assertEquals(0, queues[1][w].pending(), "worker " + w + " no longer forwards");
+            assertEquals(1, taken(queues[0][w]).size(), "worker " + w + " answers net unreachable");
+        }
+        assertEquals(before, counter("event.route_fast_path"));
+        assertEquals(2, counter("drop.no_route"));
+    }
+
     @Test
     void ringsShrinkWithManyWorkers() {
         assertEquals(64 * 1024, PeerEvents.ringBytes(2));
