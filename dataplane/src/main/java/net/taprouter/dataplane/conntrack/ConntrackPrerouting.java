@@ -67,7 +67,8 @@ final class ConntrackPrerouting extends Stage {
         }
         context.conntrack.forwardAndTranslateSource(ref, context.buffer, packet.ip, false); // a plain packet: its own copy
         routes.finish(packet);
-        return routes.transmitStage();
+        context.transmit(packet); // what the transmit stage does, called here: an untraced packet (take says so)
+        return null;
     }
 
     /** True if the hooks run conntrack's two stages and nothing else (asked once, after the graph is wired). */

@@ -24,7 +24,7 @@ import net.taprouter.dataplane.wire.VlanView;
 public final class EthernetInputStage extends Stage {
     private final ForwardingContext context;
     private Stage arpInput;
-    private Stage ipv4Input;
+    private Ipv4InputStage ipv4Input;
     private Stage bridgeInput;
     private final Stage portDown;
     private final Stage tooShort;
@@ -44,7 +44,7 @@ public final class EthernetInputStage extends Stage {
         this.noVlanInterface = graph.drop(DropReason.VLAN_NO_INTERFACE);
     }
 
-    void next(Stage arp, Stage ipv4, Stage bridge) {
+    void next(Stage arp, Ipv4InputStage ipv4, Stage bridge) {
         this.arpInput = arp;
         this.ipv4Input = ipv4;
         this.bridgeInput = bridge;
@@ -121,7 +121,8 @@ public final class EthernetInputStage extends Stage {
         }
         switch (ethernet.etherType()) {
             case EthernetView.ETHERTYPE_IPV4:
-                return ipv4Input;
+                // an untraced packet goes on by a direct call (no dispatch through the graph's loop)
+                return packet.trace < 0 ? ipv4Input.process(packet) : ipv4Input;
             case EthernetView.ETHERTYPE_ARP:
                 return arpInput;
             case EthernetView.ETHERTYPE_IPV6:

@@ -109,15 +109,10 @@ public final class FlowRoutes {
 
     /**
      * Where a packet {@link #take} took goes on, as the MTU stage sends it: with offload state
-     * (a super-packet, a partial checksum) to the offload output stage ...
+     * (a super-packet, a partial checksum) to the offload output stage, else straight to transmit.
      */
     public Stage offloadOutput() {
         return offloadOutput;
-    }
-
-    /** ... else straight to transmit. */
-    public Stage transmitStage() {
-        return transmitStage;
     }
 
     /** Turns both fast paths on or off (off: every packet goes the whole way). */

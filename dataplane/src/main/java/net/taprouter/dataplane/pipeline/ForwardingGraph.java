@@ -33,6 +33,11 @@ import net.taprouter.dataplane.wire.IcmpView;
  * Steps that would do nothing for a packet are skipped by the stage before them: GsoInput and
  * OffloadOutput are visited only by packets with offload state, a hook point only while it runs a
  * stage ({@link HookStage#entry}); a trace shows only the stages a packet went through.
+ * The hottest edges are direct calls for an untraced packet (EthernetInput to Ipv4Input, Ipv4Input
+ * to the prerouting hook or RouteLookup, a fast path to the TransmitStage): a call site with one or
+ * two receivers, which the JIT inlines, instead of a turn of the graph's loop through its one
+ * megamorphic call site; a traced packet ({@link Packet#trace}) takes every step through the loop,
+ * so that each is recorded.
  * The flow fast path ({@link FlowRoutes}): conntrack's prerouting stage sends a packet of a known
  * flow straight to transmit (OffloadOutput with offload state) when its flow's last packet's way
  * through RouteLookup, Forward, POSTROUTING, Adjacency and Mtu still holds, doing their work itself.
@@ -105,7 +110,7 @@ public final class ForwardingGraph {
         ipv4Input.next(gsoInput, prerouting);
         gsoInput.next(prerouting);
         prerouting.next(routeLookup);
-        routeLookup.next(localDelivery, forward, postrouting);
+        routeLookup.next(localDelivery, forward, postrouting, transmitStage);
         localDelivery.next(routeOutput, tcpReset);
         tcpReset.next(routeOutput);
         forward.next(postrouting);

@@ -82,6 +82,10 @@ public final class Ipv4InputStage extends Stage {
             packet.frameLength = EthernetView.HEADER_LENGTH + totalLength;
             ip.wrap(context.buffer, packet.ipOffset(), totalLength);
         }
-        return packet.offload.any() ? gsoInput : prerouting.entry();
+        if (packet.offload.any()) {
+            return gsoInput;
+        }
+        Stage next = prerouting.entry(); // the hook, or the route lookup: an untraced packet goes on by a direct call
+        return packet.trace < 0 ? next.process(packet) : next;
     }
 }

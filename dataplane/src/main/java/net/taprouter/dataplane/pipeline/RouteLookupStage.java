@@ -26,6 +26,7 @@ public final class RouteLookupStage extends Stage {
     private final Stage l2Broadcast;
     private final Stage forwardingDisabled;
     private HookStage postrouting;
+    private TransmitStage transmit;
 
     public RouteLookupStage(ForwardingContext context, ForwardingGraph graph) {
         this.context = context;
@@ -36,7 +37,8 @@ public final class RouteLookupStage extends Stage {
         this.forwardingDisabled = graph.drop(DropReason.FORWARDING_DISABLED);
     }
 
-    void next(Stage local, Stage forwardStage, HookStage postroutingHook) {
+    void next(Stage local, Stage forwardStage, HookStage postroutingHook, TransmitStage transmitStage) {
+        this.transmit = transmitStage;
         this.localDelivery = local;
         this.forward = forwardStage;
         this.postrouting = postroutingHook;
@@ -47,7 +49,8 @@ public final class RouteLookupStage extends Stage {
         int destination = packet.ip.destination();
         FlowRoutes fast = context.flowRoutes;
         if (postrouting.runningLength() == 0 && fast.takeRoute(packet, destination)) {
-            return fast.finishRoute(packet); // the route fast path: as the last packet to this destination went
+            Stage next = fast.finishRoute(packet); // the route fast path: as the last packet to this destination went
+            return next == transmit ? transmit.process(packet) : next; // (untraced: takeRoute says so)
         }
         if (Ipv4Address.isLimitedBroadcast(destination)) {
             return broadcast;

@@ -7,7 +7,9 @@ package net.taprouter.dataplane.pipeline;
  *
  * <p>An abstract class, not an interface: the graph's loop calls {@link #process} on a different
  * stage class at every step (a megamorphic call site), and HotSpot dispatches a virtual call
- * through the vtable in fewer loads than an interface call through the itable.
+ * through the vtable in fewer loads than an interface call through the itable. A stage may instead
+ * call its successor's {@code process} itself and return what that returns, for an untraced packet
+ * only (the tracer records the steps of the loop): {@link ForwardingGraph} says which edges do.
  */
 public abstract class Stage {
     public abstract Stage process(Packet packet);
