@@ -230,6 +230,7 @@ public final class LinkCommands implements CommandGroup {
         Interface bridge = Interface.bridge(index, name, mac != null ? mac : defaultMac(name), mtu);
         bridge.vlanFiltering(settings.vlanFiltering());
         bridges.create(bridge, settings);
+        changed(state.link(name), false);
     }
 
     /**
@@ -577,6 +578,7 @@ public final class LinkCommands implements CommandGroup {
         Dataplane dataplane = state.dataplane();
         Map<String, Link> order = new LinkedHashMap<>(state.links());
         state.links().remove(link.name());
+        changed(link, true);
         dataplane.interfaces().unpublish(bridge);
         state.transaction().onRollback(() -> {
             dataplane.interfaces().put(bridge);

@@ -14,6 +14,7 @@ import net.taprouter.dataplane.conntrack.ConntrackEntry;
 import net.taprouter.dataplane.conntrack.ConntrackEvents;
 import net.taprouter.dataplane.l2.FdbEvents;
 import net.taprouter.dataplane.neigh.NeighbourEvents;
+import net.taprouter.dataplane.neigh.NeighbourState;
 import org.agrona.DirectBuffer;
 import net.taprouter.dataplane.wire.Ipv4Address;
 import net.taprouter.dataplane.wire.MacAddress;
@@ -101,8 +102,12 @@ public final class MonitorCommand implements CommandGroup {
         private StringBuilder piece;
         private Map<Integer, String> names;
         private Map<Integer, String> ifaceNames;
-        /** Per (interface, address), the last neighbour change printed (state << 48 | MAC; -1: deleted). */
-        private final Map<Long, Long> shownNeighbours = new HashMap<>();
+        /**
+         * Per neighbour ({@code ADDRESS dev NAME}), the last change printed (its line, "Deleted "
+         * in front for a deletion): each worker reports the changes of its own replica, one line
+         * each; a {@code neigh add} that changes nothing is not shown again.
+         */
+        private final Map<String, String> shownNeighbours = new HashMap<>();
 
         Stream(RouterState state, EnumSet<ChangeEvents.Kind> kinds, WorkerEvents conntrack, WorkerEvents fdb, WorkerEvents arp,
             boolean json) {
@@ -148,7 +153,9 @@ public final class MonitorCommand implements CommandGroup {
                 lost += subscriber.takeLost();
                 int n = 0;
                 for (ChangeEvents.Change c; n < Answer.ROWS_PER_PIECE && (c = subscriber.poll()) != null; n++) {
-                    line(piece, c);
+                    if (c.kind() != ChangeEvents.Kind.NEIGH || isNew(c)) {
+                        line(piece, c);
+                    }
                 }
             }
             if (conntrack != null) {
@@ -187,17 +194,30 @@ public final class MonitorCommand implements CommandGroup {
             ConntrackCommands.EventStream.line(piece, kind, e, false, false, false);
         }
 
+        /**
+         * The name of a port (by its index) or a bridge ({@code -1 - interface index}) for FDB events,
+         * from the links as they are now (read again when one is not known: added since); a VLAN
+         * sub-interface has neither and is not in it.
+         */
+        private String linkName(int key, String otherwise) {
+            if (names == null || !names.containsKey(key)) {
+                names = new HashMap<>();
+                for (Link link : state.links().values()) {
+                    if (link.isBridge()) {
+                        names.put(-1 - link.iface().index(), link.name());
+                    } else if (link.port() != null) {
+                        names.put(link.port().index(), link.name());
+                    }
+                }
+            }
+            return names.getOrDefault(key, otherwise);
+        }
+
         /** An FDB event as {@code bridge monitor fdb} prints it: {@code MAC dev PORT master BRIDGE [static]}, {@code Deleted ...}. */
         private void fdbEvent(int kind, DirectBuffer buffer, int offset) {
             FdbEvents.Event e = FdbEvents.event(kind, buffer, offset);
-            if (names == null) {
-                names = new HashMap<>();
-                for (Link link : state.links().values()) {
-                    names.put(link.isBridge() ? -1 - link.iface().index() : link.port().index(), link.name());
-                }
-            }
-            String port = names.getOrDefault(e.port(), "port" + e.port());
-            String bridge = names.getOrDefault(-1 - e.bridge(), "bridge" + e.bridge());
+            String port = linkName(e.port(), "port" + e.port());
+            String bridge = linkName(-1 - e.bridge(), "bridge" + e.bridge());
             boolean deleted = kind == FdbEvents.DELETED;
             if (json) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -236,17 +256,30 @@ public final class MonitorCommand implements CommandGroup {
             }
             String dev = ifaceNames.getOrDefault(e.iface(), "if" + (e.iface() + 1));
             boolean deleted = kind == NeighbourEvents.DELETED;
-            // each worker keeps its own replica of the table and reports its own changes: one line per change
-            long key = (long) e.iface() << 32 | (e.address() & 0xFFFF_FFFFL);
-            long value = deleted ? -1 : (long) e.state() << 48 | e.mac();
+            if (e.state() == NeighbourState.PERMANENT) {
+                return; // only neigh add makes one, and its request's change (in order, never rolled back) is shown
+            }
+            ChangeEvents.Change change = new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted,
+                NeighCommands.describe(e.address(), dev, e.mac(), e.state()));
+            if (isNew(change)) {
+                line(piece, change);
+            }
+        }
+
+        /**
+         * False if {@code change} (a neighbour's) is what was last printed for its neighbour (the
+         * same change from another worker, or a request's change the workers report too).
+         */
+        private boolean isNew(ChangeEvents.Change change) {
+            if (!(change.subject() instanceof ChangeEvents.Described d) || !d.row().containsKey("dst")) {
+                return true;
+            }
+            String key = d.row().get("dst") + " dev " + d.row().get("dev");
+            String value = (change.deleted() ? "Deleted " : "") + d.text();
             if (shownNeighbours.size() >= 65_536) {
                 shownNeighbours.clear(); // bounded: at worst a change is printed once per worker again
             }
-            Long shown = shownNeighbours.put(key, value);
-            if (shown != null && shown == value) {
-                return;
-            }
-            line(piece, new ChangeEvents.Change(ChangeEvents.Kind.NEIGH, deleted, NeighCommands.describe(e.address(), dev, e.mac(), e.state())));
+            return !value.equals(shownNeighbours.put(key, value));
         }
 
         private void line(StringBuilder out, ChangeEvents.Change c) {

@@ -56,11 +56,14 @@ public final class NeighCommands implements CommandGroup {
                 args.expect("dev");
                 Interface port = state.link(args).iface();
                 args.end();
+                NeighbourEntry was = entry(port.index(), address);
                 WorkerControl.HeldNeighbours removed = workers().holdNeighbour(port.index(), address);
                 if (removed.isEmpty()) {
                     throw args.error("no neighbour " + Ipv4Address.format(address) + " on " + port.name());
                 }
-                state.changed(ChangeEvents.Kind.NEIGH, true, Ipv4Address.format(address) + " dev " + port.name());
+                // as ip monitor shows a deletion: the entry as it was
+                state.changed(ChangeEvents.Kind.NEIGH, true, was != null ? describe(address, port.name(), was.mac(), was.state())
+                    : Ipv4Address.format(address) + " dev " + port.name());
                 held(removed);
             }
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl neigh help)");
@@ -91,8 +94,17 @@ public final class NeighCommands implements CommandGroup {
         }
         WorkerControl.PermanentNeighbour change = workers().setPermanentNeighbour(port.index(), address, mac);
         state.transaction().onRollback(() -> workers().unsetPermanentNeighbour(change));
-        state.changed(ChangeEvents.Kind.NEIGH, false,
-            Ipv4Address.format(address) + " dev " + port.name() + " lladdr " + MacAddress.format(mac) + " PERMANENT");
+        state.changed(ChangeEvents.Kind.NEIGH, false, describe(address, port.name(), mac, NeighbourState.PERMANENT));
+    }
+
+    /** The entry (port interface, address) as the workers hold it now (the first worker's that has it), or null. */
+    private NeighbourEntry entry(int iface, int address) {
+        for (NeighbourEntry e : workers().neighbours()) {
+            if (e.iface() == iface && e.address() == address) {
+                return e;
+            }
+        }
+        return null;
     }
 
     /** Entries a command took out: back on rollback, their slots freed at commit. */

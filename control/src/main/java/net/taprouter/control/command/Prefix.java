@@ -95,9 +95,12 @@ public record Prefix(int address, int length) {
         return true;
     }
 
-    /** "default" for 0.0.0.0/0, else A.B.C.D/LEN. */
+    /** As {@code ip route} prints a destination: "default" for 0.0.0.0/0, a host route's address alone, else A.B.C.D/LEN. */
     public String toRouteString() {
-        return length == 0 && address == 0 ? "default" : toString();
+        if (length == 0 && address == 0) {
+            return "default";
+        }
+        return length == 32 ? Ipv4Address.format(address) : toString();
     }
 
     @Override
