@@ -58,7 +58,7 @@ final class Completion {
         "        \"fdb \"*) COMPREPLY=($(compgen -W \"dev br master\" -- \"$cur\"));;",
         "        \"addr \"*|\"neigh \"*) COMPREPLY=($(compgen -W \"dev lladdr\" -- \"$cur\"));;",
         "        \"route \"*) COMPREPLY=($(compgen -W \"default via dev\" -- \"$cur\"));;",
-        "        \"capture \"*) COMPREPLY=($(compgen -W \"-w -c --direction -s rx tx both match src dst host net proto port and or not tcp udp icmp\" -- \"$cur\"));;",
+        "        \"capture \"*) COMPREPLY=($(compgen -W \"-w -c --direction snaplen rx tx both match src dst host net proto port and or not tcp udp icmp\" -- \"$cur\"));;",
         "        \"trace add\") COMPREPLY=($(compgen -W \"dev match src dst host net proto port and or not tcp udp icmp\" -- \"$cur\"));;",
         "        \"nat add\") COMPREPLY=($(compgen -W \"masquerade snat dnat src out to proto dst dport\" -- \"$cur\"));;",
         "        \"conntrack \"*) COMPREPLY=($(compgen -W \"-p -s -d -r -q --sport --dport --state -u -o -e tcp udp icmp NEW,UPDATE,DESTROY\" -- \"$cur\"));;",

@@ -93,8 +93,8 @@ public final class RouterCtl {
                 words.add(a);
             }
         }
-        if (stats && !words.isEmpty()) {
-            words.add("-s"); // routerd takes -s anywhere after OBJECT COMMAND
+        if (stats && !words.isEmpty() && !words.get(0).equals("save")) {
+            words.add("-s"); // routerd takes -s anywhere after OBJECT COMMAND (save's only word is its FILE)
         }
         if (batch == null && words.size() >= 1 && words.get(0).equals("completion")) {
             if (words.size() != 2 || !words.get(1).equals("bash")) {
@@ -168,10 +168,9 @@ public final class RouterCtl {
                 timeout = 0; // events come as long as they come
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                // conntrack's trailer when interrupted (Ctrl-C)
-                err.println(CONNTRACK_VERSION + ": " + events.lines + " flow event" + (events.lines == 1 ? " has" : "s have")
-                    + " been shown.");
-                err.flush();
+                // conntrack's trailer when interrupted (Ctrl-C), if the events were streaming: after an
+                // error (a bad filter, no routerd) the error is the only line
+                events.eventsTrailer(err);
             }));
         }
         if (batch == null && !words.isEmpty() && words.get(0).equals("monitor") && timeout < 0) {
@@ -185,8 +184,7 @@ public final class RouterCtl {
                 return usage(err, "-b FILE takes no command");
             }
             try {
-                body = batch.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                    : Files.readString(Path.of(batch));
+                body = utf8(batch.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(batch)));
             } catch (IOException e) {
                 err.println("routerctl: cannot read " + batch + ": " + reason(e));
                 return 1;
@@ -195,6 +193,10 @@ public final class RouterCtl {
         } else {
             if (words.isEmpty()) {
                 return usage(err, "no command");
+            }
+            if (words.size() > 2 && words.get(0).equals("save")) {
+                err.println("routerctl: save: unexpected \"" + words.get(2) + "\" (save [FILE]: one FILE at most)");
+                return 1;
             }
             if (words.size() == 2 && words.get(0).equals("save")) {
                 saveFile = words.remove(1);
@@ -207,6 +209,9 @@ public final class RouterCtl {
             saveFile, capture, out, err, printed);
         if (capture != null) {
             capture.ended = true;
+            if (words.get(0).equals("conntrack")) {
+                capture.eventsTrailer(err); // the stream ended (routerd stopped): conntrack's trailer now, not at exit
+            }
         }
         return batch == null && status == 0 ? conntrackTrailer(words, json, printed, err) : status;
     }
@@ -293,6 +298,9 @@ public final class RouterCtl {
         volatile String summary;
         /** routerd's answer has ended, or its final summary (an E piece) is printed: nothing more to print when interrupted. */
         volatile boolean ended;
+        /** routerd accepted the request (status ok): the stream runs. */
+        volatile boolean started;
+        private boolean trailerShown;
 
         CaptureOutput(String file) {
             this.file = file;
@@ -340,6 +348,16 @@ public final class RouterCtl {
                 stream.close();
             }
         }
+
+        /** conntrack -E's trailer on stderr, once, and only if the events were streaming (not after an error). */
+        synchronized void eventsTrailer(PrintStream err) {
+            if (!started || trailerShown) {
+                return;
+            }
+            trailerShown = true;
+            err.println(CONNTRACK_VERSION + ": " + lines + " flow event" + (lines == 1 ? " has" : "s have") + " been shown.");
+            err.flush();
+        }
     }
 
     /** Sends the request and prints the reply as its pieces arrive. */
@@ -370,6 +388,7 @@ public final class RouterCtl {
                     piece = newline < 0 ? "" : piece.substring(newline + 1);
                 }
                 if (status.equals(Wire.OK) && capture != null) {
+                    capture.started = true;
                     if (!capture.piece(piece, out, err)) {
                         return 0; // the reader of our output went away (tcpdump -c): so do we
                     }
@@ -593,6 +612,17 @@ public final class RouterCtl {
             }
         }
         return false;
+    }
+
+    /** A batch's bytes as text: UTF-8, or an error naming the first byte that is not. */
+    private static String utf8(byte[] bytes) throws IOException {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(in).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException("not UTF-8 text (bad byte at offset " + in.position() + ")");
+        }
     }
 
     private static String reason(IOException e) {

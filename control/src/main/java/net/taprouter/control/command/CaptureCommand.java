@@ -22,10 +22,10 @@ import net.taprouter.dataplane.wire.MacAddress;
 import org.agrona.DirectBuffer;
 
 /**
- * {@code capture PORT [-c N] [--direction rx|tx|both] [-s SNAPLEN] [--format pcap|text] [match
+ * {@code capture PORT [-c N] [--direction rx|tx|both] [snaplen N] [--format pcap|text] [match
  * PREDICATE]}: what routerd sees on its side of a port (only frames satisfying the predicate, a
  * {@link FrameMatch} evaluated by the worker, so {@code -c N} counts matching frames), as it
- * happens; {@code capture drops [dev PORT] [-c N] [-s SNAPLEN] [--format pcap|text] [match
+ * happens; {@code capture drops [dev PORT] [-c N] [snaplen N] [--format pcap|text] [match
  * PREDICATE]}: the frames routerd drops (of every port, or received on one),
  * each with its drop reason, as pcapng (an interface block per port, the router itself as
  * {@code routerd} for packets it made, the reason as each packet's comment) or one line each. Each forwarding worker copies the port's
@@ -33,6 +33,8 @@ import org.agrona.DirectBuffer;
  * proxy); this live answer ({@link LiveStream}) drains the rings on the control thread while the
  * client reads, and ends after N frames or when the client goes away (the session is disarmed
  * then). A slow reader loses capture frames (counted, reported at the end), never router frames.
+ * The snap length is the word {@code snaplen N}, not tcpdump's {@code -s}: routerctl takes
+ * {@code -s} anywhere on the line as its statistics flag.
  *
  * <p>Pieces (routerctl decodes them): {@code P} + base64 of pcap bytes (the file header first),
  * {@code O} + text for stdout (one line per frame with {@code --format text}), {@code S} + the
@@ -64,16 +66,17 @@ public final class CaptureCommand implements CommandGroup {
     @Override
     public String help() {
         return String.join("\n",
-            "capture PORT [-w FILE|-] [-c N] [--direction rx|tx|both] [-s SNAPLEN] [match 'PREDICATE']   # frames as pcap (-w) or one line each",
+            "capture PORT [-w FILE|-] [-c N] [--direction rx|tx|both] [snaplen N] [match 'PREDICATE']   # frames as pcap (-w) or one line each",
             "        (routerctl capture gw0 -w - | tcpdump -r - -n); ends after N frames or on Ctrl-C",
-            "capture drops [dev PORT] [-w FILE|-] [-c N] [-s SNAPLEN] [match 'PREDICATE']   # dropped frames with their reason (pcapng comments)",
+            "capture drops [dev PORT] [-w FILE|-] [-c N] [snaplen N] [match 'PREDICATE']   # dropped frames with their reason (pcapng comments)",
             "        PREDICATE as tcpdump's: src|dst|host|net A[/LEN], proto tcp|udp|icmp|N, [src|dst] port N; and, or, not, ( )");
     }
 
     @Override
     public void execute(String verb, Args args, Output out) {
-        if (verb.equals("show")) {
-            throw args.error("missing port name");
+        if (verb.equals("show")) { // no word after capture
+            throw new CommandException("capture: missing port name (capture PORT [-c N] ... | capture drops [dev PORT] ...;"
+                + " routerctl capture help)");
         }
         boolean drops = verb.equals("drops");
         Link link = null;
@@ -116,10 +119,15 @@ public final class CaptureCommand implements CommandGroup {
                 }
                 case "match" -> match = MatchArgs.parse(args);
                 case "-w" -> throw args.error("-w is routerctl's (it writes the file): use --format pcap");
-                default -> throw args.error("unexpected \"" + option + "\"");
+                default -> throw args.error("unexpected \"" + option + "\""
+                    + (isNumber(option) ? " (the snap length is snaplen N: -s is routerctl's statistics flag)" : ""));
             }
         }
         out.live(new Stream(state, link, drops, directions, match, snap, count, pcap));
+    }
+
+    private static boolean isNumber(String word) {
+        return !word.isEmpty() && word.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     private Link port(Args args, String name) {

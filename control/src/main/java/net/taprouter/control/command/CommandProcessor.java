@@ -214,6 +214,7 @@ public final class CommandProcessor {
             }
             args.command(object + " " + verb);
         }
+        out.command(verb.startsWith("-") ? object + " " + verb : object); // capture, monitor, conntrack -E
         group.execute(verb, args, out);
     }
 

@@ -13,6 +13,9 @@ import java.util.Map;
 public final class Output {
     private final boolean json;
     private LiveStream live;
+    /** The command being run ({@link #command}), and the one that made {@link #live}: named when another follows it. */
+    private String command = "capture";
+    private String liveCommand;
     private final StringBuilder text = new StringBuilder();
     /** JSON mode: the rows written so far, comma-separated ({@link #row} writes each when the next starts). */
     private final StringBuilder jsonRows = new StringBuilder();
@@ -80,16 +83,25 @@ public final class Output {
         pendingLines = true;
     }
 
+    /**
+     * The command about to run ({@code capture}, {@code monitor}, {@code conntrack -E}), as an error
+     * names it if it makes a live answer and is not the last of its request.
+     */
+    void command(String name) {
+        command = name;
+    }
+
     /** The answer goes on as things happen ({@code capture}): only as the last command of a request. */
     public void live(LiveStream stream) {
         settle();
         live = stream;
+        liveCommand = command;
     }
 
     /** Produces a pending listing in full now (another command follows it). */
     public void settle() {
         if (live != null) {
-            throw new CommandException("a live command (capture) must be the last of a request");
+            throw new CommandException("a live command (" + liveCommand + ") must be the last of a request");
         }
         Listing l = pending;
         pending = null;

@@ -25,21 +25,24 @@ public final class DaemonOptions {
     int maxClients = ControlServer.Limits.DEFAULT_MAX_CLIENTS;
     int maxRequest = Wire.DEFAULT_MAX_REQUEST;
 
-    /** Parses args; throws IllegalArgumentException with a usage message. */
+    /**
+     * Parses args; throws IllegalArgumentException with the problem in one line (an empty message
+     * for {@code -h}/{@code --help}).
+     */
     static DaemonOptions parse(String[] args) {
         DaemonOptions o = new DaemonOptions();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--config" -> o.config = value(args, ++i, a);
-                case "--socket" -> o.socket = value(args, ++i, a);
-                case "--pidfile" -> o.pidfile = value(args, ++i, a);
-                case "--group" -> o.group = value(args, ++i, a);
-                case "--counters" -> o.counters = value(args, ++i, a);
-                case "--state" -> o.state = value(args, ++i, a);
-                case "--metrics" -> o.metrics = value(args, ++i, a);
+                case "--config" -> o.config = value(args, ++i, a, "a FILE");
+                case "--socket" -> o.socket = value(args, ++i, a, "a PATH");
+                case "--pidfile" -> o.pidfile = value(args, ++i, a, "a PATH");
+                case "--group" -> o.group = value(args, ++i, a, "a NAME");
+                case "--counters" -> o.counters = value(args, ++i, a, "a PATH");
+                case "--state" -> o.state = value(args, ++i, a, "a PATH");
+                case "--metrics" -> o.metrics = value(args, ++i, a, "HOST:PORT");
                 case "--warmup" -> {
-                    String frames = value(args, ++i, a);
+                    String frames = value(args, ++i, a, "a number of FRAMES");
                     try {
                         o.warmupFrames = Integer.parseInt(frames);
                     } catch (NumberFormatException e) {
@@ -50,15 +53,15 @@ public final class DaemonOptions {
                     }
                 }
                 case "--threads" -> {
-                    String mode = value(args, ++i, a);
+                    String mode = value(args, ++i, a, "shared or dedicated");
                     if (!mode.equals("shared") && !mode.equals("dedicated")) {
                         throw new IllegalArgumentException("--threads takes shared or dedicated, not \"" + mode + "\"");
                     }
                     o.dedicatedThreads = mode.equals("dedicated");
                 }
                 case "--workers" -> o.workers = number(args, ++i, a, 1, net.taprouter.dataplane.agent.DataplaneConfig.MAX_WORKERS);
-                case "--cpus" -> o.cpus = cpuList(value(args, ++i, a));
-                case "--io" -> o.io = net.taprouter.dataplane.io.IoMode.parse(value(args, ++i, a));
+                case "--cpus" -> o.cpus = cpuList(value(args, ++i, a, "a LIST of CPUs (0,1 or 0-3)"));
+                case "--io" -> o.io = net.taprouter.dataplane.io.IoMode.parse(value(args, ++i, a, "epoll or io_uring"));
                 case "--max-clients" -> o.maxClients = number(args, ++i, a, 1, 4096);
                 case "--max-request" -> o.maxRequest = number(args, ++i, a, 4096, Integer.MAX_VALUE - 8);
                 case "--daemon", "--log" -> throw new IllegalArgumentException(a + " is handled by bin/routerd (the launcher)");
@@ -97,7 +100,7 @@ public final class DaemonOptions {
     }
 
     private static int number(String[] args, int i, String option, int min, int max) {
-        String text = value(args, i, option);
+        String text = value(args, i, option, "a number");
         long n;
         try {
             n = Long.parseLong(text);
@@ -110,9 +113,13 @@ public final class DaemonOptions {
         return (int) n;
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
+    /**
+     * The value of {@code option}: the next argument, unless there is none or it is another option
+     * ({@code --config --socket X} is a missing FILE, not a file named "--socket").
+     */
+    private static String value(String[] args, int i, String option, String what) {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new IllegalArgumentException(option + " needs " + what);
         }
         return args[i];
     }

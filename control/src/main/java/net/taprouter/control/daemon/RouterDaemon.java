@@ -2,6 +2,16 @@ package net.taprouter.control.daemon;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -48,23 +58,34 @@ public final class RouterDaemon {
         try {
             options = DaemonOptions.parse(args);
         } catch (IllegalArgumentException e) {
-            if (!e.getMessage().isEmpty()) {
-                System.err.println("routerd: " + e.getMessage());
-            }
-            System.err.println(DaemonOptions.usage());
-            System.exit(e.getMessage().isEmpty() ? 0 : 2);
+            System.exit(refused(e, System.out, System.err));
             return;
         }
         System.exit(run(options));
+    }
+
+    /**
+     * What {@link DaemonOptions#parse} refused: {@code --help} prints the usage on {@code out}
+     * (exit 0); a usage error is one line on {@code err} (exit 2).
+     */
+    static int refused(IllegalArgumentException e, PrintStream out, PrintStream err) {
+        if (e.getMessage() == null || e.getMessage().isEmpty()) {
+            out.println(DaemonOptions.usage());
+            out.flush();
+            return 0;
+        }
+        err.println("routerd: " + e.getMessage() + (e.getMessage().startsWith("unknown option") ? " (routerd --help)" : ""));
+        err.flush();
+        return 2;
     }
 
     static int run(DaemonOptions options) {
         String configText = null;
         if (options.config != null) {
             try {
-                configText = Files.readString(Path.of(options.config));
+                configText = readText(Path.of(options.config));
             } catch (IOException e) {
-                System.err.println("routerd: cannot read config " + options.config + ": " + e.getMessage());
+                System.err.println("routerd: cannot read config " + options.config + ": " + reason(e));
                 return 1;
             }
         }
@@ -72,10 +93,11 @@ public final class RouterDaemon {
         try {
             prepareSocketPath(socket);
             if (options.pidfile != null) {
+                checkPidfileDirectory(Path.of(options.pidfile));
                 RuntimeFiles.refuseSymlink(Path.of(options.pidfile), "pid file");
             }
         } catch (IOException e) {
-            System.err.println("routerd: " + e.getMessage());
+            System.err.println("routerd: " + message(e));
             return 1;
         }
         int gid = -1;
@@ -155,7 +177,11 @@ public final class RouterDaemon {
                     .setGroup(group);
             }
             if (options.pidfile != null) {
-                RuntimeFiles.writePidfile(Path.of(options.pidfile));
+                try {
+                    RuntimeFiles.writePidfile(Path.of(options.pidfile));
+                } catch (FileSystemException e) {
+                    throw new IOException("cannot write pidfile " + options.pidfile + ": " + reason(e));
+                }
             }
             System.err.println("routerd: serving " + options.socket + " (" + state.links().size() + " ports, io "
                 + dataplane.ioMode().label() + ")");
@@ -168,7 +194,7 @@ public final class RouterDaemon {
                 System.err.println("routerd: stopping");
             }
         } catch (Exception e) {
-            System.err.println("routerd: " + e.getMessage());
+            System.err.println("routerd: " + (e instanceof IOException io ? message(io) : e.getMessage()));
             status = 1;
         } finally {
             if (metrics != null) {
@@ -267,6 +293,60 @@ public final class RouterDaemon {
                 answer.close();
             }
         };
+    }
+
+    /**
+     * Refuses a pid file whose directory is missing (or no directory) before anything starts: the
+     * file itself is written once routerd serves.
+     */
+    static void checkPidfileDirectory(Path pidfile) throws IOException {
+        Path dir = pidfile.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new IOException("cannot write pidfile " + pidfile + ": "
+                + (Files.exists(dir) ? "Not a directory" : "No such file or directory"));
+        }
+    }
+
+    /** A text file as UTF-8, or an error naming the first byte that is not. */
+    static String readText(Path path) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(path));
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException("not UTF-8 text (bad byte at offset " + in.position() + ")");
+        }
+    }
+
+    /**
+     * Why a file operation failed, as the C library says it ({@code No such file or directory}):
+     * the JDK's exceptions for the common errors carry only the path.
+     */
+    static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "No such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "File exists";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "Not a directory";
+        }
+        if (e instanceof FileSystemException f) {
+            return f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** An exception's message for the log, with the reason where the JDK's gives only a path. */
+    static String message(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason(e);
+        }
+        return e.getMessage() != null ? e.getMessage() : reason(e);
     }
 
     /** Creates the socket's directory; removes a stale socket, refuses if a routerd answers on it. */

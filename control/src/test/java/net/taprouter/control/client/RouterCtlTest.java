@@ -144,6 +144,81 @@ class RouterCtlTest {
         assertEquals("", r.err());
     }
 
+    /** routerctl as its own process (it prints conntrack -E's trailer from a shutdown hook, at exit). */
+    private Run runProcess(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"), RouterCtl.class.getName(), "--socket", socket.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "routerctl did not exit");
+        return new Run(p.exitValue(), out, new String(err.join(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void conntrackEventsPrintTheirTrailerOnlyWhenTheyStreamed() throws Exception {
+        serve(List.of("error\nconntrack -E: bad event \"FOO\" (NEW, UPDATE, DESTROY or ALL)"));
+        Run r = runProcess("conntrack", "-E", "-e", "FOO");
+        assertEquals(1, r.exit());
+        assertEquals("taprouter/2 json=0 source=-\nconntrack -E -e FOO\n", request.get());
+        assertEquals("routerctl: conntrack -E: bad event \"FOO\" (NEW, UPDATE, DESTROY or ALL)\n", r.err(), "an error is one line");
+
+        String event = "    [NEW] udp      17 30 src=192.0.2.1 dst=203.0.113.1 sport=40000 dport=9 [UNREPLIED] src=203.0.113.1"
+            + " dst=203.0.113.254 sport=9 dport=40000\n";
+        serve(List.of("ok\n", "O" + event)); // then routerd ends the stream (it stopped)
+        r = runProcess("conntrack", "-E");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(event, r.out());
+        assertEquals("conntrack v1.4.7 (taprouter): 1 flow event has been shown.\n", r.err(), "the trailer once");
+
+        listener.close();
+        Files.delete(socket);
+        r = runProcess("conntrack", "-E");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("routerctl: cannot talk to routerd at " + socket), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void aBatchThatIsNotUtf8TextIsNamedSo() throws IOException {
+        Path batch = dir.resolve("binary");
+        Files.write(batch, new byte[] {'l', 'i', 'n', 'k', ' ', (byte) 0xff, '\n'});
+        try {
+            Run r = run("-b", batch.toString());
+            assertEquals(1, r.exit());
+            assertEquals("routerctl: cannot read " + batch + ": not UTF-8 text (bad byte at offset 5)\n", r.err());
+            assertEquals(null, request.get(), "nothing sent");
+        } finally {
+            Files.delete(batch);
+        }
+    }
+
+    @Test
+    void saveTakesOneFileAtMost() throws IOException {
+        Run r = run("save", "a", "b");
+        assertEquals(1, r.exit());
+        assertEquals("routerctl: save: unexpected \"b\" (save [FILE]: one FILE at most)\n", r.err());
+        assertEquals(null, request.get(), "nothing sent");
+
+        Path file = dir.resolve("saved.conf");
+        serve(List.of("ok\nforwarding on\n"));
+        try {
+            r = run("-s", "save", file.toString());
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("taprouter/2 json=0 source=-\nsave\n", request.get(), "-s is not taken for save's FILE");
+            assertEquals("forwarding on\n", Files.readString(file));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     @Test
     void aReplyInManyPiecesIsPrintedWhole() {
         List<String> pieces = new ArrayList<>(List.of("ok\n["));
