@@ -379,7 +379,7 @@ class CtlCommandsTest {
             assertTrue(r.out().isEmpty(), "save FILE prints nothing\n" + r.describe());
             assertEquals(stdout, Files.readString(f), "save FILE differs from save");
             CtlCheck.assertError(d.ctl("save", dir.resolve("no/such/dir/x.conf").toString()), 1, d.diag(), "save", "no/such/dir");
-            refused("save a b", "\"a\"");
+            refused("save a b", "\"b\"");
         } finally {
             Routerd.deleteTree(dir);
         }
