@@ -13,7 +13,9 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
- * Runs received frames through the forwarding graph, runs the neighbour timers and the FDB ageing
+ * Runs received frames through the forwarding graph (a round's frames first taken off the ring
+ * together, their connection-tracking entries prefetched when the table is large:
+ * {@code FlowPrefetch}), runs the neighbour timers and the FDB ageing
  * (a bounded slice of every bridge's table per timer round: event fdb_aged), and applies
  * command messages from the control thread ({@link WorkerCommand}, sent by {@link WorkerProxy})
  * to the tables its worker owns, through the worker's {@link WorkerCommandHandler}. The frames a
@@ -35,7 +37,14 @@ public final class ForwardingAgent implements Agent {
     private final ReaderEpochs epochs;
     private final int readerIndex;
     private final Packet packet = new Packet();
-    private final DescriptorRing.FrameHandler onFrame = this::onFrame;
+    /** The round's frames, taken off the ring first (so that their flows can be prefetched), then run one by one. */
+    private final int[] batchSlot = new int[FRAME_BATCH];
+    private final int[] batchPort = new int[FRAME_BATCH];
+    private final int[] batchOffset = new int[FRAME_BATCH];
+    private final int[] batchLength = new int[FRAME_BATCH];
+    private final long[] batchRx = new long[FRAME_BATCH];
+    private int collected;
+    private final DescriptorRing.FrameHandler collect = this::collect;
     /** Command messages waiting for this worker; the control thread offers, this agent drains. */
     static final int COMMAND_QUEUE = 1024;
     private final ManyToOneConcurrentArrayQueue<Request<?>> commands = new ManyToOneConcurrentArrayQueue<>(COMMAND_QUEUE);
@@ -69,7 +78,15 @@ public final class ForwardingAgent implements Agent {
         try {
             int work = commands.drain(runCommand, 16);
             work += graph.applyPeerEvents(); // what the other workers learned (several workers only)
-            work += ring.poll(onFrame, FRAME_BATCH);
+            collected = 0;
+            int n = ring.poll(collect, FRAME_BATCH);
+            if (n > 0) {
+                graph.context().flowPrefetch.frames(batchOffset, batchLength, n);
+                for (int i = 0; i < n; i++) {
+                    onFrame(batchSlot[i], batchPort[i], batchLength[i], batchRx[i]);
+                }
+            }
+            work += n;
             // what this round forwarded goes out before the timer's work (conntrack's sweep of a
             // 262,144-flow table reads 4,096 flows per tick): after an idle spell the timer is
             // due at the first frame, whose latency would otherwise include the sweep
@@ -94,6 +111,15 @@ public final class ForwardingAgent implements Agent {
     /** Are frames or commands waiting? (Any thread; a snapshot: what an idle forwarding thread looks at before it sleeps.) */
     boolean hasWork() {
         return !ring.isEmpty() || !commands.isEmpty() || graph.context().peers.pending();
+    }
+
+    private void collect(int slot, int port, int length, long rxNanos) {
+        int i = collected++; // the ring hands at most FRAME_BATCH per poll
+        batchSlot[i] = slot;
+        batchPort[i] = port;
+        batchOffset[i] = pool.frameOffset(slot);
+        batchLength[i] = length;
+        batchRx[i] = rxNanos;
     }
 
     private void onFrame(int slot, int port, int length, long rxNanos) {

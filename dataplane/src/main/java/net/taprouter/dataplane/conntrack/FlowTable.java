@@ -87,6 +87,8 @@ public final class FlowTable {
     private int nextId = 1;
     /** What the batch lookup's prefetching loads read (kept so that the compiler keeps the loads). */
     private int touched;
+    /** {@link #prefetch}'s candidates (not kept). */
+    private final int[] prefetched = new int[PREFETCH_TUPLES];
 
     /** Throws unless {@code maxFlows} is a table size (1..{@link #MAX_FLOWS}). */
     public static void checkMax(int maxFlows) {
@@ -166,6 +168,8 @@ public final class FlowTable {
 
     /** Tuples {@link #lookup(int, int, int[], int[], int[], int[], int, int[])} is meant for at once: an RX batch. */
     public static final int BATCH = 32;
+    /** Tuples {@link #prefetch} takes at most. */
+    public static final int PREFETCH_TUPLES = 64;
 
     /**
      * {@code count} lookups at once (best up to {@link #BATCH}): for {@code i} from {@code from} to
@@ -181,6 +185,33 @@ public final class FlowTable {
      * of the input arrays. No allocation: the caller owns the arrays.
      */
     public void lookup(int from, int count, int[] src, int[] dst, int[] ports, int[] protocol, int now, int[] refs) {
+        candidates(from, count, src, dst, ports, protocol, refs);
+        int[] flows = this.flows;
+        int to = from + count;
+        for (int i = from; i < to; i++) { // pass 3: compare the keys
+            int ref = refs[i];
+            if (ref == NONE) {
+                continue;
+            }
+            int base = (ref >>> 1) * HOT;
+            int at = base + (ref & 1) * (REPLY_SRC - ORIG_SRC);
+            int differs = (flows[at] ^ src[i]) | (flows[at + 1] ^ dst[i]) | (flows[at + 2] ^ ports[i])
+                | ((flows[base + META] >>> 24) ^ protocol[i]);
+            if (differs == 0) {
+                int expires = flows[base + EXPIRES];
+                refs[i] = expires != Integer.MIN_VALUE && now - expires < 0 ? ref : NONE;
+            } else {
+                refs[i] = lookup(src[i], dst[i], ports[i], protocol[i], now); // a tag collision: probe on
+            }
+        }
+    }
+
+    /**
+     * Passes 1 and 2 of the batch lookup: {@code refs[i]} gets tuple i's candidate
+     * ({@code flow << 1 | direction} of the first index entry with its tag, or {@link #NONE}),
+     * its index slots and the candidate's lookup words are then in the cache (or on their way).
+     */
+    private void candidates(int from, int count, int[] src, int[] dst, int[] ports, int[] protocol, int[] refs) {
         int[] index = this.index;
         int[] flows = this.flows;
         int mask = this.mask;
@@ -211,21 +242,25 @@ public final class FlowTable {
             refs[i] = candidate;
             touched ^= flows[(Math.max(candidate, 0) >>> 1) * HOT];
         }
-        for (int i = from; i < to; i++) { // pass 3: compare the keys
-            int ref = refs[i];
-            if (ref == NONE) {
-                continue;
-            }
-            int base = (ref >>> 1) * HOT;
-            int at = base + (ref & 1) * (REPLY_SRC - ORIG_SRC);
-            int differs = (flows[at] ^ src[i]) | (flows[at + 1] ^ dst[i]) | (flows[at + 2] ^ ports[i])
-                | ((flows[base + META] >>> 24) ^ protocol[i]);
-            if (differs == 0) {
-                int expires = flows[base + EXPIRES];
-                refs[i] = expires != Integer.MIN_VALUE && now - expires < 0 ? ref : NONE;
-            } else {
-                refs[i] = lookup(src[i], dst[i], ports[i], protocol[i], now); // a tag collision: probe on
-            }
+        this.touched = touched;
+    }
+
+    /**
+     * Brings what looking up tuples {@code 0..count-1} (at most {@value #PREFETCH_TUPLES}) will read into the cache, {@link #BATCH} at
+     * a time with the misses of each batch in flight together (the batch lookup's first two
+     * passes), and decides nothing: a data path with a batch of frames calls this first, then
+     * looks each frame's flow up as usual. No allocation.
+     */
+    public void prefetch(int count, int[] src, int[] dst, int[] ports, int[] protocol) {
+        int n = Math.min(count, PREFETCH_TUPLES);
+        int[] refs = prefetched;
+        for (int from = 0; from < n; from += BATCH) {
+            candidates(from, Math.min(BATCH, n - from), src, dst, ports, protocol, refs);
+        }
+        int[] cold = this.cold;
+        int touched = this.touched;
+        for (int i = 0; i < n; i++) { // and the rest of each candidate (counters, TCP tracking, id): the packet's next reads
+            touched ^= cold[(Math.max(refs[i], 0) >>> 1) * COLD];
         }
         this.touched = touched;
     }

@@ -5,6 +5,7 @@ import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
 import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
+import net.taprouter.dataplane.conntrack.FlowPrefetch;
 import net.taprouter.dataplane.fib.NextHops;
 import net.taprouter.dataplane.iface.Interface;
 import net.taprouter.dataplane.iface.InterfaceTable;
@@ -49,6 +50,8 @@ public final class ForwardingContext {
     public final IcmpRateLimiter icmpLimiter;
     /** This worker's connection-tracking table (its flows and NAT mappings). */
     public final ConntrackTable conntrack;
+    /** Brings the flows an RX batch will look up into the cache first (a large table only). */
+    public final FlowPrefetch flowPrefetch;
     /** This worker's copy of each port's counters ({@code PortCounters.worker(shard)}). */
     private final int shard;
     private final SlotReturnRing slotReturns;
@@ -101,6 +104,7 @@ public final class ForwardingContext {
         this.words = metadata.words();
         this.transmitter = new Transmitter(this);
         this.flowRoutes = new FlowRoutes(neighbours, interfaces, conntrack, buffer);
+        this.flowPrefetch = new FlowPrefetch(conntrack, buffer);
         this.tracer = new PacketTracer(this);
     }
 
