@@ -240,7 +240,8 @@ public final class FlowTable {
                 slot = (slot + 1) & mask;
             }
             refs[i] = candidate;
-            touched ^= flows[(Math.max(candidate, 0) >>> 1) * HOT];
+            int base = (Math.max(candidate, 0) >>> 1) * HOT;
+            touched ^= flows[base] ^ flows[base + EXPIRES]; // both ends: a record may straddle two lines
         }
         this.touched = touched;
     }
@@ -260,7 +261,8 @@ public final class FlowTable {
         int[] cold = this.cold;
         int touched = this.touched;
         for (int i = 0; i < n; i++) { // and the rest of each candidate (counters, TCP tracking, id): the packet's next reads
-            touched ^= cold[(Math.max(refs[i], 0) >>> 1) * COLD];
+            int rest = (Math.max(refs[i], 0) >>> 1) * COLD;
+            touched ^= cold[rest] ^ cold[rest + COLD - 1]; // both ends: the array's data does not start on a line
         }
         this.touched = touched;
     }
