@@ -78,6 +78,8 @@ public final class ConntrackTable {
     /** Flow events for {@code conntrack -E} / {@code monitor conntrack} (written only while a session is armed). */
     private final ConntrackEvents events = new ConntrackEvents();
     private final FlowTable.ExpiryListener onRemove = this::removing;
+    /** Where {@link #reclaimPort} looks next. */
+    private int reclaimCursor;
     private int sweepBudget;
     private long cachedNanos = Long.MIN_VALUE;
     private int cachedSeconds;
@@ -353,7 +355,11 @@ public final class ConntrackTable {
         int outPorts = ports;
         if (external != 0) {
             if (FlowKey.hasPorts(protocol)) {
-                mapping = mappings.acquire(protocol, origSource, FlowKey.sourcePort(ports), external);
+                int sourcePort = FlowKey.sourcePort(ports);
+                mapping = mappings.acquire(protocol, origSource, sourcePort, external);
+                if (mapping == NatMappings.NONE && reclaimPort(protocol, sourcePort, external, now)) {
+                    mapping = mappings.acquire(protocol, origSource, sourcePort, external);
+                }
                 if (mapping == NatMappings.NONE) {
                     stats.insertFailed++;
                     return NO_MAPPING;
@@ -422,6 +428,42 @@ public final class ConntrackTable {
             events.emit(ConntrackEvents.NEW, flows, flow, now);
         }
         return flow << 1;
+    }
+
+    /** Flow numbers {@link #reclaimPort} looks at, at most, for one new flow. */
+    static final int RECLAIM_RANGE = 256;
+
+    /**
+     * No outside port of the new flow's class is free on {@code external}: as early_drop does for a
+     * full table, a flow that never had a reply (not SEEN_REPLY, not ASSURED) and alone holds a
+     * port of that class there gives way, so that one host's flood of new flows cannot keep the
+     * ports from everyone else; an answered flow is never touched. Looks at up to
+     * {@value #RECLAIM_RANGE} flow numbers from where the last call stopped; true if it removed one
+     * (counted as early_drop).
+     */
+    private boolean reclaimPort(int protocol, int sourcePort, int external, int now) {
+        int max = flows.maxFlows();
+        if (reclaimCursor >= max) {
+            reclaimCursor = 0; // the table was resized
+        }
+        int wanted = NatMappings.portClass(protocol, sourcePort);
+        for (int i = 0; i < RECLAIM_RANGE && i < max; i++) {
+            int flow = reclaimCursor;
+            reclaimCursor = reclaimCursor + 1 == max ? 0 : reclaimCursor + 1;
+            if (!flows.inUse(flow) || (flows.flags(flow) & (FlowTable.SEEN_REPLY | FlowTable.ASSURED)) != 0
+                || flows.protocol(flow) != protocol) {
+                continue;
+            }
+            int mapping = flows.aux(flow);
+            if (mapping < 0 || mappings.references(mapping) != 1 || mappings.externalAddress(mapping) != external
+                || NatMappings.portClass(protocol, mappings.externalPort(mapping)) != wanted) {
+                continue;
+            }
+            remove(flow);
+            stats.earlyDrop++;
+            return true;
+        }
+        return false;
     }
 
     /** A TCP flow just made by {@link #create} ({@code ref}): its window tracking starts from its first segment {@code key}. */

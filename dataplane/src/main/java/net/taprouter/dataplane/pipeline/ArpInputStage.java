@@ -14,7 +14,8 @@ import net.taprouter.dataplane.wire.MacAddress;
  * us), releases packets that waited for it, and answers requests for the port's own addresses
  * by turning the request into the reply in place (it leaves through the port the request came in on).
  * Next: {@link TransmitStage} (reply: an originated packet, event arp_replies_sent). Drops:
- * arp_malformed, arp_not_for_us, port_down. Requests and replies for the port's addresses are
+ * arp_malformed, arp_not_for_us, arp_own_address (a sender claiming one of the interface's own
+ * addresses: neither learned nor answered), port_down. Requests and replies for the port's addresses are
  * consumed: event local_delivered (replies also arp_replies_received).
  */
 public final class ArpInputStage extends Stage {
@@ -24,6 +25,7 @@ public final class ArpInputStage extends Stage {
     private final Stage transmit;
     private final Stage malformed;
     private final Stage notForUs;
+    private final Stage ownAddress;
     private final Stage portDown;
 
     public ArpInputStage(ForwardingContext context, ArpResolver resolver, ForwardingGraph graph) {
@@ -32,6 +34,7 @@ public final class ArpInputStage extends Stage {
         this.transmit = graph.transmit();
         this.malformed = graph.drop(DropReason.ARP_MALFORMED);
         this.notForUs = graph.drop(DropReason.ARP_NOT_FOR_US);
+        this.ownAddress = graph.drop(DropReason.ARP_OWN_ADDRESS);
         this.portDown = graph.drop(DropReason.PORT_DOWN);
     }
 
@@ -51,6 +54,9 @@ public final class ArpInputStage extends Stage {
         }
         int senderIp = arp.senderIp();
         int targetIp = arp.targetIp();
+        if (senderIp != 0 && iface.ownsAddress(senderIp)) {
+            return ownAddress; // another host claims the router's address: a martian, as Linux treats it
+        }
         boolean forUs = iface.ownsAddress(targetIp);
         if (senderIp != 0 && iface.isOnLink(senderIp)) {
             learn(iface, senderIp, senderMac, forUs);

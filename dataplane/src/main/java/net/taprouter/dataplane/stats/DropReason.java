@@ -64,6 +64,7 @@ public enum DropReason {
     VLAN_EGRESS_FILTERED("vlan_egress_filtered", "frame for a bridge port that is no member of its VLAN"),
     ARP_MALFORMED("arp_malformed", "ARP frame not Ethernet/IPv4 or truncated"),
     ARP_NOT_FOR_US("arp_not_for_us", "ARP for an address that is not ours"),
+    ARP_OWN_ADDRESS("arp_own_address", "ARP whose sender claims one of the router's own addresses (not learned, not answered)"),
     IP_TRUNCATED("ip_truncated", "IPv4 header shorter than 20 bytes or its IHL"),
     IP_BAD_VERSION("ip_bad_version", "IP version not 4"),
     IP_BAD_LENGTH("ip_bad_length", "total length below header length or beyond the frame"),

@@ -48,6 +48,20 @@ class ArpInputTest extends GraphTestBase {
         fx.assertNoLeak();
     }
 
+    /** A host claiming the router's own address (its ARP sender): not learned, not answered, counted. */
+    @Test
+    void aSenderClaimingTheRoutersAddressIsDropped() {
+        long attacker = Wire.mac("00:00:5e:00:53:0e");
+        fx.receive(0, Wire.ether(BROADCAST_MAC, attacker, Wire.ETHERTYPE_ARP, Wire.arp(1, attacker, GraphFixture.ROUTER0, 0, A)));
+        fx.receive(0, Wire.ether(BROADCAST_MAC, attacker, Wire.ETHERTYPE_ARP,
+            Wire.arp(1, attacker, GraphFixture.ROUTER0, 0, GraphFixture.ROUTER0))); // a gratuitous one
+
+        fx.assertNothingWritten();
+        assertEquals(-1, fx.neighbour(0, GraphFixture.ROUTER0), "no entry for the router's own address");
+        fx.assertCounters("drop.arp_own_address", 2, "port.tap0.rx_drops", 2);
+        fx.assertNoLeak();
+    }
+
     @Test
     void requestForAnotherAddressStillRefreshesAKnownSender() {
         fx.receive(0, Golden.ARP_REQUEST_FROM_A);
