@@ -434,29 +434,33 @@ public final class ConntrackTable {
     static final int RECLAIM_RANGE = 256;
 
     /**
-     * No outside port of the new flow's class is free on {@code external}: as early_drop does for a
-     * full table, a flow that never had a reply (not SEEN_REPLY, not ASSURED) and alone holds a
-     * port of that class there gives way, so that one host's flood of new flows cannot keep the
-     * ports from everyone else; an answered flow is never touched. Looks at up to
-     * {@value #RECLAIM_RANGE} flow numbers from where the last call stopped; true if it removed one
-     * (counted as early_drop).
+     * No mapping could be made for a new flow: the mapping table is full, or no outside port of the
+     * new flow's class is free on {@code external}. As early_drop does for a full flow table, a
+     * flow that never had a reply (not SEEN_REPLY, not ASSURED) and alone holds a mapping gives
+     * way (any mapping when the table is full, else one of that protocol and port class on that
+     * address), so that one host's flood of new flows cannot keep the mappings or ports from
+     * everyone else; an answered flow is never touched. Looks at up to {@value #RECLAIM_RANGE}
+     * flow numbers from where the last call stopped; true if it removed one (counted as early_drop).
      */
     private boolean reclaimPort(int protocol, int sourcePort, int external, int now) {
         int max = flows.maxFlows();
         if (reclaimCursor >= max) {
             reclaimCursor = 0; // the table was resized
         }
+        boolean anyMapping = mappings.full();
         int wanted = NatMappings.portClass(protocol, sourcePort);
         for (int i = 0; i < RECLAIM_RANGE && i < max; i++) {
             int flow = reclaimCursor;
             reclaimCursor = reclaimCursor + 1 == max ? 0 : reclaimCursor + 1;
-            if (!flows.inUse(flow) || (flows.flags(flow) & (FlowTable.SEEN_REPLY | FlowTable.ASSURED)) != 0
-                || flows.protocol(flow) != protocol) {
+            if (!flows.inUse(flow) || (flows.flags(flow) & (FlowTable.SEEN_REPLY | FlowTable.ASSURED)) != 0) {
                 continue;
             }
             int mapping = flows.aux(flow);
-            if (mapping < 0 || mappings.references(mapping) != 1 || mappings.externalAddress(mapping) != external
-                || NatMappings.portClass(protocol, mappings.externalPort(mapping)) != wanted) {
+            if (mapping < 0 || mappings.references(mapping) != 1) {
+                continue;
+            }
+            if (!anyMapping && (flows.protocol(flow) != protocol || mappings.externalAddress(mapping) != external
+                || NatMappings.portClass(protocol, mappings.externalPort(mapping)) != wanted)) {
                 continue;
             }
             remove(flow);

@@ -63,6 +63,11 @@ public final class NatMappings {
         return maxMappings - freeCount;
     }
 
+    /** True if no mapping can be made (every entry in use). */
+    public boolean full() {
+        return freeCount == 0;
+    }
+
     /**
      * A flow from internal {@code (protocol, address, port)} leaves through external address
      * {@code external}: its mapping (made if there is none, or shared if there is), counted once

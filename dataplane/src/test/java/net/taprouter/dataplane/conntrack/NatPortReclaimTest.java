@@ -63,4 +63,20 @@ class NatPortReclaimTest {
         assertEquals(ConntrackTable.NO_MAPPING, create(table, VICTIM, 53, 53));
         assertEquals(511, table.size(), "nothing evicted");
     }
+
+    /** The mapping table full of one host's unreplied UDP flows: another host's TCP flow still gets one. */
+    @Test
+    void aFullMappingTableMakesRoomForAnotherProtocol() {
+        ConntrackTable table = new ConntrackTable(8192, new ConntrackConfig(), new InterfaceTable());
+        table.start(new FlowTable(8192), ConntrackTable.mappingsFor(4096)); // 4096 mappings
+        int made = 0;
+        for (int port = 1024; made < 4096; port++) {
+            assertTrue(create(table, ATTACKER, port, 9) >= 0, "port " + port);
+            made++;
+        }
+        int ports = FlowTable.packPorts(40000, 80);
+        int ref = table.create(NatRewrite.PROTO_TCP, VICTIM, SERVER, ports, SERVER, ports, OUTSIDE, 0, 0x02, 60, NOW);
+        assertTrue(ref >= 0, "the victim's TCP flow is made: " + ref);
+        assertEquals(4096, table.size(), "one of the attacker's UDP flows gave way");
+    }
 }
