@@ -383,6 +383,51 @@ class RouterdNatScenarioTest {
         Net.assertPingOk(Net.ping(t.lan, "203.0.113.1", "-c2", "-i0.2", "-W1"), 63, t.diag());
     }
 
+    /**
+     * {@code nat portlimit}: a lan host opening flows from more source ports than its limit gets
+     * that many through (answered, so the mapping early_drop would not free them), the rest are
+     * dropped and counted; a flow from a port it holds already still goes (shared mapping), and
+     * another lan host is not held back.
+     */
+    @Test
+    @Order(45)
+    void aLanHostStopsAtItsPortLimitAndAnotherGoesOn() {
+        t.ctlOk("conntrack", "-F");
+        t.ctlOk("nat", "portlimit", "5");
+        Bg reporter = udpReporter(5557);
+        try {
+            Net.waitListening(t.wan, "udp", 5557, reporter);
+            long before = counter("drop.nat_port_limit");
+            String script = "import socket\n"
+                + "answered = 0\n"
+                + "for port in range(41000, 41008):\n"
+                + "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "    s.settimeout(1)\n"
+                + "    s.bind(('0.0.0.0', port))\n"
+                + "    s.sendto(b'who', ('203.0.113.1', 5557))\n"
+                + "    try:\n"
+                + "        s.recvfrom(2048)\n"
+                + "        answered += 1\n"
+                + "    except socket.timeout:\n"
+                + "        pass\n"
+                + "    s.close()\n"
+                + "print(answered)\n";
+            Sh.Result r = Sh.ns(t.lan, PYTHON, "-c", script).timeoutSeconds(30).run();
+            assertTrue(r.ok(), r.describe());
+            assertEquals("5", r.out().strip(), "answers through the NAT with a limit of 5 ports\n" + reporter.describe() + t.diag());
+            long after = counter("drop.nat_port_limit");
+            assertEquals(before + 3, after, "drop.nat_port_limit");
+            Sh.Result shared = askFrom(t.lan, 41000, "203.0.113.2:5557");
+            assertTrue(shared.ok(), "a port the host holds, to another server\n" + shared.describe() + t.diag());
+            Sh.Result other = askFrom(t.lan2, 41005, "203.0.113.1:5557");
+            assertTrue(other.ok(), "the other lan host\n" + other.describe() + t.diag());
+            assertTrue(t.ctlOk("save").out().contains("\nnat portlimit 5\n"), "save holds the limit");
+        } finally {
+            reporter.close();
+            t.ctlOk("nat", "portlimit", "16384");
+        }
+    }
+
     @Test
     @Order(50)
     void saveHoldsTheNatRule() {

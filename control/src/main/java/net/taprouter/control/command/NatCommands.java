@@ -5,6 +5,7 @@ import java.util.Map;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.NatRules;
 import net.taprouter.control.model.RouterState;
+import net.taprouter.dataplane.conntrack.ConntrackConfig;
 import net.taprouter.dataplane.conntrack.NatRule;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
@@ -18,13 +19,16 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  *   nat add dnat [proto tcp|udp] dst A.B.C.D dport N to A.B.C.D[:PORT]
  *   nat show
  *   nat del ID
+ *   nat portlimit [N]
  * </pre>
  *
  * MASQUERADE and SNAT act at postrouting for flows from PREFIX leaving through port NAME (the
  * first rule that matches); DNAT at prerouting, before the route lookup (without {@code proto}:
  * TCP and UDP). A rule's ID is its place in {@code nat show} (1 for the first; deleting a rule
  * renumbers the ones after it, as iptables numbers rules); a port a rule names cannot be deleted
- * while the rule exists. Undoable; {@code save} writes them.
+ * while the rule exists. {@code portlimit}: how many outside ports (source-NAT mappings, every
+ * protocol) one inside address may hold (RFC 6888 REQ-4), so that one host cannot take them all;
+ * a new flow past it is dropped ({@code drop.nat_port_limit}). Undoable; {@code save} writes them.
  */
 public final class NatCommands implements CommandGroup {
     private final RouterState state;
@@ -45,7 +49,8 @@ public final class NatCommands implements CommandGroup {
             "nat add snat src PREFIX out NAME to A.B.C.D",
             "nat add dnat [proto tcp|udp] dst A.B.C.D dport N to A.B.C.D[:PORT]",
             "nat show",
-            "nat del ID");
+            "nat del ID",
+            "nat portlimit [N]");
     }
 
     @Override
@@ -66,6 +71,16 @@ public final class NatCommands implements CommandGroup {
                     Map<String, Object> row = out.row((i + 1) + ": " + list.get(i).text());
                     json(i + 1, list.get(i), row);
                 }
+            }
+            case "portlimit" -> {
+                if (!args.hasNext()) {
+                    int limit = state.conntrack().portLimit();
+                    out.row("nat portlimit " + limit).put("portlimit", limit);
+                    return;
+                }
+                int limit = args.integer("port limit", 1, ConntrackConfig.MAX_PORT_LIMIT);
+                args.end();
+                state.conntrack().portLimit(limit, args.command());
             }
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl nat help)");
         }
@@ -173,9 +188,12 @@ public final class NatCommands implements CommandGroup {
         }
     }
 
-    /** The {@code nat add} lines that recreate the rules, in order (for {@code save}). */
+    /** {@code nat portlimit} if not the default, then the {@code nat add} lines that recreate the rules, in order (for {@code save}). */
     static java.util.List<String> saveLines(RouterState state) {
         java.util.List<String> lines = new java.util.ArrayList<>();
+        if (state.conntrack().portLimit() != ConntrackConfig.DEFAULT_PORT_LIMIT) {
+            lines.add("nat portlimit " + state.conntrack().portLimit());
+        }
         for (NatRules.Entry e : state.nat().list()) {
             lines.add("nat add " + e.text());
         }

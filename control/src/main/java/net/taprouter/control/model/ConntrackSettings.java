@@ -8,8 +8,8 @@ import net.taprouter.dataplane.conntrack.ConntrackTimeouts;
 import net.taprouter.dataplane.conntrack.FlowTable;
 
 /**
- * {@code conntrack max} and {@code conntrack timeout}: the table size (per worker) and the
- * timeouts, undoable. A timeout change is published at once (the workers read it per packet);
+ * {@code conntrack max}, {@code conntrack timeout} and {@code nat portlimit}: the table size (per
+ * worker), the timeouts and the outside ports an inside address may hold, undoable. A timeout change is published at once (the workers read it per packet);
  * a new size is checked at once (the flows in the table must fit) and applied at commit: the
  * workers then move their flows into tables of the new size, made on the control thread. Control
  * thread only.
@@ -52,6 +52,21 @@ public final class ConntrackSettings {
         max = value;
         state.transaction().onRollback(() -> max = old);
         state.transaction().onCommit(() -> state.dataplane().workers().conntrackResize(value));
+    }
+
+    /** {@code nat portlimit}: outside ports one inside address may hold (per worker). */
+    public int portLimit() {
+        return config().portLimit();
+    }
+
+    /** {@code nat portlimit N}: published at once (new flows from then on), undone with the request. */
+    public void portLimit(int value, String command) {
+        if (value < 1 || value > ConntrackConfig.MAX_PORT_LIMIT) {
+            throw new CommandException(command + ": " + value + " out of range 1.." + ConntrackConfig.MAX_PORT_LIMIT);
+        }
+        int old = config().portLimit();
+        config().portLimit(value);
+        state.transaction().onRollback(() -> config().portLimit(old));
     }
 
     /** {@code conntrack timeout NAME SECONDS} ({@link ConntrackTimeouts#names()}). */

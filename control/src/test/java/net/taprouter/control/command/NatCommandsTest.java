@@ -162,6 +162,24 @@ class NatCommandsTest {
     }
 
     @Test
+    void portLimitIsShownSetPublishedUndoneAndSaved() {
+        assertEquals("nat portlimit 16384\n", r.ok("nat portlimit"));
+        assertFalse(r.save().contains("portlimit"), "the default is not saved");
+        r.ok("nat portlimit 100");
+        assertEquals("nat portlimit 100\n", r.ok("nat portlimit"));
+        assertEquals(100, r.dataplane.conntrack().portLimit(), "published to the workers");
+        assertEquals("nat portlimit: port limit 0 out of range 1..65536", error("nat portlimit 0"));
+        assertEquals("nat portlimit: port limit 65537 out of range 1..65536", error("nat portlimit 65537"));
+        assertTrue(error("nat portlimit 5 6").startsWith("nat portlimit:"), error("nat portlimit 5 6"));
+        error("nat portlimit 7\nbogus");
+        assertEquals(100, r.dataplane.conntrack().portLimit(), "a failed request leaves it as it was");
+        r.ok("nat add masquerade src 192.0.2.0/24 out wan");
+        assertTrue(r.save().endsWith("nat portlimit 100\nnat add masquerade src 192.0.2.0/24 out wan\n"), r.save());
+        r.ok("nat portlimit 65536");
+        assertEquals(65536, r.dataplane.conntrack().portLimit());
+    }
+
+    @Test
     void minusSIsTheConntrackSourceFilterButStatisticsElsewhere() {
         assertEquals(List.of("conntrack", "-L", "-s", "192.0.2.1"), CommandProcessor.words("conntrack -L -s 192.0.2.1"));
         assertEquals("", r.ok("conntrack -L -s 192.0.2.1"));

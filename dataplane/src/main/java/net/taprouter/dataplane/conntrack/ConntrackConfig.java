@@ -5,13 +5,22 @@ import net.taprouter.dataplane.table.ForwardingVersion;
 /**
  * What the control thread sets for connection tracking and NAT and every worker reads: the NAT
  * rules ({@link NatRuleSet}) and the timeouts ({@link ConntrackTimeouts}), each an immutable
- * object published by a volatile store (one per dataplane, in {@code PublishedTables}). A
+ * object published by a volatile store, and {@code nat portlimit} (a volatile int) (one per dataplane, in {@code PublishedTables}). A
  * change applies to packets from then on: new flows use the rules in force at their first
  * packet, every packet refreshes its flow with the timeouts in force.
  */
 public final class ConntrackConfig {
     private volatile NatRuleSet rules = NatRuleSet.EMPTY;
     private volatile ConntrackTimeouts timeouts = ConntrackTimeouts.DEFAULTS;
+    private volatile int portLimit = DEFAULT_PORT_LIMIT;
+
+    /**
+     * {@code nat portlimit}'s default: outside ports (source-NAT mappings) one inside address may
+     * hold per worker, a quarter of the largest mapping table, so that no one host can take them all.
+     */
+    public static final int DEFAULT_PORT_LIMIT = 16_384;
+    /** Largest {@code nat portlimit}: the largest mapping table (no limit then). */
+    public static final int MAX_PORT_LIMIT = 65_536;
 
     public NatRuleSet rules() {
         return rules;
@@ -28,5 +37,17 @@ public final class ConntrackConfig {
 
     public void timeouts(ConntrackTimeouts timeouts) {
         this.timeouts = timeouts;
+    }
+
+    /** Outside ports (source-NAT mappings) one inside address may hold (a new flow's first packet reads it). */
+    public int portLimit() {
+        return portLimit;
+    }
+
+    public void portLimit(int limit) {
+        if (limit < 1 || limit > MAX_PORT_LIMIT) {
+            throw new IllegalArgumentException("port limit must be 1.." + MAX_PORT_LIMIT + ": " + limit);
+        }
+        this.portLimit = limit;
     }
 }

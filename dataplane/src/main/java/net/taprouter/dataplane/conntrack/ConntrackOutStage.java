@@ -33,6 +33,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>Input: a routed packet ({@link net.taprouter.dataplane.pipeline.Hook#POSTROUTING}). Output:
  * {@link HookStage#ACCEPT}, or the drops conntrack_invalid, conntrack_table_full (no room even
  * after early_drop), nat_no_mapping (no outside port free, or no address on a MASQUERADE interface),
+ * nat_port_limit (the inside address holds its {@code nat portlimit} of outside ports),
  * conntrack_restoring (a first packet while the state file is read back).
  */
 public final class ConntrackOutStage extends Stage {
@@ -43,6 +44,7 @@ public final class ConntrackOutStage extends Stage {
     private final Stage invalid;
     private final Stage tableFull;
     private final Stage noMapping;
+    private final Stage portLimit;
     private final Stage restoring;
     private final FlowKey key = new FlowKey();
 
@@ -54,6 +56,7 @@ public final class ConntrackOutStage extends Stage {
         this.invalid = graph.drop(DropReason.CONNTRACK_INVALID);
         this.tableFull = graph.drop(DropReason.CONNTRACK_TABLE_FULL);
         this.noMapping = graph.drop(DropReason.NAT_NO_MAPPING);
+        this.portLimit = graph.drop(DropReason.NAT_PORT_LIMIT);
         this.restoring = graph.drop(DropReason.CONNTRACK_RESTORING);
     }
 
@@ -124,7 +127,7 @@ public final class ConntrackOutStage extends Stage {
         int ref = table.create(protocol, source, packet.ctOrigDst, packet.ctOrigPorts, destination, tuplePorts, external,
             natFlags, tcpFlags, ip.totalLength(), table.seconds(context.nowNanos));
         if (ref < 0) {
-            return ref == ConntrackTable.FULL ? tableFull : noMapping;
+            return ref == ConntrackTable.FULL ? tableFull : ref == ConntrackTable.PORT_LIMIT ? portLimit : noMapping;
         }
         packet.ctFlow = ref;
         if (protocol == NatRewrite.PROTO_TCP && key.extract(buffer, ip) == FlowKey.TRACKED) {

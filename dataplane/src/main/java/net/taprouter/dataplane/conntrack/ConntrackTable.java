@@ -45,6 +45,8 @@ public final class ConntrackTable {
     public static final int FULL = -10;
     /** Result of {@link #create}: no NAT port free (or the tuple it gives is taken). */
     public static final int NO_MAPPING = -11;
+    /** Result of {@link #create}: the inside address holds its {@code nat portlimit} of outside ports. */
+    public static final int PORT_LIMIT = -12;
 
     /** Flow flag: source NAT by a MASQUERADE rule (flushed when its interface loses the address). */
     public static final int MASQUERADE = 1 << 4;
@@ -201,6 +203,11 @@ public final class ConntrackTable {
         return flows;
     }
 
+    /** The source-NAT mappings (tests). */
+    NatMappings mappings() {
+        return mappings;
+    }
+
     /** Whole seconds of {@code nanos} (the conntrack clock), cached per batch clock value. */
     public int seconds(long nanos) {
         if (nanos != cachedNanos) {
@@ -346,7 +353,8 @@ public final class ConntrackTable {
      * it is free on the external address, else takes one of its class (an endpoint-independent
      * mapping, {@link NatMappings}). Table full: nf_conntrack's early_drop (a flow that is not
      * assured, near the new tuple, gives way), else {@link #FULL}. Returns {@code flow << 1}
-     * (direction original), {@link #FULL} or {@link #NO_MAPPING}.
+     * (direction original), {@link #FULL}, {@link #NO_MAPPING} or {@link #PORT_LIMIT} (the
+     * inside address holds {@link ConntrackConfig#portLimit()} outside ports already).
      */
     public int create(int protocol, int origSource, int origDestination, int origPorts, int destination, int ports, int external,
                       int natFlags, int tcpFlags, int length, int now) {
@@ -356,9 +364,14 @@ public final class ConntrackTable {
         if (external != 0) {
             if (FlowKey.hasPorts(protocol)) {
                 int sourcePort = FlowKey.sourcePort(ports);
-                mapping = mappings.acquire(protocol, origSource, sourcePort, external);
+                int limit = config.portLimit();
+                mapping = mappings.acquire(protocol, origSource, sourcePort, external, limit);
                 if (mapping == NatMappings.NONE && reclaimPort(protocol, sourcePort, external, now)) {
-                    mapping = mappings.acquire(protocol, origSource, sourcePort, external);
+                    mapping = mappings.acquire(protocol, origSource, sourcePort, external, limit);
+                }
+                if (mapping == NatMappings.PORT_LIMIT) {
+                    stats.insertFailed++;
+                    return PORT_LIMIT;
                 }
                 if (mapping == NatMappings.NONE) {
                     stats.insertFailed++;

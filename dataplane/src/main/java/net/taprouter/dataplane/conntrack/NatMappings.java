@@ -1,5 +1,6 @@
 package net.taprouter.dataplane.conntrack;
 
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -17,10 +18,15 @@ import org.agrona.collections.Long2LongHashMap;
  * with the last one. A mapping is per external address: when MASQUERADE's address changes, new
  * flows get new mappings on the new address while old flows keep theirs. Bounded: at most
  * {@code maxMappings} mappings and {@code maxAddresses} external addresses (remembered once seen);
- * full = {@link #NONE}. One thread owns it; no allocation after construction.
+ * full = {@link #NONE}. Each internal address holds at most a given number of mappings (its
+ * outside ports, over every protocol and external address: RFC 6888 REQ-4's limit per
+ * subscriber), so that one host cannot take every port: past it {@link #PORT_LIMIT}. One thread
+ * owns it; no allocation after construction.
  */
 public final class NatMappings {
     public static final int NONE = -1;
+    /** {@link #acquire} result: the internal address holds its limit of mappings already. */
+    public static final int PORT_LIMIT = -2;
 
     private static final int PROTOCOLS = 3; // TCP, UDP, ICMP
     private static final int WORDS = 65536 / 64;
@@ -38,6 +44,8 @@ public final class NatMappings {
     private final int[] references;
     private final int[] freeList;
     private int freeCount;
+    /** Mappings per internal address (absent: none); sized for every mapping, so it never grows. */
+    private final Int2IntHashMap perHost;
 
     public NatMappings(int maxMappings, int maxAddresses) {
         if (maxMappings < 1 || maxAddresses < 1 || maxAddresses > 256) {
@@ -57,6 +65,7 @@ public final class NatMappings {
             freeList[i] = maxMappings - 1 - i;
         }
         this.freeCount = maxMappings;
+        this.perHost = new Int2IntHashMap(maxMappings * 2, 0.65f, 0);
     }
 
     public int size() {
@@ -75,6 +84,15 @@ public final class NatMappings {
      * if no port of the class is free, the table is full, or there are too many external addresses.
      */
     public int acquire(int protocol, int address, int port, int external) {
+        return acquire(protocol, address, port, external, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #acquire(int, int, int, int)}, but a new mapping only while {@code address} holds
+     * fewer than {@code hostLimit} mappings: else {@link #PORT_LIMIT} (sharing one it has is
+     * always allowed).
+     */
+    public int acquire(int protocol, int address, int port, int external, int hostLimit) {
         int proto = protocolIndex(protocol);
         int slot = addressSlot(external);
         if (slot < 0) {
@@ -90,6 +108,10 @@ public final class NatMappings {
         if (freeCount == 0) {
             return NONE;
         }
+        int held = perHost.get(address);
+        if (held >= hostLimit) {
+            return PORT_LIMIT;
+        }
         int chosen = choosePort(slot, proto, protocol, address, port);
         if (chosen < 0) {
             return NONE;
@@ -101,6 +123,7 @@ public final class NatMappings {
         references[mapping] = 1;
         byInternal.put(internal, mapping);
         byExternal.put(externalKey[mapping], mapping);
+        perHost.put(address, perHost.get(address) + 1);
         return mapping;
     }
 
@@ -135,6 +158,7 @@ public final class NatMappings {
         references[mapping] = 1;
         byInternal.put(internal, mapping);
         byExternal.put(externalKey[mapping], mapping);
+        perHost.put(address, perHost.get(address) + 1);
         return mapping;
     }
 
@@ -149,6 +173,13 @@ public final class NatMappings {
         int proto = (int) (external >>> 48);
         markUsed(addressSlot((int) (external >>> 16)), proto, (int) (external & 0xFFFF), false);
         freeList[freeCount++] = mapping;
+        int address = internalAddress(mapping);
+        int held = perHost.get(address) - 1;
+        if (held > 0) {
+            perHost.put(address, held);
+        } else {
+            perHost.remove(address);
+        }
     }
 
     /** The mapping of internal {@code (protocol, address, port)} on external address {@code external}, or {@link #NONE}. */
@@ -180,6 +211,11 @@ public final class NatMappings {
 
     public int internalPort(int mapping) {
         return (int) (internalKey[mapping] & 0xFFFF);
+    }
+
+    /** Mappings internal {@code address} holds. */
+    public int heldBy(int address) {
+        return perHost.get(address);
     }
 
     public int references(int mapping) {
