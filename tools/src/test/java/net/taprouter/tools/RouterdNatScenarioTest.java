@@ -428,6 +428,35 @@ class RouterdNatScenarioTest {
         }
     }
 
+    /**
+     * The hostile-host audit's attack with the default limit: one lan host floods UDP from every
+     * source port (hping3) to a server that answers, so its flows are not the unreplied ones the
+     * mapping early_drop takes; it stops at its 16,384 outside ports and another lan host's new
+     * flows still get through.
+     */
+    @Test
+    @Order(46)
+    void aFloodFromEverySourcePortLeavesPortsForTheOthers() {
+        t.ctlOk("conntrack", "-F");
+        Bg reporter = udpReporter(5558);
+        try {
+            Net.waitListening(t.wan, "udp", 5558, reporter);
+            long before = counter("drop.nat_port_limit");
+            Sh.ns(t.lan, "timeout", "-s", "INT", "5", "hping3", "--udp", "--flood", "-q", "-s", "1024", "-p", "5558", "203.0.113.1")
+                .timeoutSeconds(30).run();
+            int flows = Integer.parseInt(t.ctlOk("conntrack", "-C").out().strip());
+            long refused = counter("drop.nat_port_limit") - before;
+            assertTrue(refused > 0, "the flood reached the limit (flows " + flows + ")" + t.diag());
+            assertTrue(flows <= net.taprouter.dataplane.conntrack.ConntrackConfig.DEFAULT_PORT_LIMIT, "one host's flows, one port each: " + flows);
+            Sh.Result other = askFrom(t.lan2, 41100, "203.0.113.1:5558");
+            assertTrue(other.ok(), "the other lan host during the flood's flows\n" + other.describe() + t.diag());
+            Net.assertPingOk(Net.ping(t.lan2, "203.0.113.1", "-c2", "-i0.2", "-W1"), 63, t.diag());
+        } finally {
+            reporter.close();
+            t.ctlOk("conntrack", "-F");
+        }
+    }
+
     @Test
     @Order(50)
     void saveHoldsTheNatRule() {
