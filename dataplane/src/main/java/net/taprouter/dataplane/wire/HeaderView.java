@@ -87,7 +87,15 @@ public abstract sealed class HeaderView
         for (; at + 8 <= end; at += 8) {
             buffer.putLong(at, 0L);
         }
-        for (; at < end; at++) {
+        if (end - at >= 4) {
+            buffer.putInt(at, 0);
+            at += 4;
+        }
+        if (end - at >= 2) {
+            buffer.putShort(at, (short) 0);
+            at += 2;
+        }
+        if (at < end) {
             buffer.putByte(at, (byte) 0);
         }
     }

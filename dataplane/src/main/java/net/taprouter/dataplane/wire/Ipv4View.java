@@ -235,13 +235,14 @@ public final class Ipv4View extends HeaderView {
      * {@code ttl() <= 1} first and answers with Time Exceeded.
      */
     public void decrementTtl() {
-        int oldWord = u16(TTL);
+        // TTL, protocol and header checksum are one 32-bit word: read once, written once
+        int word = u32(TTL);
+        int oldWord = word >>> 16;
         if (oldWord < 0x100) {
             return;
         }
         int newWord = oldWord - 0x100;
-        putU16(TTL, newWord);
-        headerChecksum(Checksum.update16(headerChecksum(), oldWord, newWord));
+        putU32(TTL, newWord << 16 | Checksum.update16(word & 0xFFFF, oldWord, newWord));
     }
 
     /** Absolute buffer index of the first byte after the header ({@code offset() + headerLength()}). */

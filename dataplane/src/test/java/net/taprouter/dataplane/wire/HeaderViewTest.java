@@ -83,6 +83,22 @@ class HeaderViewTest {
         }
     }
 
+    /** zero clears exactly the bytes asked for, whatever the length's tail (8-, 4-, 2- and 1-byte stores). */
+    @Test
+    void zeroClearsExactlyItsBytes() {
+        for (int offset = 0; offset < 8; offset++) {
+            for (int length = 0; length <= 24; length++) {
+                UnsafeBuffer b = new UnsafeBuffer(new byte[40]);
+                b.setMemory(0, 40, (byte) 0xA5);
+                HeaderView.zero(b, offset, length);
+                for (int i = 0; i < 40; i++) {
+                    boolean inside = i >= offset && i < offset + length;
+                    assertEquals(inside ? 0 : (byte) 0xA5, b.getByte(i), "offset " + offset + " length " + length + " byte " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void failedWrapNewWritesNothing() {
         UnsafeBuffer buffer = buffer();
