@@ -69,16 +69,19 @@ public final class Transmitter {
     private final int shard;
     private final long poolAddress;
 
-    // the entry table: a frame from its enqueue until its end (written, or dropped), by entry index
-    private final int[] entryPort = new int[ENTRIES];
-    private final int[] entrySlot = new int[ENTRIES];
-    private final int[] entryOffset = new int[ENTRIES];
-    private final int[] entryLength = new int[ENTRIES];
-    /** Whose frame it is, for its count at its end (the accounting rule of {@link DropReason}). */
-    private final boolean[] entryOriginated = new boolean[ENTRIES];
-    private final int[] entryIngress = new int[ENTRIES];
+    // the entry table: a frame from its enqueue until its end (written, or dropped), by entry index;
+    // an entry's words side by side (one line: an enqueue writes one, not seven arrays)
+    private static final int PORT = 0;
+    private static final int SLOT = 1;
+    private static final int OFFSET = 2;
+    private static final int LENGTH = 3;
+    /** Whose frame it is, for its count at its end (the accounting rule of {@link DropReason}): 1 originated. */
+    private static final int ORIGINATED = 4;
+    private static final int INGRESS = 5;
     /** {@link #SINGLE}, {@link #FLOOD_COUNTED} or {@link #FLOOD_UNCOUNTED}. */
-    private final byte[] entryMode = new byte[ENTRIES];
+    private static final int MODE = 6;
+    private static final int STRIDE = 8;
+    private final int[] entries = new int[ENTRIES * STRIDE];
     private static final byte SINGLE = 0;
     private static final byte FLOOD_COUNTED = 1;
     private static final byte FLOOD_UNCOUNTED = 2;
@@ -144,13 +147,15 @@ public final class Transmitter {
         }
         // an entry is free: at most QUEUE - 1 are queued and IN_FLIGHT in flight
         int e = freeEntries[--freeCount];
-        entryPort[e] = port;
-        entrySlot[e] = slot;
-        entryOffset[e] = offset;
-        entryLength[e] = length;
-        entryOriginated[e] = originated;
-        entryIngress[e] = ingressPort;
-        entryMode[e] = mode;
+        int at = e * STRIDE;
+        int[] entries = this.entries;
+        entries[at + PORT] = port;
+        entries[at + SLOT] = slot;
+        entries[at + OFFSET] = offset;
+        entries[at + LENGTH] = length;
+        entries[at + ORIGINATED] = originated ? 1 : 0;
+        entries[at + INGRESS] = ingressPort;
+        entries[at + MODE] = mode;
         queue[queued++] = e;
     }
 
@@ -192,12 +197,12 @@ public final class Transmitter {
             if (first < 0) {
                 continue; // went out with an earlier port's batch
             }
-            int portIndex = entryPort[first];
+            int portIndex = entries[first * STRIDE + PORT];
             batch.clear();
             for (int j = i; j < n; j++) {
                 int e = queue[j];
-                if (e >= 0 && entryPort[e] == portIndex) {
-                    batch.add(poolAddress + entryOffset[e], entryLength[e], e);
+                if (e >= 0 && entries[e * STRIDE + PORT] == portIndex) {
+                    batch.add(poolAddress + entries[e * STRIDE + OFFSET], entries[e * STRIDE + LENGTH], e);
                     queue[j] = -1;
                 }
             }
@@ -233,7 +238,7 @@ public final class Transmitter {
         if (context.capture.armed) {
             for (int k = 0; k < count; k++) {
                 if (batch.result(k) >= 0) {
-                    context.capture.tx(portIndex, context.buffer, entryOffset[batch.tag(k)], batch.length(k));
+                    context.capture.tx(portIndex, context.buffer, entries[batch.tag(k) * STRIDE + OFFSET], batch.length(k));
                 }
             }
         }
@@ -242,7 +247,7 @@ public final class Transmitter {
         for (int k = 0; k < count; k++) {
             int e = batch.tag(k);
             int result = batch.result(k);
-            if (result >= 0 && entryMode[e] == SINGLE && !entryOriginated[e]) {
+            if (result >= 0 && entries[e * STRIDE + MODE] == SINGLE && entries[e * STRIDE + ORIGINATED] == 0) {
                 // the common case, counted once for the batch below: a received frame forwarded
                 forwarded++;
                 forwardedBytes += batch.length(k);
@@ -298,30 +303,30 @@ public final class Transmitter {
 
     /** The asynchronous write of entry {@code e} completed with {@code result} (as FrameIo's write): counted, slot released. */
     private void written(int e, int result) {
-        int portIndex = entryPort[e];
-        int length = entryLength[e];
+        int portIndex = entries[e * STRIDE + PORT];
+        int length = entries[e * STRIDE + LENGTH];
         inFlight--;
         portInFlight[portIndex]--;
         if (context.capture.armed && result >= 0) {
-            context.capture.tx(portIndex, context.buffer, entryOffset[e], length);
+            context.capture.tx(portIndex, context.buffer, entries[e * STRIDE + OFFSET], length);
         }
         end(e, count(writingPort[portIndex], writingDevice[portIndex], result, length));
     }
 
     /** Entry {@code e}'s frame is done: counted as sent (null) or dropped for {@code reason}; its slot and the entry go back. */
     private void end(int e, DropReason reason) {
-        int slot = entrySlot[e];
-        switch (entryMode[e]) {
-            case FLOOD_COUNTED -> context.floodCopyDone(slot, entryOriginated[e], entryIngress[e], reason);
+        int slot = entries[e * STRIDE + SLOT];
+        switch (entries[e * STRIDE + MODE]) {
+            case FLOOD_COUNTED -> context.floodCopyDone(slot, entries[e * STRIDE + ORIGINATED] != 0, entries[e * STRIDE + INGRESS], reason);
             case FLOOD_UNCOUNTED -> { } // the port's tx counters have it; the frame's end is counted elsewhere
-            default -> context.ended(entryOriginated[e], entryIngress[e], reason);
+            default -> context.ended(entries[e * STRIDE + ORIGINATED] != 0, entries[e * STRIDE + INGRESS], reason);
         }
         free(e);
     }
 
     /** Entry {@code e}'s frame is counted: its slot and the entry go back. */
     private void free(int e) {
-        context.release(entrySlot[e]);
+        context.release(entries[e * STRIDE + SLOT]);
         freeEntries[freeCount++] = e;
     }
 
