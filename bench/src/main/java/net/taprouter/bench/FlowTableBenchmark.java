@@ -104,6 +104,32 @@ public class FlowTableBenchmark {
         return sum;
     }
 
+    private final int[] batchSrc = new int[FlowTable.PREFETCH_TUPLES];
+    private final int[] batchDst = new int[FlowTable.PREFETCH_TUPLES];
+    private final int[] batchPorts = new int[FlowTable.PREFETCH_TUPLES];
+
+    /**
+     * The lookups as routerd's data path makes them: a batch's tuples gathered ({@code batch} at a
+     * time, as {@code FlowPrefetch} gathers an RX batch's), {@link FlowTable#prefetch} over them,
+     * then one {@link FlowTable#lookup} per tuple.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int lookupPrefetched() {
+        int sum = 0;
+        int n = Math.min(batch, FlowTable.PREFETCH_TUPLES);
+        for (int i = 0; i < BATCH; i += n) {
+            System.arraycopy(src, i, batchSrc, 0, n);
+            System.arraycopy(dst, i, batchDst, 0, n);
+            System.arraycopy(ports, i, batchPorts, 0, n);
+            table.prefetch(n, batchSrc, batchDst, batchPorts, protocols);
+            for (int k = 0; k < n; k++) {
+                sum += table.lookup(batchSrc[k], batchDst[k], batchPorts[k], UDP, 0);
+            }
+        }
+        return sum;
+    }
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public int insertAndRemove() {
