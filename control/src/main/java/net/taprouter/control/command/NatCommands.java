@@ -19,7 +19,7 @@ import net.taprouter.dataplane.wire.Ipv4Address;
  *   nat add dnat [proto tcp|udp] dst A.B.C.D dport N to A.B.C.D[:PORT]
  *   nat show
  *   nat del ID
- *   nat portlimit [N]
+ *   nat portlimit [N|auto]
  * </pre>
  *
  * MASQUERADE and SNAT act at postrouting for flows from PREFIX leaving through port NAME (the
@@ -50,7 +50,7 @@ public final class NatCommands implements CommandGroup {
             "nat add dnat [proto tcp|udp] dst A.B.C.D dport N to A.B.C.D[:PORT]",
             "nat show",
             "nat del ID",
-            "nat portlimit [N]");
+            "nat portlimit [N|auto]");
     }
 
     @Override
@@ -73,12 +73,18 @@ public final class NatCommands implements CommandGroup {
                 }
             }
             case "portlimit" -> {
-                if (!args.hasNext()) {
+                if (!args.hasNext() || args.peek().equals("show")) {
+                    args.accept("show");
+                    args.end();
                     int limit = state.conntrack().portLimit();
-                    out.row("nat portlimit " + limit).put("portlimit", limit);
+                    out.row("nat portlimit " + portLimitText(limit)).put("portlimit", limit == ConntrackConfig.AUTO ? "auto" : limit);
                     return;
                 }
-                int limit = args.integer("port limit", 1, ConntrackConfig.MAX_PORT_LIMIT);
+                int limit = args.peek().equals("auto") ? ConntrackConfig.AUTO
+                    : args.integer("port limit", 1, ConntrackConfig.MAX_PORT_LIMIT);
+                if (limit == ConntrackConfig.AUTO) {
+                    args.accept("auto");
+                }
                 args.end();
                 state.conntrack().portLimit(limit, args.command());
             }
@@ -188,10 +194,14 @@ public final class NatCommands implements CommandGroup {
         }
     }
 
+    private static String portLimitText(int limit) {
+        return limit == ConntrackConfig.AUTO ? "auto" : Integer.toString(limit);
+    }
+
     /** {@code nat portlimit} if not the default, then the {@code nat add} lines that recreate the rules, in order (for {@code save}). */
     static java.util.List<String> saveLines(RouterState state) {
         java.util.List<String> lines = new java.util.ArrayList<>();
-        if (state.conntrack().portLimit() != ConntrackConfig.DEFAULT_PORT_LIMIT) {
+        if (state.conntrack().portLimit() != ConntrackConfig.AUTO) {
             lines.add("nat portlimit " + state.conntrack().portLimit());
         }
         for (NatRules.Entry e : state.nat().list()) {

@@ -24,7 +24,7 @@ import net.taprouter.dataplane.wire.MacAddress;
  * text): links (bridges, TAPs and VLAN sub-interfaces in link order, then the bridge ports' masters
  * and their {@code bridge vlan} changes from the default), addresses,
  * routes, static neighbours, static FDB entries, link state, ICMP rate limit, forwarding switch,
- * conntrack size and timeouts (where not the defaults), NAT rules. Connected routes are left to {@code addr add} where that reproduces them, else saved
+ * conntrack size and timeouts (where not the defaults), the NAT port limit (where not auto), NAT rules. Connected routes are left to {@code addr add} where that reproduces them, else saved
  * explicitly (see {@link #makesItsRoute}). ({@code routerctl save FILE} writes it client-side.)
  *
  * <p>The text is a cursor ({@link Output#streamLines}): as the last command of a request it is

@@ -59,9 +59,9 @@ public final class ConntrackSettings {
         return config().portLimit();
     }
 
-    /** {@code nat portlimit N}: published at once (new flows from then on), undone with the request. */
+    /** {@code nat portlimit N|auto} ({@link ConntrackConfig#AUTO}): published at once (new flows from then on), undone with the request. */
     public void portLimit(int value, String command) {
-        if (value < 1 || value > ConntrackConfig.MAX_PORT_LIMIT) {
+        if (value != ConntrackConfig.AUTO && (value < 1 || value > ConntrackConfig.MAX_PORT_LIMIT)) {
             throw new CommandException(command + ": " + value + " out of range 1.." + ConntrackConfig.MAX_PORT_LIMIT);
         }
         int old = config().portLimit();

@@ -163,7 +163,8 @@ class NatCommandsTest {
 
     @Test
     void portLimitIsShownSetPublishedUndoneAndSaved() {
-        assertEquals("nat portlimit 16384\n", r.ok("nat portlimit"));
+        assertEquals("nat portlimit auto\n", r.ok("nat portlimit"));
+        assertEquals("nat portlimit auto\n", r.ok("nat portlimit show"));
         assertFalse(r.save().contains("portlimit"), "the default is not saved");
         r.ok("nat portlimit 100");
         assertEquals("nat portlimit 100\n", r.ok("nat portlimit"));
@@ -177,6 +178,9 @@ class NatCommandsTest {
         assertTrue(r.save().endsWith("nat portlimit 100\nnat add masquerade src 192.0.2.0/24 out wan\n"), r.save());
         r.ok("nat portlimit 65536");
         assertEquals(65536, r.dataplane.conntrack().portLimit());
+        r.ok("nat portlimit auto");
+        assertEquals(0, r.dataplane.conntrack().portLimit());
+        assertFalse(r.save().contains("portlimit"), "auto is the default: not saved");
     }
 
     @Test

@@ -227,7 +227,7 @@ class TransactionPropertiesTest {
     private static Arbitrary<String> conntrack() {
         return Arbitraries.frequencyOf(
             net.jqwik.api.Tuple.of(1, Arbitraries.of(1024, 4096, 262144).map(n -> "conntrack max " + n)),
-            net.jqwik.api.Tuple.of(1, Arbitraries.of(0, 1, 512, 16384, 65536).map(n -> "nat portlimit " + n)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.of("0", "1", "512", "auto", "65536").map(n -> "nat portlimit " + n)),
             net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.of("tcp established", "tcp syn_sent", "udp unreplied",
                 "udp replied", "icmp", "generic", "tcp bogus"), Arbitraries.of(1, 30, 600, 7440, 432000))
                 .as((name, seconds) -> "conntrack timeout " + name + " " + seconds)));

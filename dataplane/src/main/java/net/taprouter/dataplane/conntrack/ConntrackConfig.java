@@ -12,13 +12,14 @@ import net.taprouter.dataplane.table.ForwardingVersion;
 public final class ConntrackConfig {
     private volatile NatRuleSet rules = NatRuleSet.EMPTY;
     private volatile ConntrackTimeouts timeouts = ConntrackTimeouts.DEFAULTS;
-    private volatile int portLimit = DEFAULT_PORT_LIMIT;
+    private volatile int portLimit = AUTO;
 
     /**
-     * {@code nat portlimit}'s default: outside ports (source-NAT mappings) one inside address may
-     * hold per worker, a quarter of the largest mapping table, so that no one host can take them all.
+     * {@code nat portlimit auto}, the default: one inside address may hold a quarter of its worker's
+     * source-NAT mappings ({@link NatMappings#capacity}: 16,384 of 65,536 with the default conntrack
+     * max), so that no one host can take them all.
      */
-    public static final int DEFAULT_PORT_LIMIT = 16_384;
+    public static final int AUTO = 0;
     /** Largest {@code nat portlimit}: the largest mapping table (no limit then). */
     public static final int MAX_PORT_LIMIT = 65_536;
 
@@ -39,14 +40,22 @@ public final class ConntrackConfig {
         this.timeouts = timeouts;
     }
 
-    /** Outside ports (source-NAT mappings) one inside address may hold (a new flow's first packet reads it). */
+    /**
+     * Outside ports (source-NAT mappings) one inside address may hold, or {@link #AUTO} (a new flow's
+     * first packet reads it).
+     */
     public int portLimit() {
         return portLimit;
     }
 
+    /** The limit for a worker whose mapping table holds {@code capacity} mappings. */
+    public static int effectivePortLimit(int limit, int capacity) {
+        return limit == AUTO ? Math.max(1, capacity / 4) : limit;
+    }
+
     public void portLimit(int limit) {
-        if (limit < 1 || limit > MAX_PORT_LIMIT) {
-            throw new IllegalArgumentException("port limit must be 1.." + MAX_PORT_LIMIT + ": " + limit);
+        if (limit != AUTO && (limit < 1 || limit > MAX_PORT_LIMIT)) {
+            throw new IllegalArgumentException("port limit must be auto or 1.." + MAX_PORT_LIMIT + ": " + limit);
         }
         this.portLimit = limit;
     }

@@ -364,7 +364,7 @@ public final class ConntrackTable {
         if (external != 0) {
             if (FlowKey.hasPorts(protocol)) {
                 int sourcePort = FlowKey.sourcePort(ports);
-                int limit = config.portLimit();
+                int limit = ConntrackConfig.effectivePortLimit(config.portLimit(), mappings.capacity());
                 mapping = mappings.acquire(protocol, origSource, sourcePort, external, limit);
                 if (mapping == NatMappings.NONE && reclaimPort(protocol, sourcePort, external, now)) {
                     mapping = mappings.acquire(protocol, origSource, sourcePort, external, limit);

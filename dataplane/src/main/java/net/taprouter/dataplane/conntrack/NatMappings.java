@@ -72,6 +72,11 @@ public final class NatMappings {
         return maxMappings - freeCount;
     }
 
+    /** Mappings it holds at most. */
+    public int capacity() {
+        return maxMappings;
+    }
+
     /** True if no mapping can be made (every entry in use). */
     public boolean full() {
         return freeCount == 0;
@@ -105,12 +110,12 @@ public final class NatMappings {
             references[mapping]++;
             return mapping;
         }
+        // the host's limit first: a capped host must not make the caller reclaim another's port
+        if (perHost.get(address) >= hostLimit) {
+            return PORT_LIMIT;
+        }
         if (freeCount == 0) {
             return NONE;
-        }
-        int held = perHost.get(address);
-        if (held >= hostLimit) {
-            return PORT_LIMIT;
         }
         int chosen = choosePort(slot, proto, protocol, address, port);
         if (chosen < 0) {

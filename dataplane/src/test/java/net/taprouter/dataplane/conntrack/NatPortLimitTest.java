@@ -66,7 +66,7 @@ class NatPortLimitTest {
         assertEquals(ConntrackTable.PORT_LIMIT, create(table, UDP, HOG, 30002, SERVER));
     }
 
-    /** The default lets one host take a quarter of a full-size mapping table; the rest stays for the others. */
+    /** The default (auto) lets one host take a quarter of a full-size mapping table; the rest stays for the others. */
     @Test
     void theDefaultKeepsThreeQuartersOfTheMappingsFromOneHost() {
         ConntrackTable table = new ConntrackTable(65_536, new ConntrackConfig(), new InterfaceTable());
@@ -81,18 +81,86 @@ class NatPortLimitTest {
             table.flows().addFlags(ref >>> 1, FlowTable.SEEN_REPLY);
             made++;
         }
-        assertEquals(ConntrackConfig.DEFAULT_PORT_LIMIT, made);
+        assertEquals(65_536 / 4, made);
         for (int i = 0; i < 1000; i++) {
             assertTrue(create(table, TCP, OTHER, 1024 + i, SERVER) >= 0, "other host's flow " + i);
         }
     }
 
+    /** auto follows the worker's mapping table: a smaller conntrack max, a smaller share. */
+    @Test
+    void autoIsAQuarterOfASmallerMappingTableToo() {
+        ConntrackTable table = new ConntrackTable(8192, new ConntrackConfig(), new InterfaceTable());
+        table.start(new FlowTable(8192), ConntrackTable.mappingsFor(4096)); // 4096 mappings
+        int made = 0;
+        while (create(table, UDP, HOG, 1024 + made, SERVER) >= 0) {
+            made++;
+        }
+        assertEquals(1024, made);
+        assertEquals(ConntrackTable.PORT_LIMIT, create(table, UDP, HOG, 1024 + made, SERVER));
+    }
+
+    /**
+     * A host at its limit while the port class is full gets PORT_LIMIT at once: it must not make
+     * another host's unreplied flow give way (the mapping early_drop) for a port it may not have.
+     */
+    @Test
+    void aHostAtItsLimitEvictsNobody() {
+        ConntrackConfig config = new ConntrackConfig();
+        config.portLimit(11);
+        ConntrackTable table = new ConntrackTable(4096, config, new InterfaceTable());
+        table.start(new FlowTable(4096), ConntrackTable.mappingsFor(4096));
+        int others = 0;
+        for (int host = 100; others < 500; host++) { // the class 1-511 taken by many hosts (not HOG), unreplied
+            for (int i = 0; i < 10 && others < 500; i++) {
+                assertTrue(create(table, UDP, Ipv4Address.parse("192.0.2." + host), 1 + others, SERVER) >= 0);
+                others++;
+            }
+        }
+        for (int port = 501; port <= 511; port++) {
+            assertTrue(create(table, UDP, HOG, port, SERVER) >= 0, "port " + port);
+        }
+        assertEquals(511, table.size());
+        long earlyDrops = table.stats().earlyDrop;
+        assertEquals(ConntrackTable.PORT_LIMIT, create(table, UDP, HOG, 100, SERVER));
+        assertEquals(earlyDrops, table.stats().earlyDrop, "nobody's flow gave way");
+        assertEquals(511, table.size());
+    }
+
+    /** The same with the whole mapping table in use (other hosts' unreplied flows, and the host's own). */
+    @Test
+    void aHostAtItsLimitEvictsNobodyWhenTheMappingTableIsFull() {
+        ConntrackConfig config = new ConntrackConfig();
+        config.portLimit(11);
+        ConntrackTable table = new ConntrackTable(4096, config, new InterfaceTable());
+        table.start(new FlowTable(4096), ConntrackTable.mappingsFor(1024)); // 1024 mappings
+        int others = 0;
+        for (int host = 100; others < 1013; host++) { // 192.0.2.100-201: not HOG, not OTHER
+            for (int i = 0; i < 10 && others < 1013; i++) {
+                assertTrue(create(table, UDP, Ipv4Address.parse("192.0.2." + host), 2000 + others, SERVER) >= 0);
+                others++;
+            }
+        }
+        for (int i = 0; i < 11; i++) {
+            assertTrue(create(table, UDP, HOG, 40000 + i, SERVER) >= 0, "flow " + i);
+        }
+        assertEquals(1024, table.size());
+        long earlyDrops = table.stats().earlyDrop;
+        assertEquals(ConntrackTable.PORT_LIMIT, create(table, UDP, HOG, 50000, SERVER));
+        assertEquals(earlyDrops, table.stats().earlyDrop, "nobody's flow gave way");
+        assertEquals(1024, table.size());
+        assertTrue(create(table, UDP, OTHER, 50000, SERVER) >= 0, "another host's new flow still gets a port (reclaim)");
+    }
+
     @Test
     void theLimitIsBounded() {
         ConntrackConfig config = new ConntrackConfig();
-        assertThrows(IllegalArgumentException.class, () -> config.portLimit(0));
+        assertEquals(ConntrackConfig.AUTO, config.portLimit());
+        assertThrows(IllegalArgumentException.class, () -> config.portLimit(-1));
         assertThrows(IllegalArgumentException.class, () -> config.portLimit(ConntrackConfig.MAX_PORT_LIMIT + 1));
-        assertEquals(ConntrackConfig.DEFAULT_PORT_LIMIT, config.portLimit());
+        assertEquals(16_384, ConntrackConfig.effectivePortLimit(ConntrackConfig.AUTO, 65_536));
+        assertEquals(1, ConntrackConfig.effectivePortLimit(ConntrackConfig.AUTO, 1));
+        assertEquals(7, ConntrackConfig.effectivePortLimit(7, 65_536));
     }
 
     @Test

@@ -67,7 +67,9 @@ class NatPortReclaimTest {
     /** The mapping table full of one host's unreplied UDP flows: another host's TCP flow still gets one. */
     @Test
     void aFullMappingTableMakesRoomForAnotherProtocol() {
-        ConntrackTable table = new ConntrackTable(8192, new ConntrackConfig(), new InterfaceTable());
+        ConntrackConfig config = new ConntrackConfig();
+        config.portLimit(ConntrackConfig.MAX_PORT_LIMIT); // no per-host limit: the reclaim alone
+        ConntrackTable table = new ConntrackTable(8192, config, new InterfaceTable());
         table.start(new FlowTable(8192), ConntrackTable.mappingsFor(4096)); // 4096 mappings
         int made = 0;
         for (int port = 1024; made < 4096; port++) {
