@@ -251,6 +251,27 @@ class RouterdNatScenarioTest {
     }
 
     /** From {@code ns}, one UDP socket bound to {@code sourcePort} asks each server who it is; prints the answers. */
+    /** UDP from {@code count} source ports of {@code ns} from {@code firstPort} on, one after the other, to 203.0.113.1:{@code serverPort}: how many were answered. */
+    private static int answeredFrom(String ns, int firstPort, int count, int serverPort) {
+        String script = "import socket\n"
+            + "answered = 0\n"
+            + "for port in range(" + firstPort + ", " + (firstPort + count) + "):\n"
+            + "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            + "    s.settimeout(1)\n"
+            + "    s.bind(('0.0.0.0', port))\n"
+            + "    s.sendto(b'who', ('203.0.113.1', " + serverPort + "))\n"
+            + "    try:\n"
+            + "        s.recvfrom(2048)\n"
+            + "        answered += 1\n"
+            + "    except socket.timeout:\n"
+            + "        pass\n"
+            + "    s.close()\n"
+            + "print(answered)\n";
+        Sh.Result r = Sh.ns(ns, PYTHON, "-c", script).timeoutSeconds(30).run();
+        assertTrue(r.ok(), r.describe());
+        return Integer.parseInt(r.out().strip());
+    }
+
     private Sh.Result askFrom(String ns, int sourcePort, String... servers) {
         StringBuilder script = new StringBuilder("import socket\n"
             + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
@@ -398,23 +419,7 @@ class RouterdNatScenarioTest {
         try {
             Net.waitListening(t.wan, "udp", 5557, reporter);
             long before = counter("drop.nat_port_limit");
-            String script = "import socket\n"
-                + "answered = 0\n"
-                + "for port in range(41000, 41008):\n"
-                + "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                + "    s.settimeout(1)\n"
-                + "    s.bind(('0.0.0.0', port))\n"
-                + "    s.sendto(b'who', ('203.0.113.1', 5557))\n"
-                + "    try:\n"
-                + "        s.recvfrom(2048)\n"
-                + "        answered += 1\n"
-                + "    except socket.timeout:\n"
-                + "        pass\n"
-                + "    s.close()\n"
-                + "print(answered)\n";
-            Sh.Result r = Sh.ns(t.lan, PYTHON, "-c", script).timeoutSeconds(30).run();
-            assertTrue(r.ok(), r.describe());
-            assertEquals("5", r.out().strip(), "answers through the NAT with a limit of 5 ports\n" + reporter.describe() + t.diag());
+            assertEquals(5, answeredFrom(t.lan, 41000, 8, 5557), "answers through the NAT with a limit of 5 ports\n" + reporter.describe() + t.diag());
             long after = counter("drop.nat_port_limit");
             assertEquals(before + 3, after, "drop.nat_port_limit");
             Sh.Result shared = askFrom(t.lan, 41000, "203.0.113.2:5557");
@@ -455,6 +460,39 @@ class RouterdNatScenarioTest {
             Net.assertPingOk(Net.ping(t.lan2, "203.0.113.1", "-c2", "-i0.2", "-W1"), 63, t.diag());
         } finally {
             reporter.close();
+            t.ctlOk("conntrack", "-F");
+        }
+    }
+
+    /**
+     * {@code conntrack hostlimit}: a lan host opening more flows than its limit gets that many
+     * through (answered: early_drop would not take them), the rest are dropped and counted; its
+     * flows go on, and another lan host is not held back.
+     */
+    @Test
+    @Order(47)
+    void aLanHostStopsAtItsFlowLimitAndAnotherGoesOn() {
+        t.ctlOk("conntrack", "-F");
+        t.ctlOk("conntrack", "hostlimit", "5");
+        Bg reporter = udpReporter(5559);
+        try {
+            Net.waitListening(t.wan, "udp", 5559, reporter);
+            long before = counter("drop.conntrack_host_limit");
+            assertEquals(5, answeredFrom(t.lan, 42000, 8, 5559), "answers through the router with a limit of 5 flows\n" + reporter.describe() + t.diag());
+            assertEquals(before + 3, counter("drop.conntrack_host_limit"), "drop.conntrack_host_limit");
+            assertEquals("5", t.ctlOk("conntrack", "-C").out().strip());
+            Sh.Result again = askFrom(t.lan, 42000, "203.0.113.1:5559");
+            assertTrue(again.ok(), "a flow the host has goes on\n" + again.describe() + t.diag());
+            Sh.Result other = askFrom(t.lan2, 42005, "203.0.113.1:5559");
+            assertTrue(other.ok(), "the other lan host\n" + other.describe() + t.diag());
+            assertTrue(t.ctlOk("save").out().contains("\nconntrack hostlimit 5\n"), "save holds the limit");
+            // a flow that ends gives its place back
+            t.ctlOk("conntrack", "-D", "-p", "udp", "--orig-port-src", "42001");
+            Sh.Result freed = askFrom(t.lan, 42007, "203.0.113.1:5559");
+            assertTrue(freed.ok(), "a place given back by a deleted flow\n" + freed.describe() + t.diag());
+        } finally {
+            reporter.close();
+            t.ctlOk("conntrack", "hostlimit", "auto");
             t.ctlOk("conntrack", "-F");
         }
     }

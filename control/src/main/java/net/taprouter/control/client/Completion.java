@@ -42,7 +42,7 @@ final class Completion {
         "            forwarding) COMPREPLY=($(compgen -W \"on off show\" -- \"$cur\"));;",
         "            icmp) COMPREPLY=($(compgen -W \"ratelimit show\" -- \"$cur\"));;",
         "            nat) COMPREPLY=($(compgen -W \"add del show portlimit help\" -- \"$cur\"));;",
-        "            conntrack) COMPREPLY=($(compgen -W \"-L -D -F -C -E -S max timeout help\" -- \"$cur\"));;",
+        "            conntrack) COMPREPLY=($(compgen -W \"-L -D -F -C -E -S max hostlimit timeout help\" -- \"$cur\"));;",
         "            monitor) COMPREPLY=($(compgen -W \"all link addr route neigh fdb conntrack\" -- \"$cur\"));;",
         "            help) COMPREPLY=($(compgen -W \"link addr route neigh fdb forwarding nat conntrack stats save\" -- \"$cur\"));;",
         "            completion) COMPREPLY=($(compgen -W \"bash\" -- \"$cur\"));;",

@@ -67,6 +67,7 @@ public final class ConntrackCommands implements CommandGroup {
             "    FILTERS: -p tcp|udp|icmp|N  -s|-d|-r|-q A.B.C.D  --sport|--dport|--reply-port-src|--reply-port-dst N",
             "             --state TCPSTATE  -u ASSURED|SEEN_REPLY|UNREPLIED|SRC_NAT|DST_NAT",
             "conntrack max [N]                         # table size (flows per worker; default 262144)",
+            "conntrack hostlimit [N|auto]              # flows one source address may open (auto: a quarter of max)",
             "conntrack timeout tcp STATE|udp unreplied|udp replied|icmp|generic SECONDS",
             "conntrack timeout show");
     }
@@ -109,6 +110,7 @@ public final class ConntrackCommands implements CommandGroup {
                 events(args, out);
             }
             case "max" -> max(args, out);
+            case "hostlimit" -> AddressLimitVerb.execute(ConntrackSettings.Limit.HOST, state.conntrack(), args, out);
             case "timeout" -> timeout(args, out);
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl conntrack help)");
         }

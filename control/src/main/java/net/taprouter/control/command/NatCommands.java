@@ -2,10 +2,10 @@ package net.taprouter.control.command;
 
 import java.util.List;
 import java.util.Map;
+import net.taprouter.control.model.ConntrackSettings;
 import net.taprouter.control.model.Link;
 import net.taprouter.control.model.NatRules;
 import net.taprouter.control.model.RouterState;
-import net.taprouter.dataplane.conntrack.ConntrackConfig;
 import net.taprouter.dataplane.conntrack.NatRule;
 import net.taprouter.dataplane.wire.Ipv4Address;
 
@@ -72,22 +72,7 @@ public final class NatCommands implements CommandGroup {
                     json(i + 1, list.get(i), row);
                 }
             }
-            case "portlimit" -> {
-                if (!args.hasNext() || args.peek().equals("show")) {
-                    args.accept("show");
-                    args.end();
-                    int limit = state.conntrack().portLimit();
-                    out.row("nat portlimit " + portLimitText(limit)).put("portlimit", limit == ConntrackConfig.AUTO ? "auto" : limit);
-                    return;
-                }
-                int limit = args.peek().equals("auto") ? ConntrackConfig.AUTO
-                    : args.integer("port limit", 1, ConntrackConfig.MAX_PORT_LIMIT);
-                if (limit == ConntrackConfig.AUTO) {
-                    args.accept("auto");
-                }
-                args.end();
-                state.conntrack().portLimit(limit, args.command());
-            }
+            case "portlimit" -> AddressLimitVerb.execute(ConntrackSettings.Limit.PORT, state.conntrack(), args, out);
             default -> throw args.error("unknown command \"" + verb + "\" (try: routerctl nat help)");
         }
     }
@@ -194,15 +179,12 @@ public final class NatCommands implements CommandGroup {
         }
     }
 
-    private static String portLimitText(int limit) {
-        return limit == ConntrackConfig.AUTO ? "auto" : Integer.toString(limit);
-    }
-
     /** {@code nat portlimit} if not the default, then the {@code nat add} lines that recreate the rules, in order (for {@code save}). */
     static java.util.List<String> saveLines(RouterState state) {
         java.util.List<String> lines = new java.util.ArrayList<>();
-        if (state.conntrack().portLimit() != ConntrackConfig.AUTO) {
-            lines.add("nat portlimit " + state.conntrack().portLimit());
+        String limit = AddressLimitVerb.saveLine(ConntrackSettings.Limit.PORT, state.conntrack());
+        if (limit != null) {
+            lines.add(limit);
         }
         for (NatRules.Entry e : state.nat().list()) {
             lines.add("nat add " + e.text());

@@ -185,11 +185,15 @@ public final class SaveCommand implements CommandGroup {
         conntrackAndNat(out);
     }
 
-    /** {@code conntrack max} and timeouts that differ from the defaults, then the NAT rules in order. */
+    /** {@code conntrack max}, hostlimit and timeouts that differ from the defaults, then the NAT rules in order. */
     private void conntrackAndNat(Output out) {
         var conntrack = state.conntrack();
         if (conntrack.max() != ConntrackTable.DEFAULT_MAX) {
             out.line("conntrack max " + conntrack.max());
+        }
+        String hostLimit = AddressLimitVerb.saveLine(net.taprouter.control.model.ConntrackSettings.Limit.HOST, conntrack);
+        if (hostLimit != null) {
+            out.line(hostLimit);
         }
         ConntrackTimeouts timeouts = conntrack.timeouts();
         for (String name : ConntrackTimeouts.names()) {

@@ -54,19 +54,64 @@ public final class ConntrackSettings {
         state.transaction().onCommit(() -> state.dataplane().workers().conntrackResize(value));
     }
 
-    /** {@code nat portlimit}: outside ports one inside address may hold (per worker). */
-    public int portLimit() {
-        return config().portLimit();
+    /** A limit per address, published in {@link ConntrackConfig} and read by a new flow's first packet. */
+    public enum Limit {
+        /** {@code nat portlimit}: outside ports (source-NAT mappings) one inside address may hold. */
+        PORT("nat portlimit", "portlimit", "port limit", ConntrackConfig.MAX_PORT_LIMIT),
+        /** {@code conntrack hostlimit}: flows one address may have opened in the table. */
+        HOST("conntrack hostlimit", "hostlimit", "host limit", ConntrackConfig.MAX_HOST_LIMIT);
+
+        private final String command;
+        private final String jsonKey;
+        private final String description;
+        private final int max;
+
+        Limit(String command, String jsonKey, String description, int max) {
+            this.command = command;
+            this.jsonKey = jsonKey;
+            this.description = description;
+            this.max = max;
+        }
+
+        public String command() {
+            return command;
+        }
+
+        public String jsonKey() {
+            return jsonKey;
+        }
+
+        public String description() {
+            return description;
+        }
+
+        /** Largest value (auto aside). */
+        public int max() {
+            return max;
+        }
     }
 
-    /** {@code nat portlimit N|auto} ({@link ConntrackConfig#AUTO}): published at once (new flows from then on), undone with the request. */
-    public void portLimit(int value, String command) {
-        if (value != ConntrackConfig.AUTO && (value < 1 || value > ConntrackConfig.MAX_PORT_LIMIT)) {
-            throw new CommandException(command + ": " + value + " out of range 1.." + ConntrackConfig.MAX_PORT_LIMIT);
+    /** The limit's value now ({@link ConntrackConfig#AUTO}: auto). */
+    public int limit(Limit limit) {
+        return limit == Limit.PORT ? config().portLimit() : config().hostLimit();
+    }
+
+    /** {@code nat portlimit} / {@code conntrack hostlimit N|auto}: published at once (new flows from then on), undone with the request. */
+    public void limit(Limit limit, int value, String command) {
+        if (value != ConntrackConfig.AUTO && (value < 1 || value > limit.max())) {
+            throw new CommandException(command + ": " + value + " out of range 1.." + limit.max());
         }
-        int old = config().portLimit();
-        config().portLimit(value);
-        state.transaction().onRollback(() -> config().portLimit(old));
+        int old = limit(limit);
+        publish(limit, value);
+        state.transaction().onRollback(() -> publish(limit, old));
+    }
+
+    private void publish(Limit limit, int value) {
+        if (limit == Limit.PORT) {
+            config().portLimit(value);
+        } else {
+            config().hostLimit(value);
+        }
     }
 
     /** {@code conntrack timeout NAME SECONDS} ({@link ConntrackTimeouts#names()}). */

@@ -183,6 +183,34 @@ class NatCommandsTest {
         assertFalse(r.save().contains("portlimit"), "auto is the default: not saved");
     }
 
+    private String json(String command) {
+        try {
+            return r.processor.run(command, "-", true).strip();
+        } catch (CommandProcessor.Failure e) {
+            throw new AssertionError(e.getMessage());
+        }
+    }
+
+    @Test
+    void hostLimitIsShownSetPublishedUndoneAndSaved() {
+        assertEquals("conntrack hostlimit auto\n", r.ok("conntrack hostlimit"));
+        assertEquals("[{\"hostlimit\":\"auto\"}]", json("conntrack hostlimit show"));
+        assertFalse(r.save().contains("hostlimit"), "the default is not saved");
+        r.ok("conntrack hostlimit 5000");
+        assertEquals("conntrack hostlimit 5000\n", r.ok("conntrack hostlimit"));
+        assertEquals(5000, r.dataplane.conntrack().hostLimit(), "published to the workers");
+        assertEquals("conntrack hostlimit: host limit 0 out of range 1..4194303", error("conntrack hostlimit 0"));
+        assertTrue(error("conntrack hostlimit 5 6").startsWith("conntrack hostlimit:"), error("conntrack hostlimit 5 6"));
+        error("conntrack hostlimit 7\nbogus");
+        assertEquals(5000, r.dataplane.conntrack().hostLimit(), "a failed request leaves it as it was");
+        r.ok("conntrack max 1000");
+        assertTrue(r.save().contains("conntrack max 1000\nconntrack hostlimit 5000\n"), r.save());
+        r.ok("conntrack hostlimit auto");
+        assertEquals(0, r.dataplane.conntrack().hostLimit());
+        assertFalse(r.save().contains("hostlimit"), "auto is the default: not saved");
+        assertTrue(r.ok("conntrack help").contains("conntrack hostlimit [N|auto]"));
+    }
+
     @Test
     void minusSIsTheConntrackSourceFilterButStatisticsElsewhere() {
         assertEquals(List.of("conntrack", "-L", "-s", "192.0.2.1"), CommandProcessor.words("conntrack -L -s 192.0.2.1"));

@@ -228,6 +228,7 @@ class TransactionPropertiesTest {
         return Arbitraries.frequencyOf(
             net.jqwik.api.Tuple.of(1, Arbitraries.of(1024, 4096, 262144).map(n -> "conntrack max " + n)),
             net.jqwik.api.Tuple.of(1, Arbitraries.of("0", "1", "512", "auto", "65536").map(n -> "nat portlimit " + n)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.of("0", "1", "70000", "auto", "4194304").map(n -> "conntrack hostlimit " + n)),
             net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.of("tcp established", "tcp syn_sent", "udp unreplied",
                 "udp replied", "icmp", "generic", "tcp bogus"), Arbitraries.of(1, 30, 600, 7440, 432000))
                 .as((name, seconds) -> "conntrack timeout " + name + " " + seconds)));
@@ -246,7 +247,7 @@ class TransactionPropertiesTest {
         // link show without the interface numbers (a restored router numbers them without the holes)
         s.append("## link show\n").append(r.ok("link show").replaceAll("(?m)^[0-9]+: ", ""));
         s.append("## nat show\n").append(r.ok("nat show"));
-        s.append("## conntrack\n").append(r.ok("conntrack max")).append(r.ok("conntrack timeout show")).append(r.ok("nat portlimit"));
+        s.append("## conntrack\n").append(r.ok("conntrack max")).append(r.ok("conntrack timeout show")).append(r.ok("nat portlimit")).append(r.ok("conntrack hostlimit"));
         s.append("## route get\n");
         for (String probe : PROBES) {
             try {

@@ -13,6 +13,7 @@ public final class ConntrackConfig {
     private volatile NatRuleSet rules = NatRuleSet.EMPTY;
     private volatile ConntrackTimeouts timeouts = ConntrackTimeouts.DEFAULTS;
     private volatile int portLimit = AUTO;
+    private volatile int hostLimit = AUTO;
 
     /**
      * {@code nat portlimit auto}, the default: one inside address may hold a quarter of its worker's
@@ -22,6 +23,8 @@ public final class ConntrackConfig {
     public static final int AUTO = 0;
     /** Largest {@code nat portlimit}: the largest mapping table (no limit then). */
     public static final int MAX_PORT_LIMIT = 65_536;
+    /** Largest {@code conntrack hostlimit}: the largest flow table (no limit then). */
+    public static final int MAX_HOST_LIMIT = FlowTable.MAX_FLOWS;
 
     public NatRuleSet rules() {
         return rules;
@@ -54,9 +57,34 @@ public final class ConntrackConfig {
     }
 
     public void portLimit(int limit) {
-        if (limit != AUTO && (limit < 1 || limit > MAX_PORT_LIMIT)) {
-            throw new IllegalArgumentException("port limit must be auto or 1.." + MAX_PORT_LIMIT + ": " + limit);
-        }
+        checkLimit("port limit", limit, MAX_PORT_LIMIT);
         this.portLimit = limit;
+    }
+
+    /**
+     * {@code conntrack hostlimit}: flows one address may have in the table as their original
+     * source (it opened them), or {@link #AUTO}: a quarter of the worker's {@code conntrack max},
+     * so that no one host fills the table with flows early_drop may not take (answered ones).
+     * A new flow's first packet reads it.
+     */
+    public int hostLimit() {
+        return hostLimit;
+    }
+
+    /** The limit for a worker whose table holds {@code maxFlows} flows. */
+    public static int effectiveHostLimit(int limit, int maxFlows) {
+        return limit == AUTO ? Math.max(1, maxFlows / 4) : limit;
+    }
+
+    public void hostLimit(int limit) {
+        checkLimit("host limit", limit, MAX_HOST_LIMIT);
+        this.hostLimit = limit;
+    }
+
+    /** Throws unless {@code limit} is {@link #AUTO} or 1..{@code max}. */
+    public static void checkLimit(String name, int limit, int max) {
+        if (limit != AUTO && (limit < 1 || limit > max)) {
+            throw new IllegalArgumentException(name + " must be auto or 1.." + max + ": " + limit);
+        }
     }
 }

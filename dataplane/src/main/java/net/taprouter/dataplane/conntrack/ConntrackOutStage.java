@@ -34,6 +34,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link HookStage#ACCEPT}, or the drops conntrack_invalid, conntrack_table_full (no room even
  * after early_drop), nat_no_mapping (no outside port free, or no address on a MASQUERADE interface),
  * nat_port_limit (the inside address holds its {@code nat portlimit} of outside ports),
+ * conntrack_host_limit (the source has its {@code conntrack hostlimit} of flows),
  * conntrack_restoring (a first packet while the state file is read back).
  */
 public final class ConntrackOutStage extends Stage {
@@ -45,6 +46,7 @@ public final class ConntrackOutStage extends Stage {
     private final Stage tableFull;
     private final Stage noMapping;
     private final Stage portLimit;
+    private final Stage hostLimit;
     private final Stage restoring;
     private final FlowKey key = new FlowKey();
 
@@ -57,6 +59,7 @@ public final class ConntrackOutStage extends Stage {
         this.tableFull = graph.drop(DropReason.CONNTRACK_TABLE_FULL);
         this.noMapping = graph.drop(DropReason.NAT_NO_MAPPING);
         this.portLimit = graph.drop(DropReason.NAT_PORT_LIMIT);
+        this.hostLimit = graph.drop(DropReason.CONNTRACK_HOST_LIMIT);
         this.restoring = graph.drop(DropReason.CONNTRACK_RESTORING);
     }
 
@@ -127,7 +130,12 @@ public final class ConntrackOutStage extends Stage {
         int ref = table.create(protocol, source, packet.ctOrigDst, packet.ctOrigPorts, destination, tuplePorts, external,
             natFlags, tcpFlags, ip.totalLength(), table.seconds(context.nowNanos));
         if (ref < 0) {
-            return ref == ConntrackTable.FULL ? tableFull : ref == ConntrackTable.PORT_LIMIT ? portLimit : noMapping;
+            return switch (ref) {
+                case ConntrackTable.FULL -> tableFull;
+                case ConntrackTable.PORT_LIMIT -> portLimit;
+                case ConntrackTable.HOST_LIMIT -> hostLimit;
+                default -> noMapping;
+            };
         }
         packet.ctFlow = ref;
         if (protocol == NatRewrite.PROTO_TCP && key.extract(buffer, ip) == FlowKey.TRACKED) {

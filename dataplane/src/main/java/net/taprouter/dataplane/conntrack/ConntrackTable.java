@@ -47,6 +47,8 @@ public final class ConntrackTable {
     public static final int NO_MAPPING = -11;
     /** Result of {@link #create}: the inside address holds its {@code nat portlimit} of outside ports. */
     public static final int PORT_LIMIT = -12;
+    /** Result of {@link #create}: the original source has its {@code conntrack hostlimit} of flows already. */
+    public static final int HOST_LIMIT = -13;
 
     /** Flow flag: source NAT by a MASQUERADE rule (flushed when its interface loses the address). */
     public static final int MASQUERADE = 1 << 4;
@@ -107,7 +109,7 @@ public final class ConntrackTable {
 
     /**
      * A table that tracks nothing until {@link #start} gives it its storage of {@code maxFlows}
-     * flows (made on the control thread at the first NAT rule: ~30 MiB for the default 262,144
+     * flows (made on the control thread at the first NAT rule: ~32 MiB for the default 262,144
      * flows, which a router that never NATs does not pay for, in memory or start-up time).
      */
     public ConntrackTable(int maxFlows, ConntrackConfig config, InterfaceTable interfaces) {
@@ -353,11 +355,18 @@ public final class ConntrackTable {
      * it is free on the external address, else takes one of its class (an endpoint-independent
      * mapping, {@link NatMappings}). Table full: nf_conntrack's early_drop (a flow that is not
      * assured, near the new tuple, gives way), else {@link #FULL}. Returns {@code flow << 1}
-     * (direction original), {@link #FULL}, {@link #NO_MAPPING} or {@link #PORT_LIMIT} (the
-     * inside address holds {@link ConntrackConfig#portLimit()} outside ports already).
+     * (direction original), {@link #FULL}, {@link #NO_MAPPING}, {@link #PORT_LIMIT} (the
+     * inside address holds {@link ConntrackConfig#portLimit()} outside ports already) or
+     * {@link #HOST_LIMIT} ({@code origSource} has {@link ConntrackConfig#hostLimit()} flows
+     * already: checked first, so that a capped host neither takes a port nor makes early_drop
+     * evict another host's flow).
      */
     public int create(int protocol, int origSource, int origDestination, int origPorts, int destination, int ports, int external,
                       int natFlags, int tcpFlags, int length, int now) {
+        if (flows.flowsFrom(origSource) >= ConntrackConfig.effectiveHostLimit(config.hostLimit(), maxFlows)) {
+            stats.insertFailed++;
+            return HOST_LIMIT;
+        }
         int mapping = FlowTable.NONE;
         int source = origSource;
         int outPorts = ports;

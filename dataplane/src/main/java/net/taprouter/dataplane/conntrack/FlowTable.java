@@ -11,12 +11,15 @@ package net.taprouter.dataplane.conntrack;
  * two 16-bit ports (for ICMP queries: the identifier in both halves, the query's type kept in the
  * flow). A flow's reply tuple is the original inverted, unless NAT rewrote it.
  *
- * <p>Memory, fixed at construction, no allocation after: per flow {@value #STRIDE} ints (96
+ * <p>Memory, fixed at construction (but for the source counts: below): per flow {@value #STRIDE} ints (96
  * bytes: both tuples, protocol/state/flags, expiry, id, packet and byte counters, TCP window
  * tracking per direction), in two arrays: what a lookup reads (the tuples, protocol/state/flags
  * and expiry: 32 bytes, two flows a cache line) apart from the rest (64 bytes), so that finding a
  * flow touches a third of the memory it would in one record of 96 bytes; plus an index of {@code int}s with two keys per flow at a load of at
- * most one half (16 bytes per flow): 112 bytes per flow, both directions included. An index
+ * most one half (16 bytes per flow); plus the count of flows per original source address (for
+ * {@code conntrack hostlimit}: 8 bytes per flow for a power-of-two size, up to 16 otherwise; it
+ * doubles, once, only if nearly every flow has a source of its own): 120 bytes per flow, both
+ * directions included. An index
  * slot holds {@code (flow << 1 | direction) + 1} in its low 23 bits, above them its distance from
  * the slot its tuple hashes to (4 bits, {@value #FAR} for that far or farther) and 5 more bits of
  * the tuple's hash (the tag): a probe that does not match touches the flow only when the tags
@@ -85,6 +88,8 @@ public final class FlowTable {
     private int size;
     private int sweepCursor;
     private int nextId = 1;
+    /** Flows per original source address (every way in and out of the table keeps it). */
+    private final HostCounts perSource;
     /** What the batch lookup's prefetching loads read (kept so that the compiler keeps the loads). */
     private int touched;
     /** {@link #prefetch}'s candidates (not kept). */
@@ -105,6 +110,7 @@ public final class FlowTable {
         int slots = Integer.highestOneBit(maxFlows * 4 - 1) << 1;
         this.index = new int[slots];
         this.mask = slots - 1;
+        this.perSource = HostCounts.compact(maxFlows);
         for (int flow = 0; flow < maxFlows; flow++) {
             cold[flow * COLD + NEXT_FREE] = flow + 1 < maxFlows ? flow + 1 : NONE;
             flows[flow * HOT + EXPIRES] = Integer.MIN_VALUE; // marks a free flow for sweep
@@ -123,6 +129,16 @@ public final class FlowTable {
 
     public int maxFlows() {
         return maxFlows;
+    }
+
+    /** Flows in the table whose original source is {@code address}. */
+    public int flowsFrom(int address) {
+        return perSource.of(address);
+    }
+
+    /** Original source addresses with at least one flow in the table. */
+    public int sources() {
+        return perSource.addresses();
     }
 
     /** Slots of the hash index (for an eviction range that covers it all, in tests). */
@@ -293,6 +309,7 @@ public final class FlowTable {
         cold[rest + NEXT_FREE] = NONE;
         link(flow, ORIGINAL);
         link(flow, REPLY);
+        perSource.add(flows[base + ORIG_SRC]);
         size++;
         return flow;
     }
@@ -301,6 +318,7 @@ public final class FlowTable {
     public void remove(int flow) {
         unlink(flow, ORIGINAL);
         unlink(flow, REPLY);
+        perSource.remove(flows[flow * HOT + ORIG_SRC]);
         flows[flow * HOT + EXPIRES] = Integer.MIN_VALUE;
         cold[flow * COLD + NEXT_FREE] = freeHead;
         freeHead = flow;
@@ -463,6 +481,7 @@ public final class FlowTable {
         cold[rest + NEXT_FREE] = NONE;
         link(flow, ORIGINAL);
         link(flow, REPLY);
+        perSource.add(flows[base + ORIG_SRC]);
         size++;
         return flow;
     }
@@ -512,6 +531,7 @@ public final class FlowTable {
         System.arraycopy(from.cold, flow * COLD, cold, copy * COLD, COLD);
         link(copy, ORIGINAL);
         link(copy, REPLY);
+        perSource.add(flows[copy * HOT + ORIG_SRC]);
         size++;
         nextId = Math.max(nextId, from.nextId);
         return copy;

@@ -1,6 +1,5 @@
 package net.taprouter.dataplane.conntrack;
 
-import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -44,8 +43,8 @@ public final class NatMappings {
     private final int[] references;
     private final int[] freeList;
     private int freeCount;
-    /** Mappings per internal address (absent: none); sized for every mapping, so it never grows. */
-    private final Int2IntHashMap perHost;
+    /** Mappings per internal address. */
+    private final HostCounts perHost;
 
     public NatMappings(int maxMappings, int maxAddresses) {
         if (maxMappings < 1 || maxAddresses < 1 || maxAddresses > 256) {
@@ -65,7 +64,7 @@ public final class NatMappings {
             freeList[i] = maxMappings - 1 - i;
         }
         this.freeCount = maxMappings;
-        this.perHost = new Int2IntHashMap(maxMappings * 2, 0.65f, 0);
+        this.perHost = HostCounts.neverGrowing(maxMappings);
     }
 
     public int size() {
@@ -111,7 +110,7 @@ public final class NatMappings {
             return mapping;
         }
         // the host's limit first: a capped host must not make the caller reclaim another's port
-        if (perHost.get(address) >= hostLimit) {
+        if (perHost.of(address) >= hostLimit) {
             return PORT_LIMIT;
         }
         if (freeCount == 0) {
@@ -128,7 +127,7 @@ public final class NatMappings {
         references[mapping] = 1;
         byInternal.put(internal, mapping);
         byExternal.put(externalKey[mapping], mapping);
-        perHost.put(address, perHost.get(address) + 1);
+        perHost.add(address);
         return mapping;
     }
 
@@ -163,7 +162,7 @@ public final class NatMappings {
         references[mapping] = 1;
         byInternal.put(internal, mapping);
         byExternal.put(externalKey[mapping], mapping);
-        perHost.put(address, perHost.get(address) + 1);
+        perHost.add(address);
         return mapping;
     }
 
@@ -178,13 +177,7 @@ public final class NatMappings {
         int proto = (int) (external >>> 48);
         markUsed(addressSlot((int) (external >>> 16)), proto, (int) (external & 0xFFFF), false);
         freeList[freeCount++] = mapping;
-        int address = internalAddress(mapping);
-        int held = perHost.get(address) - 1;
-        if (held > 0) {
-            perHost.put(address, held);
-        } else {
-            perHost.remove(address);
-        }
+        perHost.remove(internalAddress(mapping));
     }
 
     /** The mapping of internal {@code (protocol, address, port)} on external address {@code external}, or {@link #NONE}. */
@@ -220,7 +213,7 @@ public final class NatMappings {
 
     /** Mappings internal {@code address} holds. */
     public int heldBy(int address) {
-        return perHost.get(address);
+        return perHost.of(address);
     }
 
     public int references(int mapping) {

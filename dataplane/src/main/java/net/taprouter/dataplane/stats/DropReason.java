@@ -102,6 +102,7 @@ public enum DropReason {
     NAT_UNSOLICITED("nat_unsolicited", "a new flow to a NAT address on its outside port that no DNAT rule forwards (never answered)"),
     NAT_NO_MAPPING("nat_no_mapping", "source NAT found no free outside port (or the MASQUERADE port has no address)"),
     NAT_PORT_LIMIT("nat_port_limit", "a new flow, but its inside address holds its limit of outside ports already (nat portlimit)"),
+    CONNTRACK_HOST_LIMIT("conntrack_host_limit", "a new flow, but its source address has its limit of flows in the conntrack table already (conntrack hostlimit)"),
     CONNTRACK_RESTORING("conntrack_restoring", "a new flow while routerd reads its conntrack state file back at start (the flow it may belong to is not restored yet; TCP retransmits)"),
     CONNTRACK_OTHER_WORKER("conntrack_other_worker", "several workers with NAT on: an IPv4 packet read by a worker other than worker 0, which tracks every flow (one left in a queue when NAT started)"),
     INTERNAL_ERROR("internal_error", "a stage failed on this packet (a bug: logged once with its stack)");
@@ -131,7 +132,8 @@ public enum DropReason {
         IPV6_NOT_ROUTED, ARP_MALFORMED, ARP_NOT_FOR_US, IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_LENGTH, IP_BAD_CHECKSUM,
         MARTIAN_SOURCE, MARTIAN_DESTINATION, OFFLOAD_BAD, IP_MULTICAST, IP_BROADCAST, L2_BROADCAST_NOT_FORWARDED,
         FORWARDING_DISABLED, NO_ROUTE, TTL_EXCEEDED, LOCAL_FRAGMENT, LOCAL_NO_LISTENER, LOCAL_ICMP_OTHER,
-        CONNTRACK_INVALID, CONNTRACK_TABLE_FULL, NAT_UNSOLICITED, NAT_NO_MAPPING, NAT_PORT_LIMIT, CONNTRACK_RESTORING, CONNTRACK_OTHER_WORKER));
+        CONNTRACK_INVALID, CONNTRACK_TABLE_FULL, NAT_UNSOLICITED, NAT_NO_MAPPING, NAT_PORT_LIMIT, CONNTRACK_HOST_LIMIT, CONNTRACK_RESTORING,
+        CONNTRACK_OTHER_WORKER));
 
     /** Reasons only a packet the router originates (or an ICMP error it owes) can be dropped for (no {@code drop} counter). */
     private static final Set<DropReason> ORIGINATED_ONLY = Collections.unmodifiableSet(EnumSet.of(

@@ -99,6 +99,12 @@ class FlowTablePropertiesTest {
             }
             assertEquals(flows.size(), table.size());
             assertEquals(0, table.misstatedDistances(), "stored distances after " + op);
+            for (int source = 0; source <= 5; source++) { // the per-source counts (conntrack hostlimit) follow every way in and out
+                final int s = source;
+                assertEquals(flows.values().stream().filter(t -> t[0].src() == s).count(), table.flowsFrom(source),
+                    "flows from " + source + " after " + op);
+            }
+            assertEquals(flows.values().stream().map(t -> t[0].src()).distinct().count(), table.sources());
         }
         int[] sources = {0, 1, 2, 3, 4, 5, 100, 101, 102, 103, 104, 105, 200, 201, 202, 203, 204, 205, 206, 207};
         for (int a : sources) {

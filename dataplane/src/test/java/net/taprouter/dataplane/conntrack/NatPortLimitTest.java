@@ -69,7 +69,9 @@ class NatPortLimitTest {
     /** The default (auto) lets one host take a quarter of a full-size mapping table; the rest stays for the others. */
     @Test
     void theDefaultKeepsThreeQuartersOfTheMappingsFromOneHost() {
-        ConntrackTable table = new ConntrackTable(65_536, new ConntrackConfig(), new InterfaceTable());
+        ConntrackConfig config = new ConntrackConfig();
+        config.hostLimit(ConntrackConfig.MAX_HOST_LIMIT); // the port limit alone (conntrack hostlimit's auto is as large here)
+        ConntrackTable table = new ConntrackTable(65_536, config, new InterfaceTable());
         table.start(new FlowTable(65_536), ConntrackTable.mappingsFor(65_536));
         int made = 0;
         for (int port = 1024; port < 65536; port++) {

@@ -68,7 +68,8 @@ class NatPortReclaimTest {
     @Test
     void aFullMappingTableMakesRoomForAnotherProtocol() {
         ConntrackConfig config = new ConntrackConfig();
-        config.portLimit(ConntrackConfig.MAX_PORT_LIMIT); // no per-host limit: the reclaim alone
+        config.portLimit(ConntrackConfig.MAX_PORT_LIMIT); // no per-host limits: the reclaim alone
+        config.hostLimit(ConntrackConfig.MAX_HOST_LIMIT);
         ConntrackTable table = new ConntrackTable(8192, config, new InterfaceTable());
         table.start(new FlowTable(8192), ConntrackTable.mappingsFor(4096)); // 4096 mappings
         int made = 0;

@@ -244,6 +244,7 @@ class ConntrackGraphTest {
 
     @Test
     void aFullTableEarlyDropsAnUnassuredFlowElseDropsTheNewOne() {
+        table.config().hostLimit(net.taprouter.dataplane.conntrack.ConntrackConfig.MAX_HOST_LIMIT); // one host fills the table
         table.resize(new FlowTable(2), table.seconds(fx.context.nowNanos));
         // two assured TCP flows fill it
         for (int port = 40000; port < 40002; port++) {
@@ -278,6 +279,26 @@ class ConntrackGraphTest {
         assertEquals(1, table.statistics().earlyDrop());
         assertEquals(3, table.size());
         assertTrue(described().contains("udp 192.0.2.1:5002>198.51.100.1:9 | 198.51.100.1:9>192.0.2.1:5002 UNREPLIED"), described().toString());
+        fx.assertNoLeak();
+    }
+
+    /** conntrack hostlimit: past its limit a host's new flow is a counted drop; its flows and other hosts go on. */
+    @Test
+    void aHostPastItsLimitHasItsNewFlowsDropped() {
+        table.config().hostLimit(2);
+        fx.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 8, P0, A_MAC));
+        fx.receive(0, Flows.udp("192.0.2.1", 40001, "198.51.100.1", 9, 8, P0, A_MAC));
+        fx.tap1.take();
+        fx.markCounters();
+        fx.receive(0, Flows.udp("192.0.2.1", 40002, "198.51.100.1", 9, 8, P0, A_MAC));
+        fx.assertNothingWritten();
+        fx.assertCounters("drop.conntrack_host_limit", 1, "port.tap0.rx_drops", 1);
+        assertEquals(1, table.statistics().insertFailed());
+        fx.receive(0, Flows.udp("192.0.2.1", 40000, "198.51.100.1", 9, 8, P0, A_MAC)); // its flow goes on
+        only(fx.tap1);
+        fx.receive(0, Flows.udp("192.0.2.2", 40002, "198.51.100.1", 9, 8, P0, A_MAC)); // another host is not limited
+        only(fx.tap1);
+        assertEquals(3, table.size());
         fx.assertNoLeak();
     }
 

@@ -312,8 +312,9 @@ class FlowFastPathTest {
     @Test
     void flowsDisplacingEachOthersDecisionsRestTheFlowFastPath() {
         GraphFixture fx = router(true);
-        // one inside host opens 2,049 flows: above auto's share of this fixture's mapping table
+        // one inside host opens 2,049 flows: above auto's share of this fixture's mapping and flow tables
         fx.context.conntrack.config().portLimit(net.taprouter.dataplane.conntrack.ConntrackConfig.MAX_PORT_LIMIT);
+        fx.context.conntrack.config().hostLimit(net.taprouter.dataplane.conntrack.ConntrackConfig.MAX_HOST_LIMIT);
         int shared = FlowRoutes.SIZE / 2; // flow numbers f and f + SIZE/2 share an entry
         for (int i = 0; i <= shared; i++) { // flows 0 .. shared, numbered in order
             fx.receive(0, out("192.0.2.1", 20000 + i, "198.51.100.1", 9));
