@@ -53,9 +53,13 @@ class RouterdDedicatedThreadsFloodTest {
             flood.waitExit(Duration.ofSeconds(30));
             String stats = t.routerd.ctlOk("stats").out();
             long noBuffer = RouterdHostileHostTest.counter(stats, "drop.rx_no_buffer");
-            assertTrue(noBuffer > 0, "the flood did not outrun the forwarding thread (nothing was tested)\n"
-                    + flood.describe() + "\n" + stats);
-            assertTrue(noBuffer < 100_000, noBuffer + " rx_no_buffer in 4 s: the RX thread polls a dry pool\n" + stats);
+            assertTrue(noBuffer > 0, "the flood did not outrun the forwarding thread to its port's share of the pool"
+                    + " (nothing was tested)\n" + flood.describe() + "\n" + stats);
+            assertTrue(noBuffer < 100_000, noBuffer + " rx_no_buffer in 4 s: the RX thread polls a port at its share\n" + stats);
+            System.out.println("ns2 -> router during the flood:\n" + ping.out());
+            // the flood's port holds at most its share of the pool: ns2's frames are read at once and wait
+            // only behind the flood's frames already handed over (~2 ms here), not for slots to come back
+            assertTrue(medianRtt(ping.out()) < 50.0, "ns2's pings wait behind the flood\n" + ping.describe() + "\n" + stats);
             assertTrue(Net.loss(ping.out()) <= 20.0, "ns2's pings starved by ns1's flood\n" + ping.describe() + "\n" + stats);
             Net.assertPingOk(Net.ping(t.ns1, "198.51.100.1", "-c2", "-i0.2", "-W1"), 63, t.diag());
             RouterdHostileHostTest.sleep(500);
@@ -63,16 +67,21 @@ class RouterdDedicatedThreadsFloodTest {
             assertTrue(cores < IDLE_CORES, "routerd used " + cores + " cores idle after the flood\n" + stats);
             // asleep, the forwarding thread is woken by its RX thread: a ping does not wait for the 50 ms timer
             Sh.Result idlePings = Net.ping(t.ns1, "198.51.100.1", "-c10", "-i0.2", "-W1");
-            java.util.List<Double> rtts = new java.util.ArrayList<>();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("time=([0-9.]+) ms").matcher(idlePings.out());
-            while (m.find()) {
-                rtts.add(Double.parseDouble(m.group(1)));
-            }
-            java.util.Collections.sort(rtts);
-            assertTrue(rtts.size() >= 8 && rtts.get(rtts.size() / 2) < 10.0,
+            assertTrue(Net.loss(idlePings.out()) <= 20.0 && medianRtt(idlePings.out()) < 10.0,
                     "pings through an idle routerd (median should be well under the 50 ms timer period)\n" + idlePings.describe());
         } finally {
             server.close();
         }
+    }
+
+    /** The median of ping's "time=" values in milliseconds (infinite if none). */
+    private static double medianRtt(String pingOutput) {
+        java.util.List<Double> rtts = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("time=([0-9.]+) ms").matcher(pingOutput);
+        while (m.find()) {
+            rtts.add(Double.parseDouble(m.group(1)));
+        }
+        java.util.Collections.sort(rtts);
+        return rtts.isEmpty() ? Double.POSITIVE_INFINITY : rtts.get(rtts.size() / 2);
     }
 }

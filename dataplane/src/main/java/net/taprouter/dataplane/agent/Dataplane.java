@@ -133,7 +133,7 @@ public final class Dataplane implements AutoCloseable {
         this.rx = new RxAgent[n];
         for (int w = 0; w < n; w++) {
             rx[w] = new RxAgent(pollers[w], ports, pools[w], slotReturns[w], rings[w], DataplaneCounters.rx(counterFile), epochs, 2 * w);
-            rx[w].waitOutDryPool(config.dedicatedThreads()); // its slots come back through the return ring
+            rx[w].sharePoolPerPort(config.dedicatedThreads()); // its slots come back through the return ring
             if (config.dedicatedThreads()) {
                 rx[w].wakeAfterFrames(forwardingWakeups[w]);
             }

@@ -39,15 +39,18 @@ import org.agrona.concurrent.Agent;
  * has one is parsed for every frame into its slot's metadata ({@code pipeline.Offload#receive};
  * the forwarding agent loads it with the frame).
  *
- * <p><b>A dry pool.</b> With dedicated threads ({@link #waitOutDryPool}) slots come back only
- * through the return ring, as the forwarding thread gets through the frames: when a read finds no
- * free slot of the size a port reads into (small, or large for a device with offloads) the agent
- * is <em>starved</em> of that size and stops reading such ports (frames wait in the TAPs' queues,
- * as they wait in a NIC's ring) until a batch of slots of that size is free again; the others go
- * on. Meanwhile its idle wait parks ({@link #STARVED_PARK_NANOS}) instead of waiting on the TAPs,
- * which are still readable and would make the thread spin; each round still polls once (control
- * requests on the agent's ring are applied there). rx_no_buffer counts the reads cut short or not
- * made for want of a slot.
+ * <p><b>Each port's share of the pool.</b> With dedicated threads ({@link #sharePoolPerPort}) slots
+ * come back only through the return ring, as the forwarding thread gets through the frames: a
+ * port flooding faster than it forwards would hold every slot, and the other ports' frames would
+ * wait in their TAP queues until the flood's were through. So each port may hold only its share
+ * of each slot size ({@link PortSlotShares}: at most twice what is still free), and the pool
+ * never runs dry: a port at its share is not read (its frames wait in its TAP's queue, as in a
+ * NIC's ring; the kernel drops there when the queue is full) until a batch of its share is back;
+ * the others go on. When every ready port waits so, the idle wait parks
+ * ({@link #STARVED_PARK_NANOS}) instead of waiting on the TAPs, which are still readable and would
+ * make the thread spin; each round still polls once (control requests on the agent's ring are
+ * applied there). rx_no_buffer counts the reads cut short or not made for want of a slot (one
+ * shared thread) or of the port's share (once each time a port is turned away).
  */
 public final class RxAgent implements Agent {
     private static final int QUEUE_SHIFT = 16;
@@ -74,13 +77,10 @@ public final class RxAgent implements Agent {
     private final int readerIndex;
     private int readyFromIdle = -1;
     private final FrameBatch batch = new FrameBatch(READ_BATCH);
-    /** Wait out a dry pool (dedicated threads) instead of reading the ports round after round. */
-    private boolean waitOutDryPool;
-    /** A read found no free slot of this size; such reads stay off until a batch is back (only with {@link #waitOutDryPool}). */
-    private boolean starvedSmall;
-    private boolean starvedLarge;
-    private final int resumeSmall;
-    private final int resumeLarge;
+    /** Dedicated threads: each port's share of the pool ({@link #sharePoolPerPort}); null with one thread. */
+    private PortSlotShares shares;
+    /** This round turned a ready port away for its share: the idle wait parks instead of polling. */
+    private boolean turnedAway;
     /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
     private Wakeup forwarder;
     /** Which ready port reads first this round: each in turn. */
@@ -99,21 +99,21 @@ public final class RxAgent implements Agent {
         this.epochs = epochs;
         this.readerIndex = readerIndex;
         this.metadata = pool.metadata();
-        int small = pool.slotCount() - pool.largeSlotCount();
-        this.resumeSmall = Math.max(1, Math.min(READ_BATCH, small / 4));
-        this.resumeLarge = Math.max(1, Math.min(READ_BATCH, pool.largeSlotCount() / 4));
     }
 
-    /** How long a starved agent's idle wait parks before it looks at the returned slots again. */
+    /** How long the idle wait parks when every ready port waits for its share to come back. */
     static final long STARVED_PARK_NANOS = 50_000;
 
     /**
-     * Dedicated threads: slots come back only through the return ring, so a dry pool is waited
-     * out (reads stop, the idle wait parks) rather than met by reading the ports again every round.
-     * Not for one shared thread, whose idle wait is also where its writes complete.
+     * Dedicated threads: slots come back only through the return ring, so each port may hold
+     * only its share of them ({@link PortSlotShares}) and a port at its share is waited out (not
+     * read, the idle wait parks) rather than read again every round. Not for one shared thread,
+     * whose frames are forwarded in the round they are read and whose idle wait is also where
+     * its writes complete. Set before the agent runs.
      */
-    public void waitOutDryPool(boolean wait) {
-        this.waitOutDryPool = wait;
+    public void sharePoolPerPort(boolean share) {
+        this.shares = share ? new PortSlotShares(pool, PortTable.MAX_PORTS, READ_BATCH) : null;
+        slotReturns.listener(shares);
     }
 
     /** Dedicated threads: the forwarding thread to wake when this agent hands it frames. */
@@ -121,37 +121,19 @@ public final class RxAgent implements Agent {
         this.forwarder = forwardingThread;
     }
 
-    /** Starved of either slot size (see the class comment). */
-    boolean starved() {
-        return starvedSmall || starvedLarge;
+    /** This round turned a ready port away for its share (see the class comment). */
+    boolean turnedAway() {
+        return turnedAway;
+    }
+
+    /** Slots of either size {@code port}'s reads hold (dedicated threads; 0 with one thread). */
+    int held(int port) {
+        return shares == null ? 0 : shares.held(port);
     }
 
     /** Does {@code device} read into large slots (offloads: GSO super-packets)? */
     private boolean readsLarge(FrameIo device) {
         return (device.offloads() & FrameIo.GSO_OFFLOADS) != 0 && pool.largeSlotCount() > 0;
-    }
-
-    /** Slots of a starved size came back (a batch of them): reads of that size go on. */
-    private void endStarvation() {
-        int large = pool.freeLargeCount();
-        if (starvedSmall && pool.freeCount() - large >= resumeSmall) {
-            starvedSmall = false;
-        }
-        if (starvedLarge && large >= resumeLarge) {
-            starvedLarge = false;
-        }
-    }
-
-    /** A read found no slot of its size: counted; with dedicated threads reads of that size stop until slots are back. */
-    private void ranDry(boolean large) {
-        counters.drop(DropReason.RX_NO_BUFFER);
-        if (waitOutDryPool) {
-            if (large) {
-                starvedLarge = true;
-            } else {
-                starvedSmall = true;
-            }
-        }
     }
 
     @Override
@@ -160,9 +142,7 @@ public final class RxAgent implements Agent {
         int work = 0;
         try {
             work = slotReturns.drain();
-            if (starvedSmall || starvedLarge) {
-                endStarvation();
-            }
+            turnedAway = false;
             int ready = readyFromIdle >= 0 ? readyFromIdle : poller.poll(0);
             readyFromIdle = -1;
             int first = ready > 1 ? (rotation++ & Integer.MAX_VALUE) % ready : 0; // who reads first takes the slots of a nearly dry pool
@@ -179,10 +159,18 @@ public final class RxAgent implements Agent {
                     continue;
                 }
                 boolean large = readsLarge(device);
-                if (large ? starvedLarge : starvedSmall) {
-                    continue; // waits for slots of its size to come back
+                int slots = READ_BATCH;
+                if (shares != null) {
+                    slots = shares.take(port.index(), large, READ_BATCH);
+                    if (slots <= 0) {
+                        if (slots < 0) {
+                            counters.drop(DropReason.RX_NO_BUFFER); // turned away: counted once until it reads again
+                        }
+                        turnedAway = true;
+                        continue; // at its share: its frames wait in its TAP's queue
+                    }
                 }
-                work += readPort(port, device, large);
+                work += readPort(port, device, large, slots);
             }
             return work;
         } finally {
@@ -194,11 +182,12 @@ public final class RxAgent implements Agent {
     }
 
     /**
-     * Idle: block in epoll until a TAP is readable, a wake-up comes or the timeout passes; starved
-     * ({@link #waitOutDryPool}), park a moment for slots to come back instead.
+     * Idle: block in epoll until a TAP is readable, a wake-up comes or the timeout passes; with
+     * ready ports turned away for their share ({@link #sharePoolPerPort}), park a moment for slots
+     * to come back instead.
      */
     void waitForFrames(int timeoutMillis) {
-        if (starvedSmall || starvedLarge) {
+        if (turnedAway) {
             LockSupport.parkNanos(STARVED_PARK_NANOS);
             return;
         }
@@ -206,20 +195,23 @@ public final class RxAgent implements Agent {
     }
 
     /**
-     * One batched read of up to {@link #READ_BATCH} frames from {@code port}'s device into free
-     * slots; the slots it did not fill go back to the pool. Returns the frames read.
+     * One batched read of up to {@code most} (at most {@link #READ_BATCH}) frames from
+     * {@code port}'s device into free slots; the slots it did not fill go back to the pool.
+     * Returns the frames read.
      */
-    private int readPort(Port port, FrameIo device, boolean large) {
+    private int readPort(Port port, FrameIo device, boolean large, int most) {
         int headroom = device.headroom();
         int capacity = large ? FramePool.LARGE_FRAME_CAPACITY : pool.frameCapacity();
         FrameBatch batch = this.batch;
         batch.clear();
-        while (!batch.isFull()) {
+        boolean dry = false;
+        while (batch.count() < most) {
             int slot = large ? pool.allocateLarge() : pool.allocate();
             if (slot < 0) {
                 slotReturns.drain();
                 slot = large ? pool.allocateLarge() : pool.allocate();
                 if (slot < 0) {
+                    dry = true;
                     break;
                 }
             }
@@ -227,7 +219,7 @@ public final class RxAgent implements Agent {
         }
         int slots = batch.count();
         if (slots == 0) {
-            ranDry(large);
+            counters.drop(DropReason.RX_NO_BUFFER);
             return 0; // level-triggered: the port stays ready for the next round
         }
         long rxNanos = System.nanoTime();
@@ -251,7 +243,7 @@ public final class RxAgent implements Agent {
                 pool.free(slot);
                 continue;
             }
-            if (large && length < pool.frameCapacity()) {
+            if (large && length < pool.frameCapacity() && (shares == null || shares.quota(port.index(), false) > 0)) {
                 slot = copyBreak(slot, length, headroom);
             }
             Offload.receive(metadata.words(), PacketMetadata.base(slot), pool.buffer(), pool.frameOffset(slot), length,
@@ -259,6 +251,8 @@ public final class RxAgent implements Agent {
             if (!ring.offer(slot, port.index(), length, rxNanos)) {
                 counters.drop(DropReason.RX_RING_FULL);
                 pool.free(slot);
+            } else if (shares != null) {
+                shares.charge(slot, port.index());
             }
         }
         for (int i = frames; i < slots; i++) {
@@ -267,8 +261,8 @@ public final class RxAgent implements Agent {
         int status = batch.status();
         if (status == FrameIo.GONE || status == FrameIo.FAILED) {
             portLost(port, device);
-        } else if (frames == slots && slots < READ_BATCH) {
-            ranDry(large); // the pool ran dry before the port did
+        } else if (dry && frames == slots) {
+            counters.drop(DropReason.RX_NO_BUFFER); // the pool ran dry before the port did
         }
         return frames;
     }

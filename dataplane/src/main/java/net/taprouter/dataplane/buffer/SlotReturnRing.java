@@ -19,6 +19,13 @@ public final class SlotReturnRing {
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[4]);
     private final FramePool pool;
     private final MessageHandler freeHandler;
+    private Listener listener;
+
+    /** Told of each slot as it goes back to the pool (consumer side). */
+    @FunctionalInterface
+    public interface Listener {
+        void returned(int slot);
+    }
 
     public SlotReturnRing(FramePool pool) {
         this.pool = pool;
@@ -48,7 +55,16 @@ public final class SlotReturnRing {
         return total;
     }
 
+    /** Consumer side: {@code listener} (or none: null) hears of every slot {@link #drain} gives back. */
+    public void listener(Listener listener) {
+        this.listener = listener;
+    }
+
     private void onSlot(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
-        pool.free(buffer.getInt(index));
+        int slot = buffer.getInt(index);
+        pool.free(slot);
+        if (listener != null) {
+            listener.returned(slot);
+        }
     }
 }

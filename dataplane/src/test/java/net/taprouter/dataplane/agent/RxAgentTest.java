@@ -161,7 +161,7 @@ class RxAgentTest {
         build(4);
         device.frames(60, 61, 62, 63, 64, 65);
         assertEquals(4, rx.doWork());
-        assertFalse(rx.starved());
+        assertFalse(rx.turnedAway());
         giveBack(1);
         rx.doWork();
         assertEquals(2, device.batchReads);
@@ -169,22 +169,24 @@ class RxAgentTest {
     }
 
     /**
-     * Dedicated threads: a read that finds the pool dry starves the agent; it makes no read (and
-     * counts nothing more) until a batch of slots (a quarter of a small pool) is back, and its
-     * idle wait parks instead of polling the still readable TAP, so it does not spin: a flood
-     * against a forwarding thread that is behind once counted millions of rx_no_buffer a second.
+     * Dedicated threads: a port may hold only its share of the pool (at most twice the free
+     * slots): past it the port is turned away (counted once), not read, and the idle wait parks
+     * instead of polling the still readable TAP, so the agent does not spin (a flood against a
+     * forwarding thread that is behind once counted millions of rx_no_buffer a second); it reads
+     * again once a batch of its share is back (a sixteenth of the pool), not a frame per read.
      */
     @Test
-    void dedicatedThreadsWaitOutADryPoolWithoutSpinning() {
-        poller.remove(device.fd());
-        ports.unpublish(port);
-        build(8);
-        rx.waitOutDryPool(true);
-        for (int i = 0; i < 100; i++) {
+    void dedicatedThreadsStopReadingAPortAtItsShareWithoutSpinning() {
+        rx.sharePoolPerPort(true); // 64 slots
+        for (int i = 0; i < 1000; i++) {
             device.frames(60);
         }
-        assertEquals(8, rx.doWork());
-        assertTrue(rx.starved());
+        assertEquals(32, rx.doWork(), "a batch");
+        assertEquals(10, rx.doWork(), "as many as keep held <= 2 x free: (2 x 32 - 32) / 3");
+        assertEquals(42, rx.held(port.index()));
+        assertEquals(22, pool.freeCount());
+        assertEquals(0, rx.doWork());
+        assertTrue(rx.turnedAway());
         assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER));
         EpollIdleStrategy idle = new EpollIdleStrategy(rx, 1000, () -> false);
         long until = System.nanoTime() + 100_000_000L;
@@ -193,17 +195,51 @@ class RxAgentTest {
             idle.idle(rx.doWork());
             rounds++;
         }
-        assertEquals(1, device.batchReads, "reads while starved");
+        assertEquals(2, device.batchReads, "reads while at its share");
         assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER), "rx_no_buffer counted once for the episode");
         assertTrue(rounds <= 100_000_000L / RxAgent.STARVED_PARK_NANOS, rounds + " rounds in 100 ms: the idle wait spins");
+        giveBack(3);
+        rx.doWork();
+        assertEquals(2, device.batchReads, "3 back: a share of 3, less than the batch of 4 it waits for");
         giveBack(1);
         rx.doWork();
-        assertEquals(1, device.batchReads, "one slot back of the two a starved 8-slot pool waits for");
-        giveBack(1);
-        rx.doWork();
-        assertEquals(2, device.batchReads);
-        assertEquals(2, device.lastBatchSize);
-        assertTrue(rx.starved(), "dry again");
+        assertEquals(3, device.batchReads);
+        assertEquals(4, device.lastBatchSize);
+        assertEquals(42, rx.held(port.index()));
+        assertTrue(pool.freeCount() > 0, "never dry");
+    }
+
+    /**
+     * A port flooding a forwarding thread that gives nothing back holds at most its share; another
+     * port's frames are still read, every round: one host's flood does not keep another port's
+     * frames in their TAP queue. (Without the shares the flood takes every slot in two rounds.)
+     */
+    @Test
+    void aFloodingPortLeavesSlotsForAnotherPort() throws IOException {
+        rx.sharePoolPerPort(true); // 64 slots
+        ScriptedDevice second = secondDevice();
+        Port other = new Port(4, "p4", second, new PortCounters(counterFile, "p4"));
+        ports.put(other);
+        poller.add(second.fd(), other.index());
+        for (int i = 0; i < 1000; i++) {
+            device.frames(60);
+        }
+        for (int round = 0; round < 10; round++) {
+            second.frames(61);
+            rx.doWork();
+            assertEquals(round + 1, other.counters().rxPackets(), "p4's frame of round " + round);
+            assertTrue(pool.freeCount() > 0, "the pool ran dry in round " + round);
+        }
+        assertTrue(rx.held(port.index()) <= 2 * 64 / 3, "the flood holds " + rx.held(port.index()));
+        assertTrue(rx.held(port.index()) >= 32, "the flood holds " + rx.held(port.index()));
+    }
+
+    private ScriptedDevice secondDevice() throws IOException {
+        FileDescriptor[] ends = FileDescriptor.pipe();
+        pipe.add(ends[0]);
+        pipe.add(ends[1]);
+        ends[1].write(ByteBuffer.allocateDirect(1), 0, 1);
+        return new ScriptedDevice(ends[0].intValue());
     }
 
     /**
@@ -237,12 +273,8 @@ class RxAgentTest {
         poller.remove(device.fd());
         ports.unpublish(port);
         build(8);
-        rx.waitOutDryPool(true);
-        FileDescriptor[] ends = FileDescriptor.pipe();
-        pipe.add(ends[0]);
-        pipe.add(ends[1]);
-        ends[1].write(ByteBuffer.allocateDirect(1), 0, 1);
-        ScriptedDevice second = new ScriptedDevice(ends[0].intValue());
+        rx.sharePoolPerPort(true);
+        ScriptedDevice second = secondDevice();
         Port other = new Port(4, "p4", second, new PortCounters(counterFile, "p4"));
         ports.put(other);
         poller.add(second.fd(), other.index());
