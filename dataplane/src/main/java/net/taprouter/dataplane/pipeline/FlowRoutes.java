@@ -68,8 +68,11 @@ public final class FlowRoutes {
     private static final int EGRESS_INTERFACE = 4;
     private static final int NEIGHBOUR_ADDRESS = 5;
     private static final int NEIGHBOUR = 6;
-    private static final int MTU = 7;
+    /** The egress interface's MTU (low {@value #MTU_BITS} bits) and, above, its {@link #directPort} + 1. */
+    private static final int MTU_PORT = 7;
     private static final int STRIDE = 8;
+    private static final int MTU_BITS = 17;
+    private static final int MTU_MASK = (1 << MTU_BITS) - 1;
 
     private final int[] flows = new int[SIZE * STRIDE];
     private final Interface[] flowEgress = new Interface[SIZE];
@@ -169,7 +172,16 @@ public final class FlowRoutes {
         entries[at + EGRESS_INTERFACE] = packet.egressInterface;
         entries[at + NEIGHBOUR_ADDRESS] = packet.neighbourAddress;
         entries[at + NEIGHBOUR] = entry;
-        entries[at + MTU] = out.mtu();
+        entries[at + MTU_PORT] = Math.min(out.mtu(), MTU_MASK) | (directPort(out) + 1) << MTU_BITS;
+    }
+
+    /**
+     * The port a plain PORT interface's frames leave by, untagged (a transmit needs nothing of
+     * the interface but it); -1 for a VLAN interface (tagged) or a bridge (its FDB decides).
+     */
+    static int directPort(Interface out) {
+        net.taprouter.dataplane.port.Port port = out.port();
+        return port == null || out.isVlan() || out.isBridge() ? -1 : port.index();
     }
 
     /**
@@ -245,7 +257,8 @@ public final class FlowRoutes {
     private boolean take(Packet packet, int[] entries, int at, Interface out) {
         Offload offload = packet.offload;
         int length = offload.isGso() ? offload.segmentIpLength() : packet.frameLength - EthernetView.HEADER_LENGTH;
-        if (packet.ip.ttl() <= 1 || length > entries[at + MTU]) {
+        int mtuPort = entries[at + MTU_PORT];
+        if (packet.ip.ttl() <= 1 || length > (mtuPort & MTU_MASK)) {
             return false; // time exceeded, fragmentation or Frag Needed: the whole way
         }
         int entry = entries[at + NEIGHBOUR];
@@ -261,7 +274,7 @@ public final class FlowRoutes {
         packet.nextHop = entries[at + NEXT_HOP];
         packet.egressInterface = egressInterface;
         packet.neighbourAddress = neighbourAddress;
-        packet.egressPort = -1;
+        packet.egressPort = (mtuPort >>> MTU_BITS) - 1; // a plain port's: transmit goes straight to it
         packet.egress = out;
         taken = entry;
         return true;

@@ -309,6 +309,17 @@ public final class ForwardingContext {
     }
 
     /**
+     * {@link #transmit} for a packet a fast path set a plain port interface's port for
+     * ({@code egressPort >= 0}, {@code FlowRoutes.directPort}): it leaves that port untagged, so
+     * only the device header and the queue are left to do.
+     */
+    void transmitToPort(Packet packet) {
+        packet.offload.writeHeader(buffer, packet.frameOffset, vnetHeader);
+        transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength, packet.localOrigin,
+            packet.ingressPort);
+    }
+
+    /**
      * How a frame of VLAN {@code vlan} leaves {@code port} of {@code l2} (a PORT interface or a
      * bridge): 0 untagged, the VLAN id tagged, -1 not at all (a VLAN-filtering bridge's port that is
      * no member of the VLAN).

@@ -68,14 +68,15 @@ public final class Ipv4InputStage extends Stage {
             return portDown; // removed since EthernetInput looked (link del)
         }
         int source = ip.source();
-        if (Ipv4Address.isMulticast(source) || Ipv4Address.isLimitedBroadcast(source) || Ipv4Address.isLoopback(source)
-            || Ipv4Address.isThisNetwork(source) || Ipv4Address.isReservedClassE(source)
-            || in.isMartianSource(source)) {
+        // by first octet: 0/8, 127/8, and from 224 on multicast, class E and the limited broadcast
+        int first = source >>> 24;
+        if (first == 0 || first == 127 || first >= 224 || in.isMartianSource(source)) {
             return martianSource;
         }
         int destination = ip.destination();
-        if (Ipv4Address.isLoopback(destination) || Ipv4Address.isThisNetwork(destination)
-            || Ipv4Address.isReservedClassE(destination)) {
+        // 0/8, 127/8, class E (240/4 but the limited broadcast, which route lookup drops as such)
+        first = destination >>> 24;
+        if (first == 0 || first == 127 || (first >= 240 && destination != Ipv4Address.LIMITED_BROADCAST)) {
             return martianDestination;
         }
         if (totalLength != available) {

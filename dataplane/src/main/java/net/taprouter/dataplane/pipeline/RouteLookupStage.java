@@ -50,7 +50,14 @@ public final class RouteLookupStage extends Stage {
         FlowRoutes fast = context.flowRoutes;
         if (postrouting.runningLength() == 0 && fast.takeRoute(packet, destination)) {
             Stage next = fast.finishRoute(packet); // the route fast path: as the last packet to this destination went
-            return next == transmit ? transmit.process(packet) : next; // (untraced: takeRoute says so)
+            if (next != transmit) {
+                return next; // offload output (untraced: takeRoute says so)
+            }
+            if (packet.egressPort >= 0) {
+                context.transmitToPort(packet); // a plain port: straight into its queue
+                return null;
+            }
+            return transmit.process(packet);
         }
         if (Ipv4Address.isLimitedBroadcast(destination)) {
             return broadcast;
