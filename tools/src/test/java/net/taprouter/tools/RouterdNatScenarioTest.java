@@ -497,6 +497,38 @@ class RouterdNatScenarioTest {
         }
     }
 
+    /**
+     * A closed TCP connection does not count toward {@code conntrack hostlimit} (as with Linux's
+     * connlimit): a lan host making short connections one after another, more than its limit, gets
+     * every one through while the closed ones wait out TIME_WAIT in the table.
+     */
+    @Test
+    @Order(48)
+    void closedConnectionsDoNotCountTowardTheFlowLimit() throws Exception {
+        t.ctlOk("conntrack", "-F");
+        t.ctlOk("conntrack", "hostlimit", "3");
+        Path payload = work.resolve("short.txt");
+        Files.writeString(payload, "short\n");
+        Bg server = Sh.ns(t.wan, "nc", "-lk", "-p", "54330").start(work, "nc-short");
+        try {
+            Net.waitListening(t.wan, "tcp", 54330, server);
+            long before = counter("drop.conntrack_host_limit");
+            for (int i = 0; i < 6; i++) {
+                Sh.Result client = Sh.ns(t.lan, "nc", "-N", "-p", String.valueOf(41000 + i), "203.0.113.1", "54330")
+                    .stdin(payload).timeoutSeconds(20).run();
+                assertTrue(client.ok(), "short connection " + i + " with a limit of 3 flows\n" + client.describe() + t.diag());
+            }
+            assertEquals(before, counter("drop.conntrack_host_limit"), "drop.conntrack_host_limit");
+            List<String> lines = conntrackLines("-p", "tcp", "--dport", "54330");
+            assertEquals(6, lines.size(), lines.toString());
+            assertTrue(lines.stream().filter(l -> l.contains(" TIME_WAIT ")).count() >= 5, "closed: " + lines);
+        } finally {
+            server.close();
+            t.ctlOk("conntrack", "hostlimit", "auto");
+            t.ctlOk("conntrack", "-F");
+        }
+    }
+
     @Test
     @Order(50)
     void saveHoldsTheNatRule() {

@@ -33,11 +33,13 @@ import org.agrona.concurrent.Agent;
  *
  * <p><b>Offloads.</b> A device that may deliver GSO super-packets ({@link FrameIo#offloads()} has
  * TSO/USO) is read into the pool's large slots; then every frame that fits a small slot is copied
- * into one and its large slot reused at once (copy-break: at most a small slot's worth of bytes,
- * and small-packet traffic never holds large slots), so only super-packets stay in large slots.
- * Without a free small slot a frame stays where it is. The virtio-net header of a device that
- * has one is parsed for every frame into its slot's metadata ({@code pipeline.Offload#receive};
- * the forwarding agent loads it with the frame).
+ * into one and its large slot reused at once (copy-break: at most a small slot's worth of bytes),
+ * so normally only super-packets stay in large slots. Without a free small slot, or with
+ * dedicated threads while the port is at its share of small slots, a frame stays where it is (a
+ * flooding offload port's small frames may so hold large slots: its large share, and the ARP
+ * queues' large-slot bounds, then apply to them). The virtio-net header of a device that has one
+ * is parsed for every frame into its slot's metadata ({@code pipeline.Offload#receive}; the
+ * forwarding agent loads it with the frame).
  *
  * <p><b>Each port's share of the pool.</b> With dedicated threads ({@link #sharePoolPerPort}) slots
  * come back only through the return ring, as the forwarding thread gets through the frames: a
@@ -46,7 +48,11 @@ import org.agrona.concurrent.Agent;
  * of each slot size ({@link PortSlotShares}: at most twice what is still free), and the pool
  * never runs dry: a port at its share is not read (its frames wait in its TAP's queue, as in a
  * NIC's ring; the kernel drops there when the queue is full) until a batch of its share is back;
- * the others go on. When every ready port waits so, the idle wait parks
+ * the others go on. Nor does the forwarding thread get more than {@link #RING_BUDGET} frames
+ * waiting in its ring: the rest stay in their TAP queues, read in turn (the room shared among the
+ * ready ports), so a quiet port's frame waits behind at most that many of a flood's; once full, the
+ * ring is not added to until a read's batch of room is free (rx_ring_full counts that once each
+ * time). When every ready port waits so, or the ring is at its budget, the idle wait parks
  * ({@link #STARVED_PARK_NANOS}) instead of waiting on the TAPs, which are still readable and would
  * make the thread spin; each round still polls once (control requests on the agent's ring are
  * applied there). rx_no_buffer counts the reads cut short or not made for want of a slot (one
@@ -63,6 +69,13 @@ public final class RxAgent implements Agent {
 
     /** Frames read from one port before looking at the others. */
     static final int READ_BATCH = 32;
+
+    /**
+     * Dedicated threads: descriptors the forwarding thread may have waiting at most. More frames
+     * wait in their TAP queues, which are read in turn, so a frame from a quiet port waits behind
+     * at most this many of a flood's (not behind two thirds of the pool in one FIFO ring).
+     */
+    static final int RING_BUDGET = 8 * READ_BATCH;
 
     private final PortIo poller;
     private final PortTable ports;
@@ -83,6 +96,8 @@ public final class RxAgent implements Agent {
     private boolean turnedAway;
     /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
     private Wakeup forwarder;
+    /** Dedicated threads: the ring held {@link #RING_BUDGET} frames and no read's batch of room has been free since. */
+    private boolean atBudget;
     /** Which ready port reads first this round: each in turn. */
     private int rotation;
     private final VirtioNetHeaderView header = new VirtioNetHeaderView();
@@ -146,7 +161,8 @@ public final class RxAgent implements Agent {
             int ready = readyFromIdle >= 0 ? readyFromIdle : poller.poll(0);
             readyFromIdle = -1;
             int first = ready > 1 ? (rotation++ & Integer.MAX_VALUE) % ready : 0; // who reads first takes the slots of a nearly dry pool
-            for (int i = 0; i < ready; i++) {
+            int room = roomInRing();
+            for (int i = 0; i < ready && room > 0; i++) {
                 int token = poller.readyToken((first + i) % ready);
                 Port port = ports.get(token & PORT_MASK);
                 if (port == null) {
@@ -161,7 +177,8 @@ public final class RxAgent implements Agent {
                 boolean large = readsLarge(device);
                 int slots = READ_BATCH;
                 if (shares != null) {
-                    slots = shares.take(port.index(), large, READ_BATCH);
+                    // the room shared among the ports still to read this round (one that reads first does not take it all)
+                    slots = shares.take(port.index(), large, Math.min(READ_BATCH, Math.max(1, room / (ready - i))));
                     if (slots <= 0) {
                         if (slots < 0) {
                             counters.drop(DropReason.RX_NO_BUFFER); // turned away: counted once until it reads again
@@ -170,7 +187,16 @@ public final class RxAgent implements Agent {
                         continue; // at its share: its frames wait in its TAP's queue
                     }
                 }
-                work += readPort(port, device, large, slots);
+                int frames = readPort(port, device, large, slots);
+                work += frames;
+                room -= frames;
+            }
+            if (room <= 0 && ready > 0) {
+                if (!atBudget) {
+                    atBudget = true;
+                    counters.drop(DropReason.RX_RING_FULL); // reads put off: counted once until it reads again
+                }
+                turnedAway = true; // the rest wait in their TAP queues; the idle wait parks
             }
             return work;
         } finally {
@@ -179,6 +205,25 @@ public final class RxAgent implements Agent {
                 forwarder.wake(); // frames handed over (or slots back): the forwarding thread may sleep
             }
         }
+    }
+
+    /**
+     * Frames the forwarding thread may still be handed this round: unlimited with one thread;
+     * with dedicated threads what its {@link #RING_BUDGET} leaves, and once the budget was full
+     * nothing until a read's batch of room is free again (reads of a batch, not of a frame).
+     */
+    private int roomInRing() {
+        if (shares == null) {
+            return Integer.MAX_VALUE;
+        }
+        int room = RING_BUDGET - ring.size();
+        if (atBudget) {
+            if (room < READ_BATCH) {
+                return 0;
+            }
+            atBudget = false;
+        }
+        return room;
     }
 
     /**

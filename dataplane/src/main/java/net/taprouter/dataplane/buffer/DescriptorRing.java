@@ -15,6 +15,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 public final class DescriptorRing {
     private static final int MSG_FRAME = 1;
     private static final int DESCRIPTOR_LENGTH = 24;
+    /** A descriptor's record in the ring: Agrona's 8-byte header and the descriptor, aligned to 8. */
+    private static final int RECORD_LENGTH = 32;
 
     /** Receives one descriptor. */
     @FunctionalInterface
@@ -42,6 +44,11 @@ public final class DescriptorRing {
         scratch.putInt(8, length);
         scratch.putLong(16, rxNanos);
         return ring.write(MSG_FRAME, scratch, 0, DESCRIPTOR_LENGTH);
+    }
+
+    /** Descriptors waiting (either side; a snapshot). */
+    public int size() {
+        return ring.size() / RECORD_LENGTH;
     }
 
     /** Are descriptors waiting? (Either side; a snapshot.) */

@@ -67,7 +67,11 @@ final class ConntrackPrerouting extends Stage {
         }
         context.conntrack.forwardAndTranslateSource(ref, context.buffer, packet.ip, false); // a plain packet: its own copy
         routes.finish(packet);
-        context.transmit(packet); // what the transmit stage does, called here: an untraced packet (take says so)
+        if (packet.egressPort >= 0) {
+            context.transmitToPort(packet); // a plain port's (FlowRoutes.directPort): straight into its queue
+        } else {
+            context.transmit(packet); // what the transmit stage does, called here: an untraced packet (take says so)
+        }
         return null;
     }
 

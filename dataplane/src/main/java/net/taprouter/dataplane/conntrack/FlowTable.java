@@ -17,9 +17,8 @@ package net.taprouter.dataplane.conntrack;
  * and expiry: 32 bytes, two flows a cache line) apart from the rest (64 bytes), so that finding a
  * flow touches a third of the memory it would in one record of 96 bytes; plus an index of {@code int}s with two keys per flow at a load of at
  * most one half (16 bytes per flow); plus the count of flows per original source address (for
- * {@code conntrack hostlimit}: 8 bytes per flow for a power-of-two size, up to 16 otherwise; it
- * doubles, once, only if nearly every flow has a source of its own): 120 bytes per flow, both
- * directions included. An index
+ * {@code conntrack hostlimit}: 11 to 21 bytes per flow, sized so that it never grows): 123 to 133
+ * bytes per flow, both directions included. An index
  * slot holds {@code (flow << 1 | direction) + 1} in its low 23 bits, above them its distance from
  * the slot its tuple hashes to (4 bits, {@value #FAR} for that far or farther) and 5 more bits of
  * the tuple's hash (the tag): a probe that does not match touches the flow only when the tags
@@ -110,7 +109,7 @@ public final class FlowTable {
         int slots = Integer.highestOneBit(maxFlows * 4 - 1) << 1;
         this.index = new int[slots];
         this.mask = slots - 1;
-        this.perSource = HostCounts.compact(maxFlows);
+        this.perSource = HostCounts.compact(maxFlows); // never grows: no allocation on the packet path
         for (int flow = 0; flow < maxFlows; flow++) {
             cold[flow * COLD + NEXT_FREE] = flow + 1 < maxFlows ? flow + 1 : NONE;
             flows[flow * HOT + EXPIRES] = Integer.MIN_VALUE; // marks a free flow for sweep
@@ -131,7 +130,7 @@ public final class FlowTable {
         return maxFlows;
     }
 
-    /** Flows in the table whose original source is {@code address}. */
+    /** Flows in the table whose original source is {@code address}, but closed TCP connections ({@link #countsForSource}). */
     public int flowsFrom(int address) {
         return perSource.of(address);
     }
@@ -318,7 +317,9 @@ public final class FlowTable {
     public void remove(int flow) {
         unlink(flow, ORIGINAL);
         unlink(flow, REPLY);
-        perSource.remove(flows[flow * HOT + ORIG_SRC]);
+        if (countsForSource(flows[flow * HOT + META])) {
+            perSource.remove(flows[flow * HOT + ORIG_SRC]);
+        }
         flows[flow * HOT + EXPIRES] = Integer.MIN_VALUE;
         cold[flow * COLD + NEXT_FREE] = freeHead;
         freeHead = flow;
@@ -418,7 +419,28 @@ public final class FlowTable {
 
     public void state(int flow, int state) {
         int at = flow * HOT + META;
-        flows[at] = (flows[at] & 0xFF00_FFFF) | (state & 0xFF) << 16;
+        int meta = flows[at];
+        int next = (meta & 0xFF00_FFFF) | (state & 0xFF) << 16;
+        flows[at] = next;
+        boolean counted = countsForSource(meta);
+        if (counted != countsForSource(next)) { // a TCP connection closed (or, set by hand, reopened)
+            if (counted) {
+                perSource.remove(flows[flow * HOT + ORIG_SRC]);
+            } else {
+                perSource.add(flows[flow * HOT + ORIG_SRC]);
+            }
+        }
+    }
+
+    /**
+     * Does a flow (its META word) count among its original source's flows ({@link #flowsFrom})?
+     * Every flow but a closed TCP connection (TIME_WAIT, CLOSE), which Linux's connlimit does not
+     * count either: a host that opens and closes connections quickly is not held to the ones
+     * waiting out their TIME_WAIT.
+     */
+    private static boolean countsForSource(int meta) {
+        int state = (meta >>> 16) & 0xFF;
+        return meta >>> 24 != NatRewrite.PROTO_TCP || state != TcpStates.TIME_WAIT && state != TcpStates.CLOSE;
     }
 
     public int flags(int flow) {
@@ -481,7 +503,9 @@ public final class FlowTable {
         cold[rest + NEXT_FREE] = NONE;
         link(flow, ORIGINAL);
         link(flow, REPLY);
-        perSource.add(flows[base + ORIG_SRC]);
+        if (countsForSource(flows[base + META])) {
+            perSource.add(flows[base + ORIG_SRC]);
+        }
         size++;
         return flow;
     }
@@ -531,7 +555,9 @@ public final class FlowTable {
         System.arraycopy(from.cold, flow * COLD, cold, copy * COLD, COLD);
         link(copy, ORIGINAL);
         link(copy, REPLY);
-        perSource.add(flows[copy * HOT + ORIG_SRC]);
+        if (countsForSource(flows[copy * HOT + META])) {
+            perSource.add(flows[copy * HOT + ORIG_SRC]);
+        }
         size++;
         nextId = Math.max(nextId, from.nextId);
         return copy;

@@ -22,12 +22,12 @@ final class HostCounts {
     }
 
     /**
-     * For at most {@code maxThings} things held at once, in 8 to 16 bytes per thing: it grows
-     * (doubles, once at most) only when more than nine in ten of them are held by different
-     * addresses at the same time.
+     * For at most {@code maxThings} things held at once, also sized so that it never grows, at a
+     * higher load: 11 to 21 bytes per thing (a miss probes longer, ~4 slots at worst, than
+     * {@link #neverGrowing}'s ~2).
      */
     static HostCounts compact(int maxThings) {
-        return new HostCounts(maxThings, 0.9f);
+        return new HostCounts((int) Math.ceil(maxThings / 0.75), 0.75f);
     }
 
     /** How many {@code address} holds (0: none). */

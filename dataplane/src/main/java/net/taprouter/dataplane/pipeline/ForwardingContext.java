@@ -313,7 +313,7 @@ public final class ForwardingContext {
      * ({@code egressPort >= 0}, {@code FlowRoutes.directPort}): it leaves that port untagged, so
      * only the device header and the queue are left to do.
      */
-    void transmitToPort(Packet packet) {
+    public void transmitToPort(Packet packet) {
         packet.offload.writeHeader(buffer, packet.frameOffset, vnetHeader);
         transmitter.enqueue(packet.egressPort, packet.slot, packet.frameOffset, packet.frameLength, packet.localOrigin,
             packet.ingressPort);

@@ -50,7 +50,7 @@ public enum DropReason {
     FRAME_TOO_SHORT("frame_too_short", "shorter than an Ethernet header"),
     FRAME_TOO_LONG("frame_too_long", "longer than a frame slot"),
     RX_NO_BUFFER("rx_no_buffer", "no free frame slot"),
-    RX_RING_FULL("rx_ring_full", "forwarding agent's ring full"),
+    RX_RING_FULL("rx_ring_full", "forwarding agent's ring full (dedicated threads: reads put off)"),
     PORT_DOWN("port_down", "ingress or egress port down"),
     ETHER_NOT_FOR_US("ether_not_for_us", "unicast frame to another MAC"),
     ETHER_UNKNOWN_TYPE("ether_unknown_type", "neither IPv4, ARP nor IPv6"),

@@ -234,6 +234,49 @@ class RxAgentTest {
         assertTrue(rx.held(port.index()) >= 32, "the flood holds " + rx.held(port.index()));
     }
 
+    /**
+     * Dedicated threads: the forwarding thread gets at most {@link RxAgent#RING_BUDGET} frames in
+     * its ring; a flood's further frames wait in their TAP queue, and a frame another port receives
+     * meanwhile is read as soon as the forwarding thread has taken some: it waits behind the budget,
+     * not behind two thirds of the pool. (Without the budget the flood puts 682 of 1,024 slots in
+     * the ring.)
+     */
+    @Test
+    void theForwardingThreadGetsAtMostItsBudgetOfFramesWaiting() throws IOException {
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        build(1024);
+        rx.sharePoolPerPort(true);
+        ScriptedDevice second = secondDevice();
+        Port other = new Port(4, "p4", second, new PortCounters(counterFile, "p4.budget"));
+        ports.put(other);
+        poller.add(second.fd(), other.index());
+        for (int i = 0; i < 2000; i++) {
+            device.frames(60);
+        }
+        for (int round = 0; round < 40; round++) {
+            rx.doWork();
+        }
+        assertEquals(RxAgent.RING_BUDGET, ring.size(), "frames waiting for the forwarding thread");
+        assertEquals(RxAgent.RING_BUDGET, rx.held(port.index()));
+        assertTrue(rx.turnedAway(), "at the budget: the idle wait parks");
+        assertEquals(0, counters.drops(DropReason.RX_NO_BUFFER), "slots were never short");
+        assertEquals(1, counters.drops(DropReason.RX_RING_FULL), "counted once for the wait");
+        second.frames(61);
+        rx.doWork();
+        assertEquals(0, other.counters().rxPackets(), "nothing taken yet: the budget is full");
+        giveBack(RxAgent.READ_BATCH - 1);
+        rx.doWork();
+        assertEquals(0, other.counters().rxPackets(), "less than a read's batch of room: no read yet");
+        giveBack(1);
+        rx.doWork();
+        assertEquals(1, other.counters().rxPackets(), "p4's frame read once the forwarding thread took a batch,"
+            + " whichever port read first (the room is shared among the ready ports)");
+        assertTrue(ring.size() <= RxAgent.RING_BUDGET, ring.size() + " waiting");
+        // flood first: 16 (half the room), p4 1, room left; p4 first: 1, then the flood fills the rest: a new wait
+        assertEquals(ring.size() == RxAgent.RING_BUDGET ? 2 : 1, counters.drops(DropReason.RX_RING_FULL), ring.size() + " waiting");
+    }
+
     private ScriptedDevice secondDevice() throws IOException {
         FileDescriptor[] ends = FileDescriptor.pipe();
         pipe.add(ends[0]);

@@ -120,6 +120,43 @@ class ConntrackHostLimitTest {
         assertEquals(16, table.size());
     }
 
+    /**
+     * A closed TCP connection (TIME_WAIT, CLOSE) gives its place back at once, as Linux's connlimit
+     * does not count it: a host opening and closing connections one after another is not held to
+     * those waiting out TIME_WAIT (120 s). Removed later (SYN reopening it, sweep, resize), it
+     * gives nothing back twice.
+     */
+    @Test
+    void closedTcpConnectionsDoNotCount() {
+        ConntrackConfig config = new ConntrackConfig();
+        config.hostLimit(4);
+        ConntrackTable table = started(64, config);
+        FlowTable flows = table.flows();
+        int[] refs = new int[4];
+        for (int i = 0; i < 4; i++) {
+            refs[i] = create(table, TCP, HOG, 20000 + i);
+            assertTrue(refs[i] >= 0);
+        }
+        assertEquals(ConntrackTable.HOST_LIMIT, create(table, TCP, HOG, 30000));
+        flows.state(refs[0] >>> 1, TcpStates.ESTABLISHED);
+        flows.state(refs[0] >>> 1, TcpStates.FIN_WAIT);
+        assertEquals(4, flows.flowsFrom(HOG), "closing is not closed");
+        flows.state(refs[0] >>> 1, TcpStates.TIME_WAIT);
+        flows.state(refs[1] >>> 1, TcpStates.CLOSE); // a reset
+        flows.state(refs[1] >>> 1, TcpStates.CLOSE);
+        assertEquals(2, flows.flowsFrom(HOG), "two closed: two places back, once each");
+        assertTrue(create(table, TCP, HOG, 30000) >= 0);
+        assertTrue(create(table, UDP, HOG, 30001) >= 0);
+        assertEquals(ConntrackTable.HOST_LIMIT, create(table, TCP, HOG, 30002));
+        assertEquals(6, flows.size(), "the closed ones are still in the table (conntrack -L shows them)");
+        table.resize(new FlowTable(128), NOW);
+        flows = table.flows();
+        assertEquals(4, flows.flowsFrom(HOG), "a resize copies the closed ones uncounted");
+        flows.sweep(NOW + 1000, 128, null);
+        assertEquals(0, flows.flowsFrom(HOG), "swept: nothing given back twice");
+        assertEquals(0, flows.sources());
+    }
+
     /** The count follows flows out by expiry, early_drop and flush, and into a resized table. */
     @Test
     void theCountFollowsExpiryEvictionFlushAndResize() {
