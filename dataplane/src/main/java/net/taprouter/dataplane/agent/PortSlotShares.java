@@ -66,6 +66,15 @@ final class PortSlotShares implements SlotReturnRing.Listener {
         return -1;
     }
 
+    /**
+     * Port index {@code port} now names another port (the old one was deleted, a new one took
+     * its index): it starts without the old one's wait. The slots the old one's reads hold stay
+     * counted under the index until they come back (they do: the return ring names the slot).
+     */
+    void newPort(int port) {
+        waiting[port] = false;
+    }
+
     /** {@code port}'s read put a frame in {@code slot}, handed over. */
     void charge(int slot, int port) {
         holder[slot] = (short) (port + 1);

@@ -92,6 +92,8 @@ public final class RxAgent implements Agent {
     private final FrameBatch batch = new FrameBatch(READ_BATCH);
     /** Dedicated threads: each port's share of the pool ({@link #sharePoolPerPort}); null with one thread. */
     private PortSlotShares shares;
+    /** Dedicated threads: the port each index named when its share was last asked ({@link PortSlotShares#newPort}). */
+    private Port[] sharesFor;
     /** This round turned a ready port away for its share: the idle wait parks instead of polling. */
     private boolean turnedAway;
     /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
@@ -128,6 +130,7 @@ public final class RxAgent implements Agent {
      */
     public void sharePoolPerPort(boolean share) {
         this.shares = share ? new PortSlotShares(pool, PortTable.MAX_PORTS, READ_BATCH) : null;
+        this.sharesFor = share ? new Port[PortTable.MAX_PORTS] : null;
         slotReturns.listener(shares);
     }
 
@@ -177,6 +180,10 @@ public final class RxAgent implements Agent {
                 boolean large = readsLarge(device);
                 int slots = READ_BATCH;
                 if (shares != null) {
+                    if (sharesFor[port.index()] != port) {
+                        sharesFor[port.index()] = port;
+                        shares.newPort(port.index()); // a port deleted and another added with its index
+                    }
                     // the room shared among the ports still to read this round (one that reads first does not take it all)
                     slots = shares.take(port.index(), large, Math.min(READ_BATCH, Math.max(1, room / (ready - i))));
                     if (slots <= 0) {

@@ -277,6 +277,37 @@ class RxAgentTest {
         assertEquals(ring.size() == RxAgent.RING_BUDGET ? 2 : 1, counters.drops(DropReason.RX_RING_FULL), ring.size() + " waiting");
     }
 
+    /**
+     * A port deleted while it waited for its share, and another added with its index: the new
+     * one starts without the old one's wait (its first turn-away is counted), while the old
+     * one's slots stay counted under the index until they come back.
+     */
+    @Test
+    void aNewPortWithAnOldPortsIndexStartsWithoutItsWait() throws IOException {
+        rx.sharePoolPerPort(true); // 64 slots
+        for (int i = 0; i < 1000; i++) {
+            device.frames(60);
+        }
+        rx.doWork();
+        rx.doWork();
+        assertEquals(0, rx.doWork());
+        assertTrue(rx.turnedAway());
+        assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER));
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        ScriptedDevice second = secondDevice();
+        Port again = new Port(port.index(), "p3-again", second, new PortCounters(counterFile, "p3.again"));
+        ports.put(again);
+        poller.add(second.fd(), again.index());
+        second.frames(61);
+        assertEquals(0, rx.doWork(), "the old port's 42 slots are still out: no share yet");
+        assertEquals(2, counters.drops(DropReason.RX_NO_BUFFER), "the new port's own wait, counted");
+        giveBack(42);
+        rx.doWork();
+        assertEquals(1, again.counters().rxPackets(), "the old slots back: the new port reads");
+        assertEquals(1, rx.held(again.index()));
+    }
+
     private ScriptedDevice secondDevice() throws IOException {
         FileDescriptor[] ends = FileDescriptor.pipe();
         pipe.add(ends[0]);
