@@ -5,7 +5,7 @@ import net.taprouter.dataplane.conntrack.ConntrackConfig;
 
 /**
  * The verbs of a per-address limit, {@code nat portlimit} and {@code conntrack hostlimit}:
- * {@code [show]} prints it, {@code N} (1..its maximum) or {@code auto} sets it (undoable).
+ * {@code [show]} prints it (auto with the number it stands for now), {@code N} (1..its maximum) or {@code auto} sets it (undoable).
  */
 final class AddressLimitVerb {
     private AddressLimitVerb() {
@@ -17,7 +17,11 @@ final class AddressLimitVerb {
             args.accept("show");
             args.end();
             int value = settings.limit(limit);
-            out.row(limit.command() + " " + text(value)).put(limit.jsonKey(), value == ConntrackConfig.AUTO ? "auto" : value);
+            int effective = settings.effectiveLimit(limit);
+            String line = limit.command() + " " + (value == ConntrackConfig.AUTO ? "auto (" + effective + ")" : Integer.toString(value));
+            java.util.Map<String, Object> row = out.row(line);
+            row.put(limit.jsonKey(), value == ConntrackConfig.AUTO ? "auto" : value);
+            row.put("effective", effective);
             return;
         }
         int value = args.peek().equals("auto") ? ConntrackConfig.AUTO : args.integer(limit.description(), 1, limit.max());
@@ -34,7 +38,4 @@ final class AddressLimitVerb {
         return value == ConntrackConfig.AUTO ? null : limit.command() + " " + value;
     }
 
-    private static String text(int value) {
-        return value == ConntrackConfig.AUTO ? "auto" : Integer.toString(value);
-    }
 }

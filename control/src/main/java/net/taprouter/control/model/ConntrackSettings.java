@@ -1,6 +1,7 @@
 package net.taprouter.control.model;
 
 import net.taprouter.control.command.CommandException;
+import net.taprouter.dataplane.agent.WorkerControl;
 import net.taprouter.dataplane.conntrack.ConntrackConfig;
 import net.taprouter.dataplane.conntrack.ConntrackStats;
 import net.taprouter.dataplane.conntrack.ConntrackTable;
@@ -89,6 +90,21 @@ public final class ConntrackSettings {
         public int max() {
             return max;
         }
+    }
+
+    /**
+     * What the limit is in effect: its value, or for auto a quarter of what it bounds (at least
+     * 1): the flows of the table as {@code conntrack max} sets it (host), the NAT mappings of
+     * the table made when NAT started, or that will be made with {@code conntrack max} (port).
+     */
+    public int effectiveLimit(Limit limit) {
+        int value = limit(limit);
+        if (limit == Limit.HOST) {
+            return ConntrackConfig.effectiveHostLimit(value, max);
+        }
+        WorkerControl workers = state.dataplane().workers();
+        int capacity = workers.conntrackStarted() ? workers.conntrackMappingCapacity() : ConntrackTable.mappingCapacityFor(max);
+        return ConntrackConfig.effectivePortLimit(value, capacity);
     }
 
     /** The limit's value now ({@link ConntrackConfig#AUTO}: auto). */

@@ -163,8 +163,11 @@ class NatCommandsTest {
 
     @Test
     void portLimitIsShownSetPublishedUndoneAndSaved() {
-        assertEquals("nat portlimit auto\n", r.ok("nat portlimit"));
-        assertEquals("nat portlimit auto\n", r.ok("nat portlimit show"));
+        assertEquals("nat portlimit auto (16384)\n", r.ok("nat portlimit"), "a quarter of the 65,536 mappings NAT will make");
+        assertEquals("nat portlimit auto (16384)\n", r.ok("nat portlimit show"));
+        r.ok("conntrack max 2000");
+        assertEquals("nat portlimit auto (500)\n", r.ok("nat portlimit"), "NAT not started: a quarter of the 2,000 mappings a table of 2,000 gets");
+        r.ok("conntrack max 262144");
         assertFalse(r.save().contains("portlimit"), "the default is not saved");
         r.ok("nat portlimit 100");
         assertEquals("nat portlimit 100\n", r.ok("nat portlimit"));
@@ -180,6 +183,9 @@ class NatCommandsTest {
         assertEquals(65536, r.dataplane.conntrack().portLimit());
         r.ok("nat portlimit auto");
         assertEquals(0, r.dataplane.conntrack().portLimit());
+        r.ok("conntrack max 2000");
+        assertEquals("nat portlimit auto (16384)\n", r.ok("nat portlimit"), "NAT started: a quarter of the mappings made then");
+        r.ok("conntrack max 262144");
         assertFalse(r.save().contains("portlimit"), "auto is the default: not saved");
     }
 
@@ -193,8 +199,8 @@ class NatCommandsTest {
 
     @Test
     void hostLimitIsShownSetPublishedUndoneAndSaved() {
-        assertEquals("conntrack hostlimit auto\n", r.ok("conntrack hostlimit"));
-        assertEquals("[{\"hostlimit\":\"auto\"}]", json("conntrack hostlimit show"));
+        assertEquals("conntrack hostlimit auto (65536)\n", r.ok("conntrack hostlimit"));
+        assertEquals("[{\"hostlimit\":\"auto\",\"effective\":65536}]", json("conntrack hostlimit show"));
         assertFalse(r.save().contains("hostlimit"), "the default is not saved");
         r.ok("conntrack hostlimit 5000");
         assertEquals("conntrack hostlimit 5000\n", r.ok("conntrack hostlimit"));
@@ -206,6 +212,9 @@ class NatCommandsTest {
         r.ok("conntrack max 1000");
         assertTrue(r.save().contains("conntrack max 1000\nconntrack hostlimit 5000\n"), r.save());
         r.ok("conntrack hostlimit auto");
+        assertEquals("conntrack hostlimit auto (250)\n", r.ok("conntrack hostlimit"), "a quarter of conntrack max 1000");
+        r.ok("conntrack max 2");
+        assertEquals("conntrack hostlimit auto (1)\n", r.ok("conntrack hostlimit"), "at least 1");
         assertEquals(0, r.dataplane.conntrack().hostLimit());
         assertFalse(r.save().contains("hostlimit"), "auto is the default: not saved");
         assertTrue(r.ok("conntrack help").contains("conntrack hostlimit [N|auto]"));

@@ -207,6 +207,9 @@ public interface WorkerControl {
     /** Has {@link #conntrackStart} been called? */
     boolean conntrackStarted();
 
+    /** The NAT mappings each worker's table holds at most, made by {@link #conntrackStart}; 0 before it. */
+    int conntrackMappingCapacity();
+
     /**
      * The state file: the next piece of every worker's flows (with their seconds left), from
      * {@code cursor} as {@link #conntrackPage} pages; the piece's {@code next} goes on (-1: done).

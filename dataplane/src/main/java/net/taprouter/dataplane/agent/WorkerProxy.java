@@ -42,6 +42,8 @@ final class WorkerProxy implements WorkerControl {
     private final long timeoutNanos;
     /** {@link #conntrackStart} was called (control thread only). */
     private boolean conntrackStarted;
+    /** Worker 0's mapping capacity once started (the workers' tables are made alike). */
+    private int mappingCapacity;
     /** Runs before tracking starts (several workers: the dataplane steers all traffic to worker 0). */
     private Runnable beforeConntrackStart = () -> { };
 
@@ -366,12 +368,18 @@ final class WorkerProxy implements WorkerControl {
             mappings.add(ConntrackTable.mappingsFor(max));
         }
         send(w -> new WorkerCommand.ConntrackStart(tables.get(w), mappings.get(w))).get();
+        mappingCapacity = mappings.get(0).capacity();
         conntrackStarted = true;
     }
 
     @Override
     public boolean conntrackStarted() {
         return conntrackStarted;
+    }
+
+    @Override
+    public int conntrackMappingCapacity() {
+        return mappingCapacity;
     }
 
     /** Per (interface, address), the most useful entry of all workers' (see {@link WorkerControl#neighbours}). */

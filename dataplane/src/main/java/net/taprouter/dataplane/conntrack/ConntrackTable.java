@@ -124,7 +124,12 @@ public final class ConntrackTable {
 
     /** The source-NAT mappings a table of {@code maxFlows} flows gets ({@link #start}). */
     public static NatMappings mappingsFor(int maxFlows) {
-        return new NatMappings(Math.min(MAX_MAPPINGS, Math.max(1024, maxFlows)), NAT_ADDRESSES);
+        return new NatMappings(mappingCapacityFor(maxFlows), NAT_ADDRESSES);
+    }
+
+    /** The mappings {@link #mappingsFor} makes for a table of {@code maxFlows}: as many, at least 1,024, at most {@value #MAX_MAPPINGS}. */
+    public static int mappingCapacityFor(int maxFlows) {
+        return Math.min(MAX_MAPPINGS, Math.max(1024, maxFlows));
     }
 
     /**
