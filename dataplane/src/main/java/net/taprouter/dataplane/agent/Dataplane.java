@@ -136,6 +136,7 @@ public final class Dataplane implements AutoCloseable {
             rx[w].sharePoolPerPort(config.dedicatedThreads()); // its slots come back through the return ring
             if (config.dedicatedThreads()) {
                 rx[w].wakeAfterFrames(forwardingWakeups[w]);
+                forwarding[w].wakeRxForRoom(rx[w].roomWakeup()); // and it wakes its RX thread waiting for room in the ring
             }
         }
         this.workers = new WorkerProxy(java.util.List.of(forwarding), this::wakeAll);

@@ -3,6 +3,7 @@ package net.taprouter.dataplane.agent;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
+import net.taprouter.dataplane.buffer.Wakeup;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
@@ -31,6 +32,8 @@ public final class ForwardingAgent implements Agent {
     static final int LATENCY_SAMPLE_MASK = 7;
 
     private final DescriptorRing ring;
+    /** Dedicated threads: the RX thread's wait for room in the ring ({@link #wakeRxForRoom}); null with one thread. */
+    private Wakeup rxRoom;
     private final FramePool pool;
     private final int[] metadata;
     private final ForwardingGraph graph;
@@ -80,6 +83,9 @@ public final class ForwardingAgent implements Agent {
             work += graph.applyPeerEvents(); // what the other workers learned (several workers only)
             collected = 0;
             int n = ring.poll(collect, FRAME_BATCH);
+            if (n > 0 && rxRoom != null && ring.size() <= RxAgent.ROOM_TO_WAKE) {
+                rxRoom.wake(); // dedicated threads: the RX thread may wait for room in the ring
+            }
             if (n > 0) {
                 graph.context().flowPrefetch.frames(batchOffset, batchLength, n);
                 for (int i = 0; i < n; i++) {
@@ -106,6 +112,14 @@ public final class ForwardingAgent implements Agent {
         } finally {
             epochs.exit(readerIndex);
         }
+    }
+
+    /**
+     * Dedicated threads: after taking frames, wake the RX thread if it sleeps waiting for room in
+     * the ring ({@link RxAgent#RING_BUDGET}) and a read's batch of room is free. Set before the agent runs.
+     */
+    void wakeRxForRoom(Wakeup rxRoomWakeup) {
+        this.rxRoom = rxRoomWakeup;
     }
 
     /** Are frames or commands waiting? (Any thread; a snapshot: what an idle forwarding thread looks at before it sleeps.) */

@@ -52,7 +52,8 @@ import org.agrona.concurrent.Agent;
  * waiting in its ring: the rest stay in their TAP queues, read in turn (the room shared among the
  * ready ports), so a quiet port's frame waits behind at most that many of a flood's; once full, the
  * ring is not added to until a read's batch of room is free (rx_ring_full counts that once each
- * time). When every ready port waits so, or the ring is at its budget, the idle wait parks
+ * time; at the budget the idle wait sleeps until the forwarding thread, having taken frames,
+ * wakes it: {@link #roomWakeup}). When every ready port waits for its share, the idle wait parks
  * ({@link #STARVED_PARK_NANOS}) instead of waiting on the TAPs, which are still readable and would
  * make the thread spin; each round still polls once (control requests on the agent's ring are
  * applied there). rx_no_buffer counts the reads cut short or not made for want of a slot (one
@@ -98,6 +99,9 @@ public final class RxAgent implements Agent {
     private boolean turnedAway;
     /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
     private Wakeup forwarder;
+    /** Where this agent sleeps while the ring is at its budget; the forwarding thread wakes it ({@link ForwardingAgent#wakeRxForRoom}). */
+    private final Wakeup roomWakeup = new Wakeup();
+    private final java.util.function.BooleanSupplier roomForABatch;
     /** Dedicated threads: the ring held {@link #RING_BUDGET} frames and no read's batch of room has been free since. */
     private boolean atBudget;
     /** Which ready port reads first this round: each in turn. */
@@ -111,6 +115,7 @@ public final class RxAgent implements Agent {
         this.pool = pool;
         this.slotReturns = slotReturns;
         this.ring = ring;
+        this.roomForABatch = () -> ring.size() <= ROOM_TO_WAKE;
         this.counters = counters;
         this.shard = counters.shard();
         this.epochs = epochs;
@@ -120,6 +125,16 @@ public final class RxAgent implements Agent {
 
     /** How long the idle wait parks when every ready port waits for its share to come back. */
     static final long STARVED_PARK_NANOS = 50_000;
+
+    /**
+     * How long the idle wait sleeps at most when the ring is at its budget: the forwarding thread
+     * wakes it as soon as a read's batch of room is free ({@link #roomWakeup}), so this is only
+     * the backstop.
+     */
+    static final long ROOM_WAIT_NANOS = 1_000_000;
+
+    /** Room in the ring at which the forwarding thread wakes this agent waiting at its budget. */
+    static final int ROOM_TO_WAKE = RING_BUDGET - READ_BATCH;
 
     /**
      * Dedicated threads: slots come back only through the return ring, so each port may hold
@@ -137,6 +152,11 @@ public final class RxAgent implements Agent {
     /** Dedicated threads: the forwarding thread to wake when this agent hands it frames. */
     public void wakeAfterFrames(Wakeup forwardingThread) {
         this.forwarder = forwardingThread;
+    }
+
+    /** Dedicated threads: what the forwarding thread wakes once it has taken frames from a ring at its budget. */
+    Wakeup roomWakeup() {
+        return roomWakeup;
     }
 
     /** This round turned a ready port away for its share (see the class comment). */
@@ -240,7 +260,11 @@ public final class RxAgent implements Agent {
      */
     void waitForFrames(int timeoutMillis) {
         if (turnedAway) {
-            LockSupport.parkNanos(STARVED_PARK_NANOS);
+            if (atBudget) {
+                roomWakeup.sleep(roomForABatch, ROOM_WAIT_NANOS); // until the forwarding thread has taken a batch
+            } else {
+                LockSupport.parkNanos(STARVED_PARK_NANOS);
+            }
             return;
         }
         readyFromIdle = poller.poll(timeoutMillis);

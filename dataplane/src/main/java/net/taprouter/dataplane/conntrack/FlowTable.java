@@ -340,9 +340,10 @@ public final class FlowTable {
     }
 
     /**
-     * Table full: removes a flow that is not {@link #ASSURED} (or is dead) among those whose
-     * tuples sit in the index within {@code range} slots from where {@code (src, dst, ports,
-     * protocol)} hashes, as nf_conntrack's early_drop looks at a few buckets near the new tuple.
+     * Table full: removes a flow that is not {@link #ASSURED}, is a TCP connection on its way out
+     * ({@link #closing}), or is dead, among those whose tuples sit in the index within {@code
+     * range} slots from where {@code (src, dst, ports, protocol)} hashes, as nf_conntrack's
+     * early_drop looks at a few buckets near the new tuple.
      * Returns the evicted flow's number (its slot is free now) or {@link #NONE}.
      */
     public int evictNear(int src, int dst, int ports, int protocol, int now, int range) {
@@ -356,7 +357,8 @@ public final class FlowTable {
             int entry = index[slot];
             if (entry != 0) {
                 int flow = ((entry & REF_MASK) - 1) >>> 1;
-                if (!alive(flow, now) || (flags(flow) & ASSURED) == 0) {
+                int meta = flows[flow * HOT + META];
+                if (!alive(flow, now) || (meta & ASSURED) == 0 || closing(meta)) {
                     if (listener != null) {
                         listener.expired(flow);
                     }
@@ -430,6 +432,18 @@ public final class FlowTable {
                 perSource.add(flows[flow * HOT + ORIG_SRC]);
             }
         }
+    }
+
+    /**
+     * Is a flow (its META word) a TCP connection on its way out (FIN_WAIT, CLOSE_WAIT, LAST_ACK,
+     * TIME_WAIT, CLOSE)? Early_drop may take it even when ASSURED, as the kernel's
+     * {@code tcp_can_early_drop} lets it: closed connections do not count toward their source's
+     * limit ({@link #countsForSource}), so without this a host that opens and closes answered
+     * connections quickly could fill the table with them for their 120 s of TIME_WAIT.
+     */
+    private static boolean closing(int meta) {
+        int state = (meta >>> 16) & 0xFF;
+        return meta >>> 24 == NatRewrite.PROTO_TCP && state >= TcpStates.FIN_WAIT && state <= TcpStates.CLOSE;
     }
 
     /**

@@ -27,8 +27,10 @@ import java.util.Set;
  * {@code drop.bridge_no_port}); one to the bridge's own MAC, or a broadcast/multicast one, is
  * processed by the router as on any interface and ends as that processing says (a broadcast is
  * also flooded to the other ports: those copies count on the ports' tx counters and the ingress
- * port's {@code flooded}, not as a disposition). The one counter that is not a disposition is {@code drop.rx_no_buffer}: it counts
- * reads not made (no free slot; the frame waits in the TAP's queue).
+ * port's {@code flooded}, not as a disposition). The two counters that are not dispositions are {@code drop.rx_no_buffer} and {@code
+ * drop.rx_ring_full}: they count reads not made (no free slot or the port's share of them; with
+ * dedicated threads, the forwarding thread's budget of waiting frames full) while the frames wait
+ * in the TAP's queue.
  *
  * <p>Packets the router originates (ICMP errors, echo replies, TCP resets, ARP replies and
  * requests; built in the slot of the frame that caused them, or in a buffer of their own) are

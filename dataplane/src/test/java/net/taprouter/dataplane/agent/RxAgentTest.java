@@ -278,6 +278,51 @@ class RxAgentTest {
     }
 
     /**
+     * At its budget the RX thread's idle wait sleeps (up to {@link RxAgent#ROOM_WAIT_NANOS}, not
+     * a 50 us park over and over) until a read's batch of room is free, which the forwarding
+     * thread wakes it for; with that room free it does not sleep at all.
+     */
+    @Test
+    void atItsBudgetTheIdleWaitSleepsUntilABatchOfRoomIsFree() throws Exception {
+        poller.remove(device.fd());
+        ports.unpublish(port);
+        build(1024);
+        rx.sharePoolPerPort(true);
+        for (int i = 0; i < 2000; i++) {
+            device.frames(60);
+        }
+        for (int round = 0; round < 40; round++) {
+            rx.doWork();
+        }
+        assertEquals(RxAgent.RING_BUDGET, ring.size());
+        EpollIdleStrategy idle = new EpollIdleStrategy(rx, 1000, () -> false);
+        long start = System.nanoTime();
+        idle.idle(rx.doWork());
+        long slept = System.nanoTime() - start;
+        assertTrue(slept >= RxAgent.ROOM_WAIT_NANOS / 2, "at the budget: slept only " + slept + " ns");
+        // the forwarding thread takes a batch and wakes it (as ForwardingAgent does) while it sleeps
+        Thread forwarder = new Thread(() -> {
+            while (!rx.roomWakeup().sleeping()) {
+                Thread.onSpinWait();
+            }
+            giveBack(RxAgent.READ_BATCH);
+            rx.roomWakeup().wake();
+        });
+        forwarder.start();
+        idle.idle(0);
+        forwarder.join(5000);
+        assertTrue(ring.size() <= RxAgent.ROOM_TO_WAKE, "the forwarder took its batch");
+        start = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            idle.idle(0); // room for a batch: no sleep
+        }
+        long waited = System.nanoTime() - start;
+        assertTrue(waited < 100 * RxAgent.ROOM_WAIT_NANOS / 4, "100 idle calls with room for a batch took " + waited + " ns");
+        rx.doWork();
+        assertEquals(RxAgent.RING_BUDGET, ring.size(), "read again: the budget full again");
+    }
+
+    /**
      * A port deleted while it waited for its share, and another added with its index: the new
      * one starts without the old one's wait (its first turn-away is counted), while the old
      * one's slots stay counted under the index until they come back.

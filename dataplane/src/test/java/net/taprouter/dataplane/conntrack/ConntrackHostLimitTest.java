@@ -157,6 +157,36 @@ class ConntrackHostLimitTest {
         assertEquals(0, flows.sources());
     }
 
+    /**
+     * Closed connections no longer count toward the limit, so they must be what early_drop may
+     * take when the table is full, answered (ASSURED) or not, as the kernel's tcp_can_early_drop
+     * allows: a host opening, answering and closing connections in a loop cannot fill the table
+     * for the 120 s of their TIME_WAIT. (Without it the other host gets {@code FULL}.)
+     */
+    @Test
+    void closedConnectionsGiveWayWhenTheTableIsFull() {
+        ConntrackTable table = started(64, new ConntrackConfig()); // auto: 16 flows a host
+        for (int i = 0; i < 200; i++) {
+            int ref = create(table, TCP, HOG, 30000 + i);
+            assertTrue(ref >= 0, "the hog's connection " + i + ": its closed ones give way to it too");
+            table.flows().addFlags(ref >>> 1, FlowTable.SEEN_REPLY | FlowTable.ASSURED); // answered
+            table.flows().state(ref >>> 1, i % 2 == 0 ? TcpStates.TIME_WAIT : TcpStates.CLOSE); // and closed
+        }
+        assertEquals(64, table.size(), "the table is full of the hog's closed connections");
+        assertEquals(0, table.flows().flowsFrom(HOG));
+        long evicted = table.statistics().earlyDrop();
+        assertTrue(create(table, UDP, OTHER, 5555) >= 0, "another host's new flow takes a closed one's place");
+        assertEquals(evicted + 1, table.statistics().earlyDrop());
+        // an established (answered) connection is still never taken
+        ConntrackTable open = started(16, new ConntrackConfig());
+        for (int i = 0; i < 16; i++) {
+            int ref = create(open, TCP, OTHERS + i, 30000);
+            open.flows().addFlags(ref >>> 1, FlowTable.SEEN_REPLY | FlowTable.ASSURED);
+            open.flows().state(ref >>> 1, TcpStates.ESTABLISHED);
+        }
+        assertEquals(ConntrackTable.FULL, create(open, UDP, OTHER, 5555));
+    }
+
     /** The count follows flows out by expiry, early_drop and flush, and into a resized table. */
     @Test
     void theCountFollowsExpiryEvictionFlushAndResize() {
