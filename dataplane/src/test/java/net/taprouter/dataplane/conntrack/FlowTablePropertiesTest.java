@@ -121,6 +121,121 @@ class FlowTablePropertiesTest {
         }
     }
 
+    /** A flow as the per-source model sees it. */
+    static final class Modelled {
+        final int source;
+        final int protocol;
+        int state;
+        boolean assured;
+        int expires;
+
+        Modelled(int source, int protocol, int expires) {
+            this.source = source;
+            this.protocol = protocol;
+            this.expires = expires;
+        }
+
+        /** Counted toward its source: all but a closed TCP connection (connlimit's rule). */
+        boolean counted() {
+            return protocol != NatRewrite.PROTO_TCP || state != TcpStates.TIME_WAIT && state != TcpStates.CLOSE;
+        }
+
+        /** What early_drop may take: dead, not ASSURED, or a TCP connection on its way out. */
+        boolean evictable(int now) {
+            return expires - now <= 0 || !assured
+                || protocol == NatRewrite.PROTO_TCP && state >= TcpStates.FIN_WAIT && state <= TcpStates.CLOSE;
+        }
+    }
+
+    /**
+     * The per-source flow counts ({@code conntrack hostlimit}) against a model, with TCP and UDP
+     * flows whose states change (closed TCP connections do not count), flows made ASSURED,
+     * removals, early_drop (which takes only what the model allows), sweeps and copies into a
+     * new table (a resize).
+     */
+    @Property(tries = 400)
+    void perSourceCountsFollowStatesAndEveryWayOut(@ForAll("ops") List<Op> ops) {
+        FlowTable table = new FlowTable(MAX);
+        Map<Integer, Modelled> flows = new HashMap<>();
+        int now = 0;
+        int serial = 0;
+        for (Op op : ops) {
+            now += op.time();
+            switch (op.kind()) {
+                case 0, 1, 2 -> {
+                    int protocol = op.b() % 2 == 0 ? NatRewrite.PROTO_TCP : NatRewrite.PROTO_UDP;
+                    serial++;
+                    int flow = table.insert(op.a(), 1000, serial, 1000, op.a(), serial, protocol, now + 2 + op.c());
+                    if (flows.size() == MAX) {
+                        assertEquals(FlowTable.NONE, flow);
+                        break;
+                    }
+                    flows.put(flow, new Modelled(op.a(), protocol, now + 2 + op.c()));
+                }
+                case 3, 4 -> { // a state change (on a UDP flow it is a word nobody reads: nothing changes)
+                    Integer flow = pick(flows, op.a() * 8 + op.c());
+                    if (flow != null) {
+                        int state = (op.b() * 2 + op.time()) % 10;
+                        table.state(flow, state);
+                        flows.get(flow).state = state;
+                    }
+                }
+                case 5 -> {
+                    Integer flow = pick(flows, op.a() * 8 + op.c());
+                    if (flow != null) {
+                        table.addFlags(flow, FlowTable.ASSURED | FlowTable.SEEN_REPLY);
+                        flows.get(flow).assured = true;
+                    }
+                }
+                case 6 -> {
+                    Integer flow = pick(flows, op.a() * 8 + op.c());
+                    if (flow != null) {
+                        table.remove(flow);
+                        flows.remove(flow);
+                    }
+                }
+                case 7 -> {
+                    int evicted = table.evictNear(op.a(), 1000, op.c(), NatRewrite.PROTO_TCP, now, 1 << 6);
+                    if (evicted != FlowTable.NONE) {
+                        assertEquals(true, flows.get(evicted).evictable(now), "early_drop took a flow it must not");
+                        flows.remove(evicted);
+                    }
+                }
+                case 8 -> {
+                    List<Integer> gone = new ArrayList<>();
+                    table.sweep(now, MAX, gone::add);
+                    for (int flow : gone) {
+                        flows.remove(flow);
+                    }
+                }
+                default -> { // a resize: every flow copied into a new table, its number may change
+                    FlowTable bigger = new FlowTable(MAX);
+                    Map<Integer, Modelled> moved = new HashMap<>();
+                    for (int f = table.nextInUse(0); f != FlowTable.NONE; f = table.nextInUse(f + 1)) {
+                        moved.put(bigger.copyOf(table, f), flows.get(f));
+                    }
+                    table = bigger;
+                    flows = moved;
+                }
+            }
+            assertEquals(flows.size(), table.size());
+            for (int source = 0; source <= 5; source++) {
+                final int s = source;
+                assertEquals(flows.values().stream().filter(m -> m.source == s && m.counted()).count(), table.flowsFrom(source),
+                    "flows counted from " + source + " after " + op);
+            }
+            assertEquals(flows.values().stream().filter(Modelled::counted).map(m -> m.source).distinct().count(), table.sources());
+        }
+    }
+
+    /** The {@code i}-th (mod size) flow number in use in the model, or null if none. */
+    private static Integer pick(Map<Integer, Modelled> flows, int i) {
+        if (flows.isEmpty()) {
+            return null;
+        }
+        return flows.keySet().stream().sorted().skip(i % flows.size()).findFirst().orElse(null);
+    }
+
     private static void forget(Map<Tuple, Integer> model, Map<Integer, Tuple[]> flows, Map<Integer, Integer> expiry, int flow) {
         Tuple[] tuples = flows.remove(flow);
         model.remove(tuples[0]);
