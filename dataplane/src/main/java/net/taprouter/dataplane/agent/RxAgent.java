@@ -95,12 +95,13 @@ public final class RxAgent implements Agent {
     private PortSlotShares shares;
     /** Dedicated threads: the port each index named when its share was last asked ({@link PortSlotShares#newPort}). */
     private Port[] sharesFor;
-    /** This round turned a ready port away for its share: the idle wait parks instead of polling. */
+    /** This round turned a ready port away for its share or the ring's budget: the idle wait parks (or sleeps) instead of polling. */
     private boolean turnedAway;
     /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
     private Wakeup forwarder;
     /** Where this agent sleeps while the ring is at its budget; the forwarding thread wakes it ({@link ForwardingAgent#wakeRxForRoom}). */
     private final Wakeup roomWakeup = new Wakeup();
+    /** What a sleep on {@link #roomWakeup} waits for: a read's batch of room in the ring. */
     private final java.util.function.BooleanSupplier roomForABatch;
     /** Dedicated threads: the ring held {@link #RING_BUDGET} frames and no read's batch of room has been free since. */
     private boolean atBudget;
