@@ -297,19 +297,28 @@ class RxAgentTest {
         assertEquals(RxAgent.RING_BUDGET, ring.size());
         EpollIdleStrategy idle = new EpollIdleStrategy(rx, 1000, () -> false);
         long start = System.nanoTime();
-        idle.idle(rx.doWork());
+        for (int i = 0; i < 3; i++) {
+            idle.idle(rx.doWork());
+        }
         long slept = System.nanoTime() - start;
-        assertTrue(slept >= RxAgent.ROOM_WAIT_NANOS / 2, "at the budget: slept only " + slept + " ns");
+        // three 50 us parks (the old wait) take well under a millisecond; at least one sleep runs its course
+        assertTrue(slept >= RxAgent.ROOM_WAIT_NANOS, "at the budget: 3 idle waits slept only " + slept + " ns");
         // the forwarding thread takes a batch and wakes it (as ForwardingAgent does) while it sleeps
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         Thread forwarder = new Thread(() -> {
-            while (!rx.roomWakeup().sleeping()) {
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (!rx.roomWakeup().sleeping() && System.nanoTime() < until) {
                 Thread.onSpinWait();
             }
             giveBack(RxAgent.READ_BATCH);
             rx.roomWakeup().wake();
+            done.set(true);
         });
         forwarder.start();
-        idle.idle(0);
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (!done.get() && System.nanoTime() < until) {
+            idle.idle(0); // sleeps (at most 1 ms each) until the forwarder has taken its batch
+        }
         forwarder.join(5000);
         assertTrue(ring.size() <= RxAgent.ROOM_TO_WAKE, "the forwarder took its batch");
         start = System.nanoTime();
