@@ -529,6 +529,44 @@ class RouterdNatScenarioTest {
         }
     }
 
+    /**
+     * Closed connections, which no longer count toward a host's limit, give way when the table is
+     * full even though they were answered (early_drop takes a TCP connection on its way out, as the
+     * kernel's tcp_can_early_drop): a lan host making more short connections than the table holds
+     * cannot fill it for everyone else for the 120 s of their TIME_WAIT.
+     */
+    @Test
+    @Order(49)
+    void closedConnectionsGiveWayWhenTheTableIsFull() throws Exception {
+        t.ctlOk("conntrack", "-F");
+        t.ctlOk("conntrack", "max", "4"); // an index of 16 slots: early_drop looks at all of them
+        t.ctlOk("conntrack", "hostlimit", "3");
+        Path payload = work.resolve("short-full.txt");
+        Files.writeString(payload, "short\n");
+        Bg server = Sh.ns(t.wan, "nc", "-lk", "-p", "54331").start(work, "nc-short-full");
+        Bg reporter = udpReporter(5560);
+        try {
+            Net.waitListening(t.wan, "tcp", 54331, server);
+            Net.waitListening(t.wan, "udp", 5560, reporter);
+            long full = counter("drop.conntrack_table_full");
+            for (int i = 0; i < 8; i++) {
+                Sh.Result client = Sh.ns(t.lan, "nc", "-N", "-p", String.valueOf(41100 + i), "203.0.113.1", "54331")
+                    .stdin(payload).timeoutSeconds(20).run();
+                assertTrue(client.ok(), "short connection " + i + " with a table of 4 flows\n" + client.describe() + t.diag());
+            }
+            assertEquals("4", t.ctlOk("conntrack", "-C").out().strip(), "the table is full of closed connections");
+            Sh.Result other = askFrom(t.lan2, 42010, "203.0.113.1:5560");
+            assertTrue(other.ok(), "the other lan host's new flow takes a closed one's place\n" + other.describe() + t.diag());
+            assertEquals(full, counter("drop.conntrack_table_full"), "drop.conntrack_table_full");
+        } finally {
+            server.close();
+            reporter.close();
+            t.ctlOk("conntrack", "-F");
+            t.ctlOk("conntrack", "max", "262144");
+            t.ctlOk("conntrack", "hostlimit", "auto");
+        }
+    }
+
     @Test
     @Order(50)
     void saveHoldsTheNatRule() {

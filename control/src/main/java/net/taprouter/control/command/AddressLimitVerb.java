@@ -1,5 +1,6 @@
 package net.taprouter.control.command;
 
+import java.util.Map;
 import net.taprouter.control.model.ConntrackSettings;
 import net.taprouter.dataplane.conntrack.ConntrackConfig;
 
@@ -19,7 +20,7 @@ final class AddressLimitVerb {
             int value = settings.limit(limit);
             int effective = settings.effectiveLimit(limit);
             String line = limit.command() + " " + (value == ConntrackConfig.AUTO ? "auto (" + effective + ")" : Integer.toString(value));
-            java.util.Map<String, Object> row = out.row(line);
+            Map<String, Object> row = out.row(line);
             row.put(limit.jsonKey(), value == ConntrackConfig.AUTO ? "auto" : value);
             row.put("effective", effective);
             return;

@@ -423,6 +423,9 @@ public final class FlowTable {
         int at = flow * HOT + META;
         int meta = flows[at];
         int next = (meta & 0xFF00_FFFF) | (state & 0xFF) << 16;
+        if (next == meta) {
+            return; // most segments leave the state as it was
+        }
         flows[at] = next;
         boolean counted = countsForSource(meta);
         if (counted != countsForSource(next)) { // a TCP connection closed (or, set by hand, reopened)

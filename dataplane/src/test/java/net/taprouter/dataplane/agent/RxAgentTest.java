@@ -66,7 +66,12 @@ class RxAgentTest {
         build(slots, 0);
     }
 
+    /** The agent over a new pool of {@code slots} ({@code largeSlots} of them large), reading port p3 only (an earlier p3 removed). */
     private void build(int slots, int largeSlots) {
+        if (port != null) {
+            poller.remove(device.fd());
+            ports.unpublish(port);
+        }
         pool = new FramePool(slots, 2048, largeSlots);
         ring = new DescriptorRing(slots);
         device = new ScriptedDevice(pipe.get(0).intValue());
@@ -144,8 +149,6 @@ class RxAgentTest {
 
     @Test
     void aPoolThatRunsDryIsRxNoBuffer() {
-        poller.remove(device.fd());
-        ports.unpublish(port);
         build(4);
         device.frames(60, 61, 62, 63, 64);
         assertEquals(4, rx.doWork());
@@ -156,8 +159,6 @@ class RxAgentTest {
     /** One shared thread: a dry pool is counted and the next round reads again (its idle wait is where its writes complete). */
     @Test
     void sharedThreadReadsAgainOnceASlotIsBack() {
-        poller.remove(device.fd());
-        ports.unpublish(port);
         build(4);
         device.frames(60, 61, 62, 63, 64, 65);
         assertEquals(4, rx.doWork());
@@ -218,9 +219,7 @@ class RxAgentTest {
     void aFloodingPortLeavesSlotsForAnotherPort() throws IOException {
         rx.sharePoolPerPort(true); // 64 slots
         ScriptedDevice second = secondDevice();
-        Port other = new Port(4, "p4", second, new PortCounters(counterFile, "p4"));
-        ports.put(other);
-        poller.add(second.fd(), other.index());
+        Port other = addPort(4, "p4", second);
         for (int i = 0; i < 1000; i++) {
             device.frames(60);
         }
@@ -243,14 +242,10 @@ class RxAgentTest {
      */
     @Test
     void theForwardingThreadGetsAtMostItsBudgetOfFramesWaiting() throws IOException {
-        poller.remove(device.fd());
-        ports.unpublish(port);
         build(1024);
         rx.sharePoolPerPort(true);
         ScriptedDevice second = secondDevice();
-        Port other = new Port(4, "p4", second, new PortCounters(counterFile, "p4.budget"));
-        ports.put(other);
-        poller.add(second.fd(), other.index());
+        Port other = addPort(4, "p4", second);
         for (int i = 0; i < 2000; i++) {
             device.frames(60);
         }
@@ -284,8 +279,6 @@ class RxAgentTest {
      */
     @Test
     void atItsBudgetTheIdleWaitSleepsUntilABatchOfRoomIsFree() throws Exception {
-        poller.remove(device.fd());
-        ports.unpublish(port);
         build(1024);
         rx.sharePoolPerPort(true);
         for (int i = 0; i < 2000; i++) {
@@ -350,9 +343,7 @@ class RxAgentTest {
         poller.remove(device.fd());
         ports.unpublish(port);
         ScriptedDevice second = secondDevice();
-        Port again = new Port(port.index(), "p3-again", second, new PortCounters(counterFile, "p3.again"));
-        ports.put(again);
-        poller.add(second.fd(), again.index());
+        Port again = addPort(port.index(), "p3-again", second);
         second.frames(61);
         assertEquals(0, rx.doWork(), "the old port's 42 slots are still out: no share yet");
         assertEquals(2, counters.drops(DropReason.RX_NO_BUFFER), "the new port's own wait, counted");
@@ -360,6 +351,14 @@ class RxAgentTest {
         rx.doWork();
         assertEquals(1, again.counters().rxPackets(), "the old slots back: the new port reads");
         assertEquals(1, rx.held(again.index()));
+    }
+
+    /** Port {@code name} at {@code index}, read through {@code device}: published and watched. */
+    private Port addPort(int index, String name, ScriptedDevice device) {
+        Port added = new Port(index, name, device, new PortCounters(counterFile, name));
+        ports.put(added);
+        poller.add(device.fd(), added.index());
+        return added;
     }
 
     private ScriptedDevice secondDevice() throws IOException {
@@ -398,14 +397,10 @@ class RxAgentTest {
     /** Ports that are ready together take turns at reading first, so none takes all the slots of a nearly dry pool every time. */
     @Test
     void readyPortsTakeTurnsAtTheFirstRead() throws IOException {
-        poller.remove(device.fd());
-        ports.unpublish(port);
         build(8);
         rx.sharePoolPerPort(true);
         ScriptedDevice second = secondDevice();
-        Port other = new Port(4, "p4", second, new PortCounters(counterFile, "p4"));
-        ports.put(other);
-        poller.add(second.fd(), other.index());
+        Port other = addPort(4, "p4", second);
         for (int i = 0; i < 200; i++) {
             device.frames(60);
             second.frames(61);
@@ -436,8 +431,6 @@ class RxAgentTest {
      */
     @Test
     void anOffloadDeviceIsReadIntoLargeSlotsAndSmallFramesAreCopiedOut() {
-        poller.remove(device.fd());
-        ports.unpublish(port);
         build(SLOTS, 4);
         device.offloads = 0x02 | 0x20; // TSO4, USO4
         device.frames(100, 5000, 60);

@@ -147,66 +147,14 @@ class FlowFastPathTest {
         whole.assertNoLeak();
     }
 
-    /** Every device's frames (the bridge's ports too), as hex. */
-    private static List<String> writtenAll(GraphFixture fx) {
-        List<String> list = new ArrayList<>();
-        for (MemoryFrameIo io : List.of(fx.tap0, fx.tap1, fx.b1, fx.b2, fx.b3)) {
-            for (byte[] f : io.take()) {
-                list.add(io.ifname() + " " + Wire.hex(f));
-            }
-        }
-        return list;
-    }
-
     /**
-     * Tracked flows out of a VLAN sub-interface (tagged by transmit) and out of a bridge (flooded
-     * while its FDB does not know the neighbour's MAC, then to the port it was learned on): the
-     * same frames with and without the flow fast path, which sends neither straight to a port
-     * (only a plain port interface's frames go so: {@code FlowRoutes.directPort}).
+     * Tracked flows out of a VLAN sub-interface and out of a bridge ({@link VlanBridgeEgress}): the
+     * flow fast path sends neither straight to a port (only a plain port interface's frames go so:
+     * {@code FlowRoutes.directPort}).
      */
     @Test
     void outOfAVlanAndABridgeTheFlowFastPathWritesWhatTheWholeGraphWrites() {
-        long vlanHost = Wire.mac("00:00:5e:00:53:a1");
-        long bridgeHost = Wire.mac("00:00:5e:00:53:a2");
-        GraphFixture fast = router(true);
-        GraphFixture whole = router(false);
-        for (GraphFixture fx : List.of(fast, whole)) {
-            fx.addBridge(64, 64, 300_000);
-            fx.addVlanInterface(6, "tap1.100", fx.iface1, 100, "198.18.100.254");
-            fx.resolve(6, Wire.ip("198.18.100.1"), vlanHost);
-            fx.resolve(2, Wire.ip("198.18.0.7"), bridgeHost);
-        }
-        for (int round = 0; round < 3; round++) {
-            for (GraphFixture fx : List.of(fast, whole)) {
-                fx.receive(0, out("192.0.2.1", 40000, "198.18.100.1", 9));
-            }
-            List<String> tagged = writtenAll(fast);
-            assertEquals(writtenAll(whole), tagged, "out of the VLAN, round " + round);
-            assertEquals(1, tagged.size());
-            assertTrue(tagged.get(0).startsWith("tap1 00005e0053a1" + "00005e005321" + "8100" + "0064"), "tagged: " + tagged);
-            for (GraphFixture fx : List.of(fast, whole)) {
-                fx.receive(0, out("192.0.2.1", 40001, "198.18.0.7", 9));
-            }
-            List<String> flooded = writtenAll(fast);
-            assertEquals(writtenAll(whole), flooded, "out of the bridge, round " + round);
-            assertEquals(3, flooded.size(), "flooded to the bridge's three ports: " + flooded);
-        }
-        for (GraphFixture fx : List.of(fast, whole)) { // the bridge learns the host on its second port (the flow's reply)
-            fx.receive(3, Flows.udp("198.18.0.7", 9, "192.0.2.1", 40001, 30, GraphFixture.BRIDGE_MAC, bridgeHost));
-        }
-        assertEquals(writtenAll(whole), writtenAll(fast), "back from the bridge");
-        for (int round = 0; round < 2; round++) {
-            for (GraphFixture fx : List.of(fast, whole)) {
-                fx.receive(0, out("192.0.2.1", 40001, "198.18.0.7", 9));
-            }
-            List<String> sent = writtenAll(fast);
-            assertEquals(writtenAll(whole), sent, "to the learned port, round " + round);
-            assertEquals(1, sent.size(), "one port now: " + sent);
-        }
-        assertEquals(counters(whole), counters(fast));
-        assertTrue(fast.counter("event.flow_fast_path") >= 5, "taken: " + fast.counter("event.flow_fast_path"));
-        fast.assertNoLeak();
-        whole.assertNoLeak();
+        VlanBridgeEgress.check(router(true), router(false), "event.flow_fast_path");
     }
 
     /** The virtio-net headers, then the frames, the fixture wrote (as hex, per port). */

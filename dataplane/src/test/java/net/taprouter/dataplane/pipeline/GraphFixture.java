@@ -286,6 +286,17 @@ final class GraphFixture implements AutoCloseable {
 
     // ---- output
 
+    /** Every device's frames written since the last take (the bridge's ports too), as "ifname hex", and takes them. */
+    List<String> writtenAll() {
+        List<String> list = new ArrayList<>();
+        for (MemoryFrameIo io : List.of(tap0, tap1, b1, b2, b3)) {
+            for (byte[] f : io.take()) {
+                list.add(io.ifname() + " " + Wire.hex(f));
+            }
+        }
+        return list;
+    }
+
     /** Asserts that port {@code io} wrote exactly one frame since the last take, and returns it. */
     static byte[] only(MemoryFrameIo io) {
         List<byte[]> frames = io.take();

@@ -379,65 +379,10 @@ class RouteFastPathTest {
         fx.assertNoLeak();
     }
 
-    /** Every device's frames, as hex. */
-    private static List<String> writtenAll(GraphFixture fx) {
-        List<String> list = new ArrayList<>();
-        for (MemoryFrameIo io : List.of(fx.tap0, fx.tap1, fx.b1, fx.b2, fx.b3)) {
-            for (byte[] f : io.take()) {
-                list.add(io.ifname() + " " + Wire.hex(f));
-            }
-        }
-        return list;
-    }
-
-    /**
-     * Routed out of a VLAN sub-interface (tagged by transmit) and out of a bridge (flooded while its
-     * FDB does not know the neighbour's MAC, then to the port it was learned on): the same frames
-     * with and without the route fast path, which takes the packets after each first.
-     */
+    /** Routed out of a VLAN sub-interface and out of a bridge: {@link VlanBridgeEgress}. */
     @Test
     void outOfAVlanAndABridgeTheRouteFastPathWritesWhatTheWholeGraphWrites() {
-        long vlanHost = Wire.mac("00:00:5e:00:53:a1");
-        long bridgeHost = Wire.mac("00:00:5e:00:53:a2");
-        GraphFixture fast = router(true);
-        GraphFixture whole = router(false);
-        for (GraphFixture fx : List.of(fast, whole)) {
-            fx.addBridge(64, 64, 300_000);
-            fx.addVlanInterface(6, "tap1.100", fx.iface1, 100, "198.18.100.254");
-            fx.resolve(6, Wire.ip("198.18.100.1"), vlanHost);
-            fx.resolve(2, Wire.ip("198.18.0.7"), bridgeHost);
-        }
-        for (int round = 0; round < 3; round++) {
-            for (GraphFixture fx : List.of(fast, whole)) {
-                fx.receive(0, out("198.18.100.1"));
-            }
-            List<String> tagged = writtenAll(fast);
-            assertEquals(writtenAll(whole), tagged, "out of the VLAN, round " + round);
-            assertEquals(1, tagged.size());
-            assertTrue(tagged.get(0).startsWith("tap1 00005e0053a1" + "00005e005321" + "8100" + "0064"), "tagged: " + tagged);
-            for (GraphFixture fx : List.of(fast, whole)) {
-                fx.receive(0, out("198.18.0.7"));
-            }
-            List<String> flooded = writtenAll(fast);
-            assertEquals(writtenAll(whole), flooded, "out of the bridge, round " + round);
-            assertEquals(3, flooded.size(), "flooded to the bridge's three ports: " + flooded);
-        }
-        for (GraphFixture fx : List.of(fast, whole)) { // the bridge learns the host on its second port
-            fx.receive(3, Flows.udp("198.18.0.7", 9, "192.0.2.1", 40000, 30, GraphFixture.BRIDGE_MAC, bridgeHost));
-        }
-        assertEquals(writtenAll(whole), writtenAll(fast), "back from the bridge");
-        for (int round = 0; round < 2; round++) {
-            for (GraphFixture fx : List.of(fast, whole)) {
-                fx.receive(0, out("198.18.0.7"));
-            }
-            List<String> sent = writtenAll(fast);
-            assertEquals(writtenAll(whole), sent, "to the learned port, round " + round);
-            assertEquals(1, sent.size(), "one port now: " + sent);
-        }
-        assertEquals(counters(whole), counters(fast));
-        assertTrue(fast.counter("event.route_fast_path") >= 5, "taken: " + fast.counter("event.route_fast_path"));
-        fast.assertNoLeak();
-        whole.assertNoLeak();
+        VlanBridgeEgress.check(router(true), router(false), "event.route_fast_path");
     }
 
     /**
@@ -460,15 +405,15 @@ class RouteFastPathTest {
             fx.receive(2, Flows.udp("198.18.0.7", 7, "198.18.0.254", 9, 30, GraphFixture.BRIDGE_MAC, hostOne));
             fx.receive(3, Flows.udp("198.18.0.8", 7, "198.18.0.254", 9, 30, GraphFixture.BRIDGE_MAC, hostTwo));
         }
-        assertEquals(writtenAll(whole), writtenAll(fast), "to the router itself");
+        assertEquals(whole.writtenAll(), fast.writtenAll(), "to the router itself");
         long before = fast.counter("event.route_fast_path");
         for (int round = 0; round < 4; round++) {
             byte[] routed = Flows.udp("198.18.0.7", 40000 + round, "192.0.2.1", 9, 30 + round, GraphFixture.BRIDGE_MAC, hostOne);
             for (GraphFixture fx : List.of(fast, whole)) {
                 fx.receive(2, routed);
             }
-            List<String> sent = writtenAll(fast);
-            assertEquals(writtenAll(whole), sent, "from the bridge to tap0, round " + round);
+            List<String> sent = fast.writtenAll();
+            assertEquals(whole.writtenAll(), sent, "from the bridge to tap0, round " + round);
             assertEquals(1, sent.size());
             assertTrue(sent.get(0).startsWith("tap0 "), sent.toString());
 
@@ -476,8 +421,8 @@ class RouteFastPathTest {
             for (GraphFixture fx : List.of(fast, whole)) {
                 fx.receive(2, back);
             }
-            sent = writtenAll(fast);
-            assertEquals(writtenAll(whole), sent, "routed back into the bridge, round " + round);
+            sent = fast.writtenAll();
+            assertEquals(whole.writtenAll(), sent, "routed back into the bridge, round " + round);
             assertEquals(1, sent.size());
             assertTrue(sent.get(0).startsWith("b2 00005e0053a4"), sent.toString());
 
@@ -485,8 +430,8 @@ class RouteFastPathTest {
             for (GraphFixture fx : List.of(fast, whole)) {
                 fx.receive(2, bridged);
             }
-            sent = writtenAll(fast);
-            assertEquals(writtenAll(whole), sent, "bridged host to host, round " + round);
+            sent = fast.writtenAll();
+            assertEquals(whole.writtenAll(), sent, "bridged host to host, round " + round);
             assertEquals(List.of("b2 " + Wire.hex(bridged)), sent, "bridged unchanged");
         }
         assertEquals(counters(whole), counters(fast));
