@@ -94,8 +94,9 @@ public final class ConntrackSettings {
 
     /**
      * What the limit is in effect: its value, or for auto a quarter of what it bounds (at least
-     * 1): the flows of the table as {@code conntrack max} sets it (host), the NAT mappings of
-     * the table made when NAT started, or that will be made with {@code conntrack max} (port).
+     * 1): the flows of the table as {@code conntrack max} sets it (host), the NAT mappings a
+     * table of that size gets, at most those made when NAT started (port): so a router restored
+     * from {@code save} (where NAT may start before its request resizes the table) limits alike.
      */
     public int effectiveLimit(Limit limit) {
         int value = limit(limit);
@@ -103,7 +104,10 @@ public final class ConntrackSettings {
             return ConntrackConfig.effectiveHostLimit(value, max);
         }
         WorkerControl workers = state.dataplane().workers();
-        int capacity = workers.conntrackStarted() ? workers.conntrackMappingCapacity() : ConntrackTable.mappingCapacityFor(max);
+        int capacity = ConntrackTable.mappingCapacityFor(max);
+        if (workers.conntrackStarted()) {
+            capacity = Math.min(capacity, workers.conntrackMappingCapacity());
+        }
         return ConntrackConfig.effectivePortLimit(value, capacity);
     }
 

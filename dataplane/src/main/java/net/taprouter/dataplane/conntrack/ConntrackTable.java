@@ -378,7 +378,9 @@ public final class ConntrackTable {
         if (external != 0) {
             if (FlowKey.hasPorts(protocol)) {
                 int sourcePort = FlowKey.sourcePort(ports);
-                int limit = ConntrackConfig.effectivePortLimit(config.portLimit(), mappings.capacity());
+                // auto: a quarter of the mappings a table of this size gets (the one made at start may be larger)
+                int limit = ConntrackConfig.effectivePortLimit(config.portLimit(),
+                    Math.min(mappings.capacity(), mappingCapacityFor(maxFlows)));
                 mapping = mappings.acquire(protocol, origSource, sourcePort, external, limit);
                 if (mapping == NatMappings.NONE && reclaimPort(protocol, sourcePort, external, now)) {
                     mapping = mappings.acquire(protocol, origSource, sourcePort, external, limit);
