@@ -137,6 +137,7 @@ public final class Dataplane implements AutoCloseable {
             if (config.dedicatedThreads()) {
                 rx[w].wakeAfterFrames(forwardingWakeups[w]);
                 forwarding[w].wakeRxForRoom(rx[w].roomWakeup()); // and it wakes its RX thread waiting for room in the ring
+                forwarding[w].wakeRxForSlots(slotReturns[w], pollers[w]); // or for slots back to read a paused queue
             }
         }
         this.workers = new WorkerProxy(java.util.List.of(forwarding), this::wakeAll);

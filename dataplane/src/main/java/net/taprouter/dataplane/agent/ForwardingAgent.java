@@ -3,7 +3,9 @@ package net.taprouter.dataplane.agent;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import net.taprouter.dataplane.buffer.DescriptorRing;
+import net.taprouter.dataplane.buffer.SlotReturnRing;
 import net.taprouter.dataplane.buffer.Wakeup;
+import net.taprouter.dataplane.io.PortIo;
 import net.taprouter.dataplane.buffer.FramePool;
 import net.taprouter.dataplane.capture.CaptureTap;
 import net.taprouter.dataplane.buffer.PacketMetadata;
@@ -32,6 +34,10 @@ public final class ForwardingAgent implements Agent {
     static final int LATENCY_SAMPLE_MASK = 7;
 
     private final DescriptorRing ring;
+    /** Dedicated threads: the return ring the RX thread may wait on ({@link #wakeRxForSlots}); null with one thread. */
+    private SlotReturnRing rxSlotReturns;
+    /** Dedicated threads: the RX thread's poller, to wake it when the slots it waits for are back; null with one thread. */
+    private PortIo rxIo;
     /** Dedicated threads: the RX thread's wait for room in the ring ({@link #wakeRxForRoom}); null with one thread. */
     private Wakeup rxRoom;
     private final FramePool pool;
@@ -108,6 +114,9 @@ public final class ForwardingAgent implements Agent {
                 work += aged;
             }
             graph.context().startTransmit(); // what the timer queued (ARP probes, resumed frames)
+            if ((work > 0 || lastTimerNanos == now) && rxIo != null && rxSlotReturns.awaitedReturnsBack()) { // (an idle round gives nothing back)
+                rxIo.wakeup(); // dedicated threads: the RX thread waits for slots back to read a paused queue again
+            }
             return work;
         } finally {
             epochs.exit(readerIndex);
@@ -120,6 +129,16 @@ public final class ForwardingAgent implements Agent {
      */
     void wakeRxForRoom(Wakeup rxRoomWakeup) {
         this.rxRoom = rxRoomWakeup;
+    }
+
+    /**
+     * Dedicated threads: after each round, wake the RX thread (through its poller) if it waits for
+     * slots back in {@code slotReturns} to read a queue turned away for its share, and they are
+     * back ({@link SlotReturnRing#awaitReturns}). Set before the agent runs.
+     */
+    void wakeRxForSlots(SlotReturnRing slotReturns, PortIo rxPoller) {
+        this.rxSlotReturns = slotReturns;
+        this.rxIo = rxPoller;
     }
 
     /** Are frames or commands waiting? (Any thread; a snapshot: what an idle forwarding thread looks at before it sleeps.) */

@@ -66,6 +66,23 @@ final class PortSlotShares implements SlotReturnRing.Listener {
         return -1;
     }
 
+    /** May {@code port} read into slots of the size {@code large} says, were it asked now (its wait, if any, is over)? */
+    boolean mayRead(int port, boolean large) {
+        return returnsUntilRead(port, large) == 0;
+    }
+
+    /**
+     * Slots that must come back before {@code port}'s wait for slots of that size is over (0: it
+     * does not wait): a lower bound, as each slot back raises its quota by one at most (a slot of
+     * its own by one, another port's by two thirds).
+     */
+    int returnsUntilRead(int port, boolean large) {
+        if (!waiting[port]) {
+            return 0;
+        }
+        return Math.max(0, (large ? resumeLarge : resumeSmall) - quota(port, large));
+    }
+
     /**
      * Port index {@code port} now names another port (the old one was deleted, a new one took
      * its index): it starts without the old one's wait. The slots the old one's reads hold stay

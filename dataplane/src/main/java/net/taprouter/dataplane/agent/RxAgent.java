@@ -53,10 +53,12 @@ import org.agrona.concurrent.Agent;
  * ready ports), so a quiet port's frame waits behind at most that many of a flood's; once full, the
  * ring is not added to until a read's batch of room is free (rx_ring_full counts that once each
  * time; at the budget the idle wait sleeps until the forwarding thread, having taken frames,
- * wakes it: {@link #roomWakeup}). When every ready port waits for its share, the idle wait parks
- * ({@link #STARVED_PARK_NANOS}) instead of waiting on the TAPs, which are still readable and would
- * make the thread spin; each round still polls once (control requests on the agent's ring are
- * applied there). rx_no_buffer counts the reads cut short or not made for want of a slot (one
+ * wakes it: {@link #roomWakeup}). A queue turned away for its share is paused in the poller
+ * ({@link PortIo#pauseReads}: its TAP, still readable, would end every idle wait and make the thread
+ * spin), so the idle wait still waits on the other ports and wakes for a frame of theirs at once;
+ * the forwarding thread wakes it once enough slots are back for a paused queue's wait to end
+ * ({@link SlotReturnRing#awaitReturns}), and the queue is watched again. (Should the poller refuse
+ * the pause, the idle wait parks {@link #STARVED_PARK_NANOS} instead.) rx_no_buffer counts the reads cut short or not made for want of a slot (one
  * shared thread) or of the port's share (once each time a port is turned away).
  */
 public final class RxAgent implements Agent {
@@ -95,8 +97,12 @@ public final class RxAgent implements Agent {
     private PortSlotShares shares;
     /** Dedicated threads: the port each index named when its share was last asked ({@link PortSlotShares#newPort}). */
     private Port[] sharesFor;
-    /** This round turned a ready port away for its share or the ring's budget: the idle wait parks (or sleeps) instead of polling. */
+    /** This round turned a ready port away for its share or the ring's budget. */
     private boolean turnedAway;
+    /** This round turned a queue away that the poller would not pause: the idle wait parks instead of polling. */
+    private boolean pauseRefused;
+    /** Dedicated threads: the queues turned away for their share, paused in the poller until their wait is over. */
+    private final PausedQueues paused = new PausedQueues();
     /** Woken after frames were handed over (dedicated threads: the forwarding thread may sleep); null with one thread. */
     private Wakeup forwarder;
     /** Where this agent sleeps while the ring is at its budget; the forwarding thread wakes it ({@link ForwardingAgent#wakeRxForRoom}). */
@@ -124,7 +130,7 @@ public final class RxAgent implements Agent {
         this.metadata = pool.metadata();
     }
 
-    /** How long the idle wait parks when every ready port waits for its share to come back. */
+    /** How long the idle wait parks when a queue turned away for its share could not be paused. */
     static final long STARVED_PARK_NANOS = 50_000;
 
     /**
@@ -140,7 +146,7 @@ public final class RxAgent implements Agent {
     /**
      * Dedicated threads: slots come back only through the return ring, so each port may hold
      * only its share of them ({@link PortSlotShares}) and a port at its share is waited out (not
-     * read, the idle wait parks) rather than read again every round. Not for one shared thread,
+     * read: its queue paused in the poller) rather than read again every round. Not for one shared thread,
      * whose frames are forwarded in the round they are read and whose idle wait is also where
      * its writes complete. Set before the agent runs.
      */
@@ -182,6 +188,10 @@ public final class RxAgent implements Agent {
         try {
             work = slotReturns.drain();
             turnedAway = false;
+            pauseRefused = false;
+            if (paused.count() > 0) {
+                resumeQueuesWhoseWaitIsOver();
+            }
             int ready = readyFromIdle >= 0 ? readyFromIdle : poller.poll(0);
             readyFromIdle = -1;
             int first = ready > 1 ? (rotation++ & Integer.MAX_VALUE) % ready : 0; // who reads first takes the slots of a nearly dry pool
@@ -205,14 +215,27 @@ public final class RxAgent implements Agent {
                         sharesFor[port.index()] = port;
                         shares.newPort(port.index()); // a port deleted and another added with its index
                     }
-                    // the room shared among the ports still to read this round (one that reads first does not take it all)
-                    slots = shares.take(port.index(), large, Math.min(READ_BATCH, Math.max(1, room / (ready - i))));
-                    if (slots <= 0) {
-                        if (slots < 0) {
-                            counters.drop(DropReason.RX_NO_BUFFER); // turned away: counted once until it reads again
+                    int pausedAt = paused.count() > 0 ? paused.indexOf(token) : -1;
+                    if (pausedAt >= 0) {
+                        // reported while paused: an error or a hang-up (a device going away); a frame's read tells, once
+                        if (paused.probe(pausedAt)) {
+                            poller.pauseReads(device.fd(), token); // again, should anything have watched it
+                            pauseRefused = true; // reported still: the idle wait parks rather than spin on it
+                            turnedAway = true;
+                            continue;
                         }
-                        turnedAway = true;
-                        continue; // at its share: its frames wait in its TAP's queue
+                        slots = 1;
+                    } else {
+                        // the room shared among the ports still to read this round (one that reads first does not take it all)
+                        slots = shares.take(port.index(), large, Math.min(READ_BATCH, Math.max(1, room / (ready - i))));
+                        if (slots <= 0) {
+                            if (slots < 0) {
+                                counters.drop(DropReason.RX_NO_BUFFER); // turned away: counted once until it reads again
+                            }
+                            turnedAway = true;
+                            pause(token, device, port, large); // at its share: its frames wait in its TAP's queue
+                            continue;
+                        }
                     }
                 }
                 int frames = readPort(port, device, large, slots);
@@ -224,7 +247,7 @@ public final class RxAgent implements Agent {
                     atBudget = true;
                     counters.drop(DropReason.RX_RING_FULL); // reads put off: counted once until it reads again
                 }
-                turnedAway = true; // the rest wait in their TAP queues; the idle wait parks
+                turnedAway = true; // the rest wait in their TAP queues; the idle wait sleeps until there is room
             }
             return work;
         } finally {
@@ -233,6 +256,54 @@ public final class RxAgent implements Agent {
                 forwarder.wake(); // frames handed over (or slots back): the forwarding thread may sleep
             }
         }
+    }
+
+    /** Queue {@code token} of {@code port}, turned away for its share, stops ending the idle wait until its wait is over. */
+    private void pause(int token, FrameIo device, Port port, boolean large) {
+        if (paused.indexOf(token) >= 0) {
+            return;
+        }
+        if (poller.pauseReads(device.fd(), token)) {
+            paused.add(token, device, device.fd(), port, large);
+        } else if (ports.get(port.index()) == port && !port.carrierLost()) {
+            pauseRefused = true; // still watched (not removed meanwhile): the idle wait must not poll it
+        }
+    }
+
+    /**
+     * The paused queues whose wait for their share is over are watched again (the next poll
+     * reports them while they have frames); those of a port deleted, lost or moved to another
+     * device since are forgotten (their registration is no longer this agent's to change: the
+     * control thread removed it, or the port's loss is handled where it is reported).
+     */
+    private void resumeQueuesWhoseWaitIsOver() {
+        for (int i = paused.count() - 1; i >= 0; i--) {
+            Port port = paused.port(i);
+            int token = paused.token(i);
+            int queue = token >>> QUEUE_SHIFT;
+            if (ports.get(port.index()) != port || port.carrierLost() || queue >= port.rxQueues()
+                || port.rxQueue(queue) != paused.device(i)) {
+                paused.remove(i);
+            } else if (shares.mayRead(port.index(), paused.large(i))) {
+                poller.resumeReads(paused.fd(i), token); // false: removed meanwhile, nothing to watch
+                paused.remove(i);
+                readyFromIdle = -1; // what the idle wait found does not include it: poll again
+            }
+        }
+    }
+
+    /** Slots the return ring must bring back before a paused queue's wait may be over (0: one's is over already). */
+    private int returnsForAPausedQueue() {
+        int fewest = Integer.MAX_VALUE;
+        for (int i = 0; i < paused.count(); i++) {
+            fewest = Math.min(fewest, shares.returnsUntilRead(paused.port(i).index(), paused.large(i)));
+        }
+        return fewest;
+    }
+
+    /** Queues paused for their share (tests). */
+    int pausedQueues() {
+        return paused.count();
     }
 
     /**
@@ -255,20 +326,35 @@ public final class RxAgent implements Agent {
     }
 
     /**
-     * Idle: block in epoll until a TAP is readable, a wake-up comes or the timeout passes; with
-     * ready ports turned away for their share ({@link #sharePoolPerPort}), park a moment for slots
-     * to come back instead.
+     * Idle: block in the poller until a TAP is readable, a wake-up comes or the timeout passes;
+     * with queues paused for their share ({@link #sharePoolPerPort}), the forwarding thread's
+     * wake-up comes once enough slots are back for one of them (not at all if they are back
+     * already). At the ring's budget, sleep until the forwarding thread has taken a batch.
      */
     void waitForFrames(int timeoutMillis) {
-        if (turnedAway) {
-            if (atBudget) {
-                roomWakeup.sleep(roomForABatch, ROOM_WAIT_NANOS); // until the forwarding thread has taken a batch
-            } else {
-                LockSupport.parkNanos(STARVED_PARK_NANOS);
-            }
+        if (turnedAway && atBudget) {
+            roomWakeup.sleep(roomForABatch, ROOM_WAIT_NANOS); // until the forwarding thread has taken a batch
             return;
         }
-        readyFromIdle = poller.poll(timeoutMillis);
+        if (turnedAway && pauseRefused) {
+            LockSupport.parkNanos(STARVED_PARK_NANOS);
+            return;
+        }
+        if (paused.count() == 0) {
+            readyFromIdle = poller.poll(timeoutMillis);
+            return;
+        }
+        int wanted = returnsForAPausedQueue();
+        if (wanted == 0) {
+            return; // a wait ended during the round (its reads drained returns): the next round resumes it
+        }
+        try {
+            if (slotReturns.awaitReturns(wanted) < wanted) {
+                readyFromIdle = poller.poll(timeoutMillis);
+            }
+        } finally {
+            slotReturns.stopAwaiting();
+        }
     }
 
     /**

@@ -31,6 +31,16 @@ public final class EpollPortIo implements PortIo {
     }
 
     @Override
+    public boolean pauseReads(int fd, int token) {
+        return poller.pauseReads(fd, token);
+    }
+
+    @Override
+    public boolean resumeReads(int fd, int token) {
+        return poller.resumeReads(fd, token);
+    }
+
+    @Override
     public void remove(int fd) {
         poller.remove(fd);
     }

@@ -10,7 +10,8 @@ import net.taprouter.dataplane.port.BatchIo;
  *
  * <p>{@link #add}, {@link #addPaused}, {@link #resume}, {@link #remove} and {@link #wakeup} may be
  * called from any thread (the control thread adds and removes ports); {@link #poll},
- * {@link #readyToken} and the batch calls only by the worker's thread. Registrations report a
+ * {@link #readyToken}, {@link #pauseReads}, {@link #resumeReads} and the batch calls only by the
+ * worker's thread. Registrations report a
  * port whose device has frames or failed (its read then tells which); a token is the port index.
  */
 public interface PortIo extends BatchIo, AutoCloseable {
@@ -22,6 +23,21 @@ public interface PortIo extends BatchIo, AutoCloseable {
 
     /** Starts watching a {@link #addPaused paused} {@code fd}. */
     void resume(int fd, int token);
+
+    /**
+     * Worker thread only: stops reporting {@code fd} (registered under {@code token}) as having
+     * frames until {@link #resumeReads}: its frames wait in the device's queue and do not end the
+     * worker's idle wait. {@code token} must be the one {@code fd} was registered under. Returns
+     * false (and changes nothing) if {@code fd} is not registered (any more) or the calling thread
+     * cannot change it. Allocates nothing. With epoll a paused fd's errors and hang-ups are still
+     * reported (the caller reads it to learn what); with io_uring nothing is until it is resumed
+     * (a gone device is then found by its next read or write), and the first wait after a pause
+     * may end early (the cancellation's completions).
+     */
+    boolean pauseReads(int fd, int token);
+
+    /** Worker thread only: watches a {@link #pauseReads paused} {@code fd} again; false as there. */
+    boolean resumeReads(int fd, int token);
 
     /**
      * Stops watching {@code fd}; an unknown fd is ignored. Once it returns nothing of the worker's

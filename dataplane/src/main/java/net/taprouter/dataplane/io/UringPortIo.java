@@ -185,6 +185,38 @@ public final class UringPortIo implements PortIo, IoUring.Completions {
     }
 
     /**
+     * The port's multishot poll is cancelled (a frame arriving would otherwise post a completion
+     * and end the idle wait); its completions still on their way are ignored (a new generation).
+     */
+    @Override
+    public boolean pauseReads(int fd, int token) {
+        if (owner != Thread.currentThread() || !registered(fd, token)) {
+            return false;
+        }
+        if (regArmed[token]) {
+            ring.prepCancel(pollData(token), KIND_CANCEL | token);
+            regArmed[token] = false;
+        }
+        regGen[token] = ++generation & 0xffffff;
+        regWatched[token] = false;
+        return true;
+    }
+
+    /** Armed again at the next {@link #poll}; reported at once if it was readable when paused (its read tells). */
+    @Override
+    public boolean resumeReads(int fd, int token) {
+        if (owner != Thread.currentThread() || !registered(fd, token)) {
+            return false;
+        }
+        regWatched[token] = true;
+        return true;
+    }
+
+    private boolean registered(int fd, int token) {
+        return token >= 0 && token < regUsed.length && regUsed[token] && regFd[token] == fd;
+    }
+
+    /**
      * Waits until the worker has handed every write it queued to the kernel and handled their
      * completions (as {@link #remove} waits, at most a second): once it returns no write started
      * before is pending or in flight, so a device the worker can no longer reach may be closed.

@@ -36,6 +36,8 @@ public final class Poller implements AutoCloseable {
     private final ByteBuffer eventView;
     private final Memory drainBuf = new Memory(8);
     private final Memory wakeValue = new Memory(8);
+    /** The polling thread's own epoll_ctl argument ({@link #pauseReads}, {@link #resumeReads}). */
+    private final Memory ownEvent = new Memory(LibC.EPOLL_EVENT_SIZE);
     private final long drainAddr;
     private final long wakeAddr;
     private final int[] readyTokens;
@@ -111,6 +113,36 @@ public final class Poller implements AutoCloseable {
             ctl(epfd, LibC.EPOLL_CTL_MOD, fd, LibC.EPOLLIN, USER_TAG | (token & 0xffffffffL));
         } catch (LastErrorException e) {
             throw new UncheckedIOException(new IOException("cannot watch fd " + fd + ": " + LibC.describe(e.getErrorCode())));
+        }
+    }
+
+    /**
+     * Polling thread only: stops reporting {@code fd} readable until {@link #resumeReads} (errors
+     * and hang-ups are still reported); its frames wait in the device's queue meanwhile. Returns
+     * false if {@code fd} is not registered (any more: removed by another thread) or closed.
+     * Allocates nothing (the polling thread's own event buffer).
+     */
+    public boolean pauseReads(int fd, int token) {
+        return modifyOwn(fd, 0, token);
+    }
+
+    /** Polling thread only: watches a {@link #pauseReads paused} {@code fd} for EPOLLIN again; false as there. */
+    public boolean resumeReads(int fd, int token) {
+        return modifyOwn(fd, LibC.EPOLLIN, token);
+    }
+
+    private boolean modifyOwn(int fd, int eventMask, int token) {
+        ownEvent.setInt(0, eventMask);
+        ownEvent.setLong(LibC.EPOLL_DATA_OFFSET, USER_TAG | (token & 0xffffffffL));
+        try {
+            LibC.epoll_ctl(epfd, LibC.EPOLL_CTL_MOD, fd, ownEvent);
+            return true;
+        } catch (LastErrorException e) {
+            int err = e.getErrorCode();
+            if (err == LibC.ENOENT || err == LibC.EBADF) {
+                return false;
+            }
+            throw new UncheckedIOException(new IOException("cannot change fd " + fd + " in poller: " + LibC.describe(err)));
         }
     }
 

@@ -171,8 +171,9 @@ class RxAgentTest {
 
     /**
      * Dedicated threads: a port may hold only its share of the pool (at most twice the free
-     * slots): past it the port is turned away (counted once), not read, and the idle wait parks
-     * instead of polling the still readable TAP, so the agent does not spin (a flood against a
+     * slots): past it the port is turned away (counted once), not read, and its queue paused in
+     * the poller, so the idle wait waits there instead of returning at once for the still
+     * readable TAP: the agent does not spin (a flood against a
      * forwarding thread that is behind once counted millions of rx_no_buffer a second); it reads
      * again once a batch of its share is back (a sixteenth of the pool), not a frame per read.
      */
@@ -189,7 +190,8 @@ class RxAgentTest {
         assertEquals(0, rx.doWork());
         assertTrue(rx.turnedAway());
         assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER));
-        EpollIdleStrategy idle = new EpollIdleStrategy(rx, 1000, () -> false);
+        assertEquals(1, rx.pausedQueues(), "its queue paused in the poller");
+        EpollIdleStrategy idle = new EpollIdleStrategy(rx, 20, () -> false);
         long until = System.nanoTime() + 100_000_000L;
         int rounds = 0;
         while (System.nanoTime() < until) {
@@ -198,7 +200,8 @@ class RxAgentTest {
         }
         assertEquals(2, device.batchReads, "reads while at its share");
         assertEquals(1, counters.drops(DropReason.RX_NO_BUFFER), "rx_no_buffer counted once for the episode");
-        assertTrue(rounds <= 100_000_000L / RxAgent.STARVED_PARK_NANOS, rounds + " rounds in 100 ms: the idle wait spins");
+        // the idle wait waits in the poller (20 ms time-outs), not parked 50 us at a time (~1,000 rounds) nor spinning
+        assertTrue(rounds <= 20, rounds + " rounds in 100 ms: the still readable TAP ends every idle wait");
         giveBack(3);
         rx.doWork();
         assertEquals(2, device.batchReads, "3 back: a share of 3, less than the batch of 4 it waits for");
@@ -208,6 +211,117 @@ class RxAgentTest {
         assertEquals(4, device.lastBatchSize);
         assertEquals(42, rx.held(port.index()));
         assertTrue(pool.freeCount() > 0, "never dry");
+    }
+
+    /**
+     * While a flooding port waits for its share, paused in the poller, the idle wait sleeps there:
+     * a frame on another port ends it at once (not a park's or a time-out's later), and so does
+     * the forwarding thread once enough slots are back (as {@link ForwardingAgent} wakes it);
+     * then the flooding port is read again. (Without the pause the flood's readable TAP ends every
+     * wait: the old code parked 50 us instead, and a quiet port's frame waited out the park.)
+     */
+    @Test
+    void aPausedPortsWaitEndsForAnotherPortsFrameAndForItsSlotsBack() throws Exception {
+        rx.sharePoolPerPort(true); // 64 slots
+        FileDescriptor[] quiet = FileDescriptor.pipe(); // not readable until written
+        pipe.add(quiet[0]);
+        pipe.add(quiet[1]);
+        ScriptedDevice second = new ScriptedDevice(quiet[0].intValue());
+        Port other = addPort(4, "p4", second);
+        for (int i = 0; i < 1000; i++) {
+            device.frames(60);
+        }
+        for (int round = 0; round < 3; round++) {
+            rx.doWork();
+        }
+        assertTrue(rx.turnedAway());
+        assertEquals(1, rx.pausedQueues());
+        second.frames(61);
+        Thread host = new Thread(() -> {
+            sleepMillis(100);
+            try {
+                quiet[1].write(ByteBuffer.allocateDirect(1), 0, 1); // p4's frame arrives
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long start = System.nanoTime();
+        host.start();
+        int waits = idleUntil(() -> other.counters().rxPackets() > 0);
+        long waited = System.nanoTime() - start;
+        host.join();
+        assertEquals(1, other.counters().rxPackets(), "p4's frame read");
+        assertTrue(waits <= 5, waits + " idle waits until p4's frame came (100 ms): the paused flood ends them");
+        assertTrue(waited < 2_000_000_000L, "p4's frame did not end the wait: " + waited / 1000 + " us");
+        assertEquals(2, device.batchReads, "the flood not read");
+        quiet[0].read(ByteBuffer.allocateDirect(1), 0, 1); // p4 quiet again
+        int before = device.batchReads;
+        Thread forwarder = new Thread(() -> {
+            sleepMillis(100);
+            giveBack(ring.size()); // the forwarding thread gets through the flood's frames
+            if (returns.awaitedReturnsBack()) {
+                poller.wakeup(); // what ForwardingAgent does after its round
+            }
+        });
+        start = System.nanoTime();
+        forwarder.start();
+        waits = idleUntil(() -> device.batchReads > before);
+        waited = System.nanoTime() - start;
+        forwarder.join();
+        assertEquals(before + 1, device.batchReads, "its share back: the flood is read again");
+        assertTrue(waits <= 5, waits + " idle waits until its slots came back (100 ms)");
+        assertTrue(waited < 2_000_000_000L, "slots back did not end the wait: " + waited / 1000 + " us");
+        assertEquals(0, rx.pausedQueues());
+    }
+
+    /**
+     * A paused queue whose port is revived on a new device (here with the same fd number, as the
+     * kernel may hand out) is forgotten, not resumed: the new device is the control thread's
+     * registration; and one whose port is deleted is forgotten too.
+     */
+    @Test
+    void aPausedQueueOfARevivedOrDeletedPortIsForgotten() throws IOException {
+        rx.sharePoolPerPort(true); // 64 slots
+        for (int i = 0; i < 1000; i++) {
+            device.frames(60);
+        }
+        for (int round = 0; round < 3; round++) {
+            rx.doWork();
+        }
+        assertEquals(1, rx.pausedQueues());
+        ScriptedDevice revived = new ScriptedDevice(device.fd()); // a new device, the old fd number
+        port.devices(new FrameIo[] {revived}); // as Dataplane.revivePort: the fd stays watched (removed, added again)
+        poller.remove(device.fd());
+        poller.add(revived.fd(), port.index());
+        revived.frames(60);
+        rx.doWork();
+        // (an entry kept by fd number would take the new device's report for a paused one's and read it past the share)
+        assertEquals(0, revived.batchReads, "the port still waits for its share: the new device not read");
+        assertEquals(1, rx.pausedQueues(), "the old device's entry forgotten, the new device paused in its turn");
+        ports.unpublish(port); // deleted: the control thread takes it out of the poller, then unpublishes it
+        poller.remove(revived.fd());
+        rx.doWork();
+        assertEquals(0, rx.pausedQueues(), "a deleted port's entry forgotten");
+    }
+
+    /** Idle waits (of up to 5 s) and rounds until {@code done}, at most 5 s in all: returns the waits. */
+    private int idleUntil(java.util.function.BooleanSupplier done) {
+        long until = System.nanoTime() + 5_000_000_000L;
+        int waits = 0;
+        while (!done.getAsBoolean() && System.nanoTime() < until) {
+            rx.waitForFrames(5000);
+            waits++;
+            rx.doWork();
+        }
+        return waits;
+    }
+
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -254,7 +368,7 @@ class RxAgentTest {
         }
         assertEquals(RxAgent.RING_BUDGET, ring.size(), "frames waiting for the forwarding thread");
         assertEquals(RxAgent.RING_BUDGET, rx.held(port.index()));
-        assertTrue(rx.turnedAway(), "at the budget: the idle wait parks");
+        assertTrue(rx.turnedAway(), "at the budget: the idle wait sleeps");
         assertEquals(0, counters.drops(DropReason.RX_NO_BUFFER), "slots were never short");
         assertEquals(1, counters.drops(DropReason.RX_RING_FULL), "counted once for the wait");
         second.frames(61);

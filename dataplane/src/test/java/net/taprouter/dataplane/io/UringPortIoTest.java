@@ -1,6 +1,8 @@
 package net.taprouter.dataplane.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
@@ -66,6 +68,61 @@ class UringPortIoTest {
         io.remove(a[0]);
         io.remove(b[0]);
         assertEquals(0, io.poll(10));
+    }
+
+    /**
+     * A paused fd is neither reported nor ends a wait, not even when more data comes while the
+     * worker waits (its multishot poll is cancelled, not just ignored); resumed, it is reported
+     * with the data it had. Only the worker's thread may pause, and only a registered fd.
+     */
+    @Test
+    void aPausedFdNeitherReportsNorEndsAWaitUntilResumed() throws Exception {
+        int[] a = pipe();
+        int[] b = pipe();
+        io.add(a[0], 3);
+        io.add(b[0], 5);
+        put(a[1]);
+        assertEquals(1, io.poll(1000));
+        assertEquals(3, io.readyToken(0));
+        assertTrue(io.pauseReads(a[0], 3));
+        assertFalse(io.pauseReads(b[0], 3), "b is not registered under 3");
+        Thread other = new Thread(() -> assertFalse(io.pauseReads(b[0], 5), "not the worker's thread"));
+        other.start();
+        other.join();
+        io.poll(0); // hands the cancellation to the kernel (its completions would end the next wait)
+        Thread writer = new Thread(() -> {
+            for (int i = 0; i < 25; i++) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException ignored) {
+                }
+                put(a[1]); // more data on the paused fd while the worker waits
+            }
+        });
+        long until = System.nanoTime() + 300_000_000L;
+        writer.start();
+        int waits = 0;
+        for (long left; (left = until - System.nanoTime()) >= 1_000_000L; waits++) { // (a signal may end a wait early)
+            assertEquals(0, io.poll((int) (left / 1_000_000)), "a paused: not reported");
+        }
+        writer.join();
+        assertTrue(waits <= 10, waits + " waits in 300 ms: data on the paused fd (25 writes) ended them");
+        put(b[1]);
+        assertEquals(1, io.poll(1000));
+        assertEquals(5, io.readyToken(0), "the other fd still is");
+        io.remove(b[0]);
+        take(b[0]);
+        assertTrue(io.resumeReads(a[0], 3));
+        until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        int n;
+        do {
+            n = io.poll(100);
+        } while (n < 1 && System.nanoTime() < until);
+        assertEquals(1, n, "resumed: reported with the data it had");
+        assertEquals(3, io.readyToken(0));
+        io.remove(a[0]);
+        assertFalse(io.resumeReads(a[0], 3), "removed: nothing to resume");
+        take(a[0]);
     }
 
     @Test

@@ -76,6 +76,41 @@ class PollerTest {
         }
     }
 
+    /** A paused fd is not reported while it is readable; resumed, it is; an fd not registered cannot be paused. */
+    @Test
+    void aPausedFdIsNotReportedUntilResumed() {
+        int a = eventfd();
+        int b = eventfd();
+        try (Poller p = new Poller(4)) {
+            p.add(a, 7);
+            p.add(b, 9);
+            signal(a);
+            signal(b);
+            assertEquals(2, p.poll(0));
+            assertTrue(p.pauseReads(a, 7));
+            assertEquals(1, p.poll(0), "a paused: only b");
+            assertEquals(9, p.readyToken(0));
+            drain(b);
+            long until = System.nanoTime() + 100_000_000L;
+            int waits = 0;
+            for (long left; (left = until - System.nanoTime()) >= 1_000_000L; waits++) { // (a signal may end a wait early)
+                assertEquals(0, p.poll((int) (left / 1_000_000)), "a paused, b drained: nothing to report");
+            }
+            assertTrue(waits <= 10, waits + " waits in 100 ms: a's data ends them (it would end every one)");
+            assertTrue(p.resumeReads(a, 7));
+            assertEquals(1, p.poll(0), "resumed: a is readable still");
+            assertEquals(7, p.readyToken(0));
+            p.remove(a);
+            assertEquals(false, p.pauseReads(a, 7), "removed: nothing to pause");
+            assertEquals(false, p.resumeReads(a, 7), "nor to resume (it is not added again)");
+            assertEquals(0, p.poll(0));
+            assertEquals(false, p.pauseReads(12345, 1), "not an fd");
+        } finally {
+            LibC.closeQuietly(a);
+            LibC.closeQuietly(b);
+        }
+    }
+
     @Test
     void maxEventsBoundsOnePoll() {
         int[] fds = new int[5];
