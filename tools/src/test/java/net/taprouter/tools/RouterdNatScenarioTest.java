@@ -513,11 +513,7 @@ class RouterdNatScenarioTest {
         try {
             Net.waitListening(t.wan, "tcp", 54330, server);
             long before = counter("drop.conntrack_host_limit");
-            for (int i = 0; i < 6; i++) {
-                Sh.Result client = Sh.ns(t.lan, "nc", "-N", "-p", String.valueOf(41000 + i), "203.0.113.1", "54330")
-                    .stdin(payload).timeoutSeconds(20).run();
-                assertTrue(client.ok(), "short connection " + i + " with a limit of 3 flows\n" + client.describe() + t.diag());
-            }
+            shortConnections(6, 41000, 54330, payload, "with a limit of 3 flows");
             assertEquals(before, counter("drop.conntrack_host_limit"), "drop.conntrack_host_limit");
             List<String> lines = conntrackLines("-p", "tcp", "--dport", "54330");
             assertEquals(6, lines.size(), lines.toString());
@@ -526,6 +522,18 @@ class RouterdNatScenarioTest {
             server.close();
             t.ctlOk("conntrack", "hostlimit", "auto");
             t.ctlOk("conntrack", "-F");
+        }
+    }
+
+    /**
+     * {@code count} short TCP connections from lan (source ports {@code firstSourcePort} on, one
+     * after another) to 203.0.113.1:{@code port}, each sending {@code payload} and closing: each must succeed.
+     */
+    private void shortConnections(int count, int firstSourcePort, int port, Path payload, String why) {
+        for (int i = 0; i < count; i++) {
+            Sh.Result client = Sh.ns(t.lan, "nc", "-N", "-p", String.valueOf(firstSourcePort + i), "203.0.113.1",
+                String.valueOf(port)).stdin(payload).timeoutSeconds(20).run();
+            assertTrue(client.ok(), "short connection " + i + " " + why + "\n" + client.describe() + t.diag());
         }
     }
 
@@ -549,11 +557,7 @@ class RouterdNatScenarioTest {
             Net.waitListening(t.wan, "tcp", 54331, server);
             Net.waitListening(t.wan, "udp", 5560, reporter);
             long full = counter("drop.conntrack_table_full");
-            for (int i = 0; i < 8; i++) {
-                Sh.Result client = Sh.ns(t.lan, "nc", "-N", "-p", String.valueOf(41100 + i), "203.0.113.1", "54331")
-                    .stdin(payload).timeoutSeconds(20).run();
-                assertTrue(client.ok(), "short connection " + i + " with a table of 4 flows\n" + client.describe() + t.diag());
-            }
+            shortConnections(8, 41100, 54331, payload, "with a table of 4 flows");
             assertEquals("4", t.ctlOk("conntrack", "-C").out().strip(), "the table is full of closed connections");
             Sh.Result other = askFrom(t.lan2, 42010, "203.0.113.1:5560");
             assertTrue(other.ok(), "the other lan host's new flow takes a closed one's place\n" + other.describe() + t.diag());

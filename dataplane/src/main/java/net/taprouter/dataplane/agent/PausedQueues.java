@@ -12,7 +12,6 @@ import net.taprouter.dataplane.port.Port;
  */
 final class PausedQueues {
     private int[] token = new int[8];
-    private int[] fd = new int[8];
     private FrameIo[] device = new FrameIo[8];
     private boolean[] large = new boolean[8];
     private boolean[] probed = new boolean[8];
@@ -33,19 +32,17 @@ final class PausedQueues {
         return -1;
     }
 
-    /** Queue {@code token} of {@code port}, {@code device} (its fd now {@code fd}), read into large slots or not, is paused. */
-    void add(int token, FrameIo device, int fd, Port port, boolean large) {
+    /** Queue {@code token} of {@code port}, {@code device}, read into large slots or not, is paused. */
+    void add(int token, FrameIo device, Port port, boolean large) {
         if (count == this.token.length) {
             int n = count * 2;
             this.token = Arrays.copyOf(this.token, n);
-            this.fd = Arrays.copyOf(this.fd, n);
             this.device = Arrays.copyOf(this.device, n);
             this.large = Arrays.copyOf(this.large, n);
             this.probed = Arrays.copyOf(this.probed, n);
             this.port = Arrays.copyOf(this.port, n);
         }
         this.token[count] = token;
-        this.fd[count] = fd;
         this.device[count] = device;
         this.large[count] = large;
         this.probed[count] = false;
@@ -57,7 +54,6 @@ final class PausedQueues {
     void remove(int i) {
         count--;
         token[i] = token[count];
-        fd[i] = fd[count];
         device[i] = device[count];
         large[i] = large[count];
         probed[i] = probed[count];
@@ -68,10 +64,6 @@ final class PausedQueues {
 
     int token(int i) {
         return token[i];
-    }
-
-    int fd(int i) {
-        return fd[i];
     }
 
     /** The device paused (a port revived on a new device since is no longer this entry's). */

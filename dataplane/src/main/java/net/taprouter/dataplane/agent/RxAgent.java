@@ -58,8 +58,9 @@ import org.agrona.concurrent.Agent;
  * spin), so the idle wait still waits on the other ports and wakes for a frame of theirs at once;
  * the forwarding thread wakes it once enough slots are back for a paused queue's wait to end
  * ({@link SlotReturnRing#awaitReturns}), and the queue is watched again. (Should the poller refuse
- * the pause, the idle wait parks {@link #STARVED_PARK_NANOS} instead.) rx_no_buffer counts the reads cut short or not made for want of a slot (one
- * shared thread) or of the port's share (once each time a port is turned away).
+ * the pause, the idle wait parks {@link #STARVED_PARK_NANOS} instead.) rx_no_buffer counts the
+ * reads cut short or not made for want of a slot (one shared thread) or of the port's share (once
+ * each time a port is turned away).
  */
 public final class RxAgent implements Agent {
     private static final int QUEUE_SHIFT = 16;
@@ -215,7 +216,7 @@ public final class RxAgent implements Agent {
                         sharesFor[port.index()] = port;
                         shares.newPort(port.index()); // a port deleted and another added with its index
                     }
-                    int pausedAt = paused.count() > 0 ? paused.indexOf(token) : -1;
+                    int pausedAt = paused.indexOf(token);
                     if (pausedAt >= 0) {
                         // reported while paused: an error or a hang-up (a device going away); a frame's read tells, once
                         if (paused.probe(pausedAt)) {
@@ -258,13 +259,10 @@ public final class RxAgent implements Agent {
         }
     }
 
-    /** Queue {@code token} of {@code port}, turned away for its share, stops ending the idle wait until its wait is over. */
+    /** Queue {@code token} of {@code port} (not paused yet), turned away for its share, stops ending the idle wait until its wait is over. */
     private void pause(int token, FrameIo device, Port port, boolean large) {
-        if (paused.indexOf(token) >= 0) {
-            return;
-        }
         if (poller.pauseReads(device.fd(), token)) {
-            paused.add(token, device, device.fd(), port, large);
+            paused.add(token, device, port, large);
         } else if (ports.get(port.index()) == port && !port.carrierLost()) {
             pauseRefused = true; // still watched (not removed meanwhile): the idle wait must not poll it
         }
@@ -285,7 +283,7 @@ public final class RxAgent implements Agent {
                 || port.rxQueue(queue) != paused.device(i)) {
                 paused.remove(i);
             } else if (shares.mayRead(port.index(), paused.large(i))) {
-                poller.resumeReads(paused.fd(i), token); // false: removed meanwhile, nothing to watch
+                poller.resumeReads(paused.device(i).fd(), token); // false: removed meanwhile, nothing to watch
                 paused.remove(i);
                 readyFromIdle = -1; // what the idle wait found does not include it: poll again
             }
